@@ -1,0 +1,1 @@
+"""An in-process platform: messages land in inboxes and a readable transcript."""

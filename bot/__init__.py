@@ -1,0 +1,1 @@
+"""The mentoring engine: domain, flows, cadence policy and the neutral message model."""

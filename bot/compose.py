@@ -1,0 +1,198 @@
+"""Compose the message for an outbox row at send time, or decide it is no longer needed."""
+
+from __future__ import annotations
+
+from bot import cadence, copy
+from bot.agenda import agenda_items
+from bot.context import Context, visibility_note
+from bot.messages import Button, Message
+from bot.model import (
+    FollowUp,
+    Notification,
+    Pairing,
+    PairingStatus,
+    Reflection,
+    Role,
+    Session,
+    SessionStatus,
+)
+
+# Buttons for open follow-ups shown with a reflection prompt; more would crowd a phone screen.
+MAX_FOLLOWUP_BUTTONS = 3
+
+
+async def compose(ctx: Context, row: Notification) -> Message | None:
+    """The message for `row` given the current state, or None when it should be skipped."""
+    if row.kind in ("note", "escalation"):
+        return await _escalation(ctx, row) if row.kind == "escalation" else _note(row)
+    pairing = await ctx.tx.get(Pairing, row.pairing_id) if row.pairing_id else None
+    if pairing is None:
+        return None
+    if row.kind == "intro":
+        return await _intro(ctx, row, pairing)
+    if pairing.status != PairingStatus.ACTIVE:
+        return None
+    if row.kind == "nudge":
+        return await _nudge(ctx, row, pairing)
+    session = await ctx.tx.get(Session, row.session_id) if row.session_id else None
+    if session is None:
+        return None
+    if row.kind == "agenda":
+        return await _agenda(ctx, row, pairing, session)
+    if row.kind == "check":
+        return await _check(ctx, row, pairing, session)
+    if row.kind in ("reflect", "reflect.reminder"):
+        return await _reflect(ctx, row, pairing, session)
+    raise ValueError(f"unknown notification kind {row.kind!r}")
+
+
+def _note(row: Notification) -> Message:
+    return Message(text=row.payload["text"])
+
+
+async def _escalation(ctx: Context, row: Notification) -> Message | None:
+    pairing = await ctx.tx.get(Pairing, row.pairing_id)
+    if pairing is None or pairing.status != PairingStatus.ACTIVE:
+        return None
+    sessions = await ctx.tx.find(Session, pairing_id=pairing.id)
+    if cadence.upcoming(sessions, ctx.now) is not None:
+        return None
+    return _note(row)
+
+
+async def _intro(ctx: Context, row: Notification, pairing: Pairing) -> Message | None:
+    role = pairing.role_of(row.recipient_id)
+    consent = pairing.mentor_consent if role == Role.MENTOR else pairing.mentee_consent
+    if pairing.status != PairingStatus.PROPOSED or consent is not None:
+        return None
+    program = await ctx.program(pairing.program_id)
+    me, other = (
+        await ctx.person(row.recipient_id),
+        await ctx.person(pairing.other(row.recipient_id)),
+    )
+    text = copy.text(
+        f"intro.{role}",
+        first=me.first_name,
+        other=other.first_name,
+        program=program.name,
+        goal=pairing.goal or "-",
+        why=pairing.why or "-",
+    )
+    value = str(pairing.id)
+    return Message(
+        text=text,
+        buttons=(
+            Button(copy.text("buttons.accept"), "pairing.accept", value, primary=True),
+            Button(copy.text("buttons.decline"), "pairing.decline", value),
+        ),
+    )
+
+
+async def _nudge(ctx: Context, row: Notification, pairing: Pairing) -> Message | None:
+    sessions = await ctx.tx.find(Session, pairing_id=pairing.id)
+    program = await ctx.program(pairing.program_id)
+    if cadence.upcoming(sessions, ctx.now) is not None:
+        return None
+    current = f"nudge:{pairing.id}:{cadence.nudge_base(pairing, sessions, program):%Y%m%dT%H%M}"
+    if row.series != current:
+        return None  # the pair booked or snoozed since this was planned
+    role = pairing.role_of(row.recipient_id)
+    other = await ctx.person(pairing.other(row.recipient_id))
+    step = row.payload.get("step", 1)
+    flavour = "reminder" if step > 1 else ("first" if row.payload.get("first") else "next")
+    value = str(pairing.id)
+    return Message(
+        text=copy.text(f"nudge.{flavour}_{role}", other=other.first_name),
+        buttons=(
+            Button(copy.text("buttons.schedule"), "session.schedule", value, primary=True),
+            Button(copy.text("buttons.snooze"), "pairing.snooze", value),
+        ),
+    )
+
+
+async def _agenda(
+    ctx: Context, row: Notification, pairing: Pairing, session: Session
+) -> Message | None:
+    if session.status != SessionStatus.SCHEDULED or session.starts_at <= ctx.now:
+        return None
+    program = await ctx.program(pairing.program_id)
+    me = await ctx.person(row.recipient_id)
+    mentor, mentee = await ctx.person(pairing.mentor_id), await ctx.person(pairing.mentee_id)
+    other = mentee if me.id == mentor.id else mentor
+    followups = await ctx.tx.find(FollowUp, pairing_id=pairing.id, done=False)
+    lines = [
+        copy.text(
+            "agenda.header",
+            when=ctx.when(session.starts_at, me, program),
+            minutes=session.minutes,
+            other=other.first_name,
+        )
+    ]
+    if session.topic:
+        lines.append(copy.text("agenda.topic", topic=session.topic))
+    items = agenda_items(program, session.number, mentor.first_name, mentee.first_name)
+    lines += [f"{n}) {item}" for n, item in enumerate(items, start=1)]
+    if followups:
+        lines.append(copy.text("agenda.open_followups"))
+        lines += [f"- {f.text}" for f in sorted(followups, key=lambda f: f.id)]
+    return Message(text="\n".join(lines))
+
+
+async def _check(
+    ctx: Context, row: Notification, pairing: Pairing, session: Session
+) -> Message | None:
+    if session.status != SessionStatus.SCHEDULED:
+        return None
+    program = await ctx.program(pairing.program_id)
+    me, other = (
+        await ctx.person(row.recipient_id),
+        await ctx.person(pairing.other(row.recipient_id)),
+    )
+    value = str(session.id)
+    return Message(
+        text=copy.text(
+            "check.question", other=other.first_name, when=ctx.when(session.starts_at, me, program)
+        ),
+        buttons=(
+            Button(copy.text("buttons.held"), "session.held", value, primary=True),
+            Button(copy.text("buttons.missed"), "session.missed", value),
+            Button(copy.text("buttons.reschedule"), "session.reschedule", value),
+        ),
+    )
+
+
+async def _reflect(
+    ctx: Context, row: Notification, pairing: Pairing, session: Session
+) -> Message | None:
+    if session.status != SessionStatus.HELD:
+        return None
+    if await ctx.tx.find(Reflection, session_id=session.id, author_id=row.recipient_id):
+        return None
+    program = await ctx.program(pairing.program_id)
+    role = pairing.role_of(row.recipient_id)
+    other = await ctx.person(pairing.other(row.recipient_id))
+    visibility = visibility_note(program.reflection_visibility, other.first_name)
+    key = "reflect.reminder" if row.kind == "reflect.reminder" else f"reflect.{role}"
+    text = copy.text(key, other=other.first_name, visibility=visibility)
+    buttons = [Button(copy.text("buttons.reflect_form"), "reflection.write", str(session.id))]
+    if role == Role.MENTEE and row.kind == "reflect":
+        done = [
+            f
+            for f in await ctx.tx.find(FollowUp, pairing_id=pairing.id, done=False)
+            if f.created_at is None or f.created_at < (session.outcome_at or ctx.now)
+        ][:MAX_FOLLOWUP_BUTTONS]
+        if done:
+            text += "\n" + copy.text("reflect.followups")
+            buttons += [
+                Button(
+                    copy.text("buttons.followup_done", text=_short(f.text)),
+                    "followup.done",
+                    str(f.id),
+                )
+                for f in done
+            ]
+    return Message(text=text, buttons=tuple(buttons))
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

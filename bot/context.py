@@ -1,0 +1,171 @@
+"""What every flow works with: the transaction, the time, the configuration and small lookups."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot import copy
+from bot.events import Actor
+from bot.hours import DEFAULT_WORKING_HOURS, WorkingHours, zone
+from bot.model import Notification, Participant, Program, parse_handle
+from bot.ports import Tx
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Settings the engine needs, read once at start-up by the composition root.
+
+    Args:
+        owners: `platform:user_id` handles allowed to run owner commands everywhere.
+        timezone: fallback timezone when neither the person nor the program has one.
+        working_hours: the default window in which people may be messaged.
+        agenda_lead: how long before a session its agenda is sent.
+    """
+
+    owners: frozenset[str] = frozenset()
+    timezone: str = "UTC"
+    working_hours: WorkingHours = field(
+        default_factory=lambda: WorkingHours.parse(DEFAULT_WORKING_HOURS)
+    )
+    agenda_lead: timedelta = timedelta(hours=24)
+    snooze: timedelta = timedelta(days=7)
+    nudge_reminder_after: timedelta = timedelta(days=3)
+    reflection_reminder_after: timedelta = timedelta(days=2)
+
+
+@dataclass
+class Context:
+    """One unit of work: a transaction at a moment in time, with cached lookups."""
+
+    tx: Tx
+    now: datetime
+    config: EngineConfig
+    _programs: dict[int, Program] = field(default_factory=dict)
+    _people: dict[int, Participant] = field(default_factory=dict)
+
+    async def program(self, program_id: int) -> Program:
+        if program_id not in self._programs:
+            found = await self.tx.get(Program, program_id)
+            if found is None:
+                raise LookupError(f"program {program_id} not found")
+            self._programs[program_id] = found
+        return self._programs[program_id]
+
+    async def person(self, participant_id: int) -> Participant:
+        if participant_id not in self._people:
+            found = await self.tx.get(Participant, participant_id)
+            if found is None:
+                raise LookupError(f"participant {participant_id} not found")
+            self._people[participant_id] = found
+        return self._people[participant_id]
+
+    async def people(self, ids: list[int]) -> dict[int, Participant]:
+        """Load many participants at once (one query) and cache them."""
+        missing = sorted({i for i in ids if i not in self._people})
+        if missing:
+            for found in await self.tx.find(Participant, id=missing):
+                self._people[found.id] = found
+        return {i: self._people[i] for i in ids if i in self._people}
+
+    async def person_for(self, actor: Actor) -> Participant:
+        """The participant behind `actor`, created on first contact; keeps name and zone fresh."""
+        found = await self.tx.find(Participant, platform=actor.platform, user_id=actor.user_id)
+        if found:
+            person = found[0]
+            changed = False
+            if actor.display_name and actor.display_name != person.display_name:
+                person.display_name, changed = actor.display_name, True
+            if actor.timezone and actor.timezone != person.timezone:
+                person.timezone, changed = actor.timezone, True
+            if actor.workspace and actor.workspace != person.workspace:
+                person.workspace, changed = actor.workspace, True
+            if changed:
+                await self.tx.save(person)
+        else:
+            person = await self.tx.add(
+                Participant(
+                    platform=actor.platform,
+                    user_id=actor.user_id,
+                    display_name=actor.display_name,
+                    workspace=actor.workspace,
+                    timezone=actor.timezone,
+                    created_at=self.now,
+                )
+            )
+        self._people[person.id] = person
+        return person
+
+    async def person_by_handle(self, handle: str) -> Participant:
+        platform, user_id = parse_handle(handle)
+        return await self.person_for(Actor(platform=platform, user_id=user_id))
+
+    def tz(self, person: Participant, program: Program | None = None) -> str:
+        """The person's timezone, else the program's, else the configured default."""
+        return person.timezone or (program.timezone if program else None) or self.config.timezone
+
+    def hours(self, program: Program | None) -> WorkingHours:
+        if program and program.working_hours:
+            return WorkingHours.parse(program.working_hours)
+        return self.config.working_hours
+
+    def deliverable(
+        self, nominal: datetime, person: Participant, program: Program | None
+    ) -> datetime:
+        """The first moment at or after `nominal` (and now) inside the person's working hours."""
+        return self.hours(program).next_open(max(nominal, self.now), self.tz(person, program))
+
+    def when(self, moment: datetime, person: Participant, program: Program | None = None) -> str:
+        """A short local rendering of `moment` for `person`, e.g. 'Wed 5 Mar, 10:00'."""
+        local = moment.astimezone(zone(self.tz(person, program)))
+        return f"{local:%a} {local.day} {local:%b}, {local:%H:%M}"
+
+    def owners_of(self, program: Program) -> list[str]:
+        return list(program.owners) or sorted(self.config.owners)
+
+    def is_owner(self, handle: str, program: Program | None = None) -> bool:
+        """Owners of `program` and configured owners may run owner commands."""
+        if handle in self.config.owners:
+            return True
+        return program is not None and handle in program.owners
+
+    async def notify(
+        self,
+        kind: str,
+        recipient: Participant,
+        due: datetime,
+        key: str,
+        *,
+        series: str = "",
+        pairing_id: int | None = None,
+        session_id: int | None = None,
+        payload: dict[str, Any] | None = None,
+    ) -> bool:
+        """Queue one outbound message; a key that already exists is left alone (idempotent)."""
+        return await self.tx.add_notification(
+            Notification(
+                key=key,
+                kind=kind,
+                recipient_id=recipient.id,
+                due_at=due,
+                series=series,
+                pairing_id=pairing_id,
+                session_id=session_id,
+                payload=payload or {},
+                created_at=self.now,
+            )
+        )
+
+    async def note(
+        self, recipient: Participant, key: str, text: str, program: Program | None, **ids: Any
+    ) -> bool:
+        """Queue a plain informational message for the recipient's next working moment."""
+        due = self.deliverable(self.now, recipient, program)
+        return await self.notify("note", recipient, due, key, payload={"text": text}, **ids)
+
+
+def visibility_note(visibility: str, other: str, *, past: bool = False) -> str:
+    """Who will (or can) read a reflection, in words for its author."""
+    section = "reflect.visibility_past" if past else "reflect.visibility"
+    return copy.text(f"{section}.{visibility}", other=other)

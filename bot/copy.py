@@ -1,0 +1,46 @@
+"""The bot's words, read from prompts/*.toml and filled in with names and times."""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from importlib import resources
+from typing import Any
+
+
+class MissingCopy(KeyError):
+    """A message key or placeholder that prompts/ does not define."""
+
+
+@cache
+def _load(name: str) -> dict[str, Any]:
+    return tomllib.loads(resources.files("prompts").joinpath(name).read_text(encoding="utf-8"))
+
+
+def text(key: str, **fields: Any) -> str:
+    """The message at dotted `key` in prompts/messages.toml with `fields` filled in.
+
+    Raises:
+        MissingCopy: when the key or one of its placeholders is unknown.
+    """
+    node: Any = _load("messages.toml")
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            raise MissingCopy(key)
+        node = node[part]
+    try:
+        return str(node).format(**fields)
+    except KeyError as exc:
+        raise MissingCopy(f"{key}: placeholder {exc}") from exc
+
+
+def agenda_plans(agenda_set: str) -> list[list[str]]:
+    """The session plans of an agenda set, falling back to the general set."""
+    sets = _load("agendas.toml")["sets"]
+    chosen = sets.get(agenda_set.strip().lower()) or sets["general"]
+    return chosen["plans"]
+
+
+def agenda_sets() -> list[str]:
+    """Names of the agenda sets prompts/ provides."""
+    return sorted(_load("agendas.toml")["sets"])

@@ -1,0 +1,173 @@
+"""The engine's front door: handle an inbound event, or run one tick (plan, then deliver)."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+
+from bot import copy
+from bot.clock import Clock
+from bot.commands import COMMANDS, run_command
+from bot.context import Context, EngineConfig
+from bot.delivery import TickResult, deliver
+from bot.events import ActionClicked, CommandIssued, Event, FormSubmitted, MessageReceived
+from bot.messages import FormErrors, Message
+from bot.model import FollowUp, Pairing, Participant, Session
+from bot.pairings import answer_consent
+from bot.planner import plan
+from bot.ports import Sender, Store
+from bot.reflections import mark_followup_done, pending_reflection, reflection_form, save_reflection
+from bot.sessions import book, open_schedule_form, record_outcome, snooze
+
+log = logging.getLogger(__name__)
+
+Reply = Message | FormErrors
+Handler = Callable[[Context, Participant, object], Awaitable[Reply]]
+
+
+class Engine:
+    """Drives every pair's cycle. Adapters feed it events and give it senders.
+
+    Args:
+        store: where everything is kept; each event or tick step is one transaction.
+        clock: the only source of time.
+        config: owners, default timezone and working hours, lead times.
+        senders: one Sender per platform name, used by `tick`.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        config: EngineConfig | None = None,
+        senders: dict[str, Sender] | None = None,
+        worker: str | None = None,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.config = config or EngineConfig()
+        self.senders = dict(senders or {})
+        self.worker = worker or f"worker-{uuid.uuid4().hex[:12]}"
+
+    async def handle(self, event: Event) -> Reply | None:
+        """Handle one inbound event; None when the event was already handled (a retry)."""
+        async with self.store.transaction() as tx:
+            if not await tx.first_seen(event.platform, event.event_id):
+                log.info("duplicate event platform=%s id=%s", event.platform, event.event_id)
+                return None
+            ctx = Context(tx, self.clock.now(), self.config)
+            person = await ctx.person_for(event.actor)
+            return await _dispatch(ctx, person, event)
+
+    async def tick(self) -> TickResult:
+        """Plan what is due, then send it. Safe to run twice: nothing goes out twice."""
+        result = TickResult()
+        async with self.store.transaction() as tx:
+            result.planned = await plan(Context(tx, self.clock.now(), self.config))
+        return await deliver(self.store, self.senders, self.clock, self.config, self.worker, result)
+
+    async def run(self, work: Callable[[Context], Awaitable[object]]) -> object:
+        """Run `work` in one transaction at the clock's now (used by the command line)."""
+        async with self.store.transaction() as tx:
+            return await work(Context(tx, self.clock.now(), self.config))
+
+
+async def _dispatch(ctx: Context, person: Participant, event: Event) -> Reply:
+    if isinstance(event, CommandIssued):
+        return await run_command(ctx, person, event)
+    if isinstance(event, MessageReceived):
+        return await _direct_message(ctx, person, event)
+    if isinstance(event, ActionClicked):
+        handler = _ACTIONS.get(event.action)
+        return await handler(ctx, person, event.value) if handler else _unknown()
+    if isinstance(event, FormSubmitted):
+        return await _form(ctx, person, event)
+    return _unknown()
+
+
+async def _direct_message(ctx: Context, person: Participant, event: MessageReceived) -> Reply:
+    """A plain DM is the pending reflection if there is one; a command word runs the command.
+
+    A single command word ("me", "help") always runs; a longer text that starts with one is
+    a command only when no reflection is waiting, so "Status meetings got shorter" is kept.
+    """
+    text = event.text.strip()
+    words = text.split(None, 1)
+    command = words[0].lower() if words else ""
+    as_command = CommandIssued(
+        event.platform,
+        event.event_id,
+        event.actor,
+        name=command,
+        args=words[1] if len(words) > 1 else "",
+    )
+    if command in COMMANDS and len(words) == 1:
+        return await run_command(ctx, person, as_command)
+    session = await pending_reflection(ctx, person)
+    if session is not None and text:
+        return await save_reflection(ctx, person, session, text)
+    if command in COMMANDS:
+        return await run_command(ctx, person, as_command)
+    return Message(copy.text("general.nothing_pending"))
+
+
+async def _form(ctx: Context, person: Participant, event: FormSubmitted) -> Reply:
+    if event.form_id == "session.schedule":
+        pairing = await _load(ctx, Pairing, event.value)
+        return await book(ctx, person, pairing, event.values) if pairing else _unknown()
+    if event.form_id == "reflection.submit":
+        session = await _load(ctx, Session, event.value)
+        if session is None:
+            return _unknown()
+        v = event.values
+        return await save_reflection(
+            ctx,
+            person,
+            session,
+            v.get("what_changed", ""),
+            v.get("will_do", ""),
+            v.get("visibility"),
+        )
+    return _unknown()
+
+
+async def _load(ctx: Context, kind: type, value: str):
+    try:
+        return await ctx.tx.get(kind, int(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def _unknown() -> Message:
+    return Message(copy.text("general.unknown_item"))
+
+
+def _on(kind: type, act: Callable[..., Awaitable[Reply]]) -> Handler:
+    """A button handler that loads the record named by the button's value first."""
+
+    async def handler(ctx: Context, person: Participant, value: object) -> Reply:
+        record = await _load(ctx, kind, str(value))
+        return await act(ctx, person, record) if record is not None else _unknown()
+
+    return handler
+
+
+async def _outcome(ctx: Context, person: Participant, session: Session, outcome: str) -> Reply:
+    pairing = await ctx.tx.get(Pairing, session.pairing_id)
+    if pairing is None:
+        return _unknown()
+    return await record_outcome(ctx, person, pairing, session, outcome)
+
+
+_ACTIONS: dict[str, Handler] = {
+    "pairing.accept": _on(Pairing, lambda c, p, r: answer_consent(c, p, r, True)),
+    "pairing.decline": _on(Pairing, lambda c, p, r: answer_consent(c, p, r, False)),
+    "pairing.snooze": _on(Pairing, snooze),
+    "session.schedule": _on(Pairing, open_schedule_form),
+    "session.held": _on(Session, lambda c, p, r: _outcome(c, p, r, "held")),
+    "session.missed": _on(Session, lambda c, p, r: _outcome(c, p, r, "missed")),
+    "session.reschedule": _on(Session, lambda c, p, r: _outcome(c, p, r, "reschedule")),
+    "reflection.write": _on(Session, reflection_form),
+    "followup.done": _on(FollowUp, mark_followup_done),
+}

@@ -1,0 +1,99 @@
+"""Export of sessions and reflections, respecting who may read each reflection."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import defaultdict
+
+from bot.context import Context
+from bot.model import Pairing, Program, Reflection, Session, Visibility
+
+COLUMNS = (
+    "program",
+    "mentor",
+    "mentee",
+    "goal",
+    "session_start",
+    "session_minutes",
+    "session_status",
+    "reflection_author",
+    "reflection_role",
+    "reflection_visibility",
+    "what_changed",
+    "will_do",
+    "created_at",
+)
+
+
+async def export_rows(ctx: Context, programs: list[Program]) -> list[dict[str, str]]:
+    """One row per reflection (or per session without one), oldest session first.
+
+    Reflection text is included only at `program` visibility; below it the row shows that a
+    reflection exists, by whom, but not what it says.
+    """
+    rows: list[dict[str, str]] = []
+    for program in programs:
+        pairings = {p.id: p for p in await ctx.tx.find(Pairing, program_id=program.id)}
+        if not pairings:
+            continue
+        sessions = await ctx.tx.find(Session, pairing_id=list(pairings))
+        reflections: dict[int, list[Reflection]] = defaultdict(list)
+        if sessions:
+            for r in await ctx.tx.find(Reflection, session_id=[s.id for s in sessions]):
+                reflections[r.session_id].append(r)
+        people = await ctx.people(
+            [i for p in pairings.values() for i in (p.mentor_id, p.mentee_id)]
+        )
+
+        def name(pid: int) -> str:
+            return people[pid].display_name or people[pid].handle
+
+        for session in sorted(sessions, key=lambda s: (s.starts_at, s.id)):
+            pairing = pairings[session.pairing_id]
+            base = {
+                "program": program.name,
+                "mentor": name(pairing.mentor_id),
+                "mentee": name(pairing.mentee_id),
+                "goal": pairing.goal,
+                "session_start": session.starts_at.isoformat(),
+                "session_minutes": str(session.minutes),
+                "session_status": session.status,
+                "created_at": (session.created_at.isoformat() if session.created_at else ""),
+            }
+            found = sorted(reflections[session.id], key=lambda r: r.id)
+            if not found:
+                rows.append({c: base.get(c, "") for c in COLUMNS})
+            for r in found:
+                shared = r.visibility == Visibility.PROGRAM
+                rows.append(
+                    {
+                        **{c: base.get(c, "") for c in COLUMNS},
+                        "reflection_author": name(r.author_id),
+                        "reflection_role": r.role,
+                        "reflection_visibility": r.visibility,
+                        "what_changed": r.what_changed if shared else "",
+                        "will_do": r.will_do if shared else "",
+                        "created_at": r.created_at.isoformat() if r.created_at else "",
+                    }
+                )
+    return rows
+
+
+def to_csv(rows: list[dict[str, str]]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _defuse(v) for k, v in row.items()})
+    return out.getvalue()
+
+
+def to_json(rows: list[dict[str, str]]) -> str:
+    return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+
+
+def _defuse(value: str) -> str:
+    """Keep spreadsheet apps from running text that looks like a formula (CSV injection)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value

@@ -1,0 +1,76 @@
+"""The neutral message model: text, optional buttons, optional form; adapters render it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button; `action` is a stable namespaced id such as ``pairing.accept``."""
+
+    label: str
+    action: str
+    value: str = ""
+    primary: bool = False
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Field:
+    """One input of a form. `kind` is one of date, time, choice, text, multiline."""
+
+    id: str
+    label: str
+    kind: str = "text"
+    choices: tuple[Choice, ...] = ()
+    optional: bool = False
+    initial: str = ""
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class Form:
+    """A form; submitting it raises a FormSubmitted event with `id` as its action."""
+
+    id: str
+    title: str
+    fields: tuple[Field, ...]
+    submit_label: str = "Save"
+    value: str = ""
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file to hand over, such as an export."""
+
+    name: str
+    content: str
+    mime: str = "text/csv"
+
+
+@dataclass(frozen=True)
+class Message:
+    """What the engine says to one person; `form` is opened or shown inline by the adapter."""
+
+    text: str
+    buttons: tuple[Button, ...] = ()
+    form: Form | None = None
+    file: Attachment | None = None
+
+
+@dataclass(frozen=True)
+class FormErrors:
+    """A refused form: messages keyed by field id, for the adapter to show on the right field."""
+
+    errors: dict[str, str] = field(default_factory=dict)
+    form: Form | None = None
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.errors.values())

@@ -1,0 +1,261 @@
+"""Planning: turn the state of every active pair into due outbox rows, idempotently.
+
+Every row has a deterministic key, so planning twice (or on two replicas at once) inserts
+each notification once. Messages are composed only when sent (see compose.py), so a row that
+became pointless in the meantime is skipped rather than sent.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot import cadence, copy
+from bot.context import Context
+from bot.model import (
+    Notification,
+    NotificationStatus,
+    Pairing,
+    PairingStatus,
+    Participant,
+    Program,
+    Reflection,
+    Session,
+    SessionStatus,
+)
+
+log = logging.getLogger(__name__)
+
+# Reflection reminders are only planned for sessions that ended recently.
+REFLECTION_WINDOW = timedelta(days=14)
+
+
+async def plan(ctx: Context) -> int:
+    """Queue every notification that is due by now (agendas a little ahead); return how many."""
+    pairings = await ctx.tx.find(Pairing, status=PairingStatus.ACTIVE)
+    if not pairings:
+        return 0
+    sessions = await ctx.tx.find(Session, pairing_id=[p.id for p in pairings])
+    by_pairing: dict[int, list[Session]] = defaultdict(list)
+    for session in sessions:
+        by_pairing[session.pairing_id].append(session)
+    await ctx.people([pid for p in pairings for pid in (p.mentor_id, p.mentee_id)])
+    created = await _plan_nudges(ctx, pairings, by_pairing)
+    created += await _plan_session_messages(ctx, pairings, by_pairing)
+    return created
+
+
+async def _plan_nudges(
+    ctx: Context, pairings: list[Pairing], by_pairing: dict[int, list[Session]]
+) -> int:
+    due: list[_NudgeRound] = []
+    for pairing in pairings:
+        program = await ctx.program(pairing.program_id)
+        if program.ends_on and ctx.now.date() > program.ends_on:
+            continue
+        own = by_pairing[pairing.id]
+        if cadence.upcoming(own, ctx.now) is not None:
+            continue
+        base = cadence.nudge_base(pairing, own, program)
+        if base <= ctx.now:
+            first = all(s.status == SessionStatus.CANCELLED for s in own)
+            series = f"nudge:{pairing.id}:{base:%Y%m%dT%H%M}"
+            due.append(_NudgeRound(pairing, program, base, series, first))
+    if not due:
+        return 0
+    history: dict[str, list[Notification]] = defaultdict(list)
+    for row in await ctx.tx.find(Notification, series=[rnd.series for rnd in due]):
+        history[row.series].append(row)
+    created = 0
+    for rnd in due:
+        created += await _next_nudge_step(ctx, rnd, history[rnd.series])
+    return created
+
+
+@dataclass(frozen=True)
+class _NudgeRound:
+    """One round of nudges for a pair: it ends when the pair books or snoozes."""
+
+    pairing: Pairing
+    program: Program
+    base: datetime
+    series: str
+    first: bool
+
+
+async def _next_nudge_step(ctx: Context, rnd: _NudgeRound, history: list[Notification]) -> int:
+    """Nudge, then remind after 3 days, then tell the owners after 3 more days of silence."""
+    pairing, program, series = rnd.pairing, rnd.program, rnd.series
+    sent_to_mentee = {
+        row.payload.get("step"): row.sent_at
+        for row in history
+        if row.kind == "nudge" and row.recipient_id == pairing.mentee_id and row.sent_at
+    }
+    planned_steps = {row.payload.get("step") for row in history if row.kind == "nudge"}
+    if 1 not in planned_steps:
+        return await _nudge_both(ctx, rnd, 1, rnd.base)
+    wait = ctx.config.nudge_reminder_after
+    if 2 not in planned_steps:
+        sent = sent_to_mentee.get(1)
+        if sent and ctx.now >= sent + wait:
+            return await _nudge_both(ctx, rnd, 2, sent + wait)
+        return 0
+    if any(row.kind == "escalation" for row in history):
+        return 0
+    sent = sent_to_mentee.get(2)
+    if not (sent and ctx.now >= sent + wait):
+        return 0
+    pairing.escalated_at = ctx.now
+    await ctx.tx.save(pairing)
+    mentor, mentee = await ctx.person(pairing.mentor_id), await ctx.person(pairing.mentee_id)
+    text = copy.text(
+        "nudge.escalation",
+        mentee=mentee.display_name,
+        mentor=mentor.display_name,
+        program=program.name,
+    )
+    created = 0
+    for handle in ctx.owners_of(program):
+        owner = await ctx.person_by_handle(handle)
+        created += await ctx.notify(
+            "escalation",
+            owner,
+            ctx.deliverable(ctx.now, owner, program),
+            f"{series}:escalation:{owner.id}",
+            series=series,
+            pairing_id=pairing.id,
+            payload={"text": text},
+        )
+    log.info("escalated pairing=%s program=%s", pairing.id, program.name)
+    return created
+
+
+async def _nudge_both(ctx: Context, rnd: _NudgeRound, step: int, nominal: datetime) -> int:
+    pairing, program, series = rnd.pairing, rnd.program, rnd.series
+    created = 0
+    for person_id in (pairing.mentee_id, pairing.mentor_id):
+        person = await ctx.person(person_id)
+        created += await ctx.notify(
+            "nudge",
+            person,
+            ctx.deliverable(nominal, person, program),
+            f"{series}:{step}:{person_id}",
+            series=series,
+            pairing_id=pairing.id,
+            payload={"step": step, "first": rnd.first},
+        )
+    return created
+
+
+async def _plan_session_messages(
+    ctx: Context, pairings: list[Pairing], by_pairing: dict[int, list[Session]]
+) -> int:
+    """Agendas and did-it-happen checks for booked sessions; reflection reminders after."""
+    created = 0
+    recent_held: list[tuple[Pairing, Session]] = []
+    for pairing in pairings:
+        program = await ctx.program(pairing.program_id)
+        for session in by_pairing[pairing.id]:
+            if session.status == SessionStatus.SCHEDULED:
+                created += await _plan_agenda_and_check(ctx, pairing, program, session)
+            elif (
+                session.status == SessionStatus.HELD
+                and session.outcome_at
+                and ctx.now - session.outcome_at <= REFLECTION_WINDOW
+            ):
+                recent_held.append((pairing, session))
+    if recent_held:
+        created += await _plan_reflection_reminders(ctx, recent_held)
+    return created
+
+
+async def _plan_agenda_and_check(
+    ctx: Context, pairing: Pairing, program: Program, session: Session
+) -> int:
+    created = 0
+    series = f"session:{session.id}"
+    for person_id in (pairing.mentee_id, pairing.mentor_id):
+        person = await ctx.person(person_id)
+        if session.starts_at > ctx.now:
+            due = _agenda_due(ctx, session, person, program)
+            if due is not None:
+                created += await ctx.notify(
+                    "agenda",
+                    person,
+                    due,
+                    f"{series}:agenda:{person_id}",
+                    series=series,
+                    pairing_id=pairing.id,
+                    session_id=session.id,
+                )
+        created += await ctx.notify(
+            "check",
+            person,
+            ctx.deliverable(session.ends_at, person, program),
+            f"{series}:check:{person_id}",
+            series=series,
+            pairing_id=pairing.id,
+            session_id=session.id,
+        )
+    return created
+
+
+def _agenda_due(
+    ctx: Context, session: Session, person: Participant, program: Program
+) -> datetime | None:
+    """Agenda time: the lead before the session, moved earlier (not later) out of quiet hours.
+
+    A late agenda is worse than an early one, so outside working hours it goes at the end of
+    the previous working day; only if that has passed does it wait for the next working hour,
+    and if that is after the start there is no agenda at all.
+    """
+    hours, tz = ctx.hours(program), ctx.tz(person, program)
+    nominal = max(session.starts_at - ctx.config.agenda_lead, ctx.now)
+    if hours.is_open(nominal, tz):
+        return nominal
+    earlier = hours.last_open_before(nominal, tz)
+    if earlier is not None and earlier >= ctx.now:
+        return earlier
+    later = hours.next_open(nominal, tz)
+    return later if later < session.starts_at else None
+
+
+async def _plan_reflection_reminders(
+    ctx: Context, recent_held: list[tuple[Pairing, Session]]
+) -> int:
+    session_ids = [session.id for _, session in recent_held]
+    prompts = await ctx.tx.find(
+        Notification,
+        series=[f"session:{i}" for i in session_ids],
+        kind=["reflect", "reflect.reminder"],
+    )
+    answered = {
+        (r.session_id, r.author_id) for r in await ctx.tx.find(Reflection, session_id=session_ids)
+    }
+    reminded = {(n.session_id, n.recipient_id) for n in prompts if n.kind == "reflect.reminder"}
+    pairing_of = {session.id: pairing for pairing, session in recent_held}
+    created = 0
+    for prompt in prompts:
+        who = (prompt.session_id, prompt.recipient_id)
+        if prompt.kind != "reflect" or prompt.status != NotificationStatus.SENT:
+            continue
+        if who in answered or who in reminded or prompt.sent_at is None:
+            continue
+        nominal = prompt.sent_at + ctx.config.reflection_reminder_after
+        if ctx.now < nominal:
+            continue
+        pairing = pairing_of[prompt.session_id]
+        program = await ctx.program(pairing.program_id)
+        person = await ctx.person(prompt.recipient_id)
+        created += await ctx.notify(
+            "reflect.reminder",
+            person,
+            ctx.deliverable(nominal, person, program),
+            f"session:{prompt.session_id}:reflect.reminder:{person.id}",
+            series=prompt.series,
+            pairing_id=pairing.id,
+            session_id=prompt.session_id,
+        )
+    return created

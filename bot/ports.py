@@ -1,0 +1,73 @@
+"""The interfaces the engine needs from the outside: a store and a way to send messages."""
+
+from __future__ import annotations
+
+from contextlib import AbstractAsyncContextManager
+from datetime import datetime, timedelta
+from typing import Any, Protocol, TypeVar
+
+from bot.messages import Message
+from bot.model import Notification, Participant
+
+R = TypeVar("R")
+
+
+class Tx(Protocol):
+    """One store transaction: everything in it is committed together or not at all."""
+
+    async def add(self, record: R) -> R:
+        """Insert `record`, fill its `id` (and `created_at` when unset) and return it."""
+
+    async def save(self, record: Any) -> None:
+        """Write every field of an already stored record."""
+
+    async def get(self, kind: type[R], record_id: int) -> R | None:
+        """The record of type `kind` with this id, or None."""
+
+    async def find(self, record_type: type[R], /, **where: Any) -> list[R]:
+        """Records whose fields equal the given values (a list means any of them), by id."""
+
+    async def first_seen(self, platform: str, event_id: str) -> bool:
+        """Remember an inbound event id; False when it was seen before (a platform retry)."""
+
+    async def add_notification(self, notification: Notification) -> bool:
+        """Insert unless a row with the same key exists; True when inserted."""
+
+    async def claim_due(
+        self, now: datetime, worker: str, lease: timedelta, limit: int, platforms: list[str]
+    ) -> list[Notification]:
+        """Lease up to `limit` pending notifications due by `now` for these platforms."""
+
+    async def release(self, notification: Notification, worker: str) -> bool:
+        """Save a claimed notification and drop the lease, if `worker` still holds it."""
+
+
+class Store(Protocol):
+    """Opens transactions on the persistent store."""
+
+    def transaction(self) -> AbstractAsyncContextManager[Tx]: ...
+
+
+class Sender(Protocol):
+    """Delivers a neutral message to one person on one platform."""
+
+    async def send(self, recipient: Participant, message: Message) -> None:
+        """Send now; raise DeliveryError when the platform refuses."""
+
+
+class DeliveryError(Exception):
+    """A send that did not go through.
+
+    Args:
+        reason: what the platform said, shown to owners when the send finally fails.
+        retry_after: seconds the platform asked us to wait, when it said.
+        permanent: True when retrying cannot help (blocked bot, unknown user).
+    """
+
+    def __init__(
+        self, reason: str, *, retry_after: float | None = None, permanent: bool = False
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+        self.permanent = permanent

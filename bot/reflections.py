@@ -1,0 +1,156 @@
+"""Reflections after a held session, the follow-ups they create, and marking those done."""
+
+from __future__ import annotations
+
+import logging
+
+from bot import copy
+from bot.context import Context, visibility_note
+from bot.messages import Choice, Field, Form, FormErrors, Message
+from bot.model import (
+    FollowUp,
+    Notification,
+    NotificationStatus,
+    Pairing,
+    Participant,
+    Reflection,
+    Role,
+    Session,
+    SessionStatus,
+    Visibility,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_REFLECTION_CHARS = 3000
+
+
+async def pending_reflection(ctx: Context, person: Participant) -> Session | None:
+    """The latest held session this person was asked about and has not yet reflected on."""
+    asked = await ctx.tx.find(
+        Notification, recipient_id=person.id, kind="reflect", status=NotificationStatus.SENT
+    )
+    if not asked:
+        return None
+    session_ids = [row.session_id for row in asked if row.session_id is not None]
+    answered = {
+        r.session_id
+        for r in await ctx.tx.find(Reflection, session_id=session_ids, author_id=person.id)
+    }
+    waiting = [
+        s
+        for s in await ctx.tx.find(Session, id=[i for i in session_ids if i not in answered])
+        if s.status == SessionStatus.HELD
+    ]
+    return max(waiting, key=lambda s: s.starts_at) if waiting else None
+
+
+async def reflection_form(ctx: Context, person: Participant, session: Session) -> Message:
+    pairing = await ctx.tx.get(Pairing, session.pairing_id)
+    if pairing is None or pairing.role_of(person.id) is None:
+        return Message(copy.text("general.not_yours"))
+    program = await ctx.program(pairing.program_id)
+    other = await ctx.person(pairing.other(person.id))
+    choices = tuple(
+        Choice(v.value, copy.text(f"reflect.visibility_choice.{v.value}", other=other.first_name))
+        for v in (Visibility.PROGRAM, Visibility.PAIR, Visibility.PRIVATE)
+    )
+    form = Form(
+        id="reflection.submit",
+        title=copy.text("reflect.form_title"),
+        value=str(session.id),
+        submit_label=copy.text("reflect.submit"),
+        fields=(
+            Field("what_changed", copy.text("reflect.what_changed"), kind="multiline"),
+            Field("will_do", copy.text("reflect.will_do"), kind="multiline", optional=True),
+            Field(
+                "visibility",
+                copy.text("reflect.visibility_label"),
+                kind="choice",
+                choices=choices,
+                initial=program.reflection_visibility,
+            ),
+        ),
+    )
+    return Message(text=visibility_note(program.reflection_visibility, other.first_name), form=form)
+
+
+async def save_reflection(
+    ctx: Context,
+    person: Participant,
+    session: Session,
+    what_changed: str,
+    will_do: str = "",
+    visibility: str | None = None,
+) -> Message | FormErrors:
+    """Save the person's reflection on `session`; each line of `will_do` becomes a follow-up."""
+    pairing = await ctx.tx.get(Pairing, session.pairing_id)
+    if pairing is None or pairing.role_of(person.id) is None:
+        return Message(copy.text("general.not_yours"))
+    if session.status != SessionStatus.HELD:
+        return Message(copy.text("general.unknown_item"))
+    program = await ctx.program(pairing.program_id)
+    visibility = visibility or program.reflection_visibility
+    what_changed = what_changed.strip()[:MAX_REFLECTION_CHARS]
+    errors = {}
+    if not what_changed:
+        errors["what_changed"] = copy.text("reflect.empty")
+    if visibility not in set(Visibility):
+        errors["visibility"] = "Choose program, pair or private."
+    if errors:
+        return FormErrors(errors, (await reflection_form(ctx, person, session)).form)
+    if await ctx.tx.find(Reflection, session_id=session.id, author_id=person.id):
+        return Message(copy.text("reflect.already"))
+    reflection = await ctx.tx.add(
+        Reflection(
+            session_id=session.id,
+            author_id=person.id,
+            role=pairing.role_of(person.id) or Role.MENTEE,
+            what_changed=what_changed,
+            will_do=will_do.strip()[:MAX_REFLECTION_CHARS],
+            visibility=visibility,
+            created_at=ctx.now,
+        )
+    )
+    for line in will_do.splitlines():
+        if line.strip(" -*\t"):
+            await ctx.tx.add(
+                FollowUp(
+                    pairing_id=pairing.id,
+                    reflection_id=reflection.id,
+                    text=line.strip(" -*\t")[:300],
+                    created_at=ctx.now,
+                )
+            )
+    log.info("reflection saved session=%s role=%s", session.id, reflection.role)
+    other = await ctx.person(pairing.other(person.id))
+    return Message(
+        copy.text(
+            "reflect.saved",
+            visibility_past=visibility_note(visibility, other.first_name, past=True),
+        )
+    )
+
+
+async def mark_followup_done(ctx: Context, person: Participant, followup: FollowUp) -> Message:
+    """The mentee reports a suggestion as implemented; the mentor is thanked."""
+    pairing = await ctx.tx.get(Pairing, followup.pairing_id)
+    if pairing is None or pairing.role_of(person.id) is None:
+        return Message(copy.text("general.not_yours"))
+    if followup.done:
+        return Message(copy.text("followup.already"))
+    followup.done, followup.done_at = True, ctx.now
+    await ctx.tx.save(followup)
+    program = await ctx.program(pairing.program_id)
+    mentor = await ctx.person(pairing.mentor_id)
+    other = await ctx.person(pairing.other(person.id))
+    if mentor.id != person.id:
+        mentee = await ctx.person(pairing.mentee_id)
+        await ctx.note(
+            mentor,
+            f"followup:{followup.id}:thanks",
+            copy.text("followup.thanks_mentor", other=mentee.first_name, text=followup.text),
+            program,
+            pairing_id=pairing.id,
+        )
+    return Message(copy.text("followup.done", other=other.first_name))

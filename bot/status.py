@@ -1,0 +1,185 @@
+"""Status views: program figures for owners, and a person's own pairs for everyone else."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from bot import cadence, copy
+from bot.context import Context
+from bot.messages import Message
+from bot.model import (
+    FollowUp,
+    Notification,
+    NotificationStatus,
+    Pairing,
+    PairingStatus,
+    Participant,
+    Program,
+    Reflection,
+    Session,
+    SessionStatus,
+)
+from bot.reflections import pending_reflection
+
+RECENT = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class Risk:
+    pairing_id: int
+    mentee: str
+    mentor: str
+    reason: str  # escalated | stale | never
+    days: int
+
+
+@dataclass(frozen=True)
+class ProgramStatus:
+    """The figures an owner asks for; counts only, never reflection text."""
+
+    program: Program
+    pairs: dict[str, int]
+    sessions: dict[str, int]
+    sessions_recent: dict[str, int]
+    active: int
+    on_cadence: int
+    at_risk: list[Risk]
+    reflections: int
+    implemented: int
+    declined: list[str] = field(default_factory=list)
+    failed: int = 0
+    last_error: str = ""
+
+    def message(self) -> Message:
+        p = self.program
+        order = ("active", "proposed", "paused", "completed", "declined")
+        summary = ", ".join(f"{self.pairs[s]} {s}" for s in order if self.pairs.get(s)) or "none"
+        share = f"{round(100 * self.on_cadence / self.active)}%" if self.active else "-"
+        lines = [
+            copy.text(
+                "status.owner_header", program=p.name, objective=p.objective, cadence=p.cadence_days
+            ),
+            copy.text("status.pairs", summary=summary),
+            copy.text(
+                "status.sessions",
+                held=self.sessions.get("held", 0),
+                scheduled=self.sessions.get("scheduled", 0),
+                missed=self.sessions.get("missed", 0),
+                held_30=self.sessions_recent.get("held", 0),
+                missed_30=self.sessions_recent.get("missed", 0),
+            ),
+            copy.text("status.cadence", share=share, on=self.on_cadence, active=self.active),
+        ]
+        if self.at_risk:
+            lines.append(copy.text("status.at_risk"))
+            lines += [
+                "- "
+                + copy.text(
+                    f"status.risk_{r.reason}", mentee=r.mentee, mentor=r.mentor, days=r.days
+                )
+                for r in self.at_risk
+            ]
+        else:
+            lines.append(copy.text("status.at_risk_none"))
+        if self.declined:
+            lines.append(copy.text("status.declines", names="; ".join(self.declined)))
+        if self.failed:
+            lines.append(copy.text("status.failed", count=self.failed, error=self.last_error))
+        lines.append(copy.text("status.reflections", reflections=self.reflections))
+        lines.append(copy.text("status.implemented", implemented=self.implemented))
+        return Message("\n".join(lines))
+
+
+async def program_status(ctx: Context, program: Program) -> ProgramStatus:
+    """Compute the owner's view of one program as of `ctx.now`."""
+    pairings = await ctx.tx.find(Pairing, program_id=program.id)
+    ids = [p.id for p in pairings]
+    sessions = await ctx.tx.find(Session, pairing_id=ids) if ids else []
+    people = await ctx.people([i for p in pairings for i in (p.mentor_id, p.mentee_id)])
+    by_pairing: dict[int, list[Session]] = defaultdict(list)
+    for s in sessions:
+        by_pairing[s.pairing_id].append(s)
+
+    def name(pid: int) -> str:
+        person = people.get(pid)
+        return (person.display_name or person.user_id) if person else "?"
+
+    counted = [s for s in sessions if s.status != SessionStatus.CANCELLED]
+    active = [p for p in pairings if p.status == PairingStatus.ACTIVE]
+    risks = []
+    for p in active:
+        found = cadence.risk(p, by_pairing[p.id], program, ctx.now)
+        if found:
+            risks.append(Risk(p.id, name(p.mentee_id), name(p.mentor_id), *found))
+    risks.sort(key=lambda r: (r.reason != "escalated", -r.days))
+    session_ids = [s.id for s in sessions]
+    reflections = await ctx.tx.find(Reflection, session_id=session_ids) if session_ids else []
+    done = await ctx.tx.find(FollowUp, pairing_id=ids, done=True) if ids else []
+    failed = (
+        await ctx.tx.find(Notification, pairing_id=ids, status=NotificationStatus.FAILED)
+        if ids
+        else []
+    )
+    failed.sort(key=lambda n: n.due_at)
+    return ProgramStatus(
+        program=program,
+        pairs=dict(Counter(p.status for p in pairings)),
+        sessions=dict(Counter(s.status for s in counted)),
+        sessions_recent=dict(Counter(s.status for s in counted if s.starts_at >= ctx.now - RECENT)),
+        active=len(active),
+        on_cadence=sum(cadence.on_cadence(p, by_pairing[p.id], program, ctx.now) for p in active),
+        at_risk=risks,
+        reflections=len(reflections),
+        implemented=len(done),
+        declined=[
+            f"{name(p.declined_by)} ({name(p.other(p.declined_by))})"
+            for p in pairings
+            if p.status == PairingStatus.DECLINED and p.declined_by
+        ],
+        failed=len(failed),
+        last_error=failed[-1].last_error if failed else "",
+    )
+
+
+async def my_status(ctx: Context, person: Participant) -> Message:
+    """A participant's own pairs, next session and pending reflection - nobody else's."""
+    mine = await ctx.tx.find(Pairing, mentor_id=person.id) + await ctx.tx.find(
+        Pairing, mentee_id=person.id
+    )
+    if not mine:
+        return Message(copy.text("status.me_none"))
+    sessions = await ctx.tx.find(Session, pairing_id=[p.id for p in mine])
+    lines = [copy.text("status.me_header")]
+    for pairing in sorted(mine, key=lambda p: p.id):
+        program = await ctx.program(pairing.program_id)
+        other = await ctx.person(pairing.other(person.id))
+        lines.append(
+            "- "
+            + copy.text(
+                f"status.me_pair_{pairing.role_of(person.id)}",
+                other=other.display_name or other.user_id,
+                program=program.name,
+                status=pairing.status,
+            )
+        )
+        if pairing.status != PairingStatus.ACTIVE:
+            continue
+        nxt = cadence.upcoming([s for s in sessions if s.pairing_id == pairing.id], ctx.now)
+        lines.append(
+            "  "
+            + (
+                copy.text(
+                    "status.me_next",
+                    when=ctx.when(nxt.starts_at, person, program),
+                    minutes=nxt.minutes,
+                )
+                if nxt
+                else copy.text("status.me_no_next")
+            )
+        )
+    pending = await pending_reflection(ctx, person)
+    if pending:
+        lines.append(copy.text("status.me_pending", when=ctx.when(pending.starts_at, person)))
+    return Message("\n".join(lines))

@@ -1,0 +1,1 @@
+"""Message copy and agenda templates, kept as data files (TOML) with no platform markup."""

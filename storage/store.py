@@ -1,0 +1,182 @@
+"""The Store: async SQLAlchemy Core on SQLite (aiosqlite) or PostgreSQL (asyncpg)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy import event, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from bot.model import Notification
+from storage.tables import TABLES, notifications, participants, processed_events, utcnow
+
+R = TypeVar("R")
+DEFAULT_URL = "sqlite+aiosqlite:///./mentorbot.db"
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """An AsyncEngine for `url`; SQLite gets WAL, a busy timeout and write-ahead locking."""
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, **kwargs)
+        _tune_sqlite(engine)
+        return engine
+    return create_async_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _tune_sqlite(engine: AsyncEngine) -> None:
+    # pysqlite's own transaction handling begins lazily and upgrades read locks to write locks,
+    # which fails with "database is locked" under a second process. Take the write lock up
+    # front instead (BEGIN IMMEDIATE) and wait for it (busy_timeout); transactions are short.
+    # https://docs.sqlalchemy.org/en/20/dialects/sqlite.html#serializable-isolation-savepoints-transactional-ddl
+    @event.listens_for(engine.sync_engine, "connect")
+    def _connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class SqlStore:
+    """Opens transactions; each `transaction()` commits on success and rolls back on error."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def from_url(cls, url: str) -> SqlStore:
+        return cls(make_engine(url))
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[SqlTx]:
+        async with self.engine.begin() as conn:
+            yield SqlTx(conn)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+class SqlTx:
+    """One transaction; implements bot.ports.Tx."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+        self.dialect = conn.dialect.name
+
+    async def add(self, record: R) -> R:
+        table = TABLES[type(record)]
+        values = dataclasses.asdict(record)
+        values.pop("id")
+        result = await self.conn.execute(table.insert().values(**values))
+        record.id = result.inserted_primary_key[0]
+        return record
+
+    async def save(self, record: Any) -> None:
+        table = TABLES[type(record)]
+        values = dataclasses.asdict(record)
+        record_id = values.pop("id")
+        await self.conn.execute(table.update().where(table.c.id == record_id).values(**values))
+
+    async def get(self, kind: type[R], record_id: int) -> R | None:
+        table = TABLES[kind]
+        row = (await self.conn.execute(select(table).where(table.c.id == record_id))).first()
+        return kind(**row._mapping) if row else None
+
+    async def find(self, record_type: type[R], /, **where: Any) -> list[R]:
+        table = TABLES[record_type]
+        query = select(table).order_by(table.c.id)
+        for name, value in where.items():
+            column = table.c[name]
+            if isinstance(value, list | tuple | set | frozenset):
+                if not value:
+                    return []
+                query = query.where(column.in_(list(value)))
+            elif value is None:
+                query = query.where(column.is_(None))
+            else:
+                query = query.where(column == value)
+        return [record_type(**row._mapping) for row in await self.conn.execute(query)]
+
+    def _insert(self, table):
+        return (pg_insert if self.dialect == "postgresql" else sqlite_insert)(table)
+
+    async def first_seen(self, platform: str, event_id: str) -> bool:
+        statement = (
+            self._insert(processed_events)
+            .values(platform=platform, event_id=event_id, seen_at=utcnow())
+            .on_conflict_do_nothing()
+            .returning(processed_events.c.event_id)
+        )
+        return (await self.conn.execute(statement)).first() is not None
+
+    async def add_notification(self, notification: Notification) -> bool:
+        values = dataclasses.asdict(notification)
+        values.pop("id")
+        statement = (
+            self._insert(notifications)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(notifications.c.id)
+        )
+        row = (await self.conn.execute(statement)).first()
+        if row is None:
+            return False
+        notification.id = row[0]
+        return True
+
+    async def claim_due(
+        self, now: datetime, worker: str, lease: timedelta, limit: int, platforms: list[str]
+    ) -> list[Notification]:
+        if not platforms:
+            return []
+        n = notifications
+        due = (
+            select(n.c.id)
+            .where(
+                n.c.status == "pending",
+                n.c.due_at <= now,
+                or_(n.c.lease_expires_at.is_(None), n.c.lease_expires_at < now),
+                n.c.recipient_id.in_(
+                    select(participants.c.id).where(participants.c.platform.in_(platforms))
+                ),
+            )
+            .order_by(n.c.due_at, n.c.id)
+            .limit(limit)
+            # Concurrent claimers skip each other's rows instead of waiting (PostgreSQL);
+            # SQLite has one writer at a time anyway and ignores the clause.
+            .with_for_update(skip_locked=True, of=n)
+        )
+        statement = (
+            update(n)
+            .where(n.c.id.in_(due.scalar_subquery()))
+            .values(lease_owner=worker, lease_expires_at=now + lease)
+            .returning(*n.c)
+        )
+        rows = (await self.conn.execute(statement)).all()
+        return sorted((Notification(**row._mapping) for row in rows), key=lambda r: r.due_at)
+
+    async def release(self, notification: Notification, worker: str) -> bool:
+        n = notifications
+        values = dataclasses.asdict(notification)
+        values.pop("id")
+        values.update(lease_owner=None, lease_expires_at=None)
+        statement = (
+            update(n)
+            .where(n.c.id == notification.id, n.c.lease_owner == worker)
+            .values(**values)
+            .returning(n.c.id)
+        )
+        return (await self.conn.execute(statement)).first() is not None

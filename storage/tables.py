@@ -1,0 +1,191 @@
+"""Table definitions (SQLAlchemy Core); column names match the bot.model dataclass fields."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+
+from bot import model
+
+metadata = MetaData()
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes in Python; timestamptz on PostgreSQL, naive UTC text on SQLite."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        value = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _id() -> Column:
+    return Column("id", Integer, primary_key=True, autoincrement=True)
+
+
+def _created() -> Column:
+    return Column("created_at", UTCDateTime(), nullable=True)
+
+
+programs = Table(
+    "programs",
+    metadata,
+    _id(),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("objective", String(200), nullable=False),
+    Column("cadence_days", Integer, nullable=False),
+    Column("session_minutes", Integer, nullable=False),
+    Column("starts_on", Date, nullable=True),
+    Column("ends_on", Date, nullable=True),
+    Column("owners", JSON, nullable=False),
+    Column("agenda_set", String(100), nullable=False),
+    Column("reflection_visibility", String(20), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("working_hours", String(100), nullable=True),
+    _created(),
+)
+
+participants = Table(
+    "participants",
+    metadata,
+    _id(),
+    Column("platform", String(20), nullable=False),
+    Column("user_id", String(200), nullable=False),
+    Column("display_name", String(200), nullable=False),
+    Column("workspace", String(200), nullable=False),
+    Column("timezone", String(64), nullable=True),
+    Column("reachable", Boolean, nullable=False),
+    _created(),
+    UniqueConstraint("platform", "user_id", name="uq_participants_platform_user"),
+)
+
+pairings = Table(
+    "pairings",
+    metadata,
+    _id(),
+    Column("program_id", Integer, ForeignKey("programs.id"), nullable=False, index=True),
+    Column("mentor_id", Integer, ForeignKey("participants.id"), nullable=False, index=True),
+    Column("mentee_id", Integer, ForeignKey("participants.id"), nullable=False, index=True),
+    Column("goal", Text, nullable=False),
+    Column("why", Text, nullable=False),
+    Column("status", String(20), nullable=False, index=True),
+    Column("mentor_consent", Boolean, nullable=True),
+    Column("mentee_consent", Boolean, nullable=True),
+    Column("declined_by", Integer, ForeignKey("participants.id"), nullable=True),
+    _created(),
+    Column("activated_at", UTCDateTime(), nullable=True),
+    Column("snoozed_until", UTCDateTime(), nullable=True),
+    Column("escalated_at", UTCDateTime(), nullable=True),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    _id(),
+    Column("pairing_id", Integer, ForeignKey("pairings.id"), nullable=False, index=True),
+    Column("starts_at", UTCDateTime(), nullable=False),
+    Column("minutes", Integer, nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("topic", String(200), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("scheduled_by", Integer, ForeignKey("participants.id"), nullable=True),
+    _created(),
+    Column("outcome_at", UTCDateTime(), nullable=True),
+    Column("outcome_by", Integer, ForeignKey("participants.id"), nullable=True),
+)
+
+reflections = Table(
+    "reflections",
+    metadata,
+    _id(),
+    Column("session_id", Integer, ForeignKey("sessions.id"), nullable=False, index=True),
+    Column("author_id", Integer, ForeignKey("participants.id"), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("what_changed", Text, nullable=False),
+    Column("will_do", Text, nullable=False),
+    Column("visibility", String(20), nullable=False),
+    _created(),
+    UniqueConstraint("session_id", "author_id", name="uq_reflections_session_author"),
+)
+
+followups = Table(
+    "followups",
+    metadata,
+    _id(),
+    Column("pairing_id", Integer, ForeignKey("pairings.id"), nullable=False, index=True),
+    Column("reflection_id", Integer, ForeignKey("reflections.id"), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("done", Boolean, nullable=False),
+    _created(),
+    Column("done_at", UTCDateTime(), nullable=True),
+)
+
+notifications = Table(
+    "notifications",
+    metadata,
+    _id(),
+    Column("key", String(200), nullable=False, unique=True),
+    Column("kind", String(40), nullable=False),
+    Column("recipient_id", Integer, ForeignKey("participants.id"), nullable=False, index=True),
+    Column("due_at", UTCDateTime(), nullable=False),
+    Column("series", String(100), nullable=False, index=True),
+    Column("pairing_id", Integer, ForeignKey("pairings.id"), nullable=True, index=True),
+    Column("session_id", Integer, ForeignKey("sessions.id"), nullable=True),
+    Column("payload", JSON, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text, nullable=False),
+    Column("lease_owner", String(100), nullable=True),
+    Column("lease_expires_at", UTCDateTime(), nullable=True),
+    _created(),
+    Column("sent_at", UTCDateTime(), nullable=True),
+    Index("ix_notifications_status_due", "status", "due_at"),
+)
+
+processed_events = Table(
+    "processed_events",
+    metadata,
+    Column("platform", String(20), primary_key=True),
+    Column("event_id", String(200), primary_key=True),
+    Column("seen_at", UTCDateTime(), nullable=False),
+)
+
+TABLES: dict[type, Table] = {
+    model.Program: programs,
+    model.Participant: participants,
+    model.Pairing: pairings,
+    model.Session: sessions,
+    model.Reflection: reflections,
+    model.FollowUp: followups,
+    model.Notification: notifications,
+}
+
+
+def utcnow() -> datetime:
+    """Wall-clock time for bookkeeping columns the engine does not reason about."""
+    return datetime.now(UTC)
