@@ -16,7 +16,7 @@ _SPEC = re.compile(
 )
 DEFAULT_WORKING_HOURS = "Mon-Fri 09:00-18:00"
 # How far back an early delivery (an agenda) may move to stay inside working hours.
-_LATEST_BEFORE_END = timedelta(minutes=30)
+_LATEST_BEFORE_END = timedelta(hours=1)
 
 
 class InvalidWorkingHours(ValueError):

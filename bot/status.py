@@ -37,7 +37,11 @@ class Risk:
 
 @dataclass(frozen=True)
 class ProgramStatus:
-    """The figures an owner asks for; counts only, never reflection text."""
+    """The figures an owner asks for; counts only, never reflection text.
+
+    `sessions` counts held, missed, scheduled (still to come) and unconfirmed (past, nobody has
+    said whether it happened); `sessions_recent` counts those that started in the last 30 days.
+    """
 
     program: Program
     pairs: dict[str, int]
@@ -67,8 +71,12 @@ class ProgramStatus:
                 held=self.sessions.get("held", 0),
                 scheduled=self.sessions.get("scheduled", 0),
                 missed=self.sessions.get("missed", 0),
-                held_30=self.sessions_recent.get("held", 0),
-                missed_30=self.sessions_recent.get("missed", 0),
+                unconfirmed=self.sessions.get("unconfirmed", 0),
+            ),
+            copy.text(
+                "status.sessions_recent",
+                held=self.sessions_recent.get("held", 0),
+                missed=self.sessions_recent.get("missed", 0),
             ),
             copy.text("status.cadence", share=share, on=self.on_cadence, active=self.active),
         ]
@@ -126,8 +134,12 @@ async def program_status(ctx: Context, program: Program) -> ProgramStatus:
     return ProgramStatus(
         program=program,
         pairs=dict(Counter(p.status for p in pairings)),
-        sessions=dict(Counter(s.status for s in counted)),
-        sessions_recent=dict(Counter(s.status for s in counted if s.starts_at >= ctx.now - RECENT)),
+        sessions=dict(Counter(_state(s, ctx.now) for s in counted)),
+        sessions_recent=dict(
+            Counter(
+                _state(s, ctx.now) for s in counted if ctx.now - RECENT <= s.starts_at <= ctx.now
+            )
+        ),
         active=len(active),
         on_cadence=sum(cadence.on_cadence(p, by_pairing[p.id], program, ctx.now) for p in active),
         at_risk=risks,
@@ -183,3 +195,10 @@ async def my_status(ctx: Context, person: Participant) -> Message:
     if pending:
         lines.append(copy.text("status.me_pending", when=ctx.when(pending.starts_at, person)))
     return Message("\n".join(lines))
+
+
+def _state(session: Session, now) -> str:
+    """A session's status for counting: a booked session in the past is "unconfirmed"."""
+    if session.status == SessionStatus.SCHEDULED and session.starts_at <= now:
+        return "unconfirmed"
+    return session.status

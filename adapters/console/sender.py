@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from adapters.console.render import render
 from bot.clock import Clock
 from bot.messages import Message
 from bot.model import Participant
@@ -21,9 +20,9 @@ class Delivered:
 
 
 class ConsoleSender:
-    """Delivers to in-memory inboxes; `write` gets one formatted transcript entry per message."""
+    """Delivers to in-memory inboxes; `write` (if given) is called with every delivery."""
 
-    def __init__(self, clock: Clock, write: Callable[[str], None] | None = None) -> None:
+    def __init__(self, clock: Clock, write: Callable[[Delivered], None] | None = None) -> None:
         self.clock = clock
         self.write = write
         self.inbox: dict[str, list[Delivered]] = defaultdict(list)
@@ -34,7 +33,7 @@ class ConsoleSender:
         self.inbox[recipient.user_id].append(item)
         self.delivered.append(item)
         if self.write:
-            self.write(f"-> {recipient.display_name or recipient.user_id}: {render(message)}")
+            self.write(item)
 
     def take(self, user_id: str) -> list[Delivered]:
         """Everything delivered to `user_id` since the last take."""

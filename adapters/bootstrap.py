@@ -1,0 +1,78 @@
+"""The composition root: settings → store (migrated) → engine with its senders."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.engine import make_url
+
+from adapters.console.render import render
+from adapters.console.sender import ConsoleSender, Delivered
+from adapters.settings import Settings
+from bot.clock import Clock, SystemClock
+from bot.engine import Engine
+from bot.ports import Sender
+from storage import migrate
+from storage.store import SqlStore, make_engine
+
+log = logging.getLogger(__name__)
+
+
+class StartupError(RuntimeError):
+    """mentorbot cannot start; the message says what to do about it."""
+
+
+def safe_url(url: str) -> str:
+    """The database URL with any password hidden, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # an unparsable URL is reported as given, minus nothing secret to hide
+        return url
+
+
+async def open_store(settings: Settings) -> SqlStore:
+    """Connect to DATABASE_URL; migrate the embedded SQLite, insist on a current PostgreSQL."""
+    try:
+        engine = make_engine(settings.database_url)
+    except Exception as exc:
+        raise StartupError(
+            f"DATABASE_URL {safe_url(settings.database_url)!r} is not usable: {exc}. "
+            "Use sqlite+aiosqlite:///./mentorbot.db or postgresql+asyncpg://user@host/db."
+        ) from None
+    try:
+        if settings.embedded:
+            before, after = await migrate.upgrade(engine)
+            if before != after:
+                log.info("database migrated from %s to %s", before or "empty", after)
+        else:
+            current = await migrate.current(engine)
+            if current != migrate.head():
+                raise StartupError(
+                    f"The database is at schema revision {current or 'none'}, this mentorbot "
+                    f"needs {migrate.head()}. Run `mentorbot db upgrade` first."
+                )
+    except StartupError:
+        await engine.dispose()
+        raise
+    except Exception as exc:
+        await engine.dispose()
+        raise StartupError(
+            f"Cannot use the database at {safe_url(settings.database_url)}: {exc}"
+        ) from None
+    return SqlStore(engine)
+
+
+def console_sender(clock: Clock) -> ConsoleSender:
+    """Console deliveries outside the demo go to the log (standard error)."""
+
+    def write(item: Delivered) -> None:
+        log.info("console message to %s: %s", item.recipient.user_id, render(item.message))
+
+    return ConsoleSender(clock, write)
+
+
+def build_engine(settings: Settings, store: SqlStore, clock: Clock | None = None) -> Engine:
+    """The engine with a sender for every platform that is configured."""
+    clock = clock or SystemClock()
+    senders: dict[str, Sender] = {"console": console_sender(clock)}
+    return Engine(store, clock, settings.engine_config(), senders)

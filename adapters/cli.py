@@ -1,0 +1,281 @@
+"""The `mentorbot` command: demo, serve, tick, db, import, export, program, status."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from adapters.bootstrap import StartupError, build_engine, open_store, safe_url
+from adapters.settings import Settings, SettingsError
+from bot.clock import VirtualClock, as_utc
+from bot.context import Context
+from bot.export import export_rows, to_csv, to_json
+from bot.model import Program, Visibility
+from bot.pairings import Refused, create_program
+from bot.roster import ImportRejected, import_roster
+from bot.status import program_status
+from storage import migrate
+from storage.store import make_engine
+
+log = logging.getLogger("mentorbot")
+
+
+class UsageError(Exception):
+    """Bad command-line input; the message says what is expected."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mentorbot",
+        description="Run reverse-mentoring programs in Slack and Microsoft Teams.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="simulate a 3-pair program over 8 weeks and print it")
+    demo.add_argument("--weeks", type=int, default=8, help="simulated weeks (default 8)")
+
+    serve = sub.add_parser("serve", help="run the HTTP server and the scheduler")
+    serve.add_argument("--host", help="address to bind (default HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default PORT or 3978)")
+
+    tick = sub.add_parser("tick", help="plan and send what is due, once, then exit")
+    tick.add_argument("--now", help="act as if it were this ISO-8601 time (default: now)")
+
+    db = sub.add_parser("db", help="database schema")
+    db.add_argument("action", choices=["upgrade", "current"])
+
+    exp = sub.add_parser("export", help="sessions and reflections as CSV or JSON")
+    exp.add_argument("--format", choices=["csv", "json"], default="csv")
+    exp.add_argument("--program", help="only this program")
+    exp.add_argument("--output", help="write to this file (default: standard output)")
+
+    imp = sub.add_parser("import", help="participants and pairs from a CSV file")
+    imp.add_argument("file", help="CSV file (columns in the README)")
+
+    program = sub.add_parser("program", help="programs")
+    program_sub = program.add_subparsers(dest="action", required=True, metavar="ACTION")
+    create = program_sub.add_parser("create", help="create a program")
+    create.add_argument("name")
+    create.add_argument("--objective", default="digital skills")
+    create.add_argument("--cadence", type=int, default=14, help="days between sessions")
+    create.add_argument("--minutes", type=int, default=45, choices=[30, 45, 60])
+    create.add_argument("--owner", action="append", default=[], help="platform:user_id")
+    create.add_argument("--timezone", help="IANA timezone (default MENTORBOT_TIMEZONE)")
+    create.add_argument("--starts-on", type=date.fromisoformat)
+    create.add_argument("--ends-on", type=date.fromisoformat)
+    create.add_argument("--visibility", choices=list(Visibility), default=Visibility.PROGRAM)
+    create.add_argument("--working-hours", help="e.g. 'Mon-Fri 08:00-17:00'")
+
+    status = sub.add_parser("status", help="print the owner status of programs")
+    status.add_argument("program", nargs="?")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `mentorbot` console script; returns the exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"mentorbot: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=getattr(logging, settings.log_level, logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        stream=sys.stderr,
+    )
+    if args.command == "demo":
+        logging.getLogger().setLevel(logging.WARNING)  # the transcript is the output
+    handler = _COMMANDS[args.command]
+    try:
+        if args.command == "serve":
+            return handler(settings, args)
+        return asyncio.run(handler(settings, args))
+    except (StartupError, UsageError, Refused) as exc:
+        print(f"mentorbot: {exc}", file=sys.stderr)
+        return 1
+    except ImportRejected as exc:
+        print("mentorbot: nothing was imported; fix these rows and try again:", file=sys.stderr)
+        for line, problem in exc.problems:
+            print(f"  line {line}: {problem}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _demo(settings: Settings, args) -> int:
+    from adapters.console.demo import Demo
+
+    started = time.monotonic()
+    await Demo(sys.stdout, weeks=args.weeks).run()
+    print(f"\n(demo finished in {time.monotonic() - started:.1f} s)")
+    return 0
+
+
+def _serve(settings: Settings, args) -> int:
+    from aiohttp import web
+
+    from adapters.server import create_app
+
+    host = args.host or settings.host
+    port = args.port or settings.port
+    app = asyncio.run(_check_store(settings)) and create_app(settings)
+    web.run_app(
+        app, host=host, port=port, print=lambda _: log.info("listening on %s:%s", host, port)
+    )
+    return 0
+
+
+async def _check_store(settings: Settings) -> bool:
+    """Fail fast (before binding the port) when the database cannot be used."""
+    store = await open_store(settings)
+    await store.close()
+    return True
+
+
+async def _tick(settings: Settings, args) -> int:
+    clock = None
+    if args.now:
+        try:
+            clock = VirtualClock(as_utc(datetime.fromisoformat(args.now)))
+        except ValueError:
+            raise UsageError(
+                f"--now {args.now!r} is not ISO-8601, e.g. 2026-03-02T09:00:00Z"
+            ) from None
+    await _with_engine(settings, clock, lambda engine: _one_tick(engine))
+    return 0
+
+
+async def _one_tick(engine) -> None:
+    result = await engine.tick()
+    print(f"tick at {engine.clock.now().isoformat()}: {result.line()}")
+
+
+async def _db(settings: Settings, args) -> int:
+    engine = make_engine(settings.database_url)
+    try:
+        if args.action == "upgrade":
+            before, after = await migrate.upgrade(engine)
+            print(f"database {safe_url(settings.database_url)}: {before or 'empty'} -> {after}")
+        else:
+            current = await migrate.current(engine)
+            print(
+                f"database {safe_url(settings.database_url)}: at {current or 'empty'}, head {migrate.head()}"
+            )
+    except Exception as exc:
+        raise StartupError(
+            f"Cannot use the database at {safe_url(settings.database_url)}: {exc}"
+        ) from None
+    finally:
+        await engine.dispose()
+    return 0
+
+
+async def _export(settings: Settings, args) -> int:
+    async def work(ctx: Context) -> list[dict[str, str]]:
+        programs = await _programs(ctx, args.program)
+        return await export_rows(ctx, programs)
+
+    rows = await _with_engine(settings, None, lambda engine: engine.run(work))
+    text = to_csv(rows) if args.format == "csv" else to_json(rows)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"wrote {len(rows)} rows to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+async def _import(settings: Settings, args) -> int:
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read {path}: {exc}") from None
+    result = await _with_engine(
+        settings, None, lambda engine: engine.run(lambda ctx: import_roster(ctx, text))
+    )
+    for name in result.programs_created:
+        print(f"created program {name!r} with default settings (every 14 days, 45 min)")
+    print(f"imported {result.pairings} pairings from {path}; intros go out on the next tick")
+    return 0
+
+
+async def _program(settings: Settings, args) -> int:
+    async def work(ctx: Context) -> Program:
+        return await create_program(
+            ctx,
+            args.name,
+            objective=args.objective,
+            cadence_days=args.cadence,
+            session_minutes=args.minutes,
+            owners=args.owner or None,
+            timezone=args.timezone,
+            starts_on=args.starts_on,
+            ends_on=args.ends_on,
+            reflection_visibility=args.visibility,
+            working_hours=args.working_hours,
+        )
+
+    program = await _with_engine(settings, None, lambda engine: engine.run(work))
+    print(
+        f"created program {program.name!r}: every {program.cadence_days} days, {program.session_minutes} min"
+    )
+    return 0
+
+
+async def _status(settings: Settings, args) -> int:
+    async def work(ctx: Context) -> list[str]:
+        return [
+            (await program_status(ctx, p)).message().text
+            for p in await _programs(ctx, args.program)
+        ]
+
+    views = await _with_engine(settings, None, lambda engine: engine.run(work))
+    print(
+        "\n\n".join(views)
+        if views
+        else "No programs yet. Create one with: mentorbot program create NAME"
+    )
+    return 0
+
+
+async def _programs(ctx: Context, name: str | None) -> list[Program]:
+    programs = sorted(await ctx.tx.find(Program), key=lambda p: p.name.lower())
+    if name is None:
+        return programs
+    chosen = [p for p in programs if p.name.lower() == name.lower()]
+    if not chosen:
+        known = ", ".join(p.name for p in programs) or "none"
+        raise UsageError(f"no program called {name!r} (programs: {known})")
+    return chosen
+
+
+async def _with_engine(settings: Settings, clock, work: Callable[..., Awaitable]):
+    store = await open_store(settings)
+    try:
+        return await work(build_engine(settings, store, clock))
+    finally:
+        await store.close()
+
+
+_COMMANDS: dict[str, Callable] = {
+    "demo": _demo,
+    "serve": _serve,
+    "tick": _tick,
+    "db": _db,
+    "export": _export,
+    "import": _import,
+    "program": _program,
+    "status": _status,
+}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

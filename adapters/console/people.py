@@ -1,0 +1,140 @@
+"""Simulated people for the demo: each reacts to what the bot sends, in their own way."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from bot.events import ActionClicked, Actor, Event, FormSubmitted, MessageReceived
+from bot.hours import zone
+from bot.messages import Button, Message
+
+
+@dataclass
+class Persona:
+    """A person in the demo and the habits that drive their replies.
+
+    Args:
+        books: True for the one who picks session times (usually the executive mentee).
+        ignore_nudges: nudges to ignore before acting on one (a forgetful executive).
+        snoozes: times to press "Snooze a week" before booking.
+        outcomes: answers to "did it happen?", in order (held / missed / reschedule).
+        reflections: what they write when asked; "form:" prefix means the detailed form.
+        skip_first_prompt: ignore a reflection prompt and answer only the reminder.
+        implements: press "Done" on an open follow-up when offered.
+    """
+
+    actor: Actor
+    delay: timedelta = timedelta(hours=1)
+    books: bool = False
+    answers_checks: bool = False
+    ignore_nudges: int = 0
+    snoozes: int = 0
+    hour: int = 10
+    minutes: str = "45"
+    outcomes: list[str] = field(default_factory=list)
+    reflections: list[str] = field(default_factory=list)
+    skip_first_prompt: bool = False
+    implements: bool = False
+    woken_by_owner: bool = False
+    seen_nudges: int = 0
+    skipped_prompt: bool = False
+    last_nudge: Message | None = None
+
+    @property
+    def name(self) -> str:
+        return self.actor.display_name.split()[0]
+
+    def react(self, message: Message, now: datetime, ids) -> list[tuple[datetime, str, Event]]:
+        """What this person does about `message`: (when, narration, event) triples."""
+        at = now + self.delay
+        buttons = {b.action: b for b in message.buttons}
+        if "pairing.accept" in buttons:
+            return [self._click(at, buttons["pairing.accept"], ids, "accepts")]
+        if "pairing.snooze" in buttons:
+            return self._on_nudge(message, at, buttons, ids)
+        if "session.held" in buttons and self.answers_checks:
+            outcome = self.outcomes.pop(0) if self.outcomes else "held"
+            return [self._click(at, buttons[f"session.{outcome}"], ids, f"answers '{outcome}'")]
+        if message.form is not None and self.books and message.form.id == "session.schedule":
+            return [self._book(at, message.form.value, ids)]
+        if "session.schedule" in buttons and self.books:
+            return [self._click(at, buttons["session.schedule"], ids, "opens the booking form")]
+        if "reflection.write" in buttons:
+            return self._on_reflection_prompt(message, at, buttons, ids)
+        if message.form is not None and message.form.id == "reflection.submit" and self.reflections:
+            return [self._reflect_in_form(at, message.form.value, ids)]
+        return []
+
+    def wake(self, now: datetime, ids) -> list[tuple[datetime, str, Event]]:
+        """The owner had a word: book from the last nudge after all."""
+        if self.last_nudge is None:
+            return []
+        buttons = {b.action: b for b in self.last_nudge.buttons}
+        self.ignore_nudges = 0
+        return [
+            self._click(
+                now + self.delay, buttons["session.schedule"], ids, "opens the booking form"
+            )
+        ]
+
+    def _on_nudge(self, message, at, buttons, ids):
+        self.seen_nudges += 1
+        self.last_nudge = message
+        if not self.books or self.seen_nudges <= self.ignore_nudges:
+            return []
+        if self.snoozes:
+            self.snoozes -= 1
+            return [self._click(at, buttons["pairing.snooze"], ids, "snoozes for a week")]
+        return [self._click(at, buttons["session.schedule"], ids, "opens the booking form")]
+
+    def _on_reflection_prompt(self, message, at, buttons, ids):
+        if not self.reflections:
+            return []
+        if self.skip_first_prompt and not self.skipped_prompt and "reminder" not in message.text:
+            self.skipped_prompt = True
+            return []
+        done = [
+            self._click(at, b, ids, f"marks done: {b.label}")
+            for b in message.buttons
+            if b.action == "followup.done" and self.implements
+        ][:1]
+        if self.reflections[0].startswith("form:"):
+            return [
+                *done,
+                self._click(at, buttons["reflection.write"], ids, "opens the reflection form"),
+            ]
+        text = self.reflections.pop(0)
+        return [*done, (at, f"replies: {text}", MessageReceived(**self._base(ids), text=text))]
+
+    def _book(self, at: datetime, pairing_value: str, ids):
+        tz = zone(self.actor.timezone or "UTC")
+        day = at.astimezone(tz).date() + timedelta(days=3)
+        while day.weekday() >= 5:
+            day += timedelta(days=1)
+        values = {"date": day.isoformat(), "time": f"{self.hour:02d}:00", "minutes": self.minutes}
+        story = f"books {_day(day)} {self.hour:02d}:00 ({tz.key}), {self.minutes} min"
+        event = FormSubmitted(
+            **self._base(ids), form_id="session.schedule", value=pairing_value, values=values
+        )
+        return (at, story, event)
+
+    def _reflect_in_form(self, at: datetime, session_value: str, ids):
+        _, what, will_do, visibility = self.reflections.pop(0).split("|")
+        values = {"what_changed": what, "will_do": will_do, "visibility": visibility}
+        story = f"writes: {what} / will do: {will_do} (visible to: {visibility})"
+        event = FormSubmitted(
+            **self._base(ids), form_id="reflection.submit", value=session_value, values=values
+        )
+        return (at, story, event)
+
+    def _click(self, at: datetime, button: Button, ids, story: str):
+        event = ActionClicked(**self._base(ids), action=button.action, value=button.value)
+        return (at, story, event)
+
+    def _base(self, ids) -> dict:
+        return {"platform": "console", "event_id": f"demo-{next(ids)}", "actor": self.actor}
+
+
+def _day(day: date) -> str:
+    return f"{day:%a} {day.day} {day:%b}"

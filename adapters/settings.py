@@ -1,0 +1,90 @@
+"""Settings: every environment variable mentorbot reads, read once at start-up."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from bot.context import EngineConfig
+from bot.hours import DEFAULT_WORKING_HOURS, InvalidWorkingHours, WorkingHours, zone
+from bot.model import parse_handle
+from storage.store import DEFAULT_URL
+
+
+class SettingsError(ValueError):
+    """A setting that cannot be used; the message names the variable and what it expects."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_URL
+    owners: frozenset[str] = frozenset()
+    timezone: str = "UTC"
+    working_hours: str = DEFAULT_WORKING_HOURS
+    host: str = "127.0.0.1"
+    port: int = 3978
+    tick_seconds: float = 60.0
+    log_level: str = "INFO"
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read the settings from `env` (default: the process environment) and check them."""
+        env = os.environ if env is None else env
+        owners = frozenset(
+            _owner(part) for part in env.get("MENTORBOT_OWNERS", "").split(",") if part.strip()
+        )
+        timezone = env.get("MENTORBOT_TIMEZONE", "UTC").strip() or "UTC"
+        try:
+            zone(timezone)
+        except ValueError as exc:
+            raise SettingsError(f"MENTORBOT_TIMEZONE: {exc}") from None
+        hours = env.get("MENTORBOT_WORKING_HOURS", DEFAULT_WORKING_HOURS).strip()
+        try:
+            WorkingHours.parse(hours)
+        except InvalidWorkingHours as exc:
+            raise SettingsError(f"MENTORBOT_WORKING_HOURS: {exc}") from None
+        return cls(
+            database_url=env.get("DATABASE_URL", "").strip() or DEFAULT_URL,
+            owners=owners,
+            timezone=timezone,
+            working_hours=hours,
+            host=env.get("HOST", "127.0.0.1").strip() or "127.0.0.1",
+            port=_number(env, "PORT", 3978, int),
+            tick_seconds=_number(env, "MENTORBOT_TICK_SECONDS", 60.0, float),
+            log_level=env.get("MENTORBOT_LOG_LEVEL", "INFO").strip().upper() or "INFO",
+        )
+
+    def engine_config(self) -> EngineConfig:
+        return EngineConfig(
+            owners=self.owners,
+            timezone=self.timezone,
+            working_hours=WorkingHours.parse(self.working_hours),
+        )
+
+    @property
+    def embedded(self) -> bool:
+        """True for the embedded SQLite database, which is migrated automatically."""
+        return self.database_url.startswith("sqlite")
+
+
+def _owner(text: str) -> str:
+    try:
+        platform, user_id = parse_handle(text)
+    except ValueError as exc:
+        raise SettingsError(f"MENTORBOT_OWNERS: {exc}") from None
+    return f"{platform}:{user_id}"
+
+
+def _number(env: Mapping[str, str], name: str, default, kind):
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, not {raw!r}.") from None
+    if value <= 0:
+        raise SettingsError(f"{name} must be greater than zero.")
+    return value
