@@ -1,0 +1,173 @@
+"""Agenda before, did-it-happen after, and the reflection loop with its follow-ups."""
+
+from datetime import UTC, datetime, timedelta
+
+from bot.context import EngineConfig
+from bot.model import FollowUp, Reflection, Session
+from tests.harness import ERIK, MINA, OWNER, Harness
+
+THU_10_BERLIN = datetime(2026, 3, 5, 9, 0, tzinfo=UTC)
+
+
+async def _booked(h, program=None):
+    pairing = await h.active_pairing(program)
+    await h.tick()
+    await h.book(ERIK, pairing, "2026-03-05", "10:00")
+    return pairing
+
+
+async def _held(h):
+    pairing = await _booked(h)
+    await h.run_until(THU_10_BERLIN + timedelta(hours=1, minutes=1))
+    reply = await h.click(ERIK, "session.held", 1)
+    assert "noted as held" in reply.text
+    await h.tick()
+    return pairing
+
+
+def _agendas(h, user):
+    return [d for d in h.inbox(user) if "Suggested agenda" in d.message.text]
+
+
+async def test_agenda_arrives_a_day_before_with_at_least_three_items(h):
+    await _booked(h)
+    await h.run_until(THU_10_BERLIN - timedelta(hours=24))
+    assert not _agendas(h, "erik")
+    await h.tick()
+    [agenda] = _agendas(h, "erik")
+    assert agenda.at == THU_10_BERLIN - timedelta(hours=24)
+    items = [line for line in agenda.message.text.splitlines() if line[:2] in ("1)", "2)", "3)", "4)")]
+    assert len(items) >= 3
+    assert agenda.message.text.startswith("Thu 5 Mar, 10:00, 45 min with Mina")
+    assert len(_agendas(h, "mina")) == 1
+
+
+async def test_agenda_lead_time_is_configurable(store):
+    h = Harness(store, config=EngineConfig(owners=frozenset({OWNER.handle}), agenda_lead=timedelta(hours=2)))
+    pairing = await h.active_pairing()
+    await h.book(ERIK, pairing, "2026-03-05", "14:00")  # 13:00 UTC
+    await h.run_until(datetime(2026, 3, 5, 11, 0, tzinfo=UTC))
+    assert not _agendas(h, "erik")
+    await h.tick()
+    assert [d.at for d in _agendas(h, "erik")] == [datetime(2026, 3, 5, 11, 0, tzinfo=UTC)]
+
+
+async def test_an_agenda_due_in_quiet_hours_comes_early_not_late(h):
+    pairing = await h.active_pairing()
+    await h.book(ERIK, pairing, "2026-03-06", "09:00")  # a day before is Thu 09:00: fine
+    await h.book(ERIK, pairing, "2026-03-09", "09:00")  # Monday: a day before is Sunday
+    await h.run_until(datetime(2026, 3, 9, 8, 0, tzinfo=UTC))
+    [agenda] = _agendas(h, "erik")
+    assert agenda.at == datetime(2026, 3, 6, 16, 0, tzinfo=UTC)  # Friday 17:00 Berlin
+
+
+async def test_agendas_vary_by_session_number_and_objective(h):
+    from bot.agenda import agenda_items
+    from bot.model import Program
+
+    digital = Program(name="a", objective="digital skills")
+    inclusion = Program(name="b", objective="inclusion")
+    first, second = agenda_items(digital, 1, "Mina", "Erik"), agenda_items(digital, 2, "Mina", "Erik")
+    assert first != second
+    assert agenda_items(inclusion, 1, "Mina", "Erik") != first
+    assert any("chooses" in item for item in agenda_items(inclusion, 1, "Mina", "Erik"))
+    assert all(len(agenda_items(digital, n, "M", "E")) >= 3 for n in range(1, 9))
+
+
+async def test_did_it_happen_is_asked_after_the_end_and_the_first_answer_counts(h):
+    await _booked(h)
+    await h.tick(THU_10_BERLIN + timedelta(minutes=44))
+    assert not any("How did your session" in t for t in h.texts("erik"))
+    await h.tick(THU_10_BERLIN + timedelta(minutes=45))
+    check = h.last("erik", "session.held")
+    assert [b.action for b in check.message.buttons] == ["session.held", "session.missed", "session.reschedule"]
+    await h.click(MINA, "session.held", 1)
+    again = await h.click(ERIK, "session.missed", 1)
+    assert "already recorded as held" in again.text
+    [session] = await h.engine.run(lambda ctx: ctx.tx.find(Session))
+    assert session.status == "held"
+
+
+async def test_missed_offers_a_new_time_without_blame(h):
+    await _booked(h)
+    await h.run_until(THU_10_BERLIN + timedelta(hours=1))
+    reply = await h.click(ERIK, "session.missed", 1)
+    assert reply.text == "Looks like this one didn't happen - want to pick a new time?"
+    assert reply.buttons[0].action == "session.schedule"
+
+
+async def test_reschedule_returns_the_booking_form(h):
+    await _booked(h)
+    await h.run_until(THU_10_BERLIN + timedelta(hours=1))
+    reply = await h.click(ERIK, "session.reschedule", 1)
+    assert reply.form is not None and reply.form.id == "session.schedule"
+    assert [f.id for f in reply.form.fields] == ["date", "time", "minutes", "topic"]
+
+
+async def test_executive_reply_in_dm_is_saved_as_reflection(h):
+    await _held(h)
+    prompt = h.last("erik", "reflection.write")
+    assert "what changed for you as a result of this session?" in prompt.message.text
+    assert "(Your program owners will see your answer.)" in prompt.message.text
+    mentor_prompt = h.last("mina", "reflection.write")
+    assert len(mentor_prompt.message.text) < len(prompt.message.text)
+    reply = await h.say(ERIK, "I now read completion rates, not views.")
+    assert reply.text == "Thanks - saved. Your program owners can read it."
+    [saved] = await h.engine.run(lambda ctx: ctx.tx.find(Reflection))
+    assert saved.what_changed == "I now read completion rates, not views."
+    assert saved.role == "mentee" and saved.visibility == "program"
+    again = await h.say(ERIK, "Another thought")
+    assert "not expecting a reply" in again.text
+    assert len(await h.engine.run(lambda ctx: ctx.tx.find(Reflection))) == 1
+
+
+async def test_reflection_reminder_once_after_two_days_then_silence(h):
+    await _held(h)
+    asked = h.last("erik", "reflection.write").at
+    await h.run_until(asked + timedelta(days=2) - timedelta(minutes=1))
+    assert not any("only reminder" in t for t in h.texts("erik"))
+    await h.run_until(asked + timedelta(days=6))
+    reminders = [t for t in h.texts("erik") if "only reminder" in t]
+    assert len(reminders) == 1
+
+
+async def test_form_reflection_with_private_visibility_and_follow_ups(h):
+    await _held(h)
+    form = await h.click(ERIK, "reflection.write", 1)
+    assert [f.id for f in form.form.fields] == ["what_changed", "will_do", "visibility"]
+    reply = await h.submit(
+        ERIK, "reflection.submit", 1, what_changed="Saw our app as a teen does",
+        will_do="Try one 15-second clip\n- Share dashboard link", visibility="private",
+    )
+    assert reply.text == "Thanks - saved. Only you can read it."
+    followups = await h.engine.run(lambda ctx: ctx.tx.find(FollowUp))
+    assert [f.text for f in followups] == ["Try one 15-second clip", "Share dashboard link"]
+
+
+async def test_empty_reflection_is_refused_on_the_field(h):
+    await _held(h)
+    reply = await h.submit(ERIK, "reflection.submit", 1, what_changed="  ", visibility="program")
+    assert "what_changed" in reply.errors
+    assert await h.engine.run(lambda ctx: ctx.tx.find(Reflection)) == []
+
+
+async def test_follow_ups_reach_the_next_agenda_and_done_thanks_the_mentor(h):
+    pairing = await _held(h)
+    await h.submit(ERIK, "reflection.submit", 1, what_changed="x", will_do="Try one clip", visibility="program")
+    await h.book(ERIK, pairing, "2026-03-12", "10:00")
+    await h.run_until(datetime(2026, 3, 11, 9, 30, tzinfo=UTC))
+    agenda = _agendas(h, "erik")[-1].message.text
+    assert "Still open from last time:\n- Try one clip" in agenda
+    await h.run_until(datetime(2026, 3, 12, 10, 0, tzinfo=UTC))
+    await h.click(ERIK, "session.held", 2)
+    await h.tick()
+    prompt = h.last("erik", "followup.done")
+    done_button = next(b for b in prompt.message.buttons if b.action == "followup.done")
+    reply = await h.click(ERIK, "followup.done", done_button.value)
+    assert "I'll let Mina know" in reply.text
+    again = await h.click(ERIK, "followup.done", done_button.value)
+    assert "already marked as done" in again.text
+    await h.tick()
+    assert any("put one of your suggestions into practice" in t for t in h.texts("mina"))
+    status = await h.command(OWNER, "status")
+    assert "Suggestions implemented: 1" in status.text
