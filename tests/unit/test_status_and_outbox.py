@@ -1,0 +1,126 @@
+"""Owner and participant status; the outbox sends each message once and parks failures."""
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from bot.engine import Engine
+from bot.events import Actor, Mention
+from bot.model import Notification
+from bot.ports import DeliveryError
+from tests.harness import ERIK, MINA, OWNER, PRIYA, TOM
+
+
+async def test_owner_status_counts_pairs_sessions_cadence_and_reflections(h):
+    program = await h.program()
+    pairing = await h.active_pairing(program)
+    await h.active_pairing(program, mentor=PRIYA, mentee=TOM)
+    await h.tick()
+    await h.book(ERIK, pairing, "2026-03-04", "10:00")
+    await h.tick(datetime(2026, 3, 4, 11, 0, tzinfo=UTC))
+    await h.click(ERIK, "session.held", 1)
+    await h.tick()
+    await h.say(ERIK, "Learned how trends spread.")
+    status = (await h.command(OWNER, "status")).text
+    assert "Pairs: 2 active" in status
+    assert "Sessions: 1 held, 0 coming up, 0 missed, 0 not yet confirmed" in status
+    assert "Last 30 days: 1 held, 0 missed" in status
+    assert "On cadence: 100% of active pairs (2 of 2)" in status
+    assert "Reflections collected: 1" in status
+    assert "Learned how trends spread" not in status, "owners see counts, not text, in status"
+
+
+async def test_pairs_without_a_session_for_twice_the_cadence_are_at_risk(h):
+    program = await h.program(cadence_days=7)
+    await h.active_pairing(program)
+    h.clock.set(h.clock.now() + timedelta(days=15))
+    status = (await h.command(OWNER, "status")).text
+    assert "Pairs at risk:\n- Erik Lund & Mina Park: no session yet after 15 days" in status
+    assert "On cadence: 0% of active pairs (0 of 1)" in status
+
+
+async def test_a_non_owner_sees_only_their_own_pairs(h):
+    program = await h.program()
+    await h.active_pairing(program)
+    await h.active_pairing(program, mentor=PRIYA, mentee=TOM)
+    for command in ("status", "me"):
+        reply = (await h.command(ERIK, command)).text
+        assert "Mentored by Mina Park in Digital Leaders (active)" in reply
+        assert "Tom" not in reply and "Priya" not in reply and "Pairs:" not in reply
+
+
+async def test_owner_commands_refuse_politely_and_change_nothing(h):
+    program = await h.program()
+    mentions = (Mention("@priya", PRIYA), Mention("@tom", TOM))
+    reply = await h.command(ERIK, "pair", "@priya @tom goal", mentions)
+    assert reply.text.startswith("Sorry, only program owners can do that.")
+    assert "only program owners" in (await h.command(ERIK, "export")).text
+    assert "only program owners" in (await h.command(ERIK, "program", "create Other")).text
+    owner = (await h.command(OWNER, "status")).text
+    assert "Pairs: none" in owner and program.name in owner
+
+
+async def test_owner_pairs_people_with_a_command(h):
+    await h.program()
+    mentions = (Mention("@priya", PRIYA), Mention("@tom", TOM), Mention("@erik", ERIK))
+    reply = await h.command(OWNER, "pair", "@priya @tom learn support tooling with @erik", mentions)
+    assert reply.text == "Proposed: Priya Shah mentors Tom Becker in Digital Leaders. I've asked them both to accept."
+    await h.tick()
+    assert "Goal: learn support tooling with @Erik Lund." in h.last("priya", "pairing.accept").message.text
+    await h.program("Second")
+    reply = await h.command(OWNER, "pair", "@mina @erik x", (Mention("@mina", MINA), Mention("@erik", ERIK)))
+    assert "Add program=NAME" in reply.text
+
+
+async def test_two_ticks_at_the_same_time_send_nothing_twice(h):
+    await h.active_pairing()  # two intros (now pointless: skipped) and two nudges queued
+    first = await h.tick()
+    second = await h.tick()
+    assert (first.sent, first.skipped, first.planned) == (2, 2, 2)
+    assert (second.due, second.sent, second.planned) == (0, 0, 0)
+    assert len(h.sender.delivered) == 2
+
+
+async def test_concurrent_ticks_plan_and_send_each_notification_once(h):
+    await h.active_pairing()
+    other = Engine(h.store, h.clock, h.config, {"console": h.sender})
+    results = await asyncio.gather(h.engine.tick(), other.tick(), h.engine.tick())
+    assert sum(r.sent for r in results) == 2
+    assert sum(r.planned for r in results) == 2
+    assert len(h.sender.delivered) == 2
+    rows = await h.engine.run(lambda ctx: ctx.tx.find(Notification))
+    assert len({r.key for r in rows}) == len(rows) == 4
+
+
+class Refusing:
+    """A platform that refuses every send, as a flaky API would."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def send(self, recipient, message):
+        self.calls += 1
+        raise DeliveryError("platform said 503", retry_after=1)
+
+
+async def test_failed_sends_retry_with_backoff_then_show_in_owner_status(h):
+    await h.pairing(await h.program())
+    refusing = Refusing()
+    h.engine.senders["console"] = refusing
+    for _ in range(8):
+        await h.tick(h.clock.now() + timedelta(hours=2))
+    assert refusing.calls == 2 * 5, "five attempts each, then parked"
+    rows = await h.engine.run(lambda ctx: ctx.tx.find(Notification))
+    assert {r.status for r in rows} == {"failed"}
+    assert rows[0].last_error == "platform said 503"
+    status = (await h.command(OWNER, "status")).text
+    assert "Messages that could not be delivered: 2 (latest: platform said 503)" in status
+
+
+async def test_unconfigured_platforms_are_left_waiting(h):
+    program = await h.program()
+    slack_person = Actor("slack", "U1", "Sam Slack")
+    await h.pairing(program, mentor=slack_person, mentee=ERIK)
+    result = await h.tick()
+    assert result.sent == 1  # Erik on the console; the Slack intro waits for a Slack sender
+    rows = await h.engine.run(lambda ctx: ctx.tx.find(Notification, status="pending"))
+    assert len(rows) == 1
