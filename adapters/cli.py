@@ -8,7 +8,7 @@ import logging
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from adapters.bootstrap import StartupError, build_engine, open_store, safe_url
@@ -166,7 +166,8 @@ async def _db(settings: Settings, args) -> int:
         else:
             current = await migrate.current(engine)
             print(
-                f"database {safe_url(settings.database_url)}: at {current or 'empty'}, head {migrate.head()}"
+                f"database {safe_url(settings.database_url)}: at {current or 'empty'},"
+                f" head {migrate.head()}"
             )
     except Exception as exc:
         raise StartupError(
@@ -225,7 +226,8 @@ async def _program(settings: Settings, args) -> int:
 
     program = await _with_engine(settings, None, lambda engine: engine.run(work))
     print(
-        f"created program {program.name!r}: every {program.cadence_days} days, {program.session_minutes} min"
+        f"created program {program.name!r}: every {program.cadence_days} days,"
+        f" {program.session_minutes} min"
     )
     return 0
 

@@ -8,7 +8,7 @@ import json
 from collections import defaultdict
 
 from bot.context import Context
-from bot.model import Pairing, Program, Reflection, Session, Visibility
+from bot.model import Pairing, Participant, Program, Reflection, Session, Visibility
 
 COLUMNS = (
     "program",
@@ -47,15 +47,12 @@ async def export_rows(ctx: Context, programs: list[Program]) -> list[dict[str, s
             [i for p in pairings.values() for i in (p.mentor_id, p.mentee_id)]
         )
 
-        def name(pid: int) -> str:
-            return people[pid].display_name or people[pid].handle
-
         for session in sorted(sessions, key=lambda s: (s.starts_at, s.id)):
             pairing = pairings[session.pairing_id]
             base = {
                 "program": program.name,
-                "mentor": name(pairing.mentor_id),
-                "mentee": name(pairing.mentee_id),
+                "mentor": _name(people[pairing.mentor_id]),
+                "mentee": _name(people[pairing.mentee_id]),
                 "goal": pairing.goal,
                 "session_start": session.starts_at.isoformat(),
                 "session_minutes": str(session.minutes),
@@ -70,7 +67,7 @@ async def export_rows(ctx: Context, programs: list[Program]) -> list[dict[str, s
                 rows.append(
                     {
                         **{c: base.get(c, "") for c in COLUMNS},
-                        "reflection_author": name(r.author_id),
+                        "reflection_author": _name(people[r.author_id]),
                         "reflection_role": r.role,
                         "reflection_visibility": r.visibility,
                         "what_changed": r.what_changed if shared else "",
@@ -97,3 +94,7 @@ def to_json(rows: list[dict[str, str]]) -> str:
 def _defuse(value: str) -> str:
     """Keep spreadsheet apps from running text that looks like a formula (CSV injection)."""
     return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
+def _name(person: Participant) -> str:
+    return person.display_name or person.handle

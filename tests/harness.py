@@ -39,15 +39,24 @@ class Harness:
         kwargs.setdefault("owners", [OWNER.handle])
         return await self.engine.run(lambda ctx: create_program(ctx, name, **kwargs))
 
-    async def pairing(self, program: Program, mentor=MINA, mentee=ERIK, goal="short video") -> Pairing:
+    async def pairing(
+        self, program: Program, mentor=MINA, mentee=ERIK, goal="short video"
+    ) -> Pairing:
         async def work(ctx: Context) -> Pairing:
             return await propose_pairing(
-                ctx, program, await ctx.person_for(mentor), await ctx.person_for(mentee), goal, "why"
+                ctx,
+                program,
+                await ctx.person_for(mentor),
+                await ctx.person_for(mentee),
+                goal,
+                "why",
             )
 
         return await self.engine.run(work)
 
-    async def active_pairing(self, program: Program | None = None, mentor=MINA, mentee=ERIK) -> Pairing:
+    async def active_pairing(
+        self, program: Program | None = None, mentor=MINA, mentee=ERIK
+    ) -> Pairing:
         program = program or await self.program()
         pairing = await self.pairing(program, mentor, mentee)
         await self.click(mentor, "pairing.accept", pairing.id)
@@ -59,23 +68,31 @@ class Harness:
         return f"t-{next(self._ids)}"
 
     async def click(self, actor: Actor, action: str, value) -> Message:
-        return await self.engine.handle(ActionClicked("console", self._id(), actor, action=action, value=str(value)))
+        return await self.engine.handle(
+            ActionClicked("console", self._id(), actor, action=action, value=str(value))
+        )
 
     async def submit(self, actor: Actor, form_id: str, value, **values: str):
         return await self.engine.handle(
-            FormSubmitted("console", self._id(), actor, form_id=form_id, value=str(value), values=values)
+            FormSubmitted(
+                "console", self._id(), actor, form_id=form_id, value=str(value), values=values
+            )
         )
 
     async def say(self, actor: Actor, text: str) -> Message:
         return await self.engine.handle(MessageReceived("console", self._id(), actor, text=text))
 
-    async def command(self, actor: Actor, name: str, args: str = "", mentions: tuple[Mention, ...] = ()):
+    async def command(
+        self, actor: Actor, name: str, args: str = "", mentions: tuple[Mention, ...] = ()
+    ):
         return await self.engine.handle(
             CommandIssued("console", self._id(), actor, name=name, args=args, mentions=mentions)
         )
 
     async def book(self, actor: Actor, pairing: Pairing, date: str, time: str, minutes: int = 45):
-        return await self.submit(actor, "session.schedule", pairing.id, date=date, time=time, minutes=str(minutes))
+        return await self.submit(
+            actor, "session.schedule", pairing.id, date=date, time=time, minutes=str(minutes)
+        )
 
     # --- time and messages ------------------------------------------------------------------
     async def tick(self, at: datetime | None = None):

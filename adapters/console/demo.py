@@ -173,7 +173,8 @@ class Demo:
                 )
 
         self._line(
-            f"Program 'Digital Leaders' (digital skills, every 14 days) set up by {OWNER.display_name}."
+            "Program 'Digital Leaders' (digital skills, every 14 days)"
+            f" set up by {OWNER.display_name}."
         )
         self._line("Working hours Mon-Fri 09:00-18:00 in each person's own timezone.")
         await engine.run(setup)

@@ -1,4 +1,4 @@
-"""Consent: both people accept before anything else happens; a decline is quiet and seen by owners."""
+"""Consent: both accept before anything happens; a decline is quiet and owners see it."""
 
 from bot.model import Pairing, PairingStatus
 from tests.harness import ERIK, MINA, OWNER, PRIYA
@@ -25,9 +25,9 @@ async def test_pairing_becomes_active_only_when_both_accept(h):
     assert "as soon as Erik says yes" in reply.text
     assert (await _get(h, pairing.id)).status == PairingStatus.PROPOSED
     await h.tick()
-    assert not h.inbox("erik") or all(
-        "book" not in d.message.text for d in h.inbox("erik")
-    ), "no nudge before both said yes"
+    assert not h.inbox("erik") or all("book" not in d.message.text for d in h.inbox("erik")), (
+        "no nudge before both said yes"
+    )
     await h.click(ERIK, "pairing.accept", pairing.id)
     stored = await _get(h, pairing.id)
     assert stored.status == PairingStatus.ACTIVE
@@ -65,6 +65,8 @@ async def test_a_retried_event_is_handled_once(h):
     from bot.events import ActionClicked
 
     pairing = await h.pairing(await h.program())
-    event = ActionClicked("console", "same-id", MINA, action="pairing.accept", value=str(pairing.id))
+    event = ActionClicked(
+        "console", "same-id", MINA, action="pairing.accept", value=str(pairing.id)
+    )
     assert await h.engine.handle(event) is not None
     assert await h.engine.handle(event) is None

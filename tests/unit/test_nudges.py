@@ -1,4 +1,4 @@
-"""Nudges to book: by cadence, a reminder after 3 days, owners told after 2 ignored, snooze a week."""
+"""Nudges to book: by cadence, a reminder after 3 days, owners told after 2 ignored."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -9,7 +9,9 @@ from tests.harness import ERIK, MINA, OWNER, TOM, Harness
 
 
 def _nudges(h, user):
-    return [d for d in h.inbox(user) if any(b.action == "pairing.snooze" for b in d.message.buttons)]
+    return [
+        d for d in h.inbox(user) if any(b.action == "pairing.snooze" for b in d.message.buttons)
+    ]
 
 
 async def test_active_pair_is_nudged_to_book_and_the_executive_is_asked(h):
@@ -78,7 +80,9 @@ async def test_a_nudge_due_at_3am_arrives_at_the_start_of_the_working_day(store)
     await h.run_until(datetime(2026, 3, 3, 13, 59, tzinfo=UTC), step=timedelta(minutes=30))
     assert not _nudges(h, "tom"), "nothing before 09:00 New York time"
     tom = await h.person(TOM)
-    [row] = await h.engine.run(lambda ctx: ctx.tx.find(Notification, kind="nudge", recipient_id=tom.id))
+    [row] = await h.engine.run(
+        lambda ctx: ctx.tx.find(Notification, kind="nudge", recipient_id=tom.id)
+    )
     assert row.due_at == datetime(2026, 3, 3, 14, 0, tzinfo=UTC)
     await h.tick(datetime(2026, 3, 3, 14, 0, tzinfo=UTC))  # 09:00 in New York
     [nudge] = _nudges(h, "tom")

@@ -57,7 +57,9 @@ async def test_the_other_person_is_told_about_the_booking(h):
     pairing = await h.active_pairing()
     await h.book(ERIK, pairing, "2026-03-05", "10:00")
     await h.tick()
-    assert any(t.startswith("Erik booked your next session: Thu 5 Mar, 10:00") for t in h.texts("mina"))
+    assert any(
+        t.startswith("Erik booked your next session: Thu 5 Mar, 10:00") for t in h.texts("mina")
+    )
 
 
 async def test_booking_again_replaces_the_upcoming_session(h):

@@ -36,14 +36,18 @@ async def test_agenda_arrives_a_day_before_with_at_least_three_items(h):
     await h.tick()
     [agenda] = _agendas(h, "erik")
     assert agenda.at == THU_10_BERLIN - timedelta(hours=24)
-    items = [line for line in agenda.message.text.splitlines() if line[:2] in ("1)", "2)", "3)", "4)")]
+    items = [
+        line for line in agenda.message.text.splitlines() if line[:2] in ("1)", "2)", "3)", "4)")
+    ]
     assert len(items) >= 3
     assert agenda.message.text.startswith("Thu 5 Mar, 10:00, 45 min with Mina")
     assert len(_agendas(h, "mina")) == 1
 
 
 async def test_agenda_lead_time_is_configurable(store):
-    h = Harness(store, config=EngineConfig(owners=frozenset({OWNER.handle}), agenda_lead=timedelta(hours=2)))
+    h = Harness(
+        store, config=EngineConfig(owners=frozenset({OWNER.handle}), agenda_lead=timedelta(hours=2))
+    )
     pairing = await h.active_pairing()
     await h.book(ERIK, pairing, "2026-03-05", "14:00")  # 13:00 UTC
     await h.run_until(datetime(2026, 3, 5, 11, 0, tzinfo=UTC))
@@ -67,7 +71,10 @@ async def test_agendas_vary_by_session_number_and_objective(h):
 
     digital = Program(name="a", objective="digital skills")
     inclusion = Program(name="b", objective="inclusion")
-    first, second = agenda_items(digital, 1, "Mina", "Erik"), agenda_items(digital, 2, "Mina", "Erik")
+    first, second = (
+        agenda_items(digital, 1, "Mina", "Erik"),
+        agenda_items(digital, 2, "Mina", "Erik"),
+    )
     assert first != second
     assert agenda_items(inclusion, 1, "Mina", "Erik") != first
     assert any("chooses" in item for item in agenda_items(inclusion, 1, "Mina", "Erik"))
@@ -80,7 +87,11 @@ async def test_did_it_happen_is_asked_after_the_end_and_the_first_answer_counts(
     assert not any("How did your session" in t for t in h.texts("erik"))
     await h.tick(THU_10_BERLIN + timedelta(minutes=45))
     check = h.last("erik", "session.held")
-    assert [b.action for b in check.message.buttons] == ["session.held", "session.missed", "session.reschedule"]
+    assert [b.action for b in check.message.buttons] == [
+        "session.held",
+        "session.missed",
+        "session.reschedule",
+    ]
     await h.click(MINA, "session.held", 1)
     again = await h.click(ERIK, "session.missed", 1)
     assert "already recorded as held" in again.text
@@ -136,8 +147,12 @@ async def test_form_reflection_with_private_visibility_and_follow_ups(h):
     form = await h.click(ERIK, "reflection.write", 1)
     assert [f.id for f in form.form.fields] == ["what_changed", "will_do", "visibility"]
     reply = await h.submit(
-        ERIK, "reflection.submit", 1, what_changed="Saw our app as a teen does",
-        will_do="Try one 15-second clip\n- Share dashboard link", visibility="private",
+        ERIK,
+        "reflection.submit",
+        1,
+        what_changed="Saw our app as a teen does",
+        will_do="Try one 15-second clip\n- Share dashboard link",
+        visibility="private",
     )
     assert reply.text == "Thanks - saved. Only you can read it."
     followups = await h.engine.run(lambda ctx: ctx.tx.find(FollowUp))
@@ -153,7 +168,9 @@ async def test_empty_reflection_is_refused_on_the_field(h):
 
 async def test_follow_ups_reach_the_next_agenda_and_done_thanks_the_mentor(h):
     pairing = await _held(h)
-    await h.submit(ERIK, "reflection.submit", 1, what_changed="x", will_do="Try one clip", visibility="program")
+    await h.submit(
+        ERIK, "reflection.submit", 1, what_changed="x", will_do="Try one clip", visibility="program"
+    )
     await h.book(ERIK, pairing, "2026-03-12", "10:00")
     await h.run_until(datetime(2026, 3, 11, 9, 30, tzinfo=UTC))
     agenda = _agendas(h, "erik")[-1].message.text

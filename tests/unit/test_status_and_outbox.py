@@ -63,11 +63,19 @@ async def test_owner_pairs_people_with_a_command(h):
     await h.program()
     mentions = (Mention("@priya", PRIYA), Mention("@tom", TOM), Mention("@erik", ERIK))
     reply = await h.command(OWNER, "pair", "@priya @tom learn support tooling with @erik", mentions)
-    assert reply.text == "Proposed: Priya Shah mentors Tom Becker in Digital Leaders. I've asked them both to accept."
+    assert (
+        reply.text == "Proposed: Priya Shah mentors Tom Becker in Digital Leaders."
+        " I've asked them both to accept."
+    )
     await h.tick()
-    assert "Goal: learn support tooling with @Erik Lund." in h.last("priya", "pairing.accept").message.text
+    assert (
+        "Goal: learn support tooling with @Erik Lund."
+        in h.last("priya", "pairing.accept").message.text
+    )
     await h.program("Second")
-    reply = await h.command(OWNER, "pair", "@mina @erik x", (Mention("@mina", MINA), Mention("@erik", ERIK)))
+    reply = await h.command(
+        OWNER, "pair", "@mina @erik x", (Mention("@mina", MINA), Mention("@erik", ERIK))
+    )
     assert "Add program=NAME" in reply.text
 
 

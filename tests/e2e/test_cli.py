@@ -1,0 +1,155 @@
+"""The `mentorbot` command as a newcomer or an operator runs it, in a real process."""
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+BIN = Path(sys.executable).with_name("mentorbot")
+ROSTER = """program,mentor,mentee,goal,why,mentor_name,mentee_name,mentor_timezone,mentee_timezone
+Digital Leaders,console:mina,console:erik,Short video,Runs experiments,Mina Park,Erik Lund,Europe/Berlin,Europe/Berlin
+"""
+
+
+def mentorbot(
+    *args: str, env: dict | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess:
+    command = [str(BIN)] if BIN.exists() else [sys.executable, "-m", "adapters.cli"]
+    return subprocess.run(
+        [*command, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
+
+
+@pytest.fixture
+def env(database_url, tmp_path):
+    return {
+        "DATABASE_URL": database_url,
+        "MENTORBOT_OWNERS": "console:olivia",
+        "MENTORBOT_LOG_LEVEL": "WARNING",
+    }
+
+
+def test_demo_shows_the_whole_cycle_for_every_pair(tmp_path):
+    done = mentorbot("demo", timeout=300)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    table = out.split("== The cycle, per pair (messages sent) ==")[1].split("== Final status")[0]
+    rows = [line for line in table.splitlines() if line.strip()]
+    assert len(rows) >= 3
+    for row in rows:
+        counts = dict(re.findall(r"(intro|nudge|agenda|check|reflect) (\d+)", row))
+        assert set(counts) == {"intro", "nudge", "agenda", "check", "reflect"}
+        assert all(int(n) > 0 for n in counts.values()), row
+        assert int(re.search(r"reflections saved (\d+)", row).group(1)) > 0, row
+    assert any("(escalated)" in row for row in rows)
+    assert "haven't booked a session after two reminders" in out
+    assert "Thanks - saved." in out
+    assert "Suggestions implemented:" in out.split("== Final status")[1]
+    assert re.search(r"-> Erik Lund \(\d\d:\d\d Europe/Berlin\)", out)
+
+
+def _next_monday_10am() -> str:
+    """A working moment after the import (which uses the real clock) in Berlin."""
+    today = datetime.now(UTC).date()
+    monday = today + timedelta(days=7 - today.weekday())
+    return f"{monday.isoformat()}T10:00:00Z"
+
+
+def test_tick_twice_at_the_same_now_sends_nothing_twice(env, tmp_path):
+    roster = tmp_path / "pairs.csv"
+    roster.write_text(ROSTER)
+    imported = mentorbot("import", str(roster), env=env)
+    assert imported.returncode == 0, imported.stderr
+    assert "imported 1 pairings" in imported.stdout
+    when = _next_monday_10am()
+    first = mentorbot("tick", "--now", when, env=env)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.count("\n") == 1
+    assert "due 2, sent 2, failed 0" in first.stdout
+    second = mentorbot("tick", "--now", when, env=env)
+    assert "due 0, sent 0, failed 0" in second.stdout
+
+
+def test_import_with_a_bad_row_imports_nothing_and_names_the_line(env, tmp_path):
+    roster = tmp_path / "pairs.csv"
+    roster.write_text(ROSTER + "Digital Leaders,console:tom,,No mentee,,,,,\n")
+    done = mentorbot("import", str(roster), env=env)
+    assert done.returncode == 1
+    assert "nothing was imported" in done.stderr and "line 3: mentee is empty" in done.stderr
+    exported = mentorbot("export", "--format", "json", env=env)
+    assert exported.returncode == 0, exported.stderr
+    assert json.loads(exported.stdout) == []
+
+
+def test_export_writes_csv_to_a_file(env, tmp_path):
+    roster = tmp_path / "pairs.csv"
+    roster.write_text(ROSTER)
+    mentorbot("import", str(roster), env=env)
+    target = tmp_path / "out.csv"
+    done = mentorbot(
+        "export",
+        "--format",
+        "csv",
+        "--program",
+        "Digital Leaders",
+        "--output",
+        str(target),
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert target.read_text().splitlines()[0].startswith("program,mentor,mentee,goal,session_start")
+    unknown = mentorbot("export", "--program", "Nope", env=env)
+    assert unknown.returncode == 1 and "no program called 'Nope'" in unknown.stderr
+
+
+def test_bad_input_on_the_command_line_gets_a_clear_message(env):
+    done = mentorbot("tick", "--now", "yesterday", env=env)
+    assert done.returncode == 1 and "is not ISO-8601" in done.stderr
+    bad_env = mentorbot("tick", env={**env, "MENTORBOT_WORKING_HOURS": "always"})
+    assert bad_env.returncode == 2 and "MENTORBOT_WORKING_HOURS" in bad_env.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_answers_health_checks(env):
+    port = _free_port()
+    command = [str(BIN)] if BIN.exists() else [sys.executable, "-m", "adapters.cli"]
+    process = subprocess.Popen(
+        [*command, "serve", "--port", str(port)],
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        body = None
+        for _ in range(200):
+            try:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/healthz", timeout=1
+                ) as response:
+                    body = (response.status, json.loads(response.read()))
+                    break
+            except OSError:
+                if process.poll() is not None:
+                    pytest.fail(f"serve exited: {process.stderr.read().decode()}")
+                time.sleep(0.1)
+        assert body == (200, {"status": "ok", "database": "ok"})
+    finally:
+        process.terminate()
+        process.wait(timeout=20)

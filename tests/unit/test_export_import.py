@@ -1,0 +1,106 @@
+"""Export withholds what owners may not read; import is all or nothing."""
+
+import csv
+import io
+
+import pytest
+
+from bot.export import COLUMNS, export_rows, to_csv
+from bot.model import Pairing, Participant, Program
+from bot.roster import ImportRejected, import_roster
+from tests.harness import ERIK, MINA
+
+
+async def _held_with_reflections(h):
+    pairing = await h.active_pairing()
+    await h.tick()
+    await h.book(ERIK, pairing, "2026-03-03", "10:00")
+    await h.tick(h.clock.now().replace(day=3, hour=11))
+    await h.click(ERIK, "session.held", 1)
+    await h.tick()
+    await h.submit(
+        ERIK,
+        "reflection.submit",
+        1,
+        what_changed="secret insight",
+        will_do="quiet plan",
+        visibility="private",
+    )
+    await h.say(MINA, "=HYPERLINK(evil) shared with owners")
+
+
+async def _export(h):
+    async def work(ctx):
+        return await export_rows(ctx, await ctx.tx.find(Program))
+
+    return await h.engine.run(work)
+
+
+async def test_export_withholds_private_reflection_text(h):
+    await _held_with_reflections(h)
+    rows = await _export(h)
+    by_role = {r["reflection_role"]: r for r in rows}
+    assert by_role["mentee"]["reflection_visibility"] == "private"
+    assert by_role["mentee"]["what_changed"] == "" and by_role["mentee"]["will_do"] == ""
+    assert by_role["mentor"]["what_changed"] == "=HYPERLINK(evil) shared with owners"
+    text = to_csv(rows)
+    assert "secret insight" not in text and "quiet plan" not in text
+    parsed = list(csv.DictReader(io.StringIO(text)))
+    assert tuple(parsed[0]) == COLUMNS
+    assert {p["mentor"] for p in parsed} == {"Mina Park"}
+    assert parsed[0]["session_minutes"] == "45" and parsed[0]["session_status"] == "held"
+    assert any(p["what_changed"] == "'=HYPERLINK(evil) shared with owners" for p in parsed)
+
+
+GOOD = """program,mentor,mentee,goal,why,mentor_name,mentee_name,mentor_timezone,mentee_timezone
+Digital Leaders,slack:U1,slack:U2,Short video,Runs experiments,Mina Park,Erik Lund,Europe/Berlin,Europe/Berlin
+Digital Leaders,teams:29:abc,slack:U3,Customer insight,,Priya Shah,Tom Becker,,America/New_York
+"""
+
+
+async def test_import_creates_participants_and_proposed_pairs(h):
+    result = await h.engine.run(lambda ctx: import_roster(ctx, GOOD))
+    assert result.pairings == 2 and result.programs_created == ["Digital Leaders"]
+    people = await h.engine.run(lambda ctx: ctx.tx.find(Participant))
+    assert {p.handle for p in people} == {"slack:U1", "slack:U2", "teams:29:abc", "slack:U3"}
+    assert next(p for p in people if p.user_id == "U3").timezone == "America/New_York"
+    pairings = await h.engine.run(lambda ctx: ctx.tx.find(Pairing))
+    assert [p.status for p in pairings] == ["proposed", "proposed"]
+
+
+@pytest.mark.parametrize(
+    ("bad_row", "problem"),
+    [
+        ("Digital Leaders,slack:U4,,Goal,,,,,", "mentee is empty"),
+        ("Digital Leaders,U4,slack:U5,Goal,,,,,", "should look like platform:user_id"),
+        ("Digital Leaders,slack:U4,slack:U4,Goal,,,,,", "the same person"),
+        ("Digital Leaders,slack:U4,slack:U5,Goal,,,,,Mars/Olympus", "Unknown timezone"),
+        ("Digital Leaders,slack:U1,slack:U2,Again,,,,,", "repeats the pair on line 2"),
+        ("Digital Leaders,irc:U4,slack:U5,Goal,,,,,", "platform must be one of"),
+    ],
+)
+async def test_an_import_with_one_bad_row_imports_nothing_and_names_the_line(h, bad_row, problem):
+    text = GOOD + bad_row + "\n"
+    with pytest.raises(ImportRejected) as rejected:
+        await h.engine.run(lambda ctx: import_roster(ctx, text))
+    [(line, message)] = rejected.value.problems
+    assert line == 4 and problem in message
+    assert await h.engine.run(lambda ctx: ctx.tx.find(Pairing)) == []
+    assert await h.engine.run(lambda ctx: ctx.tx.find(Program)) == []
+    assert await h.engine.run(lambda ctx: ctx.tx.find(Participant)) == []
+
+
+async def test_import_refuses_a_file_without_the_needed_columns(h):
+    with pytest.raises(ImportRejected) as rejected:
+        await h.engine.run(lambda ctx: import_roster(ctx, "name,email\nx,y\n"))
+    assert rejected.value.problems == [
+        (1, "the header needs the columns program, mentor, mentee, goal")
+    ]
+
+
+async def test_importing_the_same_pairs_twice_is_refused(h):
+    await h.engine.run(lambda ctx: import_roster(ctx, GOOD))
+    with pytest.raises(ImportRejected) as rejected:
+        await h.engine.run(lambda ctx: import_roster(ctx, GOOD))
+    assert [line for line, _ in rejected.value.problems] == [2, 3]
+    assert len(await h.engine.run(lambda ctx: ctx.tx.find(Pairing))) == 2
