@@ -22,6 +22,11 @@ class StartupError(RuntimeError):
     """mentorbot cannot start; the message says what to do about it."""
 
 
+def reason(exc: BaseException) -> str:
+    """The driver's own words for a database error, without SQLAlchemy's wrapping."""
+    return str(getattr(exc, "orig", None) or exc).strip()
+
+
 def safe_url(url: str) -> str:
     """The database URL with any password hidden, for messages."""
     try:
@@ -57,7 +62,7 @@ async def open_store(settings: Settings) -> SqlStore:
     except Exception as exc:
         await engine.dispose()
         raise StartupError(
-            f"Cannot use the database at {safe_url(settings.database_url)}: {exc}"
+            f"Cannot use the database at {safe_url(settings.database_url)}: {reason(exc)}"
         ) from None
     return SqlStore(engine)
 

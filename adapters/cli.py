@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from pathlib import Path
 
-from adapters.bootstrap import StartupError, build_engine, open_store, safe_url
+from adapters.bootstrap import StartupError, build_engine, open_store, reason, safe_url
 from adapters.settings import Settings, SettingsError
 from bot.clock import VirtualClock, as_utc
 from bot.context import Context
@@ -33,11 +33,11 @@ class UsageError(Exception):
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mentorbot",
-        description="Run reverse-mentoring programs in Slack and Microsoft Teams.",
+        description="Run reverse-mentoring programs: pairs, sessions, reflections, status.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    demo = sub.add_parser("demo", help="simulate a 3-pair program over 8 weeks and print it")
+    demo = sub.add_parser("demo", help="simulate a 3-pair program (8 weeks) and print it")
     demo.add_argument("--weeks", type=int, default=8, help="simulated weeks (default 8)")
 
     serve = sub.add_parser("serve", help="run the HTTP server and the scheduler")
@@ -48,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     tick.add_argument("--now", help="act as if it were this ISO-8601 time (default: now)")
 
     db = sub.add_parser("db", help="database schema")
-    db.add_argument("action", choices=["upgrade", "current"])
+    db.add_argument("action", choices=["upgrade", "current"], help="apply migrations, or show")
 
     exp = sub.add_parser("export", help="sessions and reflections as CSV or JSON")
     exp.add_argument("--format", choices=["csv", "json"], default="csv")
@@ -62,18 +62,27 @@ def _parser() -> argparse.ArgumentParser:
     program_sub = program.add_subparsers(dest="action", required=True, metavar="ACTION")
     create = program_sub.add_parser("create", help="create a program")
     create.add_argument("name")
-    create.add_argument("--objective", default="digital skills")
+    create.add_argument(
+        "--objective",
+        default="digital skills",
+        help="e.g. 'digital skills', inclusion, retention, 'customer insight' (picks the agendas)",
+    )
     create.add_argument("--cadence", type=int, default=14, help="days between sessions")
     create.add_argument("--minutes", type=int, default=45, choices=[30, 45, 60])
     create.add_argument("--owner", action="append", default=[], help="platform:user_id")
     create.add_argument("--timezone", help="IANA timezone (default MENTORBOT_TIMEZONE)")
-    create.add_argument("--starts-on", type=date.fromisoformat)
-    create.add_argument("--ends-on", type=date.fromisoformat)
-    create.add_argument("--visibility", choices=list(Visibility), default=Visibility.PROGRAM)
+    create.add_argument("--starts-on", type=date.fromisoformat, help="YYYY-MM-DD (default today)")
+    create.add_argument("--ends-on", type=date.fromisoformat, help="YYYY-MM-DD (default open)")
+    create.add_argument(
+        "--visibility",
+        choices=list(Visibility),
+        default=Visibility.PROGRAM,
+        help="who reads reflections by default (default: program)",
+    )
     create.add_argument("--working-hours", help="e.g. 'Mon-Fri 08:00-17:00'")
 
     status = sub.add_parser("status", help="print the owner status of programs")
-    status.add_argument("program", nargs="?")
+    status.add_argument("program", nargs="?", help="one program (default: all)")
     return parser
 
 
@@ -90,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
         stream=sys.stderr,
     )
+    for noisy in ("alembic", "apscheduler"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     if args.command == "demo":
         logging.getLogger().setLevel(logging.WARNING)  # the transcript is the output
     handler = _COMMANDS[args.command]
@@ -124,19 +135,15 @@ def _serve(settings: Settings, args) -> int:
     from adapters.server import create_app
 
     host = args.host or settings.host
-    port = args.port or settings.port
-    app = asyncio.run(_check_store(settings)) and create_app(settings)
+    port = settings.port if args.port is None else args.port
+    # run_app awaits create_app before binding, so a bad database stops start-up right away.
     web.run_app(
-        app, host=host, port=port, print=lambda _: log.info("listening on %s:%s", host, port)
+        create_app(settings),
+        host=host,
+        port=port,
+        print=lambda _: log.info("listening on %s:%s", host, port),
     )
     return 0
-
-
-async def _check_store(settings: Settings) -> bool:
-    """Fail fast (before binding the port) when the database cannot be used."""
-    store = await open_store(settings)
-    await store.close()
-    return True
 
 
 async def _tick(settings: Settings, args) -> int:
@@ -171,7 +178,7 @@ async def _db(settings: Settings, args) -> int:
             )
     except Exception as exc:
         raise StartupError(
-            f"Cannot use the database at {safe_url(settings.database_url)}: {exc}"
+            f"Cannot use the database at {safe_url(settings.database_url)}: {reason(exc)}"
         ) from None
     finally:
         await engine.dispose()

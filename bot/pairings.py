@@ -7,8 +7,17 @@ from datetime import date
 
 from bot import copy
 from bot.context import Context
+from bot.hours import WorkingHours, zone
 from bot.messages import Message
-from bot.model import Pairing, PairingStatus, Participant, Program, Role, Visibility
+from bot.model import (
+    Pairing,
+    PairingStatus,
+    Participant,
+    Program,
+    Role,
+    Visibility,
+    parse_handle,
+)
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +54,16 @@ async def create_program(
         raise Refused(copy.text("schedule.bad_minutes"))
     if reflection_visibility not in set(Visibility):
         raise Refused(f"Reflection visibility is one of: {', '.join(Visibility)}.")
+    try:
+        zone(timezone or ctx.config.timezone)
+        if working_hours:
+            WorkingHours.parse(working_hours)
+        owners = [f"{p}:{u}" for p, u in map(parse_handle, owners or [])]
+    except ValueError as exc:  # InvalidWorkingHours is a ValueError too
+        raise Refused(str(exc)) from None
+    starts_on = starts_on or ctx.now.date()
+    if ends_on and ends_on < starts_on:
+        raise Refused(f"The program ends ({ends_on}) before it starts ({starts_on}).")
     program = Program(
         name=name,
         objective=objective,
@@ -52,7 +71,7 @@ async def create_program(
         session_minutes=session_minutes,
         owners=owners or sorted(ctx.config.owners),
         timezone=timezone or ctx.config.timezone,
-        starts_on=starts_on or ctx.now.date(),
+        starts_on=starts_on,
         ends_on=ends_on,
         reflection_visibility=reflection_visibility,
         working_hours=working_hours,

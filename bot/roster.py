@@ -14,7 +14,7 @@ from bot.pairings import OPEN_STATUSES, create_program, propose_pairing
 
 PLATFORMS = ("slack", "teams", "console")
 REQUIRED = ("program", "mentor", "mentee", "goal")
-OPTIONAL = ("why", "mentor_name", "mentee_name", "mentor_timezone", "mentee_timezone")
+OPTIONAL = ("why", "mentor_name", "mentee_name", "mentor_timezone", "mentee_timezone", "objective")
 
 
 class ImportRejected(Exception):
@@ -56,9 +56,11 @@ async def import_roster(ctx: Context, text: str) -> ImportResult:
     if problems:
         raise ImportRejected(sorted(problems))
     result = ImportResult()
+    objectives = {row["program"]: row["objective"] for _, row in reversed(rows) if row["objective"]}
     for name, program in programs.items():
         if program is None:
-            programs[name] = await create_program(ctx, name)
+            objective = objectives.get(name, "digital skills")
+            programs[name] = await create_program(ctx, name, objective=objective)
             result.programs_created.append(name)
     for _, row in rows:
         mentor = await _person(ctx, row, "mentor")

@@ -153,3 +153,10 @@ def test_serve_answers_health_checks(env):
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def test_serve_stops_with_a_clear_message_when_the_database_is_unusable(tmp_path):
+    bad = f"sqlite+aiosqlite:///{tmp_path}/missing/folder/mentorbot.db"
+    done = mentorbot("serve", "--port", str(_free_port()), env={"DATABASE_URL": bad}, timeout=60)
+    assert done.returncode == 1
+    assert "Cannot use the database" in done.stderr and "Traceback" not in done.stderr
