@@ -193,7 +193,10 @@ async def _export(settings: Settings, args) -> int:
     rows = await _with_engine(settings, None, lambda engine: engine.run(work))
     text = to_csv(rows) if args.format == "csv" else to_json(rows)
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
         print(f"wrote {len(rows)} rows to {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)

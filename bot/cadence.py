@@ -51,6 +51,11 @@ def nudge_base(pairing: Pairing, sessions: list[Session], program: Program) -> d
     return base
 
 
+def nudge_series(pairing: Pairing, sessions: list[Session], program: Program) -> str:
+    """The id of the pair's current round of nudges; it changes when the pair books or snoozes."""
+    return f"nudge:{pairing.id}:{nudge_base(pairing, sessions, program):%Y%m%dT%H%M}"
+
+
 def risk(
     pairing: Pairing, sessions: list[Session], program: Program, now: datetime
 ) -> tuple[str, int] | None:

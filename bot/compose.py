@@ -55,8 +55,11 @@ async def _escalation(ctx: Context, row: Notification) -> Message | None:
     if pairing is None or pairing.status != PairingStatus.ACTIVE:
         return None
     sessions = await ctx.tx.find(Session, pairing_id=pairing.id)
+    program = await ctx.program(pairing.program_id)
     if cadence.upcoming(sessions, ctx.now) is not None:
         return None
+    if row.series != cadence.nudge_series(pairing, sessions, program):
+        return None  # the pair snoozed or booked since the escalation was planned
     return _note(row)
 
 
@@ -93,8 +96,7 @@ async def _nudge(ctx: Context, row: Notification, pairing: Pairing) -> Message |
     program = await ctx.program(pairing.program_id)
     if cadence.upcoming(sessions, ctx.now) is not None:
         return None
-    current = f"nudge:{pairing.id}:{cadence.nudge_base(pairing, sessions, program):%Y%m%dT%H%M}"
-    if row.series != current:
+    if row.series != cadence.nudge_series(pairing, sessions, program):
         return None  # the pair booked or snoozed since this was planned
     role = pairing.role_of(row.recipient_id)
     other = await ctx.person(pairing.other(row.recipient_id))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import logging
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,6 +12,9 @@ from bot.events import Actor
 from bot.hours import DEFAULT_WORKING_HOURS, WorkingHours, zone
 from bot.model import Notification, Participant, Program, parse_handle
 from bot.ports import Tx
+
+log = logging.getLogger(__name__)
+MAX_NAME = 200
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,7 @@ class EngineConfig:
         default_factory=lambda: WorkingHours.parse(DEFAULT_WORKING_HOURS)
     )
     agenda_lead: timedelta = timedelta(hours=24)
+    booking_horizon: timedelta = timedelta(days=366)
     snooze: timedelta = timedelta(days=7)
     nudge_reminder_after: timedelta = timedelta(days=3)
     reflection_reminder_after: timedelta = timedelta(days=2)
@@ -70,7 +75,12 @@ class Context:
         return {i: self._people[i] for i in ids if i in self._people}
 
     async def person_for(self, actor: Actor) -> Participant:
-        """The participant behind `actor`, created on first contact; keeps name and zone fresh."""
+        """The participant behind `actor`, created on first contact; keeps name and zone fresh.
+
+        A timezone the platform reports that we cannot use is ignored (the program's applies).
+        """
+        timezone = actor.timezone if actor.timezone and _known_zone(actor.timezone) else None
+        actor = replace(actor, display_name=actor.display_name[:MAX_NAME], timezone=timezone)
         found = await self.tx.find(Participant, platform=actor.platform, user_id=actor.user_id)
         if found:
             person = found[0]
@@ -163,6 +173,15 @@ class Context:
         """Queue a plain informational message for the recipient's next working moment."""
         due = self.deliverable(self.now, recipient, program)
         return await self.notify("note", recipient, due, key, payload={"text": text}, **ids)
+
+
+def _known_zone(name: str) -> bool:
+    try:
+        zone(name)
+    except ValueError:
+        log.warning("ignoring unknown timezone %r", name)
+        return False
+    return True
 
 
 def visibility_note(visibility: str, other: str, *, past: bool = False) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,7 +17,7 @@ from bot.clock import Clock
 from bot.compose import compose
 from bot.context import Context, EngineConfig
 from bot.messages import Message
-from bot.model import Notification, NotificationStatus, Participant
+from bot.model import Notification, NotificationStatus, Pairing, Participant
 from bot.ports import DeliveryError, Sender, Store
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,8 @@ MAX_ATTEMPTS = 5
 FIRST_RETRY = timedelta(seconds=30)
 LEASE = timedelta(minutes=5)
 BATCH = 100
+# A tick that runs a little after the working day ends may still send what came due before.
+LATE_TICK_GRACE = timedelta(minutes=0)
 
 
 @dataclass
@@ -60,25 +63,53 @@ async def deliver(
             claimed = await tx.claim_due(now, worker, LEASE, BATCH, sorted(senders))
         if not claimed:
             return result
+        # Stop sending well before the lease runs out, so no other worker takes these rows
+        # over while we are still sending them (slow platforms, long Retry-After waits).
+        deadline = time.monotonic() + LEASE.total_seconds() / 2
         result.due += len(claimed)
         async with store.transaction() as tx:
             ctx = Context(tx, now, config)
             people = await ctx.people([row.recipient_id for row in claimed])
-            outgoing = [
-                (row, people.get(row.recipient_id), await compose(ctx, row)) for row in claimed
-            ]
+            outgoing = []
+            for row in claimed:
+                person = people.get(row.recipient_id)
+                later = await _outside_working_hours(ctx, row, person)
+                outgoing.append((row, person, None if later else await compose(ctx, row), later))
         unreachable: set[int] = set()
-        for row, person, message in outgoing:
-            await _send_one(senders, row, person, message, now, result, unreachable)
+        for row, person, message, later in outgoing:
+            if later is not None:
+                row.due_at = later  # an overdue row waits for the person's next working hour
+            elif time.monotonic() > deadline:
+                result.due -= 1  # untouched: released for the next tick
+            else:
+                await _send_one(senders, row, person, message, now, result, unreachable)
         async with store.transaction() as tx:
-            for row, _, _ in outgoing:
+            for row, _, _, _ in outgoing:
                 if not await tx.release(row, worker):
                     log.warning("lease lost before marking notification=%s", row.id)
             for person_id in unreachable:
                 person = await tx.get(Participant, person_id)
                 if person is not None and person.reachable:
                     person.reachable = False
-                    await tx.save(person)
+                    await tx.save(person, fields=("reachable",))
+        if time.monotonic() > deadline:
+            return result
+
+
+async def _outside_working_hours(
+    ctx: Context, row: Notification, person: Participant | None
+) -> datetime | None:
+    """When a row came due outside the person's hours (a late tick, a retry), the next open
+    moment; None when it may go now. Working hours are checked again here, not only when
+    planning, so that nobody is messaged at 3 a.m. because a tick ran late."""
+    if person is None:
+        return None
+    program = None
+    if row.pairing_id is not None:
+        pairing = await ctx.tx.get(Pairing, row.pairing_id)
+        program = await ctx.program(pairing.program_id) if pairing else None
+    opens = ctx.deliverable(ctx.now, person, program)
+    return opens if opens > ctx.now + LATE_TICK_GRACE else None
 
 
 async def _send_one(
@@ -96,19 +127,26 @@ async def _send_one(
         return
     try:
         await senders[person.platform].send(person, message)
-    except DeliveryError as exc:
+    except Exception as exc:  # any failure of one send is that row's failure, not the batch's
+        error = (
+            exc
+            if isinstance(exc, DeliveryError)
+            else DeliveryError(f"{exc.__class__.__name__}: {exc}")
+        )
+        if not isinstance(exc, DeliveryError):
+            log.exception("unexpected send error notification=%s", row.id)
         row.attempts += 1
-        row.last_error = exc.reason[:500]
-        if exc.permanent or row.attempts >= MAX_ATTEMPTS:
+        row.last_error = error.reason[:500]
+        if error.permanent or row.attempts >= MAX_ATTEMPTS:
             row.status = NotificationStatus.FAILED
             result.failed += 1
-            if exc.permanent:
+            if error.permanent:
                 unreachable.add(person.id)
             log.warning(
-                "send failed notification=%s kind=%s error=%s", row.id, row.kind, exc.reason
+                "send failed notification=%s kind=%s error=%s", row.id, row.kind, error.reason
             )
         else:
-            row.due_at = now + retry_delay(row.attempts, exc.retry_after)
+            row.due_at = now + retry_delay(row.attempts, error.retry_after)
             result.retrying += 1
         return
     row.status = NotificationStatus.SENT

@@ -134,7 +134,7 @@ async def _form(ctx: Context, person: Participant, event: FormSubmitted) -> Repl
 
 async def _load(ctx: Context, kind: type, value: str):
     try:
-        return await ctx.tx.get(kind, int(value))
+        return await ctx.tx.get(kind, int(value), lock=True)
     except (TypeError, ValueError):
         return None
 
@@ -154,7 +154,7 @@ def _on(kind: type, act: Callable[..., Awaitable[Reply]]) -> Handler:
 
 
 async def _outcome(ctx: Context, person: Participant, session: Session, outcome: str) -> Reply:
-    pairing = await ctx.tx.get(Pairing, session.pairing_id)
+    pairing = await ctx.tx.get(Pairing, session.pairing_id, lock=True)
     if pairing is None:
         return _unknown()
     return await record_outcome(ctx, person, pairing, session, outcome)

@@ -189,4 +189,6 @@ def parse_handle(text: str) -> tuple[str, str]:
     platform, sep, user_id = text.strip().partition(":")
     if not sep or not platform or not user_id:
         raise ValueError(f"{text!r} should look like platform:user_id, e.g. slack:U123.")
+    if len(platform) > 20 or len(user_id) > 200:
+        raise ValueError(f"{text[:40]!r}... is too long for a platform:user_id.")
     return platform.lower(), user_id

@@ -43,10 +43,12 @@ async def create_program(
     working_hours: str | None = None,
 ) -> Program:
     """Create a program; raises Refused when the name is taken or a value is out of range."""
-    name = name.strip()
+    name = " ".join(name.split())
     if not name:
         raise Refused(copy.text("commands.program_usage"))
-    if await ctx.tx.find(Program, name=name):
+    if len(name) > 200 or len(objective) > 200:
+        raise Refused("Program names and objectives are at most 200 characters.")
+    if any(p.name.lower() == name.lower() for p in await ctx.tx.find(Program)):
         raise Refused(copy.text("commands.program_exists", program=name))
     if not 1 <= cadence_days <= 90:
         raise Refused(copy.text("commands.bad_cadence"))
@@ -166,7 +168,9 @@ async def _tell_about_decline(
     ctx: Context, program: Program, pairing: Pairing, decliner: Participant, other: Participant
 ) -> None:
     text = copy.text("consent.declined_other", other=decliner.first_name, program=program.name)
-    await ctx.note(other, f"declined:{pairing.id}:{other.id}", text, program, pairing_id=pairing.id)
+    await ctx.note(
+        other, f"declined:{pairing.id}:other:{other.id}", text, program, pairing_id=pairing.id
+    )
     owner_text = copy.text(
         "consent.declined_owner",
         decliner=decliner.display_name or decliner.user_id,
@@ -176,5 +180,9 @@ async def _tell_about_decline(
     for handle in ctx.owners_of(program):
         owner = await ctx.person_by_handle(handle)
         await ctx.note(
-            owner, f"declined:{pairing.id}:{owner.id}", owner_text, program, pairing_id=pairing.id
+            owner,
+            f"declined:{pairing.id}:owner:{owner.id}",
+            owner_text,
+            program,
+            pairing_id=pairing.id,
         )

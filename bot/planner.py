@@ -55,13 +55,15 @@ async def _plan_nudges(
         program = await ctx.program(pairing.program_id)
         if program.ends_on and ctx.now.date() > program.ends_on:
             continue
+        if program.starts_on and ctx.now.date() < program.starts_on:
+            continue
         own = by_pairing[pairing.id]
         if cadence.upcoming(own, ctx.now) is not None:
             continue
         base = cadence.nudge_base(pairing, own, program)
         if base <= ctx.now:
             first = all(s.status == SessionStatus.CANCELLED for s in own)
-            series = f"nudge:{pairing.id}:{base:%Y%m%dT%H%M}"
+            series = cadence.nudge_series(pairing, own, program)
             due.append(_NudgeRound(pairing, program, base, series, first))
     if not due:
         return 0
@@ -107,8 +109,10 @@ async def _next_nudge_step(ctx: Context, rnd: _NudgeRound, history: list[Notific
     sent = sent_to_mentee.get(2)
     if not (sent and ctx.now >= sent + wait):
         return 0
-    pairing.escalated_at = ctx.now
-    await ctx.tx.save(pairing)
+    if pairing.escalated_at is None:
+        pairing.escalated_at = ctx.now
+        # Only this column: a snooze saved meanwhile by a click must not be overwritten.
+        await ctx.tx.save(pairing, fields=("escalated_at",))
     mentor, mentee = await ctx.person(pairing.mentor_id), await ctx.person(pairing.mentee_id)
     text = copy.text(
         "nudge.escalation",

@@ -18,11 +18,11 @@ class Tx(Protocol):
     async def add(self, record: R) -> R:
         """Insert `record`, fill its `id` (and `created_at` when unset) and return it."""
 
-    async def save(self, record: Any) -> None:
-        """Write every field of an already stored record."""
+    async def save(self, record: Any, fields: tuple[str, ...] = ()) -> None:
+        """Write the named fields (default: every field) of an already stored record."""
 
-    async def get(self, kind: type[R], record_id: int) -> R | None:
-        """The record of type `kind` with this id, or None."""
+    async def get(self, kind: type[R], record_id: int, *, lock: bool = False) -> R | None:
+        """The record of type `kind` with this id, or None; `lock` holds it until commit."""
 
     async def find(self, record_type: type[R], /, **where: Any) -> list[R]:
         """Records whose fields equal the given values (a list means any of them), by id."""

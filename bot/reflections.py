@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from bot import copy
 from bot.context import Context, visibility_note
@@ -23,13 +24,19 @@ from bot.model import (
 log = logging.getLogger(__name__)
 
 MAX_REFLECTION_CHARS = 3000
+REPLY_WINDOW = timedelta(days=14)
 
 
 async def pending_reflection(ctx: Context, person: Participant) -> Session | None:
     """The latest held session this person was asked about and has not yet reflected on."""
-    asked = await ctx.tx.find(
-        Notification, recipient_id=person.id, kind="reflect", status=NotificationStatus.SENT
-    )
+    asked = [
+        row
+        for row in await ctx.tx.find(
+            Notification, recipient_id=person.id, kind="reflect", status=NotificationStatus.SENT
+        )
+        # After the one reminder the prompt lapses: a later message is not a reflection.
+        if row.sent_at and ctx.now - row.sent_at <= REPLY_WINDOW
+    ]
     if not asked:
         return None
     session_ids = [row.session_id for row in asked if row.session_id is not None]
@@ -112,7 +119,9 @@ async def save_reflection(
             created_at=ctx.now,
         )
     )
-    for line in will_do.splitlines():
+    # Follow-ups appear on the pair's agendas, so a private reflection creates none.
+    plans = will_do.splitlines() if visibility != Visibility.PRIVATE else []
+    for line in plans:
         if line.strip(" -*\t"):
             await ctx.tx.add(
                 FollowUp(
@@ -127,6 +136,7 @@ async def save_reflection(
     return Message(
         copy.text(
             "reflect.saved",
+            other=other.first_name,
             visibility_past=visibility_note(visibility, other.first_name, past=True),
         )
     )
@@ -135,22 +145,22 @@ async def save_reflection(
 async def mark_followup_done(ctx: Context, person: Participant, followup: FollowUp) -> Message:
     """The mentee reports a suggestion as implemented; the mentor is thanked."""
     pairing = await ctx.tx.get(Pairing, followup.pairing_id)
-    if pairing is None or pairing.role_of(person.id) is None:
+    source = await ctx.tx.get(Reflection, followup.reflection_id)
+    if pairing is None or source is None or source.author_id != person.id:
         return Message(copy.text("general.not_yours"))
     if followup.done:
         return Message(copy.text("followup.already"))
     followup.done, followup.done_at = True, ctx.now
     await ctx.tx.save(followup)
+    if pairing.role_of(person.id) != Role.MENTEE:
+        return Message(copy.text("followup.done_own"))
     program = await ctx.program(pairing.program_id)
     mentor = await ctx.person(pairing.mentor_id)
-    other = await ctx.person(pairing.other(person.id))
-    if mentor.id != person.id:
-        mentee = await ctx.person(pairing.mentee_id)
-        await ctx.note(
-            mentor,
-            f"followup:{followup.id}:thanks",
-            copy.text("followup.thanks_mentor", other=mentee.first_name, text=followup.text),
-            program,
-            pairing_id=pairing.id,
-        )
-    return Message(copy.text("followup.done", other=other.first_name))
+    await ctx.note(
+        mentor,
+        f"followup:{followup.id}:thanks",
+        copy.text("followup.thanks_mentor", other=person.first_name, text=followup.text),
+        program,
+        pairing_id=pairing.id,
+    )
+    return Message(copy.text("followup.done", other=mentor.first_name))

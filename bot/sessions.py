@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 
 from bot import copy
 from bot.context import Context
@@ -91,6 +91,10 @@ async def book(
             errors["date"] = copy.text("schedule.past")
         elif program.ends_on and day > program.ends_on:
             errors["date"] = copy.text("schedule.after_program", day=program.ends_on.isoformat())
+        elif starts_at - ctx.now > ctx.config.booking_horizon:
+            errors["date"] = copy.text("schedule.too_far")
+        elif not _exists(starts_at):
+            errors["time"] = copy.text("schedule.clock_change")
     if errors or starts_at is None or minutes is None:
         return FormErrors(errors, schedule_form(ctx, person, pairing, program))
     sessions = await ctx.tx.find(Session, pairing_id=pairing.id)
@@ -98,13 +102,19 @@ async def book(
         if old.status == SessionStatus.SCHEDULED and old.starts_at > ctx.now:
             old.status, old.outcome_at, old.outcome_by = SessionStatus.CANCELLED, ctx.now, person.id
             await ctx.tx.save(old)
-    held = sum(1 for s in sessions if s.status == SessionStatus.HELD)
+    # Which meeting of the pair this is (agendas rotate by it): earlier ones that took place or
+    # may have, whether or not anyone has said so yet.
+    earlier = sum(
+        1
+        for s in sessions
+        if s.status in (SessionStatus.HELD, SessionStatus.SCHEDULED) and s.starts_at < starts_at
+    )
     session = await ctx.tx.add(
         Session(
             pairing_id=pairing.id,
             starts_at=starts_at,
             minutes=minutes,
-            number=held + 1,
+            number=earlier + 1,
             topic=values.get("topic", "").strip()[:200],
             scheduled_by=person.id,
             created_at=ctx.now,
@@ -145,9 +155,11 @@ async def snooze(ctx: Context, person: Participant, pairing: Pairing) -> Message
     if pairing.status != PairingStatus.ACTIVE:
         return Message(copy.text("schedule.not_active"))
     pairing.snoozed_until = ctx.now + ctx.config.snooze
+    pairing.escalated_at = None  # snoozing is an answer
     await ctx.tx.save(pairing)
     program = await ctx.program(pairing.program_id)
-    local = pairing.snoozed_until.astimezone(zone(ctx.tz(person, program)))
+    back = ctx.deliverable(pairing.snoozed_until, person, program)
+    local = back.astimezone(zone(ctx.tz(person, program)))
     return Message(copy.text("nudge.snoozed", day=f"{local:%A} {local.day} {local:%B}"))
 
 
@@ -205,3 +217,10 @@ def _clock_time(text: str) -> time:
     if len(parts) not in (2, 3) or not all(p.isdigit() for p in parts):
         raise ValueError(text)
     return time(*(int(p) for p in parts))
+
+
+def _exists(local: datetime) -> bool:
+    """False for a wall-clock time the clocks skip (e.g. 02:30 on a spring-forward night)."""
+    return local.astimezone(UTC).astimezone(local.tzinfo).replace(tzinfo=None) == local.replace(
+        tzinfo=None
+    )

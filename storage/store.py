@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -84,15 +85,22 @@ class SqlTx:
         record.id = result.inserted_primary_key[0]
         return record
 
-    async def save(self, record: Any) -> None:
+    async def save(self, record: Any, fields: tuple[str, ...] = ()) -> None:
         table = TABLES[type(record)]
         values = dataclasses.asdict(record)
         record_id = values.pop("id")
+        if fields:
+            values = {name: values[name] for name in fields}
         await self.conn.execute(table.update().where(table.c.id == record_id).values(**values))
 
-    async def get(self, kind: type[R], record_id: int) -> R | None:
+    async def get(self, kind: type[R], record_id: int, *, lock: bool = False) -> R | None:
         table = TABLES[kind]
-        row = (await self.conn.execute(select(table).where(table.c.id == record_id))).first()
+        query = select(table).where(table.c.id == record_id)
+        if lock:
+            # Two people clicking at once must not both read the old state (PostgreSQL;
+            # SQLite transactions already take the write lock when they begin).
+            query = query.with_for_update()
+        row = (await self.conn.execute(query)).first()
         return kind(**row._mapping) if row else None
 
     async def find(self, record_type: type[R], /, **where: Any) -> list[R]:
@@ -114,6 +122,8 @@ class SqlTx:
         return (pg_insert if self.dialect == "postgresql" else sqlite_insert)(table)
 
     async def first_seen(self, platform: str, event_id: str) -> bool:
+        if len(event_id) > 200:  # keep the key within the column, still unique per event
+            event_id = "sha256:" + hashlib.sha256(event_id.encode()).hexdigest()
         statement = (
             self._insert(processed_events)
             .values(platform=platform, event_id=event_id, seen_at=utcnow())

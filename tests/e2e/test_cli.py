@@ -55,7 +55,7 @@ def test_demo_shows_the_whole_cycle_for_every_pair(tmp_path):
         assert int(re.search(r"reflections saved (\d+)", row).group(1)) > 0, row
     assert any("(escalated)" in row for row in rows)
     assert "haven't booked a session after two reminders" in out
-    assert "Thanks - saved." in out
+    assert "Thanks - saved for your session with" in out
     assert "Suggestions implemented:" in out.split("== Final status")[1]
     assert re.search(r"-> Erik Lund \(\d\d:\d\d Europe/Berlin\)", out)
 

@@ -67,4 +67,4 @@ async def test_a_reflection_that_starts_with_a_command_word_is_kept_as_a_reflect
     await h.click(ERIK, "session.held", 1)
     await h.tick()
     reply = await h.say(ERIK, "Status meetings can be half as long.")
-    assert reply.text.startswith("Thanks - saved.")
+    assert reply.text.startswith("Thanks - saved for your session with Mina.")

@@ -123,7 +123,9 @@ async def test_executive_reply_in_dm_is_saved_as_reflection(h):
     mentor_prompt = h.last("mina", "reflection.write")
     assert len(mentor_prompt.message.text) < len(prompt.message.text)
     reply = await h.say(ERIK, "I now read completion rates, not views.")
-    assert reply.text == "Thanks - saved. Your program owners can read it."
+    assert (
+        reply.text == "Thanks - saved for your session with Mina. Your program owners can read it."
+    )
     [saved] = await h.engine.run(lambda ctx: ctx.tx.find(Reflection))
     assert saved.what_changed == "I now read completion rates, not views."
     assert saved.role == "mentee" and saved.visibility == "program"
@@ -142,7 +144,7 @@ async def test_reflection_reminder_once_after_two_days_then_silence(h):
     assert len(reminders) == 1
 
 
-async def test_form_reflection_with_private_visibility_and_follow_ups(h):
+async def test_form_reflection_lines_of_will_do_become_follow_ups(h):
     await _held(h)
     form = await h.click(ERIK, "reflection.write", 1)
     assert [f.id for f in form.form.fields] == ["what_changed", "will_do", "visibility"]
@@ -152,11 +154,23 @@ async def test_form_reflection_with_private_visibility_and_follow_ups(h):
         1,
         what_changed="Saw our app as a teen does",
         will_do="Try one 15-second clip\n- Share dashboard link",
-        visibility="private",
+        visibility="pair",
     )
-    assert reply.text == "Thanks - saved. Only you can read it."
+    assert reply.text == "Thanks - saved for your session with Mina. Only you and Mina can read it."
     followups = await h.engine.run(lambda ctx: ctx.tx.find(FollowUp))
     assert [f.text for f in followups] == ["Try one 15-second clip", "Share dashboard link"]
+
+
+async def test_a_private_reflection_stays_off_the_shared_agenda(h):
+    pairing = await _held(h)
+    reply = await h.submit(
+        ERIK, "reflection.submit", 1, what_changed="x", will_do="SECRET plan", visibility="private"
+    )
+    assert reply.text == "Thanks - saved for your session with Mina. Only you can read it."
+    await h.book(ERIK, pairing, "2026-03-12", "10:00")
+    await h.run_until(datetime(2026, 3, 11, 9, 30, tzinfo=UTC))
+    assert not any("SECRET" in d.message.text for d in h.sender.delivered)
+    assert await h.engine.run(lambda ctx: ctx.tx.find(FollowUp)) == []
 
 
 async def test_empty_reflection_is_refused_on_the_field(h):

@@ -114,7 +114,7 @@ async def test_failed_sends_retry_with_backoff_then_show_in_owner_status(h):
     await h.pairing(await h.program())
     refusing = Refusing()
     h.engine.senders["console"] = refusing
-    for _ in range(8):
+    for _ in range(40):  # retries back off; outside working hours they wait for the morning
         await h.tick(h.clock.now() + timedelta(hours=2))
     assert refusing.calls == 2 * 5, "five attempts each, then parked"
     rows = await h.engine.run(lambda ctx: ctx.tx.find(Notification))
