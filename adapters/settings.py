@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from bot.context import EngineConfig
 from bot.hours import DEFAULT_WORKING_HOURS, InvalidWorkingHours, WorkingHours, zone
@@ -25,6 +26,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 3978
     tick_seconds: float = 60.0
+    agenda_lead_hours: float = 24.0
     log_level: str = "INFO"
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -53,6 +55,7 @@ class Settings:
             host=env.get("HOST", "127.0.0.1").strip() or "127.0.0.1",
             port=_number(env, "PORT", 3978, int),
             tick_seconds=_number(env, "MENTORBOT_TICK_SECONDS", 60.0, float),
+            agenda_lead_hours=_number(env, "MENTORBOT_AGENDA_LEAD_HOURS", 24.0, float),
             log_level=env.get("MENTORBOT_LOG_LEVEL", "INFO").strip().upper() or "INFO",
         )
 
@@ -61,6 +64,7 @@ class Settings:
             owners=self.owners,
             timezone=self.timezone,
             working_hours=WorkingHours.parse(self.working_hours),
+            agenda_lead=timedelta(hours=self.agenda_lead_hours),
         )
 
     @property

@@ -38,36 +38,38 @@ async def import_roster(ctx: Context, text: str) -> ImportResult:
         ImportRejected: listing every bad row; the caller's transaction must then roll back.
     """
     rows, problems = _read(text)
+    # Program names are matched without regard to case, as everywhere else.
+    existing = {p.name.lower(): p for p in await ctx.tx.find(Program)}
     programs: dict[str, Program | None] = {}
     for _, row in rows:
-        if row["program"] not in programs:
-            found = await ctx.tx.find(Program, name=row["program"])
-            programs[row["program"]] = found[0] if found else None
-    seen: dict[tuple[str, str, str], int] = {}
+        programs.setdefault(row["program"].lower(), existing.get(row["program"].lower()))
+    seen: dict[tuple, int] = {}
     for line, row in rows:
-        key = (row["program"], row["mentor"], row["mentee"])
+        key = (row["program"].lower(), *(parse_handle(row[s]) for s in ("mentor", "mentee")))
         if key in seen:
             problems.append((line, f"repeats the pair on line {seen[key]}"))
             continue
         seen[key] = line
-        program = programs[row["program"]]
+        program = programs[row["program"].lower()]
         if program is not None and await _already_paired(ctx, program, row):
             problems.append((line, f"{row['mentor']} already mentors {row['mentee']} there"))
     if problems:
         raise ImportRejected(sorted(problems))
     result = ImportResult()
-    objectives = {row["program"]: row["objective"] for _, row in reversed(rows) if row["objective"]}
-    for name, program in programs.items():
-        if program is None:
-            objective = objectives.get(name, "digital skills")
-            programs[name] = await create_program(ctx, name, objective=objective)
-            result.programs_created.append(name)
+    for _, row in rows:
+        key = row["program"].lower()
+        if programs[key] is None:
+            objective = next(
+                (r["objective"] for _, r in rows if r["program"].lower() == key and r["objective"]),
+                "digital skills",
+            )
+            programs[key] = await create_program(ctx, row["program"], objective=objective)
+            result.programs_created.append(row["program"])
     for _, row in rows:
         mentor = await _person(ctx, row, "mentor")
         mentee = await _person(ctx, row, "mentee")
-        await propose_pairing(
-            ctx, programs[row["program"]], mentor, mentee, row["goal"], row["why"]
-        )
+        program = programs[row["program"].lower()]
+        await propose_pairing(ctx, program, mentor, mentee, row["goal"], row["why"])
         result.pairings += 1
     return result
 

@@ -40,7 +40,8 @@ class ProgramStatus:
     """The figures an owner asks for; counts only, never reflection text.
 
     `sessions` counts held, missed, scheduled (still to come) and unconfirmed (past, nobody has
-    said whether it happened); `sessions_recent` counts those that started in the last 30 days.
+    said whether it happened); `sessions_recent` counts those that started in the last 30 days
+    and `booked_recent` the sessions scheduled in that time.
     """
 
     program: Program
@@ -52,6 +53,7 @@ class ProgramStatus:
     at_risk: list[Risk]
     reflections: int
     implemented: int
+    booked_recent: int = 0
     declined: list[str] = field(default_factory=list)
     failed: int = 0
     last_error: str = ""
@@ -75,6 +77,7 @@ class ProgramStatus:
             ),
             copy.text(
                 "status.sessions_recent",
+                booked=self.booked_recent,
                 held=self.sessions_recent.get("held", 0),
                 missed=self.sessions_recent.get("missed", 0),
             ),
@@ -140,6 +143,7 @@ async def program_status(ctx: Context, program: Program) -> ProgramStatus:
                 _state(s, ctx.now) for s in counted if ctx.now - RECENT <= s.starts_at <= ctx.now
             )
         ),
+        booked_recent=sum(1 for s in counted if s.created_at and s.created_at >= ctx.now - RECENT),
         active=len(active),
         on_cadence=sum(cadence.on_cadence(p, by_pairing[p.id], program, ctx.now) for p in active),
         at_risk=risks,

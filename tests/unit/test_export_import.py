@@ -77,6 +77,7 @@ async def test_import_creates_participants_and_proposed_pairs(h):
         ("Digital Leaders,slack:U4,slack:U5,Goal,,,,,Mars/Olympus", "Unknown timezone"),
         ("Digital Leaders,slack:U1,slack:U2,Again,,,,,", "repeats the pair on line 2"),
         ("Digital Leaders,irc:U4,slack:U5,Goal,,,,,", "platform must be one of"),
+        ("digital leaders,Slack:U1,slack:U2,Same pair,,,,,", "repeats the pair on line 2"),
     ],
 )
 async def test_an_import_with_one_bad_row_imports_nothing_and_names_the_line(h, bad_row, problem):
@@ -104,3 +105,10 @@ async def test_importing_the_same_pairs_twice_is_refused(h):
         await h.engine.run(lambda ctx: import_roster(ctx, GOOD))
     assert [line for line, _ in rejected.value.problems] == [2, 3]
     assert len(await h.engine.run(lambda ctx: ctx.tx.find(Pairing))) == 2
+
+
+async def test_program_names_in_a_file_match_without_regard_to_case(h):
+    text = GOOD + "digital leaders,slack:U7,slack:U8,Third pair,,,,,,\n"
+    result = await h.engine.run(lambda ctx: import_roster(ctx, text))
+    assert result.pairings == 3 and result.programs_created == ["Digital Leaders"]
+    assert len(await h.engine.run(lambda ctx: ctx.tx.find(Program))) == 1

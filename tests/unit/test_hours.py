@@ -1,6 +1,6 @@
 """Working hours: parsing, the next open moment, daylight saving, and the settings that set them."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -59,6 +59,9 @@ def test_settings_read_the_environment_once_with_clear_errors():
     assert settings.owners == frozenset({"slack:U123", "teams:29:abc"})
     assert settings.engine_config().working_hours.days == frozenset(range(7))
     assert (settings.host, settings.port, settings.timezone) == ("127.0.0.1", 3978, "UTC")
+    assert settings.engine_config().agenda_lead == timedelta(hours=24)
+    lead = Settings.from_env({"MENTORBOT_AGENDA_LEAD_HOURS": "2"})
+    assert lead.engine_config().agenda_lead == timedelta(hours=2)
     with pytest.raises(SettingsError, match="MENTORBOT_WORKING_HOURS"):
         Settings.from_env({"MENTORBOT_WORKING_HOURS": "always"})
     with pytest.raises(SettingsError, match="MENTORBOT_TIMEZONE"):

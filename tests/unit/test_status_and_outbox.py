@@ -23,7 +23,7 @@ async def test_owner_status_counts_pairs_sessions_cadence_and_reflections(h):
     status = (await h.command(OWNER, "status")).text
     assert "Pairs: 2 active" in status
     assert "Sessions: 1 held, 0 coming up, 0 missed, 0 not yet confirmed" in status
-    assert "Last 30 days: 1 held, 0 missed" in status
+    assert "Last 30 days: 1 scheduled, 1 held, 0 missed" in status
     assert "On cadence: 100% of active pairs (2 of 2)" in status
     assert "Reflections collected: 1" in status
     assert "Learned how trends spread" not in status, "owners see counts, not text, in status"
