@@ -94,6 +94,17 @@ class Harness:
             actor, "session.schedule", pairing.id, date=date, time=time, minutes=str(minutes)
         )
 
+    async def held_session(self, pairing: Pairing | None = None) -> Pairing:
+        """An active Mina-Erik pair whose session of Tue 3 March, 10:00 Berlin was held, with
+        the reflection prompts sent."""
+        pairing = pairing or await self.active_pairing()
+        await self.tick()
+        await self.book(ERIK, pairing, "2026-03-03", "10:00")
+        await self.tick(datetime(2026, 3, 3, 11, 0, tzinfo=UTC))
+        await self.click(ERIK, "session.held", 1)
+        await self.tick()
+        return pairing
+
     # --- time and messages ------------------------------------------------------------------
     async def tick(self, at: datetime | None = None):
         if at is not None:

@@ -78,12 +78,7 @@ async def test_a_late_tick_at_night_waits_for_the_morning(h):
 
 
 async def test_a_reflection_prompt_lapses_after_two_weeks(h):
-    pairing = await h.active_pairing()
-    await h.tick()
-    await h.book(ERIK, pairing, "2026-03-03", "10:00")
-    await h.tick(datetime(2026, 3, 3, 11, 0, tzinfo=UTC))
-    await h.click(ERIK, "session.held", 1)
-    await h.tick()
+    await h.held_session()
     h.clock.set(datetime(2026, 3, 20, 10, 0, tzinfo=UTC))
     reply = await h.say(ERIK, "Can we move our chat to Thursday please")
     assert "not expecting a reply" in reply.text
@@ -108,12 +103,7 @@ async def test_no_escalation_reaches_owners_after_the_pair_snoozed(h):
 
 
 async def test_only_the_author_can_mark_a_follow_up_done(h):
-    pairing = await h.active_pairing()
-    await h.tick()
-    await h.book(ERIK, pairing, "2026-03-03", "10:00")
-    await h.tick(datetime(2026, 3, 3, 11, 0, tzinfo=UTC))
-    await h.click(ERIK, "session.held", 1)
-    await h.tick()
+    await h.held_session()
     await h.submit(
         ERIK, "reflection.submit", 1, what_changed="x", will_do="Try it", visibility="program"
     )

@@ -12,12 +12,7 @@ from tests.harness import ERIK, MINA
 
 
 async def _held_with_reflections(h):
-    pairing = await h.active_pairing()
-    await h.tick()
-    await h.book(ERIK, pairing, "2026-03-03", "10:00")
-    await h.tick(h.clock.now().replace(day=3, hour=11))
-    await h.click(ERIK, "session.held", 1)
-    await h.tick()
+    await h.held_session()
     await h.submit(
         ERIK,
         "reflection.submit",

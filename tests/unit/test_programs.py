@@ -1,6 +1,6 @@
 """Programs: checked settings, an end date that stops nudges, and chat commands in plain DMs."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -60,11 +60,6 @@ async def test_a_bare_command_word_in_a_dm_runs_the_command(h):
 
 
 async def test_a_reflection_that_starts_with_a_command_word_is_kept_as_a_reflection(h):
-    pairing = await h.active_pairing()
-    await h.tick()
-    await h.book(ERIK, pairing, "2026-03-03", "10:00")
-    await h.tick(h.clock.now() + timedelta(days=1, hours=2))
-    await h.click(ERIK, "session.held", 1)
-    await h.tick()
+    await h.held_session()
     reply = await h.say(ERIK, "Status meetings can be half as long.")
     assert reply.text.startswith("Thanks - saved for your session with Mina.")
