@@ -26,13 +26,12 @@ MAX_ATTEMPTS = 5
 FIRST_RETRY = timedelta(seconds=30)
 LEASE = timedelta(minutes=5)
 BATCH = 100
-# A tick that runs a little after the working day ends may still send what came due before.
-LATE_TICK_GRACE = timedelta(minutes=0)
 
 
 @dataclass
 class TickResult:
-    """What one tick did; `due` counts the rows it claimed."""
+    """What one tick did; `due` counts the rows it handled (sent, failed, retrying, skipped);
+    `deferred` those that came due outside the recipient's working hours and now wait."""
 
     planned: int = 0
     due: int = 0
@@ -40,11 +39,13 @@ class TickResult:
     failed: int = 0
     retrying: int = 0
     skipped: int = 0
+    deferred: int = 0
 
     def line(self) -> str:
         return (
             f"due {self.due}, sent {self.sent}, failed {self.failed}"
-            f" (planned {self.planned}, skipped {self.skipped}, retrying {self.retrying})"
+            f" (planned {self.planned}, skipped {self.skipped}, retrying {self.retrying},"
+            f" deferred {self.deferred})"
         )
 
 
@@ -79,6 +80,8 @@ async def deliver(
         for row, person, message, later in outgoing:
             if later is not None:
                 row.due_at = later  # an overdue row waits for the person's next working hour
+                result.due -= 1
+                result.deferred += 1
             elif time.monotonic() > deadline:
                 result.due -= 1  # untouched: released for the next tick
             else:
@@ -109,7 +112,7 @@ async def _outside_working_hours(
         pairing = await ctx.tx.get(Pairing, row.pairing_id)
         program = await ctx.program(pairing.program_id) if pairing else None
     opens = ctx.deliverable(ctx.now, person, program)
-    return opens if opens > ctx.now + LATE_TICK_GRACE else None
+    return opens if opens > ctx.now else None
 
 
 async def _send_one(

@@ -71,8 +71,9 @@ async def test_a_late_tick_at_night_waits_for_the_morning(h):
     await h.tick()
     await h.book(ERIK, pairing, "2026-03-03", "16:00")  # ends 16:45 Berlin
     await h.tick(datetime(2026, 3, 3, 14, 0, tzinfo=UTC))  # plans the check for 15:45 UTC
-    await h.tick(datetime(2026, 3, 4, 2, 0, tzinfo=UTC))  # 03:00 Berlin: the next tick is late
+    late = await h.tick(datetime(2026, 3, 4, 2, 0, tzinfo=UTC))  # 03:00 Berlin: a late tick
     assert not any("How did your session" in t for t in h.texts("erik"))
+    assert (late.due, late.sent, late.deferred) == (0, 0, 2)
     await h.tick(datetime(2026, 3, 4, 8, 0, tzinfo=UTC))  # 09:00 Berlin
     assert any("How did your session" in t for t in h.texts("erik"))
 
