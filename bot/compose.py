@@ -178,12 +178,12 @@ async def _reflect(
     text = copy.text(key, other=other.first_name, visibility=visibility)
     buttons = [Button(copy.text("buttons.reflect_form"), "reflection.write", str(session.id))]
     if role == Role.MENTEE and row.kind == "reflect":
-        done = [
+        open_items = [
             f
             for f in await ctx.tx.find(FollowUp, pairing_id=pairing.id, done=False)
             if f.created_at is None or f.created_at < (session.outcome_at or ctx.now)
         ][:MAX_FOLLOWUP_BUTTONS]
-        if done:
+        if open_items:
             text += "\n" + copy.text("reflect.followups")
             buttons += [
                 Button(
@@ -191,7 +191,7 @@ async def _reflect(
                     "followup.done",
                     str(f.id),
                 )
-                for f in done
+                for f in open_items
             ]
     return Message(text=text, buttons=tuple(buttons))
 
