@@ -39,8 +39,3 @@ def agenda_plans(agenda_set: str) -> list[list[str]]:
     sets = _load("agendas.toml")["sets"]
     chosen = sets.get(agenda_set.strip().lower()) or sets["general"]
     return chosen["plans"]
-
-
-def agenda_sets() -> list[str]:
-    """Names of the agenda sets prompts/ provides."""
-    return sorted(_load("agendas.toml")["sets"])

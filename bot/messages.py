@@ -31,7 +31,6 @@ class Field:
     choices: tuple[Choice, ...] = ()
     optional: bool = False
     initial: str = ""
-    hint: str = ""
 
 
 @dataclass(frozen=True)
