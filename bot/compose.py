@@ -25,7 +25,7 @@ async def compose(ctx: Context, row: Notification) -> Message | None:
     """The message for `row` given the current state, or None when it should be skipped."""
     if row.kind in ("note", "escalation"):
         return await _escalation(ctx, row) if row.kind == "escalation" else _note(row)
-    pairing = await ctx.tx.get(Pairing, row.pairing_id) if row.pairing_id else None
+    pairing = await ctx.pairing(row.pairing_id) if row.pairing_id else None
     if pairing is None:
         return None
     if row.kind == "intro":
@@ -51,7 +51,7 @@ def _note(row: Notification) -> Message:
 
 
 async def _escalation(ctx: Context, row: Notification) -> Message | None:
-    pairing = await ctx.tx.get(Pairing, row.pairing_id)
+    pairing = await ctx.pairing(row.pairing_id)
     if pairing is None or pairing.status != PairingStatus.ACTIVE:
         return None
     sessions = await ctx.tx.find(Session, pairing_id=pairing.id)

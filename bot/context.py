@@ -10,7 +10,7 @@ from typing import Any
 from bot import copy
 from bot.events import Actor
 from bot.hours import DEFAULT_WORKING_HOURS, WorkingHours, zone
-from bot.model import Notification, Participant, Program, parse_handle
+from bot.model import Notification, Pairing, Participant, Program, parse_handle
 from bot.ports import Tx
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,7 @@ class Context:
     config: EngineConfig
     _programs: dict[int, Program] = field(default_factory=dict)
     _people: dict[int, Participant] = field(default_factory=dict)
+    _pairings: dict[int, Pairing | None] = field(default_factory=dict)
 
     async def program(self, program_id: int) -> Program:
         if program_id not in self._programs:
@@ -65,6 +66,13 @@ class Context:
                 raise LookupError(f"participant {participant_id} not found")
             self._people[participant_id] = found
         return self._people[participant_id]
+
+    async def pairing(self, pairing_id: int) -> Pairing | None:
+        """A pairing for reading (cached for this unit of work); flows that change one lock it
+        with `tx.get(..., lock=True)` instead."""
+        if pairing_id not in self._pairings:
+            self._pairings[pairing_id] = await self.tx.get(Pairing, pairing_id)
+        return self._pairings[pairing_id]
 
     async def people(self, ids: list[int]) -> dict[int, Participant]:
         """Load many participants at once (one query) and cache them."""

@@ -17,7 +17,7 @@ from bot.clock import Clock
 from bot.compose import compose
 from bot.context import Context, EngineConfig
 from bot.messages import Message
-from bot.model import Notification, NotificationStatus, Pairing, Participant
+from bot.model import Notification, NotificationStatus, Participant
 from bot.ports import DeliveryError, Sender, Store
 
 log = logging.getLogger(__name__)
@@ -109,7 +109,7 @@ async def _outside_working_hours(
         return None
     program = None
     if row.pairing_id is not None:
-        pairing = await ctx.tx.get(Pairing, row.pairing_id)
+        pairing = await ctx.pairing(row.pairing_id)
         program = await ctx.program(pairing.program_id) if pairing else None
     opens = ctx.deliverable(ctx.now, person, program)
     return opens if opens > ctx.now else None
