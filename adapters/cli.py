@@ -245,7 +245,7 @@ async def _program(settings: Settings, args) -> int:
 async def _status(settings: Settings, args) -> int:
     async def work(ctx: Context) -> list[str]:
         return [
-            (await program_status(ctx, p)).message().text
+            (await program_status(ctx, p)).section().plain()
             for p in await _programs(ctx, args.program)
         ]
 

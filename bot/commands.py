@@ -50,8 +50,8 @@ async def _status(ctx: Context, person: Participant, args: str) -> Message:
         owned = [p for p in owned if p.name.lower() == args.lower()]
     if not owned:
         return await my_status(ctx, person)
-    views = [(await program_status(ctx, p)).message().text for p in owned]
-    return Message("\n\n".join(views))
+    sections = [(await program_status(ctx, p)).section() for p in owned]
+    return Message("", sections=tuple(sections))
 
 
 async def _pick_program(ctx: Context, name: str | None) -> Program:

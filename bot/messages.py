@@ -13,6 +13,7 @@ class Button:
     action: str
     value: str = ""
     primary: bool = False
+    for_person: str = ""  # the handle of the one person this button is for, in a shared chat
 
 
 @dataclass(frozen=True)
@@ -54,13 +55,35 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class Section:
+    """A titled part of a message: label/value facts, then lines (one program's status)."""
+
+    title: str
+    facts: tuple[tuple[str, str], ...] = ()
+    lines: tuple[str, ...] = ()
+
+    def plain(self) -> str:
+        return "\n".join([self.title, *(f"{k}: {v}" for k, v in self.facts), *self.lines])
+
+
+@dataclass(frozen=True)
 class Message:
-    """What the engine says to one person; `form` is opened or shown inline by the adapter."""
+    """What the engine says to one person; `form` is opened or shown inline by the adapter.
+
+    `audience` names further people (handles) the message is for: a platform that has group
+    chats sends it once to all of them together.
+    """
 
     text: str
     buttons: tuple[Button, ...] = ()
     form: Form | None = None
     file: Attachment | None = None
+    sections: tuple[Section, ...] = ()
+    audience: tuple[str, ...] = ()
+
+    def plain(self) -> str:
+        """The text and the sections as plain text, for platforms without layout."""
+        return "\n\n".join(p for p in [self.text, *(s.plain() for s in self.sections)] if p)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from bot import cadence, copy
 from bot.context import Context
-from bot.messages import Message
+from bot.messages import Button, Message, Section
 from bot.model import (
     FollowUp,
     Notification,
@@ -58,31 +58,34 @@ class ProgramStatus:
     failed: int = 0
     last_error: str = ""
 
-    def message(self) -> Message:
+    def section(self) -> Section:
+        """The status as a titled section: figures as facts, then pairs at risk and problems."""
         p = self.program
         order = ("active", "proposed", "paused", "completed", "declined")
         summary = ", ".join(f"{self.pairs[s]} {s}" for s in order if self.pairs.get(s)) or "none"
         share = f"{round(100 * self.on_cadence / self.active)}%" if self.active else "-"
-        lines = [
-            copy.text(
-                "status.owner_header", program=p.name, objective=p.objective, cadence=p.cadence_days
-            ),
-            copy.text("status.pairs", summary=summary),
-            copy.text(
+        figures = {
+            "pairs": summary,
+            "sessions": copy.text(
                 "status.sessions",
                 held=self.sessions.get("held", 0),
                 scheduled=self.sessions.get("scheduled", 0),
                 missed=self.sessions.get("missed", 0),
                 unconfirmed=self.sessions.get("unconfirmed", 0),
             ),
-            copy.text(
+            "recent": copy.text(
                 "status.sessions_recent",
                 booked=self.booked_recent,
                 held=self.sessions_recent.get("held", 0),
                 missed=self.sessions_recent.get("missed", 0),
             ),
-            copy.text("status.cadence", share=share, on=self.on_cadence, active=self.active),
-        ]
+            "cadence": copy.text(
+                "status.cadence", share=share, on=self.on_cadence, active=self.active
+            ),
+            "reflections": str(self.reflections),
+            "implemented": str(self.implemented),
+        }
+        lines = []
         if self.at_risk:
             lines.append(copy.text("status.at_risk"))
             lines += [
@@ -98,9 +101,13 @@ class ProgramStatus:
             lines.append(copy.text("status.declines", names="; ".join(self.declined)))
         if self.failed:
             lines.append(copy.text("status.failed", count=self.failed, error=self.last_error))
-        lines.append(copy.text("status.reflections", reflections=self.reflections))
-        lines.append(copy.text("status.implemented", implemented=self.implemented))
-        return Message("\n".join(lines))
+        return Section(
+            title=copy.text(
+                "status.owner_header", program=p.name, objective=p.objective, cadence=p.cadence_days
+            ),
+            facts=tuple((copy.text(f"status.label.{k}"), v) for k, v in figures.items()),
+            lines=tuple(lines),
+        )
 
 
 async def program_status(ctx: Context, program: Program) -> ProgramStatus:
@@ -160,45 +167,44 @@ async def program_status(ctx: Context, program: Program) -> ProgramStatus:
 
 
 async def my_status(ctx: Context, person: Participant) -> Message:
-    """A participant's own pairs, next session and pending reflection - nobody else's."""
+    """A participant's own pairs, next session and pending reflection - nobody else's - with
+    a Schedule button for each active pair without a booked session."""
     mine = await ctx.tx.find(Pairing, mentor_id=person.id) + await ctx.tx.find(
         Pairing, mentee_id=person.id
     )
     if not mine:
         return Message(copy.text("status.me_none"))
     sessions = await ctx.tx.find(Session, pairing_id=[p.id for p in mine])
-    lines = [copy.text("status.me_header")]
+    sections, buttons = [], []
     for pairing in sorted(mine, key=lambda p: p.id):
         program = await ctx.program(pairing.program_id)
         other = await ctx.person(pairing.other(person.id))
-        lines.append(
-            "- "
-            + copy.text(
-                f"status.me_pair_{pairing.role_of(person.id)}",
-                other=other.display_name or other.user_id,
-                program=program.name,
-                status=pairing.status,
-            )
+        title = copy.text(
+            f"status.me_pair_{pairing.role_of(person.id)}",
+            other=other.display_name or other.user_id,
+            program=program.name,
+            status=pairing.status,
         )
         if pairing.status != PairingStatus.ACTIVE:
+            sections.append(Section(title))
             continue
         nxt = cadence.upcoming([s for s in sessions if s.pairing_id == pairing.id], ctx.now)
-        lines.append(
-            "  "
-            + (
-                copy.text(
-                    "status.me_next",
-                    when=ctx.when(nxt.starts_at, person, program),
-                    minutes=nxt.minutes,
-                )
-                if nxt
-                else copy.text("status.me_no_next")
-            )
-        )
+        if nxt:
+            when = ctx.when(nxt.starts_at, person, program)
+            line = copy.text("status.me_next", when=when, minutes=nxt.minutes)
+        else:
+            line = copy.text("status.me_no_next")
+            label = copy.text("buttons.schedule_with", other=other.first_name)
+            buttons.append(Button(label, "session.schedule", str(pairing.id), primary=True))
+        sections.append(Section(title, lines=(line,)))
+    lines = [copy.text("status.me_header")]
     pending = await pending_reflection(ctx, person)
     if pending:
         lines.append(copy.text("status.me_pending", when=ctx.when(pending.starts_at, person)))
-    return Message("\n".join(lines))
+        buttons.append(
+            Button(copy.text("buttons.reflect_now"), "reflection.write", str(pending.id))
+        )
+    return Message("\n".join(lines), buttons=tuple(buttons), sections=tuple(sections))
 
 
 def _state(session: Session, now) -> str:

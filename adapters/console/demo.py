@@ -259,7 +259,7 @@ class Demo:
         status = await engine.handle(
             CommandIssued("console", f"demo-{next(self.ids)}", OWNER, name="status")
         )
-        report.final_status = status.text if isinstance(status, Message) else ""
+        report.final_status = status.plain() if isinstance(status, Message) else ""
         self.out.write("\n== The cycle, per pair (messages sent) ==\n")
         for label, counts in report.stages.items():
             cells = "  ".join(f"{stage} {counts.get(stage, 0)}" for stage in STAGES)

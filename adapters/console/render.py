@@ -7,7 +7,7 @@ from bot.messages import Form, Message
 
 def render(message: Message) -> str:
     """The message as text a terminal can show."""
-    lines = [message.text]
+    lines = [message.plain()]
     if message.buttons:
         lines.append(" ".join(f"[{b.label}]" for b in message.buttons))
     if message.form:

@@ -51,7 +51,7 @@ async def test_decline_tells_the_other_person_and_the_owner(h):
     assert any("won't go ahead" in t for t in h.texts("mina"))
     assert any("Erik Lund said no" in t for t in h.texts("olivia"))
     status = await h.command(OWNER, "status")
-    assert "Declined: Erik Lund (Mina Park)" in status.text
+    assert "Declined: Erik Lund (Mina Park)" in status.plain()
 
 
 async def test_someone_outside_the_pairing_cannot_accept_for_it(h):

@@ -41,7 +41,7 @@ async def test_reminder_after_three_days_then_owners_after_two_ignored_nudges(h)
     assert len(_nudges(h, "erik")) == 2, "no more nudges once the owners know"
     assert len(h.inbox("olivia")) == 1, "the owners are told once"
     status = await h.command(OWNER, "status")
-    assert "Erik Lund & Mina Park: escalated" in status.text
+    assert "Erik Lund & Mina Park: escalated" in status.plain()
 
 
 async def test_snooze_puts_the_next_nudge_off_for_a_week(h):

@@ -201,4 +201,4 @@ async def test_follow_ups_reach_the_next_agenda_and_done_thanks_the_mentor(h):
     await h.tick()
     assert any("put one of your suggestions into practice" in t for t in h.texts("mina"))
     status = await h.command(OWNER, "status")
-    assert "Suggestions implemented: 1" in status.text
+    assert "Suggestions implemented: 1" in status.plain()

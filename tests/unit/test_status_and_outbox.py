@@ -20,7 +20,7 @@ async def test_owner_status_counts_pairs_sessions_cadence_and_reflections(h):
     await h.click(ERIK, "session.held", 1)
     await h.tick()
     await h.say(ERIK, "Learned how trends spread.")
-    status = (await h.command(OWNER, "status")).text
+    status = (await h.command(OWNER, "status")).plain()
     assert "Pairs: 2 active" in status
     assert "Sessions: 1 held, 0 coming up, 0 missed, 0 not yet confirmed" in status
     assert "Last 30 days: 1 scheduled, 1 held, 0 missed" in status
@@ -33,7 +33,7 @@ async def test_pairs_without_a_session_for_twice_the_cadence_are_at_risk(h):
     program = await h.program(cadence_days=7)
     await h.active_pairing(program)
     h.clock.set(h.clock.now() + timedelta(days=15))
-    status = (await h.command(OWNER, "status")).text
+    status = (await h.command(OWNER, "status")).plain()
     assert "Pairs at risk:\n- Erik Lund & Mina Park: no session yet after 15 days" in status
     assert "On cadence: 0% of active pairs (0 of 1)" in status
 
@@ -43,7 +43,7 @@ async def test_a_non_owner_sees_only_their_own_pairs(h):
     await h.active_pairing(program)
     await h.active_pairing(program, mentor=PRIYA, mentee=TOM)
     for command in ("status", "me"):
-        reply = (await h.command(ERIK, command)).text
+        reply = (await h.command(ERIK, command)).plain()
         assert "Mentored by Mina Park in Digital Leaders (active)" in reply
         assert "Tom" not in reply and "Priya" not in reply and "Pairs:" not in reply
 
@@ -55,7 +55,7 @@ async def test_owner_commands_refuse_politely_and_change_nothing(h):
     assert reply.text.startswith("Sorry, only program owners can do that.")
     assert "only program owners" in (await h.command(ERIK, "export")).text
     assert "only program owners" in (await h.command(ERIK, "program", "create Other")).text
-    owner = (await h.command(OWNER, "status")).text
+    owner = (await h.command(OWNER, "status")).plain()
     assert "Pairs: none" in owner and program.name in owner
 
 
@@ -120,7 +120,7 @@ async def test_failed_sends_retry_with_backoff_then_show_in_owner_status(h):
     rows = await h.engine.run(lambda ctx: ctx.tx.find(Notification))
     assert {r.status for r in rows} == {"failed"}
     assert rows[0].last_error == "platform said 503"
-    status = (await h.command(OWNER, "status")).text
+    status = (await h.command(OWNER, "status")).plain()
     assert "Messages that could not be delivered: 2 (latest: platform said 503)" in status
 
 
