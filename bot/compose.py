@@ -64,9 +64,13 @@ async def _escalation(ctx: Context, row: Notification) -> Message | None:
 
 
 async def _intro(ctx: Context, row: Notification, pairing: Pairing) -> Message | None:
+    if pairing.status != PairingStatus.PROPOSED:
+        return None
+    if "with" in row.payload:
+        return await _pair_intro(ctx, pairing)
     role = pairing.role_of(row.recipient_id)
     consent = pairing.mentor_consent if role == Role.MENTOR else pairing.mentee_consent
-    if pairing.status != PairingStatus.PROPOSED or consent is not None:
+    if consent is not None:
         return None
     program = await ctx.program(pairing.program_id)
     me, other = (
@@ -81,13 +85,35 @@ async def _intro(ctx: Context, row: Notification, pairing: Pairing) -> Message |
         goal=pairing.goal or "-",
         why=pairing.why or "-",
     )
+    return Message(text=text, buttons=_consent_buttons(pairing))
+
+
+async def _pair_intro(ctx: Context, pairing: Pairing) -> Message | None:
+    """One intro to mentor and mentee together, with Accept / Not for me for each of them."""
+    program = await ctx.program(pairing.program_id)
+    mentor, mentee = await ctx.person(pairing.mentor_id), await ctx.person(pairing.mentee_id)
+    buttons = []
+    for person, consent in ((mentee, pairing.mentee_consent), (mentor, pairing.mentor_consent)):
+        if consent is None:
+            buttons += _consent_buttons(pairing, person.handle)
+    if not buttons:
+        return None
+    text = copy.text(
+        "intro.pair",
+        mentee=mentee.first_name,
+        mentor=mentor.first_name,
+        program=program.name,
+        goal=pairing.goal or "-",
+        why=pairing.why or "-",
+    )
+    return Message(text=text, buttons=tuple(buttons), audience=(mentor.handle,))
+
+
+def _consent_buttons(pairing: Pairing, for_person: str = "") -> tuple[Button, ...]:
     value = str(pairing.id)
-    return Message(
-        text=text,
-        buttons=(
-            Button(copy.text("buttons.accept"), "pairing.accept", value, primary=True),
-            Button(copy.text("buttons.decline"), "pairing.decline", value),
-        ),
+    return (
+        Button(copy.text("buttons.accept"), "pairing.accept", value, True, for_person),
+        Button(copy.text("buttons.decline"), "pairing.decline", value, False, for_person),
     )
 
 

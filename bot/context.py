@@ -26,6 +26,8 @@ class EngineConfig:
         timezone: fallback timezone when neither the person nor the program has one.
         working_hours: the default window in which people may be messaged.
         agenda_lead: how long before a session its agenda is sent.
+        group_platforms: platforms where the bot can talk to both people of a pair in one
+            chat (Slack group DMs); their intros go to the pair together.
     """
 
     owners: frozenset[str] = frozenset()
@@ -38,6 +40,7 @@ class EngineConfig:
     snooze: timedelta = timedelta(days=7)
     nudge_reminder_after: timedelta = timedelta(days=3)
     reflection_reminder_after: timedelta = timedelta(days=2)
+    group_platforms: frozenset[str] = frozenset()
 
 
 @dataclass

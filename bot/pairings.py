@@ -90,7 +90,8 @@ async def propose_pairing(
     goal: str,
     why: str = "",
 ) -> Pairing:
-    """Propose a pairing and queue an intro with Accept / Not for me to both people."""
+    """Propose a pairing and queue an intro with Accept / Not for me to both people: one
+    shared message where the platform has group chats, else one each."""
     if mentor.id == mentee.id:
         raise Refused(copy.text("commands.pair_same"))
     existing = await ctx.tx.find(
@@ -119,16 +120,35 @@ async def propose_pairing(
             created_at=ctx.now,
         )
     )
-    for person in (mentee, mentor):
+    if _together(ctx, mentor, mentee):
+        due = max(ctx.deliverable(ctx.now, p, program) for p in (mentee, mentor))
         await ctx.notify(
             "intro",
-            person,
-            ctx.deliverable(ctx.now, person, program),
-            f"intro:{pairing.id}:{person.id}",
+            mentee,
+            due,
+            f"intro:{pairing.id}:pair",
             pairing_id=pairing.id,
+            payload={"with": mentor.id},
         )
+    else:
+        for person in (mentee, mentor):
+            await ctx.notify(
+                "intro",
+                person,
+                ctx.deliverable(ctx.now, person, program),
+                f"intro:{pairing.id}:{person.id}",
+                pairing_id=pairing.id,
+            )
     log.info("pairing proposed pairing=%s program=%s", pairing.id, program.name)
     return pairing
+
+
+def _together(ctx: Context, mentor: Participant, mentee: Participant) -> bool:
+    return (
+        mentor.platform == mentee.platform
+        and mentor.workspace == mentee.workspace
+        and mentor.platform in ctx.config.group_platforms
+    )
 
 
 async def answer_consent(

@@ -169,6 +169,10 @@ async def record_outcome(
     """Held, missed or reschedule: the first answer counts, later ones are told it is done."""
     if pairing.role_of(person.id) is None:
         return Message(copy.text("general.not_yours"))
+    if session.status == SessionStatus.CANCELLED and outcome == "reschedule":
+        program = await ctx.program(pairing.program_id)  # asked again: the form again
+        form = schedule_form(ctx, person, pairing, program, session.minutes)
+        return Message(copy.text("check.reschedule"), form=form)
     if session.status != SessionStatus.SCHEDULED:
         return Message(copy.text("check.already", status=session.status))
     session.outcome_at, session.outcome_by = ctx.now, person.id

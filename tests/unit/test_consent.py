@@ -70,3 +70,26 @@ async def test_a_retried_event_is_handled_once(h):
     )
     assert await h.engine.handle(event) is not None
     assert await h.engine.handle(event) is None
+
+
+async def test_on_a_platform_with_group_chats_the_intro_is_one_shared_message(store):
+    from bot.context import EngineConfig
+    from tests.harness import Harness
+
+    config = EngineConfig(owners=frozenset({OWNER.handle}), group_platforms=frozenset({"console"}))
+    h = Harness(store, config)
+    pairing = await h.pairing(await h.program())
+    assert (await h.tick()).sent == 1
+    intro = h.last("erik", "pairing.accept").message
+    assert not h.inbox("mina"), "one message, addressed to the mentee with the mentor alongside"
+    assert intro.audience == (MINA.handle,)
+    assert "Hi Erik and Mina" in intro.text
+    assert [(b.action, b.for_person) for b in intro.buttons] == [
+        ("pairing.accept", ERIK.handle),
+        ("pairing.decline", ERIK.handle),
+        ("pairing.accept", MINA.handle),
+        ("pairing.decline", MINA.handle),
+    ]
+    await h.click(MINA, "pairing.accept", pairing.id)
+    await h.click(ERIK, "pairing.accept", pairing.id)
+    assert (await _get(h, pairing.id)).status == PairingStatus.ACTIVE

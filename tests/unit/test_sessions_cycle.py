@@ -113,6 +113,10 @@ async def test_reschedule_returns_the_booking_form(h):
     reply = await h.click(ERIK, "session.reschedule", 1)
     assert reply.form is not None and reply.form.id == "session.schedule"
     assert [f.id for f in reply.form.fields] == ["date", "time", "minutes", "topic"]
+    again = await h.click(MINA, "session.reschedule", 1)
+    assert again.form is not None, "a second Reschedule (form closed unused) asks again"
+    [session] = await h.engine.run(lambda ctx: ctx.tx.find(Session))
+    assert session.status == "cancelled"
 
 
 async def test_executive_reply_in_dm_is_saved_as_reflection(h):
