@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import aiohttp
 from sqlalchemy.engine import make_url
 
 from adapters.console.render import render
@@ -76,8 +77,29 @@ def console_sender(clock: Clock) -> ConsoleSender:
     return ConsoleSender(clock, write)
 
 
-def build_engine(settings: Settings, store: SqlStore, clock: Clock | None = None) -> Engine:
-    """The engine with a sender for every platform that is configured."""
+def build_engine(
+    settings: Settings,
+    store: SqlStore,
+    clock: Clock | None = None,
+    senders: dict[str, Sender] | None = None,
+) -> Engine:
+    """The engine with the console sender plus `senders` (one per configured platform)."""
     clock = clock or SystemClock()
-    senders: dict[str, Sender] = {"console": console_sender(clock)}
-    return Engine(store, clock, settings.engine_config(), senders)
+    return Engine(
+        store,
+        clock,
+        settings.engine_config(),
+        {"console": console_sender(clock), **(senders or {})},
+    )
+
+
+def platform_senders(settings: Settings, session: aiohttp.ClientSession | None = None) -> dict:
+    """A sender for every platform whose credentials are configured."""
+    senders: dict[str, Sender] = {}
+    if settings.slack:
+        from adapters.slack.client import make_client
+        from adapters.slack.sender import SlackSender
+
+        client = make_client(settings.slack_bot_token, settings.slack_api_url, session)
+        senders["slack"] = SlackSender(client)
+    return senders

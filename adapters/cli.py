@@ -11,7 +11,14 @@ from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from pathlib import Path
 
-from adapters.bootstrap import StartupError, build_engine, open_store, reason, safe_url
+from adapters.bootstrap import (
+    StartupError,
+    build_engine,
+    open_store,
+    platform_senders,
+    reason,
+    safe_url,
+)
 from adapters.settings import Settings, SettingsError
 from bot.clock import VirtualClock, as_utc
 from bot.context import Context
@@ -43,6 +50,15 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the HTTP server and the scheduler")
     serve.add_argument("--host", help="address to bind (default HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default PORT or 3978)")
+    serve.add_argument(
+        "--slack-socket-mode",
+        action="store_true",
+        help="receive Slack events over Socket Mode (needs SLACK_APP_TOKEN) instead of HTTP",
+    )
+    manifest = sub.add_parser("slack-manifest", help="print a Slack app manifest (YAML)")
+    manifest.add_argument("--url", help="public base URL, e.g. https://mentorbot.example.com")
+    manifest.add_argument("--socket-mode", action="store_true", help="a Socket Mode app")
+    manifest.add_argument("--name", default="mentorbot", help="the app's name in Slack")
 
     tick = sub.add_parser("tick", help="plan and send what is due, once, then exit")
     tick.add_argument("--now", help="act as if it were this ISO-8601 time (default: now)")
@@ -105,9 +121,12 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger().setLevel(logging.WARNING)  # the transcript is the output
     handler = _COMMANDS[args.command]
     try:
-        if args.command == "serve":
+        if args.command in ("serve", "slack-manifest"):
             return handler(settings, args)
         return asyncio.run(handler(settings, args))
+    except SettingsError as exc:
+        print(f"mentorbot: {exc}", file=sys.stderr)
+        return 2
     except (StartupError, UsageError, Refused) as exc:
         print(f"mentorbot: {exc}", file=sys.stderr)
         return 1
@@ -136,9 +155,10 @@ def _serve(settings: Settings, args) -> int:
 
     host = args.host or settings.host
     port = settings.port if args.port is None else args.port
+    settings.check_slack(args.slack_socket_mode)
     # run_app awaits create_app before binding, so a bad database stops start-up right away.
     web.run_app(
-        create_app(settings),
+        create_app(settings, slack_socket_mode=args.slack_socket_mode),
         host=host,
         port=port,
         print=lambda _: log.info("listening on %s:%s", host, port),
@@ -270,11 +290,27 @@ async def _programs(ctx: Context, name: str | None) -> list[Program]:
 
 
 async def _with_engine(settings: Settings, clock, work: Callable[..., Awaitable]):
+    import aiohttp
+
     store = await open_store(settings)
     try:
-        return await work(build_engine(settings, store, clock))
+        async with aiohttp.ClientSession() as session:
+            senders = platform_senders(settings, session)
+            return await work(build_engine(settings, store, clock, senders))
     finally:
         await store.close()
+
+
+def _slack_manifest(settings: Settings, args) -> int:
+    from adapters.slack.manifest import manifest_yaml
+
+    if not args.socket_mode and not args.url:
+        raise UsageError(
+            "give --url https://YOUR-HOST (where Slack reaches mentorbot serve), "
+            "or --socket-mode for a workspace without a public URL"
+        )
+    print(manifest_yaml(args.url, socket_mode=args.socket_mode, name=args.name), end="")
+    return 0
 
 
 _COMMANDS: dict[str, Callable] = {
@@ -286,6 +322,7 @@ _COMMANDS: dict[str, Callable] = {
     "import": _import,
     "program": _program,
     "status": _status,
+    "slack-manifest": _slack_manifest,
 }
 
 

@@ -1,16 +1,21 @@
-"""The aiohttp application behind `mentorbot serve`: /healthz now, platform endpoints later."""
+"""The aiohttp application behind `mentorbot serve`: /healthz, /slack/events, the tick."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import aiohttp
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from sqlalchemy import text
 
-from adapters.bootstrap import build_engine, open_store
+from adapters.bootstrap import build_engine, open_store, platform_senders
 from adapters.settings import Settings
+from adapters.slack.app import SlackBot
+from adapters.slack.http import events_handler
 from bot.engine import Engine
 
 log = logging.getLogger(__name__)
@@ -41,13 +46,42 @@ async def run_tick(engine: Engine) -> None:
         log.info("tick: %s", result.line())
 
 
-async def create_app(settings: Settings) -> web.Application:
+@dataclass
+class _Slack:
+    bot: SlackBot
+    socket: AsyncSocketModeHandler | None
+
+    async def close(self) -> None:
+        if self.socket:
+            await self.socket.close_async()
+        await self.bot.drain()
+
+
+def _mount_slack(
+    app: web.Application, settings: Settings, engine: Engine, senders: dict, socket_mode: bool
+) -> _Slack | None:
+    """Slack over HTTP at POST /slack/events, or over Socket Mode; None when not configured."""
+    if not settings.slack:
+        return None
+    sender = senders["slack"]
+    bot = SlackBot(engine, sender.client, sender)
+    if socket_mode:
+        return _Slack(bot, AsyncSocketModeHandler(bot.app, settings.slack_app_token))
+    app.router.add_post("/slack/events", events_handler(bot, settings.slack_signing_secret))
+    return _Slack(bot, None)
+
+
+async def create_app(settings: Settings, *, slack_socket_mode: bool = False) -> web.Application:
     """Build the application: store (migrated), engine, routes and the tick scheduler."""
+    settings.check_slack(slack_socket_mode)
     store = await open_store(settings)
-    engine = build_engine(settings, store)
+    session = aiohttp.ClientSession()  # one connection pool for every platform API call
+    senders = platform_senders(settings, session)
+    engine = build_engine(settings, store, senders=senders)
     app = web.Application(client_max_size=1024 * 1024)
     app[ENGINE] = engine
     app.router.add_get("/healthz", healthz)
+    slack = _mount_slack(app, settings, engine, senders, slack_socket_mode)
     scheduler = AsyncIOScheduler()
     scheduler.add_job(
         run_tick,
@@ -62,9 +96,14 @@ async def create_app(settings: Settings) -> web.Application:
 
     async def start(_app: web.Application) -> None:
         scheduler.start()
+        if slack and slack.socket:
+            await slack.socket.connect_async()
 
     async def stop(_app: web.Application) -> None:
         scheduler.shutdown(wait=False)
+        if slack:
+            await slack.close()
+        await session.close()
         await store.close()
 
     app.on_startup.append(start)

@@ -12,6 +12,8 @@ from bot.hours import DEFAULT_WORKING_HOURS, InvalidWorkingHours, WorkingHours, 
 from bot.model import parse_handle
 from storage.store import DEFAULT_URL
 
+SLACK_API_URL = "https://slack.com/api/"
+
 
 class SettingsError(ValueError):
     """A setting that cannot be used; the message names the variable and what it expects."""
@@ -28,6 +30,10 @@ class Settings:
     tick_seconds: float = 60.0
     agenda_lead_hours: float = 24.0
     log_level: str = "INFO"
+    slack_bot_token: str = ""
+    slack_signing_secret: str = ""
+    slack_app_token: str = ""
+    slack_api_url: str = SLACK_API_URL
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -56,10 +62,38 @@ class Settings:
             tick_seconds=_number(env, "MENTORBOT_TICK_SECONDS", 60.0, float),
             agenda_lead_hours=_number(env, "MENTORBOT_AGENDA_LEAD_HOURS", 24.0, float),
             log_level=env.get("MENTORBOT_LOG_LEVEL", "INFO").strip().upper() or "INFO",
+            slack_bot_token=env.get("SLACK_BOT_TOKEN", "").strip(),
+            slack_signing_secret=env.get("SLACK_SIGNING_SECRET", "").strip(),
+            slack_app_token=env.get("SLACK_APP_TOKEN", "").strip(),
+            slack_api_url=_api_url(env.get("SLACK_API_URL", "").strip() or SLACK_API_URL),
         )
+
+    @property
+    def slack(self) -> bool:
+        """Slack is on when a bot token is configured."""
+        return bool(self.slack_bot_token)
+
+    def check_slack(self, socket_mode: bool) -> None:
+        """Stop start-up with the name of a missing Slack variable (HTTP or Socket Mode)."""
+        if socket_mode and not self.slack:
+            raise SettingsError("--slack-socket-mode needs SLACK_BOT_TOKEN (xoxb-...) to be set.")
+        if not self.slack:
+            return
+        if socket_mode and not self.slack_app_token:
+            raise SettingsError(
+                "SLACK_APP_TOKEN is missing: Socket Mode needs an app-level token (xapp-...) "
+                "with the connections:write scope, from your app's Basic Information page."
+            )
+        if not socket_mode and not self.slack_signing_secret:
+            raise SettingsError(
+                "SLACK_SIGNING_SECRET is missing: SLACK_BOT_TOKEN is set, and Slack requests "
+                "cannot be verified without the signing secret (Basic Information > App "
+                "Credentials). Or run with --slack-socket-mode and SLACK_APP_TOKEN."
+            )
 
     def engine_config(self) -> EngineConfig:
         return EngineConfig(
+            group_platforms=frozenset({"slack"}),
             owners=self.owners,
             timezone=self.timezone,
             working_hours=WorkingHours.parse(self.working_hours),
@@ -70,6 +104,12 @@ class Settings:
     def embedded(self) -> bool:
         """True for the embedded SQLite database, which is migrated automatically."""
         return self.database_url.startswith("sqlite")
+
+
+def _api_url(url: str) -> str:
+    if not url.startswith(("http://", "https://")):
+        raise SettingsError(f"SLACK_API_URL must be an http(s) URL, not {url!r}.")
+    return url if url.endswith("/") else url + "/"
 
 
 def _owner(text: str) -> str:

@@ -1,0 +1,1 @@
+"""The Slack adapter: Bolt wiring, payload translation, Block Kit rendering and sending."""

@@ -1,0 +1,250 @@
+"""Slack wiring: a Bolt AsyncApp whose listeners turn requests into engine events and answer.
+
+Requests are processed before the HTTP response (`process_before_response`), so a slash
+command's answer and a modal's field errors travel in the acknowledgement itself. Calls that
+may be slow (posting replies, updating messages, uploading files) run as background tasks
+after the acknowledgement, because Slack resends anything not answered within 3 seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+from collections.abc import Awaitable
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import inbound, render
+from adapters.slack.directory import Directory
+from adapters.slack.sender import SlackSender
+from bot import copy
+from bot.engine import Engine
+from bot.events import CommandIssued
+from bot.messages import FormErrors, Message
+
+log = logging.getLogger(__name__)
+
+ANY = re.compile(r".+")
+METADATA_LIMIT = 3000
+
+
+class SlackBot:
+    """The Bolt app for one workspace, driving `engine`.
+
+    Args:
+        engine: the mentoring engine.
+        client: the Web API client (bot token, base URL, retry handlers).
+        sender: the engine's Slack sender, shared so that DM channels are opened once.
+    """
+
+    def __init__(
+        self, engine: Engine, client: AsyncWebClient, sender: SlackSender | None = None
+    ) -> None:
+        self.engine = engine
+        self.client = client
+        self.directory = Directory(client)
+        self.sender = sender or SlackSender(client)
+        self._tasks: set[asyncio.Task] = set()
+        # Signatures are checked by our HTTP handler (adapters/slack/http.py) before Bolt sees
+        # a request; Socket Mode requests arrive over the authenticated socket instead.
+        self.app = AsyncApp(
+            client=client,
+            signing_secret="",
+            process_before_response=True,
+            request_verification_enabled=False,
+            name="mentorbot",
+        )
+        self.app.command(ANY)(self._command)
+        self.app.event("message")(self._message)
+        self.app.event("app_home_opened")(self._home_opened)
+        self.app.action(ANY)(self._action)
+        self.app.view(ANY)(self._view)
+
+    # --- slash command ------------------------------------------------------------------------
+    async def _command(self, ack, command: dict) -> None:
+        try:
+            user_id, team_id = inbound.user_and_team(command)
+            actor = await self.directory.actor(user_id, team_id, command.get("user_name", ""))
+            refs = inbound.mentions(command.get("text", ""))
+            people = [(r, await self.directory.actor(r.user_id, team_id, r.name)) for r in refs]
+            reply = await self.engine.handle(inbound.command_event(command, actor, people))
+        except Exception:
+            log.exception("slash command failed")
+            await ack(text=copy.text("general.trouble"))
+            return
+        if reply is None:  # the same command delivered twice
+            await ack()
+            return
+        if isinstance(reply, Message) and reply.file:
+            await ack(text=render.fallback_text(Message(copy.text("commands.export_sending"))))
+            self._later(self.sender.direct(user_id, reply), "export upload")
+            return
+        message = reply if isinstance(reply, Message) else Message(reply.text)
+        await ack(
+            text=render.fallback_text(message),
+            blocks=render.message_blocks(message),
+            response_type="ephemeral",
+        )
+
+    # --- direct messages and App Home -------------------------------------------------------------
+    async def _message(self, body: dict, event: dict) -> None:
+        if not inbound.is_direct_message(event):
+            return  # our own posts, edits, joins and other subtypes: nothing to answer
+        try:
+            actor = await self.directory.actor(event["user"], body.get("team_id", ""))
+            reply = await self.engine.handle(inbound.message_event(body, actor))
+        except Exception:
+            log.exception("direct message failed event=%s", body.get("event_id"))
+            reply = Message(copy.text("general.trouble"))
+        if reply is None:
+            return  # a retry of an event we already answered
+        message = reply if isinstance(reply, Message) else Message(reply.text)
+        thread = event.get("thread_ts")
+        self._later(self.sender.post(event["channel"], message, thread), "DM reply")
+
+    async def _home_opened(self, body: dict, event: dict) -> None:
+        if event.get("tab") != "home" or not isinstance(event.get("user"), str):
+            return
+        event_id = str(body.get("event_id") or "")
+        self._later(self.publish_home(event["user"], body.get("team_id", ""), event_id), "home")
+
+    async def publish_home(self, user_id: str, team_id: str, event_id: str = "") -> None:
+        """Show the person's pairs, next session and pending reflection on the Home tab."""
+        actor = await self.directory.actor(user_id, team_id)
+        event_id = event_id or f"home:{asyncio.get_running_loop().time()}:{user_id}"
+        reply = await self.engine.handle(
+            CommandIssued("slack", f"home:{event_id}", actor, name="me")
+        )
+        if isinstance(reply, Message):
+            title = copy.text("home.title")
+            await self.client.views_publish(user_id=user_id, view=render.home_view(title, reply))
+
+    # --- buttons and modals ---------------------------------------------------------------------
+    async def _action(self, ack, body: dict, respond) -> None:
+        await ack()
+        click = inbound.click(body)
+        owner = click.block_id.removeprefix("for.") if click.block_id.startswith("for.") else ""
+        if owner and owner != click.user_id:
+            await respond(
+                text=copy.text("general.not_your_buttons", person=f"<@{owner}>"),
+                response_type="ephemeral",
+                replace_original=False,
+            )
+            return
+        try:
+            actor = await self.directory.actor(click.user_id, click.team_id)
+            reply = await self.engine.handle(inbound.clicked(click, actor))
+        except Exception:
+            log.exception("button failed action=%s", click.action)
+            reply = Message(copy.text("general.trouble"))
+        if reply is None:
+            return
+        message = reply if isinstance(reply, Message) else Message(reply.text)
+        if message.form:
+            await self._open_form(click, message)
+            return
+        self._later(self._show_after_click(click, message, respond), "update after click")
+
+    async def _open_form(self, click: inbound.Click, message: Message) -> None:
+        """Open the form as a modal; it remembers where the click came from, so the original
+        message can be updated once the form is submitted."""
+        context: dict = {"v": message.form.value, "h": click.container.get("type") == "view"}
+        if click.message and not click.container.get("is_ephemeral"):
+            rest = [
+                b for b in click.message.get("blocks", []) if b.get("block_id") != click.block_id
+            ]
+            context.update(c=click.container.get("channel_id"), t=click.container.get("message_ts"))
+            with_blocks = json.dumps({**context, "m": rest}, separators=(",", ":"))
+            if len(with_blocks) <= METADATA_LIMIT:
+                context["m"] = rest
+        metadata = json.dumps(context, separators=(",", ":"))
+        view = render.modal(message.form, message.text, metadata)
+        try:
+            await self.client.views_open(trigger_id=click.trigger_id, view=view)
+        except Exception:
+            log.exception("views.open failed form=%s", message.form.id)
+
+    async def _show_after_click(self, click: inbound.Click, message: Message, respond) -> None:
+        container = click.container
+        if container.get("type") == "view":  # a button on the Home tab
+            await self.publish_home(click.user_id, click.team_id)
+            await self.sender.direct(click.user_id, message)
+            return
+        blocks = render.after_click(
+            (click.message or {}).get("blocks", []), click.block_id, message, click.event_id[-8:]
+        )
+        if container.get("is_ephemeral"):
+            await respond(text=render.fallback_text(message), blocks=blocks, replace_original=True)
+            return
+        await self.client.chat_update(
+            channel=container.get("channel_id"),
+            ts=container.get("message_ts"),
+            text=render.fallback_text(message),
+            blocks=blocks,
+        )
+
+    async def _view(self, ack, body: dict) -> None:
+        try:
+            user_id, team_id = inbound.user_and_team(body)
+            actor = await self.directory.actor(user_id, team_id)
+            event, context = inbound.submission(body, actor)
+            reply = await self.engine.handle(event)
+        except Exception:
+            log.exception("form submission failed")
+            await ack(
+                response_action="errors",
+                errors=_on_first_input(body, copy.text("general.trouble")),
+            )
+            return
+        if isinstance(reply, FormErrors):
+            fields = [
+                b.get("block_id")
+                for b in body["view"].get("blocks", [])
+                if b.get("type") == "input"
+            ]
+            await ack(response_action="errors", errors=render.errors(reply, fields))
+            return
+        await ack()
+        if reply is not None:
+            self._later(self._show_after_submit(user_id, team_id, context, reply), "after form")
+
+    async def _show_after_submit(
+        self, user_id: str, team_id: str, context: dict, reply: Message
+    ) -> None:
+        if context.get("c") and context.get("t") and isinstance(context.get("m"), list):
+            await self.client.chat_update(
+                channel=context["c"],
+                ts=context["t"],
+                text=render.fallback_text(reply),
+                blocks=render.after_click(context["m"], "", reply, "s"),
+            )
+        else:
+            await self.sender.direct(user_id, reply)
+        if context.get("h"):
+            await self.publish_home(user_id, team_id)
+
+    # --- background work ------------------------------------------------------------------------
+    def _later(self, work: Awaitable[None], what: str) -> None:
+        async def run() -> None:
+            try:
+                await work
+            except Exception:
+                log.exception("slack %s failed", what)
+
+        task = asyncio.ensure_future(run())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def drain(self, timeout: float = 10.0) -> None:
+        """Wait for replies still being sent (at shutdown)."""
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=timeout)
+
+
+def _on_first_input(body: dict, text: str) -> dict[str, str]:
+    view = body.get("view") if isinstance(body.get("view"), dict) else {}
+    inputs = [b.get("block_id") for b in view.get("blocks", []) if b.get("type") == "input"]
+    return {inputs[0]: text} if inputs else {}

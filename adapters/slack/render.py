@@ -1,0 +1,253 @@
+"""Neutral messages and forms → Block Kit messages, modals and the App Home view.
+
+Every function here is pure and keeps within Slack's limits
+(https://api.slack.com/reference/block-kit/blocks): 50 blocks per message, 100 per view,
+3000 characters per text object, 75 per button label, 25 elements per actions block.
+"""
+
+from __future__ import annotations
+
+from bot.messages import Button, Field, Form, FormErrors, Message, Section
+from bot.model import parse_handle
+
+MESSAGE_BLOCKS = 50
+VIEW_BLOCKS = 100
+TEXT_LIMIT = 3000
+LABEL_LIMIT = 75
+TITLE_LIMIT = 24
+ACTIONS_PER_BLOCK = 25
+FIELDS_PER_SECTION = 10
+FIELD_LIMIT = 2000
+INPUT = "value"  # the action_id of every input element; the block_id is the field id
+
+
+def escape(text: str) -> str:
+    """User text made inert in mrkdwn: no `<!channel>`, no fake mentions or links."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def plain_text(text: str, limit: int = TEXT_LIMIT) -> dict:
+    return {"type": "plain_text", "text": _cut(text, limit), "emoji": True}
+
+
+def mrkdwn(text: str) -> dict:
+    return {"type": "mrkdwn", "text": _cut(escape(text), TEXT_LIMIT)}
+
+
+def fallback_text(message: Message) -> str:
+    """The notification text shown where blocks cannot be (push notifications, old clients)."""
+    return _cut(escape(message.plain()), TEXT_LIMIT)
+
+
+def message_blocks(message: Message, limit: int = MESSAGE_BLOCKS) -> list[dict]:
+    """The message as blocks: text, sections (facts as fields), then buttons."""
+    content = text_blocks(message.text)
+    for n, section in enumerate(message.sections):
+        if n or message.text:
+            content.append({"type": "divider"})
+        content += _section_blocks(section)
+    return _fit(content, button_blocks(message.buttons), limit)
+
+
+def text_blocks(text: str) -> list[dict]:
+    """Sections of mrkdwn, split on line breaks so that none passes the text limit."""
+    return [{"type": "section", "text": mrkdwn(chunk)} for chunk in _chunks(text)]
+
+
+def button_blocks(buttons: tuple[Button, ...], prefix: str = "actions") -> list[dict]:
+    """Actions blocks; buttons meant for one person get their own block, named after them."""
+    blocks: list[dict] = []
+    groups: list[tuple[str, list[Button]]] = []
+    for button in buttons:
+        if groups and groups[-1][0] == button.for_person:
+            groups[-1][1].append(button)
+        else:
+            groups.append((button.for_person, [button]))
+    for n, (person, group) in enumerate(groups):
+        user_id = parse_handle(person)[1] if person else ""
+        if user_id:
+            blocks.append(
+                {"type": "context", "elements": [{"type": "mrkdwn", "text": f"<@{user_id}>"}]}
+            )
+        for start in range(0, len(group), ACTIONS_PER_BLOCK):
+            chunk = group[start : start + ACTIONS_PER_BLOCK]
+            block_id = f"for.{user_id}" if user_id else f"{prefix}.{n}.{start}"
+            blocks.append({"type": "actions", "block_id": block_id, "elements": _buttons(chunk)})
+    return blocks
+
+
+def after_click(blocks: list[dict], block_id: str, reply: Message, tag: str) -> list[dict]:
+    """The original message's blocks with the clicked actions block replaced by the reply
+    (and the reply's own buttons), so the same buttons cannot be pressed twice."""
+    answer = [{"type": "context", "elements": [mrkdwn(chunk)]} for chunk in _chunks(reply.plain())]
+    answer += button_blocks(reply.buttons, prefix=f"r{tag}")
+    out: list[dict] = []
+    replaced = False
+    for block in blocks:
+        if block.get("block_id") == block_id and not replaced:
+            out += answer
+            replaced = True
+        else:
+            out.append(block)
+    if not replaced:
+        out += answer
+    if len(out) <= MESSAGE_BLOCKS:
+        return out
+    kept = [b for b in out if b.get("type") != "actions"]
+    return _fit(kept, [b for b in out if b.get("type") == "actions"], MESSAGE_BLOCKS)
+
+
+def modal(form: Form, intro: str, metadata: str) -> dict:
+    """A modal for `form`; `intro` (the message that came with it) is shown above the inputs."""
+    blocks = [{"type": "context", "elements": [mrkdwn(intro)]}] if intro else []
+    blocks += [_input(f) for f in form.fields]
+    return {
+        "type": "modal",
+        "callback_id": form.id,
+        "title": plain_text(form.title, TITLE_LIMIT),
+        "submit": plain_text(form.submit_label, TITLE_LIMIT),
+        "close": plain_text("Cancel", TITLE_LIMIT),
+        "private_metadata": metadata,
+        "blocks": blocks[:VIEW_BLOCKS],
+    }
+
+
+def errors(refused: FormErrors, form_fields: list[str]) -> dict[str, str]:
+    """`response_action: errors` content: each message on its field's block (the first field
+    when the engine named none of the modal's fields)."""
+    out: dict[str, str] = {}
+    for field_id, text in refused.errors.items():
+        target = field_id if field_id in form_fields else (form_fields[0] if form_fields else "")
+        out[target] = _cut(f"{out[target]} {text}" if target in out else text, FIELD_LIMIT)
+    return out
+
+
+def form_values(view: dict) -> dict[str, str]:
+    """The submitted inputs of a modal by field id, as text (empty when left blank)."""
+    values: dict[str, str] = {}
+    for block_id, actions in (view.get("state") or {}).get("values", {}).items():
+        element = actions.get(INPUT) if isinstance(actions, dict) else None
+        if not isinstance(element, dict):
+            continue
+        kind = element.get("type")
+        if kind == "datepicker":
+            value = element.get("selected_date")
+        elif kind == "timepicker":
+            value = element.get("selected_time")
+        elif kind == "static_select":
+            value = (element.get("selected_option") or {}).get("value")
+        else:
+            value = element.get("value")
+        values[str(block_id)] = value if isinstance(value, str) else ""
+    return values
+
+
+def home_view(title: str, message: Message) -> dict:
+    """The App Home tab: a header, then the person's status with its buttons."""
+    header = {"type": "header", "text": plain_text(title, 150)}
+    return {"type": "home", "blocks": [header, *message_blocks(message, VIEW_BLOCKS - 1)]}
+
+
+def _section_blocks(section: Section) -> list[dict]:
+    blocks: list[dict] = [{"type": "section", "text": mrkdwn(section.title)}]
+    blocks[0]["text"]["text"] = f"*{blocks[0]['text']['text']}*"
+    facts = [
+        {"type": "mrkdwn", "text": _cut(f"*{escape(label)}*\n{escape(value)}", FIELD_LIMIT)}
+        for label, value in section.facts
+    ]
+    for start in range(0, len(facts), FIELDS_PER_SECTION):
+        blocks.append({"type": "section", "fields": facts[start : start + FIELDS_PER_SECTION]})
+    if section.lines:
+        blocks += text_blocks("\n".join(section.lines))
+    return blocks
+
+
+def _buttons(buttons: list[Button]) -> list[dict]:
+    elements, seen = [], set()
+    for button in buttons:
+        action_id = button.action
+        if action_id in seen:  # action ids must be unique within a block
+            action_id = f"{button.action}#{len(seen)}"
+        seen.add(action_id)
+        element = {
+            "type": "button",
+            "action_id": action_id,
+            "text": plain_text(button.label, LABEL_LIMIT),
+            "value": button.value[:2000],
+        }
+        if button.primary:
+            element["style"] = "primary"
+        elements.append(element)
+    return elements
+
+
+def _input(field: Field) -> dict:
+    element: dict = {"action_id": INPUT}
+    if field.kind == "date":
+        element["type"] = "datepicker"
+        if field.initial:
+            element["initial_date"] = field.initial
+    elif field.kind == "time":
+        element["type"] = "timepicker"
+        if field.initial:
+            element["initial_time"] = field.initial
+    elif field.kind == "choice":
+        options = [
+            {"text": plain_text(c.label, LABEL_LIMIT), "value": c.value[:150]}
+            for c in field.choices[:100]
+        ]
+        element.update(type="static_select", options=options)
+        initial = [
+            o for o, c in zip(options, field.choices, strict=False) if c.value == field.initial
+        ]
+        if initial:
+            element["initial_option"] = initial[0]
+    else:
+        element["type"] = "plain_text_input"
+        element["multiline"] = field.kind == "multiline"
+        if field.initial:
+            element["initial_value"] = field.initial
+    return {
+        "type": "input",
+        "block_id": field.id,
+        "label": plain_text(field.label, FIELD_LIMIT),
+        "optional": field.optional,
+        "element": element,
+    }
+
+
+def _fit(content: list[dict], actions: list[dict], limit: int) -> list[dict]:
+    """Content blocks, then the actions; content is cut short (with a note) to fit `limit`."""
+    room = limit - len(actions)
+    if len(content) > room:
+        dropped = len(content) - room + 1
+        note = {"type": "context", "elements": [mrkdwn(f"({dropped} more parts not shown.)")]}
+        content = [*content[: room - 1], note]
+    return content + actions
+
+
+def _chunks(text: str, limit: int = 2400) -> list[str]:
+    """Split on line breaks into pieces of at most `limit` characters (no empty pieces); the
+    margin below 3000 leaves room for escaping."""
+    pieces: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            pieces.append(current)
+            current = line
+        else:
+            current = candidate
+    if current.strip():
+        pieces.append(current)
+    return pieces
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
