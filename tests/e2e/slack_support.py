@@ -1,0 +1,295 @@
+"""Driving a real `mentorbot serve` as Slack would: signed requests, payloads shaped like
+../shared/reference/slack-payloads, and `mentorbot tick --now` for travelling in time."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import itertools
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+import aiohttp
+
+from tests.fakes.slack_api import TEAM, TOKEN, FakeSlack, Posted
+
+SECRET = "secret"
+OWNER = "UOWNER"
+BIN = Path(sys.executable).with_name("mentorbot")
+COMMAND = [str(BIN)] if BIN.exists() else [sys.executable, "-m", "adapters.cli"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def slack_env(fake: FakeSlack, database_url: str) -> dict[str, str]:
+    return {
+        "DATABASE_URL": database_url,
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": fake.api_url,
+        "MENTORBOT_OWNERS": f"slack:{OWNER}",
+        "MENTORBOT_TICK_SECONDS": "86400",  # tests tick explicitly, with `tick --now`
+        "MENTORBOT_LOG_LEVEL": "INFO",
+    }
+
+
+class Serve:
+    """A `mentorbot serve` process; its log is kept in a file for failure messages."""
+
+    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+        self.env = {**os.environ, **env}
+        self.port = free_port()
+        self.log_path = log_path
+        self.log = log_path.open("wb")
+        self.process = subprocess.Popen(
+            [*COMMAND, "serve", "--port", str(self.port)],
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        self.url = f"http://127.0.0.1:{self.port}"
+        for _ in range(300):
+            try:
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=1):
+                    return
+            except OSError:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"serve exited:\n{self.output()}") from None
+                time.sleep(0.1)
+        raise RuntimeError(f"serve did not start:\n{self.output()}")
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+def sign(body: str, timestamp: int | None = None, secret: str = SECRET) -> dict[str, str]:
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    digest = hmac.new(
+        secret.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256
+    ).hexdigest()
+    return {"X-Slack-Request-Timestamp": str(timestamp), "X-Slack-Signature": f"v0={digest}"}
+
+
+def weekday_at(days: int, hour: int, minute: int = 0) -> datetime:
+    """A Monday-to-Friday moment at least `days` days from now, at hour:minute UTC."""
+    moment = (datetime.now(UTC) + timedelta(days=days)).replace(
+        hour=hour, minute=minute, second=0, microsecond=0
+    )
+    while moment.weekday() >= 5:
+        moment += timedelta(days=1)
+    return moment
+
+
+class Workspace:
+    """Sends what Slack would send to `serve`, and runs ticks against the same database."""
+
+    _ids = itertools.count(1)
+
+    def __init__(self, serve: Serve, fake: FakeSlack) -> None:
+        self.serve = serve
+        self.fake = fake
+
+    async def post(
+        self, body: str, content_type: str, headers: dict[str, str] | None = None
+    ) -> tuple[int, str]:
+        headers = {"Content-Type": content_type, **(headers or sign(body))}
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(f"{self.serve.url}/slack/events", data=body, headers=headers) as resp,
+        ):
+            return resp.status, await resp.text()
+
+    async def command(self, user: str, text: str) -> dict:
+        """`/mentoring text` from `user`; returns the acknowledgement's JSON (the answer)."""
+        n = next(self._ids)
+        body = urlencode(
+            {
+                "token": "verification_token",
+                "team_id": TEAM,
+                "team_domain": "test-domain",
+                "channel_id": "C111",
+                "channel_name": "random",
+                "user_id": user,
+                "user_name": user.lower(),
+                "command": "/mentoring",
+                "text": text,
+                "response_url": self.fake.response_url(f"command-{n}"),
+                "trigger_id": f"{n}.111.cmd",
+            }
+        )
+        status, text_body = await self.post(body, "application/x-www-form-urlencoded")
+        assert status == 200, (status, text_body)
+        return json.loads(text_body) if text_body.startswith("{") else {"text": text_body}
+
+    async def event(self, event: dict, event_id: str | None = None, retry: int = 0) -> int:
+        body = json.dumps(
+            {
+                "token": "verification_token",
+                "team_id": TEAM,
+                "api_app_id": "A111",
+                "event": event,
+                "type": "event_callback",
+                "event_id": event_id or f"Ev{next(self._ids):06d}",
+                "event_time": int(time.time()),
+                "authorizations": [{"team_id": TEAM, "user_id": "UBOT", "is_bot": True}],
+            }
+        )
+        headers = sign(body)
+        if retry:
+            headers |= {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
+        status, _ = await self.post(body, "application/json", headers)
+        return status
+
+    async def dm(self, user: str, text: str, event_id: str | None = None, retry: int = 0) -> int:
+        event = {
+            "user": user,
+            "type": "message",
+            "ts": f"{time.time():.6f}",
+            "text": text,
+            "channel": self.fake.dm(user),
+            "event_ts": f"{time.time():.6f}",
+            "channel_type": "im",
+        }
+        return await self.event(event, event_id, retry)
+
+    async def interact(self, payload: dict) -> tuple[int, str]:
+        body = f"payload={quote(json.dumps(payload))}"
+        return await self.post(body, "application/x-www-form-urlencoded")
+
+    async def click(
+        self, user: str, posted: Posted | None, action: str, *, block_prefix: str = "", home=None
+    ) -> tuple[int, str]:
+        """Press the first button whose action_id starts with `action` (in a block whose id
+        starts with `block_prefix`) on a posted message, or on the Home view `home`."""
+        blocks = posted.blocks if posted else home["blocks"]
+        block, element = next(
+            (b, e)
+            for b in blocks
+            if b.get("type") == "actions" and b.get("block_id", "").startswith(block_prefix)
+            for e in b["elements"]
+            if e["action_id"].split("#")[0] == action
+        )
+        n = next(self._ids)
+        if posted:
+            container = {"type": "message", "message_ts": posted.ts, "channel_id": posted.channel}
+        else:
+            container = {"type": "view", "view_id": "VHOME"}
+        payload = {
+            "type": "block_actions",
+            "user": {"id": user, "username": user.lower(), "team_id": TEAM},
+            "api_app_id": "A111",
+            "token": "verification_token",
+            "container": container,
+            "trigger_id": f"{n}.222.valid",
+            "team": {"id": TEAM, "domain": "workspace-domain"},
+            "response_url": self.fake.response_url(f"action-{n}"),
+            "actions": [
+                {
+                    "action_id": element["action_id"],
+                    "block_id": block["block_id"],
+                    "text": element["text"],
+                    "value": element.get("value", ""),
+                    "type": "button",
+                    "action_ts": f"{time.time():.6f}{n}",
+                }
+            ],
+        }
+        if posted:
+            payload["channel"] = {"id": posted.channel}
+            payload["message"] = {
+                "type": "message",
+                "ts": posted.ts,
+                "text": posted.text,
+                "blocks": posted.blocks,
+            }
+        return await self.interact(payload)
+
+    async def submit(self, user: str, view: dict, values: dict[str, str]) -> tuple[int, dict]:
+        """Submit an opened modal with `values` by field id; returns the acknowledgement."""
+        state: dict = {}
+        for block in view["blocks"]:
+            if block.get("type") != "input":
+                continue
+            element = block["element"]
+            kind = element["type"]
+            value = values.get(block["block_id"])
+            if kind == "datepicker":
+                entry = {"type": kind, "selected_date": value}
+            elif kind == "timepicker":
+                entry = {"type": kind, "selected_time": value}
+            elif kind == "static_select":
+                entry = {"type": kind, "selected_option": {"value": value} if value else None}
+            else:
+                entry = {"type": kind, "value": value}
+            state[block["block_id"]] = {element["action_id"]: entry}
+        n = next(self._ids)
+        payload = {
+            "type": "view_submission",
+            "team": {"id": TEAM, "domain": "workspace-domain"},
+            "user": {"id": user, "username": user.lower(), "team_id": TEAM},
+            "api_app_id": "A111",
+            "token": "verification_token",
+            "trigger_id": f"{n}.333.valid",
+            "view": {**view, "state": {"values": state}, "team_id": TEAM, "type": "modal"},
+            "response_urls": [],
+        }
+        status, body = await self.interact(payload)
+        return status, (json.loads(body) if body.startswith("{") else {})
+
+    async def tick(self, now: datetime) -> str:
+        process = await asyncio.create_subprocess_exec(
+            *COMMAND,
+            "tick",
+            "--now",
+            now.isoformat(),
+            env=self.serve.env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(process.communicate(), 120)
+        assert process.returncode == 0, err.decode()
+        return out.decode()
+
+
+async def eventually(check, timeout: float = 10.0, what: str = "condition"):
+    """Poll `check()` until it returns something truthy (background replies take a moment)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = check()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+def texts(blocks: list) -> str:
+    """All the text in a list of blocks, for assertions."""
+    out = []
+    for block in blocks:
+        for item in [block.get("text"), *block.get("fields", []), *block.get("elements", [])]:
+            if isinstance(item, dict):
+                text = item.get("text")
+                out.append(text["text"] if isinstance(text, dict) else str(text or ""))
+    return "\n".join(out)

@@ -1,0 +1,142 @@
+"""Slack end to end: a real `mentorbot serve` over HTTP with signed requests, a fake Slack Web
+API on 127.0.0.1, and `mentorbot tick --now` moving time forward."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from datetime import timedelta
+
+from tests.e2e.conftest import pair_of_people
+from tests.e2e.slack_support import OWNER, Workspace, eventually, texts, weekday_at
+from tests.fakes.slack_api import FakeSlack
+
+
+async def start_program(ws: Workspace, name: str) -> None:
+    reply = await ws.command(OWNER, f"program create {name} cadence=14 minutes=45")
+    assert f"Program {name} created" in reply["text"], reply
+
+
+async def propose(ws: Workspace, program: str, mentor: str, mentee: str, goal: str) -> dict:
+    return await ws.command(
+        OWNER, f"pair <@{mentor}|mina> <@{mentee}|erik> program={program} {goal}"
+    )
+
+
+async def active_pair(ws: Workspace, fake: FakeSlack, program: str):
+    """A proposed, introduced and accepted pair; returns (mentor, mentee, tick time)."""
+    mentor, mentee = pair_of_people(fake)
+    await start_program(ws, program)
+    await propose(ws, program, mentor, mentee, "Learn short video")
+    when = weekday_at(3, 9)
+    await ws.tick(when)
+    [intro] = fake.posts_to(fake.dm(mentor, mentee))
+    for user in (mentee, mentor):
+        status, _ = await ws.click(user, intro, "pairing.accept", block_prefix=f"for.{user}")
+        assert status == 200
+    await eventually(lambda: "both in" in texts(intro.blocks), what="both accepted")
+    return mentor, mentee, when
+
+
+async def test_a_pair_goes_from_slash_command_to_a_stored_reflection(ws, fake, serve):
+    mentor, mentee = pair_of_people(fake)
+    await start_program(ws, "Cycle")
+    proposed = await propose(ws, "Cycle", mentor, mentee, "Learn <!channel> short video & reels")
+    assert "Proposed: Mina Park" in proposed["text"] and proposed["response_type"] == "ephemeral"
+
+    # One intro in a group DM with both, Accept / Not for me for each of them.
+    when = weekday_at(3, 9)
+    assert "sent 1" in await ws.tick(when)
+    opened = [c.args["users"] for c in fake.calls_to("conversations.open")]
+    assert ",".join([mentee, mentor]) in opened
+    [intro] = fake.posts_to(fake.dm(mentor, mentee))
+    assert "&lt;!channel&gt;" in intro.text and "<!channel>" not in intro.text, (
+        "user text is escaped"
+    )
+    assert {b.get("block_id") for b in intro.blocks} >= {f"for.{mentee}", f"for.{mentor}"}
+
+    # Buttons answer only the person they are for; a click updates the message in place.
+    await ws.click(mentor, intro, "pairing.accept", block_prefix=f"for.{mentee}")
+    refused = await eventually(lambda: fake.responses, what="ephemeral refusal")
+    assert f"for <@{mentee}>" in refused[-1]["text"]
+    await ws.click(mentee, intro, "pairing.accept", block_prefix=f"for.{mentee}")
+    await eventually(lambda: f"for.{mentee}" not in str(intro.blocks), what="erik's buttons gone")
+    assert f"for.{mentor}" in str(intro.blocks), "the mentor's buttons stay"
+    await ws.click(mentor, intro, "pairing.accept", block_prefix=f"for.{mentor}")
+    await eventually(lambda: "both in" in texts(intro.blocks), what="pair active")
+    assert not any(b["type"] == "actions" for b in intro.blocks)
+
+    # Nudges with Schedule and Snooze, in each person's DM.
+    await ws.tick(when + timedelta(minutes=5))
+    [nudge] = fake.posts_to(fake.dm(mentee))
+    assert {
+        e["action_id"] for b in nudge.blocks if b["type"] == "actions" for e in b["elements"]
+    } == {
+        "session.schedule",
+        "pairing.snooze",
+    }
+
+    # Schedule opens a modal; a 90-minute session is refused inside it, on the right field.
+    await ws.click(mentee, nudge, "session.schedule")
+    view = await eventually(lambda: fake.views, what="views.open")
+    view = view[-1]
+    assert [b["element"]["type"] for b in view["blocks"] if b["type"] == "input"] == [
+        "datepicker",
+        "timepicker",
+        "static_select",
+        "plain_text_input",
+    ]
+    day = weekday_at(10, 9).date()
+    status, ack = await ws.submit(
+        mentee, view, {"date": day.isoformat(), "time": "10:00", "minutes": "90"}
+    )
+    assert status == 200 and ack["response_action"] == "errors"
+    assert "30 to 60 minutes" in ack["errors"]["minutes"]
+    status, ack = await ws.submit(
+        mentee, view, {"date": day.isoformat(), "time": "10:00", "minutes": "45", "topic": "Reels"}
+    )
+    assert status == 200 and ack == {}, ack
+    await eventually(lambda: "Booked:" in texts(nudge.blocks), what="nudge updated after booking")
+    assert not any(b["type"] == "actions" for b in nudge.blocks), "Schedule cannot be used twice"
+
+    # Agenda the day before, then did-it-happen after the end.
+    start = weekday_at(10, 8)  # 10:00 Berlin in winter is 09:00 UTC; 08:00 UTC is before
+    start = start.replace(year=day.year, month=day.month, day=day.day, hour=9)
+    await ws.tick(start - timedelta(hours=20))
+    agenda = [p for p in fake.posts_to(fake.dm(mentee)) if "Suggested agenda" in p.text]
+    assert agenda and "Topic: Reels" in agenda[0].text
+    await ws.tick(start + timedelta(minutes=50))
+    check = next(p for p in fake.posts_to(fake.dm(mentee)) if "How did your session" in p.text)
+    await ws.click(mentee, check, "session.held")
+    await eventually(lambda: "noted as held" in texts(check.blocks), what="held recorded")
+
+    # The reflection prompt, answered by a DM reply that Slack delivers three times.
+    await ws.tick(start + timedelta(minutes=55))
+    assert any("what changed for you" in p.text for p in fake.posts_to(fake.dm(mentee)))
+    for retry in range(3):
+        assert (
+            await ws.dm(mentee, "I now read completion rates &amp; retention", "EvREFLECT", retry)
+            == 200
+        )
+    await eventually(
+        lambda: any("Thanks - saved" in p.text for p in fake.posts_to(fake.dm(mentee))),
+        what="reflection saved reply",
+    )
+    await _settle()
+    saved = [p for p in fake.posts_to(fake.dm(mentee)) if "Thanks - saved" in p.text]
+    assert len(saved) == 1, "Slack's retries are answered once"
+
+    # The owner's export holds the reflection once.
+    reply = await ws.command(OWNER, "export")
+    assert "Preparing your export" in reply["text"]
+    shared = await eventually(lambda: fake.shared, what="file shared")
+    assert shared[-1]["channel_id"] == fake.dm(OWNER)
+    content = fake.uploads[shared[-1]["files"][0]["id"]].decode()
+    rows = [r for r in csv.DictReader(io.StringIO(content)) if r["program"] == "Cycle"]
+    reflections = [r for r in rows if "completion rates & retention" in r.get("what_changed", "")]
+    assert len(reflections) == 1, rows
+
+
+async def _settle(seconds: float = 1.0) -> None:
+    await asyncio.sleep(seconds)

@@ -1,0 +1,267 @@
+"""A fake Slack Web API on 127.0.0.1: answers as Slack does, records every call, and checks
+every message and view against Slack's limits. It runs in its own thread so one server can
+outlive the event loops of many tests."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs
+
+from aiohttp import web
+
+TOKEN = "xoxb-test-token"
+BOT_USER = "UBOT"
+TEAM = "T111"
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict
+    status: int = 200
+
+
+@dataclass
+class Posted:
+    channel: str
+    ts: str
+    text: str
+    blocks: list
+    thread_ts: str | None = None
+    updates: list = field(default_factory=list)
+
+
+class FakeSlack:
+    """Start with `start()`; point SLACK_API_URL at `api_url`."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.messages: dict[tuple[str, str], Posted] = {}
+        self.views: list[dict] = []
+        self.homes: dict[str, dict] = {}
+        self.responses: list[dict] = []
+        self.uploads: dict[str, bytes] = {}
+        self.shared: list[dict] = []
+        self.violations: list[str] = []
+        self.users: dict[str, dict] = {}
+        self._fail: dict[str, list[float]] = {}
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.port = 0
+
+    # --- control --------------------------------------------------------------------------------
+    def add_user(self, user_id: str, name: str, tz: str = "Europe/Berlin") -> None:
+        self.users[user_id] = {
+            "id": user_id,
+            "team_id": TEAM,
+            "name": name.split()[0].lower(),
+            "real_name": name,
+            "tz": tz,
+            "profile": {"real_name": name, "display_name": name.split()[0]},
+            "is_bot": False,
+        }
+
+    def rate_limit(self, method: str, times: int = 1, retry_after: float = 1) -> None:
+        """Answer the next `times` calls of `method` with 429 and Retry-After."""
+        with self._lock:
+            self._fail.setdefault(method, []).extend([retry_after] * times)
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    def response_url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.port}/response/{name}"
+
+    def calls_to(self, method: str, ok_only: bool = True) -> list[Call]:
+        return [c for c in self.calls if c.method == method and (c.status == 200 or not ok_only)]
+
+    def posts_to(self, channel: str) -> list[Posted]:
+        return [m for m in self.messages.values() if m.channel == channel]
+
+    def dm(self, *users: str) -> str:
+        """The conversation id conversations.open gives these users."""
+        return ("D" if len(users) == 1 else "G") + "".join(sorted(users))
+
+    # --- lifecycle ------------------------------------------------------------------------------
+    def start(self) -> FakeSlack:
+        ready = threading.Event()
+        thread = threading.Thread(target=self._run, args=(ready,), daemon=True)
+        thread.start()
+        if not ready.wait(10):
+            raise RuntimeError("fake Slack did not start")
+        return self
+
+    def stop(self) -> None:
+        if self._loop:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+
+    def _run(self, ready: threading.Event) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)
+        app.router.add_post("/upload/{file_id}", self._upload)
+        app.router.add_post("/response/{name}", self._response)
+        runner = web.AppRunner(app)
+        loop.run_until_complete(runner.setup())
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        loop.run_until_complete(site.start())
+        self.port = site._server.sockets[0].getsockname()[1]
+        ready.set()
+        loop.run_forever()
+
+    # --- handlers -------------------------------------------------------------------------------
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args = dict(request.query)
+        raw = await request.read()
+        if raw:
+            if request.content_type == "application/json":
+                args.update(json.loads(raw))
+            else:
+                args.update({k: v[-1] for k, v in parse_qs(raw.decode()).items()})
+        with self._lock:
+            waits = self._fail.get(method)
+            retry_after = waits.pop(0) if waits else None
+        if retry_after is not None:
+            self.calls.append(Call(method, args, 429))
+            return web.json_response(
+                {"ok": False, "error": "ratelimited"},
+                status=429,
+                headers={"Retry-After": str(int(retry_after))},
+            )
+        self.calls.append(Call(method, args))
+        if request.headers.get("Authorization") != f"Bearer {TOKEN}":
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        handler = getattr(self, "_" + method.replace(".", "_"), None)
+        if handler is None:
+            return web.json_response({"ok": False, "error": "unknown_method"})
+        return web.json_response(handler(args))
+
+    def _auth_test(self, args: dict) -> dict:
+        return {"ok": True, "user_id": BOT_USER, "bot_id": "BBOT", "team_id": TEAM, "user": "bot"}
+
+    def _users_info(self, args: dict) -> dict:
+        user = self.users.get(args.get("user", ""))
+        return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+
+    def _conversations_open(self, args: dict) -> dict:
+        users = [u for u in str(args.get("users", "")).split(",") if u]
+        if not users:
+            return {"ok": False, "error": "users_list_not_supplied"}
+        if any(u not in self.users for u in users):
+            return {"ok": False, "error": "user_not_found"}
+        return {"ok": True, "channel": {"id": self.dm(*users)}}
+
+    def _chat_postMessage(self, args: dict) -> dict:
+        blocks = _json(args.get("blocks")) or []
+        self._check_message(args.get("text", ""), blocks, "chat.postMessage")
+        ts = f"{time.time():.0f}.{next(self._ids):06d}"
+        posted = Posted(args["channel"], ts, args.get("text", ""), blocks, args.get("thread_ts"))
+        self.messages[(posted.channel, ts)] = posted
+        return {"ok": True, "channel": posted.channel, "ts": ts, "message": {"text": posted.text}}
+
+    def _chat_update(self, args: dict) -> dict:
+        posted = self.messages.get((args.get("channel"), args.get("ts")))
+        if posted is None:
+            return {"ok": False, "error": "message_not_found"}
+        blocks = _json(args.get("blocks")) or []
+        self._check_message(args.get("text", ""), blocks, "chat.update")
+        posted.updates.append((posted.text, posted.blocks))
+        posted.text, posted.blocks = args.get("text", posted.text), blocks
+        return {"ok": True, "channel": posted.channel, "ts": posted.ts}
+
+    def _chat_postEphemeral(self, args: dict) -> dict:
+        self._check_message(args.get("text", ""), _json(args.get("blocks")) or [], "ephemeral")
+        return {"ok": True, "message_ts": f"{time.time():.6f}"}
+
+    def _views_open(self, args: dict) -> dict:
+        view = _json(args.get("view")) or {}
+        self._check_view(view, "views.open")
+        view = {**view, "id": f"V{next(self._ids)}", "hash": f"h{next(self._ids)}"}
+        self.views.append(view)
+        return {"ok": True, "view": view}
+
+    def _views_publish(self, args: dict) -> dict:
+        view = _json(args.get("view")) or {}
+        self._check_view(view, "views.publish")
+        self.homes[args.get("user_id", "")] = view
+        return {"ok": True, "view": {**view, "id": f"V{next(self._ids)}"}}
+
+    def _files_getUploadURLExternal(self, args: dict) -> dict:
+        file_id = f"F{next(self._ids)}"
+        return {
+            "ok": True,
+            "file_id": file_id,
+            "upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}",
+        }
+
+    def _files_completeUploadExternal(self, args: dict) -> dict:
+        files = _json(args.get("files")) or []
+        self.shared.append({**args, "files": files})
+        return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        self.uploads[request.match_info["file_id"]] = await request.read()
+        return web.Response(text=f"OK - {len(self.uploads)}")
+
+    async def _response(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self._check_message(body.get("text", ""), body.get("blocks") or [], "response_url")
+        self.responses.append({"name": request.match_info["name"], **body})
+        return web.Response(text="ok")
+
+    # --- Slack's limits (https://api.slack.com/reference/block-kit/blocks) -----------------------
+    def _check_message(self, text: str, blocks: list, where: str) -> None:
+        if len(blocks) > 50:
+            self.violations.append(f"{where}: {len(blocks)} blocks (max 50)")
+        if not text and not blocks:
+            self.violations.append(f"{where}: neither text nor blocks")
+        self._check_blocks(blocks, where)
+
+    def _check_view(self, view: dict, where: str) -> None:
+        blocks = view.get("blocks") or []
+        if len(blocks) > 100:
+            self.violations.append(f"{where}: {len(blocks)} blocks (max 100)")
+        if len(view.get("private_metadata") or "") > 3000:
+            self.violations.append(f"{where}: private_metadata over 3000 characters")
+        for key in ("title", "submit", "close"):
+            if key in view and len(view[key]["text"]) > 24:
+                self.violations.append(f"{where}: {key} over 24 characters")
+        self._check_blocks(blocks, where)
+
+    def _check_blocks(self, blocks: list, where: str) -> None:
+        block_ids = [b["block_id"] for b in blocks if "block_id" in b]
+        if len(block_ids) != len(set(block_ids)):
+            self.violations.append(f"{where}: duplicate block_id {block_ids}")
+        for block in blocks:
+            if len(block.get("block_id", "")) > 255:
+                self.violations.append(f"{where}: block_id over 255 characters")
+            texts = [block.get("text"), *block.get("fields", []), *block.get("elements", [])]
+            for item in texts:
+                text = item.get("text") if isinstance(item, dict) else None
+                if isinstance(text, str) and len(text) > 3000:
+                    self.violations.append(f"{where}: text over 3000 characters")
+            if block.get("type") == "actions":
+                ids = [e.get("action_id") for e in block["elements"]]
+                if len(ids) != len(set(ids)):
+                    self.violations.append(f"{where}: duplicate action_id {ids}")
+                for element in block["elements"]:
+                    if len(element.get("action_id", "")) > 255:
+                        self.violations.append(f"{where}: action_id over 255 characters")
+                    if len(element["text"]["text"]) > 75:
+                        self.violations.append(f"{where}: button label over 75 characters")
+
+
+def _json(value):
+    if isinstance(value, str):
+        return json.loads(value) if value else None
+    return value
