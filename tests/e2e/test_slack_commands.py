@@ -1,0 +1,142 @@
+"""Slack end to end: /mentoring subcommands, owner-only refusals, App Home, Snooze and the
+reflection modal, through a real `mentorbot serve`."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.e2e.conftest import pair_of_people
+from tests.e2e.slack_support import OWNER, eventually, texts, weekday_at
+from tests.e2e.test_slack import active_pair, start_program
+
+
+async def test_help_and_unknown_subcommands_answer_with_help(ws):
+    for text in ("", "help", "dance"):
+        reply = await ws.command(OWNER, text)
+        assert reply["response_type"] == "ephemeral"
+        assert "pair @mentor @mentee" in texts(reply["blocks"])
+
+
+async def test_owner_status_is_block_kit_with_figures_and_pairs_at_risk(ws, fake):
+    _mentor, _mentee, when = await active_pair(ws, fake, "Risky")
+    log = []
+    for days in range(12):  # nudge, reminder, then the owner is told (working days only)
+        moment = when + timedelta(days=days, minutes=10)
+        if moment.weekday() < 5:
+            log.append(await ws.tick(moment))
+    reply = await ws.command(OWNER, "status Risky")
+    fields = [f["text"] for b in reply["blocks"] for f in b.get("fields", [])]
+    assert "*Pairs*\n1 active" in fields
+    assert any(f.startswith("*On cadence*") for f in fields)
+    body = texts(reply["blocks"])
+    assert "Pairs at risk:" in body and "escalated after two unanswered nudges" in body
+    escalation = [p for p in fake.posts_to(fake.dm(OWNER)) if "two reminders" in p.text]
+    assert len(escalation) == 1, log
+
+
+async def test_a_participant_asking_for_status_gets_only_their_own(ws, fake):
+    _mentor, mentee, _ = await active_pair(ws, fake, "Mine")
+    reply = await ws.command(mentee, "status")
+    body = texts(reply["blocks"])
+    assert "Mentored by Mina Park" in body and "Pairs at risk" not in body
+    me = await ws.command(mentee, "me")
+    assert "No session booked yet." in texts(me["blocks"])
+    buttons = [e for b in me["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert [b["action_id"] for b in buttons] == ["session.schedule"]
+
+
+async def test_a_non_owner_cannot_pair_create_or_export_and_nothing_changes(ws, fake):
+    mentor, mentee = pair_of_people(fake)
+    await start_program(ws, "Guarded")
+    reply = await ws.command(mentee, f"pair <@{mentor}> <@{mentee}> program=Guarded goal")
+    assert reply["text"].startswith("Sorry, only program owners can do that.")
+    for text in ("program create Mine", "export"):
+        assert "only program owners" in (await ws.command(mentee, text))["text"]
+    status = texts((await ws.command(OWNER, "status Guarded"))["blocks"])
+    assert "*Pairs*\nnone" in status
+    assert not fake.posts_to(fake.dm(mentor, mentee)), "no intro was queued"
+
+
+async def test_pair_needs_a_program_name_when_there_are_several(ws, fake):
+    mentor, mentee = pair_of_people(fake)
+    await start_program(ws, "Alpha")
+    await start_program(ws, "Beta")
+    reply = await ws.command(OWNER, f"pair <@{mentor}|mina> <@{mentee}> goal")
+    assert "Add program=NAME" in reply["text"]
+    goal = await ws.command(
+        OWNER, f"pair <@{mentor}|mina> <@{mentee}> program=Beta Learn from <@{OWNER}|olivia>"
+    )
+    assert "Proposed" in goal["text"]
+
+
+async def test_app_home_shows_pairs_and_its_buttons_work(ws, fake):
+    _mentor, mentee, _ = await active_pair(ws, fake, "Homely")
+    assert (
+        await ws.event({"type": "app_home_opened", "user": mentee, "channel": "D1", "tab": "home"})
+        == 200
+    )
+    home = await eventually(lambda: fake.homes.get(mentee), what="home published")
+    assert home["type"] == "home" and "Mentored by Mina Park" in texts(home["blocks"])
+    await ws.click(mentee, None, "session.schedule", home=home)
+    view = await eventually(lambda: fake.views, what="modal from home")
+    assert view[-1]["callback_id"] == "session.schedule"
+    day = weekday_at(12, 9).date().isoformat()
+    status, ack = await ws.submit(mentee, view[-1], {"date": day, "time": "11:00", "minutes": "30"})
+    assert status == 200 and ack == {}
+    await eventually(
+        lambda: "Next session" in texts(fake.homes[mentee]["blocks"]), what="home refreshed"
+    )
+    assert any("Booked:" in p.text for p in fake.posts_to(fake.dm(mentee)))
+
+
+async def test_snooze_updates_the_message_so_it_cannot_be_pressed_again(ws, fake):
+    mentor, _mentee, when = await active_pair(ws, fake, "Sleepy")
+    await ws.tick(when + timedelta(minutes=10))
+    [nudge] = fake.posts_to(fake.dm(mentor))
+    await ws.click(mentor, nudge, "pairing.snooze")
+    await eventually(lambda: "Snoozed for a week" in texts(nudge.blocks), what="snoozed")
+    assert not any(b["type"] == "actions" for b in nudge.blocks)
+    await ws.tick(when + timedelta(days=4))
+    assert len(fake.posts_to(fake.dm(mentor))) == 1, "no reminder while snoozed"
+
+
+async def test_reflection_modal_saves_with_the_chosen_visibility(ws, fake):
+    mentor, mentee, when = await active_pair(ws, fake, "Reflective")
+    await ws.tick(when + timedelta(minutes=10))
+    [nudge] = fake.posts_to(fake.dm(mentee))
+    await ws.click(mentee, nudge, "session.schedule")
+    view = (await eventually(lambda: fake.views, what="modal"))[-1]
+    day = weekday_at(5, 9)
+    await ws.submit(
+        mentee, view, {"date": day.date().isoformat(), "time": "10:00", "minutes": "60"}
+    )
+    start = day.replace(hour=9)  # 10:00 in Berlin (winter)
+    await ws.tick(start + timedelta(minutes=65))
+    check = next(p for p in fake.posts_to(fake.dm(mentor)) if "How did your session" in p.text)
+    stale = type(check)(check.channel, check.ts, check.text, list(check.blocks))
+    await ws.click(mentor, check, "session.held")
+    await eventually(lambda: "noted as held" in texts(check.blocks), what="held")
+    await ws.click(mentor, stale, "session.missed")  # a second, late click on the old copy
+    await eventually(lambda: "already recorded as held" in texts(check.blocks), what="answered")
+    await ws.tick(start + timedelta(minutes=70))
+    prompt = next(p for p in fake.posts_to(fake.dm(mentee)) if "what changed" in p.text)
+    views_before = len(fake.views)
+    await ws.click(mentee, prompt, "reflection.write")
+    await eventually(lambda: len(fake.views) > views_before, what="reflection modal")
+    modal = fake.views[-1]
+    assert modal["callback_id"] == "reflection.submit"
+    empty = await ws.submit(mentee, modal, {"what_changed": "", "visibility": "pair"})
+    assert empty[1]["errors"]["what_changed"].startswith("Write a sentence")
+    status, ack = await ws.submit(
+        mentee,
+        modal,
+        {"what_changed": "Shorter meetings", "will_do": "Try reels", "visibility": "pair"},
+    )
+    assert status == 200 and ack == {}
+    await eventually(lambda: "Only you and Mina" in texts(prompt.blocks), what="prompt updated")
+    again = await ws.submit(mentee, modal, {"what_changed": "Twice", "visibility": "pair"})
+    assert again[0] == 200
+    await eventually(
+        lambda: any("already shared" in p.text for p in fake.posts_to(fake.dm(mentee))),
+        what="second save answered",
+    )
