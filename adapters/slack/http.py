@@ -25,17 +25,20 @@ def events_handler(bot: SlackBot, signing_secret: str):
     verifier = SignatureVerifier(signing_secret)
 
     async def handle(request: web.Request) -> web.Response:
-        raw = await request.read()
-        if not signing_secret or not verifier.is_valid(
-            raw,
-            request.headers.get("X-Slack-Request-Timestamp", ""),
-            request.headers.get("X-Slack-Signature", ""),
+        try:
+            body = (await request.read()).decode("utf-8")
+        except UnicodeDecodeError:
+            return web.json_response({"error": "malformed request: not UTF-8"}, status=400)
+        timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
+        signature = request.headers.get("X-Slack-Signature", "")
+        # The SDK's verifier raises on a timestamp that is not a number; that is a 401 too.
+        if not (signing_secret and timestamp.isdigit() and signature) or not verifier.is_valid(
+            body, timestamp, signature
         ):
             return web.json_response({"error": "invalid signature or stale timestamp"}, status=401)
         try:
-            body = raw.decode("utf-8")
             parse(body)
-        except (UnicodeDecodeError, BadPayload) as exc:
+        except BadPayload as exc:
             log.warning("malformed Slack request: %s", exc)
             return web.json_response({"error": f"malformed request: {exc}"}, status=400)
         response = await bot.app.async_dispatch(

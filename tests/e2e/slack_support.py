@@ -83,11 +83,11 @@ class Serve:
         self.log.close()
 
 
-def sign(body: str, timestamp: int | None = None, secret: str = SECRET) -> dict[str, str]:
+def sign(body: str | bytes, timestamp: int | None = None, secret: str = SECRET) -> dict[str, str]:
+    """Slack's request signature: HMAC-SHA256 of v0:timestamp:body with the signing secret."""
     timestamp = int(time.time()) if timestamp is None else timestamp
-    digest = hmac.new(
-        secret.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256
-    ).hexdigest()
+    raw = body if isinstance(body, bytes) else body.encode()
+    digest = hmac.new(secret.encode(), b"v0:%d:%s" % (timestamp, raw), hashlib.sha256).hexdigest()
     return {"X-Slack-Request-Timestamp": str(timestamp), "X-Slack-Signature": f"v0={digest}"}
 
 
@@ -113,7 +113,7 @@ class Workspace:
     async def post(
         self, body: str, content_type: str, headers: dict[str, str] | None = None
     ) -> tuple[int, str]:
-        headers = {"Content-Type": content_type, **(headers or sign(body))}
+        headers = {"Content-Type": content_type, **(sign(body) if headers is None else headers)}
         async with (
             aiohttp.ClientSession() as session,
             session.post(f"{self.serve.url}/slack/events", data=body, headers=headers) as resp,
