@@ -9,9 +9,11 @@ after the acknowledgement, because Slack resends anything not answered within 3 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import re
+import uuid
 from collections.abc import Awaitable
 
 from slack_bolt.async_app import AsyncApp
@@ -114,10 +116,8 @@ class SlackBot:
     async def publish_home(self, user_id: str, team_id: str, event_id: str = "") -> None:
         """Show the person's pairs, next session and pending reflection on the Home tab."""
         actor = await self.directory.actor(user_id, team_id)
-        event_id = event_id or f"home:{asyncio.get_running_loop().time()}:{user_id}"
-        reply = await self.engine.handle(
-            CommandIssued("slack", f"home:{event_id}", actor, name="me")
-        )
+        event_id = f"home:{event_id or uuid.uuid4().hex}"
+        reply = await self.engine.handle(CommandIssued("slack", event_id, actor, name="me"))
         if isinstance(reply, Message):
             title = copy.text("home.title")
             await self.client.views_publish(user_id=user_id, view=render.home_view(title, reply))
@@ -173,8 +173,9 @@ class SlackBot:
             await self.publish_home(click.user_id, click.team_id)
             await self.sender.direct(click.user_id, message)
             return
+        tag = hashlib.sha1(click.event_id.encode()).hexdigest()[:8]  # unique new block ids
         blocks = render.after_click(
-            (click.message or {}).get("blocks", []), click.block_id, message, click.event_id[-8:]
+            (click.message or {}).get("blocks", []), click.block_id, message, tag
         )
         if container.get("is_ephemeral"):
             await respond(text=render.fallback_text(message), blocks=blocks, replace_original=True)

@@ -152,6 +152,45 @@ async def test_start_up_stops_naming_a_missing_slack_variable(fake, serve, tmp_p
     assert "Traceback" not in err
 
 
+async def test_socket_mode_answers_a_slash_command_over_the_socket(fake, serve, tmp_path):
+    env = {
+        **serve.env,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/socket.db",
+        "SLACK_APP_TOKEN": "xapp-1-test",
+    }
+    env.pop("SLACK_SIGNING_SECRET")
+    port = free_port()
+    process = await asyncio.create_subprocess_exec(
+        *COMMAND,
+        "serve",
+        "--port",
+        str(port),
+        "--slack-socket-mode",
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        fake.socket_acks.clear()
+        await eventually(lambda: fake._sockets, timeout=30, what="socket connected")
+        command = {
+            "team_id": "T111",
+            "user_id": OWNER,
+            "user_name": "olivia",
+            "command": "/mentoring",
+            "text": "help",
+            "trigger_id": "9.9.socket",
+            "channel_id": "C1",
+        }
+        assert fake.push("slash_commands", command, "env-1")
+        [ack] = await eventually(lambda: fake.socket_acks, what="envelope acknowledged")
+        assert ack["envelope_id"] == "env-1"
+        assert "pair @mentor @mentee" in json.dumps(ack["payload"])
+    finally:
+        process.terminate()
+        await process.wait()
+
+
 async def _manifest(*args: str) -> tuple[int, str, str]:
     process = await asyncio.create_subprocess_exec(
         *COMMAND,

@@ -54,6 +54,8 @@ class FakeSlack:
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self.port = 0
+        self.socket_acks: list[dict] = []
+        self._sockets: list[web.WebSocketResponse] = []
 
     # --- control --------------------------------------------------------------------------------
     def add_user(self, user_id: str, name: str, tz: str = "Europe/Berlin") -> None:
@@ -110,6 +112,7 @@ class FakeSlack:
         app.router.add_get("/api/{method}", self._api)
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_post("/response/{name}", self._response)
+        app.router.add_get("/socket", self._socket)
         runner = web.AppRunner(app)
         loop.run_until_complete(runner.setup())
         site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -139,6 +142,10 @@ class FakeSlack:
                 headers={"Retry-After": str(int(retry_after))},
             )
         self.calls.append(Call(method, args))
+        if method == "apps.connections.open":
+            if not request.headers.get("Authorization", "").startswith("Bearer xapp-"):
+                return web.json_response({"ok": False, "error": "not_allowed_token_type"})
+            return web.json_response({"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"})
         if request.headers.get("Authorization") != f"Bearer {TOKEN}":
             return web.json_response({"ok": False, "error": "invalid_auth"})
         handler = getattr(self, "_" + method.replace(".", "_"), None)
@@ -218,6 +225,30 @@ class FakeSlack:
         self._check_message(body.get("text", ""), body.get("blocks") or [], "response_url")
         self.responses.append({"name": request.match_info["name"], **body})
         return web.Response(text="ok")
+
+    # --- Socket Mode: https://api.slack.com/apis/socket-mode -----------------------------------
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        await ws.send_json({"type": "hello", "num_connections": 1})
+        async for message in ws:
+            if message.type.name == "TEXT":
+                self.socket_acks.append(json.loads(message.data))
+        return ws
+
+    def push(self, envelope_type: str, payload: dict, envelope_id: str) -> bool:
+        """Send an envelope to the connected app (False when none is connected)."""
+        if not self._sockets or self._loop is None:
+            return False
+        envelope = {
+            "envelope_id": envelope_id,
+            "type": envelope_type,
+            "payload": payload,
+            "accepts_response_payload": True,
+        }
+        asyncio.run_coroutine_threadsafe(self._sockets[-1].send_json(envelope), self._loop)
+        return True
 
     # --- Slack's limits (https://api.slack.com/reference/block-kit/blocks) -----------------------
     def _check_message(self, text: str, blocks: list, where: str) -> None:
