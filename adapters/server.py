@@ -63,8 +63,7 @@ def _mount_slack(
     """Slack over HTTP at POST /slack/events, or over Socket Mode; None when not configured."""
     if not settings.slack:
         return None
-    sender = senders["slack"]
-    bot = SlackBot(engine, sender.client, sender)
+    bot = SlackBot(engine, senders["slack"])
     if socket_mode:
         return _Slack(bot, AsyncSocketModeHandler(bot.app, settings.slack_app_token))
     app.router.add_post("/slack/events", events_handler(bot, settings.slack_signing_secret))

@@ -17,7 +17,6 @@ import uuid
 from collections.abc import Awaitable
 
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import inbound, render
 from adapters.slack.directory import Directory
@@ -38,17 +37,15 @@ class SlackBot:
 
     Args:
         engine: the mentoring engine.
-        client: the Web API client (bot token, base URL, retry handlers).
-        sender: the engine's Slack sender, shared so that DM channels are opened once.
+        sender: the engine's Slack sender (and its Web API client), shared so that DM
+            channels are opened once.
     """
 
-    def __init__(
-        self, engine: Engine, client: AsyncWebClient, sender: SlackSender | None = None
-    ) -> None:
+    def __init__(self, engine: Engine, sender: SlackSender) -> None:
         self.engine = engine
-        self.client = client
+        self.sender = sender
+        self.client = client = sender.client
         self.directory = Directory(client)
-        self.sender = sender or SlackSender(client)
         self._tasks: set[asyncio.Task] = set()
         # Signatures are checked by our HTTP handler (adapters/slack/http.py) before Bolt sees
         # a request; Socket Mode requests arrive over the authenticated socket instead.
