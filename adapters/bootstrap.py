@@ -102,4 +102,17 @@ def platform_senders(settings: Settings, session: aiohttp.ClientSession | None =
 
         client = make_client(settings.slack_bot_token, settings.slack_api_url, session)
         senders["slack"] = SlackSender(client)
+    if settings.teams:
+        from adapters.teams.connector import make_connector
+        from adapters.teams.sender import TeamsSender
+
+        senders["teams"] = TeamsSender(make_connector(settings))
     return senders
+
+
+async def close_senders(senders: dict) -> None:
+    """Release what the senders hold open (connector clients)."""
+    for sender in senders.values():
+        close = getattr(sender, "close", None)
+        if close is not None:
+            await close()

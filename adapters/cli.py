@@ -8,12 +8,14 @@ import logging
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
 from adapters.bootstrap import (
     StartupError,
     build_engine,
+    close_senders,
     open_store,
     platform_senders,
     reason,
@@ -59,6 +61,11 @@ def _parser() -> argparse.ArgumentParser:
     manifest.add_argument("--url", help="public base URL, e.g. https://mentorbot.example.com")
     manifest.add_argument("--socket-mode", action="store_true", help="a Socket Mode app")
     manifest.add_argument("--name", default="mentorbot", help="the app's name in Slack")
+
+    package = sub.add_parser("teams-package", help="write a Teams app package (zip) to upload")
+    package.add_argument("--output", default="mentorbot-teams.zip", help="the zip file to write")
+    package.add_argument("--app-id", help="the Azure Bot's Microsoft App ID (MICROSOFT_APP_ID)")
+    package.add_argument("--name", default="mentorbot", help="the app's name in Teams")
 
     tick = sub.add_parser("tick", help="plan and send what is due, once, then exit")
     tick.add_argument("--now", help="act as if it were this ISO-8601 time (default: now)")
@@ -121,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger().setLevel(logging.WARNING)  # the transcript is the output
     handler = _COMMANDS[args.command]
     try:
-        if args.command in ("serve", "slack-manifest"):
+        if args.command in ("serve", "slack-manifest", "teams-package"):
             return handler(settings, args)
         return asyncio.run(handler(settings, args))
     except SettingsError as exc:
@@ -155,7 +162,9 @@ def _serve(settings: Settings, args) -> int:
 
     host = args.host or settings.host
     port = settings.port if args.port is None else args.port
+    settings = replace(settings, host=host, port=port)
     settings.check_slack(args.slack_socket_mode)
+    settings.check_teams()
     # run_app awaits create_app before binding, so a bad database stops start-up right away.
     web.run_app(
         create_app(settings, slack_socket_mode=args.slack_socket_mode),
@@ -296,7 +305,10 @@ async def _with_engine(settings: Settings, clock, work: Callable[..., Awaitable]
     try:
         async with aiohttp.ClientSession() as session:
             senders = platform_senders(settings, session)
-            return await work(build_engine(settings, store, clock, senders))
+            try:
+                return await work(build_engine(settings, store, clock, senders))
+            finally:
+                await close_senders(senders)
     finally:
         await store.close()
 
@@ -313,6 +325,22 @@ def _slack_manifest(settings: Settings, args) -> int:
     return 0
 
 
+def _teams_package(settings: Settings, args) -> int:
+    from adapters.teams.package import build_package
+
+    app_id = args.app_id or settings.microsoft_app_id
+    try:
+        data = build_package(app_id, name=args.name)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    try:
+        Path(args.output).write_bytes(data)
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+    print(f"wrote {args.output} ({len(data)} bytes); upload it in Teams > Apps > Manage your apps")
+    return 0
+
+
 _COMMANDS: dict[str, Callable] = {
     "demo": _demo,
     "serve": _serve,
@@ -323,6 +351,7 @@ _COMMANDS: dict[str, Callable] = {
     "program": _program,
     "status": _status,
     "slack-manifest": _slack_manifest,
+    "teams-package": _teams_package,
 }
 
 

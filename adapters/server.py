@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -12,7 +13,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from sqlalchemy import text
 
-from adapters.bootstrap import build_engine, open_store, platform_senders
+from adapters.bootstrap import build_engine, close_senders, open_store, platform_senders
 from adapters.settings import Settings
 from adapters.slack.app import SlackBot
 from adapters.slack.http import events_handler
@@ -70,9 +71,30 @@ def _mount_slack(
     return _Slack(bot, None)
 
 
+def _mount_teams(app: web.Application, settings: Settings, engine: Engine, senders: dict) -> None:
+    """Teams at POST /api/messages, and the export download links."""
+    from adapters.teams.app import TeamsBot
+    from adapters.teams.exports import ExportLinks
+
+    secret = settings.link_secret or settings.microsoft_app_password or secrets.token_hex(32)
+    if not (settings.link_secret or settings.microsoft_app_password):
+        log.info("export links are signed with a per-process key; set MENTORBOT_SECRET to share")
+    base = settings.public_url or f"http://{settings.host}:{settings.port}"
+    links = ExportLinks(secret.encode(), base)
+    authenticate = bool(settings.microsoft_app_id)
+    if not authenticate:
+        log.warning(
+            "Teams runs in local mode: no MICROSOFT_APP_ID, so /api/messages is not "
+            "authenticated (allowed on the loopback address %s only)",
+            settings.host,
+        )
+    TeamsBot(engine, senders["teams"].connector, links, authenticate).mount(app)
+
+
 async def create_app(settings: Settings, *, slack_socket_mode: bool = False) -> web.Application:
     """Build the application: store (migrated), engine, routes and the tick scheduler."""
     settings.check_slack(slack_socket_mode)
+    settings.check_teams()
     store = await open_store(settings)
     session = aiohttp.ClientSession()  # one connection pool for every platform API call
     senders = platform_senders(settings, session)
@@ -81,6 +103,8 @@ async def create_app(settings: Settings, *, slack_socket_mode: bool = False) -> 
     app[ENGINE] = engine
     app.router.add_get("/healthz", healthz)
     slack = _mount_slack(app, settings, engine, senders, slack_socket_mode)
+    if settings.teams:
+        _mount_teams(app, settings, engine, senders)
     scheduler = AsyncIOScheduler()
     scheduler.add_job(
         run_tick,
@@ -102,6 +126,7 @@ async def create_app(settings: Settings, *, slack_socket_mode: bool = False) -> 
         scheduler.shutdown(wait=False)
         if slack:
             await slack.close()
+        await close_senders(senders)
         await session.close()
         await store.close()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -34,6 +35,13 @@ class Settings:
     slack_signing_secret: str = ""
     slack_app_token: str = ""
     slack_api_url: str = SLACK_API_URL
+    teams: bool = True
+    microsoft_app_id: str = ""
+    microsoft_app_password: str = ""
+    microsoft_app_tenant_id: str = ""
+    microsoft_app_type: str = "MultiTenant"
+    public_url: str = ""
+    link_secret: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -66,6 +74,13 @@ class Settings:
             slack_signing_secret=env.get("SLACK_SIGNING_SECRET", "").strip(),
             slack_app_token=env.get("SLACK_APP_TOKEN", "").strip(),
             slack_api_url=_api_url(env.get("SLACK_API_URL", "").strip() or SLACK_API_URL),
+            teams=_switch(env, "MENTORBOT_TEAMS"),
+            microsoft_app_id=env.get("MICROSOFT_APP_ID", "").strip(),
+            microsoft_app_password=env.get("MICROSOFT_APP_PASSWORD", "").strip(),
+            microsoft_app_tenant_id=env.get("MICROSOFT_APP_TENANT_ID", "").strip(),
+            microsoft_app_type=_app_type(env.get("MICROSOFT_APP_TYPE", "").strip()),
+            public_url=env.get("MENTORBOT_PUBLIC_URL", "").strip().rstrip("/"),
+            link_secret=env.get("MENTORBOT_SECRET", "").strip(),
         )
 
     @property
@@ -91,6 +106,45 @@ class Settings:
                 "Credentials). Or run with --slack-socket-mode and SLACK_APP_TOKEN."
             )
 
+    @property
+    def loopback(self) -> bool:
+        """True when `serve` listens only on this machine (127.0.0.1, ::1, localhost)."""
+        if self.host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(self.host.strip("[]")).is_loopback
+        except ValueError:
+            return False
+
+    def check_teams(self) -> None:
+        """Refuse to serve Teams without authentication anywhere but on a loopback address,
+        and stop early when the Azure Bot credentials are incomplete."""
+        if not self.teams:
+            return
+        if self.microsoft_app_id:
+            kind = self.microsoft_app_type
+            if kind != "UserAssignedMSI" and not self.microsoft_app_password:
+                raise SettingsError(
+                    "MICROSOFT_APP_PASSWORD is missing: MICROSOFT_APP_ID is set, and a "
+                    f"{kind} bot needs its client secret (Azure Bot > Configuration > "
+                    "Manage Password)."
+                )
+            if kind != "MultiTenant" and not self.microsoft_app_tenant_id:
+                raise SettingsError(
+                    f"MICROSOFT_APP_TENANT_ID is missing: a {kind} bot needs the tenant id "
+                    "shown on the Azure Bot's Configuration page."
+                )
+            return
+        if self.loopback:
+            return
+        raise SettingsError(
+            f"MICROSOFT_APP_ID is not set, so Teams requests to /api/messages cannot be "
+            f"authenticated, and mentorbot only accepts unauthenticated Teams traffic on a "
+            f"loopback address (HOST=127.0.0.1), not on {self.host}. Set MICROSOFT_APP_ID and "
+            f"MICROSOFT_APP_PASSWORD from your Azure Bot, bind to 127.0.0.1, or turn Teams "
+            f"off with MENTORBOT_TEAMS=off."
+        )
+
     def engine_config(self) -> EngineConfig:
         return EngineConfig(
             group_platforms=frozenset({"slack"}),
@@ -104,6 +158,33 @@ class Settings:
     def embedded(self) -> bool:
         """True for the embedded SQLite database, which is migrated automatically."""
         return self.database_url.startswith("sqlite")
+
+
+def _switch(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw in ("", "on", "true", "1", "yes"):
+        return True
+    if raw in ("off", "false", "0", "no"):
+        return False
+    raise SettingsError(f"{name} must be on or off, not {raw!r}.")
+
+
+APP_TYPES = {
+    "multitenant": "MultiTenant",
+    "singletenant": "SingleTenant",
+    "userassignedmsi": "UserAssignedMSI",
+}
+
+
+def _app_type(raw: str) -> str:
+    if not raw:
+        return "MultiTenant"
+    if raw.lower() not in APP_TYPES:
+        raise SettingsError(
+            f"MICROSOFT_APP_TYPE must be MultiTenant, SingleTenant or UserAssignedMSI, not {raw!r} "
+            "(it is the type shown on your Azure Bot's Configuration page)."
+        )
+    return APP_TYPES[raw.lower()]
 
 
 def _api_url(url: str) -> str:

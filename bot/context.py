@@ -10,7 +10,14 @@ from typing import Any
 from bot import copy
 from bot.events import Actor
 from bot.hours import DEFAULT_WORKING_HOURS, WorkingHours, zone
-from bot.model import Notification, Pairing, Participant, Program, parse_handle
+from bot.model import (
+    Notification,
+    NotificationStatus,
+    Pairing,
+    Participant,
+    Program,
+    parse_handle,
+)
 from bot.ports import Tx
 
 log = logging.getLogger(__name__)
@@ -85,25 +92,39 @@ class Context:
                 self._people[found.id] = found
         return {i: self._people[i] for i in ids if i in self._people}
 
-    async def person_for(self, actor: Actor) -> Participant:
+    async def person_for(self, actor: Actor, *, contact: bool = False) -> Participant:
         """The participant behind `actor`, created on first contact; keeps name and zone fresh.
 
         A timezone the platform reports that we cannot use is ignored (the program's applies).
+        `contact` means the person reached us themselves (not a mention): their address is
+        then the freshest we have, and someone marked unreachable is reachable again, with
+        the pairing invitations that could not reach them sent once more.
         """
         timezone = actor.timezone if actor.timezone and _known_zone(actor.timezone) else None
         actor = replace(actor, display_name=actor.display_name[:MAX_NAME], timezone=timezone)
         found = await self.tx.find(Participant, platform=actor.platform, user_id=actor.user_id)
         if found:
             person = found[0]
-            changed = False
+            changed = set()
             if actor.display_name and actor.display_name != person.display_name:
-                person.display_name, changed = actor.display_name, True
+                person.display_name = actor.display_name
+                changed.add("display_name")
             if actor.timezone and actor.timezone != person.timezone:
-                person.timezone, changed = actor.timezone, True
+                person.timezone = actor.timezone
+                changed.add("timezone")
             if actor.workspace and actor.workspace != person.workspace:
-                person.workspace, changed = actor.workspace, True
+                person.workspace = actor.workspace
+                changed.add("workspace")
+            fresher = contact or person.address is None
+            if actor.address and fresher and actor.address != person.address:
+                person.address = actor.address
+                changed.add("address")
+            if contact and not person.reachable:
+                person.reachable = True
+                changed.add("reachable")
+                await self._retry_invitations(person)
             if changed:
-                await self.tx.save(person)
+                await self.tx.save(person, fields=tuple(sorted(changed)))
         else:
             person = await self.tx.add(
                 Participant(
@@ -112,11 +133,21 @@ class Context:
                     display_name=actor.display_name,
                     workspace=actor.workspace,
                     timezone=actor.timezone,
+                    address=actor.address,
                     created_at=self.now,
                 )
             )
         self._people[person.id] = person
         return person
+
+    async def _retry_invitations(self, person: Participant) -> None:
+        """Queue again the pairing invitations that failed to reach `person` (they are
+        skipped at send time if the pairing has moved on)."""
+        for row in await self.tx.find(
+            Notification, recipient_id=person.id, kind="intro", status=NotificationStatus.FAILED
+        ):
+            row.status, row.attempts, row.due_at = NotificationStatus.PENDING, 0, self.now
+            await self.tx.save(row, fields=("status", "attempts", "due_at"))
 
     async def person_by_handle(self, handle: str) -> Participant:
         platform, user_id = parse_handle(handle)

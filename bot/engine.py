@@ -11,7 +11,14 @@ from bot.clock import Clock
 from bot.commands import COMMANDS, run_command
 from bot.context import Context, EngineConfig
 from bot.delivery import TickResult, deliver
-from bot.events import ActionClicked, CommandIssued, Event, FormSubmitted, MessageReceived
+from bot.events import (
+    ActionClicked,
+    CommandIssued,
+    Event,
+    FormSubmitted,
+    MemberJoined,
+    MessageReceived,
+)
 from bot.messages import FormErrors, Message
 from bot.model import FollowUp, Pairing, Participant, Session
 from bot.pairings import answer_consent
@@ -57,7 +64,7 @@ class Engine:
                 log.info("duplicate event platform=%s id=%s", event.platform, event.event_id)
                 return None
             ctx = Context(tx, self.clock.now(), self.config)
-            person = await ctx.person_for(event.actor)
+            person = await ctx.person_for(event.actor, contact=True)
             return await _dispatch(ctx, person, event)
 
     async def tick(self) -> TickResult:
@@ -83,6 +90,8 @@ async def _dispatch(ctx: Context, person: Participant, event: Event) -> Reply:
         return await handler(ctx, person, event.value) if handler else _unknown()
     if isinstance(event, FormSubmitted):
         return await _form(ctx, person, event)
+    if isinstance(event, MemberJoined):
+        return Message(copy.text("general.welcome", name=person.first_name))
     return _unknown()
 
 
@@ -101,6 +110,7 @@ async def _direct_message(ctx: Context, person: Participant, event: MessageRecei
         event.actor,
         name=command,
         args=words[1] if len(words) > 1 else "",
+        mentions=event.mentions,
     )
     if command in COMMANDS and len(words) == 1:
         return await run_command(ctx, person, as_command)

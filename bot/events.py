@@ -7,13 +7,15 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Actor:
-    """The person behind an event; `timezone` is filled when the platform tells us."""
+    """The person behind an event; `timezone` is filled when the platform tells us, and
+    `address` when the platform needs one to message them later (a Teams conversation)."""
 
     platform: str
     user_id: str
     display_name: str = ""
     workspace: str = ""
     timezone: str | None = None
+    address: dict | None = field(default=None, compare=False, hash=False)
 
     @property
     def handle(self) -> str:
@@ -48,9 +50,16 @@ class CommandIssued(Event):
 
 @dataclass(frozen=True)
 class MessageReceived(Event):
-    """A plain-text direct message to the bot."""
+    """A plain-text direct message to the bot; `mentions` as for a command (Teams commands
+    are typed as messages)."""
 
     text: str = ""
+    mentions: tuple[Mention, ...] = ()
+
+
+@dataclass(frozen=True)
+class MemberJoined(Event):
+    """The person added the bot (installed it, or opened a chat with it)."""
 
 
 @dataclass(frozen=True)

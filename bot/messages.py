@@ -14,6 +14,7 @@ class Button:
     value: str = ""
     primary: bool = False
     for_person: str = ""  # the handle of the one person this button is for, in a shared chat
+    url: str = ""  # a link to open instead of an action to run
 
 
 @dataclass(frozen=True)

@@ -77,6 +77,9 @@ class Participant:
     workspace: str = ""
     timezone: str | None = None
     reachable: bool = True
+    # Where the platform lets us start a conversation with them (a Teams conversation
+    # reference); opaque to the engine, kept fresh from every inbound event.
+    address: dict | None = None
     created_at: datetime | None = None
     id: int | None = None
 

@@ -57,6 +57,7 @@ class ProgramStatus:
     declined: list[str] = field(default_factory=list)
     failed: int = 0
     last_error: str = ""
+    unreachable: list[str] = field(default_factory=list)
 
     def section(self) -> Section:
         """The status as a titled section: figures as facts, then pairs at risk and problems."""
@@ -99,6 +100,8 @@ class ProgramStatus:
             lines.append(copy.text("status.at_risk_none"))
         if self.declined:
             lines.append(copy.text("status.declines", names="; ".join(self.declined)))
+        if self.unreachable:
+            lines.append(copy.text("status.unreachable", names=", ".join(self.unreachable)))
         if self.failed:
             lines.append(copy.text("status.failed", count=self.failed, error=self.last_error))
         return Section(
@@ -125,6 +128,7 @@ async def program_status(ctx: Context, program: Program) -> ProgramStatus:
         return (person.display_name or person.user_id) if person else "?"
 
     counted = [s for s in sessions if s.status != SessionStatus.CANCELLED]
+    live = [p for p in pairings if p.status in (PairingStatus.PROPOSED, PairingStatus.ACTIVE)]
     active = [p for p in pairings if p.status == PairingStatus.ACTIVE]
     risks = []
     for p in active:
@@ -163,6 +167,11 @@ async def program_status(ctx: Context, program: Program) -> ProgramStatus:
         ],
         failed=len(failed),
         last_error=failed[-1].last_error if failed else "",
+        unreachable=sorted(
+            name(pid)
+            for pid, person in people.items()
+            if not person.reachable and any(pid in (p.mentor_id, p.mentee_id) for p in live)
+        ),
     )
 
 

@@ -80,6 +80,7 @@ participants = Table(
     Column("workspace", String(200), nullable=False),
     Column("timezone", String(64), nullable=True),
     Column("reachable", Boolean, nullable=False),
+    Column("address", JSON, nullable=True),
     _created(),
     UniqueConstraint("platform", "user_id", name="uq_participants_platform_user"),
 )

@@ -177,6 +177,8 @@ def _buttons(buttons: list[Button]) -> list[dict]:
         }
         if button.primary:
             element["style"] = "primary"
+        if button.url:
+            element["url"] = button.url
         elements.append(element)
     return elements
 

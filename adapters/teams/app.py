@@ -1,0 +1,182 @@
+"""Teams wiring: POST /api/messages (activities from the Bot Connector) and the export
+download links, in the `mentorbot serve` aiohttp app.
+
+We authenticate with botbuilder's BotFrameworkAuthentication but handle the turn ourselves
+rather than through CloudAdapter.process_activity: that builds a new ConnectorClient for
+every activity (about 12 ms of CPU), while our Connector keeps one per serviceUrl. Replies go
+out before the HTTP answer; an Action.Execute invoke is answered with the updated card in the
+response body; an Action.Submit click updates the card it came from (PUT activities/{id}).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from aiohttp import web
+from botbuilder.schema import Activity
+
+from adapters.teams import inbound, render
+from adapters.teams.connector import Connector
+from adapters.teams.exports import PATH, ExportLinks, LinkError
+from bot import copy
+from bot.engine import Engine
+from bot.events import Actor, CommandIssued, Event, MessageReceived
+from bot.messages import Button, FormErrors, Message
+
+log = logging.getLogger(__name__)
+
+INVOKE_CARD = "adaptiveCard/action"
+
+
+class TeamsBot:
+    """Turns Teams activities into engine events and answers them.
+
+    Args:
+        engine: the mentoring engine.
+        connector: the Bot Connector client shared with the engine's Teams sender.
+        links: makes and checks export download links.
+        authenticate: check the JWT on every request (off only in local mode).
+    """
+
+    def __init__(
+        self, engine: Engine, connector: Connector, links: ExportLinks, authenticate: bool
+    ) -> None:
+        self.engine = engine
+        self.connector = connector
+        self.links = links
+        self.authenticate = authenticate
+
+    def mount(self, app: web.Application) -> None:
+        app.router.add_post("/api/messages", self.messages)
+        app.router.add_get(PATH + "{token}", self.download)
+
+    # --- POST /api/messages ---------------------------------------------------------------------
+    async def messages(self, request: web.Request) -> web.Response:
+        try:
+            activity = inbound.parse(await request.read())
+        except inbound.BadActivity as exc:
+            return web.json_response({"error": str(exc)}, status=400)
+        if self.authenticate:
+            try:
+                await self.connector.auth.authenticate_request(
+                    Activity().deserialize(activity), request.headers.get("Authorization", "")
+                )
+            except Exception as exc:  # a missing, forged or expired token, or a wrong issuer
+                log.warning("Teams request refused: %s", exc.__class__.__name__)
+                return web.json_response({"error": "unauthorized"}, status=401)
+        if not inbound.personal(activity):
+            return web.Response(status=200)  # channels and group chats are not ours (yet)
+        kind = activity["type"]
+        if kind == "invoke":
+            return await self._invoke(activity)
+        if kind == "message":
+            await self._message(activity)
+        elif kind in ("conversationUpdate", "installationUpdate"):
+            await self._joined(activity)
+        return web.Response(status=200)
+
+    async def _message(self, activity: dict) -> None:
+        who = inbound.actor(activity)
+        submit = inbound.submission(activity)
+        if submit is not None:
+            await self._clicked(activity, who, submit)
+            return
+        event = inbound.message_event(activity, who)
+        reply = await self._handle(event)
+        if reply is None:
+            return  # Teams delivered this message before: it was answered then
+        if isinstance(reply, Message) and reply.file is not None:
+            reply = self._download_message(who.user_id, event)
+        message = reply if isinstance(reply, Message) else Message(reply.text)
+        address = inbound.address(activity)
+        await self.connector.send(address, render.activity(message), activity.get("id") or "")
+
+    async def _clicked(self, activity: dict, who: Actor, submit: inbound.Submit) -> None:
+        """Action.Submit: answer by redrawing the card that was clicked, so it cannot be
+        submitted again; when Teams did not say which card, the answer comes as a message."""
+        reply = await self._handle(inbound.submit_event(activity, who, submit))
+        if reply is None:
+            return
+        card = render.after_click(submit.previous, reply, render.submitted(submit.data))
+        outgoing = {"type": "message", "attachments": [render.attachment(card)]}
+        address = inbound.address(activity)
+        card_id = activity.get("replyToId") or ""
+        if card_id:
+            try:
+                await self.connector.update(address, card_id, outgoing)
+                return
+            except Exception as exc:  # the card is gone or cannot be edited: say it anew
+                log.info("card update failed (%s); sending the answer instead", exc)
+        await self.connector.send(address, outgoing)
+
+    async def _invoke(self, activity: dict) -> web.Response:
+        """Action.Execute: the updated card goes back in the invoke response."""
+        submit = inbound.submission(activity) if activity.get("name") == INVOKE_CARD else None
+        if submit is None:
+            return web.json_response({"statusCode": 200, "type": "application/json"})
+        who = inbound.actor(activity)
+        reply = await self._handle(inbound.submit_event(activity, who, submit))
+        answer = Message("") if reply is None else reply
+        card = render.after_click(submit.previous, answer, render.submitted(submit.data))
+        return web.json_response({"statusCode": 200, "type": render.CARD, "value": card})
+
+    async def _joined(self, activity: dict) -> None:
+        """The bot was added: keep the conversation reference, and welcome the person once."""
+        name = ""
+        if not activity["from"].get("name"):
+            name = await self.connector.member_name(
+                inbound.address(activity), activity["from"]["id"]
+            )
+        event = inbound.joined(activity, inbound.actor(activity, name))
+        if event is None:
+            return
+        reply = await self._handle(event)
+        if isinstance(reply, Message) and activity["type"] == "conversationUpdate":
+            await self.connector.send(inbound.address(activity), render.activity(reply))
+
+    async def _handle(self, event: Event) -> Message | FormErrors | None:
+        try:
+            return await self.engine.handle(event)
+        except Exception:
+            log.exception("Teams %s failed", event.__class__.__name__)
+            return Message(copy.text("general.trouble"))
+
+    # --- exports --------------------------------------------------------------------------------
+    def _download_message(self, user_id: str, event: MessageReceived) -> Message:
+        words = event.text.split(None, 1)
+        url = self.links.url(user_id, words[1] if len(words) > 1 else "")
+        minutes = self.links.ttl // 60
+        return Message(
+            copy.text("commands.export_link", minutes=minutes),
+            buttons=(
+                Button(copy.text("buttons.download"), "export.download", url=url, primary=True),
+            ),
+        )
+
+    async def download(self, request: web.Request) -> web.Response:
+        """GET /teams/exports/{token}: the CSV, produced now for the person the link names."""
+        try:
+            user_id, args = self.links.check(request.match_info["token"])
+        except LinkError as exc:
+            return web.Response(status=403, text=str(exc))
+        event = CommandIssued(
+            inbound.PLATFORM,
+            f"download:{uuid.uuid4().hex}",
+            Actor("teams", user_id),
+            "export",
+            args,
+        )
+        reply = await self._handle(event)
+        if not isinstance(reply, Message) or reply.file is None:
+            text = reply.text if reply is not None else copy.text("general.trouble")
+            return web.Response(status=403, text=text)
+        return web.Response(
+            body=reply.file.content.encode("utf-8"),
+            content_type=reply.file.mime,
+            charset="utf-8",
+            headers={
+                "Content-Disposition": f'attachment; filename="{reply.file.name}"',
+                "Cache-Control": "no-store",
+            },
+        )

@@ -1,0 +1,167 @@
+"""Neutral messages → Teams activities: plain text, or one Adaptive Card (version 1.5) when
+the message has buttons, a form or sections.
+
+Every button and form submits with Action.Submit and a data object that says what it is:
+``mb.a`` (a button's action id) or ``mb.f`` (a form's id), ``mb.v`` (its value) and ``mb.t``
+(the text of the card it came from, so the card can be redrawn after the click). Teams merges
+a form's inputs into the same object, keyed by field id.
+"""
+
+from __future__ import annotations
+
+from bot.messages import Button, Field, Form, FormErrors, Message, Section
+
+CARD = "application/vnd.microsoft.card.adaptive"
+VERSION = "1.5"
+SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+ACTION, FORM, VALUE, TEXT = "mb.a", "mb.f", "mb.v", "mb.t"
+CONTEXT_LIMIT = 1000  # characters of the original text carried in each button's data
+TEXT_LIMIT = 20_000
+
+
+def activity(message: Message) -> dict:
+    """The message as a Bot Framework activity (a dict the connector client accepts)."""
+    text = message.plain()[:TEXT_LIMIT]
+    if not (message.buttons or message.form or message.sections):
+        return {"type": "message", "text": text, "textFormat": "markdown"}
+    return {
+        "type": "message",
+        "summary": message.text[:200],
+        "attachments": [attachment(card(message))],
+    }
+
+
+def attachment(content: dict) -> dict:
+    return {"contentType": CARD, "content": content}
+
+
+def card(message: Message, *, above: str = "", errors: FormErrors | None = None) -> dict:
+    """An Adaptive Card for `message`; `above` is earlier text shown dimmed at the top (the
+    card this one replaces), `errors` the reasons a submitted form was refused."""
+    body: list[dict] = []
+    if above:
+        body.append(_text(above, subtle=True))
+    if message.text:
+        body.append(_text(message.text))
+    for section in message.sections:
+        body += _section(section)
+    actions = [_button(b, message.text) for b in message.buttons]
+    form = errors.form if errors and errors.form else message.form
+    if form is not None:
+        if errors:
+            body.append(_text(errors.text, attention=True))
+        body += _inputs(form, errors)
+        actions.append(_submit(form, message.text))
+    content: dict = {
+        "type": "AdaptiveCard",
+        "$schema": SCHEMA,
+        "version": VERSION,
+        "body": body or [_text(" ")],
+    }
+    if actions:
+        content["actions"] = actions
+    return content
+
+
+def after_click(previous: str, reply: Message | FormErrors, submitted: dict | None = None) -> dict:
+    """The card that replaces a clicked one: its old text, dimmed, then the answer (or the
+    form again with the reasons it was refused, keeping what the person typed)."""
+    if isinstance(reply, FormErrors):
+        form = reply.form
+        if form is not None and submitted:
+            form = _refill(form, submitted)
+        return card(Message(""), above=previous, errors=FormErrors(reply.errors, form))
+    return card(reply, above=previous)
+
+
+def _refill(form: Form, submitted: dict) -> Form:
+    fields = tuple(
+        Field(f.id, f.label, f.kind, f.choices, f.optional, str(submitted.get(f.id, f.initial)))
+        for f in form.fields
+    )
+    return Form(form.id, form.title, fields, form.submit_label, form.value)
+
+
+def _text(text: str, *, subtle: bool = False, attention: bool = False) -> dict:
+    block = {"type": "TextBlock", "text": text[:TEXT_LIMIT], "wrap": True}
+    if subtle:
+        block["isSubtle"] = True
+    if attention:
+        block["color"] = "attention"
+        block["weight"] = "bolder"
+    return block
+
+
+def _section(section: Section) -> list[dict]:
+    blocks = [{"type": "TextBlock", "text": section.title, "weight": "bolder", "wrap": True}]
+    if section.facts:
+        facts = [{"title": label, "value": value} for label, value in section.facts]
+        blocks.append({"type": "FactSet", "facts": facts})
+    blocks += [_text(line) for line in section.lines]
+    return blocks
+
+
+def _data(text: str, **fields: str) -> dict:
+    return {**fields, TEXT: text[:CONTEXT_LIMIT]}
+
+
+def _button(b: Button, text: str) -> dict:
+    if b.url:
+        button: dict = {"type": "Action.OpenUrl", "title": b.label, "url": b.url}
+    else:
+        button = {
+            "type": "Action.Submit",
+            "title": b.label,
+            "data": _data(text, **{ACTION: b.action, VALUE: b.value}),
+        }
+    if b.primary:
+        button["style"] = "positive"
+    return button
+
+
+def _submit(form: Form, text: str) -> dict:
+    return {
+        "type": "Action.Submit",
+        "title": form.submit_label,
+        "style": "positive",
+        "data": _data(text, **{FORM: form.id, VALUE: form.value}),
+    }
+
+
+def _inputs(form: Form, errors: FormErrors | None) -> list[dict]:
+    blocks: list[dict] = [{"type": "TextBlock", "text": form.title, "weight": "bolder"}]
+    for f in form.fields:
+        blocks.append(_input(f))
+        if errors and f.id in errors.errors:
+            blocks.append(_text(errors.errors[f.id], attention=True))
+    return blocks
+
+
+def _input(f: Field) -> dict:
+    element: dict = {"id": f.id, "label": f.label, "isRequired": not f.optional}
+    if f.kind == "date":
+        element["type"] = "Input.Date"
+    elif f.kind == "time":
+        element["type"] = "Input.Time"
+    elif f.kind == "choice":
+        element["type"] = "Input.ChoiceSet"
+        element["style"] = "expanded" if len(f.choices) <= 3 else "compact"
+        element["choices"] = [{"title": c.label, "value": c.value} for c in f.choices]
+    else:
+        element["type"] = "Input.Text"
+        element["isMultiline"] = f.kind == "multiline"
+        element["maxLength"] = 4000 if f.kind == "multiline" else 200
+    if f.initial:
+        element["value"] = f.initial
+    if not f.optional:
+        element["errorMessage"] = f"{f.label} is needed."
+    return element
+
+
+def submitted(data: dict) -> dict[str, str]:
+    """A submitted form's inputs by field id (our own keys left out), as text."""
+    return {
+        str(k): v if isinstance(v, str) else str(v)
+        for k, v in data.items()
+        if not str(k).startswith("mb.") and v is not None
+    }

@@ -1,0 +1,31 @@
+"""Proactive Teams messages (nudges, agendas, checks, reflection prompts) through the
+conversation reference stored with each participant."""
+
+from __future__ import annotations
+
+from adapters.teams import render
+from adapters.teams.connector import Connector
+from bot.messages import Message
+from bot.model import Participant
+from bot.ports import DeliveryError
+
+
+class TeamsSender:
+    """The engine's Sender for Teams."""
+
+    def __init__(self, connector: Connector) -> None:
+        self.connector = connector
+
+    async def send(self, recipient: Participant, message: Message) -> None:
+        address = dict(recipient.address or {})
+        if not address.get("serviceUrl"):
+            raise DeliveryError(
+                "has not opened mentorbot in Teams yet (no conversation to write to)",
+                permanent=True,
+            )
+        if not address.get("conversationId"):
+            address["conversationId"] = await self.connector.open(address, recipient.user_id)
+        await self.connector.send(address, render.activity(message))
+
+    async def close(self) -> None:
+        await self.connector.close()
