@@ -99,6 +99,11 @@ async def book(
         return FormErrors(errors, schedule_form(ctx, person, pairing, program))
     sessions = await ctx.tx.find(Session, pairing_id=pairing.id)
     for old in sessions:
+        same = old.starts_at == starts_at and old.minutes == minutes
+        if same and old.status == SessionStatus.SCHEDULED:  # the same form sent twice
+            when = ctx.when(starts_at, person, program)
+            return Message(copy.text("schedule.already", when=when, minutes=minutes))
+    for old in sessions:
         if old.status == SessionStatus.SCHEDULED and old.starts_at > ctx.now:
             old.status, old.outcome_at, old.outcome_by = SessionStatus.CANCELLED, ctx.now, person.id
             await ctx.tx.save(old)

@@ -7,6 +7,9 @@ import itertools
 import pytest
 
 from tests.e2e.slack_support import OWNER, Serve, Workspace, slack_env
+from tests.e2e.teams_support import OWNER as TEAMS_OWNER
+from tests.e2e.teams_support import Tenant, teams_env
+from tests.fakes.bot_connector import FakeConnector
 from tests.fakes.slack_api import FakeSlack
 
 _people = itertools.count(1)
@@ -45,3 +48,38 @@ def pair_of_people(fake: FakeSlack) -> tuple[str, str]:
     fake.add_user(mentor, f"Mina Park{n}", "Europe/Berlin")
     fake.add_user(mentee, f"Erik Lund{n}", "Europe/Berlin")
     return mentor, mentee
+
+
+@pytest.fixture(scope="module")
+def connector():
+    fake = FakeConnector().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="module")
+def teams_serve(connector, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("teams")
+    server = Serve(teams_env(f"sqlite+aiosqlite:///{folder}/mentorbot.db"), folder / "serve.log")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def tenant(teams_serve, connector):
+    """People in one Teams tenant talking to a real serve; every card checked on the way."""
+    found = Tenant(teams_serve, connector)
+    found.person(TEAMS_OWNER, "Olivia Grant")
+    yield found
+    assert not connector.violations, connector.violations
+    connector.violations.clear()
+    assert "Traceback" not in teams_serve.output(), teams_serve.output()[-4000:]
+
+
+def teams_pair(tenant: Tenant) -> tuple[str, str]:
+    """A fresh mentor and mentee for one test."""
+    n = next(_people)
+    return (
+        tenant.person(f"29:mentor-{n}", f"Mina Park{n}"),
+        tenant.person(f"29:exec-{n}", f"Erik Lund{n}"),
+    )

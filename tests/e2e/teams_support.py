@@ -1,0 +1,194 @@
+"""Driving a real `mentorbot serve` as Teams would: activities shaped like
+../shared/reference/teams-payloads POSTed to /api/messages, whose serviceUrl points at a fake
+Bot Connector, and `mentorbot tick --now` for travelling in time."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from datetime import UTC, datetime
+
+import aiohttp
+
+from tests.e2e.slack_support import Serve, eventually
+from tests.fakes.bot_connector import BOT_ID, TENANT_ID, FakeConnector, Sent
+
+OWNER = "29:owner-olivia"
+CARD = "application/vnd.microsoft.card.adaptive"
+
+
+def teams_env(database_url: str) -> dict[str, str]:
+    return {
+        "DATABASE_URL": database_url,
+        "MENTORBOT_OWNERS": f"teams:{OWNER}",
+        "MENTORBOT_TICK_SECONDS": "86400",  # tests tick explicitly, with `tick --now`
+        "MENTORBOT_LOG_LEVEL": "INFO",
+        "SLACK_BOT_TOKEN": "",
+    }
+
+
+class Tenant:
+    """Sends what Teams would send to `serve` on behalf of people in one tenant."""
+
+    _ids = itertools.count(1000)
+
+    def __init__(self, serve: Serve, fake: FakeConnector) -> None:
+        self.serve = serve
+        self.fake = fake
+        self.names: dict[str, str] = {}
+
+    def person(self, user_id: str, name: str) -> str:
+        self.names[user_id] = name
+        self.fake.add_user(user_id, name)
+        return user_id
+
+    def chat(self, user: str) -> str:
+        """The id of the person's 1:1 chat with the bot (the one the fake also creates)."""
+        return self.fake.conversation_for(user)
+
+    def activity(self, user: str, kind: str = "message", **fields) -> dict:
+        n = next(self._ids)
+        activity = {
+            "type": kind,
+            "id": f"{n}",
+            "timestamp": datetime.now(UTC).isoformat(),
+            "serviceUrl": self.fake.service_url,
+            "channelId": "msteams",
+            "from": {"id": user, "name": self.names.get(user, ""), "aadObjectId": f"aad-{user}"},
+            "conversation": {"conversationType": "personal", "id": self.chat(user)},
+            "recipient": {"id": BOT_ID, "name": "mentorbot"},
+            "entities": [{"type": "clientInfo", "locale": "en-US", "timezone": "Europe/Berlin"}],
+            "channelData": {"tenant": {"id": TENANT_ID}},
+            "locale": "en-US",
+        }
+        activity.update(fields)
+        return activity
+
+    async def post(
+        self, activity: dict | bytes | str, headers: dict[str, str] | None = None
+    ) -> tuple[int, str]:
+        body = activity if isinstance(activity, bytes | str) else json.dumps(activity)
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(
+                f"{self.serve.url}/api/messages",
+                data=body,
+                headers={"Content-Type": "application/json", **(headers or {})},
+            ) as resp,
+        ):
+            return resp.status, await resp.text()
+
+    async def say(self, user: str, text: str, mentions: tuple[str, ...] = (), **fields) -> dict:
+        """A typed message; each mentioned user id appears as <at>Name</at> in `text`'s
+        `{}` slots, with its mention entity. Returns the activity sent."""
+        tokens = [f"<at>{self.names[m]}</at>" for m in mentions]
+        entities = [
+            {"type": "mention", "text": t, "mentioned": {"id": m, "name": self.names[m]}}
+            for t, m in zip(tokens, mentions, strict=True)
+        ]
+        activity = self.activity(user, text=text.format(*tokens), **fields)
+        activity["entities"] = activity["entities"] + entities
+        status, body = await self.post(activity)
+        assert status == 200, body
+        return activity
+
+    async def install(self, user: str) -> None:
+        """What Teams sends when a person adds the bot: installationUpdate, then
+        conversationUpdate with the bot among the members added (no names in either)."""
+        bare = {"id": user, "aadObjectId": f"aad-{user}"}
+        install = self.activity(user, "installationUpdate", action="add", **{"from": bare})
+        update = self.activity(
+            user, "conversationUpdate", membersAdded=[{"id": BOT_ID}, bare], **{"from": bare}
+        )
+        for activity in (install, update):
+            status, body = await self.post(activity)
+            assert status == 200, body
+
+    async def submit(self, user: str, sent: Sent, title: str, inputs: dict | None = None) -> dict:
+        """Action.Submit on the card in `sent`: a message with the button's data (and the
+        inputs) as its value, replying to the card's activity."""
+        data = {**button(sent, title)["data"], **(inputs or {})}
+        activity = self.activity(user, value=data, replyToId=sent.id, text="")
+        status, body = await self.post(activity)
+        assert status == 200, body
+        return activity
+
+    async def execute(
+        self, user: str, sent: Sent, title: str, inputs: dict | None = None
+    ) -> tuple[int, dict]:
+        """Action.Execute on the card in `sent` (an adaptiveCard/action invoke)."""
+        action = button(sent, title)
+        value = {
+            "action": {
+                "type": "Action.Execute",
+                "title": title,
+                "data": {**action["data"], **(inputs or {})},
+            },
+            "trigger": "manual",
+        }
+        activity = self.activity(
+            user, "invoke", name="adaptiveCard/action", value=value, replyToId=sent.id
+        )
+        status, body = await self.post(activity)
+        return status, (json.loads(body) if body.startswith("{") else {})
+
+    async def latest(self, user: str, containing: str, timeout: float = 10.0) -> Sent:
+        """The newest activity in the person's chat whose text contains `containing`."""
+
+        def find() -> Sent | None:
+            for sent in reversed(self.fake.sent_to(self.chat(user))):
+                if containing in activity_text(sent.latest):
+                    return sent
+            return None
+
+        return await eventually(find, timeout, f"{containing!r} in {user}'s chat")
+
+    def texts(self, user: str) -> str:
+        return "\n---\n".join(self.fake.texts_in(self.chat(user)))
+
+
+def button(sent: Sent, title: str) -> dict:
+    """The action titled `title` in the (latest version of the) card in `sent`."""
+    for card in FakeConnector.cards(sent):
+        for action in card.get("actions", []):
+            if action.get("title") == title:
+                return action
+    raise AssertionError(f"no {title!r} button in {json.dumps(sent.latest)[:800]}")
+
+
+def activity_text(activity: dict) -> str:
+    parts = [activity.get("text") or ""]
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            for key in ("text", "title", "value"):
+                if isinstance(node.get(key), str):
+                    parts.append(node[key])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    for card in FakeConnector.cards(activity):
+        walk([card.get("body", []), card.get("actions", [])])
+    return "\n".join(parts)
+
+
+def inputs(sent: Sent) -> dict[str, dict]:
+    """The inputs of the card in `sent`, by id."""
+    found: dict[str, dict] = {}
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            if str(node.get("type", "")).startswith("Input."):
+                found[node["id"]] = node
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    for card in FakeConnector.cards(sent):
+        walk(card)
+    return found
