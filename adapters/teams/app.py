@@ -78,6 +78,7 @@ class TeamsBot:
 
     async def _message(self, activity: dict) -> None:
         who = inbound.actor(activity)
+        log.info("Teams message from %s (%s)", who.handle, who.display_name or "no name")
         submit = inbound.submission(activity)
         if submit is not None:
             await self._clicked(activity, who, submit)

@@ -13,6 +13,7 @@ import aiohttp
 from tests.e2e.conftest import teams_pair
 from tests.e2e.slack_support import Workspace, eventually, weekday_at
 from tests.e2e.teams_support import OWNER, Tenant, activity_text, button, inputs
+from tests.fakes.adaptive_cards import validate
 
 
 async def tick(tenant: Tenant, when) -> str:
@@ -71,6 +72,7 @@ async def test_a_pair_goes_from_the_pair_command_to_a_stored_reflection(tenant, 
     assert status == 200 and answer["statusCode"] == 200, answer
     assert answer["type"] == "application/vnd.microsoft.card.adaptive"
     card = answer["value"]
+    assert validate(card) == [], "the invoke answer is a valid card too"
     assert "both in" in str(card) and "actions" not in card
 
     # Nudges with Schedule; Schedule shows the booking form inline in the same card.
