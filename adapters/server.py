@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -71,6 +72,16 @@ def _mount_slack(
     return _Slack(bot, None)
 
 
+class _HideExportTokens(logging.Filter):
+    """Export links are bearer tokens for 15 minutes: keep them out of the access log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "/teams/exports/" in message:
+            record.msg, record.args = re.sub(r"(/teams/exports/)\S+", r"\1...", message), ()
+        return True
+
+
 def _mount_teams(app: web.Application, settings: Settings, engine: Engine, senders: dict) -> None:
     """Teams at POST /api/messages, and the export download links."""
     from adapters.teams.app import TeamsBot
@@ -88,6 +99,7 @@ def _mount_teams(app: web.Application, settings: Settings, engine: Engine, sende
             "authenticated (allowed on the loopback address %s only)",
             settings.host,
         )
+    logging.getLogger("aiohttp.access").addFilter(_HideExportTokens())
     TeamsBot(engine, senders["teams"].connector, links, authenticate).mount(app)
 
 
@@ -105,6 +117,8 @@ async def create_app(settings: Settings, *, slack_socket_mode: bool = False) -> 
     slack = _mount_slack(app, settings, engine, senders, slack_socket_mode)
     if settings.teams:
         _mount_teams(app, settings, engine, senders)
+    else:
+        log.info("Teams is off (MENTORBOT_TEAMS, or a Slack server without MICROSOFT_APP_ID)")
     scheduler = AsyncIOScheduler()
     scheduler.add_job(
         run_tick,

@@ -7,6 +7,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from bot.context import EngineConfig
 from bot.hours import DEFAULT_WORKING_HOURS, InvalidWorkingHours, WorkingHours, zone
@@ -35,7 +36,7 @@ class Settings:
     slack_signing_secret: str = ""
     slack_app_token: str = ""
     slack_api_url: str = SLACK_API_URL
-    teams: bool = True
+    teams_switch: bool | None = None  # MENTORBOT_TEAMS: on, off, or unset (decided below)
     microsoft_app_id: str = ""
     microsoft_app_password: str = ""
     microsoft_app_tenant_id: str = ""
@@ -74,7 +75,7 @@ class Settings:
             slack_signing_secret=env.get("SLACK_SIGNING_SECRET", "").strip(),
             slack_app_token=env.get("SLACK_APP_TOKEN", "").strip(),
             slack_api_url=_api_url(env.get("SLACK_API_URL", "").strip() or SLACK_API_URL),
-            teams=_switch(env, "MENTORBOT_TEAMS"),
+            teams_switch=_switch(env, "MENTORBOT_TEAMS"),
             microsoft_app_id=env.get("MICROSOFT_APP_ID", "").strip(),
             microsoft_app_password=env.get("MICROSOFT_APP_PASSWORD", "").strip(),
             microsoft_app_tenant_id=env.get("MICROSOFT_APP_TENANT_ID", "").strip(),
@@ -116,13 +117,28 @@ class Settings:
         except ValueError:
             return False
 
+    @property
+    def teams(self) -> bool:
+        """Teams is on unless MENTORBOT_TEAMS=off. Left unset, a Slack server on a public
+        address without MICROSOFT_APP_ID simply runs without Teams."""
+        if self.teams_switch is not None:
+            return self.teams_switch
+        return bool(self.microsoft_app_id) or self.loopback or not self.slack
+
     def check_teams(self) -> None:
         """Refuse to serve Teams without authentication anywhere but on a loopback address,
         and stop early when the Azure Bot credentials are incomplete."""
         if not self.teams:
             return
+        kind = self.microsoft_app_type
+        if kind != "MultiTenant" and not self.microsoft_app_id:
+            raise SettingsError(f"MICROSOFT_APP_ID is missing: MICROSOFT_APP_TYPE is {kind}.")
         if self.microsoft_app_id:
-            kind = self.microsoft_app_type
+            if not self.public_url.startswith(("https://", "http://")):
+                raise SettingsError(
+                    "MENTORBOT_PUBLIC_URL is missing: with MICROSOFT_APP_ID set, Teams export "
+                    "links need the address people reach serve on, e.g. https://mentorbot.example.com."
+                )
             if kind != "UserAssignedMSI" and not self.microsoft_app_password:
                 raise SettingsError(
                     "MICROSOFT_APP_PASSWORD is missing: MICROSOFT_APP_ID is set, and a "
@@ -135,8 +151,15 @@ class Settings:
                     "shown on the Azure Bot's Configuration page."
                 )
             return
-        if self.loopback:
+        if self.loopback and not _public(self.public_url):
             return
+        if self.loopback:
+            raise SettingsError(
+                f"MICROSOFT_APP_ID is not set, so Teams requests are not authenticated, which "
+                f"is only allowed on a loopback address; MENTORBOT_PUBLIC_URL "
+                f"({self.public_url}) says serve is reached from elsewhere. Set MICROSOFT_APP_ID "
+                f"and MICROSOFT_APP_PASSWORD, or unset MENTORBOT_PUBLIC_URL for a local trial."
+            )
         raise SettingsError(
             f"MICROSOFT_APP_ID is not set, so Teams requests to /api/messages cannot be "
             f"authenticated, and mentorbot only accepts unauthenticated Teams traffic on a "
@@ -160,9 +183,22 @@ class Settings:
         return self.database_url.startswith("sqlite")
 
 
-def _switch(env: Mapping[str, str], name: str) -> bool:
+def _public(url: str) -> bool:
+    """True when a URL names a host other than this machine."""
+    host = urlsplit(url).hostname if url else None
+    if not host or host == "localhost":
+        return False
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return True
+
+
+def _switch(env: Mapping[str, str], name: str) -> bool | None:
     raw = env.get(name, "").strip().lower()
-    if raw in ("", "on", "true", "1", "yes"):
+    if not raw:
+        return None
+    if raw in ("on", "true", "1", "yes"):
         return True
     if raw in ("off", "false", "0", "no"):
         return False

@@ -220,7 +220,7 @@ class Context:
 def _known_zone(name: str) -> bool:
     try:
         zone(name)
-    except ValueError:
+    except (ValueError, OSError):  # OSError: "Europe" is a folder, or the name is too long
         log.warning("ignoring unknown timezone %r", name)
         return False
     return True

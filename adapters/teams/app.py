@@ -23,6 +23,7 @@ from bot import copy
 from bot.engine import Engine
 from bot.events import Actor, CommandIssued, Event, MessageReceived
 from bot.messages import Button, FormErrors, Message
+from bot.ports import DeliveryError
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,8 @@ class TeamsBot:
         except inbound.BadActivity as exc:
             return web.json_response({"error": str(exc)}, status=400)
         if self.authenticate:
+            if activity.get("channelId") != "msteams":  # Direct Line and others could claim
+                return web.json_response({"error": "only Teams is served here"}, status=403)
             try:
                 await self.connector.auth.authenticate_request(
                     Activity().deserialize(activity), request.headers.get("Authorization", "")
@@ -70,10 +73,13 @@ class TeamsBot:
         kind = activity["type"]
         if kind == "invoke":
             return await self._invoke(activity)
-        if kind == "message":
-            await self._message(activity)
-        elif kind in ("conversationUpdate", "installationUpdate"):
-            await self._joined(activity)
+        try:
+            if kind == "message":
+                await self._message(activity)
+            elif kind in ("conversationUpdate", "installationUpdate"):
+                await self._joined(activity)
+        except DeliveryError as exc:  # the turn is saved; only the answer could not be sent
+            log.warning("Teams answer not delivered: %s", exc.reason)
         return web.Response(status=200)
 
     async def _message(self, activity: dict) -> None:
@@ -115,7 +121,7 @@ class TeamsBot:
         """Action.Execute: the updated card goes back in the invoke response."""
         submit = inbound.submission(activity) if activity.get("name") == INVOKE_CARD else None
         if submit is None:
-            return web.json_response({"statusCode": 200, "type": "application/json"})
+            return web.Response(status=200)  # invokes we do not offer (search, tabs, ...)
         who = inbound.actor(activity)
         reply = await self._handle(inbound.submit_event(activity, who, submit))
         answer = Message("") if reply is None else reply
@@ -132,16 +138,21 @@ class TeamsBot:
         event = inbound.joined(activity, inbound.actor(activity, name))
         if event is None:
             return
-        reply = await self._handle(event)
+        reply = await self._handle(event, quiet=True)
         if isinstance(reply, Message) and activity["type"] == "conversationUpdate":
             await self.connector.send(inbound.address(activity), render.activity(reply))
 
-    async def _handle(self, event: Event) -> Message | FormErrors | None:
-        try:
-            return await self.engine.handle(event)
-        except Exception:
-            log.exception("Teams %s failed", event.__class__.__name__)
-            return Message(copy.text("general.trouble"))
+    async def _handle(self, event: Event, quiet: bool = False) -> Message | FormErrors | None:
+        """The engine's answer. A failure is tried once more (Teams sends an install as two
+        activities at once, and both may create the person), then apologised for, except
+        for a welcome, which is better left unsaid."""
+        for attempt in (1, 2):
+            try:
+                return await self.engine.handle(event)
+            except Exception:
+                if attempt == 2:
+                    log.exception("Teams %s failed", event.__class__.__name__)
+        return None if quiet else Message(copy.text("general.trouble"))
 
     # --- exports --------------------------------------------------------------------------------
     def _download_message(self, user_id: str, event: MessageReceived) -> Message:

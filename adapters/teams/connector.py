@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 RETRYABLE = frozenset({412, 429, 502, 504})
-PERMANENT = frozenset({401, 403, 404})
+PERMANENT = frozenset({403, 404})  # 401 is our own credentials: not the person's fault
 ATTEMPTS = 5
 FIRST_BACKOFF = 0.5  # seconds; doubled per attempt, with full jitter
 LONGEST_WAIT = 10.0  # a longer Retry-After goes back to the outbox instead of holding a send
@@ -97,7 +97,10 @@ class Connector:
         client = self._clients.get(service_url)
         if client is None:
             client = await self._factory.create(service_url)
-            client.config.retry_policy.retries = 0  # we retry ourselves, with jitter
+            # We retry ourselves, with jitter; msrest would otherwise turn a 5xx into a
+            # connection error after its own retries.
+            client.config.retry_policy.retries = 0
+            client.config.retry_policy.policy.status_forcelist = []
             client.config.connection.timeout = 15
             self._clients[service_url] = client
         return client
@@ -195,7 +198,7 @@ class Connector:
     async def close(self) -> None:
         for client in self._clients.values():
             try:
-                await client.close()
+                await client.__aexit__(None, None, None)
             except Exception:  # closing at shutdown; nothing more to do
                 log.debug("closing a connector client failed", exc_info=True)
         self._clients.clear()

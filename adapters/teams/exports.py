@@ -46,7 +46,8 @@ class ExportLinks:
     def check(self, token: str, now: float | None = None) -> tuple[str, str]:
         """(user id, export arguments) from a token, or LinkError."""
         payload, _, signature = token.partition(".")
-        if not payload or not hmac.compare_digest(signature, self._sign(payload)):
+        expected = self._sign(payload).encode()
+        if not payload or not hmac.compare_digest(signature.encode("utf-8", "replace"), expected):
             raise LinkError("This download link is not valid. Type export in Teams for a new one.")
         try:
             data = json.loads(_unb64(payload))

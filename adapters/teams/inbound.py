@@ -22,8 +22,9 @@ from bot.events import (
 )
 
 PLATFORM = "teams"
-AT = re.compile(r"<at>(.*?)</at>", re.S)
-TAGS = re.compile(r"<[^>]+>")
+AT = re.compile(r"<at>([^<]*)</at>")
+TAGS = re.compile(r"<[^<>]*>")
+TEXT_LIMIT = 30_000  # characters of typed text we look at; Teams messages are shorter
 
 
 class BadActivity(ValueError):
@@ -34,7 +35,7 @@ def parse(body: bytes) -> dict:
     """The request body as an activity dict, checked for the fields every activity has."""
     try:
         found = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise BadActivity("the body is not JSON") from None
     if not isinstance(found, dict):
         raise BadActivity("the body is not a JSON object")
@@ -65,7 +66,8 @@ def personal(activity: dict) -> bool:
 def tenant(activity: dict) -> str:
     """The tenant id: Teams sends it in channelData (conversation.tenantId is not reliable)."""
     data = activity.get("channelData")
-    found = data.get("tenant", {}).get("id") if isinstance(data, dict) else None
+    tenant_data = data.get("tenant") if isinstance(data, dict) else None
+    found = tenant_data.get("id") if isinstance(tenant_data, dict) else None
     if not isinstance(found, str) or not found:
         found = activity["conversation"].get("tenantId")
     return found if isinstance(found, str) else ""
@@ -98,12 +100,12 @@ def actor(activity: dict, name: str = "") -> Actor:
 
 def _timezone(activity: dict) -> str | None:
     zone = activity.get("localTimezone")
-    if isinstance(zone, str) and zone:
+    if isinstance(zone, str) and 0 < len(zone) <= 64:
         return zone
     for entity in activity.get("entities") or []:
         if isinstance(entity, dict) and entity.get("type") == "clientInfo":
             found = entity.get("timezone")
-            if isinstance(found, str) and found:
+            if isinstance(found, str) and 0 < len(found) <= 64:
                 return found
     return None
 
@@ -145,17 +147,13 @@ def mentions(activity: dict) -> list[tuple[str, Actor]]:
 def text(activity: dict) -> str:
     """The typed text without mentions of the bot, tags or HTML escapes; mentions of people
     stay as their `<at>Name</at>` tokens for the command to match."""
-    raw = activity.get("text") or ""
+    raw = (activity.get("text") or "")[:TEXT_LIMIT]
     bot = activity["recipient"]["id"]
     for entity in activity.get("entities") or []:
         if isinstance(entity, dict) and entity.get("type") == "mention":
-            who = entity.get("mentioned")
-            if (
-                isinstance(who, dict)
-                and who.get("id") == bot
-                and isinstance(entity.get("text"), str)
-            ):
-                raw = raw.replace(entity["text"], " ")
+            who, token = entity.get("mentioned"), entity.get("text")
+            if isinstance(who, dict) and who.get("id") == bot and isinstance(token, str) and token:
+                raw = raw.replace(token, " ")
     keep = {m.group(0): f"\0{i}\0" for i, m in enumerate(AT.finditer(raw))}
     for token, mark in keep.items():
         raw = raw.replace(token, mark)

@@ -11,6 +11,8 @@ import time
 import zipfile
 from datetime import timedelta
 
+import aiohttp
+
 from tests.e2e.conftest import teams_pair
 from tests.e2e.slack_support import COMMAND, Serve, Workspace, eventually, free_port, weekday_at
 from tests.e2e.teams_support import OWNER, Tenant, activity_text, teams_env
@@ -32,6 +34,7 @@ async def test_malformed_activities_get_400_never_500(tenant):
         json.dumps({k: v for k, v in good.items() if k != "serviceUrl"}),
         json.dumps({**good, "text": 42}),
         json.dumps({**good, "entities": {"type": "mention"}}),
+        b"[" * 100_000,  # nesting deeper than the JSON parser goes
     ]
     for body in broken:
         status, text = await tenant.post(body)
@@ -42,12 +45,27 @@ async def test_malformed_activities_get_400_never_500(tenant):
         {**good, "entities": [None, {"type": "mention", "mentioned": "x"}]},
         {**good, "value": {"mb.a": 5}},
         {**good, "type": "typing"},
+        {**good, "channelData": {"tenant": "x"}, "localTimezone": "Europe"},
+        {**good, "localTimezone": "A" * 300, "channelData": None},
+        {
+            **good,
+            "text": "help " + "<at" * 5000,
+            "entities": [
+                {"type": "mention", "text": "", "mentioned": {"id": good["recipient"]["id"]}}
+            ]
+            * 40,
+        },
         tenant.activity(OWNER, "invoke", name="adaptiveCard/action", value={"action": None}),
         tenant.activity(OWNER, "invoke", name="composeExtension/query", value={}),
     ]
     for activity in odd:
         status, text = await tenant.post(activity)
-        assert status == 200, (activity, text)
+        assert status == 200, (str(activity)[:300], text)
+    async with aiohttp.ClientSession() as session:
+        for token in ("a.%C3%A9", "x", "a.b.c", "a" * 5000):
+            url = f"{tenant.serve.url}/teams/exports/{token}"
+            async with session.get(url) as resp:
+                assert resp.status == 403, token
 
 
 async def test_channel_messages_are_not_answered(tenant, connector):
@@ -192,6 +210,7 @@ async def test_with_an_app_id_requests_need_a_valid_token(connector, tmp_path_fa
         **teams_env(f"sqlite+aiosqlite:///{folder}/mentorbot.db"),
         "MICROSOFT_APP_ID": "00000000-0000-4000-8000-000000000001",
         "MICROSOFT_APP_PASSWORD": "not-a-real-secret",
+        "MENTORBOT_PUBLIC_URL": "https://mentorbot.example.com",
     }
     server = Serve(env, folder / "serve.log")
     try:
@@ -204,6 +223,8 @@ async def test_with_an_app_id_requests_need_a_valid_token(connector, tmp_path_fa
             assert status == 401, headers
         status, _ = await tenant.post(b"{broken")
         assert status == 400
+        status, _ = await tenant.post({**activity, "channelId": "directline"})
+        assert status == 403, "only Teams may speak for Teams users"
         assert len(connector.calls) == sends, "nothing was answered"
     finally:
         server.stop()
