@@ -12,6 +12,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.retry_after import retry_after_seconds
 from bot.ports import DeliveryError
 
 # Errors that no retry can fix for this person: https://api.slack.com/methods/chat.postMessage
@@ -54,18 +55,9 @@ def delivery_error(exc: Exception) -> DeliveryError:
         error = str(response.get("error") or "") if response is not None else ""
         status = getattr(response, "status_code", 0)
         if status == 429:
-            retry_after = _seconds(
-                response.headers.get("Retry-After") or response.headers.get("retry-after")
-            )
+            retry_after = retry_after_seconds(response.headers)
             return DeliveryError("Slack rate limit (429)", retry_after=retry_after)
         return DeliveryError(f"Slack said {error or status}", permanent=error in PERMANENT)
     if isinstance(exc, aiohttp.ClientError | asyncio.TimeoutError | OSError):
         return DeliveryError(f"Slack unreachable: {exc.__class__.__name__}")
     return DeliveryError(f"{exc.__class__.__name__}: {exc}")
-
-
-def _seconds(raw: object) -> float | None:
-    try:
-        return float(raw) if raw is not None else None
-    except (TypeError, ValueError):
-        return None

@@ -130,14 +130,14 @@ class TeamsBot:
 
     async def _joined(self, activity: dict) -> None:
         """The bot was added: keep the conversation reference, and welcome the person once."""
+        if not inbound.is_join(activity):
+            return
         name = ""
         if not activity["from"].get("name"):
             name = await self.connector.member_name(
                 inbound.address(activity), activity["from"]["id"]
             )
         event = inbound.joined(activity, inbound.actor(activity, name))
-        if event is None:
-            return
         reply = await self._handle(event, quiet=True)
         if isinstance(reply, Message) and activity["type"] == "conversationUpdate":
             await self.connector.send(inbound.address(activity), render.activity(reply))

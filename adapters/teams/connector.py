@@ -23,6 +23,7 @@ from botframework.connector.aio import ConnectorClient
 from botframework.connector.auth import AuthenticationConstants, ClaimsIdentity
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
+from adapters.retry_after import retry_after_seconds
 from bot.ports import DeliveryError
 
 log = logging.getLogger(__name__)
@@ -221,8 +222,7 @@ def delivery_error(exc: BaseException) -> DeliveryError:
         return exc
     status = status_of(exc)
     if isinstance(exc, HttpOperationError) and status:
-        headers = getattr(exc.response, "headers", None) or {}
-        retry_after = _seconds(headers.get("Retry-After") or headers.get("retry-after"))
+        retry_after = retry_after_seconds(getattr(exc.response, "headers", None))
         code = getattr(getattr(exc, "error", None), "error", None)
         detail = getattr(code, "code", None) or getattr(code, "message", None) or ""
         reason = f"Teams said {status}{f' {detail}' if detail else ''}"
@@ -230,10 +230,3 @@ def delivery_error(exc: BaseException) -> DeliveryError:
     if isinstance(exc, ClientRequestError | asyncio.TimeoutError | OSError):
         return DeliveryError(f"Teams unreachable: {exc.__class__.__name__}")
     return DeliveryError(f"{exc.__class__.__name__}: {exc}")
-
-
-def _seconds(raw: object) -> float | None:
-    try:
-        return float(raw) if raw is not None else None
-    except (TypeError, ValueError):
-        return None

@@ -214,16 +214,19 @@ def submit_event(activity: dict, who: Actor, submit: Submit) -> Event:
     )
 
 
-def joined(activity: dict, who: Actor) -> MemberJoined | None:
-    """The bot was installed in (or added to) this personal chat, else None. Teams sends both
+def is_join(activity: dict) -> bool:
+    """True when the bot was installed in (or added to) this personal chat. Teams sends both
     an installationUpdate and a conversationUpdate for one install; the adapter welcomes the
     person on the conversationUpdate only."""
     kind = activity["type"]
-    if kind == "installationUpdate" and activity.get("action") in ("add", "add-upgrade"):
-        return MemberJoined(PLATFORM, event_id(activity), who)
+    if kind == "installationUpdate":
+        return activity.get("action") in ("add", "add-upgrade")
     if kind == "conversationUpdate":
-        added = activity.get("membersAdded") or []
         bot = activity["recipient"]["id"]
-        if any(isinstance(m, dict) and m.get("id") == bot for m in added):
-            return MemberJoined(PLATFORM, event_id(activity), who)
-    return None
+        added = activity.get("membersAdded") or []
+        return any(isinstance(m, dict) and m.get("id") == bot for m in added)
+    return False
+
+
+def joined(activity: dict, who: Actor) -> MemberJoined:
+    return MemberJoined(PLATFORM, event_id(activity), who)

@@ -158,37 +158,27 @@ def button(sent: Sent, title: str) -> dict:
 
 def activity_text(activity: dict) -> str:
     parts = [activity.get("text") or ""]
-
-    def walk(node) -> None:
-        if isinstance(node, dict):
-            for key in ("text", "title", "value"):
-                if isinstance(node.get(key), str):
-                    parts.append(node[key])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
     for card in FakeConnector.cards(activity):
-        walk([card.get("body", []), card.get("actions", [])])
+        for node in _nodes([card.get("body", []), card.get("actions", [])]):
+            parts += [node[k] for k in ("text", "title", "value") if isinstance(node.get(k), str)]
     return "\n".join(parts)
+
+
+def _nodes(tree):
+    """Every dict in a JSON tree, depth first."""
+    if isinstance(tree, dict):
+        yield tree
+        tree = list(tree.values())
+    if isinstance(tree, list):
+        for item in tree:
+            yield from _nodes(item)
 
 
 def inputs(sent: Sent) -> dict[str, dict]:
     """The inputs of the card in `sent`, by id."""
-    found: dict[str, dict] = {}
-
-    def walk(node) -> None:
-        if isinstance(node, dict):
-            if str(node.get("type", "")).startswith("Input."):
-                found[node["id"]] = node
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    for card in FakeConnector.cards(sent):
-        walk(card)
-    return found
+    return {
+        node["id"]: node
+        for card in FakeConnector.cards(sent)
+        for node in _nodes(card)
+        if str(node.get("type", "")).startswith("Input.")
+    }
