@@ -132,7 +132,10 @@ class Settings:
             return
         kind = self.microsoft_app_type
         if kind != "MultiTenant" and not self.microsoft_app_id:
-            raise SettingsError(f"MICROSOFT_APP_ID is missing: MICROSOFT_APP_TYPE is {kind}.")
+            raise SettingsError(
+                f"MICROSOFT_APP_ID is missing: MICROSOFT_APP_TYPE is {kind}. Set it to the Azure "
+                "Bot's Microsoft App ID, or unset MICROSOFT_APP_TYPE for a local trial."
+            )
         if self.microsoft_app_id:
             if not self.public_url.startswith(("https://", "http://")):
                 raise SettingsError(

@@ -105,7 +105,7 @@ class TeamsBot:
         reply = await self._handle(inbound.submit_event(activity, who, submit))
         if reply is None:
             return
-        card = render.after_click(submit.previous, reply, render.submitted(submit.data))
+        card = render.after_click(submit.previous, reply, submit.values)
         outgoing = {"type": "message", "attachments": [render.attachment(card)]}
         address = inbound.address(activity)
         card_id = activity.get("replyToId") or ""
@@ -125,7 +125,7 @@ class TeamsBot:
         who = inbound.actor(activity)
         reply = await self._handle(inbound.submit_event(activity, who, submit))
         answer = Message("") if reply is None else reply
-        card = render.after_click(submit.previous, answer, render.submitted(submit.data))
+        card = render.after_click(submit.previous, answer, submit.values)
         return web.json_response({"statusCode": 200, "type": render.CARD, "value": card})
 
     async def _joined(self, activity: dict) -> None:

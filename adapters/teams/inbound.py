@@ -123,12 +123,8 @@ def mentions(activity: dict) -> list[tuple[str, Actor]]:
     """People mentioned in a message (not the bot), as (token in the text, actor)."""
     found = []
     bot = activity["recipient"]["id"]
-    partial = {
-        "serviceUrl": activity["serviceUrl"],
-        "tenantId": tenant(activity),
-        "botId": bot,
-        "channelId": str(activity.get("channelId") or "msteams"),
-    }
+    # Where to reach them, but not which chat: the sender opens one when it is needed.
+    partial = {k: v for k, v in address(activity).items() if k != "conversationId"}
     for entity in activity.get("entities") or []:
         if not isinstance(entity, dict) or entity.get("type") != "mention":
             continue
@@ -173,7 +169,16 @@ class Submit:
     """A card's button or form submission, from Action.Submit or Action.Execute."""
 
     data: dict
-    previous: str
+
+    @property
+    def previous(self) -> str:
+        """The text of the card that was clicked."""
+        return str(self.data.get(render.TEXT) or "")
+
+    @property
+    def values(self) -> dict[str, str]:
+        """A form's inputs by field id."""
+        return render.submitted(self.data)
 
     @property
     def is_form(self) -> bool:
@@ -195,7 +200,7 @@ def submission(activity: dict) -> Submit | None:
         return None
     if not isinstance(data.get(render.ACTION), str) and not isinstance(data.get(render.FORM), str):
         return None
-    return Submit(data, str(data.get(render.TEXT) or ""))
+    return Submit(data)
 
 
 def submit_event(activity: dict, who: Actor, submit: Submit) -> Event:
@@ -207,7 +212,7 @@ def submit_event(activity: dict, who: Actor, submit: Submit) -> Event:
             who,
             form_id=submit.data[render.FORM],
             value=value,
-            values=render.submitted(submit.data),
+            values=submit.values,
         )
     return ActionClicked(
         PLATFORM, event_id(activity), who, action=submit.data[render.ACTION], value=value
