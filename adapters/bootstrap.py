@@ -101,12 +101,12 @@ def platform_senders(settings: Settings, session: aiohttp.ClientSession | None =
         from adapters.slack.sender import SlackSender
 
         client = make_client(settings.slack_bot_token, settings.slack_api_url, session)
-        senders["slack"] = SlackSender(client)
+        senders["slack"] = SlackSender(client, settings.slack_rate)
     if settings.teams:
         from adapters.teams.connector import make_connector
         from adapters.teams.sender import TeamsSender
 
-        senders["teams"] = TeamsSender(make_connector(settings))
+        senders["teams"] = TeamsSender(make_connector(settings, session))
     return senders
 
 

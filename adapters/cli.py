@@ -12,6 +12,8 @@ from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
+from sqlalchemy.exc import DBAPIError
+
 from adapters.bootstrap import (
     StartupError,
     build_engine,
@@ -134,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"mentorbot: {exc}", file=sys.stderr)
         return 2
-    except (StartupError, UsageError, Refused) as exc:
+    except (StartupError, UsageError, Refused, TickStopped) as exc:
         print(f"mentorbot: {exc}", file=sys.stderr)
         return 1
     except ImportRejected as exc:
@@ -184,13 +186,28 @@ async def _tick(settings: Settings, args) -> int:
             raise UsageError(
                 f"--now {args.now!r} is not ISO-8601, e.g. 2026-03-02T09:00:00Z"
             ) from None
-    await _with_engine(settings, clock, lambda engine: _one_tick(engine))
+    await _with_engine(settings, clock, lambda engine: _one_tick(engine, settings))
     return 0
 
 
-async def _one_tick(engine) -> None:
-    result = await engine.tick()
-    print(f"tick at {engine.clock.now().isoformat()}: {result.line()}")
+class TickStopped(RuntimeError):
+    """The database failed during a tick; the message says what became of the work."""
+
+
+async def _one_tick(engine, settings: Settings) -> None:
+    started = time.perf_counter()
+    try:
+        result = await engine.tick()
+    except (DBAPIError, OSError) as exc:
+        # What was sent and recorded stays recorded; rows claimed but not recorded wait for
+        # their lease to expire and are sent by a later tick.
+        raise TickStopped(
+            f"tick stopped: the database at {safe_url(settings.database_url)} failed"
+            f" ({reason(exc)}). Nothing unsent is marked sent; run the tick again when the"
+            " database is back."
+        ) from None
+    seconds = time.perf_counter() - started
+    print(f"tick at {engine.clock.now().isoformat()}: {result.line()} in {seconds:.2f} s")
 
 
 async def _db(settings: Settings, args) -> int:

@@ -36,6 +36,8 @@ class Settings:
     slack_signing_secret: str = ""
     slack_app_token: str = ""
     slack_api_url: str = SLACK_API_URL
+    slack_rate: float = 10.0  # messages per second per workspace (0: no limit of our own)
+    teams_rate: float = 30.0  # messages per second per tenant (0: no limit of our own)
     teams_switch: bool | None = None  # MENTORBOT_TEAMS: on, off, or unset (decided below)
     microsoft_app_id: str = ""
     microsoft_app_password: str = ""
@@ -75,6 +77,8 @@ class Settings:
             slack_signing_secret=env.get("SLACK_SIGNING_SECRET", "").strip(),
             slack_app_token=env.get("SLACK_APP_TOKEN", "").strip(),
             slack_api_url=_api_url(env.get("SLACK_API_URL", "").strip() or SLACK_API_URL),
+            slack_rate=_number(env, "MENTORBOT_SLACK_RATE", 10.0, float, zero=True),
+            teams_rate=_number(env, "MENTORBOT_TEAMS_RATE", 30.0, float, zero=True),
             teams_switch=_switch(env, "MENTORBOT_TEAMS"),
             microsoft_app_id=env.get("MICROSOFT_APP_ID", "").strip(),
             microsoft_app_password=env.get("MICROSOFT_APP_PASSWORD", "").strip(),
@@ -240,7 +244,7 @@ def _owner(text: str) -> str:
     return f"{platform}:{user_id}"
 
 
-def _number(env: Mapping[str, str], name: str, default, kind):
+def _number(env: Mapping[str, str], name: str, default, kind, *, zero: bool = False):
     raw = env.get(name, "").strip()
     if not raw:
         return default
@@ -248,6 +252,7 @@ def _number(env: Mapping[str, str], name: str, default, kind):
         value = kind(raw)
     except ValueError:
         raise SettingsError(f"{name} must be a number, not {raw!r}.") from None
-    if value <= 0:
-        raise SettingsError(f"{name} must be greater than zero.")
+    if value < 0 or (value == 0 and not zero):
+        at_least = "zero or more (0: no limit)" if zero else "greater than zero"
+        raise SettingsError(f"{name} must be {at_least}.")
     return value

@@ -34,7 +34,8 @@ async def compose(ctx: Context, row: Notification) -> Message | None:
         return None
     if row.kind == "nudge":
         return await _nudge(ctx, row, pairing)
-    session = await ctx.tx.get(Session, row.session_id) if row.session_id else None
+    sessions = await ctx.sessions(pairing.id)
+    session = next((s for s in sessions if s.id == row.session_id), None)
     if session is None:
         return None
     if row.kind == "agenda":
@@ -54,7 +55,7 @@ async def _escalation(ctx: Context, row: Notification) -> Message | None:
     pairing = await ctx.pairing(row.pairing_id)
     if pairing is None or pairing.status != PairingStatus.ACTIVE:
         return None
-    sessions = await ctx.tx.find(Session, pairing_id=pairing.id)
+    sessions = await ctx.sessions(pairing.id)
     program = await ctx.program(pairing.program_id)
     if cadence.upcoming(sessions, ctx.now) is not None:
         return None
@@ -118,7 +119,7 @@ def _consent_buttons(pairing: Pairing, for_person: str = "") -> tuple[Button, ..
 
 
 async def _nudge(ctx: Context, row: Notification, pairing: Pairing) -> Message | None:
-    sessions = await ctx.tx.find(Session, pairing_id=pairing.id)
+    sessions = await ctx.sessions(pairing.id)
     program = await ctx.program(pairing.program_id)
     if cadence.upcoming(sessions, ctx.now) is not None:
         return None

@@ -16,6 +16,7 @@ from bot.model import (
     Pairing,
     Participant,
     Program,
+    Session,
     parse_handle,
 )
 from bot.ports import Tx
@@ -60,6 +61,7 @@ class Context:
     _programs: dict[int, Program] = field(default_factory=dict)
     _people: dict[int, Participant] = field(default_factory=dict)
     _pairings: dict[int, Pairing | None] = field(default_factory=dict)
+    _sessions: dict[int, list[Session]] = field(default_factory=dict)
 
     async def program(self, program_id: int) -> Program:
         if program_id not in self._programs:
@@ -83,6 +85,38 @@ class Context:
         if pairing_id not in self._pairings:
             self._pairings[pairing_id] = await self.tx.get(Pairing, pairing_id)
         return self._pairings[pairing_id]
+
+    async def sessions(self, pairing_id: int) -> list[Session]:
+        """A pairing's sessions, for reading (cached for this unit of work)."""
+        if pairing_id not in self._sessions:
+            self._sessions[pairing_id] = await self.tx.find(Session, pairing_id=pairing_id)
+        return self._sessions[pairing_id]
+
+    async def preload(self, pairing_ids: list[int]) -> None:
+        """Read these pairings, their people, programs and sessions in a few queries."""
+        wanted = sorted({i for i in pairing_ids if i not in self._pairings})
+        if not wanted:
+            return
+        found = {p.id: p for p in await self.tx.find(Pairing, id=wanted)}
+        for pairing_id in wanted:
+            self._pairings[pairing_id] = found.get(pairing_id)
+            self._sessions[pairing_id] = []
+        for session in await self.tx.find(Session, pairing_id=wanted):
+            self._sessions[session.pairing_id].append(session)
+        await self.people([i for p in found.values() for i in (p.mentor_id, p.mentee_id)])
+        programs = sorted({p.program_id for p in found.values()} - set(self._programs))
+        for program in await self.tx.find(Program, id=programs) if programs else []:
+            self._programs[program.id] = program
+
+    def remember(self, pairings: list[Pairing]) -> None:
+        """Cache pairings loaded some other way (the planner's claim)."""
+        for pairing in pairings:
+            self._pairings[pairing.id] = pairing
+
+    async def replan(self, pairing: Pairing) -> None:
+        """The pair's state changed: have the planner look at it at the next tick."""
+        pairing.plan_at = None
+        await self.tx.replan([pairing.id])
 
     async def people(self, ids: list[int]) -> dict[int, Participant]:
         """Load many participants at once (one query) and cache them."""

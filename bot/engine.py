@@ -22,7 +22,7 @@ from bot.events import (
 from bot.messages import FormErrors, Message
 from bot.model import FollowUp, Pairing, Participant, Session
 from bot.pairings import answer_consent
-from bot.planner import plan
+from bot.planner import PLAN_BATCH, plan
 from bot.ports import Sender, Store
 from bot.reflections import mark_followup_done, pending_reflection, reflection_form, save_reflection
 from bot.sessions import book, open_schedule_form, record_outcome, snooze
@@ -70,8 +70,13 @@ class Engine:
     async def tick(self) -> TickResult:
         """Plan what is due, then send it. Safe to run twice: nothing goes out twice."""
         result = TickResult()
-        async with self.store.transaction() as tx:
-            result.planned = await plan(Context(tx, self.clock.now(), self.config))
+        now = self.clock.now()
+        while True:  # a batch of pairs per transaction, until none is left to look at
+            async with self.store.transaction() as tx:
+                looked, planned = await plan(Context(tx, now, self.config), PLAN_BATCH)
+            result.planned += planned
+            if looked < PLAN_BATCH:
+                break
         return await deliver(self.store, self.senders, self.clock, self.config, self.worker, result)
 
     async def run(self, work: Callable[[Context], Awaitable[object]]) -> object:

@@ -108,6 +108,8 @@ class Pairing:
     activated_at: datetime | None = None
     snoozed_until: datetime | None = None
     escalated_at: datetime | None = None
+    # When the planner next has to look at this pair; None means at the next tick.
+    plan_at: datetime | None = None
     id: int | None = None
 
     def role_of(self, participant_id: int) -> Role | None:

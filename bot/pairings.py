@@ -177,6 +177,7 @@ async def answer_consent(
     if pairing.mentor_consent and pairing.mentee_consent:
         pairing.status = PairingStatus.ACTIVE
         pairing.activated_at = ctx.now
+        pairing.plan_at = None  # the first nudge is planned at the next tick
         await ctx.tx.save(pairing)
         log.info("pairing active pairing=%s program=%s", pairing.id, program.name)
         return Message(copy.text("consent.active"))

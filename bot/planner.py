@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from bot import cadence, copy
 from bot.context import Context
@@ -18,7 +18,6 @@ from bot.model import (
     Notification,
     NotificationStatus,
     Pairing,
-    PairingStatus,
     Participant,
     Program,
     Reflection,
@@ -30,25 +29,51 @@ log = logging.getLogger(__name__)
 
 # Reflection reminders are only planned for sessions that ended recently.
 REFLECTION_WINDOW = timedelta(days=14)
+# Pairs planned in one transaction (a short write lock on SQLite, a bounded batch on a replica).
+PLAN_BATCH = 500
+# Every pair is looked at once a day even when nothing is expected: a safety net for a
+# moment the planner did not foresee. And never again within the same tick.
+LONGEST_SLEEP = timedelta(days=1)
+SHORTEST_SLEEP = timedelta(seconds=1)
 
 
-async def plan(ctx: Context) -> int:
-    """Queue every notification that is due by now (agendas a little ahead); return how many."""
-    pairings = await ctx.tx.find(Pairing, status=PairingStatus.ACTIVE)
+async def plan(ctx: Context, limit: int = PLAN_BATCH) -> tuple[int, int]:
+    """Queue what is due by now (agendas a little ahead) for up to `limit` of the pairs that
+    need a look, and note when each needs the next; returns (pairs looked at, rows queued).
+
+    A pair needs a look when it has never been planned, when something happened to it (a
+    click, a booking, a nudge or reflection prompt sent: `Tx.replan`), or when a moment the
+    planner noted last time has come. So an idle tick reads one index and nothing else.
+    """
+    pairings = await ctx.tx.claim_planning(ctx.now, limit)
     if not pairings:
-        return 0
+        return 0, 0
+    ctx.remember(pairings)
     sessions = await ctx.tx.find(Session, pairing_id=[p.id for p in pairings])
     by_pairing: dict[int, list[Session]] = defaultdict(list)
     for session in sessions:
         by_pairing[session.pairing_id].append(session)
     await ctx.people([pid for p in pairings for pid in (p.mentor_id, p.mentee_id)])
-    created = await _plan_nudges(ctx, pairings, by_pairing)
-    created += await _plan_session_messages(ctx, pairings, by_pairing)
-    return created
+    wakes: dict[int, datetime] = {}
+    created = await _plan_nudges(ctx, pairings, by_pairing, wakes)
+    created += await _plan_session_messages(ctx, pairings, by_pairing, wakes)
+    latest, soonest = ctx.now + LONGEST_SLEEP, ctx.now + SHORTEST_SLEEP
+    for pairing in pairings:
+        pairing.plan_at = max(min(wakes.get(pairing.id, latest), latest), soonest)
+    await ctx.tx.save_many(pairings, ("plan_at",))
+    return len(pairings), created
+
+
+def _wake(wakes: dict[int, datetime], pairing: Pairing, at: datetime) -> None:
+    """Look at `pairing` again at `at` (the earliest of the moments noted wins)."""
+    wakes[pairing.id] = min(at, wakes.get(pairing.id, at))
 
 
 async def _plan_nudges(
-    ctx: Context, pairings: list[Pairing], by_pairing: dict[int, list[Session]]
+    ctx: Context,
+    pairings: list[Pairing],
+    by_pairing: dict[int, list[Session]],
+    wakes: dict[int, datetime],
 ) -> int:
     due: list[_NudgeRound] = []
     for pairing in pairings:
@@ -56,15 +81,20 @@ async def _plan_nudges(
         if program.ends_on and ctx.now.date() > program.ends_on:
             continue
         if program.starts_on and ctx.now.date() < program.starts_on:
+            _wake(wakes, pairing, datetime.combine(program.starts_on, time(), UTC))
             continue
         own = by_pairing[pairing.id]
-        if cadence.upcoming(own, ctx.now) is not None:
+        upcoming = cadence.upcoming(own, ctx.now)
+        if upcoming is not None:
+            _wake(wakes, pairing, upcoming.starts_at)
             continue
         base = cadence.nudge_base(pairing, own, program)
-        if base <= ctx.now:
-            first = all(s.status == SessionStatus.CANCELLED for s in own)
-            series = cadence.nudge_series(pairing, own, program)
-            due.append(_NudgeRound(pairing, program, base, series, first))
+        if base > ctx.now:
+            _wake(wakes, pairing, base)
+            continue
+        first = all(s.status == SessionStatus.CANCELLED for s in own)
+        series = cadence.nudge_series(pairing, own, program)
+        due.append(_NudgeRound(pairing, program, base, series, first))
     if not due:
         return 0
     history: dict[str, list[Notification]] = defaultdict(list)
@@ -72,7 +102,7 @@ async def _plan_nudges(
         history[row.series].append(row)
     created = 0
     for rnd in due:
-        created += await _next_nudge_step(ctx, rnd, history[rnd.series])
+        created += await _next_nudge_step(ctx, rnd, history[rnd.series], wakes)
     return created
 
 
@@ -87,8 +117,13 @@ class _NudgeRound:
     first: bool
 
 
-async def _next_nudge_step(ctx: Context, rnd: _NudgeRound, history: list[Notification]) -> int:
-    """Nudge, then remind after 3 days, then tell the owners after 3 more days of silence."""
+async def _next_nudge_step(
+    ctx: Context, rnd: _NudgeRound, history: list[Notification], wakes: dict[int, datetime]
+) -> int:
+    """Nudge, then remind after 3 days, then tell the owners after 3 more days of silence.
+
+    Each step waits for the previous one to be sent; sending it wakes the pair (delivery
+    calls `Tx.replan`), and the wait after it is noted here."""
     pairing, program, series = rnd.pairing, rnd.program, rnd.series
     sent_to_mentee = {
         row.payload.get("step"): row.sent_at
@@ -103,11 +138,15 @@ async def _next_nudge_step(ctx: Context, rnd: _NudgeRound, history: list[Notific
         sent = sent_to_mentee.get(1)
         if sent and ctx.now >= sent + wait:
             return await _nudge_both(ctx, rnd, 2, sent + wait)
+        if sent:
+            _wake(wakes, pairing, sent + wait)
         return 0
     if any(row.kind == "escalation" for row in history):
         return 0
     sent = sent_to_mentee.get(2)
     if not (sent and ctx.now >= sent + wait):
+        if sent:
+            _wake(wakes, pairing, sent + wait)
         return 0
     if pairing.escalated_at is None:
         pairing.escalated_at = ctx.now
@@ -154,7 +193,10 @@ async def _nudge_both(ctx: Context, rnd: _NudgeRound, step: int, nominal: dateti
 
 
 async def _plan_session_messages(
-    ctx: Context, pairings: list[Pairing], by_pairing: dict[int, list[Session]]
+    ctx: Context,
+    pairings: list[Pairing],
+    by_pairing: dict[int, list[Session]],
+    wakes: dict[int, datetime],
 ) -> int:
     """Agendas and did-it-happen checks for booked sessions; reflection reminders after."""
     created = 0
@@ -171,7 +213,7 @@ async def _plan_session_messages(
             ):
                 recent_held.append((pairing, session))
     if recent_held:
-        created += await _plan_reflection_reminders(ctx, recent_held)
+        created += await _plan_reflection_reminders(ctx, recent_held, wakes)
     return created
 
 
@@ -227,7 +269,7 @@ def _agenda_due(
 
 
 async def _plan_reflection_reminders(
-    ctx: Context, recent_held: list[tuple[Pairing, Session]]
+    ctx: Context, recent_held: list[tuple[Pairing, Session]], wakes: dict[int, datetime]
 ) -> int:
     session_ids = [session.id for _, session in recent_held]
     prompts = await ctx.tx.find(
@@ -248,9 +290,10 @@ async def _plan_reflection_reminders(
         if who in answered or who in reminded or prompt.sent_at is None:
             continue
         nominal = prompt.sent_at + ctx.config.reflection_reminder_after
-        if ctx.now < nominal:
-            continue
         pairing = pairing_of[prompt.session_id]
+        if ctx.now < nominal:
+            _wake(wakes, pairing, nominal)
+            continue
         program = await ctx.program(pairing.program_id)
         person = await ctx.person(prompt.recipient_id)
         created += await ctx.notify(

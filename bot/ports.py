@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 from bot.messages import Message
-from bot.model import Notification, Participant
+from bot.model import Notification, Pairing, Participant
 
 R = TypeVar("R")
 
@@ -20,6 +20,9 @@ class Tx(Protocol):
 
     async def save(self, record: Any, fields: tuple[str, ...] = ()) -> None:
         """Write the named fields (default: every field) of an already stored record."""
+
+    async def save_many(self, records: list[Any], fields: tuple[str, ...]) -> None:
+        """Write the named fields of many stored records of one type at once."""
 
     async def get(self, kind: type[R], record_id: int, *, lock: bool = False) -> R | None:
         """The record of type `kind` with this id, or None; `lock` holds it until commit."""
@@ -38,8 +41,17 @@ class Tx(Protocol):
     ) -> list[Notification]:
         """Lease up to `limit` pending notifications due by `now` for these platforms."""
 
-    async def release(self, notification: Notification, worker: str) -> bool:
-        """Save a claimed notification and drop the lease, if `worker` still holds it."""
+    async def claim_planning(self, now: datetime, limit: int) -> list[Pairing]:
+        """Up to `limit` active pairings the planner should look at by `now` (never looked
+        at, or woken since), locked until commit; those locked by another planner are
+        skipped."""
+
+    async def replan(self, pairing_ids: list[int]) -> None:
+        """Have the planner look at these pairings at the next tick (their state changed)."""
+
+    async def release(self, claimed: list[Notification], worker: str) -> set[int]:
+        """Save claimed notifications and drop their leases, for those `worker` still holds;
+        returns the ids it held (the others were taken over after the lease expired)."""
 
 
 class Store(Protocol):
@@ -51,8 +63,9 @@ class Store(Protocol):
 class Sender(Protocol):
     """Delivers a neutral message to one person on one platform."""
 
-    async def send(self, recipient: Participant, message: Message) -> None:
-        """Send now; raise DeliveryError when the platform refuses."""
+    async def send(self, recipient: Participant, message: Message) -> dict[str, Any] | None:
+        """Send now; raise DeliveryError when the platform refuses. May return what it
+        learned about reaching the recipient (a conversation id) to keep in their address."""
 
 
 class DeliveryError(Exception):

@@ -127,7 +127,8 @@ async def book(
     )
     if pairing.escalated_at is not None:
         pairing.escalated_at = None
-        await ctx.tx.save(pairing)
+        await ctx.tx.save(pairing, fields=("escalated_at",))
+    await ctx.replan(pairing)
     other = await ctx.person(pairing.other(person.id))
     await ctx.note(
         other,
@@ -161,6 +162,7 @@ async def snooze(ctx: Context, person: Participant, pairing: Pairing) -> Message
         return Message(copy.text("schedule.not_active"))
     pairing.snoozed_until = ctx.now + ctx.config.snooze
     pairing.escalated_at = None  # snoozing is an answer
+    pairing.plan_at = None  # a new round of nudges after the snooze
     await ctx.tx.save(pairing)
     program = await ctx.program(pairing.program_id)
     back = ctx.deliverable(pairing.snoozed_until, person, program)
@@ -182,6 +184,7 @@ async def record_outcome(
         return Message(copy.text("check.already", status=session.status))
     session.outcome_at, session.outcome_by = ctx.now, person.id
     program = await ctx.program(pairing.program_id)
+    await ctx.replan(pairing)
     if outcome == "held":
         session.status = SessionStatus.HELD
         await ctx.tx.save(session)

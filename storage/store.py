@@ -9,13 +9,20 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import event, or_, select, update
+from sqlalchemy import bindparam, event, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from bot.model import Notification
-from storage.tables import TABLES, notifications, participants, processed_events, utcnow
+from bot.model import Notification, Pairing, PairingStatus
+from storage.tables import (
+    TABLES,
+    notifications,
+    pairings,
+    participants,
+    processed_events,
+    utcnow,
+)
 
 R = TypeVar("R")
 DEFAULT_URL = "sqlite+aiosqlite:///./mentorbot.db"
@@ -92,6 +99,19 @@ class SqlTx:
         if fields:
             values = {name: values[name] for name in fields}
         await self.conn.execute(table.update().where(table.c.id == record_id).values(**values))
+
+    async def save_many(self, records: list[Any], fields: tuple[str, ...]) -> None:
+        """Write the named fields of many stored records of one type in one statement."""
+        if not records:
+            return
+        table = TABLES[type(records[0])]
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("_id"))
+            .values({name: bindparam(f"_{name}") for name in fields})
+        )
+        rows = [{"_id": r.id, **{f"_{name}": getattr(r, name) for name in fields}} for r in records]
+        await self.conn.execute(statement, rows)
 
     async def get(self, kind: type[R], record_id: int, *, lock: bool = False) -> R | None:
         table = TABLES[kind]
@@ -178,15 +198,54 @@ class SqlTx:
         rows = (await self.conn.execute(statement)).all()
         return sorted((Notification(**row._mapping) for row in rows), key=lambda r: r.due_at)
 
-    async def release(self, notification: Notification, worker: str) -> bool:
-        n = notifications
-        values = dataclasses.asdict(notification)
-        values.pop("id")
-        values.update(lease_owner=None, lease_expires_at=None)
-        statement = (
-            update(n)
-            .where(n.c.id == notification.id, n.c.lease_owner == worker)
-            .values(**values)
-            .returning(n.c.id)
+    async def claim_planning(self, now: datetime, limit: int) -> list[Pairing]:
+        p = pairings
+        query = (
+            select(p)
+            .where(
+                p.c.status == PairingStatus.ACTIVE,
+                or_(p.c.plan_at.is_(None), p.c.plan_at <= now),
+            )
+            .order_by(p.c.id)
+            .limit(limit)
+            # Planners on other replicas take other pairs; a click on this pair waits.
+            .with_for_update(skip_locked=True)
         )
-        return (await self.conn.execute(statement)).first() is not None
+        return [Pairing(**row._mapping) for row in await self.conn.execute(query)]
+
+    async def replan(self, pairing_ids: list[int]) -> None:
+        if pairing_ids:
+            statement = (
+                update(pairings)
+                .where(pairings.c.id.in_(sorted(set(pairing_ids))))
+                .values(plan_at=None)
+            )
+            await self.conn.execute(statement)
+
+    async def release(self, claimed: list[Notification], worker: str) -> set[int]:
+        if not claimed:
+            return set()
+        n = notifications
+        query = (
+            select(n.c.id)
+            .where(n.c.id.in_([row.id for row in claimed]), n.c.lease_owner == worker)
+            .with_for_update()
+        )
+        held = set((await self.conn.execute(query)).scalars())
+        mine = [row for row in claimed if row.id in held]
+        for row in mine:
+            row.lease_owner, row.lease_expires_at = None, None
+        await self.save_many(mine, RELEASED)
+        return held
+
+
+# What delivery changes on a claimed row.
+RELEASED = (
+    "status",
+    "attempts",
+    "last_error",
+    "due_at",
+    "sent_at",
+    "lease_owner",
+    "lease_expires_at",
+)

@@ -102,6 +102,8 @@ pairings = Table(
     Column("activated_at", UTCDateTime(), nullable=True),
     Column("snoozed_until", UTCDateTime(), nullable=True),
     Column("escalated_at", UTCDateTime(), nullable=True),
+    Column("plan_at", UTCDateTime(), nullable=True),
+    Index("ix_pairings_status_plan_at", "status", "plan_at"),
 )
 
 sessions = Table(

@@ -1,4 +1,10 @@
-"""Sending to Slack: a DM (or a group DM for a pair) with Block Kit, and files."""
+"""Sending to Slack: a DM (or a group DM for a pair) with Block Kit, and files.
+
+Slack allows about one message per second in a channel, and a few hundred a minute per
+workspace: proactive sends are paced below both (MENTORBOT_SLACK_RATE sets the workspace
+rate). A 429 is waited out by the client (Retry-After); what still fails goes back to the
+outbox, which retries it later.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import logging
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.pacing import Pacer
 from adapters.slack.client import delivery_error
 from adapters.slack.render import fallback_text, message_blocks
 from bot.messages import Message
@@ -13,25 +20,36 @@ from bot.model import Participant, parse_handle
 
 log = logging.getLogger(__name__)
 
+PER_CHANNEL = 1.0  # messages per second in one conversation
+
 
 class SlackSender:
     """The engine's Sender for Slack; remembers each conversation it opened."""
 
-    def __init__(self, client: AsyncWebClient) -> None:
+    def __init__(self, client: AsyncWebClient, workspace_rate: float = 10.0) -> None:
         self.client = client
         self._channels: dict[tuple[str, ...], str] = {}
+        self._channel_pace = Pacer(PER_CHANNEL)
+        self._workspace_pace = Pacer(workspace_rate)
 
-    async def send(self, recipient: Participant, message: Message) -> None:
-        """Post `message` to the recipient's DM, or to one group DM with its audience."""
+    async def send(self, recipient: Participant, message: Message) -> dict | None:
+        """Post `message` to the recipient's DM, or to one group DM with its audience.
+
+        Returns the DM's channel id as an address to keep, when it had to be looked up."""
         users = [recipient.user_id]
         for handle in message.audience:
             platform, user_id = parse_handle(handle)
             if platform == "slack" and user_id not in users:
                 users.append(user_id)
+        known = (recipient.address or {}).get("channel") if len(users) == 1 else None
         try:
-            await self.post(await self.conversation(users), message)
+            channel = known or await self.conversation(users)
+            await self._workspace_pace.wait(recipient.workspace)
+            await self._channel_pace.wait(channel)
+            await self.post(channel, message)
         except Exception as exc:
             raise delivery_error(exc) from exc
+        return {"channel": channel} if len(users) == 1 and not known else None
 
     async def conversation(self, users: list[str]) -> str:
         """The id of the DM with one user, or the group DM with several (opened once)."""

@@ -16,16 +16,21 @@ class TeamsSender:
     def __init__(self, connector: Connector) -> None:
         self.connector = connector
 
-    async def send(self, recipient: Participant, message: Message) -> None:
+    async def send(self, recipient: Participant, message: Message) -> dict | None:
+        """Send through the stored reference; returns the personal conversation's id to
+        keep, when it had to be created."""
         address = dict(recipient.address or {})
         if not address.get("serviceUrl"):
             raise DeliveryError(
                 "has not opened mentorbot in Teams yet (no conversation to write to)",
                 permanent=True,
             )
+        learned = None
         if not address.get("conversationId"):
             address["conversationId"] = await self.connector.open(address, recipient.user_id)
+            learned = {"conversationId": address["conversationId"]}
         await self.connector.send(address, render.activity(message))
+        return learned
 
     async def close(self) -> None:
         await self.connector.close()

@@ -82,5 +82,5 @@ async def test_claims_are_disjoint_and_an_expired_lease_can_be_taken_over(store)
     row = first[0]
     row.status = "sent"
     async with store.transaction() as tx:
-        assert await tx.release(row, "w1") is False, "w1 lost its lease to w3"
-        assert await tx.release(taken_over[0], "w3") is True
+        assert await tx.release([row], "w1") == set(), "w1 lost its lease to w3"
+        assert await tx.release(taken_over, "w3") == {r.id for r in taken_over}

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import time
 
+from adapters.pacing import Pacer
 from adapters.teams import render
-from adapters.teams.connector import Pacer, backoff
+from adapters.teams.connector import backoff
 from adapters.teams.inbound import text
 from bot.messages import Button, Choice, Field, Form, FormErrors, Message, Section
 from tests.fakes.adaptive_cards import validate
