@@ -80,6 +80,16 @@ async def _migrate(url: str) -> None:
         await engine.dispose()
 
 
+async def analyze(url: str) -> None:
+    """Refresh the planner's statistics, as a database in service has them."""
+    engine = make_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.exec_driver_sql("ANALYZE")
+    finally:
+        await engine.dispose()
+
+
 async def _insert(url: str, table, rows: list[dict]) -> list[int]:
     """Insert many rows; returns their ids in order."""
     engine = make_engine(url)
@@ -164,6 +174,7 @@ async def populate(
         ],
     )
     if not held:
+        await analyze(url)
         return program_id
     session_rows = []
     for pair_id in pair_ids:
@@ -200,6 +211,7 @@ async def populate(
                 for session_id, row in zip(session_ids, session_rows, strict=True)
             ],
         )
+    await analyze(url)
     return program_id
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.model import Pairing, Program, Session, SessionStatus
+from bot.ports import PairFacts
 
 # After a missed or cancelled session the pair already saw a Schedule button; wait a little.
 AFTER_MISSED = timedelta(days=2)
@@ -20,11 +21,6 @@ def upcoming(sessions: list[Session], now: datetime) -> Session | None:
     """The next scheduled session that has not started yet."""
     future = [s for s in sessions if s.status == SessionStatus.SCHEDULED and s.starts_at > now]
     return min(future, key=lambda s: s.starts_at) if future else None
-
-
-def last_held(sessions: list[Session]) -> Session | None:
-    held = [s for s in sessions if s.status == SessionStatus.HELD]
-    return max(held, key=lambda s: s.starts_at) if held else None
 
 
 def nudge_base(pairing: Pairing, sessions: list[Session], program: Program) -> datetime:
@@ -57,33 +53,41 @@ def nudge_series(pairing: Pairing, sessions: list[Session], program: Program) ->
 
 
 def risk(
-    pairing: Pairing, sessions: list[Session], program: Program, now: datetime
+    pairing: Pairing | PairFacts,
+    last_held_at: datetime | None,
+    upcoming_at: datetime | None,
+    program: Program,
+    now: datetime,
 ) -> tuple[str, int] | None:
-    """Why an active pair is at risk, as (reason, days), or None.
+    """Why an active pair is at risk, as (reason, days), or None, given when it last met and
+    when it meets next (None: never, or nothing booked).
 
     A pair is at risk when it was escalated, or has gone more than twice the cadence without a
     held session (counted from its last held session, or from when it became active).
     """
     if pairing.status != "active" or pairing.activated_at is None:
         return None
-    if pairing.escalated_at is not None and upcoming(sessions, now) is None:
+    if pairing.escalated_at is not None and upcoming_at is None:
         return ("escalated", 0)
-    held = last_held(sessions)
-    since = held.starts_at if held else pairing.activated_at
+    since = last_held_at or pairing.activated_at
     days = (now - since).days
     if now - since > 2 * program.cadence:
-        return ("stale" if held else "never", days)
+        return ("stale" if last_held_at else "never", days)
     return None
 
 
-def on_cadence(pairing: Pairing, sessions: list[Session], program: Program, now: datetime) -> bool:
+def on_cadence(
+    pairing: Pairing | PairFacts,
+    last_held_at: datetime | None,
+    upcoming_at: datetime | None,
+    program: Program,
+    now: datetime,
+) -> bool:
     """An active pair is on cadence when it met within the cadence, has a session booked
     within it, or became active less than one cadence ago."""
     assert pairing.activated_at is not None
-    held = last_held(sessions)
-    if held and now - held.starts_at <= program.cadence:
+    if last_held_at and now - last_held_at <= program.cadence:
         return True
-    nxt = upcoming(sessions, now)
-    if nxt and nxt.starts_at - now <= program.cadence:
+    if upcoming_at and upcoming_at - now <= program.cadence:
         return True
     return now - pairing.activated_at <= program.cadence

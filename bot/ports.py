@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
@@ -10,6 +11,47 @@ from bot.messages import Message
 from bot.model import Notification, Pairing, Participant
 
 R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class PairFacts:
+    """One pairing as owner status sees it: its state, and when it last met and meets next."""
+
+    id: int
+    status: str
+    mentor_id: int
+    mentee_id: int
+    activated_at: datetime | None
+    escalated_at: datetime | None
+    declined_by: int | None
+    last_held: datetime | None
+    upcoming: datetime | None
+
+    def other(self, participant_id: int) -> int:
+        return self.mentee_id if participant_id == self.mentor_id else self.mentor_id
+
+
+@dataclass
+class ProgramFacts:
+    """What owner status needs about a program's sessions and outcomes, counted by the
+    store, so status costs the same for ten pairs or ten thousand.
+
+    `sessions` counts sessions that were not cancelled by status, with "unconfirmed" for
+    scheduled ones that have started; `recent` the same for sessions that started since
+    `since`; `booked_recent` those booked since then. `pairs` has every pairing of the
+    program. `unreachable` lists people of proposed or active pairs we cannot reach.
+    """
+
+    pairs: list[PairFacts] = field(default_factory=list)
+
+    sessions: dict[str, int] = field(default_factory=dict)
+    recent: dict[str, int] = field(default_factory=dict)
+    booked_recent: int = 0
+    reflections: int = 0
+    implemented: int = 0
+    failed: int = 0
+    last_error: str = ""
+    unreachable: list[int] = field(default_factory=list)
 
 
 class Tx(Protocol):
@@ -29,6 +71,9 @@ class Tx(Protocol):
 
     async def find(self, record_type: type[R], /, **where: Any) -> list[R]:
         """Records whose fields equal the given values (a list means any of them), by id."""
+
+    async def program_facts(self, program_id: int, now: datetime, since: datetime) -> ProgramFacts:
+        """Counts and per-pair dates for one program's owner status (see ProgramFacts)."""
 
     async def first_seen(self, platform: str, event_id: str) -> bool:
         """Remember an inbound event id; False when it was seen before (a platform retry)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -10,16 +10,11 @@ from bot import cadence, copy
 from bot.context import Context
 from bot.messages import Button, Message, Section
 from bot.model import (
-    FollowUp,
-    Notification,
-    NotificationStatus,
     Pairing,
     PairingStatus,
     Participant,
     Program,
-    Reflection,
     Session,
-    SessionStatus,
 )
 from bot.reflections import pending_reflection
 
@@ -114,64 +109,46 @@ class ProgramStatus:
 
 
 async def program_status(ctx: Context, program: Program) -> ProgramStatus:
-    """Compute the owner's view of one program as of `ctx.now`."""
-    pairings = await ctx.tx.find(Pairing, program_id=program.id)
-    ids = [p.id for p in pairings]
-    sessions = await ctx.tx.find(Session, pairing_id=ids) if ids else []
-    people = await ctx.people([i for p in pairings for i in (p.mentor_id, p.mentee_id)])
-    by_pairing: dict[int, list[Session]] = defaultdict(list)
-    for s in sessions:
-        by_pairing[s.pairing_id].append(s)
+    """Compute the owner's view of one program as of `ctx.now`.
+
+    The store counts sessions and outcomes (ProgramFacts); people are read only where a
+    name is shown."""
+    facts = await ctx.tx.program_facts(program.id, ctx.now, ctx.now - RECENT)
+    pairs = facts.pairs
+    active = [p for p in pairs if p.status == PairingStatus.ACTIVE]
+    found_risks = []
+    for p in active:
+        found = cadence.risk(p, p.last_held, p.upcoming, program, ctx.now)
+        if found:
+            found_risks.append((p, found))
+    declined = [p for p in pairs if p.status == PairingStatus.DECLINED and p.declined_by]
+    named = [i for p, _ in found_risks for i in (p.mentor_id, p.mentee_id)]
+    named += [i for p in declined for i in (p.mentor_id, p.mentee_id)] + facts.unreachable
+    people = await ctx.people(named)
 
     def name(pid: int) -> str:
         person = people.get(pid)
         return (person.display_name or person.user_id) if person else "?"
 
-    counted = [s for s in sessions if s.status != SessionStatus.CANCELLED]
-    live = [p for p in pairings if p.status in (PairingStatus.PROPOSED, PairingStatus.ACTIVE)]
-    active = [p for p in pairings if p.status == PairingStatus.ACTIVE]
-    risks = []
-    for p in active:
-        found = cadence.risk(p, by_pairing[p.id], program, ctx.now)
-        if found:
-            risks.append(Risk(p.id, name(p.mentee_id), name(p.mentor_id), *found))
+    risks = [Risk(p.id, name(p.mentee_id), name(p.mentor_id), *found) for p, found in found_risks]
     risks.sort(key=lambda r: (r.reason != "escalated", -r.days))
-    session_ids = [s.id for s in sessions]
-    reflections = await ctx.tx.find(Reflection, session_id=session_ids) if session_ids else []
-    done = await ctx.tx.find(FollowUp, pairing_id=ids, done=True) if ids else []
-    failed = (
-        await ctx.tx.find(Notification, pairing_id=ids, status=NotificationStatus.FAILED)
-        if ids
-        else []
-    )
-    failed.sort(key=lambda n: n.due_at)
     return ProgramStatus(
         program=program,
-        pairs=dict(Counter(p.status for p in pairings)),
-        sessions=dict(Counter(_state(s, ctx.now) for s in counted)),
-        sessions_recent=dict(
-            Counter(
-                _state(s, ctx.now) for s in counted if ctx.now - RECENT <= s.starts_at <= ctx.now
-            )
-        ),
-        booked_recent=sum(1 for s in counted if s.created_at and s.created_at >= ctx.now - RECENT),
+        pairs=dict(Counter(p.status for p in pairs)),
+        sessions=facts.sessions,
+        sessions_recent=facts.recent,
+        booked_recent=facts.booked_recent,
         active=len(active),
-        on_cadence=sum(cadence.on_cadence(p, by_pairing[p.id], program, ctx.now) for p in active),
-        at_risk=risks,
-        reflections=len(reflections),
-        implemented=len(done),
-        declined=[
-            f"{name(p.declined_by)} ({name(p.other(p.declined_by))})"
-            for p in pairings
-            if p.status == PairingStatus.DECLINED and p.declined_by
-        ],
-        failed=len(failed),
-        last_error=failed[-1].last_error if failed else "",
-        unreachable=sorted(
-            name(pid)
-            for pid, person in people.items()
-            if not person.reachable and any(pid in (p.mentor_id, p.mentee_id) for p in live)
+        on_cadence=sum(
+            cadence.on_cadence(p, p.last_held, p.upcoming, program, ctx.now) for p in active
         ),
+        at_risk=risks,
+        reflections=facts.reflections,
+        implemented=facts.implemented,
+        declined=[f"{name(p.declined_by)} ({name(p.other(p.declined_by))})" for p in declined],
+        failed=facts.failed,
+        last_error=facts.last_error,
+        unreachable=sorted(name(pid) for pid in facts.unreachable),
     )
 
 
@@ -214,10 +191,3 @@ async def my_status(ctx: Context, person: Participant) -> Message:
             Button(copy.text("buttons.reflect_now"), "reflection.write", str(pending.id))
         )
     return Message("\n".join(lines), buttons=tuple(buttons), sections=tuple(sections))
-
-
-def _state(session: Session, now) -> str:
-    """A session's status for counting: a booked session in the past is "unconfirmed"."""
-    if session.status == SessionStatus.SCHEDULED and session.starts_at <= now:
-        return "unconfirmed"
-    return session.status

@@ -6,27 +6,33 @@ import dataclasses
 import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, event, or_, select, update
+from sqlalchemy import and_, bindparam, case, event, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from bot.model import Notification, Pairing, PairingStatus
+from bot.ports import PairFacts, ProgramFacts
 from storage.tables import (
     TABLES,
+    followups,
     notifications,
     pairings,
     participants,
     processed_events,
+    reflections,
+    sessions,
     utcnow,
 )
 
 R = TypeVar("R")
 DEFAULT_URL = "sqlite+aiosqlite:///./mentorbot.db"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# Values in one IN (...) list; PostgreSQL's protocol allows 32,767 parameters per statement.
+IN_LIST = 10_000
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -126,17 +132,104 @@ class SqlTx:
     async def find(self, record_type: type[R], /, **where: Any) -> list[R]:
         table = TABLES[record_type]
         query = select(table).order_by(table.c.id)
+        many: tuple[str, list] | None = None
         for name, value in where.items():
             column = table.c[name]
             if isinstance(value, list | tuple | set | frozenset):
                 if not value:
                     return []
+                if many is None and len(value) > IN_LIST:
+                    many = (name, sorted(value))  # asked for in chunks below
+                    continue
                 query = query.where(column.in_(list(value)))
             elif value is None:
                 query = query.where(column.is_(None))
             else:
                 query = query.where(column == value)
-        return [record_type(**row._mapping) for row in await self.conn.execute(query)]
+        if many is None:
+            return _records(record_type, await self.conn.execute(query))
+        name, values = many
+        found = []
+        for start in range(0, len(values), IN_LIST):
+            chunk = query.where(table.c[name].in_(values[start : start + IN_LIST]))
+            found += _records(record_type, await self.conn.execute(chunk))
+        return sorted(found, key=lambda record: record.id)
+
+    async def program_facts(self, program_id: int, now: datetime, since: datetime) -> ProgramFacts:
+        s, p = sessions, pairings
+        mine = s.c.pairing_id.in_(select(p.c.id).where(p.c.program_id == program_id))
+        counted = and_(mine, s.c.status != "cancelled")
+        started = case((s.c.starts_at <= now, 1), else_=0)
+        facts = ProgramFacts()
+        recent = and_(s.c.starts_at >= since, s.c.starts_at <= now)
+        by_status = select(
+            s.c.status,
+            func.count(),
+            func.sum(started),
+            func.sum(case((recent, 1), else_=0)),
+            func.sum(case((s.c.created_at >= since, 1), else_=0)),
+        ).where(counted)
+        for status, count, past, in_window, booked in await self.conn.execute(
+            by_status.group_by(s.c.status)
+        ):
+            _count_sessions(facts.sessions, status, count, past or 0)
+            # Sessions in the window have all started: scheduled ones there are unconfirmed.
+            _count_sessions(facts.recent, status, in_window or 0, in_window or 0)
+            facts.booked_recent += booked or 0
+        held = case((s.c.status == "held", s.c.starts_at))
+        ahead = case((and_(s.c.status == "scheduled", s.c.starts_at > now), s.c.starts_at))
+        columns = (
+            p.c.id,
+            p.c.status,
+            p.c.mentor_id,
+            p.c.mentee_id,
+            p.c.activated_at,
+            p.c.escalated_at,
+            p.c.declined_by,
+        )
+        per_pair = (
+            select(*columns, func.max(held), func.min(ahead))
+            .select_from(p.outerjoin(s, s.c.pairing_id == p.c.id))
+            .where(p.c.program_id == program_id)
+            .group_by(*columns)
+            .order_by(p.c.id)
+        )
+        facts.pairs = [
+            PairFacts(*row[:7], _utc(row[7]), _utc(row[8]))
+            for row in await self.conn.execute(per_pair)
+        ]
+        r = reflections
+        facts.reflections = await self._scalar(
+            select(func.count()).select_from(r.join(s, r.c.session_id == s.c.id)).where(mine)
+        )
+        f = followups
+        in_program = select(p.c.id).where(p.c.program_id == program_id)
+        facts.implemented = await self._scalar(
+            select(func.count()).where(f.c.pairing_id.in_(in_program), f.c.done.is_(True))
+        )
+        n = notifications
+        failed = and_(n.c.pairing_id.in_(in_program), n.c.status == "failed")
+        facts.failed = await self._scalar(select(func.count()).where(failed))
+        if facts.failed:
+            last = select(n.c.last_error).where(failed).order_by(n.c.due_at.desc(), n.c.id.desc())
+            facts.last_error = (await self.conn.execute(last.limit(1))).scalar() or ""
+        person = participants.c.id
+        in_live_pair = (
+            select(p.c.id)
+            .where(
+                p.c.program_id == program_id,
+                p.c.status.in_(("proposed", "active")),
+                or_(p.c.mentor_id == person, p.c.mentee_id == person),
+            )
+            .exists()
+        )
+        # Few people are unreachable: start from them, then check their pairs.
+        unreachable = select(person).where(participants.c.reachable.is_(False), in_live_pair)
+        facts.unreachable = sorted((await self.conn.execute(unreachable)).scalars())
+        return facts
+
+    async def _scalar(self, query) -> int:
+        return int((await self.conn.execute(query)).scalar() or 0)
 
     def _insert(self, table):
         return (pg_insert if self.dialect == "postgresql" else sqlite_insert)(table)
@@ -195,8 +288,8 @@ class SqlTx:
             .values(lease_owner=worker, lease_expires_at=now + lease)
             .returning(*n.c)
         )
-        rows = (await self.conn.execute(statement)).all()
-        return sorted((Notification(**row._mapping) for row in rows), key=lambda r: r.due_at)
+        rows = _records(Notification, await self.conn.execute(statement))
+        return sorted(rows, key=lambda r: r.due_at)
 
     async def claim_planning(self, now: datetime, limit: int) -> list[Pairing]:
         p = pairings
@@ -211,7 +304,7 @@ class SqlTx:
             # Planners on other replicas take other pairs; a click on this pair waits.
             .with_for_update(skip_locked=True)
         )
-        return [Pairing(**row._mapping) for row in await self.conn.execute(query)]
+        return _records(Pairing, await self.conn.execute(query))
 
     async def replan(self, pairing_ids: list[int]) -> None:
         if pairing_ids:
@@ -237,6 +330,34 @@ class SqlTx:
             row.lease_owner, row.lease_expires_at = None, None
         await self.save_many(mine, RELEASED)
         return held
+
+
+def _records(kind: type[R], result) -> list[R]:
+    """Rows as dataclasses (zipping with the keys once is several times faster than
+    unpacking each row's mapping, which shows at 10,000 rows)."""
+    keys = list(result.keys())
+    return [kind(**dict(zip(keys, row, strict=True))) for row in result]
+
+
+def _count_sessions(counts: dict[str, int], status: str, count: int, started: int) -> None:
+    """Scheduled sessions that have started are "unconfirmed": nobody said how it went."""
+    if status == "scheduled":
+        counts["scheduled"] = counts.get("scheduled", 0) + count - started
+        counts["unconfirmed"] = counts.get("unconfirmed", 0) + started
+    else:
+        counts[status] = counts.get(status, 0) + count
+    for name in ("scheduled", "unconfirmed", status):
+        if counts.get(name) == 0:
+            del counts[name]
+
+
+def _utc(value: datetime | str | None) -> datetime | None:
+    """MIN/MAX of a timestamp: SQLite hands back its text, PostgreSQL a datetime."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 # What delivery changes on a claimed row.

@@ -120,6 +120,8 @@ sessions = Table(
     _created(),
     Column("outcome_at", UTCDateTime(), nullable=True),
     Column("outcome_by", Integer, ForeignKey("participants.id"), nullable=True),
+    # Owner status counts sessions per pair from this index alone.
+    Index("ix_sessions_pairing_status_start", "pairing_id", "status", "starts_at", "created_at"),
 )
 
 reflections = Table(
