@@ -84,3 +84,55 @@ async def test_claims_are_disjoint_and_an_expired_lease_can_be_taken_over(store)
     async with store.transaction() as tx:
         assert await tx.release([row], "w1") == set(), "w1 lost its lease to w3"
         assert await tx.release(taken_over, "w3") == {r.id for r in taken_over}
+
+
+async def test_find_asks_in_chunks_when_given_more_ids_than_one_statement_takes(store):
+    """PostgreSQL takes at most 32,767 parameters per statement; status at 10,000 pairs
+    once asked for 100,000 session ids at once and failed there."""
+    from storage import store as sql
+
+    ids = []
+    async with store.transaction() as tx:
+        for n in range(sql.IN_LIST + 5):
+            person = Participant(platform="console", user_id=f"u{n}", display_name="x")
+            ids.append((await tx.add(person)).id)
+    async with store.transaction() as tx:
+        found = await tx.find(Participant, id=list(reversed(ids)), platform="console")
+    assert [p.id for p in found] == sorted(ids)
+
+
+async def test_planning_claims_skip_pairs_being_planned_and_wait_for_their_moment(store):
+    from bot.model import Pairing
+
+    async with store.transaction() as tx:
+        program = await tx.add(Program(name="P"))
+        people = [
+            await tx.add(Participant(platform="console", user_id=f"p{n}", display_name="x"))
+            for n in range(6)
+        ]
+        pairs = [
+            await tx.add(
+                Pairing(
+                    program_id=program.id,
+                    mentor_id=people[2 * n].id,
+                    mentee_id=people[2 * n + 1].id,
+                    status="active" if n < 2 else "proposed",
+                )
+            )
+            for n in range(3)
+        ]
+    postgres = store.engine.dialect.name == "postgresql"
+    async with store.transaction() as first:
+        claimed = await first.claim_planning(NOW, 1)
+        assert [p.id for p in claimed] == [pairs[0].id], "active pairs only, oldest first"
+        if postgres:  # a second planner meanwhile takes the other pair, not this one
+            async with store.transaction() as second:
+                assert [p.id for p in await second.claim_planning(NOW, 5)] == [pairs[1].id]
+        claimed[0].plan_at = NOW + timedelta(hours=1)
+        await first.save_many(claimed, ("plan_at",))
+    async with store.transaction() as tx:
+        assert [p.id for p in await tx.claim_planning(NOW, 5)] == [pairs[1].id]
+        later = await tx.claim_planning(NOW + timedelta(hours=1), 5)
+        assert [p.id for p in later] == [pairs[0].id, pairs[1].id]
+        await tx.replan([pairs[0].id])
+        assert (await tx.get(Pairing, pairs[0].id)).plan_at is None

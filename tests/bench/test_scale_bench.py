@@ -1,0 +1,45 @@
+"""Each scale benchmark runs at a tiny size: it works, checks its own counts, and reports
+figures with targets. The figures themselves are for BENCHMARKS.md, not for this test."""
+
+import pytest
+
+from bench import scale
+from bench.__main__ import BENCHMARKS, main
+from bench.report import Row
+
+
+def _figures(rows: list[Row]) -> dict[str, Row]:
+    assert rows and all(isinstance(r, Row) and r.label and r.value for r in rows)
+    return {r.label: r for r in rows}
+
+
+@pytest.fixture(autouse=True)
+def _postgres(postgres):
+    """The benchmarks create their own databases on the same server the tests use."""
+
+
+async def test_dispatch_sends_every_notification_once_on_both_databases_and_platforms():
+    rows = _figures(await scale.dispatch(BENCHMARKS["dispatch"].tiny))
+    for platform in ("slack", "teams"):
+        for kind in scale.DATABASES:
+            sent = rows[f"sent/s ({platform}, {kind})"]
+            assert float(sent.value) > 0 and sent.ok is not None
+            assert float(rows[f"tick peak RSS MB ({platform}, {kind})"].value) > 10
+
+
+async def test_owner_status_idle_tick_and_replicas_report_their_targets():
+    status = _figures(await scale.owner_status(BENCHMARKS["owner-status"].tiny, runs=3))
+    assert status["status p95 ms (sqlite)"].target == "<= 250"
+    idle = _figures(await scale.idle_tick(BENCHMARKS["idle-tick"].tiny, runs=3))
+    assert idle["idle tick max ms (postgresql)"].ok is not None
+    replicas = _figures(await scale.replicas(BENCHMARKS["replicas"].tiny))
+    assert replicas["duplicates"].value == "0" and replicas["losses"].value == "0"
+    sent = [int(n) for n in replicas["sent by each replica"].value.split(" / ")]
+    assert sum(sent) == 2 * (BENCHMARKS["replicas"].tiny // 2)
+
+
+def test_the_command_lists_and_refuses_unknown_names(capsys):
+    assert main([]) == 0
+    assert "replicas" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["nonsense"])

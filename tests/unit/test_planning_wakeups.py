@@ -1,0 +1,77 @@
+"""The planner looks only at pairs due a look: never planned, woken by something that
+happened, or at a moment it noted. Idle ticks touch nothing; no nudge is lost."""
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from bot.events import Actor
+from bot.model import Pairing
+from bot.planner import LONGEST_SLEEP, PLAN_BATCH
+from tests.harness import ERIK, Harness
+
+
+async def _plan_at(h: Harness, pairing: Pairing) -> datetime | None:
+    stored = await h.engine.run(lambda ctx: ctx.tx.get(Pairing, pairing.id))
+    return stored.plan_at
+
+
+async def test_a_planned_pair_sleeps_until_its_next_moment_and_idle_ticks_plan_nothing(h):
+    config = replace(h.config, nudge_reminder_after=timedelta(hours=6))
+    h = Harness(h.store, config)
+    pairing = await h.active_pairing()
+    assert await _plan_at(h, pairing) is None, "a new active pair is planned at the next tick"
+    first = await h.tick()
+    assert first.planned == 2 and first.sent >= 2  # the first nudge to both
+    # The reminder counts from when the nudge was sent, so sending woke the pair once more.
+    assert await _plan_at(h, pairing) is None
+    await h.tick()
+    woken = await _plan_at(h, pairing)
+    assert woken == h.clock.now() + timedelta(hours=6), "the reminder's moment is noted"
+    h.clock.advance(timedelta(hours=5))
+    idle = await h.tick()
+    assert (idle.planned, idle.due) == (0, 0)
+    assert await _plan_at(h, pairing) == woken, "an idle tick leaves the pair alone"
+    h.clock.advance(timedelta(hours=1))
+    reminded = await h.tick()
+    assert reminded.planned == 2 and reminded.sent == 2, reminded.line()
+
+
+async def test_booking_wakes_the_pair_and_its_agenda_and_check_are_planned(h):
+    pairing = await h.active_pairing()
+    await h.tick()
+    await h.tick()
+    assert await _plan_at(h, pairing) is not None
+    await h.book(ERIK, pairing, "2026-03-02", "16:00")  # Berlin: 15:00 UTC today
+    assert await _plan_at(h, pairing) is None, "the booking wakes the planner for this pair"
+    result = await h.tick()
+    assert result.planned >= 4, result.line()  # agenda and check for each of the two
+    # After planning, the pair sleeps until its session starts (the next nudge counts from it).
+    assert await _plan_at(h, pairing) == datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+
+
+async def test_a_program_starting_later_wakes_its_pairs_on_its_first_day_at_most_daily(h):
+    program = await h.program(starts_on=datetime(2026, 3, 5).date())
+    pairing = await h.active_pairing(program)
+    result = await h.tick()
+    assert result.planned == 0
+    assert await _plan_at(h, pairing) == h.clock.now() + LONGEST_SLEEP, "a day at most"
+    await h.run_until(datetime(2026, 3, 5, 0, 0, tzinfo=UTC))
+    assert not h.inbox("erik"), "no nudge before the program starts"
+    await h.run_until(datetime(2026, 3, 5, 9, 0, tzinfo=UTC))
+    [nudge] = h.inbox("erik")
+    assert nudge.at == datetime(2026, 3, 5, 8, 0, tzinfo=UTC), "its first working hour"
+
+
+async def test_more_pairs_than_one_batch_are_all_planned_in_one_tick(h):
+    program = await h.program()
+    people = [
+        (Actor("console", f"m{i}", f"Mentor {i}"), Actor("console", f"e{i}", f"Mentee {i}"))
+        for i in range(PLAN_BATCH + 3)
+    ]
+    for mentor, mentee in people:
+        pairing = await h.pairing(program, mentor, mentee)
+        await h.click(mentor, "pairing.accept", pairing.id)
+        await h.click(mentee, "pairing.accept", pairing.id)
+    h.sender.delivered.clear()
+    result = await h.tick()
+    assert result.planned == 2 * len(people), result.line()
