@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import aiohttp
@@ -62,6 +63,9 @@ async def open_store(settings: Settings) -> SqlStore:
         raise
     except Exception as exc:
         await engine.dispose()
+        # aiosqlite's worker thread may still hand back a result; if the loop is closed by
+        # then, the thread prints a traceback under our one-line message.
+        await asyncio.sleep(0.2)
         raise StartupError(
             f"Cannot use the database at {safe_url(settings.database_url)}: {reason(exc)}"
         ) from None

@@ -46,7 +46,7 @@ BENCHMARKS = {
             "status",
             "(a) /mentoring status through serve vs a bare Bolt app, concurrency 20 (requests)",
             _http("slack_status"),
-            4000,
+            3000,
             60,
         ),
         Benchmark(
@@ -81,7 +81,7 @@ BENCHMARKS = {
             "teams-help",
             "(f) Teams `help` through serve vs a bare CloudAdapter echo bot, concurrency 20",
             _http("teams_help"),
-            3000,
+            2000,
             60,
         ),
     ]

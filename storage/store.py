@@ -36,8 +36,15 @@ IN_LIST = 10_000
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """An AsyncEngine for `url`; SQLite gets WAL, a busy timeout and write-ahead locking."""
+    """An AsyncEngine for `url`; SQLite gets WAL, a busy timeout, write locks taken up front
+    and a single pooled connection."""
     if url.startswith("sqlite"):
+        # One connection per process: SQLite has one writer anyway, and requests queued on
+        # the pool are served in order, where several connections would poll for the write
+        # lock in no fair order (seconds of wait at the tail, "database is locked" at worst).
+        if ":memory:" not in url:
+            kwargs.setdefault("pool_size", 1)
+            kwargs.setdefault("max_overflow", 0)
         engine = create_async_engine(url, **kwargs)
         _tune_sqlite(engine)
         return engine

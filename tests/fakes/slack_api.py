@@ -9,6 +9,8 @@ import itertools
 import json
 import threading
 import time
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 
@@ -24,6 +26,10 @@ class Call:
     method: str
     args: dict
     status: int = 200
+    # When the request arrived (time.monotonic() in this process), and the Retry-After a 429
+    # asked for.
+    at: float = field(default_factory=time.monotonic)
+    retry_after: float | None = None
 
 
 @dataclass
@@ -56,6 +62,17 @@ class FakeSlack:
         self.port = 0
         self.socket_acks: list[dict] = []
         self._sockets: list[web.WebSocketResponse] = []
+        # Per-conversation rate limits: the Retry-After of each 429 still to give, by
+        # (method, channel); `_every_channel` arms new channels as they show up.
+        self._channel_fail: dict[tuple[str, str], list[float]] = {}
+        self._every_channel: dict[str, tuple[int, float]] = {}
+        self._channels_seen: set[tuple[str, str]] = set()
+        # Stalling: calls of a method still answered before every further one is held.
+        self._stall: dict[str, int] = {}
+        self._gate: asyncio.Event | None = None
+        self.held = 0
+        # Callbacks run once a method has been answered successfully a number of times.
+        self._hooks: list[list] = []
 
     # --- control --------------------------------------------------------------------------------
     def add_user(self, user_id: str, name: str, tz: str = "Europe/Berlin") -> None:
@@ -73,6 +90,54 @@ class FakeSlack:
         """Answer the next `times` calls of `method` with 429 and Retry-After."""
         with self._lock:
             self._fail.setdefault(method, []).extend([retry_after] * times)
+
+    def rate_limit_channels(
+        self,
+        times: int = 1,
+        retry_after: float = 1,
+        channel: str | None = None,
+        method: str = "chat.postMessage",
+    ) -> None:
+        """Answer the first `times` calls of `method` to each conversation (only to `channel`
+        when given) with 429 and Retry-After, as Slack limits each conversation on its own.
+        Every conversation counts from its first call after this."""
+        with self._lock:
+            if channel is None:
+                self._every_channel[method] = (times, retry_after)
+                # Channels limited on their own keep their own count.
+                self._channels_seen = {
+                    seen
+                    for seen in self._channels_seen
+                    if seen[0] != method or seen in self._channel_fail
+                }
+            else:
+                self._channel_fail.setdefault((method, channel), []).extend([retry_after] * times)
+                self._channels_seen.add((method, channel))
+
+    def stall_after(self, count: int, method: str = "chat.postMessage") -> None:
+        """Answer `count` more calls of `method`, then hold every further one unanswered (and
+        unrecorded) until `release()`; `held` says how many are waiting."""
+        with self._lock:
+            self._stall[method] = count
+            self._gate = asyncio.Event()
+
+    def release(self) -> None:
+        """Let held calls through (they are then answered normally) and stop stalling."""
+        with self._lock:
+            self._stall.clear()
+            gate, self._gate = self._gate, None
+        if gate is not None and self._loop is not None:
+            self._loop.call_soon_threadsafe(gate.set)
+
+    def after_ok(self, method: str, count: int, callback: Callable[[], None]) -> None:
+        """Run `callback` on the fake's thread, before answering, when `count` more calls of
+        `method` have succeeded (e.g. to cut a database connection mid-delivery)."""
+        with self._lock:
+            self._hooks.append([method, count, callback])
+
+    def posted_per_channel(self) -> Counter[str]:
+        """How many messages chat.postMessage put in each conversation."""
+        return Counter(posted.channel for posted in list(self.messages.values()))
 
     @property
     def api_url(self) -> str:
@@ -123,6 +188,7 @@ class FakeSlack:
 
     # --- handlers -------------------------------------------------------------------------------
     async def _api(self, request: web.Request) -> web.Response:
+        arrived = time.monotonic()
         method = request.match_info["method"]
         args = dict(request.query)
         raw = await request.read()
@@ -132,16 +198,30 @@ class FakeSlack:
             else:
                 args.update({k: v[-1] for k, v in parse_qs(raw.decode()).items()})
         with self._lock:
+            gate = self._gate
+            left = self._stall.get(method)
+            if left is not None:
+                self._stall[method] = left - 1
+        if left is not None and left <= 0 and gate is not None:
+            self.held += 1
+            try:
+                await gate.wait()
+            finally:
+                self.held -= 1
+            arrived = time.monotonic()
+        with self._lock:
             waits = self._fail.get(method)
             retry_after = waits.pop(0) if waits else None
+            if retry_after is None:
+                retry_after = self._channel_limit(method, str(args.get("channel", "")))
         if retry_after is not None:
-            self.calls.append(Call(method, args, 429))
+            self.calls.append(Call(method, args, 429, arrived, retry_after))
             return web.json_response(
                 {"ok": False, "error": "ratelimited"},
                 status=429,
                 headers={"Retry-After": str(int(retry_after))},
             )
-        self.calls.append(Call(method, args))
+        self.calls.append(Call(method, args, at=arrived))
         if method == "apps.connections.open":
             if not request.headers.get("Authorization", "").startswith("Bearer xapp-"):
                 return web.json_response({"ok": False, "error": "not_allowed_token_type"})
@@ -151,7 +231,34 @@ class FakeSlack:
         handler = getattr(self, "_" + method.replace(".", "_"), None)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
-        return web.json_response(handler(args))
+        answer = handler(args)
+        if answer.get("ok"):
+            self._run_hooks(method)
+        return web.json_response(answer)
+
+    def _channel_limit(self, method: str, channel: str) -> float | None:
+        """The Retry-After of a 429 this call to `channel` gets, if any (under the lock)."""
+        if not channel:
+            return None
+        key = (method, channel)
+        if key not in self._channels_seen:
+            self._channels_seen.add(key)
+            if method in self._every_channel:
+                times, retry_after = self._every_channel[method]
+                self._channel_fail.setdefault(key, []).extend([retry_after] * times)
+        waits = self._channel_fail.get(key)
+        return waits.pop(0) if waits else None
+
+    def _run_hooks(self, method: str) -> None:
+        due = []
+        with self._lock:
+            for hook in self._hooks:
+                if hook[0] == method and hook[1] > 0:
+                    hook[1] -= 1
+                    if hook[1] == 0:
+                        due.append(hook[2])
+        for callback in due:
+            callback()
 
     def _auth_test(self, args: dict) -> dict:
         return {"ok": True, "user_id": BOT_USER, "bot_id": "BBOT", "team_id": TEAM, "user": "bot"}
