@@ -423,6 +423,7 @@ async def idle_tick(pairs: int, runs: int = 20) -> list[Row]:
         async with fresh_database(kind) as url:
             await populate(url, pairs, now, cadence_days=30, held=1, held_before=timedelta(20))
             _, first = await plan_everything(url, now)
+            await analyze(url)  # as autovacuum would after 100,000 updates
             store = SqlStore.from_url(url)
             timings = []
             try:

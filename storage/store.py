@@ -300,18 +300,23 @@ class SqlTx:
 
     async def claim_planning(self, now: datetime, limit: int) -> list[Pairing]:
         p = pairings
-        query = (
-            select(p)
-            .where(
-                p.c.status == PairingStatus.ACTIVE,
-                or_(p.c.plan_at.is_(None), p.c.plan_at <= now),
+        active = p.c.status == PairingStatus.ACTIVE
+        # Two claims, each one probe of the (status, plan_at) index: an OR of the two would
+        # scan every active pair on each idle tick.
+        claimed: list[Pairing] = []
+        for waiting, order in ((p.c.plan_at.is_(None), p.c.id), (p.c.plan_at <= now, p.c.plan_at)):
+            query = (
+                select(p)
+                .where(active, waiting)
+                .order_by(order, p.c.id)
+                .limit(limit - len(claimed))
+                # Planners on other replicas take other pairs; a click on this pair waits.
+                .with_for_update(skip_locked=True)
             )
-            .order_by(p.c.id)
-            .limit(limit)
-            # Planners on other replicas take other pairs; a click on this pair waits.
-            .with_for_update(skip_locked=True)
-        )
-        return _records(Pairing, await self.conn.execute(query))
+            claimed += _records(Pairing, await self.conn.execute(query))
+            if len(claimed) >= limit:
+                break
+        return claimed
 
     async def replan(self, pairing_ids: list[int]) -> None:
         if pairing_ids:
