@@ -1,21 +1,48 @@
-"""Text commands (the same grammar on every platform): help, me, status, pair, program, export."""
+"""Text commands, the same grammar on every platform: help, me, status, join, leave, pause,
+resume, end, forget-me, and for owners match, pair, program and export."""
 
 from __future__ import annotations
 
 import re
+from datetime import date
 
-from bot import copy
+from bot import copy, lifecycle
 from bot.context import Context
+from bot.enrolment import join, leave
 from bot.events import CommandIssued
 from bot.export import export_rows, to_csv
 from bot.messages import Attachment, Message
 from bot.model import Participant, Program
-from bot.pairings import Refused, create_program, propose_pairing
+from bot.pairings import (
+    Refused,
+    create_program,
+    pick_program,
+    program_arg,
+    propose_pairing,
+    update_program,
+)
+from bot.privacy import ask_forget
+from bot.proposals import match
 from bot.status import my_status, program_status
 
-COMMANDS = ("help", "me", "status", "pair", "program", "export")
-_PROGRAM_ARG = re.compile(r"""\bprogram=(?:"([^"]+)"|'([^']+)'|(\S+))""", re.IGNORECASE)
-_SETTING = re.compile(r"\b(cadence|minutes)=(\S+)", re.IGNORECASE)
+COMMANDS = (
+    "help",
+    "me",
+    "status",
+    "join",
+    "leave",
+    "pause",
+    "resume",
+    "end",
+    "forget-me",
+    "match",
+    "pair",
+    "program",
+    "export",
+)
+_SETTING = re.compile(
+    r"\b(cadence|minutes|starts|ends|visibility|recognition)=(\S+)", re.IGNORECASE
+)
 
 
 async def run_command(ctx: Context, person: Participant, event: CommandIssued) -> Message:
@@ -32,6 +59,16 @@ async def run_command(ctx: Context, person: Participant, event: CommandIssued) -
             return await _program(ctx, person, event.args)
         if name == "export":
             return await _export(ctx, person)
+        if name == "join":
+            return await join(ctx, person, event.args, event.mentions)
+        if name == "leave":
+            return await leave(ctx, person, event.args)
+        if name in ("pause", "resume", "end"):
+            return await lifecycle.choose(ctx, person, name)
+        if name == "forget-me":
+            return await ask_forget(ctx, person)
+        if name == "match":
+            return await match(ctx, person, event.args)
     except Refused as refusal:
         return Message(str(refusal))
     return Message(copy.text("general.help"))
@@ -54,30 +91,11 @@ async def _status(ctx: Context, person: Participant, args: str) -> Message:
     return Message("", sections=tuple(sections))
 
 
-async def _pick_program(ctx: Context, name: str | None) -> Program:
-    programs = sorted(await ctx.tx.find(Program), key=lambda p: p.name.lower())
-    names = ", ".join(p.name for p in programs)
-    if name:
-        for program in programs:
-            if program.name.lower() == name.lower():
-                return program
-        raise Refused(copy.text("commands.unknown_program", program=name, programs=names or "none"))
-    if not programs:
-        raise Refused(copy.text("commands.no_program"))
-    if len(programs) > 1:
-        raise Refused(copy.text("commands.which_program", programs=names))
-    return programs[0]
-
-
 async def _pair(ctx: Context, person: Participant, event: CommandIssued) -> Message:
-    args = event.args
-    match = _PROGRAM_ARG.search(args)
-    program_name = next((g for g in match.groups() if g), None) if match else None
-    if match:
-        args = args[: match.start()] + args[match.end() :]
+    program_name, args = program_arg(event.args)
     if len(event.mentions) < 2:
         raise Refused(copy.text("commands.pair_usage"))
-    program = await _pick_program(ctx, program_name)
+    program = await pick_program(ctx, program_name)
     if not ctx.is_owner(person.handle, program):
         raise Refused(copy.text("general.not_owner"))
     first, second, *others = event.mentions
@@ -102,28 +120,29 @@ async def _pair(ctx: Context, person: Participant, event: CommandIssued) -> Mess
 
 
 async def _program(ctx: Context, person: Participant, args: str) -> Message:
+    """`program create NAME [settings]` or `program set NAME settings`, where settings are
+    cadence=DAYS minutes=30|45|60 starts=DATE ends=DATE visibility=program|pair|private
+    recognition=mentor|manager."""
     words = args.split(None, 1)
-    if not words or words[0].lower() != "create" or len(words) < 2:
+    action = words[0].lower() if words else ""
+    if action not in ("create", "set") or len(words) < 2:
         raise Refused(copy.text("commands.program_usage"))
-    if not ctx.is_owner(person.handle) and not await _owned(ctx, person):
-        raise Refused(copy.text("general.not_owner"))
     rest = words[1]
     settings = {k.lower(): v for k, v in _SETTING.findall(rest)}
     name = " ".join(_SETTING.sub("", rest).split())
-    try:
-        cadence_days = int(settings.get("cadence", 14))
-    except ValueError:
-        raise Refused(copy.text("commands.bad_cadence")) from None
-    try:
-        minutes = int(settings.get("minutes", 45))
-    except ValueError:
-        raise Refused(copy.text("schedule.bad_minutes")) from None
-    if minutes not in (30, 45, 60):
-        raise Refused(copy.text("schedule.bad_minutes"))
+    values = _settings(settings)
+    if action == "set":
+        program = await pick_program(ctx, name)
+        if not ctx.is_owner(person.handle, program):
+            raise Refused(copy.text("general.not_owner"))
+        if not values:
+            raise Refused(copy.text("commands.program_usage"))
+        await update_program(ctx, program, values)
+        return Message(copy.text("commands.program_set", program=program.name))
+    if not ctx.is_owner(person.handle) and not await _owned(ctx, person):
+        raise Refused(copy.text("general.not_owner"))
     owners = sorted(set(ctx.config.owners) | {person.handle})
-    program = await create_program(
-        ctx, name, cadence_days=cadence_days, session_minutes=minutes, owners=owners
-    )
+    program = await create_program(ctx, name, owners=owners, **values)
     return Message(
         copy.text(
             "commands.program_created",
@@ -132,6 +151,34 @@ async def _program(ctx: Context, person: Participant, args: str) -> Message:
             minutes=program.session_minutes,
         )
     )
+
+
+def _settings(raw: dict[str, str]) -> dict:
+    """Typed settings as create_program's arguments; Refused says what a bad one should be."""
+    values: dict = {}
+    try:
+        if "cadence" in raw:
+            values["cadence_days"] = int(raw["cadence"])
+    except ValueError:
+        raise Refused(copy.text("commands.bad_cadence")) from None
+    try:
+        if "minutes" in raw:
+            values["session_minutes"] = int(raw["minutes"])
+    except ValueError:
+        raise Refused(copy.text("schedule.bad_minutes")) from None
+    if values.get("session_minutes", 45) not in (30, 45, 60):
+        raise Refused(copy.text("schedule.bad_minutes"))
+    for key, argument in (("starts", "starts_on"), ("ends", "ends_on")):
+        if key in raw:
+            try:
+                values[argument] = date.fromisoformat(raw[key])
+            except ValueError:
+                raise Refused(copy.text("schedule.bad_date")) from None
+    if "visibility" in raw:
+        values["reflection_visibility"] = raw["visibility"].lower()
+    if "recognition" in raw:
+        values["recognition"] = raw["recognition"].lower()
+    return values
 
 
 async def _export(ctx: Context, person: Participant) -> Message:

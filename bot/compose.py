@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from bot import cadence, copy
 from bot.agenda import agenda_items
+from bot.checkins import compose_question
 from bot.context import Context, visibility_note
+from bot.digest import compose_digest
 from bot.messages import Button, Message
 from bot.model import (
     FollowUp,
@@ -23,6 +25,8 @@ MAX_FOLLOWUP_BUTTONS = 3
 
 async def compose(ctx: Context, row: Notification) -> Message | None:
     """The message for `row` given the current state, or None when it should be skipped."""
+    if row.kind == "digest":
+        return await compose_digest(ctx, row)
     if row.kind in ("note", "escalation"):
         return await _escalation(ctx, row) if row.kind == "escalation" else _note(row)
     pairing = await ctx.pairing(row.pairing_id) if row.pairing_id else None
@@ -30,6 +34,8 @@ async def compose(ctx: Context, row: Notification) -> Message | None:
         return None
     if row.kind == "intro":
         return await _intro(ctx, row, pairing)
+    if row.kind in ("checkin", "checkin.reminder"):
+        return await compose_question(ctx, row, pairing)
     if pairing.status != PairingStatus.ACTIVE:
         return None
     if row.kind == "nudge":

@@ -6,11 +6,14 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 
-from bot import copy
+from bot import copy, lifecycle, privacy, proposals
+from bot.checkins import checkin_form, save_checkin
 from bot.clock import Clock
 from bot.commands import COMMANDS, run_command
 from bot.context import Context, EngineConfig
 from bot.delivery import TickResult, deliver
+from bot.digest import queue_digests
+from bot.enrolment import enrolment_form, save_enrolment
 from bot.events import (
     ActionClicked,
     CommandIssued,
@@ -19,12 +22,19 @@ from bot.events import (
     MemberJoined,
     MessageReceived,
 )
+from bot.lifecycle import close_ended_programs
 from bot.messages import FormErrors, Message
 from bot.model import FollowUp, Pairing, Participant, Session
-from bot.pairings import answer_consent
+from bot.pairings import Refused, answer_consent
 from bot.planner import PLAN_BATCH, plan
 from bot.ports import Sender, Store
-from bot.reflections import mark_followup_done, pending_reflection, reflection_form, save_reflection
+from bot.reflections import (
+    change_visibility,
+    mark_followup_done,
+    pending_reflection,
+    reflection_form,
+    save_reflection,
+)
 from bot.sessions import book, open_schedule_form, record_outcome, snooze
 
 log = logging.getLogger(__name__)
@@ -65,12 +75,18 @@ class Engine:
                 return None
             ctx = Context(tx, self.clock.now(), self.config)
             person = await ctx.person_for(event.actor, contact=True)
-            return await _dispatch(ctx, person, event)
+            try:
+                return await _dispatch(ctx, person, event)
+            except Refused as refusal:
+                return Message(str(refusal))
 
     async def tick(self) -> TickResult:
         """Plan what is due, then send it. Safe to run twice: nothing goes out twice."""
         result = TickResult()
         now = self.clock.now()
+        async with self.store.transaction() as tx:  # program dates: end of program, digests
+            ctx = Context(tx, now, self.config)
+            result.planned += await close_ended_programs(ctx) + await queue_digests(ctx)
         while True:  # a batch of pairs per transaction, until none is left to look at
             async with self.store.transaction() as tx:
                 looked, planned = await plan(Context(tx, now, self.config), PLAN_BATCH)
@@ -131,6 +147,8 @@ async def _form(ctx: Context, person: Participant, event: FormSubmitted) -> Repl
     if event.form_id == "session.schedule":
         pairing = await _load(ctx, Pairing, event.value)
         return await book(ctx, person, pairing, event.values) if pairing else _unknown()
+    if event.form_id in _FORMS:
+        return await _FORMS[event.form_id](ctx, person, event.value, event.values)
     if event.form_id == "reflection.submit":
         session = await _load(ctx, Session, event.value)
         if session is None:
@@ -143,6 +161,7 @@ async def _form(ctx: Context, person: Participant, event: FormSubmitted) -> Repl
             v.get("what_changed", ""),
             v.get("will_do", ""),
             v.get("visibility"),
+            v.get("implemented", ""),
         )
     return _unknown()
 
@@ -156,6 +175,15 @@ async def _load(ctx: Context, kind: type, value: str):
 
 def _unknown() -> Message:
     return Message(copy.text("general.unknown_item"))
+
+
+def _raw(act: Callable[..., Awaitable[Reply]]) -> Handler:
+    """A button handler that takes the button's value as it is (a composite id)."""
+
+    async def handler(ctx: Context, person: Participant, value: object) -> Reply:
+        return await act(ctx, person, str(value))
+
+    return handler
 
 
 def _on(kind: type, act: Callable[..., Awaitable[Reply]]) -> Handler:
@@ -185,4 +213,22 @@ _ACTIONS: dict[str, Handler] = {
     "session.reschedule": _on(Session, lambda c, p, r: _outcome(c, p, r, "reschedule")),
     "reflection.write": _on(Session, reflection_form),
     "followup.done": _on(FollowUp, mark_followup_done),
+    "reflection.visibility": _raw(change_visibility),
+    "pairing.pause": _on(Pairing, lifecycle.pause),
+    "pairing.resume": _on(Pairing, lifecycle.resume),
+    "pairing.end": _on(Pairing, lifecycle.ask_end),
+    "pairing.end_confirm": _on(Pairing, lifecycle.end),
+    "pairing.keep": _on(Pairing, lifecycle.keep),
+    "enrolment.form": _raw(enrolment_form),
+    "match.confirm": _raw(proposals.confirm),
+    "match.edit": _raw(proposals.edit_form),
+    "checkin.answer": _raw(checkin_form),
+    "privacy.forget": _raw(privacy.forget),
+    "privacy.keep": _raw(privacy.keep),
+}
+
+_FORMS: dict[str, Callable[..., Awaitable[Reply]]] = {
+    "enrolment.submit": save_enrolment,
+    "match.edit": proposals.save_edit,
+    "checkin.submit": save_checkin,
 }

@@ -8,7 +8,7 @@ import json
 from collections import defaultdict
 
 from bot.context import Context
-from bot.model import Pairing, Participant, Program, Reflection, Session, Visibility
+from bot.model import CheckIn, Pairing, Participant, Program, Reflection, Session, Stage, Visibility
 
 COLUMNS = (
     "program",
@@ -24,6 +24,10 @@ COLUMNS = (
     "what_changed",
     "will_do",
     "created_at",
+    "checkin_stage",
+    "checkin_by",
+    "checkin_rating",
+    "checkin_text",
 )
 
 
@@ -31,7 +35,8 @@ async def export_rows(ctx: Context, programs: list[Program]) -> list[dict[str, s
     """One row per reflection (or per session without one), oldest session first.
 
     Reflection text is included only at `program` visibility; below it the row shows that a
-    reflection exists, by whom, but not what it says.
+    reflection exists, by whom, but not what it says. Check-in answers follow, one row each
+    (their question tells people that program owners read them).
     """
     rows: list[dict[str, str]] = []
     for program in programs:
@@ -75,6 +80,35 @@ async def export_rows(ctx: Context, programs: list[Program]) -> list[dict[str, s
                         "created_at": r.created_at.isoformat() if r.created_at else "",
                     }
                 )
+        rows += await _checkin_rows(ctx, program, pairings, people)
+    return rows
+
+
+async def _checkin_rows(
+    ctx: Context,
+    program: Program,
+    pairings: dict[int, Pairing],
+    people: dict[int, Participant],
+) -> list[dict[str, str]]:
+    answers = await ctx.tx.find(CheckIn, pairing_id=list(pairings))
+    stages = {stage: n for n, stage in enumerate(Stage)}
+    rows = []
+    for answer in sorted(answers, key=lambda a: (a.pairing_id, stages.get(a.stage, 9), a.id)):
+        pairing = pairings[answer.pairing_id]
+        author = await ctx.person(answer.participant_id)
+        row = {c: "" for c in COLUMNS}
+        row |= {
+            "program": program.name,
+            "mentor": _name(people[pairing.mentor_id]),
+            "mentee": _name(people[pairing.mentee_id]),
+            "goal": pairing.goal,
+            "checkin_stage": answer.stage,
+            "checkin_by": _name(author),
+            "checkin_rating": "" if answer.rating is None else str(answer.rating),
+            "checkin_text": answer.text,
+            "created_at": answer.created_at.isoformat() if answer.created_at else "",
+        }
+        rows.append(row)
     return rows
 
 
@@ -97,4 +131,4 @@ def _defuse(value: str) -> str:
 
 
 def _name(person: Participant) -> str:
-    return person.display_name or person.handle
+    return person.label if person.forgotten_at else (person.display_name or person.handle)

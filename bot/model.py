@@ -17,6 +17,7 @@ class PairingStatus(StrEnum):
     PAUSED = "paused"
     COMPLETED = "completed"
     DECLINED = "declined"
+    ENDED = "ended"  # ended early by one of the two, or by an owner
 
 
 class SessionStatus(StrEnum):
@@ -39,6 +40,21 @@ class Role(StrEnum):
     MENTEE = "mentee"
 
 
+class Stage(StrEnum):
+    """The three program check-ins: at the start, half-way, and at the end."""
+
+    EXPECTATIONS = "expectations"
+    MIDPOINT = "midpoint"
+    FINAL = "final"
+
+
+class Recognition(StrEnum):
+    """Who hears when a mentee implements a mentor's suggestion (the mentor always does)."""
+
+    MENTOR = "mentor"
+    MANAGER = "manager"  # and the mentor's manager
+
+
 class NotificationStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"
@@ -59,6 +75,7 @@ class Program:
     reflection_visibility: str = Visibility.PROGRAM
     timezone: str = "UTC"
     working_hours: str | None = None
+    recognition: str = Recognition.MENTOR
     created_at: datetime | None = None
     id: int | None = None
 
@@ -80,6 +97,8 @@ class Participant:
     # Where the platform lets us start a conversation with them (a Teams conversation
     # reference); opaque to the engine, kept fresh from every inbound event.
     address: dict | None = None
+    # Set when the person asked us to forget them: name, address and texts are gone.
+    forgotten_at: datetime | None = None
     created_at: datetime | None = None
     id: int | None = None
 
@@ -90,7 +109,14 @@ class Participant:
 
     @property
     def first_name(self) -> str:
-        return (self.display_name or self.user_id).split()[0]
+        return self.label.split()[0] if not self.forgotten_at else self.label
+
+    @property
+    def label(self) -> str:
+        """The name to show; someone who asked to be forgotten has none."""
+        if self.forgotten_at:
+            return "a former participant"
+        return self.display_name or self.user_id
 
 
 @dataclass
@@ -108,6 +134,8 @@ class Pairing:
     activated_at: datetime | None = None
     snoozed_until: datetime | None = None
     escalated_at: datetime | None = None
+    ended_at: datetime | None = None
+    ended_by: int | None = None
     # When the planner next has to look at this pair; None means at the next tick.
     plan_at: datetime | None = None
     id: int | None = None
@@ -164,6 +192,54 @@ class FollowUp:
     done: bool = False
     created_at: datetime | None = None
     done_at: datetime | None = None
+    id: int | None = None
+
+
+@dataclass
+class Enrolment:
+    """A person's profile in one program's pool: their role and what they bring or seek.
+
+    Skill and interest lists are lower-cased items (see bot.matching.skills)."""
+
+    program_id: int
+    participant_id: int
+    role: str
+    interests: list[str] = field(default_factory=list)
+    teaches: list[str] = field(default_factory=list)
+    learns: list[str] = field(default_factory=list)
+    manager_id: int | None = None
+    status: str = "enrolled"  # enrolled | left
+    created_at: datetime | None = None
+    id: int | None = None
+
+
+@dataclass
+class Proposal:
+    """A pair suggested by `match`, waiting for the owner to confirm or change it; `run`
+    groups the proposals of one match."""
+
+    program_id: int
+    run: str
+    mentor_id: int
+    mentee_id: int
+    goal: str = ""
+    reason: str = ""
+    status: str = "draft"  # draft | confirmed | replaced
+    created_at: datetime | None = None
+    id: int | None = None
+
+
+@dataclass
+class CheckIn:
+    """One person's answer to a program check-in: a 1-5 rating (not asked at the start)
+    and a few words; program owners read both."""
+
+    pairing_id: int
+    participant_id: int
+    stage: str
+    rating: int | None = None
+    text: str = ""
+    created_at: datetime | None = None
     id: int | None = None
 
 

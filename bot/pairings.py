@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
-from datetime import date
+import re
+from dataclasses import replace
+from datetime import UTC, date, datetime, time
 
 from bot import copy
+from bot.checkins import ask
 from bot.context import Context
 from bot.hours import WorkingHours, zone
 from bot.messages import Message
@@ -14,7 +17,9 @@ from bot.model import (
     PairingStatus,
     Participant,
     Program,
+    Recognition,
     Role,
+    Stage,
     Visibility,
     parse_handle,
 )
@@ -24,8 +29,41 @@ log = logging.getLogger(__name__)
 OPEN_STATUSES = (PairingStatus.PROPOSED, PairingStatus.ACTIVE, PairingStatus.PAUSED)
 
 
+_PROGRAM_ARG = re.compile(r"""\bprogram=(?:"([^"]+)"|'([^']+)'|(\S+))""", re.IGNORECASE)
+
+
 class Refused(Exception):
     """A request the engine will not carry out; the message says why and what to do."""
+
+
+def program_arg(args: str) -> tuple[str | None, str]:
+    """Split `program=NAME` (quoted when it has spaces) off a command's arguments."""
+    match = _PROGRAM_ARG.search(args)
+    if not match:
+        return None, args
+    name = next((g for g in match.groups() if g), None)
+    return name, args[: match.start()] + args[match.end() :]
+
+
+async def pick_program(
+    ctx: Context, name: str | None, programs: list[Program] | None = None
+) -> Program:
+    """The program called `name` (any case), or the only one there is; Refused otherwise,
+    naming the programs to choose from."""
+    if programs is None:
+        programs = await ctx.tx.find(Program)
+    programs = sorted(programs, key=lambda p: p.name.lower())
+    names = ", ".join(p.name for p in programs)
+    if name:
+        for program in programs:
+            if program.name.lower() == name.strip().lower():
+                return program
+        raise Refused(copy.text("commands.unknown_program", program=name, programs=names or "none"))
+    if not programs:
+        raise Refused(copy.text("commands.no_program"))
+    if len(programs) > 1:
+        raise Refused(copy.text("commands.which_program", programs=names))
+    return programs[0]
 
 
 async def create_program(
@@ -41,31 +79,18 @@ async def create_program(
     ends_on: date | None = None,
     reflection_visibility: str = Visibility.PROGRAM,
     working_hours: str | None = None,
+    recognition: str = Recognition.MENTOR,
 ) -> Program:
     """Create a program; raises Refused when the name is taken or a value is out of range."""
     name = " ".join(name.split())
     if not name:
         raise Refused(copy.text("commands.program_usage"))
-    if len(name) > 200 or len(objective) > 200:
-        raise Refused("Program names and objectives are at most 200 characters.")
     if any(p.name.lower() == name.lower() for p in await ctx.tx.find(Program)):
         raise Refused(copy.text("commands.program_exists", program=name))
-    if not 1 <= cadence_days <= 90:
-        raise Refused(copy.text("commands.bad_cadence"))
-    if not 30 <= session_minutes <= 60:
-        raise Refused(copy.text("schedule.bad_minutes"))
-    if reflection_visibility not in set(Visibility):
-        raise Refused(f"Reflection visibility is one of: {', '.join(Visibility)}.")
     try:
-        zone(timezone or ctx.config.timezone)
-        if working_hours:
-            WorkingHours.parse(working_hours)
         owners = [f"{p}:{u}" for p, u in map(parse_handle, owners or [])]
-    except ValueError as exc:  # InvalidWorkingHours is a ValueError too
+    except ValueError as exc:
         raise Refused(str(exc)) from None
-    starts_on = starts_on or ctx.now.date()
-    if ends_on and ends_on < starts_on:
-        raise Refused(f"The program ends ({ends_on}) before it starts ({starts_on}).")
     program = Program(
         name=name,
         objective=objective,
@@ -73,13 +98,47 @@ async def create_program(
         session_minutes=session_minutes,
         owners=owners or sorted(ctx.config.owners),
         timezone=timezone or ctx.config.timezone,
-        starts_on=starts_on,
+        starts_on=starts_on or ctx.now.date(),
         ends_on=ends_on,
         reflection_visibility=reflection_visibility,
         working_hours=working_hours,
+        recognition=recognition,
         created_at=ctx.now,
     )
+    _check(program)
     return await ctx.tx.add(program)
+
+
+async def update_program(ctx: Context, program: Program, values: dict) -> Program:
+    """Change settings of a program (the same names and checks as create_program)."""
+    changed = replace(program, **values)
+    _check(changed)
+    await ctx.tx.save(changed, fields=tuple(sorted(values)))
+    return changed
+
+
+def _check(program: Program) -> None:
+    """Refuse a program whose settings are out of range, saying what is allowed."""
+    if len(program.name) > 200 or len(program.objective) > 200:
+        raise Refused("Program names and objectives are at most 200 characters.")
+    if not 1 <= program.cadence_days <= 90:
+        raise Refused(copy.text("commands.bad_cadence"))
+    if not 30 <= program.session_minutes <= 60:
+        raise Refused(copy.text("schedule.bad_minutes"))
+    if program.reflection_visibility not in set(Visibility):
+        raise Refused(copy.text("commands.bad_visibility"))
+    if program.recognition not in set(Recognition):
+        raise Refused(copy.text("commands.bad_recognition"))
+    try:
+        zone(program.timezone)
+        if program.working_hours:
+            WorkingHours.parse(program.working_hours)
+    except ValueError as exc:  # InvalidWorkingHours is a ValueError too
+        raise Refused(str(exc)) from None
+    if program.ends_on and program.starts_on and program.ends_on < program.starts_on:
+        raise Refused(
+            f"The program ends ({program.ends_on}) before it starts ({program.starts_on})."
+        )
 
 
 async def propose_pairing(
@@ -179,6 +238,8 @@ async def answer_consent(
         pairing.activated_at = ctx.now
         pairing.plan_at = None  # the first nudge is planned at the next tick
         await ctx.tx.save(pairing)
+        first_day = datetime.combine(program.starts_on or ctx.now.date(), time(), UTC)
+        await ask(ctx, pairing, program, Stage.EXPECTATIONS, max(ctx.now, first_day))
         log.info("pairing active pairing=%s program=%s", pairing.id, program.name)
         return Message(copy.text("consent.active"))
     await ctx.tx.save(pairing)

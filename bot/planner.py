@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 from bot import cadence, copy
+from bot.checkins import plan_midpoint
 from bot.context import Context
 from bot.model import (
     Notification,
@@ -57,6 +58,10 @@ async def plan(ctx: Context, limit: int = PLAN_BATCH) -> tuple[int, int]:
     wakes: dict[int, datetime] = {}
     created = await _plan_nudges(ctx, pairings, by_pairing, wakes)
     created += await _plan_session_messages(ctx, pairings, by_pairing, wakes)
+    for pairing in pairings:
+        mid = await plan_midpoint(ctx, pairing, await ctx.program(pairing.program_id))
+        if mid is not None:
+            _wake(wakes, pairing, mid)
     latest, soonest = ctx.now + LONGEST_SLEEP, ctx.now + SHORTEST_SLEEP
     for pairing in pairings:
         pairing.plan_at = max(min(wakes.get(pairing.id, latest), latest), soonest)

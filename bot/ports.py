@@ -31,6 +31,16 @@ class PairFacts:
         return self.mentee_id if participant_id == self.mentor_id else self.mentor_id
 
 
+@dataclass(frozen=True)
+class StageFacts:
+    """One check-in stage of a program: people asked, answers, and the ratings given."""
+
+    asked: int = 0
+    answered: int = 0
+    rated: int = 0
+    rating_sum: int = 0
+
+
 @dataclass
 class ProgramFacts:
     """What owner status needs about a program's sessions and outcomes, counted by the
@@ -40,6 +50,8 @@ class ProgramFacts:
     scheduled ones that have started; `recent` the same for sessions that started since
     `since`; `booked_recent` those booked since then. `pairs` has every pairing of the
     program. `unreachable` lists people of proposed or active pairs we cannot reach.
+    `checkins` is by stage; `top_mentors` the (mentor id, suggestions implemented) of the
+    three mentors with most, and `mentors` how many mentors the program has had.
     """
 
     pairs: list[PairFacts] = field(default_factory=list)
@@ -52,6 +64,9 @@ class ProgramFacts:
     failed: int = 0
     last_error: str = ""
     unreachable: list[int] = field(default_factory=list)
+    checkins: dict[str, StageFacts] = field(default_factory=dict)
+    top_mentors: list[tuple[int, int]] = field(default_factory=list)
+    mentors: int = 0
 
 
 class Tx(Protocol):
@@ -71,6 +86,9 @@ class Tx(Protocol):
 
     async def find(self, record_type: type[R], /, **where: Any) -> list[R]:
         """Records whose fields equal the given values (a list means any of them), by id."""
+
+    async def delete(self, record_type: type, /, **where: Any) -> int:
+        """Delete the records whose fields equal the given values; returns how many."""
 
     async def program_facts(self, program_id: int, now: datetime, since: datetime) -> ProgramFacts:
         """Counts and per-pair dates for one program's owner status (see ProgramFacts)."""

@@ -15,10 +15,15 @@ from bot.model import (
     Participant,
     Program,
     Session,
+    Stage,
 )
+from bot.ports import StageFacts
 from bot.reflections import pending_reflection
 
 RECENT = timedelta(days=30)
+# Breakdowns over fewer people than this show counts only (no averages, no names).
+MIN_GROUP = 5
+STAGES = (Stage.EXPECTATIONS, Stage.MIDPOINT, Stage.FINAL)
 
 
 @dataclass(frozen=True)
@@ -53,11 +58,14 @@ class ProgramStatus:
     failed: int = 0
     last_error: str = ""
     unreachable: list[str] = field(default_factory=list)
+    checkins: dict[str, StageFacts] = field(default_factory=dict)
+    top_mentors: list[tuple[str, int]] = field(default_factory=list)
+    mentors: int = 0
 
     def section(self) -> Section:
         """The status as a titled section: figures as facts, then pairs at risk and problems."""
         p = self.program
-        order = ("active", "proposed", "paused", "completed", "declined")
+        order = ("active", "proposed", "paused", "completed", "ended", "declined")
         summary = ", ".join(f"{self.pairs[s]} {s}" for s in order if self.pairs.get(s)) or "none"
         share = f"{round(100 * self.on_cadence / self.active)}%" if self.active else "-"
         figures = {
@@ -99,6 +107,7 @@ class ProgramStatus:
             lines.append(copy.text("status.unreachable", names=", ".join(self.unreachable)))
         if self.failed:
             lines.append(copy.text("status.failed", count=self.failed, error=self.last_error))
+        lines += self.checkin_lines() + self.recognition_lines()
         return Section(
             title=copy.text(
                 "status.owner_header", program=p.name, objective=p.objective, cadence=p.cadence_days
@@ -106,6 +115,35 @@ class ProgramStatus:
             facts=tuple((copy.text(f"status.label.{k}"), v) for k, v in figures.items()),
             lines=tuple(lines),
         )
+
+    def checkin_lines(self) -> list[str]:
+        """Answers and response rate per check-in; an average only over 5 ratings or more."""
+        lines = []
+        for stage in STAGES:
+            found = self.checkins.get(stage)
+            if found is None:
+                continue
+            rate = f"{round(100 * found.answered / found.asked)}%" if found.asked else "-"
+            line = copy.text(
+                f"status.checkin_{stage}", answered=found.answered, asked=found.asked, rate=rate
+            )
+            if found.rated >= MIN_GROUP:
+                average = f"{found.rating_sum / found.rated:.1f}"
+                line += copy.text("status.checkin_average", average=average, rated=found.rated)
+            elif found.rated:
+                line += copy.text("status.checkin_few", least=MIN_GROUP)
+            lines.append("- " + line)
+        return [copy.text("status.checkins"), *lines] if lines else []
+
+    def recognition_lines(self) -> list[str]:
+        """The mentors whose suggestions were implemented most, named only when the program
+        has at least 5 mentors."""
+        if not self.top_mentors:
+            return []
+        if self.mentors < MIN_GROUP:
+            return [copy.text("status.top_mentors_few", least=MIN_GROUP)]
+        names = ", ".join(f"{name} ({count})" for name, count in self.top_mentors)
+        return [copy.text("status.top_mentors", names=names)]
 
 
 async def program_status(ctx: Context, program: Program) -> ProgramStatus:
@@ -124,11 +162,12 @@ async def program_status(ctx: Context, program: Program) -> ProgramStatus:
     declined = [p for p in pairs if p.status == PairingStatus.DECLINED and p.declined_by]
     named = [i for p, _ in found_risks for i in (p.mentor_id, p.mentee_id)]
     named += [i for p in declined for i in (p.mentor_id, p.mentee_id)] + facts.unreachable
+    named += [i for i, _ in facts.top_mentors]
     people = await ctx.people(named)
 
     def name(pid: int) -> str:
         person = people.get(pid)
-        return (person.display_name or person.user_id) if person else "?"
+        return person.label if person else "?"
 
     risks = [Risk(p.id, name(p.mentee_id), name(p.mentor_id), *found) for p, found in found_risks]
     risks.sort(key=lambda r: (r.reason != "escalated", -r.days))
@@ -149,6 +188,9 @@ async def program_status(ctx: Context, program: Program) -> ProgramStatus:
         failed=facts.failed,
         last_error=facts.last_error,
         unreachable=sorted(name(pid) for pid in facts.unreachable),
+        checkins=facts.checkins,
+        top_mentors=[(name(i), count) for i, count in facts.top_mentors],
+        mentors=facts.mentors,
     )
 
 

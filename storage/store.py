@@ -15,9 +15,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from bot.model import Notification, Pairing, PairingStatus
-from bot.ports import PairFacts, ProgramFacts
+from bot.ports import PairFacts, ProgramFacts, StageFacts
 from storage.tables import (
     TABLES,
+    checkins,
     followups,
     notifications,
     pairings,
@@ -162,6 +163,19 @@ class SqlTx:
             found += _records(record_type, await self.conn.execute(chunk))
         return sorted(found, key=lambda record: record.id)
 
+    async def delete(self, record_type: type, /, **where: Any) -> int:
+        table = TABLES[record_type]
+        if not where:
+            raise ValueError("delete needs a condition")
+        statement = table.delete()
+        for name, value in where.items():
+            column = table.c[name]
+            if isinstance(value, list | tuple | set | frozenset):
+                statement = statement.where(column.in_(list(value)))
+            else:
+                statement = statement.where(column.is_(None) if value is None else column == value)
+        return (await self.conn.execute(statement)).rowcount or 0
+
     async def program_facts(self, program_id: int, now: datetime, since: datetime) -> ProgramFacts:
         s, p = sessions, pairings
         mine = s.c.pairing_id.in_(select(p.c.id).where(p.c.program_id == program_id))
@@ -233,7 +247,44 @@ class SqlTx:
         # Few people are unreachable: start from them, then check their pairs.
         unreachable = select(person).where(participants.c.reachable.is_(False), in_live_pair)
         facts.unreachable = sorted((await self.conn.execute(unreachable)).scalars())
+        await self._outcome_facts(facts, program_id)
         return facts
+
+    async def _outcome_facts(self, facts: ProgramFacts, program_id: int) -> None:
+        """Check-in answers by stage, and the mentors whose suggestions were implemented."""
+        p, n, c, f = pairings, notifications, checkins, followups
+        in_program = select(p.c.id).where(p.c.program_id == program_id)
+        asked = (
+            select(n.c.series, func.count())
+            .where(n.c.kind == "checkin", n.c.status == "sent", n.c.pairing_id.in_(in_program))
+            .group_by(n.c.series)
+        )
+        found = {
+            series.removeprefix("checkin:"): count
+            for series, count in await self.conn.execute(asked)
+        }
+        answers = (
+            select(c.c.stage, func.count(), func.count(c.c.rating), func.sum(c.c.rating))
+            .where(c.c.pairing_id.in_(in_program))
+            .group_by(c.c.stage)
+        )
+        answered = {row[0]: row[1:] for row in await self.conn.execute(answers)}
+        for stage in sorted(set(found) | set(answered)):
+            count, rated, total = answered.get(stage, (0, 0, 0))
+            facts.checkins[stage] = StageFacts(found.get(stage, 0), count, rated, int(total or 0))
+        implemented = func.count(f.c.id)
+        top = (
+            select(p.c.mentor_id, implemented)
+            .select_from(f.join(p, f.c.pairing_id == p.c.id))
+            .where(p.c.program_id == program_id, f.c.done.is_(True))
+            .group_by(p.c.mentor_id)
+            .order_by(implemented.desc(), p.c.mentor_id)
+            .limit(3)
+        )
+        facts.top_mentors = [(m, k) for m, k in await self.conn.execute(top)]
+        facts.mentors = await self._scalar(
+            select(func.count(p.c.mentor_id.distinct())).where(p.c.program_id == program_id)
+        )
 
     async def _scalar(self, query) -> int:
         return int((await self.conn.execute(query)).scalar() or 0)

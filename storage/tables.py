@@ -67,6 +67,7 @@ programs = Table(
     Column("reflection_visibility", String(20), nullable=False),
     Column("timezone", String(64), nullable=False),
     Column("working_hours", String(100), nullable=True),
+    Column("recognition", String(20), nullable=False, server_default="mentor"),
     _created(),
 )
 
@@ -81,6 +82,7 @@ participants = Table(
     Column("timezone", String(64), nullable=True),
     Column("reachable", Boolean, nullable=False),
     Column("address", JSON, nullable=True),
+    Column("forgotten_at", UTCDateTime(), nullable=True),
     _created(),
     UniqueConstraint("platform", "user_id", name="uq_participants_platform_user"),
 )
@@ -102,6 +104,8 @@ pairings = Table(
     Column("activated_at", UTCDateTime(), nullable=True),
     Column("snoozed_until", UTCDateTime(), nullable=True),
     Column("escalated_at", UTCDateTime(), nullable=True),
+    Column("ended_at", UTCDateTime(), nullable=True),
+    Column("ended_by", Integer, nullable=True),  # a participant id
     Column("plan_at", UTCDateTime(), nullable=True),
     Index("ix_pairings_status_plan_at", "status", "plan_at"),
 )
@@ -150,6 +154,49 @@ followups = Table(
     Column("done_at", UTCDateTime(), nullable=True),
 )
 
+enrolments = Table(
+    "enrolments",
+    metadata,
+    _id(),
+    Column("program_id", Integer, ForeignKey("programs.id"), nullable=False),
+    Column("participant_id", Integer, ForeignKey("participants.id"), nullable=False, index=True),
+    Column("role", String(20), nullable=False),
+    Column("interests", JSON, nullable=False),
+    Column("teaches", JSON, nullable=False),
+    Column("learns", JSON, nullable=False),
+    Column("manager_id", Integer, ForeignKey("participants.id"), nullable=True),
+    Column("status", String(20), nullable=False),
+    _created(),
+    UniqueConstraint("program_id", "participant_id", name="uq_enrolments_program_person"),
+)
+
+proposals = Table(
+    "proposals",
+    metadata,
+    _id(),
+    Column("program_id", Integer, ForeignKey("programs.id"), nullable=False, index=True),
+    Column("run", String(40), nullable=False, index=True),
+    Column("mentor_id", Integer, ForeignKey("participants.id"), nullable=False),
+    Column("mentee_id", Integer, ForeignKey("participants.id"), nullable=False),
+    Column("goal", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("status", String(20), nullable=False),
+    _created(),
+)
+
+checkins = Table(
+    "checkins",
+    metadata,
+    _id(),
+    Column("pairing_id", Integer, ForeignKey("pairings.id"), nullable=False, index=True),
+    Column("participant_id", Integer, ForeignKey("participants.id"), nullable=False),
+    Column("stage", String(20), nullable=False),
+    Column("rating", Integer, nullable=True),
+    Column("text", Text, nullable=False),
+    _created(),
+    UniqueConstraint("pairing_id", "participant_id", "stage", name="uq_checkins_once"),
+)
+
 notifications = Table(
     "notifications",
     metadata,
@@ -188,6 +235,9 @@ TABLES: dict[type, Table] = {
     model.Reflection: reflections,
     model.FollowUp: followups,
     model.Notification: notifications,
+    model.Enrolment: enrolments,
+    model.Proposal: proposals,
+    model.CheckIn: checkins,
 }
 
 

@@ -116,9 +116,13 @@ class Harness:
             await self.engine.tick()
             self.clock.advance(step)
 
-    def inbox(self, user_id: str):
-        """Everything delivered to this user so far (and keep it)."""
-        return [d for d in self.sender.delivered if d.recipient.user_id == user_id]
+    def inbox(self, user_id: str, containing: str = ""):
+        """Everything delivered to this user so far (whose text contains `containing`)."""
+        return [
+            d
+            for d in self.sender.delivered
+            if d.recipient.user_id == user_id and containing in d.message.text
+        ]
 
     def texts(self, user_id: str) -> list[str]:
         return [d.message.text for d in self.inbox(user_id)]

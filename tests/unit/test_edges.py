@@ -100,7 +100,7 @@ async def test_no_escalation_reaches_owners_after_the_pair_snoozed(h):
     await h.run_until(datetime(2026, 3, 8, 12, 0, tzinfo=UTC))  # two nudges, Sunday noon
     await h.click(ERIK, "pairing.snooze", pairing.id)
     await h.run_until(datetime(2026, 3, 10, 12, 0, tzinfo=UTC))
-    assert not h.inbox("olivia")
+    assert not h.inbox("olivia", "two reminders")
 
 
 async def test_only_the_author_can_mark_a_follow_up_done(h):

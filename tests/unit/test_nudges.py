@@ -31,15 +31,15 @@ async def test_reminder_after_three_days_then_owners_after_two_ignored_nudges(h)
     await h.run_until(h.clock.now() + timedelta(hours=2))
     assert len(_nudges(h, "erik")) == 2
     assert "gentle reminder" in _nudges(h, "erik")[1].message.text
-    assert not h.inbox("olivia")
+    assert not h.inbox("olivia", "two reminders")
     await h.run_until(h.clock.now() + timedelta(days=4))
-    [alert] = h.inbox("olivia")
+    [alert] = h.inbox("olivia", "two reminders")
     assert "Erik Lund and Mina Park" in alert.message.text and "two reminders" in alert.message.text
     stored = await h.engine.run(lambda ctx: ctx.tx.get(Pairing, pairing.id))
     assert stored.escalated_at is not None
     await h.run_until(h.clock.now() + timedelta(days=7))
     assert len(_nudges(h, "erik")) == 2, "no more nudges once the owners know"
-    assert len(h.inbox("olivia")) == 1, "the owners are told once"
+    assert len(h.inbox("olivia", "two reminders")) == 1, "the owners are told once"
     status = await h.command(OWNER, "status")
     assert "Erik Lund & Mina Park: escalated" in status.plain()
 
@@ -53,7 +53,7 @@ async def test_snooze_puts_the_next_nudge_off_for_a_week(h):
     assert len(_nudges(h, "erik")) == 1
     await h.run_until(datetime(2026, 3, 9, 10, 0, tzinfo=UTC))
     assert len(_nudges(h, "erik")) == 2
-    assert not h.inbox("olivia")
+    assert not h.inbox("olivia", "two reminders")
 
 
 async def test_booking_stops_the_nudges_and_the_next_comes_by_cadence(h):

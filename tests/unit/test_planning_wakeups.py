@@ -56,9 +56,9 @@ async def test_a_program_starting_later_wakes_its_pairs_on_its_first_day_at_most
     assert result.planned == 0
     assert await _plan_at(h, pairing) == h.clock.now() + LONGEST_SLEEP, "a day at most"
     await h.run_until(datetime(2026, 3, 5, 0, 0, tzinfo=UTC))
-    assert not h.inbox("erik"), "no nudge before the program starts"
+    assert not h.inbox("erik"), "nothing before the program starts, not even the check-in"
     await h.run_until(datetime(2026, 3, 5, 9, 0, tzinfo=UTC))
-    [nudge] = h.inbox("erik")
+    [nudge] = h.inbox("erik", "book")
     assert nudge.at == datetime(2026, 3, 5, 8, 0, tzinfo=UTC), "its first working hour"
 
 

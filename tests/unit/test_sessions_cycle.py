@@ -151,7 +151,12 @@ async def test_reflection_reminder_once_after_two_days_then_silence(h):
 async def test_form_reflection_lines_of_will_do_become_follow_ups(h):
     await _held(h)
     form = await h.click(ERIK, "reflection.write", 1)
-    assert [f.id for f in form.form.fields] == ["what_changed", "will_do", "visibility"]
+    assert [f.id for f in form.form.fields] == [
+        "what_changed",
+        "will_do",
+        "visibility",
+        "implemented",
+    ]
     reply = await h.submit(
         ERIK,
         "reflection.submit",

@@ -80,23 +80,25 @@ async def test_owner_pairs_people_with_a_command(h):
 
 
 async def test_two_ticks_at_the_same_time_send_nothing_twice(h):
-    await h.active_pairing()  # two intros (now pointless: skipped) and two nudges queued
+    # Two intros (now pointless: skipped), two expectation check-ins and two nudges.
+    await h.active_pairing()
     first = await h.tick()
     second = await h.tick()
-    assert (first.sent, first.skipped, first.planned) == (2, 2, 2)
+    assert (first.sent, first.skipped, first.planned) == (4, 2, 2)
     assert (second.due, second.sent, second.planned) == (0, 0, 0)
-    assert len(h.sender.delivered) == 2
+    assert len(h.sender.delivered) == 4
 
 
 async def test_concurrent_ticks_plan_and_send_each_notification_once(h):
     await h.active_pairing()
     other = Engine(h.store, h.clock, h.config, {"console": h.sender})
     results = await asyncio.gather(h.engine.tick(), other.tick(), h.engine.tick())
-    assert sum(r.sent for r in results) == 2
+    assert sum(r.sent for r in results) == 4, "two nudges and two expectation check-ins"
     assert sum(r.planned for r in results) == 2
-    assert len(h.sender.delivered) == 2
+    assert len(h.sender.delivered) == 4
     rows = await h.engine.run(lambda ctx: ctx.tx.find(Notification))
-    assert len({r.key for r in rows}) == len(rows) == 4
+    # 2 intros, 2 nudges, 2 check-ins and their 2 reminders (due in three days).
+    assert len({r.key for r in rows}) == len(rows) == 8
 
 
 class Refusing:

@@ -1,0 +1,288 @@
+"""Joining a program's pool (a profile: role, skills to teach and learn, interests, manager)
+in chat or from a CSV file, and leaving it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+
+from bot import copy
+from bot.context import Context
+from bot.events import Actor, Mention
+from bot.hours import zone
+from bot.lifecycle import program_end
+from bot.matching import skills
+from bot.messages import Button, Choice, Field, Form, FormErrors, Message
+from bot.model import (
+    Enrolment,
+    Pairing,
+    Participant,
+    Program,
+    Role,
+    parse_handle,
+)
+from bot.pairings import OPEN_STATUSES, Refused, create_program, pick_program, program_arg
+from bot.roster import PLATFORMS, ImportRejected
+
+log = logging.getLogger(__name__)
+
+ENROLLED, LEFT = "enrolled", "left"
+PEOPLE_COLUMNS = ("program", "person", "role")
+PEOPLE_OPTIONAL = ("name", "teaches", "learns", "interests", "manager", "timezone")
+
+
+async def open_programs(ctx: Context) -> list[Program]:
+    """Programs people can still join (not past their end date), by name."""
+    programs = [
+        p for p in await ctx.tx.find(Program) if not (p.ends_on and ctx.now >= program_end(p))
+    ]
+    return sorted(programs, key=lambda p: p.name.lower())
+
+
+async def join(
+    ctx: Context, person: Participant, args: str, mentions: tuple[Mention, ...]
+) -> Message:
+    """`join [program=NAME] [@manager]`: a button that opens the profile form, one per
+    program when several are open. A mentioned person is remembered as the manager."""
+    name, _rest = program_arg(args)
+    programs = await open_programs(ctx)
+    if not programs:
+        raise Refused(copy.text("enrol.no_program"))
+    if name:
+        programs = [await pick_program(ctx, name, programs)]
+    manager = ""
+    if mentions:
+        boss = await ctx.person_for(mentions[0].actor)
+        if boss.id == person.id:
+            raise Refused(copy.text("enrol.self_manager"))
+        manager = str(boss.id)
+    buttons = tuple(
+        Button(
+            copy.text("buttons.join", program=p.name),
+            "enrolment.form",
+            f"{p.id}:{manager}",
+            primary=len(programs) == 1,
+        )
+        for p in programs[:5]
+    )
+    return Message(copy.text("enrol.intro"), buttons=buttons)
+
+
+async def enrolment_form(ctx: Context, person: Participant, value: str) -> Message:
+    """The profile form, filled with what the person said before."""
+    program, manager = await _target(ctx, value)
+    if program is None:
+        return Message(copy.text("general.unknown_item"))
+    found = await ctx.tx.find(Enrolment, program_id=program.id, participant_id=person.id)
+    before = found[0] if found else None
+    manager_id = manager.id if manager else (before.manager_id if before else None)
+    if manager_id:
+        boss = await ctx.person(manager_id)
+        intro = copy.text("enrol.manager_known", manager=boss.label)
+    else:
+        intro = copy.text("enrol.manager_unknown")
+    return Message(intro, form=_form(program, value, before))
+
+
+def _form(program: Program, value: str, before: Enrolment | None) -> Form:
+    roles = (
+        Choice(Role.MENTOR, copy.text("enrol.role_mentor")),
+        Choice(Role.MENTEE, copy.text("enrol.role_mentee")),
+    )
+    return Form(
+        id="enrolment.submit",
+        title=copy.text("enrol.form_title"),
+        value=value,
+        submit_label=copy.text("enrol.submit"),
+        fields=(
+            Field(
+                "role",
+                copy.text("enrol.role", program=program.name),
+                "choice",
+                roles,
+                initial=before.role if before else "",
+            ),
+            Field(
+                "teaches",
+                copy.text("enrol.teaches"),
+                optional=True,
+                initial=", ".join(before.teaches) if before else "",
+            ),
+            Field(
+                "learns",
+                copy.text("enrol.learns"),
+                optional=True,
+                initial=", ".join(before.learns) if before else "",
+            ),
+            Field(
+                "interests",
+                copy.text("enrol.interests"),
+                optional=True,
+                initial=", ".join(before.interests) if before else "",
+            ),
+        ),
+    )
+
+
+async def save_enrolment(
+    ctx: Context, person: Participant, value: str, values: dict[str, str]
+) -> Message | FormErrors:
+    """Save (or update) the person's profile in the program's pool."""
+    program, manager = await _target(ctx, value)
+    if program is None:
+        return Message(copy.text("general.unknown_item"))
+    role = (values.get("role") or "").strip()
+    profile = {k: list(skills(values.get(k) or "")) for k in ("teaches", "learns", "interests")}
+    errors = {}
+    if role not in (Role.MENTOR, Role.MENTEE):
+        errors["role"] = copy.text("enrol.bad_role")
+    elif role == Role.MENTOR and not profile["teaches"]:
+        errors["teaches"] = copy.text("enrol.need_teaches")
+    elif role == Role.MENTEE and not profile["learns"]:
+        errors["learns"] = copy.text("enrol.need_learns")
+    if errors:
+        found = await ctx.tx.find(Enrolment, program_id=program.id, participant_id=person.id)
+        return FormErrors(errors, _form(program, value, found[0] if found else None))
+    await enrol(ctx, program, person, role, profile, manager)
+    return Message(copy.text(f"enrol.saved_{role}", program=program.name))
+
+
+async def enrol(
+    ctx: Context,
+    program: Program,
+    person: Participant,
+    role: str,
+    profile: dict[str, list[str]],
+    manager: Participant | None,
+) -> Enrolment:
+    """Create or update the person's profile in `program`; a manager given is kept."""
+    found = await ctx.tx.find(Enrolment, program_id=program.id, participant_id=person.id)
+    if found:
+        enrolment = found[0]
+        enrolment.role, enrolment.status = role, ENROLLED
+        enrolment.teaches, enrolment.learns = profile["teaches"], profile["learns"]
+        enrolment.interests = profile["interests"]
+        if manager is not None:
+            enrolment.manager_id = manager.id
+        await ctx.tx.save(enrolment)
+        return enrolment
+    log.info("enrolled program=%s role=%s", program.name, role)
+    return await ctx.tx.add(
+        Enrolment(
+            program_id=program.id,
+            participant_id=person.id,
+            role=role,
+            teaches=profile["teaches"],
+            learns=profile["learns"],
+            interests=profile["interests"],
+            manager_id=manager.id if manager else None,
+            status=ENROLLED,
+            created_at=ctx.now,
+        )
+    )
+
+
+async def _target(ctx: Context, value: str) -> tuple[Program | None, Participant | None]:
+    raw_program, _, raw_manager = value.partition(":")
+    program = await ctx.tx.get(Program, int(raw_program)) if raw_program.isdigit() else None
+    manager = await ctx.tx.get(Participant, int(raw_manager)) if raw_manager.isdigit() else None
+    return program, manager
+
+
+async def leave(ctx: Context, person: Participant, args: str) -> Message:
+    """Step out of the pool of every program (or the one named): nobody is matched with
+    the person any more. Pairs already running go on until ended."""
+    name, _ = program_arg(args)
+    mine = await ctx.tx.find(Enrolment, participant_id=person.id, status=ENROLLED)
+    if name:
+        program = await pick_program(ctx, name)
+        mine = [e for e in mine if e.program_id == program.id]
+    if not mine:
+        return Message(copy.text("enrol.not_enrolled"))
+    for enrolment in mine:
+        enrolment.status = LEFT
+        await ctx.tx.save(enrolment, fields=("status",))
+    names = ", ".join(sorted([(await ctx.program(e.program_id)).name for e in mine]))
+    text = copy.text("enrol.left", programs=names)
+    running = await ctx.tx.find(
+        Pairing, mentor_id=person.id, status=list(OPEN_STATUSES)
+    ) + await ctx.tx.find(Pairing, mentee_id=person.id, status=list(OPEN_STATUSES))
+    if running:
+        text += " " + copy.text("enrol.pairs_go_on")
+    return Message(text)
+
+
+async def import_people(ctx: Context, text: str) -> int:
+    """Enrol the people of a CSV file (program, person, role, and optionally name, teaches,
+    learns, interests, manager, timezone); every row valid, or nothing is saved.
+
+    Raises:
+        ImportRejected: listing every bad row.
+    """
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [h.strip().lower() for h in reader.fieldnames or []]
+    missing = [c for c in PEOPLE_COLUMNS if c not in header]
+    if missing:
+        raise ImportRejected([(1, f"the header needs the columns {', '.join(missing)}")])
+    reader.fieldnames = header
+    rows, problems, seen = [], [], {}
+    for row in reader:
+        line = reader.line_num
+        clean = {k: (row.get(k) or "").strip() for k in PEOPLE_COLUMNS + PEOPLE_OPTIONAL}
+        problem = _check_person(clean)
+        key = (clean["program"].lower(), clean["person"].lower())
+        if problem is None and key in seen:
+            problem = f"repeats {clean['person']} from line {seen[key]}"
+        if problem:
+            problems.append((line, problem))
+        else:
+            seen[key] = line
+            rows.append(clean)
+    if not rows and not problems:
+        problems.append((1, "the file has no rows"))
+    if problems:
+        raise ImportRejected(problems)
+    programs = {p.name.lower(): p for p in await ctx.tx.find(Program)}
+    for row in rows:
+        program = programs.get(row["program"].lower())
+        if program is None:
+            program = programs[row["program"].lower()] = await create_program(ctx, row["program"])
+        platform, user_id = parse_handle(row["person"])
+        person = await ctx.person_for(
+            Actor(platform, user_id, row["name"], timezone=row["timezone"] or None)
+        )
+        manager = await ctx.person_by_handle(row["manager"]) if row["manager"] else None
+        profile = {k: list(skills(row[k])) for k in ("teaches", "learns", "interests")}
+        await enrol(ctx, program, person, row["role"].lower(), profile, manager)
+    return len(rows)
+
+
+def _check_person(row: dict[str, str]) -> str | None:
+    for column in PEOPLE_COLUMNS:
+        if not row[column]:
+            return f"{column} is empty"
+    for column in ("person", "manager"):
+        if not row[column]:
+            continue
+        try:
+            platform, _ = parse_handle(row[column])
+        except ValueError as exc:
+            return f"{column}: {exc}"
+        if platform not in PLATFORMS:
+            return f"{column}: platform must be one of {', '.join(PLATFORMS)}"
+    if row["manager"] and parse_handle(row["manager"]) == parse_handle(row["person"]):
+        return "a person cannot be their own manager"
+    role = row["role"].lower()
+    if role not in (Role.MENTOR, Role.MENTEE):
+        return "role is mentor or mentee"
+    if role == Role.MENTOR and not skills(row["teaches"]):
+        return "a mentor needs something in teaches"
+    if role == Role.MENTEE and not skills(row["learns"]):
+        return "a mentee needs something in learns"
+    if row["timezone"]:
+        try:
+            zone(row["timezone"])
+        except ValueError as exc:
+            return f"timezone: {exc}"
+    return None
