@@ -26,8 +26,9 @@ from adapters.bootstrap import (
 from adapters.settings import Settings, SettingsError
 from bot.clock import VirtualClock, as_utc
 from bot.context import Context
+from bot.enrolment import import_people, is_people_file
 from bot.export import export_rows, to_csv, to_json
-from bot.model import Program, Visibility
+from bot.model import Program, Recognition, Visibility
 from bot.pairings import Refused, create_program
 from bot.roster import ImportRejected, import_roster
 from bot.status import program_status
@@ -80,7 +81,9 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("--program", help="only this program")
     exp.add_argument("--output", help="write to this file (default: standard output)")
 
-    imp = sub.add_parser("import", help="participants and pairs from a CSV file")
+    imp = sub.add_parser(
+        "import", help="pairs (mentor,mentee columns) or a pool of people (person,role) from CSV"
+    )
     imp.add_argument("file", help="CSV file (columns in the README)")
 
     program = sub.add_parser("program", help="programs")
@@ -105,6 +108,13 @@ def _parser() -> argparse.ArgumentParser:
         help="who reads reflections by default (default: program)",
     )
     create.add_argument("--working-hours", help="e.g. 'Mon-Fri 08:00-17:00'")
+    create.add_argument(
+        "--recognition",
+        choices=list(Recognition),
+        default=Recognition.MENTOR,
+        help="who hears when a mentor's suggestion is implemented: the mentor, or also their"
+        " manager (default: mentor)",
+    )
 
     status = sub.add_parser("status", help="print the owner status of programs")
     status.add_argument("program", nargs="?", help="one program (default: all)")
@@ -255,6 +265,12 @@ async def _import(settings: Settings, args) -> int:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"cannot read {path}: {exc}") from None
+    if is_people_file(text):
+        count = await _with_engine(
+            settings, None, lambda engine: engine.run(lambda ctx: import_people(ctx, text))
+        )
+        print(f"enrolled {count} people from {path}; an owner can now type: match PROGRAM")
+        return 0
     result = await _with_engine(
         settings, None, lambda engine: engine.run(lambda ctx: import_roster(ctx, text))
     )
@@ -278,6 +294,7 @@ async def _program(settings: Settings, args) -> int:
             ends_on=args.ends_on,
             reflection_visibility=args.visibility,
             working_hours=args.working_hours,
+            recognition=args.recognition,
         )
 
     program = await _with_engine(settings, None, lambda engine: engine.run(work))

@@ -213,6 +213,14 @@ async def leave(ctx: Context, person: Participant, args: str) -> Message:
     return Message(text)
 
 
+def is_people_file(text: str) -> bool:
+    """True when a CSV file's header is that of a pool of people (person and role columns)
+    rather than of pairs (mentor and mentee)."""
+    first = text.lstrip("\ufeff").split("\n", 1)[0].lower()
+    header = {h.strip() for h in next(csv.reader([first]), [])}
+    return {"person", "role"} <= header and "mentee" not in header
+
+
 async def import_people(ctx: Context, text: str) -> int:
     """Enrol the people of a CSV file (program, person, role, and optionally name, teaches,
     learns, interests, manager, timezone); every row valid, or nothing is saved.
