@@ -24,11 +24,16 @@ _GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 _VERSION = re.compile(r"(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)")
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed so the same inputs give the same bytes
 
+# Teams lists at most 10 commands; the others (leave, pause, resume) are in `help`.
 _COMMANDS: tuple[tuple[str, str], ...] = (
     ("help", "What I can do"),
-    ("status", "Program status (owners) or your own pairs"),
-    ("pair", "pair @mentor @mentee goal - propose a pair (owners)"),
     ("me", "Your pairs, next session and reflections"),
+    ("join", "join @manager - join a program's pool to be matched"),
+    ("end", "End one of your pairings (confidential)"),
+    ("forget-me", "Delete your profile and what you wrote"),
+    ("status", "Program status (owners) or your own pairs"),
+    ("match", "match PROGRAM - propose pairs with reasons (owners)"),
+    ("pair", "pair @mentor @mentee goal - propose a pair (owners)"),
     ("program", "program create NAME ... - set up a program (owners)"),
     ("export", "Export program data as CSV (owners)"),
 )

@@ -9,9 +9,21 @@ import zlib
 import pytest
 
 from adapters.teams import package
+from bot.commands import COMMANDS
 
 APP_ID = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
-TITLES = {"help", "status", "pair", "me", "program", "export"}
+TITLES = {
+    "help",
+    "me",
+    "join",
+    "end",
+    "forget-me",
+    "status",
+    "match",
+    "pair",
+    "program",
+    "export",
+}
 
 
 def unzip(data: bytes) -> dict[str, bytes]:
@@ -97,6 +109,7 @@ def test_commands_are_listed_within_teams_limits(manifest):
     assert {c["title"] for c in listed} == TITLES
     assert [(c["title"], c["description"]) for c in listed] == package.commands()
     assert len(listed) <= 10
+    assert set(COMMANDS) >= TITLES, "every listed command is one the engine knows"
     for command in listed:
         assert 0 < len(command["title"]) <= 32
         assert 0 < len(command["description"]) <= 128
