@@ -16,7 +16,6 @@ from bot.model import (
     Notification,
     NotificationStatus,
     Pairing,
-    PairingStatus,
     Participant,
     Proposal,
     Reflection,
@@ -56,9 +55,8 @@ async def forget(ctx: Context, person: Participant, value: str) -> Message:
         program = await ctx.program(pairing.program_id)
         other = await ctx.person(pairing.other(person.id))
         await end_pairing(ctx, pairing, program, None)
-        if pairing.status == PairingStatus.ENDED:
-            text = copy.text("privacy.owner_note", other=other.label, program=program.name)
-            await tell_owners(ctx, program, f"forgotten:{pairing.id}", text, pairing)
+        text = copy.text("privacy.owner_note", other=other.label, program=program.name)
+        await tell_owners(ctx, program, f"forgotten:{pairing.id}", text, pairing)
     await ctx.tx.delete(Enrolment, participant_id=person.id)
     for managed in await ctx.tx.find(Enrolment, manager_id=person.id):
         managed.manager_id = None
