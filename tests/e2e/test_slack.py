@@ -69,7 +69,7 @@ async def test_a_pair_goes_from_slash_command_to_a_stored_reflection(ws, fake, s
 
     # Nudges with Schedule and Snooze, in each person's DM.
     await ws.tick(when + timedelta(minutes=5))
-    [nudge] = fake.posts_to(fake.dm(mentee))
+    [nudge] = [p for p in fake.posts_to(fake.dm(mentee)) if "Time to book" in p.text]
     assert {
         e["action_id"] for b in nudge.blocks if b["type"] == "actions" for e in b["elements"]
     } == {
