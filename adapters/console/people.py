@@ -62,6 +62,10 @@ class Persona:
             return [self._click(at, buttons["session.schedule"], ids, "opens the booking form")]
         if "reflection.write" in buttons:
             return self._on_reflection_prompt(message, at, buttons, ids)
+        if "checkin.answer" in buttons and self.answers_checks:
+            return [self._click(at, buttons["checkin.answer"], ids, "opens the check-in")]
+        if message.form is not None and message.form.id == "checkin.submit":
+            return [self._check_in(at, message.form, ids)]
         if message.form is not None and message.form.id == "reflection.submit" and self.reflections:
             return [self._reflect_in_form(at, message.form.value, ids)]
         return []
@@ -125,6 +129,17 @@ class Persona:
         story = f"writes: {what} / will do: {will_do} (visible to: {visibility})"
         event = FormSubmitted(
             **self._base(ids), form_id="reflection.submit", value=session_value, values=values
+        )
+        return (at, story, event)
+
+    def _check_in(self, at: datetime, form, ids):
+        """Answer a check-in: a 4 where a rating is asked, and a line either way."""
+        rated = any(f.id == "rating" for f in form.fields)
+        values = {"rating": "4", "text": "More of the same, please"} if rated else {}
+        values = values or {"text": "Learn how my teams' tools really get used"}
+        story = f"answers the check-in: {values.get('rating', '-')} / {values['text']}"
+        event = FormSubmitted(
+            **self._base(ids), form_id="checkin.submit", value=form.value, values=values
         )
         return (at, story, event)
 
