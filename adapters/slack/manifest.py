@@ -31,8 +31,8 @@ def manifest(url: str | None, *, socket_mode: bool = False, name: str = "mentorb
     endpoint = None if socket_mode else _endpoint(url or "")
     command = {
         "command": "/mentoring",
-        "description": "Mentoring: your pairs, program status, pairing, export",
-        "usage_hint": "help | me | status [program] | pair @mentor @mentee goal | export",
+        "description": "Mentoring: join, your pairs, status, matching, export",
+        "usage_hint": "help | me | join | pause | end | status [program] | match [program]",
         "should_escape": True,  # mentions arrive as <@U123|name>
     }
     events: dict = {"bot_events": BOT_EVENTS}
