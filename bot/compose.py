@@ -90,7 +90,7 @@ async def _intro(ctx: Context, row: Notification, pairing: Pairing) -> Message |
         other=other.first_name,
         program=program.name,
         goal=pairing.goal or "-",
-        why=pairing.why or "-",
+        why=_why(pairing),
     )
     return Message(text=text, buttons=_consent_buttons(pairing))
 
@@ -111,9 +111,19 @@ async def _pair_intro(ctx: Context, pairing: Pairing) -> Message | None:
         mentor=mentor.first_name,
         program=program.name,
         goal=pairing.goal or "-",
-        why=pairing.why or "-",
+        why=_why(pairing),
     )
     return Message(text=text, buttons=tuple(buttons), audience=(mentor.handle,))
+
+
+def _why(pairing: Pairing) -> str:
+    """"Why you two: ..." as a sentence of its own (with a space after), or nothing."""
+    why = " ".join(pairing.why.split())
+    if not why:
+        return ""
+    if why[-1] not in ".!?":
+        why += "."
+    return copy.text("intro.why", why=why) + " "
 
 
 def _consent_buttons(pairing: Pairing, for_person: str = "") -> tuple[Button, ...]:
@@ -211,11 +221,15 @@ async def _reflect(
     text = copy.text(key, other=other.first_name, visibility=visibility)
     buttons = [Button(copy.text("buttons.reflect_form"), "reflection.write", str(session.id))]
     if role == Role.MENTEE and row.kind == "reflect":
-        open_items = [
+        candidates = [
             f
             for f in await ctx.tx.find(FollowUp, pairing_id=pairing.id, done=False)
             if f.created_at is None or f.created_at < (session.outcome_at or ctx.now)
-        ][:MAX_FOLLOWUP_BUTTONS]
+        ]
+        # Only the follow-ups the mentee planned: they are the ones the mentee can mark done.
+        sources = await ctx.tx.find(Reflection, id=[f.reflection_id for f in candidates])
+        own = {r.id for r in sources if r.author_id == row.recipient_id}
+        open_items = [f for f in candidates if f.reflection_id in own][:MAX_FOLLOWUP_BUTTONS]
         if open_items:
             text += "\n" + copy.text("reflect.followups")
             buttons += [

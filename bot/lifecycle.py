@@ -64,7 +64,8 @@ async def pause(ctx: Context, person: Participant, pairing: Pairing) -> Message:
     program = await ctx.program(pairing.program_id)
     other = await ctx.person(pairing.other(person.id))
     text = copy.text("lifecycle.paused_other", other=person.first_name, program=program.name)
-    await ctx.note(other, f"paused:{pairing.id}:{ctx.now:%Y%m%dT%H%M%S}", text, program)
+    key = f"paused:{pairing.id}:{ctx.now:%Y%m%dT%H%M%S}"
+    await ctx.note(other, key, text, program, pairing_id=pairing.id)
     log.info("pairing paused pairing=%s by=%s", pairing.id, person.id)
     key = "lifecycle.paused_cancelled" if cancelled else "lifecycle.paused"
     return Message(copy.text(key, other=other.first_name))
@@ -84,7 +85,8 @@ async def resume(ctx: Context, person: Participant, pairing: Pairing) -> Message
     await ctx.replan(pairing)
     other = await ctx.person(pairing.other(person.id))
     text = copy.text("lifecycle.resumed_other", other=person.first_name, program=program.name)
-    await ctx.note(other, f"resumed:{pairing.id}:{ctx.now:%Y%m%dT%H%M%S}", text, program)
+    key = f"resumed:{pairing.id}:{ctx.now:%Y%m%dT%H%M%S}"
+    await ctx.note(other, key, text, program, pairing_id=pairing.id)
     return Message(copy.text("lifecycle.resumed", other=other.first_name))
 
 

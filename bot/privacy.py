@@ -49,6 +49,17 @@ async def forget(ctx: Context, person: Participant, value: str) -> Message:
     mine = await ctx.tx.find(Pairing, mentor_id=person.id) + await ctx.tx.find(
         Pairing, mentee_id=person.id
     )
+    # Notes not yet sent about their pairs may quote them or name them: they are not sent.
+    if mine:
+        unsent = await ctx.tx.find(
+            Notification,
+            pairing_id=[p.id for p in mine],
+            status=NotificationStatus.PENDING,
+            kind=["note", "escalation"],
+        )
+        for row in unsent:
+            row.status, row.payload = NotificationStatus.SKIPPED, {}
+        await ctx.tx.save_many(unsent, ("status", "payload"))
     for pairing in sorted(mine, key=lambda p: p.id):
         if pairing.status not in OPEN_STATUSES:
             continue

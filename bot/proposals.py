@@ -170,7 +170,8 @@ async def _pair_up(ctx: Context, program: Program, chosen: list[Proposal]) -> Me
         proposal.status = CONFIRMED
         await ctx.tx.save(proposal, fields=("status",))
         made += 1
-    text = copy.text("match.confirmed", count=made, program=program.name)
+    count = copy.text("match.pair" if made == 1 else "match.pairs", count=made)
+    text = copy.text("match.confirmed", count=count, program=program.name)
     if dropped:
         text += " " + copy.text("match.dropped", names="; ".join(dropped))
     return Message(text)

@@ -106,7 +106,7 @@ async def test_match_of_twenty_people_states_a_reason_for_each_pair_and_beats_ra
     assert not h.sender.delivered, "nothing is sent before the owner confirms"
     [confirm] = [b for b in reply.buttons if b.action == "match.confirm"]
     done = await h.click(OWNER, "match.confirm", confirm.value)
-    assert "Confirmed 9 pairs" in done.text
+    assert "Confirmed in Rotation: 9 pairs." in done.text
     again = await h.click(OWNER, "match.confirm", confirm.value)
     assert "already confirmed" in again.text
     pairings = await h.engine.run(lambda ctx: ctx.tx.find(Pairing, program_id=1))
@@ -174,7 +174,7 @@ async def test_the_owner_changes_proposals_in_a_form_that_refuses_a_mentor_twice
     done = await h.submit(
         OWNER, "match.edit", run, **{ids["Erik"]: mentors["Priya"], ids["Tom"]: "none"}
     )
-    assert "Confirmed 1 pairs" in done.text
+    assert "Confirmed in Pool: 1 pair." in done.text
     [pairing] = await h.engine.run(lambda ctx: ctx.tx.find(Pairing))
     assert "Priya can help with tiktok" in pairing.why
     assert "already confirmed" in (await h.click(OWNER, "match.confirm", run)).text

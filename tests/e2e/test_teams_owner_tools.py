@@ -1,0 +1,584 @@
+"""Owner tools on Teams, end to end: joining the pool (typed `join` and the CSV import),
+`match` with its reasons and the Change pairs form, program check-ins, recognition of a
+mentor's manager, forget-me, pause / resume / end, and the weekly digest. Everything goes
+through a real `mentorbot serve` (activities POSTed to /api/messages, a fake Bot Connector
+as their serviceUrl) and `mentorbot tick --now`.
+
+The digest test comes first: a digest lists every running program of the owner and is sent
+once per ISO week, so it runs before the other tests add programs and tick in later weeks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import itertools
+import re
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import aiohttp
+
+from tests.e2e.slack_support import COMMAND, weekday_at
+from tests.e2e.teams_support import OWNER, Tenant, activity_text, button, inputs
+from tests.e2e.test_teams import active_pair, start_program, tick
+from tests.fakes.bot_connector import Sent
+
+_ids = itertools.count(1)
+BERLIN = ZoneInfo("Europe/Berlin")
+DIGEST = "your weekly mentoring digest"
+
+
+def people(tenant: Tenant, *names: str) -> list[str]:
+    """Fresh Teams users for one test; each surname gets a number so owner notes from
+    different tests cannot be mistaken for each other (first names stay as given)."""
+    n = next(_ids)
+    return [tenant.person(f"29:ot{n}-{name.split()[0].lower()}", f"{name}{n}") for name in names]
+
+
+def text_of(sent: Sent) -> str:
+    return activity_text(sent.latest)
+
+
+def count(tenant: Tenant, user: str, words: str) -> int:
+    """How many messages in the person's chat contain `words`."""
+    return sum(words in text for text in tenant.fake.texts_in(tenant.chat(user)))
+
+
+def weekday_after(moment: datetime, days: int, hour: int) -> datetime:
+    """hour:00 UTC on the day `days` days after `moment`, or on the next weekday after it."""
+    later = (moment + timedelta(days=days)).replace(hour=hour, minute=0)
+    while later.weekday() >= 5:
+        later += timedelta(days=1)
+    return later
+
+
+async def mentorbot(tenant: Tenant, *args: str) -> str:
+    """Run a `mentorbot` command against serve's database (as an operator would)."""
+    process = await asyncio.create_subprocess_exec(
+        *COMMAND,
+        *args,
+        env=tenant.serve.env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 120)
+    assert process.returncode == 0, err.decode()
+    return out.decode()
+
+
+async def import_people(tenant: Tenant, tmp_path, rows: list[dict[str, str]]) -> str:
+    path = tmp_path / "people.csv"
+    columns = ["program", "person", "role", "name", "teaches", "learns", "interests", "manager"]
+    with path.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows({c: row.get(c, "") for c in columns} for row in rows)
+    return await mentorbot(tenant, "import", str(path))
+
+
+async def join(
+    tenant: Tenant, user: str, program: str, values: dict[str, str], manager: str | None = None
+) -> Sent:
+    """Type `join` (naming a manager with an <at> mention), press Join PROGRAM, submit the
+    form inline with `values`; returns the card as it stands after the submit."""
+    if manager:
+        await tenant.say(user, f"join program={program} {{}}", (manager,))
+    else:
+        await tenant.say(user, f"join program={program}")
+    card = await tenant.latest(user, f"Join {program}")
+    await tenant.submit(user, card, f"Join {program}")
+    assert set(inputs(card)) == {"role", "teaches", "learns", "interests"}, text_of(card)
+    await tenant.submit(user, card, "Join", values)
+    return card
+
+
+async def owner_says(tenant: Tenant, text: str, expect: str) -> Sent:
+    await tenant.say(OWNER, text)
+    return await tenant.latest(OWNER, expect)
+
+
+async def answer_checkin(tenant: Tenant, user: str, question: str, values: dict[str, str]) -> Sent:
+    """Press Answer (1 min) on the newest check-in question containing `question`, submit."""
+    card = await tenant.latest(user, question)
+    await tenant.submit(user, card, "Answer (1 min)")
+    await tenant.submit(user, card, "Send", values)
+    assert "your program owners will read it" in text_of(card), text_of(card)
+    return card
+
+
+async def export_rows(tenant: Tenant, program: str) -> list[dict[str, str]]:
+    """The owner's export, downloaded from the link Teams shows, for one program."""
+    ready = await owner_says(tenant, "export", "export is ready")
+    link = button(ready, "Download CSV")
+    async with aiohttp.ClientSession() as session, session.get(link["url"]) as resp:
+        assert resp.status == 200
+        content = await resp.text()
+    return [r for r in csv.DictReader(io.StringIO(content)) if r["program"] == program]
+
+
+# --- 7. the weekly digest ---------------------------------------------------------------------
+
+
+async def test_owners_get_one_weekly_digest_from_the_monday_a_week_after_a_program_began(
+    tenant,
+):
+    mentor, mentee = people(tenant, "Mina Park", "Erik Lund")
+    await tenant.say(OWNER, "program create Digest cadence=3 minutes=30")
+    await tenant.latest(OWNER, "Program Digest created")
+    await tenant.say(OWNER, "pair {} {} program=Digest Learn analytics", (mentor, mentee))
+    now = datetime.now(UTC)
+    monday = (now + timedelta(days=-now.weekday() % 7)).replace(
+        hour=9, minute=30, second=0, microsecond=0
+    )
+    if monday <= now:
+        monday += timedelta(days=7)
+
+    # The first Monday is less than a week after the program began: no digest yet.
+    await tick(tenant, monday)
+    assert count(tenant, OWNER, DIGEST) == 0
+    for user in (mentee, mentor):
+        await tenant.submit(user, await tenant.latest(user, "Accept"), "Accept")
+    await tick(tenant, monday + timedelta(minutes=5))
+    await answer_checkin(tenant, mentee, "what do you hope", {"text": "Read my numbers"})
+
+    # A week later: the digest, with the program's figures, pairs at risk and check-ins.
+    await tick(tenant, monday + timedelta(days=7))
+    digest = await tenant.latest(OWNER, DIGEST)
+    body = text_of(digest)
+    assert "Good morning Olivia - your weekly mentoring digest." in body
+    assert "Digest - digital skills, a session every 3 days" in body
+    assert "1 active" in body, body
+    assert re.search(r"Erik Lund\d+ & Mina Park\d+: no session yet after \d+ days", body), body
+    assert "Expectations at the start: 1 of 2 answered (50%)" in body, body
+
+    # Once a week: the Tuesday's tick sends no second one.
+    await tick(tenant, monday + timedelta(days=8))
+    assert count(tenant, OWNER, DIGEST) == 1
+
+
+# --- 1 and 2. joining the pool, and match ----------------------------------------------------
+
+
+async def test_people_enrolled_by_import_and_join_are_matched_with_reasons_but_never_with_their_manager_or_a_past_partner(
+    tenant, tmp_path
+):
+    ana, bo, cy, dee = people(tenant, "Ana Silva", "Bo Berg", "Cy Nakamura", "Dee Okafor")
+    await start_program(tenant, "Pool")
+
+    # Ana (mentor) and Dee (mentee, managed by Bo) come from the CSV file.
+    out = await import_people(
+        tenant,
+        tmp_path,
+        [
+            {
+                "program": "Pool",
+                "person": f"teams:{ana}",
+                "role": "mentor",
+                "name": tenant.names[ana],
+                "teaches": "TikTok, Analytics, Reels",
+            },
+            {
+                "program": "Pool",
+                "person": f"teams:{dee}",
+                "role": "mentee",
+                "name": tenant.names[dee],
+                "learns": "analytics",
+                "manager": f"teams:{bo}",
+            },
+        ],
+    )
+    assert "enrolled 2 people" in out, out
+    for user in (ana, dee):  # the app is installed for them: now they can be written to
+        await tenant.install(user)
+
+    # Cy joins in chat naming Ana as manager; the form refuses a mentee who learns nothing.
+    await tenant.say(cy, "join program=Pool {}", (ana,))
+    card = await tenant.latest(cy, "Join Pool")
+    await tenant.submit(cy, card, "Join Pool")
+    assert "Your manager: Ana Silva" in text_of(card), text_of(card)
+    assert [c["value"] for c in inputs(card)["role"]["choices"]] == ["mentor", "mentee"]
+    await tenant.submit(cy, card, "Join", {"role": "mentee", "teaches": "", "learns": ""})
+    assert "Mentees: name at least one thing you'd like to learn." in text_of(card)
+    assert inputs(card)["role"].get("value") == "mentee", "what was picked is kept"
+    mentee_profile = {
+        "role": "mentee",
+        "learns": "tiktok, analytics, reels",
+        "interests": "Running",
+    }
+    await tenant.submit(cy, card, "Join", mentee_profile)
+    assert "You're in the Pool pool as a mentee." in text_of(card), text_of(card)
+
+    # Bo joins as a mentor; a mentor must say what they teach.
+    card = await join(tenant, bo, "Pool", {"role": "mentor", "teaches": " "})
+    assert "Mentors: name at least one thing you can teach." in text_of(card)
+    await tenant.submit(
+        bo, card, "Join", {"role": "mentor", "teaches": "TikTok, analytics", "interests": "running"}
+    )
+    assert "You're in the Pool pool as a mentor." in text_of(card)
+
+    # Only owners may match.
+    await tenant.say(bo, "match Pool")
+    await tenant.latest(bo, "only program owners")
+
+    # Without the manager rule the best fit would be Ana-Cy and Bo-Dee: both are refused.
+    proposal = await owner_says(tenant, "match Pool", "Proposed pairs for Pool (2):")
+    body = text_of(proposal)
+    assert (
+        "Bo mentors Cy. Bo can help with tiktok and analytics, which Cy wants to learn, "
+        "and they share an interest in running." in body
+    ), body
+    assert "Ana mentors Dee. Ana can help with analytics, which Dee wants to learn." in body
+    assert "Ana mentors Cy" not in body and "Bo mentors Dee" not in body
+    assert [a["title"] for a in proposal.latest["attachments"][0]["content"]["actions"]] == [
+        "Confirm all",
+        "Change pairs",
+    ]
+
+    # A non-owner sending the owner's Confirm all is refused and nothing is proposed.
+    await tenant.submit(bo, proposal, "Confirm all")
+    await tenant.latest(bo, "only program owners")
+    assert count(tenant, bo, "only program owners") == 2
+    status = await owner_says(tenant, "status Pool", "Pool - ")
+    assert "Pairs\nnone" in text_of(status), text_of(status)
+
+    await tenant.submit(OWNER, proposal, "Confirm all")
+    assert "Confirmed in Pool: 2 pairs." in text_of(proposal), text_of(proposal)
+    assert "Confirm all" not in str(proposal.latest["attachments"]), "no buttons left"
+
+    # The next tick introduces each pair, with the reason.
+    await tick(tenant, weekday_at(3, 9))
+    intro = text_of(await tenant.latest(dee, "Accept"))
+    assert "paired with Ana" in intro
+    assert "Why you two: Ana can help with analytics, which Dee wants to learn" in intro
+    assert "Why you two: Bo can help with tiktok and analytics" in text_of(
+        await tenant.latest(cy, "Accept")
+    )
+    for user in (dee, ana):
+        await tenant.submit(user, await tenant.latest(user, "Accept"), "Accept")
+    await tenant.latest(ana, "both in")
+    await tenant.submit(cy, await tenant.latest(cy, "Accept"), "Accept")
+    await tenant.submit(bo, await tenant.latest(bo, "Not for me"), "Not for me")
+
+    # Bo and Cy are free again, but a past pair is never proposed again.
+    again = await owner_says(tenant, "match Pool", "Proposed pairs for Pool (0):")
+    assert "No good match yet for: Cy" in text_of(again), text_of(again)
+    assert "Nothing to propose (free mentors: 1, free mentees: 1)." in text_of(again)
+    assert "Confirm all" not in str(again.latest)
+
+    # The reason is a sentence of its own in the intro, with one full stop.
+    assert "learn.." not in intro, intro
+
+
+async def test_the_owner_changes_pairs_in_a_form_that_refuses_a_mentor_twice_or_a_manager(
+    tenant, tmp_path
+):
+    ana, bo, cy, dee, eve = people(
+        tenant, "Ana Silva", "Bo Berg", "Cy Nakamura", "Dee Okafor", "Eve Adams"
+    )
+    await start_program(tenant, "Swap")
+    rows = [
+        {"person": ana, "role": "mentor", "teaches": "SEO, ads"},
+        {"person": bo, "role": "mentor", "teaches": "seo"},
+        {"person": cy, "role": "mentee", "learns": "seo"},
+        {"person": dee, "role": "mentee", "learns": "seo, ads", "manager": f"teams:{ana}"},
+        {"person": eve, "role": "mentee", "learns": "seo"},
+    ]
+    for row in rows:
+        row |= {"program": "Swap", "name": tenant.names[row["person"]]}
+        row["person"] = f"teams:{row['person']}"
+    assert "enrolled 5 people" in await import_people(tenant, tmp_path, rows)
+
+    # Eve leaves the pool: she is neither proposed nor offered in the form.
+    await tenant.say(eve, "leave")
+    left = await tenant.latest(eve, "You've left the pool of Swap")
+    assert "nobody will be matched with you" in text_of(left)
+    await tenant.say(eve, "leave")
+    await tenant.latest(eve, "You're not in any program's pool")
+
+    proposal = await owner_says(tenant, "match Swap", "Proposed pairs for Swap (2):")
+    body = text_of(proposal)
+    assert "Bo mentors Dee" in body and "Ana mentors Cy" in body, body
+    assert "Eve" not in body
+
+    await tenant.submit(OWNER, proposal, "Change pairs")
+    fields = inputs(proposal)
+    assert len(fields) == 2 and all(f.startswith("mentee.") for f in fields), fields
+    field_of = {f["label"].split(" ")[0]: field_id for field_id, f in fields.items()}
+    assert set(field_of) == {"Cy", "Dee"}
+    choices = fields[field_of["Cy"]]["choices"]
+    mentor_of = {c["title"].split(" ")[0]: c["value"] for c in choices}
+    assert mentor_of["No"] == "none" and set(mentor_of) == {"No", "Ana", "Bo"}
+    assert fields[field_of["Dee"]]["value"] == mentor_of["Bo"], "the proposal is preselected"
+
+    # Ana twice, then Ana for the mentee she manages: the form comes back with the reason.
+    await tenant.submit(
+        OWNER,
+        proposal,
+        "Confirm pairs",
+        {field_of["Cy"]: mentor_of["Ana"], field_of["Dee"]: mentor_of["Ana"]},
+    )
+    assert "Ana is already chosen for Cy - pick someone else." in text_of(proposal)
+    await tenant.submit(
+        OWNER,
+        proposal,
+        "Confirm pairs",
+        {field_of["Cy"]: mentor_of["Bo"], field_of["Dee"]: mentor_of["Ana"]},
+    )
+    assert "Ana and this mentee are manager and report" in text_of(proposal)
+    assert inputs(proposal)[field_of["Cy"]]["value"] == mentor_of["Bo"], "the picks are kept"
+
+    # A valid choice confirms exactly the edited pairs.
+    await tenant.submit(
+        OWNER,
+        proposal,
+        "Confirm pairs",
+        {field_of["Cy"]: mentor_of["Bo"], field_of["Dee"]: "none"},
+    )
+    assert "Confirmed in Swap: 1 pair." in text_of(proposal), text_of(proposal)
+    await tenant.say(cy, "me")
+    assert "Mentored by Bo Berg" in text_of(await tenant.latest(cy, "Mentored by"))
+    await tenant.say(dee, "me")
+    await tenant.latest(dee, "You're not in any pairing yet.")
+    status = await owner_says(tenant, "status Swap", "Swap - ")
+    assert "1 proposed" in text_of(status), text_of(status)
+
+
+# --- 3. check-ins -----------------------------------------------------------------------------
+
+
+async def test_pairs_answer_check_ins_at_the_start_half_way_and_end_and_owners_see_the_results(
+    tenant,
+):
+    today = datetime.now(UTC).date()
+    ends = today + timedelta(days=20)  # half-way: today + 10 days
+    await owner_says(tenant, f"program create Checks ends={ends.isoformat()}", "Checks created")
+    pairs = [people(tenant, "Mina Park", "Erik Lund") for _ in range(3)]
+    for mentor, mentee in pairs:
+        await tenant.say(OWNER, "pair {} {} program=Checks Learn", (mentor, mentee))
+    await tick(tenant, weekday_at(1, 9))
+    for mentor, mentee in pairs:
+        for user in (mentee, mentor):
+            await tenant.submit(user, await tenant.latest(user, "Accept"), "Accept")
+
+    # Both said yes: at the next tick each is asked what they expect.
+    started = weekday_at(1, 9) + timedelta(minutes=5)
+    await tick(tenant, started)
+    (mentor1, mentee1), (mentor2, mentee2), (mentor3, mentee3) = pairs
+    question = await tenant.latest(mentee1, "what do you hope to get from it?")
+    await tenant.submit(mentee1, question, "Answer (1 min)")
+    assert list(inputs(question)) == ["text"], "no rating at the start"
+    await tenant.submit(mentee1, question, "Send", {"text": "  "})
+    assert "Write a line about what you hope for, then send." in text_of(question)
+    await tenant.submit(mentee1, question, "Send", {"text": "Learn to read retention curves"})
+    assert "your program owners will read it" in text_of(question)
+    for user in (mentee2, mentor2, mentee3):
+        await answer_checkin(tenant, user, "what do you hope", {"text": f"Hopes of {user}"})
+
+    # One reminder after three days, only to those who did not answer.
+    await tick(tenant, weekday_at(7, 10))
+    reminder = "a one-minute answer about Checks is still open"
+    assert [count(tenant, u, reminder) for u in (mentor1, mentor3)] == [1, 1]
+    assert [count(tenant, u, reminder) for u in (mentee1, mentor2, mentee2, mentee3)] == [0] * 4
+
+    # Half-way: a 1-5 rating and a few words.
+    await tick(tenant, weekday_at(10, 10))
+    midpoint = await tenant.latest(mentee1, "Checks is half-way through")
+    await tenant.submit(mentee1, midpoint, "Answer (1 min)")
+    assert set(inputs(midpoint)) == {"rating", "text"}
+    assert [c["value"] for c in inputs(midpoint)["rating"]["choices"]] == list("54321")
+    await tenant.submit(mentee1, midpoint, "Send", {"text": "Good"})
+    assert "Pick a number from 1 to 5." in text_of(midpoint)
+    await tenant.submit(mentee1, midpoint, "Send", {"rating": "5", "text": "Very good"})
+    ratings = {mentee2: "4", mentee3: "4", mentor1: "5", mentor2: "3"}  # mentor3 stays silent
+    for user, rating in ratings.items():
+        await answer_checkin(tenant, user, "half-way through", {"rating": rating, "text": "ok"})
+
+    # After the end date the pairs are completed and asked the final survey.
+    await tick(tenant, weekday_at(21, 10))
+    for user, rating in ((mentee1, "5"), (mentor1, "4")):
+        await answer_checkin(
+            tenant, user, "Checks has ended", {"rating": rating, "text": f"Final of {user}"}
+        )
+    assert count(tenant, mentor1, reminder) == 1, "the reminder is never repeated"
+
+    status = text_of(await owner_says(tenant, "status Checks", "Checks - "))
+    assert "3 completed" in status, status
+    assert "Expectations at the start: 4 of 6 answered (67%)" in status, status
+    assert "Half-way: 5 of 6 answered (83%), average 4.2 of 5" in status, status
+    assert "End of program: 2 of 6 answered (33%), average shown from 5 ratings" in status
+
+    rows = [r for r in await export_rows(tenant, "Checks") if r["checkin_stage"]]
+    by_stage = {
+        s: [r for r in rows if r["checkin_stage"] == s]
+        for s in ("expectations", "midpoint", "final")
+    }
+    assert [len(v) for v in by_stage.values()] == [4, 5, 2], rows
+    first = next(r for r in by_stage["expectations"] if r["checkin_by"] == tenant.names[mentee1])
+    assert first["checkin_text"] == "Learn to read retention curves"
+    assert first["checkin_rating"] == ""
+    final = next(r for r in by_stage["final"] if r["checkin_by"] == tenant.names[mentor1])
+    assert (final["checkin_rating"], final["checkin_text"]) == ("4", f"Final of {mentor1}")
+
+
+# --- 4 and 5. recognition, then forget-me -----------------------------------------------------
+
+
+async def test_implemented_suggestions_reach_the_mentors_manager_and_forget_me_erases_the_mentee(
+    tenant,
+):
+    mentor, mentee, boss = people(tenant, "Mina Park", "Erik Lund", "Bea Stone")
+    await start_program(tenant, "Credit")
+    await owner_says(tenant, "program set Credit recognition=boss", "Recognition is mentor")
+    await owner_says(tenant, "program set Credit recognition=manager", "Saved the new settings")
+    await join(tenant, mentor, "Credit", {"role": "mentor", "teaches": "reels"}, manager=boss)
+    await join(tenant, mentee, "Credit", {"role": "mentee", "learns": "reels"})
+    proposal = await owner_says(tenant, "match Credit", "Proposed pairs for Credit (1):")
+    await tenant.submit(OWNER, proposal, "Confirm all")
+    await tick(tenant, weekday_at(3, 9))
+    for user in (mentee, mentor):
+        await tenant.submit(user, await tenant.latest(user, "Accept"), "Accept")
+
+    # Session 1: the mentee names a suggestion put into practice and plans another; the
+    # mentor plans something too.
+    first = await book_and_hold(tenant, mentee, weekday_at(4, 9).date())
+    await answer_checkin(tenant, mentee, "what do you hope", {"text": "My secret hopes"})
+    await tick(tenant, first + timedelta(minutes=55))
+    prompt = await tenant.latest(mentee, "what changed for you")
+    await tenant.submit(mentee, prompt, "Write more")
+    assert "implemented" in inputs(prompt), "the mentee's form asks what was put into practice"
+    reflection = {
+        "what_changed": "My private thoughts on reels",
+        "will_do": "Post reels at 6pm",
+        "visibility": "program",
+        "implemented": "Reply to every comment",
+    }
+    await tenant.submit(mentee, prompt, "Save", reflection)
+    assert "Thanks - saved" in text_of(prompt), text_of(prompt)
+    prompt = await tenant.latest(mentor, "what stood out")
+    await tenant.submit(mentor, prompt, "Write more")
+    assert "implemented" not in inputs(prompt), "only mentees report what they implemented"
+    values = {"what_changed": "Erik is quick", "will_do": "Send my dashboard"}
+    await tenant.submit(mentor, prompt, "Save", values | {"visibility": "pair"})
+
+    # Session 2: the mentor's thanks and the manager's note for session 1 arrive; the
+    # mentee's reflection prompt offers what they planned last time.
+    second = await book_and_hold(tenant, mentee, weekday_after(first, 1, 9).date())
+    thanks = text_of(await tenant.latest(mentor, "put one of your suggestions into practice"))
+    assert '"Reply to every comment"' in thanks, thanks
+    note = text_of(await tenant.latest(boss, "Some good news from the Credit program"))
+    assert "a suggestion from Mina, who you manage, was put into practice" in note, note
+    assert '"Reply to every comment"' in note and "Erik" not in note, "never the mentee's name"
+    await tick(tenant, second + timedelta(minutes=55))
+    prompt = await tenant.latest(mentee, "tap one if it's done")
+    offered = [a["title"] for a in tenant.fake.cards(prompt)[0]["actions"]]
+    await tenant.submit(mentee, prompt, "Done: Post reels at 6pm")
+    assert "Nice - marked as done. I'll let Mina know." in text_of(prompt), text_of(prompt)
+    # Only the mentee's own follow-ups: the mentor's "Send my dashboard" is not theirs to mark.
+    assert offered == ["Write more", "Done: Post reels at 6pm"], offered
+
+    # Before the next tick the mentee asks to be forgotten; Keep it changes nothing.
+    await tenant.say(mentee, "forget-me")
+    ask = await tenant.latest(mentee, "This deletes your profile")
+    await tenant.submit(mentee, ask, "Keep it")
+    assert "Good - nothing was deleted." in text_of(ask)
+    await tenant.say(mentee, "forget-me")
+    ask = await tenant.latest(mentee, "This deletes your profile")
+    await tenant.submit(mentee, ask, "Delete my data")
+    assert "Your profile and what you wrote are deleted" in text_of(ask), text_of(ask)
+
+    # The partner hears only that the pairing ended; the owner hears why, without a name.
+    await tick(tenant, second + timedelta(minutes=60))
+    ended = text_of(await tenant.latest(mentor, "Your pairing in the Credit program has ended"))
+    assert "Erik" not in ended, ended
+    owner_note = text_of(await tenant.latest(OWNER, "asked for their data to be deleted"))
+    assert f"their pairing with {tenant.names[mentor]} in Credit has ended" in owner_note
+    assert "Erik Lund" not in owner_note
+
+    rows = await export_rows(tenant, "Credit")
+    assert rows and all(r["mentee"] == "a former participant" for r in rows), rows
+    everything = str(rows)
+    for words in ("Erik Lund", "My private thoughts", "My secret hopes", "Reply to every"):
+        assert words not in everything, (words, rows)
+    authors = {r["reflection_author"] for r in rows} | {r["checkin_by"] for r in rows}
+    assert "a former participant" in authors, rows
+    again = await owner_says(tenant, "match Credit", "Proposed pairs for Credit (0):")
+    assert "(free mentors: 1, free mentees: 0)" in text_of(again), "the profile is gone"
+
+    # What the mentee wrote is not sent after forget-me: the thanks to the mentor and the
+    # note to the manager were still waiting, and quote the deleted follow-up.
+    for user in (mentor, boss):
+        assert not count(tenant, user, "Post reels at 6pm"), tenant.texts(user)
+
+
+async def book_and_hold(tenant: Tenant, mentee: str, day) -> datetime:
+    """The mentee books a 45-minute session on `day` at 11:00 Berlin from `me`; a tick after
+    its end asks whether it happened, and the mentee says it did. Returns its start."""
+    await tenant.say(mentee, "me")
+    card = await tenant.latest(mentee, "Schedule with Mina")
+    await tenant.submit(mentee, card, "Schedule with Mina")
+    values = {"date": day.isoformat(), "time": "11:00", "minutes": "45"}
+    await tenant.submit(mentee, card, "Book it", values)
+    assert "Booked:" in text_of(card), text_of(card)
+    start = datetime.combine(day, time(11, 0), BERLIN).astimezone(UTC)
+    await tick(tenant, start + timedelta(minutes=50))
+    check = await tenant.latest(mentee, "How did your session")
+    await tenant.submit(mentee, check, "It happened")
+    assert "noted as held" in text_of(check), text_of(check)
+    return start
+
+
+# --- 6. pause, resume, end --------------------------------------------------------------------
+
+
+async def test_a_paused_pair_is_not_nudged_until_resumed_and_ending_is_confidential(tenant):
+    mentor, mentee, when = await active_pair(tenant, "Breaks")
+    first = when + timedelta(minutes=5)
+    await tick(tenant, first)
+    assert count(tenant, mentee, "Time to book your first session") == 1
+
+    await tenant.say(mentee, "pause")
+    choice = await tenant.latest(mentee, "Which pairing would you like to pause?")
+    await tenant.submit(mentee, choice, "Pause: Mina (Breaks)")
+    assert "Paused. No nudges until you or Mina resume it" in text_of(choice), text_of(choice)
+    await tenant.say(mentee, "pause")
+    await tenant.latest(mentee, "You have no active pairing to pause.")
+
+    # Four days on, the reminder would be due: a paused pair gets none.
+    paused = weekday_after(first, 4, 10)
+    await tick(tenant, paused)
+    assert "paused your pairing in Breaks" in text_of(await tenant.latest(mentor, "paused"))
+    for user in (mentee, mentor):
+        assert count(tenant, user, "isn't booked yet") == 0, tenant.texts(user)
+
+    await tenant.say(mentor, "resume")
+    choice = await tenant.latest(mentor, "Which pairing would you like to resume?")
+    await tenant.submit(mentor, choice, "Resume: Erik (Breaks)")
+    assert "Resumed." in text_of(choice), text_of(choice)
+    await tick(tenant, paused + timedelta(minutes=5))
+    reminder = await tenant.latest(mentee, "isn't booked yet")
+    button(reminder, "Schedule")
+    assert "resumed your pairing in Breaks" in text_of(await tenant.latest(mentee, "resumed"))
+
+    # Ending asks once more; Keep going keeps it.
+    await tenant.say(mentor, "end")
+    choice = await tenant.latest(mentor, "Which pairing would you like to end?")
+    await tenant.submit(mentor, choice, "End: Erik (Breaks)")
+    assert "Erik will only hear that the pairing has ended" in text_of(choice)
+    await tenant.submit(mentor, choice, "Keep going")
+    assert "Good - nothing changed." in text_of(choice)
+    await tenant.say(mentor, "end")
+    choice = await tenant.latest(mentor, "Which pairing would you like to end?")
+    await tenant.submit(mentor, choice, "End: Erik (Breaks)")
+    await tenant.submit(mentor, choice, "End the pairing")
+    assert "Done - the pairing has ended." in text_of(choice), text_of(choice)
+
+    await tick(tenant, paused + timedelta(minutes=10))
+    told = text_of(await tenant.latest(mentee, "Your pairing in the Breaks program has ended"))
+    assert "Mina" not in told, "the other person is not told who ended it"
+    owner = text_of(await tenant.latest(OWNER, "ended the pairing with"))
+    mina, erik = tenant.names[mentor], tenant.names[mentee]
+    assert f"{mina} ended the pairing with {erik} in Breaks" in owner, owner
+    await tenant.say(mentee, "end")
+    await tenant.latest(mentee, "You have no pairing to end.")
