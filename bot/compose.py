@@ -117,7 +117,7 @@ async def _pair_intro(ctx: Context, pairing: Pairing) -> Message | None:
 
 
 def _why(pairing: Pairing) -> str:
-    """"Why you two: ..." as a sentence of its own (with a space after), or nothing."""
+    """ "Why you two: ..." as a sentence of its own (with a space after), or nothing."""
     why = " ".join(pairing.why.split())
     if not why:
         return ""

@@ -66,7 +66,11 @@ async def join(
         )
         for p in programs[:5]
     )
-    return Message(copy.text("enrol.intro"), buttons=buttons)
+    text = copy.text("enrol.intro")
+    if len(programs) > len(buttons):
+        rest = ", ".join(p.name for p in programs[len(buttons) :])
+        text += " " + copy.text("enrol.more_programs", programs=rest)
+    return Message(text, buttons=buttons)
 
 
 async def enrolment_form(ctx: Context, person: Participant, value: str) -> Message:

@@ -6,12 +6,14 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, time, timedelta
 
-from bot import copy
-from bot.checkins import ask
+from bot import cadence, copy
+from bot.checkins import REMINDER_AFTER, ask
 from bot.context import Context
 from bot.hours import zone
 from bot.messages import Button, Message
 from bot.model import (
+    Notification,
+    NotificationStatus,
     Pairing,
     PairingStatus,
     Participant,
@@ -83,11 +85,37 @@ async def resume(ctx: Context, person: Participant, pairing: Pairing) -> Message
     pairing.status = PairingStatus.ACTIVE
     await ctx.tx.save(pairing, fields=("status",))
     await ctx.replan(pairing)
+    await _ask_again(ctx, pairing, program)
     other = await ctx.person(pairing.other(person.id))
     text = copy.text("lifecycle.resumed_other", other=person.first_name, program=program.name)
     key = f"resumed:{pairing.id}:{ctx.now:%Y%m%dT%H%M%S}"
     await ctx.note(other, key, text, program, pairing_id=pairing.id)
     return Message(copy.text("lifecycle.resumed", other=other.first_name))
+
+
+async def _ask_again(ctx: Context, pairing: Pairing, program: Program) -> None:
+    """Queue again what came due while the pair was paused (and was skipped then): the
+    current round's nudges, which the planner would otherwise wait on forever, and the
+    check-ins."""
+    sessions = await ctx.tx.find(Session, pairing_id=pairing.id)
+    series = cadence.nudge_series(pairing, sessions, program)
+    skipped = [
+        row
+        for row in await ctx.tx.find(
+            Notification,
+            pairing_id=pairing.id,
+            kind=["nudge", "checkin", "checkin.reminder"],
+            status=NotificationStatus.SKIPPED,
+        )
+        if row.kind != "nudge" or row.series == series
+    ]
+    # One nudge, not a nudge and its reminder at once: the lowest step skipped.
+    steps = [row.payload.get("step", 1) for row in skipped if row.kind == "nudge"]
+    skipped = [r for r in skipped if r.kind != "nudge" or r.payload.get("step", 1) == min(steps)]
+    for row in skipped:
+        later = REMINDER_AFTER if row.kind == "checkin.reminder" else timedelta()
+        row.status, row.attempts, row.due_at = NotificationStatus.PENDING, 0, ctx.now + later
+    await ctx.tx.save_many(skipped, ("status", "attempts", "due_at"))
 
 
 async def ask_end(ctx: Context, person: Participant, pairing: Pairing) -> Message:

@@ -234,6 +234,4 @@ async def recognise(ctx: Context, pairing: Pairing, followup: FollowUp, source: 
     shared = source.visibility == Visibility.PROGRAM
     key = "followup.manager_text" if shared else "followup.manager"
     text = copy.text(key, mentor=mentor.first_name, program=program.name, text=followup.text)
-    await ctx.note(
-        manager, f"followup:{followup.id}:manager", text, program, pairing_id=pairing.id
-    )
+    await ctx.note(manager, f"followup:{followup.id}:manager", text, program, pairing_id=pairing.id)

@@ -93,8 +93,11 @@ class SlackBot:
         if not inbound.is_direct_message(event):
             return  # our own posts, edits, joins and other subtypes: nothing to answer
         try:
-            actor = await self.directory.actor(event["user"], body.get("team_id", ""))
-            reply = await self.engine.handle(inbound.message_event(body, actor))
+            team_id = body.get("team_id", "")
+            actor = await self.directory.actor(event["user"], team_id)
+            refs = inbound.mentions(event["text"])
+            people = [(r, await self.directory.actor(r.user_id, team_id, r.name)) for r in refs]
+            reply = await self.engine.handle(inbound.message_event(body, actor, people))
         except Exception:
             log.exception("direct message failed event=%s", body.get("event_id"))
             reply = Message(copy.text("general.trouble"))

@@ -74,11 +74,20 @@ def is_direct_message(event: dict) -> bool:
     )
 
 
-def message_event(body: dict, actor: Actor) -> MessageReceived:
+def message_event(
+    body: dict, actor: Actor, people: tuple[tuple[MentionRef, Actor], ...] | list = ()
+) -> MessageReceived:
+    """A typed DM, with the people it mentions (as a command typed there needs them)."""
     event_id = body.get("event_id")
     if not isinstance(event_id, str) or not event_id:
         raise BadPayload("event_callback without event_id")
-    return MessageReceived(PLATFORM, event_id, actor, text=unescape(body["event"]["text"]))
+    return MessageReceived(
+        PLATFORM,
+        event_id,
+        actor,
+        text=unescape(body["event"]["text"]),
+        mentions=tuple(Mention(ref.token, person) for ref, person in people),
+    )
 
 
 @dataclass(frozen=True)

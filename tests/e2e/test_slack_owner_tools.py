@@ -1,0 +1,746 @@
+"""Slack end to end, program owners' tools (issue 6): joining the pool by button and by CSV,
+matching with reasons, check-ins, recognition, forget-me, pause/resume/end and the weekly
+digest, through a real `mentorbot serve` with signed requests and `mentorbot tick --now`."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import itertools
+import json
+import re
+import time
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from tests.e2e.conftest import pair_of_people
+from tests.e2e.slack_support import COMMAND, OWNER, Workspace, eventually, texts, weekday_at
+from tests.e2e.test_slack import active_pair, start_program
+from tests.fakes.slack_api import TEAM, FakeSlack, Posted
+
+BERLIN = ZoneInfo("Europe/Berlin")
+PEOPLE_HEADER = "program,person,role,name,teaches,learns,interests,manager\n"
+_n = itertools.count(1)
+
+
+# --- helpers ------------------------------------------------------------------------------------
+def newcomer(fake: FakeSlack, first: str, last: str, n: int) -> tuple[str, str]:
+    """A fresh Slack user (Berlin) called `first``n` `last`; returns (user id, full name)."""
+    user, name = f"U{first.upper()}{n}", f"{first}{n} {last}"
+    fake.add_user(user, name, "Europe/Berlin")
+    return user, name
+
+
+async def import_people(ws: Workspace, folder: Path, rows: str) -> str:
+    """`mentorbot import people.csv` (these rows under the header) against the serve's
+    database, as an operator runs it."""
+    path = folder / "people.csv"
+    path.write_text(PEOPLE_HEADER + rows)
+    process = await asyncio.create_subprocess_exec(
+        *COMMAND,
+        "import",
+        str(path),
+        env=ws.serve.env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 120)
+    assert process.returncode == 0, err.decode()
+    return out.decode()
+
+
+async def press(ws: Workspace, user: str, blocks: list, action: str, label: str = "") -> dict:
+    """Press a button on an ephemeral answer (a slash command's, or what replaced it), as Slack
+    sends it: no `message`, `is_ephemeral` in the container. Returns the modal the press
+    opened, or the answer that replaced the ephemeral message (via response_url)."""
+    found = next(
+        (
+            (b, e)
+            for b in blocks
+            if b.get("type") == "actions"
+            for e in b["elements"]
+            if e["action_id"].split("#")[0] == action and label in e["text"]["text"]
+        ),
+        None,
+    )
+    assert found, f"no {action} button {label!r} in: {texts(blocks)}"
+    block, element = found
+    fake = ws.fake
+    n = next(ws._ids)
+    name = f"press-{n}"
+    views_before = len(fake.views)
+    payload = {
+        "type": "block_actions",
+        "user": {"id": user, "username": user.lower(), "team_id": TEAM},
+        "api_app_id": "A111",
+        "token": "verification_token",
+        "container": {
+            "type": "message",
+            "message_ts": f"{time.time():.6f}",
+            "channel_id": "C111",
+            "is_ephemeral": True,
+        },
+        "trigger_id": f"{n}.444.valid",
+        "team": {"id": TEAM, "domain": "workspace-domain"},
+        "channel": {"id": "C111", "name": "random"},
+        "response_url": fake.response_url(name),
+        "actions": [
+            {
+                "action_id": element["action_id"],
+                "block_id": block["block_id"],
+                "text": element["text"],
+                "value": element.get("value", ""),
+                "type": "button",
+                "action_ts": f"{time.time():.6f}{n}",
+            }
+        ],
+    }
+    status, _ = await ws.interact(payload)
+    assert status == 200
+
+    def answered():
+        if len(fake.views) > views_before:
+            return fake.views[views_before]
+        return next((r for r in fake.responses if r["name"] == name), None)
+
+    return await eventually(answered, what=f"answer to {action}")
+
+
+async def open_form(ws: Workspace, user: str, posted: Posted, action: str) -> dict:
+    """Click a button on a posted message that opens a modal; returns the modal."""
+    before = len(ws.fake.views)
+    status, _ = await ws.click(user, posted, action)
+    assert status == 200
+    return (await eventually(lambda: ws.fake.views[before:], what=f"{action} modal"))[0]
+
+
+async def join_pool(
+    ws: Workspace,
+    user: str,
+    program: str,
+    values: dict[str, str],
+    manager: str | None = None,
+) -> dict:
+    """`/mentoring join program=P [@manager]`, press Join, fill the profile; returns the modal."""
+    text = f"join program={program}" + (f" <@{manager}|boss>" if manager else "")
+    answer = await ws.command(user, text)
+    modal = await press(ws, user, answer["blocks"], "enrolment.form", f"Join {program}")
+    assert modal["callback_id"] == "enrolment.submit"
+    status, ack = await ws.submit(user, modal, values)
+    assert status == 200 and ack == {}, ack
+    return modal
+
+
+def posts_with(fake: FakeSlack, channel: str, words: str) -> list[Posted]:
+    return [p for p in fake.posts_to(channel) if words in p.text]
+
+
+async def one_post(fake: FakeSlack, channel: str, words: str) -> Posted:
+    [found] = await eventually(lambda: posts_with(fake, channel, words), what=words)
+    return found
+
+
+async def status_of(ws: Workspace, program: str) -> str:
+    return texts((await ws.command(OWNER, f"status {program}"))["blocks"])
+
+
+async def exported(ws: Workspace, program: str) -> list[dict[str, str]]:
+    """The owner's /mentoring export, only the rows of `program`."""
+    fake = ws.fake
+    before = len(fake.shared)
+    assert "Preparing your export" in (await ws.command(OWNER, "export"))["text"]
+    shared = await eventually(lambda: fake.shared[before:], what="export shared")
+    content = fake.uploads[shared[0]["files"][0]["id"]].decode()
+    return [r for r in csv.DictReader(io.StringIO(content)) if r["program"] == program]
+
+
+async def propose_pairs(ws: Workspace, fake: FakeSlack, program: str, count: int) -> list:
+    pairs = []
+    for _ in range(count):
+        mentor, mentee = pair_of_people(fake)
+        reply = await ws.command(
+            OWNER, f"pair <@{mentor}|mina> <@{mentee}|erik> program={program} Learn reels"
+        )
+        assert "Proposed" in reply["text"], reply
+        pairs.append((mentor, mentee))
+    return pairs
+
+
+async def accept_intro(ws: Workspace, fake: FakeSlack, mentor: str, mentee: str) -> None:
+    """Both people press Accept on their shared intro."""
+    [intro] = fake.posts_to(fake.dm(mentor, mentee))
+    for user in (mentee, mentor):
+        status, _ = await ws.click(user, intro, "pairing.accept", block_prefix=f"for.{user}")
+        assert status == 200
+    await eventually(lambda: "both in" in texts(intro.blocks), what="both accepted")
+
+
+async def answer_checkin(
+    ws: Workspace, user: str, question: Posted, values: dict[str, str]
+) -> dict:
+    """Press Answer (1 min) on a check-in question and send the form; returns the modal."""
+    modal = await open_form(ws, user, question, "checkin.answer")
+    assert modal["callback_id"] == "checkin.submit"
+    status, ack = await ws.submit(user, modal, values)
+    assert status == 200 and ack == {}, ack
+    await eventually(
+        lambda: "program owners will read it" in texts(question.blocks), what="answer saved"
+    )
+    return modal
+
+
+def next_weekday(day: date, hour: int, minute: int = 0) -> datetime:
+    """`day` at hour:minute UTC, moved on to Monday when it falls on a weekend."""
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return datetime.combine(day, clock(hour, minute), UTC)
+
+
+def berlin(day: date, hour: int) -> datetime:
+    return datetime.combine(day, clock(hour), BERLIN).astimezone(UTC)
+
+
+def inputs(modal: dict) -> list[str]:
+    return [b["block_id"] for b in modal["blocks"] if b["type"] == "input"]
+
+
+# --- 7: the weekly digest (first: its week-old rule is checked before other programs exist) ----
+async def test_owners_get_one_weekly_digest_on_monday_from_a_week_after_the_program_began(ws, fake):
+    created = datetime.now(UTC)
+    await start_program(ws, "Almanac")
+    mentor, mentee = pair_of_people(fake)
+    await ws.command(OWNER, f"pair <@{mentor}|mina> <@{mentee}|erik> program=Almanac Learn reels")
+    digest = "your weekly mentoring digest"
+
+    # The first Monday comes less than a week after the program began: no digest yet.
+    first_monday = created.date() + timedelta(days=(7 - created.weekday()) % 7)
+    early = datetime.combine(first_monday, clock(9, 30), UTC)
+    if early <= created:
+        early += timedelta(days=7)
+    assert early < created + timedelta(days=7)
+    digests = len(posts_with(fake, fake.dm(OWNER), digest))
+    await ws.tick(early)
+    assert len(posts_with(fake, fake.dm(OWNER), digest)) == digests
+    await accept_intro(ws, fake, mentor, mentee)
+    await ws.tick(early + timedelta(minutes=5))
+    question = await one_post(fake, fake.dm(mentee), "what do you hope to get from it?")
+    await answer_checkin(ws, mentee, question, {"text": "Confidence on camera"})
+
+    # Five weeks on, the pair has never met: the Monday digest says so, with the check-ins.
+    monday = early + timedelta(days=35)
+    await ws.tick(monday)
+    [sent] = posts_with(fake, fake.dm(OWNER), digest)[digests:]
+    assert sent.text.startswith("Good morning Olivia - your weekly mentoring digest.")
+    # This program's section: from its title to the next program's.
+    section = texts(sent.blocks).split("*Almanac - ", 1)[1].split(", a session every")[1]
+    assert "Pairs at risk:" in section
+    names = " &amp; ".join(fake.users[u]["real_name"] for u in (mentee, mentor))
+    assert re.search(rf"- {re.escape(names)}: no session yet after \d+ days", section), section
+    assert "- Expectations at the start: 1 of 2 answered (50%)" in section
+    await ws.tick(monday + timedelta(hours=1))
+    assert len(posts_with(fake, fake.dm(OWNER), digest)) == digests + 1, "one digest a week"
+
+
+# --- 1, 2: the pool and matching ----------------------------------------------------------------
+async def test_people_join_by_import_and_by_button_and_match_proposes_no_manager_or_repeat_pair(
+    ws, fake, tmp_path
+):
+    n = next(_n)
+    ada, _ = newcomer(fake, "Ada", "Stone", n)
+    bo, bo_name = newcomer(fake, "Bo", "Chen", n)
+    cleo, _ = newcomer(fake, "Cleo", "Ruiz", n)
+    dev, _ = newcomer(fake, "Dev", "Patel", n)
+    eve, _ = newcomer(fake, "Eve", "Moss", n)
+    await start_program(ws, "Guild")
+
+    # Eve joins as the best mentor for everyone, then leaves the pool again.
+    await join_pool(ws, eve, "Guild", {"role": "mentor", "teaches": "video, analytics, reels"})
+    left = await ws.command(eve, "leave")
+    assert left["text"] == "You've left the pool of Guild; nobody will be matched with you."
+
+    # Ada and Cleo come from a CSV file; Ada is Cleo's manager.
+    out = await import_people(
+        ws,
+        tmp_path,
+        f"""Guild,slack:{ada},mentor,Ada{n} Stone,"video, analytics, reels",,chess,
+Guild,slack:{cleo},mentee,Cleo{n} Ruiz,,"video, analytics, reels",,slack:{ada}
+""",
+    )
+    assert "enrolled 2 people" in out
+
+    # Bo joins by button; a mentor must say what they teach.
+    answer = await ws.command(bo, "join program=Guild")
+    assert answer["response_type"] == "ephemeral"
+    modal = await press(ws, bo, answer["blocks"], "enrolment.form", "Join Guild")
+    assert modal["callback_id"] == "enrolment.submit"
+    assert inputs(modal) == ["role", "teaches", "learns", "interests"]
+    assert "join @your-manager" in texts(modal["blocks"])
+    status, ack = await ws.submit(bo, modal, {"role": "mentor", "teaches": " "})
+    assert status == 200 and ack["response_action"] == "errors"
+    assert ack["errors"] == {"teaches": "Mentors: name at least one thing you can teach."}
+    _, ack = await ws.submit(bo, modal, {"role": "mentor", "teaches": "Video"})
+    assert ack == {}
+    await one_post(fake, fake.dm(bo), "in the Guild pool as a mentor")
+
+    # Dev joins naming Bo as his manager; a mentee must say what they want to learn.
+    answer = await ws.command(dev, f"join program=Guild <@{bo}|bo>")
+    modal = await press(ws, dev, answer["blocks"], "enrolment.form", "Join Guild")
+    assert f"Your manager: {bo_name} - you won't be paired with them." in texts(modal["blocks"])
+    _, ack = await ws.submit(dev, modal, {"role": "mentee", "interests": "chess"})
+    assert ack["errors"] == {"learns": "Mentees: name at least one thing you'd like to learn."}
+    _, ack = await ws.submit(
+        dev, modal, {"role": "mentee", "learns": "video", "interests": "chess"}
+    )
+    assert ack == {}
+    await one_post(fake, fake.dm(dev), "in the Guild pool as a mentee")
+
+    # Only owners match.
+    refused = await ws.command(dev, "match Guild")
+    assert refused["text"].startswith("Sorry, only program owners can do that.")
+
+    # Best skill fit would be Ada-Cleo and Bo-Dev: both are manager pairs, so never proposed.
+    proposed = await ws.command(OWNER, "match Guild")
+    body = texts(proposed["blocks"])
+    assert "Proposed pairs for Guild (2):" in body
+    assert (
+        f"1. Bo{n} mentors Cleo{n}. Bo{n} can help with video, which Cleo{n} wants to learn."
+        in body
+    )
+    assert (
+        f"2. Ada{n} mentors Dev{n}. Ada{n} can help with video, which Dev{n} wants to learn,"
+        " and they share an interest in chess." in body
+    )
+    assert f"Eve{n}" not in body, "someone who left the pool is not matched"
+    buttons = [e for b in proposed["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert [(e["action_id"], e["text"]["text"]) for e in buttons] == [
+        ("match.confirm", "Confirm all"),
+        ("match.edit", "Change pairs"),
+    ]
+    assert "*Pairs*\nnone" in await status_of(ws, "Guild"), "nothing is proposed before confirming"
+
+    confirmed = await press(ws, OWNER, proposed["blocks"], "match.confirm")
+    assert "Confirmed in Guild: 2 pairs. I've asked each person to accept." in confirmed["text"]
+
+    # Intros at the next tick carry the reason; each person says yes or no.
+    await ws.tick(weekday_at(3, 9))
+    [to_cleo] = fake.posts_to(fake.dm(cleo))
+    assert (
+        f"Goal: learn video. Why you two: Bo{n} can help with video, which Cleo{n} wants to"
+        " learn. Sessions are short" in to_cleo.text
+    )
+    [to_ada] = fake.posts_to(fake.dm(ada))
+    assert "with you as the mentor" in to_ada.text
+    assert "and they share an interest in chess. You choose what to share" in to_ada.text
+    [to_bo] = posts_with(fake, fake.dm(bo), "you're paired with")
+    [to_dev] = posts_with(fake, fake.dm(dev), "you're paired with")
+    for user, intro in ((cleo, to_cleo), (bo, to_bo), (dev, to_dev)):
+        await ws.click(user, intro, "pairing.accept")
+    await ws.click(ada, to_ada, "pairing.decline")
+    await eventually(lambda: "both in" in texts(to_bo.blocks), what="Bo and Cleo active")
+    await eventually(lambda: "Nobody will ask you why" in texts(to_ada.blocks), what="declined")
+    assert "*Pairs*\n1 active, 1 declined" in await status_of(ws, "Guild")
+
+    # Ada and Dev are free again, but were paired before: no repeat is proposed.
+    again = texts((await ws.command(OWNER, "match Guild"))["blocks"])
+    assert "Proposed pairs for Guild (0):" in again and f"No good match yet for: Dev{n}" in again
+    assert "Nothing to propose (free mentors: 1, free mentees: 1)." in again
+
+
+async def test_change_pairs_refuses_a_mentor_twice_or_a_manager_and_confirms_the_edited_pairs(
+    ws, fake, tmp_path
+):
+    n = next(_n)
+    finn, _ = newcomer(fake, "Finn", "Berg", n)
+    gus, _ = newcomer(fake, "Gus", "Hall", n)
+    jo, _ = newcomer(fake, "Jo", "Kerr", n)
+    hana, _ = newcomer(fake, "Hana", "Sato", n)
+    ivo, _ = newcomer(fake, "Ivo", "Novak", n)
+    await start_program(ws, "Swap")
+    await import_people(
+        ws,
+        tmp_path,
+        f"""Swap,slack:{finn},mentor,Finn{n} Berg,sql,,,
+Swap,slack:{gus},mentor,Gus{n} Hall,"sql, excel",,,
+Swap,slack:{jo},mentor,Jo{n} Kerr,design,,,
+Swap,slack:{hana},mentee,Hana{n} Sato,,"sql, excel",,slack:{gus}
+Swap,slack:{ivo},mentee,Ivo{n} Novak,,sql,,
+""",
+    )
+    proposed = await ws.command(OWNER, "match Swap")
+    assert f"Finn{n} mentors Hana{n}" in texts(proposed["blocks"])
+    assert f"Gus{n} mentors Ivo{n}" in texts(proposed["blocks"])
+
+    # A non-owner pressing the owner's buttons changes nothing.
+    refused = await press(ws, finn, proposed["blocks"], "match.edit")
+    assert "only program owners" in refused["text"]
+
+    modal = await press(ws, OWNER, proposed["blocks"], "match.edit")
+    assert modal["callback_id"] == "match.edit"
+    fields = {b["label"]["text"].split()[0]: b for b in modal["blocks"] if b["type"] == "input"}
+    assert set(fields) == {f"Hana{n}", f"Ivo{n}"}
+    hana_field, ivo_field = fields[f"Hana{n}"]["block_id"], fields[f"Ivo{n}"]["block_id"]
+    options = {
+        o["text"]["text"].split()[0]: o["value"] for o in fields[f"Hana{n}"]["element"]["options"]
+    }
+    assert options["No"] == "none" and {f"Finn{n}", f"Gus{n}", f"Jo{n}"} <= set(options)
+    assert fields[f"Hana{n}"]["element"]["initial_option"]["value"] == options[f"Finn{n}"]
+
+    twice = {hana_field: options[f"Finn{n}"], ivo_field: options[f"Finn{n}"]}
+    status, ack = await ws.submit(OWNER, modal, twice)
+    assert status == 200 and ack["response_action"] == "errors"
+    assert ack["errors"] == {
+        ivo_field: f"Finn{n} is already chosen for Hana{n} - pick someone else."
+    }
+    manager = {hana_field: options[f"Gus{n}"], ivo_field: options[f"Finn{n}"]}
+    _, ack = await ws.submit(OWNER, modal, manager)
+    assert ack["errors"] == {
+        hana_field: f"Gus{n} and this mentee are manager and report - pick someone else."
+    }
+    assert "*Pairs*\nnone" in await status_of(ws, "Swap"), "refused forms change nothing"
+
+    status, ack = await ws.submit(
+        OWNER, modal, {hana_field: options[f"Jo{n}"], ivo_field: options[f"Gus{n}"]}
+    )
+    assert status == 200 and ack == {}, ack
+    await one_post(fake, fake.dm(OWNER), "Confirmed in Swap: 2 pairs.")
+    stale = await press(ws, OWNER, proposed["blocks"], "match.confirm")
+    assert stale["text"].startswith("These proposals were already confirmed or replaced.")
+    assert "*Pairs*\n2 proposed" in await status_of(ws, "Swap")
+
+    await ws.tick(weekday_at(3, 9))
+    [chosen] = fake.posts_to(fake.dm(jo, hana))
+    assert "Goal: -. Why you two: Chosen by the program owner. Sessions are short" in chosen.text
+    [fit] = fake.posts_to(fake.dm(gus, ivo))
+    assert f"Why you two: Gus{n} can help with sql, which Ivo{n} wants to learn. Sess" in fit.text
+    assert not fake.posts_to(fake.dm(finn)), "the mentor left out is not asked"
+
+
+async def test_join_offers_every_open_program(ws, fake):
+    n = next(_n)
+    user, _ = newcomer(fake, "Noa", "Wolf", n)
+    names = [f"Zone{n}x{k}" for k in range(6)]
+    for name in names:
+        await start_program(ws, name)
+    offered = texts((await ws.command(user, "join"))["blocks"])
+    assert [name for name in names if name not in offered] == []
+
+
+async def test_join_typed_in_a_direct_message_remembers_the_mentioned_manager(ws, fake):
+    n = next(_n)
+    user, _ = newcomer(fake, "Ola", "Dahl", n)
+    boss, boss_name = newcomer(fake, "Per", "Boss", n)
+    await start_program(ws, "Direct")
+    assert await ws.dm(user, f"join program=Direct <@{boss}>") == 200
+    answer = await one_post(fake, fake.dm(user), "Tell me a little about yourself")
+    modal = await open_form(ws, user, answer, "enrolment.form")
+    assert f"Your manager: {boss_name}" in texts(modal["blocks"])
+
+
+# --- 3: check-ins -------------------------------------------------------------------------------
+async def test_check_ins_ask_at_the_start_half_way_and_end_and_owners_see_the_results(ws, fake):
+    today = datetime.now(UTC).date()
+    ends = today + timedelta(days=20)
+    created = await ws.command(
+        OWNER, f"program create Punctual starts={today.isoformat()} ends={ends.isoformat()}"
+    )
+    assert "Program Punctual created" in created["text"]
+    pairs = await propose_pairs(ws, fake, "Punctual", 3)
+    intro_at = weekday_at(3, 9)
+    await ws.tick(intro_at)
+    for mentor, mentee in pairs:
+        await accept_intro(ws, fake, mentor, mentee)
+
+    # Expectations: one question each with an Answer button, once the pair is active.
+    await ws.tick(intro_at + timedelta(minutes=5))
+    people = [person for pair in pairs for person in pair]
+    asked = {
+        u: await one_post(fake, fake.dm(u), "what do you hope to get from it?") for u in people
+    }
+    first_mentor, first_mentee = pairs[0]
+    question = asked[first_mentee]
+    assert "You and Mina are starting out in Punctual." in question.text
+    buttons = [e for b in question.blocks if b["type"] == "actions" for e in b["elements"]]
+    assert [(e["action_id"], e["text"]["text"]) for e in buttons] == [
+        ("checkin.answer", "Answer (1 min)")
+    ]
+    modal = await open_form(ws, first_mentee, question, "checkin.answer")
+    assert modal["callback_id"] == "checkin.submit" and inputs(modal) == ["text"]
+    _, ack = await ws.submit(first_mentee, modal, {"text": "  "})
+    assert ack["errors"] == {"text": "Write a line about what you hope for, then send."}
+    await ws.submit(first_mentee, modal, {"text": "Learn to plan reels"})
+    await eventually(lambda: "program owners will read it" in texts(question.blocks), what="saved")
+    assert not any(b["type"] == "actions" for b in question.blocks)
+    silent = pairs[2][0]  # the one person who never answers the expectations question
+    for user in people:
+        if user not in (first_mentee, silent):
+            await answer_checkin(ws, user, asked[user], {"text": "Learn from each other"})
+
+    # Half-way: the unanswered expectations question is reminded once, and everyone gets the
+    # half-way question with a 1-5 rating.
+    half_way = next_weekday(
+        max(today + timedelta(days=10), (intro_at + timedelta(days=3)).date()), 10
+    )
+    await ws.tick(half_way)
+    reminder = "a one-minute answer about Punctual is still open. I won't ask again."
+    assert len(posts_with(fake, fake.dm(silent), reminder)) == 1
+    assert not posts_with(fake, fake.dm(first_mentor), reminder), "answered: no reminder"
+    mid = {u: await one_post(fake, fake.dm(u), "Punctual is half-way through.") for u in people}
+    modal = await open_form(ws, first_mentee, mid[first_mentee], "checkin.answer")
+    assert inputs(modal) == ["rating", "text"]
+    _, ack = await ws.submit(first_mentee, modal, {"text": "More time on analytics"})
+    assert ack["errors"] == {"rating": "Pick a number from 1 to 5."}
+    await ws.submit(first_mentee, modal, {"rating": "4", "text": "More time on analytics"})
+    await eventually(lambda: "will read it" in texts(mid[first_mentee].blocks), what="saved")
+    others = [u for u in people if u != first_mentee]
+    for user, rating in zip(others, "54545", strict=True):
+        await answer_checkin(ws, user, mid[user], {"rating": rating})
+
+    # After the end date the pairs are completed and asked the final survey.
+    await ws.tick(next_weekday(ends + timedelta(days=1), 10))
+    final = {u: await one_post(fake, fake.dm(u), "Punctual has ended - thank you.") for u in people}
+    await answer_checkin(
+        ws, first_mentee, final[first_mentee], {"rating": "5", "text": "Book before you hang up"}
+    )
+    assert len(posts_with(fake, fake.dm(silent), reminder)) == 1, "one reminder, ever"
+
+    status = await status_of(ws, "Punctual")
+    assert "*Pairs*\n3 completed" in status
+    assert "Check-ins:" in status
+    assert "- Expectations at the start: 5 of 6 answered (83%)" in status
+    assert "- Half-way: 6 of 6 answered (100%), average 4.5 of 5" in status
+    assert "- End of program: 1 of 6 answered (17%), average shown from 5 ratings" in status
+
+    rows = await exported(ws, "Punctual")
+    answers = [r for r in rows if r["checkin_stage"]]
+    assert sorted(r["checkin_stage"] for r in answers) == sorted(
+        ["expectations"] * 5 + ["midpoint"] * 6 + ["final"]
+    )
+    mine = [
+        (r["checkin_stage"], r["checkin_rating"], r["checkin_text"])
+        for r in answers
+        if r["checkin_by"] == fake.users[first_mentee]["real_name"]
+    ]
+    assert mine == [
+        ("expectations", "", "Learn to plan reels"),
+        ("midpoint", "4", "More time on analytics"),
+        ("final", "5", "Book before you hang up"),
+    ]
+
+
+# --- 5: forget-me --------------------------------------------------------------------------------
+async def test_forget_me_deletes_what_the_person_wrote_and_ends_the_pair_quietly(ws, fake):
+    mentor, mentee = pair_of_people(fake)
+    mentor_name, mentee_name = (fake.users[u]["real_name"] for u in (mentor, mentee))
+    await start_program(ws, "Hush")
+    await join_pool(ws, mentor, "Hush", {"role": "mentor", "teaches": "podcasts"})
+    await join_pool(ws, mentee, "Hush", {"role": "mentee", "learns": "podcasts"})
+    proposed = await ws.command(OWNER, "match Hush")
+    await press(ws, OWNER, proposed["blocks"], "match.confirm")
+    intro_at = weekday_at(3, 9)
+    await ws.tick(intro_at)
+    await accept_intro(ws, fake, mentor, mentee)
+    await ws.tick(intro_at + timedelta(minutes=5))
+    question = await one_post(fake, fake.dm(mentee), "what do you hope to get from it?")
+    await answer_checkin(ws, mentee, question, {"text": "I hope to start a podcast"})
+    rows = await exported(ws, "Hush")
+    assert [(r["checkin_by"], r["checkin_text"]) for r in rows] == [
+        (mentee_name, "I hope to start a podcast")
+    ]
+
+    asked = await ws.command(mentee, "forget-me")
+    assert asked["response_type"] == "ephemeral"
+    kept = await press(ws, mentee, asked["blocks"], "privacy.keep", "Keep it")
+    assert kept["text"] == "Good - nothing was deleted."
+    assert "1 active" in await status_of(ws, "Hush")
+    asked = await ws.command(mentee, "forget-me")
+    done = await press(ws, mentee, asked["blocks"], "privacy.forget", "Delete my data")
+    assert done["text"].startswith("Done. Your profile and what you wrote are deleted")
+
+    seen = {u: len(fake.posts_to(fake.dm(u))) for u in (mentor, mentee, OWNER)}
+    later = intro_at + timedelta(days=3, minutes=5)  # reminders would be due by now
+    await ws.tick(next_weekday(later.date(), later.hour, later.minute))
+    [ended] = fake.posts_to(fake.dm(mentor))[seen[mentor] :]
+    assert ended.text == (
+        "Your pairing in the Hush program has ended. Thank you for the time you gave it - your"
+        " program owner may be in touch about what comes next."
+    )
+    assert len(fake.posts_to(fake.dm(mentee))) == seen[mentee], "nothing more for them"
+    to_owner = [p.text for p in fake.posts_to(fake.dm(OWNER))[seen[OWNER] :]]
+    assert (
+        "A participant asked for their data to be deleted, so their pairing with"
+        f" {mentor_name} in Hush has ended. {mentor_name} has only been told that it ended."
+    ) in to_owner
+
+    rows = await exported(ws, "Hush")
+    assert [(r["mentee"], r["checkin_by"], r["checkin_text"]) for r in rows] == [
+        ("a former participant", "a former participant", "")
+    ]
+    assert mentee_name not in json.dumps(rows)
+    again = texts((await ws.command(OWNER, "match Hush"))["blocks"])
+    assert "Nothing to propose (free mentors: 1, free mentees: 0)." in again
+
+
+# --- 6: pause, resume, end ----------------------------------------------------------------------
+async def test_a_paused_pair_gets_no_nudges_until_resumed_and_ending_is_confidential(ws, fake):
+    mentor, mentee, when = await active_pair(ws, fake, "Still")
+    mentor_name, mentee_name = (fake.users[u]["real_name"] for u in (mentor, mentee))
+    book = "Time to book your first session"
+
+    choose = await ws.command(mentor, "pause")
+    assert "Which pairing would you like to pause?" in choose["text"]
+    paused = await press(ws, mentor, choose["blocks"], "pairing.pause", "Pause: Erik (Still)")
+    assert paused["text"].startswith("Paused. No nudges until you or Erik resume it")
+    await ws.tick(when + timedelta(minutes=5))
+    await one_post(fake, fake.dm(mentee), "Mina paused your pairing in Still for now.")
+    assert not posts_with(fake, fake.dm(mentee), book) and not posts_with(
+        fake, fake.dm(mentor), book
+    )
+    assert "1 paused" in await status_of(ws, "Still")
+
+    choose = await ws.command(mentee, "resume")
+    resumed = await press(ws, mentee, choose["blocks"], "pairing.resume", "Resume: Mina (Still)")
+    assert resumed["text"] == "Resumed. I'll nudge you and Mina to book your next session."
+    await ws.tick(when + timedelta(minutes=10))
+    await one_post(fake, fake.dm(mentee), book)
+    await one_post(fake, fake.dm(mentor), book)
+    await one_post(fake, fake.dm(mentor), "Erik resumed your pairing in Still.")
+
+    choose = await ws.command(mentee, "end")
+    question = await press(ws, mentee, choose["blocks"], "pairing.end", "End: Mina (Still)")
+    assert question["text"].startswith("End your pairing with Mina? Mina will only hear")
+    kept = await press(ws, mentee, question["blocks"], "pairing.keep", "Keep going")
+    assert kept["text"] == "Good - nothing changed."
+    assert "1 active" in await status_of(ws, "Still")
+    choose = await ws.command(mentee, "end")
+    question = await press(ws, mentee, choose["blocks"], "pairing.end")
+    ended = await press(ws, mentee, question["blocks"], "pairing.end_confirm", "End the pairing")
+    assert ended["text"] == "Done - the pairing has ended. Thank you for the time you gave it."
+
+    seen = {u: len(fake.posts_to(fake.dm(u))) for u in (mentor, OWNER)}
+    await ws.tick(when + timedelta(minutes=15))
+    [told] = fake.posts_to(fake.dm(mentor))[seen[mentor] :]
+    assert told.text == (
+        "Your pairing in the Still program has ended. Thank you for the time you gave it - your"
+        " program owner may be in touch about what comes next."
+    )
+    to_owner = [p.text for p in fake.posts_to(fake.dm(OWNER))[seen[OWNER] :]]
+    assert (
+        f"{mentee_name} ended the pairing with {mentor_name} in Still."
+        f" {mentor_name} has only been told that it ended."
+    ) in to_owner
+    assert (await ws.command(mentee, "pause"))["text"] == "You have no active pairing to pause."
+
+
+async def test_a_pair_paused_while_its_first_messages_waited_gets_them_after_resume(ws, fake):
+    mentor, mentee, when = await active_pair(ws, fake, "Lapse")
+    evening = when.replace(hour=19)  # 20:00 or 21:00 in Berlin: messages wait for morning
+    await ws.tick(evening)
+    assert not fake.posts_to(fake.dm(mentee)), "nothing sent in the evening"
+    choose = await ws.command(mentor, "pause")
+    await press(ws, mentor, choose["blocks"], "pairing.pause")
+    morning = next_weekday((evening + timedelta(days=1)).date(), 9)
+    await ws.tick(morning)
+    choose = await ws.command(mentor, "resume")
+    await press(ws, mentor, choose["blocks"], "pairing.resume")
+    await ws.tick(next_weekday((morning + timedelta(days=4)).date(), 9))
+    assert posts_with(fake, fake.dm(mentee), "Time to book"), "no nudge after resume"
+    assert posts_with(fake, fake.dm(mentee), "what do you hope to get"), "no check-in"
+
+
+# --- 4: recognition, and reflection visibility (last: its five pairs would fill later ticks) --
+async def test_an_implemented_suggestion_thanks_the_mentor_and_tells_their_manager(ws, fake):
+    n = next(_n)
+    mentor, mentee = pair_of_people(fake)
+    boss, boss_name = newcomer(fake, "Bea", "Boss", n)
+    await start_program(ws, "Kudos")
+    assert (
+        "Saved the new settings of Kudos."
+        in (await ws.command(OWNER, "program set Kudos recognition=manager"))["text"]
+    )
+    modal = await join_pool(
+        ws, mentor, "Kudos", {"role": "mentor", "teaches": "reels, analytics"}, manager=boss
+    )
+    assert f"Your manager: {boss_name}" in texts(modal["blocks"])
+    await ws.command(OWNER, f"pair <@{mentor}|mina> <@{mentee}|erik> program=Kudos Learn reels")
+    intro_at = weekday_at(3, 9)
+    await ws.tick(intro_at)
+    await accept_intro(ws, fake, mentor, mentee)
+
+    # A session, booked from /mentoring me, then held.
+    me = await ws.command(mentee, "me")
+    form = await press(ws, mentee, me["blocks"], "session.schedule")
+    day = next_weekday((intro_at + timedelta(days=2)).date(), 0).date()
+    _, ack = await ws.submit(
+        mentee, form, {"date": day.isoformat(), "time": "10:00", "minutes": "45"}
+    )
+    assert ack == {}, ack
+    start = berlin(day, 10)
+    await ws.tick(start + timedelta(minutes=50))
+    check = await one_post(fake, fake.dm(mentee), "How did your session")
+    await ws.click(mentee, check, "session.held")
+    await eventually(lambda: "noted as held" in texts(check.blocks), what="held")
+    await ws.tick(start + timedelta(minutes=55))
+
+    # The mentor's typed reflection can be narrowed with one tap.
+    await ws.dm(mentor, "Erik is ready for analytics")
+    saved = await one_post(fake, fake.dm(mentor), "Thanks - saved")
+    assert "Your program owners can read it." in saved.text
+    choices = [e for b in saved.blocks if b["type"] == "actions" for e in b["elements"]]
+    assert [(e["action_id"].split("#")[0], e["text"]["text"]) for e in choices] == [
+        ("reflection.visibility", "Only Erik and me"),
+        ("reflection.visibility", "Only me"),
+    ]
+    await ws.click(mentor, saved, "reflection.visibility")
+    await eventually(
+        lambda: "Done. Only you and Erik can read it." in texts(saved.blocks), what="narrowed"
+    )
+
+    # The mentee names a suggestion they put into practice, in a pair-only reflection.
+    prompt = await one_post(fake, fake.dm(mentee), "How did it go with Mina?")
+    modal = await open_form(ws, mentee, prompt, "reflection.write")
+    assert inputs(modal) == ["what_changed", "will_do", "visibility", "implemented"]
+    _, ack = await ws.submit(
+        mentee,
+        modal,
+        {
+            "what_changed": "I post reels at lunchtime now",
+            "visibility": "pair",
+            "implemented": "Post reels at lunchtime",
+        },
+    )
+    assert ack == {}, ack
+    await eventually(lambda: "Only you and Mina can read it." in texts(prompt.blocks), what="saved")
+    assert not fake.posts_to(fake.dm(boss))
+
+    # Owners see the count at once; mentors are named only once the program has five.
+    status = await status_of(ws, "Kudos")
+    assert "*Suggestions implemented*\n1" in status
+    assert "Mentors are named here once the program has 5 of them" in status
+    others = await propose_pairs(ws, fake, "Kudos", 4)
+
+    await ws.tick(start + timedelta(minutes=60))
+    thanks = await one_post(fake, fake.dm(mentor), "put one of your suggestions into practice")
+    assert thanks.text == (
+        'Erik put one of your suggestions into practice: "Post reels at lunchtime".'
+        " Thank you for making a difference."
+    )
+    [note] = fake.posts_to(fake.dm(boss))
+    assert note.text == (
+        "Some good news from the Kudos program: a suggestion from Mina, who you manage, was put"
+        " into practice. You may want to tell Mina it made a difference."
+    ), "a pair-only reflection's words and the mentee's name stay out of the manager's note"
+
+    for other_mentor, other_mentee in others:
+        await accept_intro(ws, fake, other_mentor, other_mentee)
+    status = await status_of(ws, "Kudos")
+    mentor_name = fake.users[mentor]["real_name"]
+    assert "*Pairs*\n5 active" in status
+    assert f"Mentors whose suggestions were implemented most: {mentor_name} (1)" in status
+
+    rows = await exported(ws, "Kudos")
+    by_author = {r["reflection_author"]: r for r in rows if r["reflection_author"]}
+    assert by_author[mentor_name]["reflection_visibility"] == "pair"
+    assert by_author[mentor_name]["what_changed"] == "", "narrowed: owners no longer read it"
