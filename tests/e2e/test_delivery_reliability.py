@@ -550,8 +550,10 @@ async def test_serve_and_separate_ticks_share_one_sqlite_file(slack, sqlite_url,
             workers.append(asyncio.create_task(consent(imported)))
 
         def finished() -> bool:
-            rows = outbox(sqlite_url, slack)
-            expected = len(pairs) + 2 * len(clicked)  # intros, then two nudges per active pair
+            # Intros, then per active pair two nudges and two expectation check-ins; their
+            # reminders are three days off and wait.
+            rows = [r for r in outbox(sqlite_url, slack) if r.kind != "checkin.reminder"]
+            expected = len(pairs) + 4 * len(clicked)
             return (
                 len(clicked) == WAVES * CLICKED
                 and len(rows) == expected
@@ -574,14 +576,15 @@ async def test_serve_and_separate_ticks_share_one_sqlite_file(slack, sqlite_url,
             task.cancel()  # only still running when the test failed
         await asyncio.to_thread(serve.stop)
 
-    assert_all_sent_once(slack, outbox(sqlite_url, slack))
+    due = [r for r in outbox(sqlite_url, slack) if r.kind != "checkin.reminder"]
+    assert_all_sent_once(slack, due)
     assert answers and set(answers) == {200}, Counter(answers)
     assert LOCKED not in log and "Traceback" not in log, log[-4000:]
     for run in runs:
         run.ok()
     # Between them, serve's ticks and the separate ones sent each row once.
     served = sum(int(n) for n in re.findall(r"tick: due \d+, sent (\d+)", log))
-    assert served + total(runs, "sent") == len(pairs) + 2 * len(clicked)
+    assert served + total(runs, "sent") == len(pairs) + 4 * len(clicked)
 
 
 def _command(ws: Workspace, user: str, text: str) -> tuple[str, str]:
