@@ -26,10 +26,10 @@ def running(program: Program, now: datetime) -> bool:
     return not (program.ends_on and now >= program_end(program) + AFTER_END)
 
 
-async def queue_digests(ctx: Context) -> int:
+async def queue_digests(ctx: Context, programs: list[Program]) -> int:
     """Queue this week's digest for each owner of a running program (once per week: the key
     holds the ISO week). Returns how many were queued."""
-    programs = [p for p in await ctx.tx.find(Program) if running(p, ctx.now)]
+    programs = [p for p in programs if running(p, ctx.now)]
     # A digest looks back on a week: the first comes the Monday after a program began.
     week_ago = ctx.now - timedelta(days=7)
     programs = [p for p in programs if p.created_at is None or p.created_at <= week_ago]

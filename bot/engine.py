@@ -24,7 +24,7 @@ from bot.events import (
 )
 from bot.lifecycle import close_ended_programs
 from bot.messages import FormErrors, Message
-from bot.model import FollowUp, Pairing, Participant, Session
+from bot.model import FollowUp, Pairing, Participant, Program, Session
 from bot.pairings import Refused, answer_consent
 from bot.planner import PLAN_BATCH, plan
 from bot.ports import Sender, Store
@@ -84,12 +84,16 @@ class Engine:
         """Plan what is due, then send it. Safe to run twice: nothing goes out twice."""
         result = TickResult()
         now = self.clock.now()
-        async with self.store.transaction() as tx:  # program dates: end of program, digests
-            ctx = Context(tx, now, self.config)
-            result.planned += await close_ended_programs(ctx) + await queue_digests(ctx)
+        first = True
         while True:  # a batch of pairs per transaction, until none is left to look at
             async with self.store.transaction() as tx:
-                looked, planned = await plan(Context(tx, now, self.config), PLAN_BATCH)
+                ctx = Context(tx, now, self.config)
+                if first:  # what program dates bring: the end of a program, the digests
+                    programs = await tx.find(Program)
+                    result.planned += await close_ended_programs(ctx, programs)
+                    result.planned += await queue_digests(ctx, programs)
+                    first = False
+                looked, planned = await plan(ctx, PLAN_BATCH)
             result.planned += planned
             if looked < PLAN_BATCH:
                 break

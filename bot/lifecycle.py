@@ -209,11 +209,11 @@ def program_end(program: Program) -> datetime:
     return local.astimezone(UTC)
 
 
-async def close_ended_programs(ctx: Context) -> int:
+async def close_ended_programs(ctx: Context, programs: list[Program]) -> int:
     """Close the open pairs of programs whose end date is over: active and paused pairs are
     completed and asked the post-program survey; pairs never accepted are ended. Returns
     how many messages were queued."""
-    ended = [p for p in await ctx.tx.find(Program) if p.ends_on and ctx.now >= program_end(p)]
+    ended = [p for p in programs if p.ends_on and ctx.now >= program_end(p)]
     if not ended:
         return 0
     open_pairs = await ctx.tx.find(
