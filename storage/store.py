@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from bot.model import Notification, Pairing, PairingStatus
+from bot.model import Notification, Pairing, PairingStatus, Stage
 from bot.ports import PairFacts, ProgramFacts, StageFacts
 from storage.tables import (
     TABLES,
@@ -254,9 +254,16 @@ class SqlTx:
         """Check-in answers by stage, and the mentors whose suggestions were implemented."""
         p, n, c, f = pairings, notifications, checkins, followups
         in_program = select(p.c.id).where(p.c.program_id == program_id)
+        # Through the series index: only check-in rows are read, however big the outbox.
+        stages = [f"checkin:{stage}" for stage in Stage]
         asked = (
             select(n.c.series, func.count())
-            .where(n.c.kind == "checkin", n.c.status == "sent", n.c.pairing_id.in_(in_program))
+            .where(
+                n.c.series.in_(stages),
+                n.c.kind == "checkin",
+                n.c.status == "sent",
+                n.c.pairing_id.in_(in_program),
+            )
             .group_by(n.c.series)
         )
         found = {
@@ -272,19 +279,21 @@ class SqlTx:
         for stage in sorted(set(found) | set(answered)):
             count, rated, total = answered.get(stage, (0, 0, 0))
             facts.checkins[stage] = StageFacts(found.get(stage, 0), count, rated, int(total or 0))
-        implemented = func.count(f.c.id)
-        top = (
-            select(p.c.mentor_id, implemented)
-            .select_from(f.join(p, f.c.pairing_id == p.c.id))
-            .where(p.c.program_id == program_id, f.c.done.is_(True))
-            .group_by(p.c.mentor_id)
-            .order_by(implemented.desc(), p.c.mentor_id)
-            .limit(3)
+        facts.mentors = len({pair.mentor_id for pair in facts.pairs})
+        if not facts.implemented:
+            return
+        per_pair = (
+            select(f.c.pairing_id, func.count())
+            .where(f.c.pairing_id.in_(in_program), f.c.done.is_(True))
+            .group_by(f.c.pairing_id)
         )
-        facts.top_mentors = [(m, k) for m, k in await self.conn.execute(top)]
-        facts.mentors = await self._scalar(
-            select(func.count(p.c.mentor_id.distinct())).where(p.c.program_id == program_id)
-        )
+        mentor_of = {pair.id: pair.mentor_id for pair in facts.pairs}
+        per_mentor: dict[int, int] = {}
+        for pairing_id, count in await self.conn.execute(per_pair):
+            mentor = mentor_of[pairing_id]
+            per_mentor[mentor] = per_mentor.get(mentor, 0) + count
+        ranked = sorted(per_mentor.items(), key=lambda item: (-item[1], item[0]))
+        facts.top_mentors = ranked[:3]
 
     async def _scalar(self, query) -> int:
         return int((await self.conn.execute(query)).scalar() or 0)
