@@ -108,6 +108,14 @@ class Context:
         for program in await self.tx.find(Program, id=programs) if programs else []:
             self._programs[program.id] = program
 
+    async def pairings_of(self, people: int | list[int], **where: Any) -> list[Pairing]:
+        """The pairings these people are in, as mentor or as mentee (by id, once each);
+        `where` narrows them as for `Tx.find`."""
+        ids = people if isinstance(people, list) else [people]
+        found = await self.tx.find(Pairing, mentor_id=ids, **where)
+        found += await self.tx.find(Pairing, mentee_id=ids, **where)
+        return sorted({p.id: p for p in found}.values(), key=lambda p: p.id)
+
     def remember(self, pairings: list[Pairing]) -> None:
         """Cache pairings loaded some other way (the planner's claim)."""
         for pairing in pairings:

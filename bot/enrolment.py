@@ -16,7 +16,6 @@ from bot.matching import skills
 from bot.messages import Button, Choice, Field, Form, FormErrors, Message
 from bot.model import (
     Enrolment,
-    Pairing,
     Participant,
     Program,
     Role,
@@ -209,9 +208,7 @@ async def leave(ctx: Context, person: Participant, args: str) -> Message:
         await ctx.tx.save(enrolment, fields=("status",))
     names = ", ".join(sorted([(await ctx.program(e.program_id)).name for e in mine]))
     text = copy.text("enrol.left", programs=names)
-    running = await ctx.tx.find(
-        Pairing, mentor_id=person.id, status=list(OPEN_STATUSES)
-    ) + await ctx.tx.find(Pairing, mentee_id=person.id, status=list(OPEN_STATUSES))
+    running = await ctx.pairings_of(person.id, status=list(OPEN_STATUSES))
     if running:
         text += " " + copy.text("enrol.pairs_go_on")
     return Message(text)

@@ -38,15 +38,11 @@ async def choose(ctx: Context, person: Participant, word: str) -> Message:
     """The answer to typing pause, resume or end: a button for each of the person's pairs it
     applies to (one tap to act), or why there is none."""
     action, states = ACTIONS[word]
-    mine = [
-        p
-        for p in await ctx.tx.find(Pairing, mentor_id=person.id, status=list(states))
-        + await ctx.tx.find(Pairing, mentee_id=person.id, status=list(states))
-    ]
+    mine = await ctx.pairings_of(person.id, status=list(states))
     if not mine:
         return Message(copy.text(f"lifecycle.none_to_{word}"))
     buttons = []
-    for pairing in sorted(mine, key=lambda p: p.id)[:5]:
+    for pairing in mine[:5]:
         other = await ctx.person(pairing.other(person.id))
         program = await ctx.program(pairing.program_id)
         label = copy.text(f"buttons.{word}_with", other=other.first_name, program=program.name)

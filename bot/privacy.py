@@ -15,7 +15,6 @@ from bot.model import (
     FollowUp,
     Notification,
     NotificationStatus,
-    Pairing,
     Participant,
     Proposal,
     Reflection,
@@ -46,9 +45,7 @@ async def forget(ctx: Context, person: Participant, value: str) -> Message:
     it ended); reflections, check-ins and follow-ups keep their rows but lose their text."""
     if value != str(person.id):
         return Message(copy.text("general.not_yours"))
-    mine = await ctx.tx.find(Pairing, mentor_id=person.id) + await ctx.tx.find(
-        Pairing, mentee_id=person.id
-    )
+    mine = await ctx.pairings_of(person.id)
     # Notes not yet sent about their pairs may quote them or name them: they are not sent.
     if mine:
         unsent = await ctx.tx.find(
@@ -60,7 +57,7 @@ async def forget(ctx: Context, person: Participant, value: str) -> Message:
         for row in unsent:
             row.status, row.payload = NotificationStatus.SKIPPED, {}
         await ctx.tx.save_many(unsent, ("status", "payload"))
-    for pairing in sorted(mine, key=lambda p: p.id):
+    for pairing in mine:
         if pairing.status not in OPEN_STATUSES:
             continue
         program = await ctx.program(pairing.program_id)

@@ -31,23 +31,9 @@ async def match(ctx: Context, person: Participant, args: str) -> Message:
     mentors, mentees = await _pool(ctx, program)
     past = await _past(ctx, [c.id for c in mentors + mentees])
     matches, unmatched = propose(mentors, mentees, past)
-    for old in await ctx.tx.find(Proposal, program_id=program.id, status=DRAFT):
-        old.status = REPLACED
-        await ctx.tx.save(old, fields=("status",))
+    await _retire(ctx, await ctx.tx.find(Proposal, program_id=program.id, status=DRAFT))
     run = uuid.uuid4().hex[:12]
-    for found in matches:
-        await ctx.tx.add(
-            Proposal(
-                program_id=program.id,
-                run=run,
-                mentor_id=found.mentor.id,
-                mentee_id=found.mentee.id,
-                goal=goal(found),
-                reason=reason(found),
-                status=DRAFT,
-                created_at=ctx.now,
-            )
-        )
+    await _drafts(ctx, program, run, matches)
     log.info(
         "match program=%s proposed=%s unmatched=%s", program.name, len(matches), len(unmatched)
     )
@@ -68,6 +54,31 @@ async def match(ctx: Context, person: Participant, args: str) -> Message:
         Button(copy.text("buttons.match_edit"), "match.edit", run),
     )
     return Message("\n".join(lines), buttons=buttons)
+
+
+async def _drafts(ctx: Context, program: Program, run: str, matches: list[Match]) -> list[Proposal]:
+    """Save the matches as draft proposals of `run`, each with its goal and reason."""
+    return [
+        await ctx.tx.add(
+            Proposal(
+                program_id=program.id,
+                run=run,
+                mentor_id=m.mentor.id,
+                mentee_id=m.mentee.id,
+                goal=goal(m),
+                reason=reason(m),
+                status=DRAFT,
+                created_at=ctx.now,
+            )
+        )
+        for m in matches
+    ]
+
+
+async def _retire(ctx: Context, drafts: list[Proposal]) -> None:
+    for draft in drafts:
+        draft.status = REPLACED
+    await ctx.tx.save_many(drafts, ("status",))
 
 
 def reason(found: Match) -> str:
@@ -120,8 +131,7 @@ async def _past(ctx: Context, ids: list[int]) -> set[frozenset[int]]:
     """Every pair of these people who were ever paired, in any program and state."""
     if not ids:
         return set()
-    found = await ctx.tx.find(Pairing, mentor_id=ids) + await ctx.tx.find(Pairing, mentee_id=ids)
-    return {frozenset((p.mentor_id, p.mentee_id)) for p in found}
+    return {frozenset((p.mentor_id, p.mentee_id)) for p in await ctx.pairings_of(ids)}
 
 
 async def _run(ctx: Context, person: Participant, run: str) -> tuple[Program, list[Proposal]]:
@@ -247,25 +257,8 @@ async def save_edit(
             chosen.append(overlap(mentor, mentee))
     if errors:
         return FormErrors(errors, _form(run, drafts, mentors, mentees))
-    for old in drafts:
-        if old.status == DRAFT:
-            old.status = REPLACED
-            await ctx.tx.save(old, fields=("status",))
-    edited = [
-        await ctx.tx.add(
-            Proposal(
-                program_id=program.id,
-                run=run,
-                mentor_id=m.mentor.id,
-                mentee_id=m.mentee.id,
-                goal=goal(m),
-                reason=reason(m),
-                status=DRAFT,
-                created_at=ctx.now,
-            )
-        )
-        for m in chosen
-    ]
+    await _retire(ctx, [d for d in drafts if d.status == DRAFT])
+    edited = await _drafts(ctx, program, run, chosen)
     if not edited:
         return Message(copy.text("match.none_chosen"))
     return await _pair_up(ctx, program, edited)

@@ -10,7 +10,6 @@ from bot import cadence, copy
 from bot.context import Context
 from bot.messages import Button, Message, Section
 from bot.model import (
-    Pairing,
     PairingStatus,
     Participant,
     Program,
@@ -197,9 +196,7 @@ async def program_status(ctx: Context, program: Program) -> ProgramStatus:
 async def my_status(ctx: Context, person: Participant) -> Message:
     """A participant's own pairs, next session and pending reflection - nobody else's - with
     a Schedule button for each active pair without a booked session."""
-    mine = await ctx.tx.find(Pairing, mentor_id=person.id) + await ctx.tx.find(
-        Pairing, mentee_id=person.id
-    )
+    mine = await ctx.pairings_of(person.id)
     if not mine:
         return Message(copy.text("status.me_none"))
     sessions = await ctx.tx.find(Session, pairing_id=[p.id for p in mine])
