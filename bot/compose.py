@@ -9,7 +9,6 @@ from bot.context import Context, visibility_note
 from bot.digest import compose_digest
 from bot.messages import Button, Message
 from bot.model import (
-    FollowUp,
     Notification,
     Pairing,
     PairingStatus,
@@ -18,6 +17,7 @@ from bot.model import (
     Session,
     SessionStatus,
 )
+from bot.reflections import open_followups, recognition_text
 
 # Buttons for open follow-ups shown with a reflection prompt; more would crowd a phone screen.
 MAX_FOLLOWUP_BUTTONS = 3
@@ -28,7 +28,7 @@ async def compose(ctx: Context, row: Notification) -> Message | None:
     if row.kind == "digest":
         return await compose_digest(ctx, row)
     if row.kind in ("note", "escalation"):
-        return await _escalation(ctx, row) if row.kind == "escalation" else _note(row)
+        return await _escalation(ctx, row) if row.kind == "escalation" else await _note(ctx, row)
     pairing = await ctx.pairing(row.pairing_id) if row.pairing_id else None
     if pairing is None:
         return None
@@ -53,8 +53,15 @@ async def compose(ctx: Context, row: Notification) -> Message | None:
     raise ValueError(f"unknown notification kind {row.kind!r}")
 
 
-def _note(row: Notification) -> Message:
-    return Message(text=row.payload["text"])
+async def _note(ctx: Context, row: Notification) -> Message | None:
+    """A note's text as queued, or a recognition worded now; None when there is nothing
+    left to say (forget-me empties payloads, a reflection made private is not quoted)."""
+    if "recognition" in row.payload:
+        audience, followup = row.payload["recognition"], row.payload.get("followup")
+        text = await recognition_text(ctx, audience, followup) if followup else None
+    else:
+        text = row.payload.get("text")
+    return Message(text=text) if text else None
 
 
 async def _escalation(ctx: Context, row: Notification) -> Message | None:
@@ -67,7 +74,7 @@ async def _escalation(ctx: Context, row: Notification) -> Message | None:
         return None
     if row.series != cadence.nudge_series(pairing, sessions, program):
         return None  # the pair snoozed or booked since the escalation was planned
-    return _note(row)
+    return await _note(ctx, row)
 
 
 async def _intro(ctx: Context, row: Notification, pairing: Pairing) -> Message | None:
@@ -164,7 +171,7 @@ async def _agenda(
     me = await ctx.person(row.recipient_id)
     mentor, mentee = await ctx.person(pairing.mentor_id), await ctx.person(pairing.mentee_id)
     other = mentee if me.id == mentor.id else mentor
-    followups = await ctx.tx.find(FollowUp, pairing_id=pairing.id, done=False)
+    followups = await open_followups(ctx, pairing.id)
     lines = [
         copy.text(
             "agenda.header",
@@ -223,7 +230,7 @@ async def _reflect(
     if role == Role.MENTEE and row.kind == "reflect":
         candidates = [
             f
-            for f in await ctx.tx.find(FollowUp, pairing_id=pairing.id, done=False)
+            for f in await open_followups(ctx, pairing.id)
             if f.created_at is None or f.created_at < (session.outcome_at or ctx.now)
         ]
         # Only the follow-ups the mentee planned: they are the ones the mentee can mark done.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 from bot import copy, lifecycle, privacy, proposals
 from bot.checkins import checkin_form, save_checkin
@@ -23,8 +24,8 @@ from bot.events import (
     MessageReceived,
 )
 from bot.lifecycle import close_ended_programs
-from bot.messages import FormErrors, Message
-from bot.model import FollowUp, Pairing, Participant, Program, Session
+from bot.messages import Button, FormErrors, Message
+from bot.model import FollowUp, Pairing, Participant, Program, Reflection, Session
 from bot.pairings import Refused, answer_consent
 from bot.planner import PLAN_BATCH, plan
 from bot.ports import Sender, Store
@@ -34,6 +35,7 @@ from bot.reflections import (
     pending_reflection,
     reflection_form,
     save_reflection,
+    undo_reflection,
 )
 from bot.sessions import book, open_schedule_form, record_outcome, snooze
 
@@ -114,60 +116,72 @@ async def _dispatch(ctx: Context, person: Participant, event: Event) -> Reply:
         handler = _ACTIONS.get(event.action)
         return await handler(ctx, person, event.value) if handler else _unknown()
     if isinstance(event, FormSubmitted):
-        return await _form(ctx, person, event)
+        form = _FORMS.get(event.form_id)
+        return await form(ctx, person, event.value, event.values) if form else _unknown()
     if isinstance(event, MemberJoined):
         return Message(copy.text("general.welcome", name=person.first_name))
     return _unknown()
 
 
 async def _direct_message(ctx: Context, person: Participant, event: MessageReceived) -> Reply:
-    """A plain DM is the pending reflection if there is one; a command word runs the command.
-
-    A single command word ("me", "help") always runs; a longer text that starts with one is
-    a command only when no reflection is waiting, so "Status meetings got shorter" is kept.
-    """
+    """A plain DM: text that starts with a command word runs that command, with the rest as
+    its arguments; any other text answers a pending reflection prompt (saved with an Undo
+    button), or gets a pointer to help."""
     text = event.text.strip()
     words = text.split(None, 1)
     command = words[0].lower() if words else ""
-    as_command = CommandIssued(
-        event.platform,
-        event.event_id,
-        event.actor,
-        name=command,
-        args=words[1] if len(words) > 1 else "",
-        mentions=event.mentions,
-    )
-    if command in COMMANDS and len(words) == 1:
-        return await run_command(ctx, person, as_command)
+    if command in COMMANDS:
+        args = words[1] if len(words) > 1 else ""
+        reply = await run_command(
+            ctx,
+            person,
+            CommandIssued(
+                event.platform,
+                event.event_id,
+                event.actor,
+                name=command,
+                args=args,
+                mentions=event.mentions,
+            ),
+        )
+        return await _remind_reflection(ctx, person, reply) if args else reply
     session = await pending_reflection(ctx, person)
     if session is not None and text:
-        return await save_reflection(ctx, person, session, text)
-    if command in COMMANDS:
-        return await run_command(ctx, person, as_command)
+        return await save_reflection(ctx, person, session, text, typed=True)
     return Message(copy.text("general.nothing_pending"))
 
 
-async def _form(ctx: Context, person: Participant, event: FormSubmitted) -> Reply:
-    if event.form_id == "session.schedule":
-        pairing = await _load(ctx, Pairing, event.value)
-        return await book(ctx, person, pairing, event.values) if pairing else _unknown()
-    if event.form_id in _FORMS:
-        return await _FORMS[event.form_id](ctx, person, event.value, event.values)
-    if event.form_id == "reflection.submit":
-        session = await _load(ctx, Session, event.value)
-        if session is None:
-            return _unknown()
-        v = event.values
-        return await save_reflection(
-            ctx,
-            person,
-            session,
-            v.get("what_changed", ""),
-            v.get("will_do", ""),
-            v.get("visibility"),
-            v.get("implemented", ""),
-        )
-    return _unknown()
+async def _remind_reflection(ctx: Context, person: Participant, reply: Message) -> Message:
+    """Text like "status meetings got shorter" ran a command; if a reflection is waiting,
+    say how to send it, in case that text was meant as one."""
+    if reply.form or reply.file or any(b.action == "reflection.write" for b in reply.buttons):
+        return reply  # nothing to add to, or it already offers the reflection
+    session = await pending_reflection(ctx, person)
+    if session is None:
+        return reply
+    button = Button(copy.text("buttons.reflect_now"), "reflection.write", str(session.id))
+    hint = copy.text("reflect.command_hint")
+    return replace(reply, text=f"{reply.text}\n\n{hint}".strip(), buttons=(*reply.buttons, button))
+
+
+async def _book(ctx: Context, person: Participant, value: str, values: dict) -> Reply:
+    pairing = await _load(ctx, Pairing, value)
+    return await book(ctx, person, pairing, values) if pairing else _unknown()
+
+
+async def _reflect(ctx: Context, person: Participant, value: str, values: dict) -> Reply:
+    session = await _load(ctx, Session, value)
+    if session is None:
+        return _unknown()
+    return await save_reflection(
+        ctx,
+        person,
+        session,
+        values.get("what_changed", ""),
+        values.get("will_do", ""),
+        values.get("visibility"),
+        values.get("implemented", ""),
+    )
 
 
 async def _load(ctx: Context, kind: type, value: str):
@@ -218,6 +232,7 @@ _ACTIONS: dict[str, Handler] = {
     "reflection.write": _on(Session, reflection_form),
     "followup.done": _on(FollowUp, mark_followup_done),
     "reflection.visibility": _raw(change_visibility),
+    "reflection.undo": _on(Reflection, undo_reflection),
     "pairing.pause": _on(Pairing, lifecycle.pause),
     "pairing.resume": _on(Pairing, lifecycle.resume),
     "pairing.end": _on(Pairing, lifecycle.ask_end),
@@ -231,7 +246,10 @@ _ACTIONS: dict[str, Handler] = {
     "privacy.keep": _raw(privacy.keep),
 }
 
+# Every form: (ctx, person, the form's value, its inputs by field id).
 _FORMS: dict[str, Callable[..., Awaitable[Reply]]] = {
+    "session.schedule": _book,
+    "reflection.submit": _reflect,
     "enrolment.submit": save_enrolment,
     "match.edit": proposals.save_edit,
     "checkin.submit": save_checkin,

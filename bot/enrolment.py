@@ -26,7 +26,9 @@ from bot.roster import PLATFORMS, ImportRejected
 
 log = logging.getLogger(__name__)
 
-ENROLLED, LEFT = "enrolled", "left"
+# "joining": someone typed `join @manager` and has not sent the profile form yet; the
+# manager is kept here rather than in the button, where anyone could change it.
+ENROLLED, LEFT, JOINING = "enrolled", "left", "joining"
 PEOPLE_COLUMNS = ("program", "person", "role")
 PEOPLE_OPTIONAL = ("name", "teaches", "learns", "interests", "manager", "timezone")
 
@@ -50,20 +52,21 @@ async def join(
         raise Refused(copy.text("enrol.no_program"))
     if name:
         programs = [await pick_program(ctx, name, programs)]
-    manager = ""
+    offered = programs[:5]
     if mentions:
         boss = await ctx.person_for(mentions[0].actor)
         if boss.id == person.id:
             raise Refused(copy.text("enrol.self_manager"))
-        manager = str(boss.id)
+        for program in offered:
+            await _remember_manager(ctx, program, person, boss)
     buttons = tuple(
         Button(
             copy.text("buttons.join", program=p.name),
             "enrolment.form",
-            f"{p.id}:{manager}",
+            str(p.id),
             primary=len(programs) == 1,
         )
-        for p in programs[:5]
+        for p in offered
     )
     text = copy.text("enrol.intro")
     if len(programs) > len(buttons):
@@ -72,20 +75,39 @@ async def join(
     return Message(text, buttons=buttons)
 
 
+async def _remember_manager(
+    ctx: Context, program: Program, person: Participant, manager: Participant
+) -> None:
+    found = await ctx.tx.find(Enrolment, program_id=program.id, participant_id=person.id)
+    if found:
+        found[0].manager_id = manager.id
+        await ctx.tx.save(found[0], fields=("manager_id",))
+        return
+    await ctx.tx.add(
+        Enrolment(
+            program_id=program.id,
+            participant_id=person.id,
+            role="",
+            manager_id=manager.id,
+            status=JOINING,
+            created_at=ctx.now,
+        )
+    )
+
+
 async def enrolment_form(ctx: Context, person: Participant, value: str) -> Message:
     """The profile form, filled with what the person said before."""
-    program, manager = await _target(ctx, value)
-    if program is None:
-        return Message(copy.text("general.unknown_item"))
+    program = await _open_program(ctx, value)
+    if isinstance(program, Message):
+        return program
     found = await ctx.tx.find(Enrolment, program_id=program.id, participant_id=person.id)
     before = found[0] if found else None
-    manager_id = manager.id if manager else (before.manager_id if before else None)
-    if manager_id:
-        boss = await ctx.person(manager_id)
+    if before and before.manager_id:
+        boss = await ctx.person(before.manager_id)
         intro = copy.text("enrol.manager_known", manager=boss.label)
     else:
         intro = copy.text("enrol.manager_unknown")
-    return Message(intro, form=_form(program, value, before))
+    return Message(intro, form=_form(program, str(program.id), before))
 
 
 def _form(program: Program, value: str, before: Enrolment | None) -> Form:
@@ -132,9 +154,9 @@ async def save_enrolment(
     ctx: Context, person: Participant, value: str, values: dict[str, str]
 ) -> Message | FormErrors:
     """Save (or update) the person's profile in the program's pool."""
-    program, manager = await _target(ctx, value)
-    if program is None:
-        return Message(copy.text("general.unknown_item"))
+    program = await _open_program(ctx, value)
+    if isinstance(program, Message):
+        return program
     role = (values.get("role") or "").strip()
     profile = {k: list(skills(values.get(k) or "")) for k in ("teaches", "learns", "interests")}
     errors = {}
@@ -147,7 +169,7 @@ async def save_enrolment(
     if errors:
         found = await ctx.tx.find(Enrolment, program_id=program.id, participant_id=person.id)
         return FormErrors(errors, _form(program, value, found[0] if found else None))
-    await enrol(ctx, program, person, role, profile, manager)
+    await enrol(ctx, program, person, role, profile, None)
     return Message(copy.text(f"enrol.saved_{role}", program=program.name))
 
 
@@ -186,11 +208,16 @@ async def enrol(
     )
 
 
-async def _target(ctx: Context, value: str) -> tuple[Program | None, Participant | None]:
-    raw_program, _, raw_manager = value.partition(":")
-    program = await ctx.tx.get(Program, int(raw_program)) if raw_program.isdigit() else None
-    manager = await ctx.tx.get(Participant, int(raw_manager)) if raw_manager.isdigit() else None
-    return program, manager
+async def _open_program(ctx: Context, value: str) -> Program | Message:
+    """The program a Join button or form names (its value starts with the program id), if
+    it can still be joined; else the message saying why not."""
+    raw_id = value.partition(":")[0]  # buttons sent before this release also named a manager
+    program = await ctx.tx.get(Program, int(raw_id)) if raw_id.isdigit() else None
+    if program is None:
+        return Message(copy.text("general.unknown_item"))
+    if program.ends_on and ctx.now >= program_end(program):
+        return Message(copy.text("enrol.program_over", program=program.name))
+    return program
 
 
 async def leave(ctx: Context, person: Participant, args: str) -> Message:

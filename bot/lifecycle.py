@@ -132,6 +132,8 @@ async def ask_end(ctx: Context, person: Participant, pairing: Pairing) -> Messag
 
 
 async def keep(ctx: Context, person: Participant, pairing: Pairing) -> Message:
+    if pairing.role_of(person.id) is None:
+        return Message(copy.text("general.not_yours"))
     return Message(copy.text("lifecycle.kept"))
 
 

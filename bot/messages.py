@@ -25,7 +25,8 @@ class Choice:
 
 @dataclass(frozen=True)
 class Field:
-    """One input of a form. `kind` is one of date, time, choice, text, multiline."""
+    """One input of a form. `kind` is one of date, time, choice, text, multiline; `limit`
+    is the most characters the engine keeps (0: the platform's default for the kind)."""
 
     id: str
     label: str
@@ -33,6 +34,7 @@ class Field:
     choices: tuple[Choice, ...] = ()
     optional: bool = False
     initial: str = ""
+    limit: int = 0
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,8 @@ async def ask_forget(ctx: Context, person: Participant) -> Message:
 
 
 async def keep(ctx: Context, person: Participant, value: str) -> Message:
+    if value != str(person.id):
+        return Message(copy.text("general.not_yours"))
     return Message(copy.text("privacy.kept"))
 
 

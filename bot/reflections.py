@@ -25,7 +25,9 @@ from bot.model import (
 
 log = logging.getLogger(__name__)
 
-MAX_REFLECTION_CHARS = 3000
+# The most a reflection (each of its two texts) keeps; longer ones are refused, never cut.
+MAX_REFLECTION_CHARS = 20_000
+MAX_IMPLEMENTED_CHARS = 1000
 REPLY_WINDOW = timedelta(days=14)
 
 
@@ -67,15 +69,28 @@ async def reflection_form(ctx: Context, person: Participant, session: Session) -
     implemented = ()
     if pairing.role_of(person.id) == Role.MENTEE:
         label = copy.text("reflect.implemented", other=other.first_name)
-        implemented = (Field("implemented", label, kind="text", optional=True),)
+        implemented = (
+            Field("implemented", label, kind="text", optional=True, limit=MAX_IMPLEMENTED_CHARS),
+        )
     form = Form(
         id="reflection.submit",
         title=copy.text("reflect.form_title"),
         value=str(session.id),
         submit_label=copy.text("reflect.submit"),
         fields=(
-            Field("what_changed", copy.text("reflect.what_changed"), kind="multiline"),
-            Field("will_do", copy.text("reflect.will_do"), kind="multiline", optional=True),
+            Field(
+                "what_changed",
+                copy.text("reflect.what_changed"),
+                kind="multiline",
+                limit=MAX_REFLECTION_CHARS,
+            ),
+            Field(
+                "will_do",
+                copy.text("reflect.will_do"),
+                kind="multiline",
+                optional=True,
+                limit=MAX_REFLECTION_CHARS,
+            ),
             Field(
                 "visibility",
                 copy.text("reflect.visibility_label"),
@@ -97,9 +112,16 @@ async def save_reflection(
     will_do: str = "",
     visibility: str | None = None,
     implemented: str = "",
+    *,
+    typed: bool = False,
 ) -> Message | FormErrors:
     """Save the person's reflection on `session`; each line of `will_do` becomes a follow-up,
-    and a mentee naming a suggestion they implemented gets the mentor recognised."""
+    and a mentee naming a suggestion they implemented gets the mentor recognised.
+
+    Text longer than the limits is refused whole (nothing is saved). `typed` means the text
+    came as a plain reply rather than from the form: the confirmation then offers Undo, in
+    case it was not meant as a reflection.
+    """
     pairing = await ctx.tx.get(Pairing, session.pairing_id)
     if pairing is None or pairing.role_of(person.id) is None:
         return Message(copy.text("general.not_yours"))
@@ -107,12 +129,23 @@ async def save_reflection(
         return Message(copy.text("general.unknown_item"))
     program = await ctx.program(pairing.program_id)
     visibility = visibility or program.reflection_visibility
-    what_changed = what_changed.strip()[:MAX_REFLECTION_CHARS]
+    what_changed, will_do = what_changed.strip(), will_do.strip()
+    done = " ".join(implemented.split())
     errors = {}
     if not what_changed:
         errors["what_changed"] = copy.text("reflect.empty")
+    for field_id, text, limit in (
+        ("what_changed", what_changed, MAX_REFLECTION_CHARS),
+        ("will_do", will_do, MAX_REFLECTION_CHARS),
+        ("implemented", done, MAX_IMPLEMENTED_CHARS),
+    ):
+        if len(text) > limit:
+            key = "reflect.too_long" if typed else "reflect.too_long_field"
+            errors[field_id] = copy.text(key, limit=f"{limit:,}", length=f"{len(text):,}")
     if visibility not in set(Visibility):
         errors["visibility"] = "Choose program, pair or private."
+    if errors and typed:
+        return Message(" ".join(errors.values()))
     if errors:
         return FormErrors(errors, (await reflection_form(ctx, person, session)).form)
     if await ctx.tx.find(Reflection, session_id=session.id, author_id=person.id):
@@ -123,7 +156,7 @@ async def save_reflection(
             author_id=person.id,
             role=pairing.role_of(person.id) or Role.MENTEE,
             what_changed=what_changed,
-            will_do=will_do.strip()[:MAX_REFLECTION_CHARS],
+            will_do=will_do,
             visibility=visibility,
             created_at=ctx.now,
         )
@@ -136,13 +169,12 @@ async def save_reflection(
                 FollowUp(
                     pairing_id=pairing.id,
                     reflection_id=reflection.id,
-                    text=line.strip(" -*\t")[:300],
+                    text=line.strip(" -*\t"),
                     created_at=ctx.now,
                 )
             )
     log.info("reflection saved session=%s role=%s", session.id, reflection.role)
     other = await ctx.person(pairing.other(person.id))
-    done = " ".join(implemented.split())[:300]
     if done and reflection.role == Role.MENTEE:
         followup = await ctx.tx.add(
             FollowUp(
@@ -154,13 +186,34 @@ async def save_reflection(
                 done_at=ctx.now,
             )
         )
-        await recognise(ctx, pairing, followup, reflection)
+        await recognise(ctx, pairing, followup)
     text = copy.text(
         "reflect.saved",
         other=other.first_name,
         visibility_past=visibility_note(visibility, other.first_name, past=True),
     )
-    return Message(text, buttons=_visibility_buttons(reflection, other))
+    if done and visibility == Visibility.PRIVATE:
+        text += " " + copy.text("reflect.private_no_thanks", other=other.first_name)
+    buttons = _visibility_buttons(reflection, other)
+    if typed:
+        text += " " + copy.text("reflect.undo_hint")
+        undo = Button(copy.text("buttons.undo"), "reflection.undo", str(reflection.id))
+        buttons = (*buttons, undo)
+    return Message(text, buttons=buttons)
+
+
+async def undo_reflection(ctx: Context, person: Participant, reflection: Reflection) -> Message:
+    """Take back a reflection its author just saved (a typed reply not meant as one); its
+    prompt is open again. One whose follow-ups were already acted on stays."""
+    if reflection.author_id != person.id:
+        return Message(copy.text("general.not_yours"))
+    followups = await ctx.tx.find(FollowUp, reflection_id=reflection.id)
+    if any(f.done for f in followups):
+        return Message(copy.text("reflect.undo_too_late"))
+    await ctx.tx.delete(FollowUp, reflection_id=reflection.id)
+    await ctx.tx.delete(Reflection, id=reflection.id)
+    log.info("reflection withdrawn session=%s", reflection.session_id)
+    return Message(copy.text("reflect.undone"))
 
 
 def _visibility_buttons(reflection: Reflection, other: Participant) -> tuple[Button, ...]:
@@ -208,30 +261,60 @@ async def mark_followup_done(ctx: Context, person: Participant, followup: Follow
     if pairing.role_of(person.id) != Role.MENTEE:
         return Message(copy.text("followup.done_own"))
     mentor = await ctx.person(pairing.mentor_id)
-    await recognise(ctx, pairing, followup, source)
+    if source.visibility == Visibility.PRIVATE:
+        return Message(copy.text("followup.done_own"))
+    await recognise(ctx, pairing, followup)
     return Message(copy.text("followup.done", other=mentor.first_name))
 
 
-async def recognise(ctx: Context, pairing: Pairing, followup: FollowUp, source: Reflection) -> None:
-    """Thank the mentor for a suggestion the mentee implemented; where the program says so,
-    tell the mentor's manager too - with the suggestion's words only when the mentee shared
-    the reflection with the program, and never the mentee's name."""
+async def recognise(ctx: Context, pairing: Pairing, followup: FollowUp) -> None:
+    """Thank the mentor for a suggestion the mentee implemented and, where the program says
+    so, tell the mentor's manager. The notes are worded when sent (recognition_text), so a
+    reflection made private meanwhile is not quoted."""
     program = await ctx.program(pairing.program_id)
-    mentor, mentee = await ctx.person(pairing.mentor_id), await ctx.person(pairing.mentee_id)
-    await ctx.note(
-        mentor,
-        f"followup:{followup.id}:thanks",
-        copy.text("followup.thanks_mentor", other=mentee.first_name, text=followup.text),
-        program,
-        pairing_id=pairing.id,
-    )
+    mentor = await ctx.person(pairing.mentor_id)
+    due = ctx.deliverable(ctx.now, mentor, program)
+    payload = {"recognition": "mentor", "followup": followup.id}
+    key = f"followup:{followup.id}:thanks"
+    await ctx.notify("note", mentor, due, key, pairing_id=pairing.id, payload=payload)
     if program.recognition != Recognition.MANAGER:
         return
     profile = await ctx.tx.find(Enrolment, program_id=program.id, participant_id=mentor.id)
     if not profile or profile[0].manager_id is None:
         return
     manager = await ctx.person(profile[0].manager_id)
+    due = ctx.deliverable(ctx.now, manager, program)
+    payload = {"recognition": "manager", "followup": followup.id}
+    key = f"followup:{followup.id}:manager"
+    await ctx.notify("note", manager, due, key, pairing_id=pairing.id, payload=payload)
+
+
+async def recognition_text(ctx: Context, audience: str, followup_id: int) -> str | None:
+    """The thanks to the mentor (`audience` "mentor") or the news to their manager, as things
+    stand now; None when the suggestion's reflection is private, gone or forgotten. The
+    manager never gets the mentee's name, and gets the suggestion's words only when the
+    reflection is shared with the program."""
+    followup = await ctx.tx.get(FollowUp, followup_id)
+    source = await ctx.tx.get(Reflection, followup.reflection_id) if followup else None
+    pairing = await ctx.pairing(followup.pairing_id) if followup else None
+    if source is None or pairing is None or source.visibility == Visibility.PRIVATE:
+        return None
+    if not followup.text:
+        return None  # the mentee asked to be forgotten
+    program = await ctx.program(pairing.program_id)
+    mentor, mentee = await ctx.person(pairing.mentor_id), await ctx.person(pairing.mentee_id)
+    if audience == "mentor":
+        return copy.text("followup.thanks_mentor", other=mentee.first_name, text=followup.text)
     shared = source.visibility == Visibility.PROGRAM
     key = "followup.manager_text" if shared else "followup.manager"
-    text = copy.text(key, mentor=mentor.first_name, program=program.name, text=followup.text)
-    await ctx.note(manager, f"followup:{followup.id}:manager", text, program, pairing_id=pairing.id)
+    return copy.text(key, mentor=mentor.first_name, program=program.name, text=followup.text)
+
+
+async def open_followups(ctx: Context, pairing_id: int) -> list[FollowUp]:
+    """A pair's follow-ups not yet done, from reflections not (or no longer) private."""
+    found = await ctx.tx.find(FollowUp, pairing_id=pairing_id, done=False)
+    if not found:
+        return []
+    sources = await ctx.tx.find(Reflection, id=sorted({f.reflection_id for f in found}))
+    shown = {r.id for r in sources if r.visibility != Visibility.PRIVATE}
+    return [f for f in found if f.reflection_id in shown]

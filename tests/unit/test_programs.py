@@ -57,9 +57,3 @@ async def test_a_bare_command_word_in_a_dm_runs_the_command(h):
     assert "status [program]" in help_text.text
     other = await h.say(ERIK, "hello there")
     assert "not expecting a reply" in other.text
-
-
-async def test_a_reflection_that_starts_with_a_command_word_is_kept_as_a_reflection(h):
-    await h.held_session()
-    reply = await h.say(ERIK, "Status meetings can be half as long.")
-    assert reply.text.startswith("Thanks - saved for your session with Mina.")

@@ -127,9 +127,11 @@ async def test_executive_reply_in_dm_is_saved_as_reflection(h):
     mentor_prompt = h.last("mina", "reflection.write")
     assert len(mentor_prompt.message.text) < len(prompt.message.text)
     reply = await h.say(ERIK, "I now read completion rates, not views.")
-    assert (
-        reply.text == "Thanks - saved for your session with Mina. Your program owners can read it."
+    assert reply.text == (
+        "Thanks - saved for your session with Mina. Your program owners can read it."
+        " Not meant as your reflection? Tap Undo and nothing is kept."
     )
+    assert "reflection.undo" in [b.action for b in reply.buttons]
     [saved] = await h.engine.run(lambda ctx: ctx.tx.find(Reflection))
     assert saved.what_changed == "I now read completion rates, not views."
     assert saved.role == "mentee" and saved.visibility == "program"

@@ -1,0 +1,106 @@
+"""Typed replies while a reflection prompt waits: commands run, other text is the reflection
+(with Undo), and long texts are kept whole up to the limit or refused with the reason."""
+
+from __future__ import annotations
+
+from bot.events import Actor, Mention, MessageReceived
+from bot.messages import FormErrors
+from bot.model import FollowUp, Pairing, Reflection
+from bot.reflections import MAX_REFLECTION_CHARS
+from tests.harness import ERIK, MINA, OWNER, PRIYA, TOM
+
+
+async def _reflections(h) -> list[Reflection]:
+    return await h.engine.run(lambda ctx: ctx.tx.find(Reflection))
+
+
+async def test_a_typed_command_runs_while_a_reflection_is_pending(h):
+    program = await h.program()
+    pairing = await h.active_pairing(program, mentor=OWNER, mentee=ERIK)
+    await h.held_session(pairing)
+    # The program owner mentors Erik and is asked to reflect; a typed `pair` is a command.
+    mentions = (
+        Mention("@priya", Actor("console", "priya", "Priya Shah")),
+        Mention("@tom", Actor("console", "tom", "Tom Becker")),
+    )
+    reply = await h.engine.handle(
+        MessageReceived(
+            "console", "typed-pair", OWNER, text="pair @priya @tom learn TikTok", mentions=mentions
+        )
+    )
+    assert reply.text.startswith("Proposed: Priya Shah mentors Tom Becker"), reply.text
+    assert "still waiting" in reply.text
+    assert any(b.action == "reflection.write" for b in reply.buttons)
+    assert await _reflections(h) == []
+    pairs = await h.engine.run(lambda ctx: ctx.tx.find(Pairing))
+    assert {(p.mentor_id, p.mentee_id) for p in pairs} >= {
+        ((await h.person(PRIYA)).id, (await h.person(TOM)).id)
+    }
+
+
+async def test_text_starting_with_a_command_word_runs_it_and_offers_the_reflection_once(h):
+    await h.held_session()
+    reply = await h.say(ERIK, "Status meetings can be half as long.")
+    assert reply.text.startswith("Your pairs:")
+    assert [b.action for b in reply.buttons].count("reflection.write") == 1
+    assert await _reflections(h) == []
+
+
+async def test_other_text_is_the_reflection_and_can_be_undone(h):
+    await h.held_session()
+    saved = await h.say(ERIK, "Meetings got shorter.")
+    assert saved.text.startswith("Thanks - saved for your session with Mina.")
+    undo = next(b for b in saved.buttons if b.action == "reflection.undo")
+    [reflection] = await _reflections(h)
+    assert reflection.what_changed == "Meetings got shorter."
+
+    # Mina cannot take Erik's reflection back.
+    refused = await h.click(MINA, "reflection.undo", undo.value)
+    assert "someone else" in refused.text
+    assert len(await _reflections(h)) == 1
+
+    done = await h.click(ERIK, "reflection.undo", undo.value)
+    assert "nothing of it is kept" in done.text
+    assert await _reflections(h) == []
+    again = await h.say(ERIK, "We agreed to test one short video.")
+    assert again.text.startswith("Thanks - saved")
+    [kept] = await _reflections(h)
+    assert kept.what_changed == "We agreed to test one short video."
+
+
+async def test_a_reflection_from_the_form_offers_no_undo(h):
+    await h.held_session()
+    reply = await h.submit(ERIK, "reflection.submit", 1, what_changed="Shorter meetings.")
+    assert reply.text.startswith("Thanks - saved")
+    assert not any(b.action == "reflection.undo" for b in reply.buttons)
+
+
+async def test_a_long_reflection_is_kept_whole_up_to_the_limit(h):
+    await h.held_session()
+    long_text = ("A sentence about what changed. " * 700)[: MAX_REFLECTION_CHARS - 1] + "."
+    assert len(long_text) == MAX_REFLECTION_CHARS
+    plan = "Ask the brand team for the raw numbers of " + "every campaign, " * 40 + "then compare."
+    reply = await h.submit(
+        ERIK, "reflection.submit", 1, what_changed=long_text, will_do=plan, visibility="pair"
+    )
+    assert reply.text.startswith("Thanks - saved")
+    [saved] = await _reflections(h)
+    assert saved.what_changed == long_text
+    [followup] = await h.engine.run(lambda ctx: ctx.tx.find(FollowUp))
+    assert followup.text == plan  # a long plan is kept whole, not cut to 300 characters
+
+
+async def test_a_reflection_over_the_limit_is_refused_whole_with_the_limit_named(h):
+    await h.held_session()
+    too_long = "x" * (MAX_REFLECTION_CHARS + 1)
+    typed = await h.say(ERIK, too_long)
+    assert "at most 20,000" in typed.text and "nothing was saved" in typed.text
+    assert await _reflections(h) == []
+
+    form = await h.submit(
+        ERIK, "reflection.submit", 1, what_changed="Fine.", will_do="y" * (MAX_REFLECTION_CHARS + 1)
+    )
+    assert isinstance(form, FormErrors)
+    assert "at most 20,000" in form.errors["will_do"]
+    assert await _reflections(h) == []
+    assert await h.engine.run(lambda ctx: ctx.tx.find(FollowUp)) == []
