@@ -18,6 +18,7 @@ TITLE_LIMIT = 24
 ACTIONS_PER_BLOCK = 25
 FIELDS_PER_SECTION = 10
 FIELD_LIMIT = 2000
+INPUT_LIMIT = 3000  # the most a plain_text_input takes
 INPUT = "value"  # the action_id of every input element; the block_id is the field id
 
 
@@ -207,6 +208,8 @@ def _input(field: Field) -> dict:
     else:
         element["type"] = "plain_text_input"
         element["multiline"] = field.kind == "multiline"
+        if field.limit:  # Slack's own ceiling is 3000; longer texts can be typed as a reply
+            element["max_length"] = min(field.limit, INPUT_LIMIT)
         if field.initial:
             element["initial_value"] = field.initial
     return {

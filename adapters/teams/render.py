@@ -9,6 +9,8 @@ a form's inputs into the same object, keyed by field id.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.messages import Button, Field, Form, FormErrors, Message, Section
 
 CARD = "application/vnd.microsoft.card.adaptive"
@@ -17,11 +19,24 @@ SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 ACTION, FORM, VALUE, TEXT = "mb.a", "mb.f", "mb.v", "mb.t"
 CONTEXT_LIMIT = 1000  # characters of the original text carried in each button's data
 TEXT_LIMIT = 20_000
+# Default Input.Text lengths when the engine sets no limit of its own.
+MULTILINE_LIMIT, LINE_LIMIT = 4000, 200
+# Teams reads message text and TextBlock/FactSet text as Markdown
+# (https://learn.microsoft.com/microsoftteams/platform/task-modules-and-cards/cards/cards-format),
+# so a topic like "[Join](https://evil.example)" would become a disguised link. Our own copy
+# uses none of these characters; everything we show is escaped, which keeps people's text as
+# they typed it.
+_MARKUP = str.maketrans({c: "\\" + c for c in "\\`*_[]<>~"})
+
+
+def escape(text: str) -> str:
+    """Text made inert as Markdown: no links, emphasis, code or HTML from what people typed."""
+    return text.translate(_MARKUP)
 
 
 def activity(message: Message) -> dict:
     """The message as a Bot Framework activity (a dict the connector client accepts)."""
-    text = message.plain()[:TEXT_LIMIT]
+    text = escape(message.plain()[:TEXT_LIMIT])
     if not (message.buttons or message.form or message.sections):
         return {"type": "message", "text": text, "textFormat": "markdown"}
     return {
@@ -75,15 +90,12 @@ def after_click(previous: str, reply: Message | FormErrors, submitted: dict | No
 
 
 def _refill(form: Form, submitted: dict) -> Form:
-    fields = tuple(
-        Field(f.id, f.label, f.kind, f.choices, f.optional, str(submitted.get(f.id, f.initial)))
-        for f in form.fields
-    )
+    fields = tuple(replace(f, initial=str(submitted.get(f.id, f.initial))) for f in form.fields)
     return Form(form.id, form.title, fields, form.submit_label, form.value)
 
 
 def _text(text: str, *, subtle: bool = False, attention: bool = False) -> dict:
-    block = {"type": "TextBlock", "text": text[:TEXT_LIMIT], "wrap": True}
+    block = {"type": "TextBlock", "text": escape(text[:TEXT_LIMIT]), "wrap": True}
     if subtle:
         block["isSubtle"] = True
     if attention:
@@ -93,9 +105,9 @@ def _text(text: str, *, subtle: bool = False, attention: bool = False) -> dict:
 
 
 def _section(section: Section) -> list[dict]:
-    blocks = [{"type": "TextBlock", "text": section.title, "weight": "bolder", "wrap": True}]
+    blocks = [_text(section.title) | {"weight": "bolder"}]
     if section.facts:
-        facts = [{"title": label, "value": value} for label, value in section.facts]
+        facts = [{"title": escape(label), "value": escape(value)} for label, value in section.facts]
         blocks.append({"type": "FactSet", "facts": facts})
     blocks += [_text(line) for line in section.lines]
     return blocks
@@ -129,7 +141,7 @@ def _submit(form: Form, text: str) -> dict:
 
 
 def _inputs(form: Form, errors: FormErrors | None) -> list[dict]:
-    blocks: list[dict] = [{"type": "TextBlock", "text": form.title, "weight": "bolder"}]
+    blocks: list[dict] = [_text(form.title) | {"weight": "bolder"}]
     for f in form.fields:
         blocks.append(_input(f))
         if errors and f.id in errors.errors:
@@ -150,7 +162,7 @@ def _input(f: Field) -> dict:
     else:
         element["type"] = "Input.Text"
         element["isMultiline"] = f.kind == "multiline"
-        element["maxLength"] = 4000 if f.kind == "multiline" else 200
+        element["maxLength"] = f.limit or (MULTILINE_LIMIT if f.kind == "multiline" else LINE_LIMIT)
     if f.initial:
         element["value"] = f.initial
     if not f.optional:
