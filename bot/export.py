@@ -114,7 +114,8 @@ async def _checkin_rows(
 
 def to_csv(rows: list[dict[str, str]]) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    # RFC 4180 line ends; they also make the writer quote a field holding a lone \r.
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
         writer.writerow({k: _defuse(v) for k, v in row.items()})
@@ -125,9 +126,14 @@ def to_json(rows: list[dict[str, str]]) -> str:
     return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
 
 
+# What a spreadsheet may read as the start of a formula, including the tab and carriage
+# return that some apps skip before looking (https://owasp.org/www-community/attacks/CSV_Injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _defuse(value: str) -> str:
     """Keep spreadsheet apps from running text that looks like a formula (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def _name(person: Participant) -> str:

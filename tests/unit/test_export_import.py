@@ -107,3 +107,20 @@ async def test_program_names_in_a_file_match_without_regard_to_case(h):
     result = await h.engine.run(lambda ctx: import_roster(ctx, text))
     assert result.pairings == 3 and result.programs_created == ["Digital Leaders"]
     assert len(await h.engine.run(lambda ctx: ctx.tx.find(Program))) == 1
+
+
+async def test_export_defuses_cells_starting_with_tab_or_carriage_return_names_included(h):
+    from bot.events import Actor
+    from tests.harness import OWNER
+
+    await h.held_session()
+    # Display names come from the platform: people choose them.
+    mina = Actor("console", "mina", "\t=HYPERLINK(evil)", timezone="Europe/Berlin")
+    await h.say(Actor("console", "erik", "\r@SUM(1+1)", timezone="Europe/Berlin"), "help")
+    await h.say(mina, "\t=cmd|' /C calc'!A0 in a reflection")
+    reply = await h.command(OWNER, "export")
+    cells = [c for row in csv.reader(io.StringIO(reply.file.content, newline="")) for c in row]
+    assert "'\t=HYPERLINK(evil)" in cells and "'\r@SUM(1+1)" in cells
+    assert any(c.startswith("'=cmd") for c in cells)  # typed text is stripped first
+    dangerous = [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    assert dangerous == []
