@@ -1,0 +1,75 @@
+"""A reflection made private (or written private) keeps its plans and suggestions to its
+author: no agenda, `me`, App Home (the same view), prompt or recognition note shows them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from tests.harness import ERIK, MINA
+
+PLAN = "Call the brand team about the raw numbers"
+
+
+async def _held_with_plan(h, visibility: str = "pair", **more: str):
+    pairing = await h.held_session()
+    saved = await h.submit(
+        ERIK,
+        "reflection.submit",
+        1,
+        what_changed="Posting weekly",
+        will_do=PLAN,
+        visibility=visibility,
+        **more,
+    )
+    return pairing, saved
+
+
+def _visibility_button(reply, visibility: str):
+    return next(
+        b
+        for b in reply.buttons
+        if b.action == "reflection.visibility" and b.value.endswith(f":{visibility}")
+    )
+
+
+def _everything_shown(h, user: str) -> str:
+    return "\n".join(d.message.plain() + str(d.message.buttons) for d in h.inbox(user))
+
+
+async def test_making_a_reflection_private_takes_its_plans_off_agendas_and_prompts(h):
+    pairing, saved = await _held_with_plan(h)
+    await h.book(ERIK, pairing, "2026-03-12", "10:00")
+    await h.run_until(datetime(2026, 3, 11, 9, 30, tzinfo=UTC))
+    assert PLAN in _everything_shown(h, "mina"), "shared with the pair, it is on the agenda"
+
+    made_private = await h.click(
+        ERIK, "reflection.visibility", _visibility_button(saved, "private").value
+    )
+    assert "Only you can read it" in made_private.text
+    shown_before = {u: len(h.inbox(u)) for u in ("mina", "erik")}
+    await h.book(MINA, pairing, "2026-03-19", "10:00")  # replaces the booking of the 12th
+    await h.run_until(datetime(2026, 3, 19, 10, 0, tzinfo=UTC))
+    await h.click(ERIK, "session.held", 3)
+    await h.run_until(h.clock.now() + timedelta(hours=6))
+    for user in ("mina", "erik"):
+        later = h.inbox(user)[shown_before[user] :]
+        assert later, f"{user} got the new agenda and prompts"
+        assert not any(PLAN[:30] in d.message.plain() + str(d.message.buttons) for d in later)
+        me = await h.say(ERIK if user == "erik" else MINA, "me")
+        assert PLAN[:30] not in me.plain() + str(me.buttons)
+
+
+async def test_a_private_reflection_thanks_nobody_with_its_words(h):
+    _, saved = await _held_with_plan(h, "private", implemented="Weekly video")
+    assert "isn't told" in saved.text
+    await h.run_until(h.clock.now() + timedelta(hours=12))
+    assert "Weekly video" not in _everything_shown(h, "mina")
+
+
+async def test_recognition_queued_before_the_reflection_became_private_is_not_sent(h):
+    _, saved = await _held_with_plan(h, "pair", implemented="Weekly video")
+    # The thanks waits in the outbox; Erik narrows the reflection before it goes out.
+    await h.click(ERIK, "reflection.visibility", _visibility_button(saved, "private").value)
+    await h.run_until(h.clock.now() + timedelta(hours=12))
+    assert "Weekly video" not in _everything_shown(h, "mina")
+    assert "put one of your suggestions into practice" not in _everything_shown(h, "mina")
