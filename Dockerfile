@@ -5,12 +5,20 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
+# Dependencies first, exactly as pinned and hashed in the lock (pip-compile from pyproject.toml;
+# README "Locked dependencies"): the image runs the versions CI tested. This layer is rebuilt only
+# when the lock changes. The lock also pins setuptools and wheel, which build the project below.
+COPY requirements.lock ./
+RUN pip install --no-cache-dir --require-hashes -r requirements.lock
+
+# The project itself: no dependency resolution and no download, so nothing outside the lock.
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY adapters ./adapters
 COPY storage ./storage
 COPY prompts ./prompts
-RUN pip install --no-cache-dir .
+RUN pip install --no-cache-dir --no-deps --no-build-isolation . \
+    && pip check
 
 RUN useradd --create-home --uid 10001 mentorbot \
     && mkdir -p /data \
