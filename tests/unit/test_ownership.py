@@ -1,0 +1,209 @@
+"""Ids that arrive in buttons and forms are not trusted: every registered action and form,
+sent by someone with ids of other people's records, changes nothing and gives away no other
+person's name or words."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from bot import engine as engine_module
+from bot.events import Actor, Mention
+from bot.messages import FormErrors, Message
+from bot.model import Enrolment, FollowUp, Proposal, Reflection
+from storage.tables import metadata
+from tests.harness import ERIK, MINA, OWNER
+
+PRIYA = Actor("console", "priya", "Priya Shah", timezone="Europe/London")  # the one acting
+SAM = Actor("console", "sam", "Sam Ortiz", timezone="Europe/London")  # her own partner
+TOM = Actor("console", "tomas", "Tomasz Wielki", timezone="Europe/Warsaw")  # Mina's manager
+ANA = Actor("console", "ana", "Anneliese Roth", timezone="UTC")  # in the pool
+BOWEN = Actor("console", "bowen", "Bowen Carter", timezone="UTC")  # in the pool
+# What Priya must never read: other people's names and words.
+SECRETS = (
+    "Mina",
+    "Erik",
+    "Tomasz",
+    "Anneliese",
+    "Bowen",
+    "Posting weekly insight",
+    "Call the brand team",
+    "hoping for fresh eyes",
+    "short video",
+)
+
+
+@dataclass
+class World:
+    program: int
+    old: int  # an ended program
+    pair: int  # Mina mentors Erik
+    session: int
+    reflection: int  # Erik's
+    followup: int
+    run: str  # Olivia's match proposals
+    mina: int
+    tom: int
+    ana: int
+    bowen: int
+
+
+async def _world(h) -> World:
+    program = await h.program()
+    old = await h.program("Old Cohort", starts_on=date(2025, 1, 6), ends_on=date(2025, 6, 30))
+    reply = await h.command(MINA, "join", "@tomasz", (Mention("@tomasz", TOM),))
+    await h.submit(
+        MINA, "enrolment.submit", reply.buttons[0].value, role="mentor", teaches="tiktok"
+    )
+    pairing = await h.held_session(await h.active_pairing(program))
+    await h.submit(
+        ERIK,
+        "reflection.submit",
+        1,
+        what_changed="Posting weekly insight",
+        will_do="Call the brand team",
+        visibility="pair",
+    )
+    checkin = h.last("erik", "checkin.answer").message.buttons[0]
+    await h.submit(ERIK, "checkin.submit", checkin.value, text="hoping for fresh eyes")
+    for person, role, field in ((ANA, "mentor", "teaches"), (BOWEN, "mentee", "learns")):
+        join = await h.command(person, "join")
+        await h.submit(
+            person, "enrolment.submit", join.buttons[0].value, role=role, **{field: "tiktok"}
+        )
+    matched = await h.command(OWNER, "match", "program=\"Digital Leaders\"")
+    run = next(b.value for b in matched.buttons if b.action == "match.confirm")
+    await h.active_pairing(program, mentor=PRIYA, mentee=SAM)
+
+    async def ids(ctx):
+        [reflection] = await ctx.tx.find(Reflection, author_id=(await ctx.person_for(ERIK)).id)
+        [followup] = await ctx.tx.find(FollowUp)
+        people = [await ctx.person_for(a) for a in (MINA, TOM, ANA, BOWEN)]
+        return reflection.id, followup.id, [p.id for p in people]
+
+    reflection, followup, (mina, tom, ana, bowen) = await h.engine.run(ids)
+    assert await h.engine.run(lambda ctx: ctx.tx.find(Proposal, run=run))
+    return World(
+        program.id, old.id, pairing.id, 1, reflection, followup, run, mina, tom, ana, bowen
+    )
+
+
+# Each registered button with values naming other people's records (and an ended program).
+ACTIONS = {
+    **{
+        action: lambda w: [w.pair]
+        for action in (
+            "pairing.accept",
+            "pairing.decline",
+            "pairing.snooze",
+            "session.schedule",
+            "pairing.pause",
+            "pairing.resume",
+            "pairing.end",
+            "pairing.end_confirm",
+            "pairing.keep",
+        )
+    },
+    **{
+        action: lambda w: [w.session]
+        for action in ("session.held", "session.missed", "session.reschedule", "reflection.write")
+    },
+    "followup.done": lambda w: [w.followup],
+    "reflection.visibility": lambda w: [f"{w.reflection}:program", f"{w.reflection}:private"],
+    "reflection.undo": lambda w: [w.reflection],
+    "enrolment.form": lambda w: [w.old, f"{w.old}:{w.tom}", f"{w.program}:{w.tom}"],
+    "match.confirm": lambda w: [w.run],
+    "match.edit": lambda w: [w.run],
+    "checkin.answer": lambda w: [f"{w.pair}:expectations", f"{w.pair}:midpoint"],
+    "privacy.forget": lambda w: [w.mina],
+    "privacy.keep": lambda w: [w.mina],
+}
+# Each registered form, as (value, inputs) naming other people's records.
+FORMS = {
+    "session.schedule": lambda w: [
+        (w.pair, {"date": "2026-03-20", "time": "10:00", "minutes": "45", "topic": "mine now"})
+    ],
+    "reflection.submit": lambda w: [
+        (w.session, {"what_changed": "hijack", "visibility": "program"})
+    ],
+    "enrolment.submit": lambda w: [
+        (w.old, {"role": "mentee", "learns": "tiktok"}),
+        (f"{w.old}:{w.tom}", {"role": "mentor", "teaches": "tiktok"}),
+    ],
+    "match.edit": lambda w: [(w.run, {f"mentee.{w.bowen}": str(w.ana)})],
+    "checkin.submit": lambda w: [(f"{w.pair}:expectations", {"text": "hijack"})],
+}
+
+
+def test_every_registered_action_and_form_is_tried():
+    assert set(ACTIONS) == set(engine_module._ACTIONS), "add hostile values for new actions"
+    assert set(FORMS) == set(engine_module._FORMS), "add hostile values for new forms"
+
+
+async def _snapshot(h) -> dict[str, list]:
+    """Every stored row, except the retry-dedupe table and Priya's own contact details."""
+    priya = (await h.person(PRIYA)).id
+    found = {}
+    async with h.store.engine.connect() as conn:
+        for table in metadata.sorted_tables:
+            if table.name == "processed_events":
+                continue
+            rows = (await conn.execute(select(table).order_by(*table.primary_key))).all()
+            if table.name == "participants":
+                rows = [r for r in rows if r.id != priya]
+            found[table.name] = [tuple(r) for r in rows]
+    return found
+
+
+def _shown(reply) -> str:
+    """Everything a reply puts in front of the person: text, buttons, form."""
+    if reply is None:
+        return ""
+    parts = [reply.text] if isinstance(reply, FormErrors) else [reply.plain()]
+    form = reply.form
+    if isinstance(reply, Message):
+        parts += [f"{b.label} {b.value} {b.url}" for b in reply.buttons]
+    if form is not None:
+        parts.append(form.title)
+        for f in form.fields:
+            parts += [f.label, f.initial, *(c.label for c in f.choices)]
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("action", sorted(ACTIONS))
+async def test_a_button_naming_other_peoples_records_changes_nothing(h, action):
+    world = await _world(h)
+    for value in ACTIONS[action](world):
+        before = await _snapshot(h)
+        reply = await h.click(PRIYA, action, value)
+        assert await _snapshot(h) == before, f"{action} {value} changed something"
+        shown = _shown(reply)
+        leaked = [s for s in SECRETS if s in shown]
+        assert not leaked, f"{action} {value} showed {leaked}: {shown}"
+
+
+@pytest.mark.parametrize("form_id", sorted(FORMS))
+async def test_a_form_naming_other_peoples_records_changes_nothing(h, form_id):
+    world = await _world(h)
+    for value, inputs in FORMS[form_id](world):
+        before = await _snapshot(h)
+        reply = await h.submit(PRIYA, form_id, value, **inputs)
+        assert await _snapshot(h) == before, f"{form_id} {value} changed something"
+        shown = _shown(reply)
+        leaked = [s for s in SECRETS if s in shown]
+        assert not leaked, f"{form_id} {value} showed {leaked}: {shown}"
+
+
+async def test_a_join_button_cannot_name_a_manager(h):
+    world = await _world(h)
+    # A Join button for an open program with someone else's manager id packed into it.
+    value = f"{world.program}:{world.tom}"
+    form = await h.click(PRIYA, "enrolment.form", value)
+    assert "Tomasz" not in _shown(form) and form.form is not None
+    await h.submit(PRIYA, "enrolment.submit", value, role="mentee", learns="video")
+    priya = await h.person(PRIYA)
+    [mine] = await h.engine.run(lambda ctx: ctx.tx.find(Enrolment, participant_id=priya.id))
+    assert mine.status == "enrolled" and mine.manager_id is None
