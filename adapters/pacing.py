@@ -1,18 +1,30 @@
 """Self-imposed send limits: calls for one key (a conversation, a workspace, a tenant) are
-spaced so they never go faster than the platform allows."""
+spaced so they never go faster than the platform allows.
+
+Only keys whose next free slot is still ahead matter; the others are forgotten once the map
+passes `size` keys, and if more than half of `size` are still waiting then, the least
+recently used go too (a call may then come sooner than its interval, which the platform
+answers with a 429 that is honoured). So the map stays bounded however many conversations
+come along."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 
+SIZE = 10_000
+
 
 class Pacer:
     """Spaces calls so that no key goes faster than `rate` per second (0: no limit)."""
 
-    def __init__(self, rate: float) -> None:
+    def __init__(self, rate: float, size: int = SIZE) -> None:
         self.interval = 1.0 / rate if rate > 0 else 0.0
-        self._next: dict[str, float] = {}
+        self.size = size
+        self._next: dict[str, float] = {}  # in order of last use, oldest first
+
+    def __len__(self) -> int:
+        return len(self._next)
 
     async def wait(self, key: str) -> None:
         """Wait for this key's next free slot, and take it."""
@@ -20,13 +32,22 @@ class Pacer:
         slot = max(now, self._next.get(key, 0.0))
         if not self.interval and slot <= now:
             return
-        self._next[key] = slot + self.interval
-        if len(self._next) > 10_000:  # forget keys whose slot has passed
-            self._next = {k: v for k, v in self._next.items() if v > now}
+        self._remember(key, slot + self.interval, now)
         if slot > now:
             await asyncio.sleep(slot - now)
 
     def hold(self, key: str, seconds: float) -> None:
         """The platform asked us to wait (Retry-After): nothing for this key before then."""
-        until = time.monotonic() + seconds
-        self._next[key] = max(self._next.get(key, 0.0), until)
+        now = time.monotonic()
+        self._remember(key, max(self._next.get(key, 0.0), now + seconds), now)
+
+    def _remember(self, key: str, slot: float, now: float) -> None:
+        self._next.pop(key, None)
+        self._next[key] = slot
+        if len(self._next) <= self.size:
+            return
+        self._next = {k: v for k, v in self._next.items() if v > now}
+        keep = max(1, self.size // 2)
+        if len(self._next) > keep:  # mostly keys still waiting: drop the oldest
+            items = list(self._next.items())
+            self._next = dict(items[len(items) - keep :])

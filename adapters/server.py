@@ -85,22 +85,57 @@ class _HideExportTokens(logging.Filter):
 def _mount_teams(app: web.Application, settings: Settings, engine: Engine, senders: dict) -> None:
     """Teams at POST /api/messages, and the export download links."""
     from adapters.teams.app import TeamsBot
+    from adapters.teams.auth import SigningKeys
     from adapters.teams.exports import ExportLinks
+    from adapters.teams.gate import Gate
 
-    secret = settings.link_secret or settings.microsoft_app_password or secrets.token_hex(32)
-    if not (settings.link_secret or settings.microsoft_app_password):
+    secret = settings.link_secret
+    if not secret:  # only in local mode: check_teams requires MENTORBOT_SECRET with an app id
+        secret = secrets.token_urlsafe(32)
         log.info("export links are signed with a per-process key; set MENTORBOT_SECRET to share")
-    base = settings.public_url or f"http://{settings.host}:{settings.port}"
-    links = ExportLinks(secret.encode(), base)
-    authenticate = bool(settings.microsoft_app_id)
-    if not authenticate:
+    links = ExportLinks(secret.encode(), settings.public_url or _own_url(settings))
+    if settings.teams_local:
         log.warning(
-            "Teams runs in local mode: no MICROSOFT_APP_ID, so /api/messages is not "
-            "authenticated (allowed on the loopback address %s only)",
+            "Teams runs in local mode (MENTORBOT_TEAMS=local): /api/messages is not "
+            "authenticated and answers only serviceUrls on this machine (%s)",
             settings.host,
         )
+        keys = None
+    else:
+        keys = SigningKeys(settings.teams_openid_url)
+    if settings.teams_tenants:
+        log.info("Teams serves these tenants only: %s", ", ".join(sorted(settings.teams_tenants)))
+    else:
+        log.info("Teams serves every tenant (set MENTORBOT_TEAMS_TENANTS to limit it)")
+    gate = Gate(keys, settings.microsoft_app_id, settings.teams_tenants)
     logging.getLogger("aiohttp.access").addFilter(_HideExportTokens())
-    TeamsBot(engine, senders["teams"].connector, links, authenticate).mount(app)
+    TeamsBot(engine, senders["teams"].connector, links, gate).mount(app)
+
+    async def start(_app: web.Application) -> None:
+        gate.start()  # the first key fetch runs in the background: start-up does not wait
+
+    async def stop(_app: web.Application) -> None:
+        await gate.close()
+
+    app.on_startup.append(start)
+    app.on_cleanup.append(stop)
+
+
+def _own_url(settings: Settings) -> str:
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    return f"http://{host}:{settings.port}"
+
+
+async def teams_off(request: web.Request) -> web.Response:
+    """POST /api/messages while Teams is off: say how to turn it on."""
+    return web.json_response(
+        {
+            "error": "Teams is off on this server. Set MICROSOFT_APP_ID and "
+            "MICROSOFT_APP_PASSWORD from your Azure Bot to serve Teams, or "
+            "MENTORBOT_TEAMS=local for a trial on this machine."
+        },
+        status=404,
+    )
 
 
 async def create_app(settings: Settings, *, slack_socket_mode: bool = False) -> web.Application:
@@ -118,7 +153,8 @@ async def create_app(settings: Settings, *, slack_socket_mode: bool = False) -> 
     if settings.teams:
         _mount_teams(app, settings, engine, senders)
     else:
-        log.info("Teams is off (MENTORBOT_TEAMS, or a Slack server without MICROSOFT_APP_ID)")
+        app.router.add_post("/api/messages", teams_off)
+        log.info("Teams is off (MENTORBOT_TEAMS=off, or no MICROSOFT_APP_ID)")
     scheduler = AsyncIOScheduler()
     scheduler.add_job(
         run_tick,

@@ -15,6 +15,9 @@ from bot.model import parse_handle
 from storage.store import DEFAULT_URL
 
 SLACK_API_URL = "https://slack.com/api/"
+TEAMS_OPENID_URL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+SECRET_LENGTH = 32  # characters of MENTORBOT_SECRET, at least
+MAKE_SECRET = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
 
 
 class SettingsError(ValueError):
@@ -38,7 +41,9 @@ class Settings:
     slack_api_url: str = SLACK_API_URL
     slack_rate: float = 10.0  # messages per second per workspace (0: no limit of our own)
     teams_rate: float = 30.0  # messages per second per tenant (0: no limit of our own)
-    teams_switch: bool | None = None  # MENTORBOT_TEAMS: on, off, or unset (decided below)
+    teams_mode: str = ""  # MENTORBOT_TEAMS: "on", "off", "local", or "" (unset: see `teams`)
+    teams_tenants: frozenset[str] = frozenset()  # lower case; empty: every tenant
+    teams_openid_url: str = TEAMS_OPENID_URL
     microsoft_app_id: str = ""
     microsoft_app_password: str = ""
     microsoft_app_tenant_id: str = ""
@@ -79,7 +84,9 @@ class Settings:
             slack_api_url=_api_url(env.get("SLACK_API_URL", "").strip() or SLACK_API_URL),
             slack_rate=_number(env, "MENTORBOT_SLACK_RATE", 10.0, float, zero=True),
             teams_rate=_number(env, "MENTORBOT_TEAMS_RATE", 30.0, float, zero=True),
-            teams_switch=_switch(env, "MENTORBOT_TEAMS"),
+            teams_mode=_teams_mode(env.get("MENTORBOT_TEAMS", "")),
+            teams_tenants=_tenants(env),
+            teams_openid_url=_openid_url(env.get("MENTORBOT_TEAMS_OPENID_URL", "").strip()),
             microsoft_app_id=env.get("MICROSOFT_APP_ID", "").strip(),
             microsoft_app_password=env.get("MICROSOFT_APP_PASSWORD", "").strip(),
             microsoft_app_tenant_id=env.get("MICROSOFT_APP_TENANT_ID", "").strip(),
@@ -123,57 +130,23 @@ class Settings:
 
     @property
     def teams(self) -> bool:
-        """Teams is on unless MENTORBOT_TEAMS=off. Left unset, a Slack server on a public
-        address without MICROSOFT_APP_ID simply runs without Teams."""
-        if self.teams_switch is not None:
-            return self.teams_switch
-        return bool(self.microsoft_app_id) or self.loopback or not self.slack
+        """Teams is served with MENTORBOT_TEAMS=on or local; left unset, exactly when
+        MICROSOFT_APP_ID is set."""
+        if self.teams_mode:
+            return self.teams_mode != "off"
+        return bool(self.microsoft_app_id)
+
+    @property
+    def teams_local(self) -> bool:
+        """Local mode (MENTORBOT_TEAMS=local): Teams without tokens, for trials on loopback."""
+        return self.teams_mode == "local"
 
     def check_teams(self) -> None:
-        """Refuse to serve Teams without authentication anywhere but on a loopback address,
-        and stop early when the Azure Bot credentials are incomplete."""
-        if not self.teams:
-            return
-        kind = self.microsoft_app_type
-        if kind != "MultiTenant" and not self.microsoft_app_id:
-            raise SettingsError(
-                f"MICROSOFT_APP_ID is missing: MICROSOFT_APP_TYPE is {kind}. Set it to the Azure "
-                "Bot's Microsoft App ID, or unset MICROSOFT_APP_TYPE for a local trial."
-            )
-        if self.microsoft_app_id:
-            if not self.public_url.startswith(("https://", "http://")):
-                raise SettingsError(
-                    "MENTORBOT_PUBLIC_URL is missing: with MICROSOFT_APP_ID set, Teams export "
-                    "links need the address people reach serve on, e.g. https://mentorbot.example.com."
-                )
-            if kind != "UserAssignedMSI" and not self.microsoft_app_password:
-                raise SettingsError(
-                    "MICROSOFT_APP_PASSWORD is missing: MICROSOFT_APP_ID is set, and a "
-                    f"{kind} bot needs its client secret (Azure Bot > Configuration > "
-                    "Manage Password)."
-                )
-            if kind != "MultiTenant" and not self.microsoft_app_tenant_id:
-                raise SettingsError(
-                    f"MICROSOFT_APP_TENANT_ID is missing: a {kind} bot needs the tenant id "
-                    "shown on the Azure Bot's Configuration page."
-                )
-            return
-        if self.loopback and not _public(self.public_url):
-            return
-        if self.loopback:
-            raise SettingsError(
-                f"MICROSOFT_APP_ID is not set, so Teams requests are not authenticated, which "
-                f"is only allowed on a loopback address; MENTORBOT_PUBLIC_URL "
-                f"({self.public_url}) says serve is reached from elsewhere. Set MICROSOFT_APP_ID "
-                f"and MICROSOFT_APP_PASSWORD, or unset MENTORBOT_PUBLIC_URL for a local trial."
-            )
-        raise SettingsError(
-            f"MICROSOFT_APP_ID is not set, so Teams requests to /api/messages cannot be "
-            f"authenticated, and mentorbot only accepts unauthenticated Teams traffic on a "
-            f"loopback address (HOST=127.0.0.1), not on {self.host}. Set MICROSOFT_APP_ID and "
-            f"MICROSOFT_APP_PASSWORD from your Azure Bot, bind to 127.0.0.1, or turn Teams "
-            f"off with MENTORBOT_TEAMS=off."
-        )
+        """Stop `serve` early when Teams would run unauthenticated anywhere but in an explicit
+        local mode on loopback, or with incomplete Azure Bot credentials or link settings."""
+        from adapters.teams.startup import check
+
+        check(self)
 
     def engine_config(self) -> EngineConfig:
         return EngineConfig(
@@ -190,7 +163,7 @@ class Settings:
         return self.database_url.startswith("sqlite")
 
 
-def _public(url: str) -> bool:
+def public(url: str) -> bool:
     """True when a URL names a host other than this machine."""
     host = urlsplit(url).hostname if url else None
     if not host or host == "localhost":
@@ -201,15 +174,34 @@ def _public(url: str) -> bool:
         return True
 
 
-def _switch(env: Mapping[str, str], name: str) -> bool | None:
-    raw = env.get(name, "").strip().lower()
-    if not raw:
-        return None
-    if raw in ("on", "true", "1", "yes"):
-        return True
-    if raw in ("off", "false", "0", "no"):
-        return False
-    raise SettingsError(f"{name} must be on or off, not {raw!r}.")
+def _teams_mode(raw: str) -> str:
+    mode = raw.strip().lower()
+    if mode in ("on", "true", "1", "yes"):
+        return "on"
+    if mode in ("off", "false", "0", "no"):
+        return "off"
+    if mode in ("local", ""):
+        return mode
+    raise SettingsError(f"MENTORBOT_TEAMS must be on, off or local, not {raw.strip()!r}.")
+
+
+def _tenants(env: Mapping[str, str]) -> frozenset[str]:
+    """MENTORBOT_TEAMS_TENANTS, or the app's own tenant; empty means every tenant."""
+    raw = env.get("MENTORBOT_TEAMS_TENANTS")
+    if raw is None or not raw.strip():
+        raw = env.get("MICROSOFT_APP_TENANT_ID", "")
+    return frozenset(part.strip().lower() for part in raw.split(",") if part.strip())
+
+
+def _openid_url(url: str) -> str:
+    if not url:
+        return TEAMS_OPENID_URL
+    if not (url.startswith("https://") or (url.startswith("http://") and not public(url))):
+        raise SettingsError(
+            f"MENTORBOT_TEAMS_OPENID_URL must be an https:// URL (http:// only on this "
+            f"machine), not {url!r}."
+        )
+    return url
 
 
 APP_TYPES = {

@@ -2,7 +2,7 @@
 
 Run it as `python -m bench.bare_teams PORT`. It is the SDK's own way of answering a message:
 CloudAdapter with ConfigurationBotFrameworkAuthentication and an empty app id (local mode, no
-tokens, as `mentorbot serve` without MICROSOFT_APP_ID), `adapter.process` on POST
+tokens, as `mentorbot serve` with MENTORBOT_TEAMS=local), `adapter.process` on POST
 /api/messages, and an ActivityHandler that replies with `turn_context.send_activity` to the
 serviceUrl of the activity. Like serve, it is one process with one event loop, and its access
 log is off at the default log level.

@@ -7,10 +7,10 @@ Two comparisons, each driven by the same load generator:
   the owner's program status is computed and sent back in the acknowledgement. The floor is
   a bare Bolt AsyncApp on aiohttp (bench/bare_bolt.py) that acknowledges the same command with
   a short text.
-- `teams_help`: a Teams personal-chat message "help" POSTed to /api/messages (local mode: no
-  MICROSOFT_APP_ID, 127.0.0.1), answered through a fake Bot Connector given as serviceUrl. The
-  floor is a botbuilder CloudAdapter echo bot (bench/bare_teams.py) replying to the same kind
-  of fake connector.
+- `teams_help`: a Teams personal-chat message "help" POSTed to /api/messages (local mode:
+  MENTORBOT_TEAMS=local, no tokens, 127.0.0.1), answered through a fake Bot Connector given as
+  serviceUrl. The floor is a botbuilder CloudAdapter echo bot (bench/bare_teams.py) replying
+  to the same kind of fake connector.
 
 Process layout (the same for both sides of each comparison): the server under test runs alone
 in its own process, with one event loop, as `serve` does in production. The load generator
@@ -532,6 +532,7 @@ async def teams_help(requests: int = TEAMS_REQUESTS) -> list[Row]:
                 "MENTORBOT_TICK_SECONDS": "3600",
                 "MENTORBOT_LOG_LEVEL": "WARNING",
                 "MICROSOFT_APP_ID": "",
+                "MENTORBOT_TEAMS": "local",
                 "SLACK_BOT_TOKEN": "",
                 # serve's own send limit per tenant (default 30 a second, below Teams' limits)
                 # would make this a measure of the limit: the fake connector has none, and

@@ -1,24 +1,29 @@
 """Teams wiring: POST /api/messages (activities from the Bot Connector) and the export
 download links, in the `mentorbot serve` aiohttp app.
 
-We authenticate with botbuilder's BotFrameworkAuthentication but handle the turn ourselves
-rather than through CloudAdapter.process_activity: that builds a new ConnectorClient for
-every activity (about 12 ms of CPU), while our Connector keeps one per serviceUrl. Replies go
-out before the HTTP answer; an Action.Execute invoke is answered with the updated card in the
-response body; an Action.Submit click updates the card it came from (PUT activities/{id}).
+Every activity passes the Gate first (adapters/teams/gate.py: the Bot Framework token, or
+local mode; the tenants served), and only JSON bodies are read (415 otherwise). We handle the
+turn ourselves rather than through CloudAdapter.process_activity: that builds a new
+ConnectorClient for every activity (about 12 ms of CPU), while our Connector keeps one per
+serviceUrl. Replies go out before the HTTP answer; an Action.Execute invoke is answered with
+the updated card in the response body; an Action.Submit click updates the card it came from
+(PUT activities/{id}).
+
+An export link works once: its nonce is the event id of the download, so the engine's event
+dedupe refuses a second download on any replica (410).
 """
 
 from __future__ import annotations
 
 import logging
-import uuid
 
 from aiohttp import web
-from botbuilder.schema import Activity
 
 from adapters.teams import inbound, render
+from adapters.teams.auth import Refused
 from adapters.teams.connector import Connector
-from adapters.teams.exports import PATH, ExportLinks, LinkError
+from adapters.teams.exports import PATH, USED, ExportLinks, LinkError
+from adapters.teams.gate import Gate
 from bot import copy
 from bot.engine import Engine
 from bot.events import Actor, CommandIssued, Event, MessageReceived
@@ -37,16 +42,16 @@ class TeamsBot:
         engine: the mentoring engine.
         connector: the Bot Connector client shared with the engine's Teams sender.
         links: makes and checks export download links.
-        authenticate: check the JWT on every request (off only in local mode).
+        gate: admits activities (token or local mode, tenants).
     """
 
     def __init__(
-        self, engine: Engine, connector: Connector, links: ExportLinks, authenticate: bool
+        self, engine: Engine, connector: Connector, links: ExportLinks, gate: Gate
     ) -> None:
         self.engine = engine
         self.connector = connector
         self.links = links
-        self.authenticate = authenticate
+        self.gate = gate
 
     def mount(self, app: web.Application) -> None:
         app.router.add_post("/api/messages", self.messages)
@@ -54,20 +59,22 @@ class TeamsBot:
 
     # --- POST /api/messages ---------------------------------------------------------------------
     async def messages(self, request: web.Request) -> web.Response:
+        if request.content_type != "application/json":  # a web page's form or text/plain POST
+            return web.json_response(
+                {"error": "activities must be sent as application/json"}, status=415
+            )
         try:
             activity = inbound.parse(await request.read())
         except inbound.BadActivity as exc:
             return web.json_response({"error": str(exc)}, status=400)
-        if self.authenticate:
-            if activity.get("channelId") != "msteams":  # Direct Line and others could claim
-                return web.json_response({"error": "only Teams is served here"}, status=403)
-            try:
-                await self.connector.auth.authenticate_request(
-                    Activity().deserialize(activity), request.headers.get("Authorization", "")
-                )
-            except Exception as exc:  # a missing, forged or expired token, or a wrong issuer
-                log.warning("Teams request refused: %s", exc.__class__.__name__)
-                return web.json_response({"error": "unauthorized"}, status=401)
+        try:
+            self.gate.check(request.headers.get("Authorization", ""), activity)
+        except Refused as refused:
+            log.warning("Teams request refused (%s): %s", refused.status, refused.reason)
+            headers = {"Retry-After": str(refused.retry_after)} if refused.retry_after else None
+            return web.json_response(
+                {"error": refused.message}, status=refused.status, headers=headers
+            )
         if not inbound.personal(activity):
             return web.Response(status=200)  # channels and group chats are not ours (yet)
         kind = activity["type"]
@@ -84,7 +91,7 @@ class TeamsBot:
 
     async def _message(self, activity: dict) -> None:
         who = inbound.actor(activity)
-        log.info("Teams message from %s (%s)", who.handle, who.display_name or "no name")
+        log.info("Teams message from %s", who.handle)
         submit = inbound.submission(activity)
         if submit is not None:
             await self._clicked(activity, who, submit)
@@ -169,17 +176,20 @@ class TeamsBot:
     async def download(self, request: web.Request) -> web.Response:
         """GET /teams/exports/{token}: the CSV, produced now for the person the link names."""
         try:
-            user_id, args = self.links.check(request.match_info["token"])
+            link = self.links.check(request.match_info["token"])
         except LinkError as exc:
             return web.Response(status=403, text=str(exc))
+        # The nonce as event id: a second download of this link is a duplicate event.
         event = CommandIssued(
             inbound.PLATFORM,
-            f"download:{uuid.uuid4().hex}",
-            Actor("teams", user_id),
+            f"download:{link.nonce}",
+            Actor("teams", link.user_id),
             "export",
-            args,
+            link.args,
         )
         reply = await self._handle(event)
+        if reply is None:
+            return web.Response(status=410, text=USED, headers={"Cache-Control": "no-store"})
         if not isinstance(reply, Message) or reply.file is None:
             text = reply.text if reply is not None else copy.text("general.trouble")
             return web.Response(status=403, text=text)

@@ -4,7 +4,10 @@
 Sending and updating activities, the calls made thousands of times per tick, are plain JSON
 requests on one aiohttp session, authorised with the client's credentials: msrest's model
 serialisation costs about 2 ms of CPU per activity, more than everything else a send does.
-The rarer calls (creating a conversation, reading a member) go through the ConnectorClient.
+The rarer calls (creating a conversation, reading a member) go through the ConnectorClient,
+after its MSAL token is fetched off the loop (msrest would fetch it synchronously on a miss).
+At most 64 clients (adapters/teams/clients.py) and CONVERSATIONS remembered personal chats
+are kept, however many serviceUrls and people come along.
 
 Teams allows about 7 messages per second in one conversation and 30 per second per tenant;
 we pace ourselves below that. 429, 412, 502 and 504 are retried here a few times with
@@ -19,6 +22,7 @@ import asyncio
 import json
 import logging
 import random
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 from urllib.parse import quote
@@ -32,6 +36,7 @@ from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from adapters.pacing import Pacer
 from adapters.retry_after import retry_after_seconds
+from adapters.teams.clients import ClientPool
 from bot.ports import DeliveryError
 
 log = logging.getLogger(__name__)
@@ -45,6 +50,8 @@ TIMEOUT = 15.0  # seconds for one request to the Bot Connector
 LONGEST_WAIT = 10.0  # a longer Retry-After goes back to the outbox instead of holding a send
 PER_CONVERSATION = 7.0  # messages per second
 PER_TENANT = 30.0  # the default of MENTORBOT_TEAMS_RATE
+CONVERSATIONS = 10_000  # personal chats remembered by (serviceUrl, user id)
+RETIRE_AFTER = ATTEMPTS * (TIMEOUT + LONGEST_WAIT)  # an evicted client outlives calls in flight
 
 
 class Config:
@@ -72,8 +79,8 @@ class ConnectorError(Exception):
 
 
 def make_connector(settings, session: aiohttp.ClientSession | None = None) -> Connector:
-    """The connector for the configured Azure Bot; with no app id, the local mode that the
-    Agents Playground uses (no tokens either way)."""
+    """The connector for the configured Azure Bot; with no app id (local mode, used by the
+    Agents Playground) its calls carry no token."""
     config = Config(
         settings.microsoft_app_id,
         settings.microsoft_app_password,
@@ -101,25 +108,34 @@ class Connector:
             AuthenticationConstants.APP_ID_CLAIM: app_id,
         }
         self._factory = auth.create_connector_factory(ClaimsIdentity(claims, True))
-        self._clients: dict[str, ConnectorClient] = {}
-        self._conversations: dict[tuple[str, str], str] = {}
+        self.clients = ClientPool(self._make_client, grace=RETIRE_AFTER)
+        self._conversations: OrderedDict[tuple[str, str], str] = OrderedDict()
         self._conversation_pace = Pacer(PER_CONVERSATION)
         self._tenant_pace = Pacer(tenant_rate)
         self._session = session
         self._own_session = session is None
 
     async def client(self, service_url: str) -> ConnectorClient:
-        """The client for this serviceUrl, made once."""
-        client = self._clients.get(service_url)
-        if client is None:
-            client = await self._factory.create(service_url)
-            # We retry ourselves, with jitter; msrest would otherwise turn a 5xx into a
-            # connection error after its own retries.
-            client.config.retry_policy.retries = 0
-            client.config.retry_policy.policy.status_forcelist = []
-            client.config.connection.timeout = TIMEOUT
-            self._clients[service_url] = client
+        """The client for this serviceUrl, made once while it stays among the most recently
+        used (see adapters/teams/clients.py)."""
+        return await self.clients.get(service_url)
+
+    async def _make_client(self, service_url: str) -> ConnectorClient:
+        client = await self._factory.create(service_url)
+        # We retry ourselves, with jitter; msrest would otherwise turn a 5xx into a
+        # connection error after its own retries.
+        client.config.retry_policy.retries = 0
+        client.config.retry_policy.policy.status_forcelist = []
+        client.config.connection.timeout = TIMEOUT
         return client
+
+    async def _warm_token(self, client: ConnectorClient) -> str | None:
+        """The bot's access token, fetched off the loop: MSAL caches it, but a refresh is a
+        blocking HTTP call, which msrest would otherwise make on the loop."""
+        credentials = client.config.credentials
+        if self.app_id and getattr(credentials, "microsoft_app_id", ""):
+            return await asyncio.to_thread(credentials.get_access_token)
+        return None
 
     async def send(self, address: dict, activity: dict, reply_to: str = "") -> str:
         """Post an activity to the conversation in `address`; returns the new activity's id."""
@@ -151,10 +167,8 @@ class Connector:
         """One JSON request to the Bot Connector, with the bot's token when it has an app id."""
         client = await self.client(service_url)
         headers = {"Content-Type": "application/json"}
-        credentials = client.config.credentials
-        if self.app_id and getattr(credentials, "microsoft_app_id", ""):
-            # MSAL caches the token; a refresh is a blocking HTTP call, so not on the loop.
-            token = await asyncio.to_thread(credentials.get_access_token)
+        token = await self._warm_token(client)
+        if token:
             headers["Authorization"] = f"Bearer {token}"
         if self._session is None:
             self._session = aiohttp.ClientSession()
@@ -177,27 +191,34 @@ class Connector:
         """The personal conversation with `user_id`, created through the connector (Teams
         answers with the existing one when the bot is installed for them)."""
         key = (address["serviceUrl"], user_id)
-        if key not in self._conversations:
-            client = await self.client(address["serviceUrl"])
-            params = ConversationParameters(
-                is_group=False,
-                bot=ChannelAccount(id=address.get("botId") or ""),
-                members=[ChannelAccount(id=user_id)],
-                tenant_id=address.get("tenantId") or None,
-                channel_data={"tenant": {"id": address.get("tenantId") or ""}},
-            )
+        known = self._conversations.get(key)
+        if known is not None:
+            self._conversations.move_to_end(key)
+            return known
+        client = await self.client(address["serviceUrl"])
+        params = ConversationParameters(
+            is_group=False,
+            bot=ChannelAccount(id=address.get("botId") or ""),
+            members=[ChannelAccount(id=user_id)],
+            tenant_id=address.get("tenantId") or None,
+            channel_data={"tenant": {"id": address.get("tenantId") or ""}},
+        )
 
-            async def create() -> object:
-                return await client.conversations.create_conversation(params)
+        async def create() -> object:
+            await self._warm_token(client)
+            return await client.conversations.create_conversation(params)
 
-            response = await self._call(create)
-            self._conversations[key] = str(response.id)
-        return self._conversations[key]
+        response = await self._call(create)
+        self._conversations[key] = found = str(response.id)
+        while len(self._conversations) > CONVERSATIONS:
+            self._conversations.popitem(last=False)
+        return found
 
     async def member_name(self, address: dict, user_id: str) -> str:
         """The person's display name as Teams has it, or "" when it cannot be had."""
         try:
             client = await self.client(address["serviceUrl"])
+            await self._warm_token(client)
             member = await client.conversations.get_conversation_member(
                 address["conversationId"], user_id
             )
@@ -233,12 +254,7 @@ class Connector:
         raise AssertionError("unreachable")  # the loop always returns or raises
 
     async def close(self) -> None:
-        for client in self._clients.values():
-            try:
-                await client.__aexit__(None, None, None)
-            except Exception:  # closing at shutdown; nothing more to do
-                log.debug("closing a connector client failed", exc_info=True)
-        self._clients.clear()
+        await self.clients.close()
         if self._own_session and self._session is not None:
             await self._session.close()
 

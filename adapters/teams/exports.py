@@ -1,9 +1,11 @@
-"""Exports for Teams owners: a signed, time-limited link served by `mentorbot serve`.
+"""Exports for Teams owners: a signed, time-limited, single-use link served by `mentorbot serve`.
 
 Teams has no simple file upload into a personal chat, so the export command answers with a
-download link. The link carries who asked, the command's arguments and an expiry, signed
-with HMAC-SHA256; on download the export is produced afresh for that person, so an owner who
-lost their role in the meantime gets nothing. No export is kept on disk or in memory.
+download link. The link carries who asked, the command's arguments, an expiry and a random
+nonce, signed with HMAC-SHA256 under MENTORBOT_SECRET; on download the export is produced
+afresh for that person, so an owner who lost their role in the meantime gets nothing. The
+nonce becomes the download's event id, so the engine's event dedupe lets each link work once,
+across replicas. No export is kept on disk or in memory.
 """
 
 from __future__ import annotations
@@ -12,14 +14,26 @@ import base64
 import hashlib
 import hmac
 import json
+import secrets
 import time
+from dataclasses import dataclass
 
 TTL_SECONDS = 15 * 60
 PATH = "/teams/exports/"
+USED = "This download link was already used. Type export in Teams for a new one."
 
 
 class LinkError(ValueError):
     """A download link that is forged, damaged or expired; the message says which."""
+
+
+@dataclass(frozen=True)
+class Link:
+    """What a valid link says: whose export, with which arguments, and its one-time nonce."""
+
+    user_id: str
+    args: str
+    nonce: str
 
 
 def _b64(raw: bytes) -> str:
@@ -40,23 +54,25 @@ class ExportLinks:
 
     def url(self, user_id: str, args: str, now: float | None = None) -> str:
         expires = int((now if now is not None else time.time()) + self.ttl)
-        payload = _b64(json.dumps({"u": user_id, "a": args, "e": expires}).encode())
+        data = {"u": user_id, "a": args, "e": expires, "n": secrets.token_hex(16)}
+        payload = _b64(json.dumps(data).encode())
         return f"{self.base_url}{PATH}{payload}.{self._sign(payload)}"
 
-    def check(self, token: str, now: float | None = None) -> tuple[str, str]:
-        """(user id, export arguments) from a token, or LinkError."""
+    def check(self, token: str, now: float | None = None) -> Link:
+        """What the link in `token` says, or LinkError."""
         payload, _, signature = token.partition(".")
         expected = self._sign(payload).encode()
         if not payload or not hmac.compare_digest(signature.encode("utf-8", "replace"), expected):
             raise LinkError("This download link is not valid. Type export in Teams for a new one.")
         try:
             data = json.loads(_unb64(payload))
-            user_id, args, expires = str(data["u"]), str(data["a"]), int(data["e"])
+            link = Link(str(data["u"]), str(data["a"]), str(data["n"]))
+            expires = int(data["e"])
         except (ValueError, KeyError, TypeError):
             raise LinkError("This download link is damaged. Type export in Teams again.") from None
         if (now if now is not None else time.time()) > expires:
             raise LinkError("This download link has expired. Type export in Teams for a new one.")
-        return user_id, args
+        return link
 
     def _sign(self, payload: str) -> str:
         return _b64(hmac.new(self.secret, payload.encode(), hashlib.sha256).digest())

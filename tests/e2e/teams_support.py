@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import aiohttp
@@ -18,8 +19,10 @@ CARD = "application/vnd.microsoft.card.adaptive"
 
 
 def teams_env(database_url: str) -> dict[str, str]:
+    """serve in Teams local mode (no tokens; serviceUrls on this machine only)."""
     return {
         "DATABASE_URL": database_url,
+        "MENTORBOT_TEAMS": "local",
         "MENTORBOT_OWNERS": f"teams:{OWNER}",
         "MENTORBOT_TICK_SECONDS": "86400",  # tests tick explicitly, with `tick --now`
         "MENTORBOT_LOG_LEVEL": "INFO",
@@ -28,13 +31,20 @@ def teams_env(database_url: str) -> dict[str, str]:
 
 
 class Tenant:
-    """Sends what Teams would send to `serve` on behalf of people in one tenant."""
+    """Sends what Teams would send to `serve` on behalf of people in one tenant; with `auth`,
+    each activity gets the headers it returns (the Bot Connector's token)."""
 
     _ids = itertools.count(1000)
 
-    def __init__(self, serve: Serve, fake: FakeConnector) -> None:
+    def __init__(
+        self,
+        serve: Serve,
+        fake: FakeConnector,
+        auth: Callable[[dict], dict[str, str]] | None = None,
+    ) -> None:
         self.serve = serve
         self.fake = fake
+        self.auth = auth
         self.names: dict[str, str] = {}
 
     def person(self, user_id: str, name: str) -> str:
@@ -68,6 +78,8 @@ class Tenant:
         self, activity: dict | bytes | str, headers: dict[str, str] | None = None
     ) -> tuple[int, str]:
         body = activity if isinstance(activity, bytes | str) else json.dumps(activity)
+        if headers is None and self.auth is not None and isinstance(activity, dict):
+            headers = self.auth(activity)
         async with (
             aiohttp.ClientSession() as session,
             session.post(

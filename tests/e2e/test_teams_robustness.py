@@ -1,5 +1,6 @@
-"""Teams robustness end to end: malformed activities, authentication, start-up rules,
-redeliveries, unreachable people, throttling, and proactive sends after a restart."""
+"""Teams robustness end to end: malformed activities, redeliveries, unreachable people,
+throttling, proactive sends after a restart, and the Teams app package. (Authentication is in
+test_teams_auth.py, local mode and start-up rules in test_teams_local_mode.py.)"""
 
 from __future__ import annotations
 
@@ -7,14 +8,13 @@ import asyncio
 import json
 import os
 import subprocess
-import time
 import zipfile
 from datetime import timedelta
 
 import aiohttp
 
 from tests.e2e.conftest import teams_pair
-from tests.e2e.slack_support import COMMAND, Serve, Workspace, eventually, free_port, weekday_at
+from tests.e2e.slack_support import COMMAND, Serve, Workspace, eventually, weekday_at
 from tests.e2e.teams_support import OWNER, Tenant, activity_text, teams_env
 from tests.e2e.test_teams import active_pair, start_program, tick
 from tests.fakes.bot_connector import FakeConnector
@@ -206,54 +206,6 @@ async def test_proactive_nudge_uses_the_stored_reference_after_a_restart(
     finally:
         other.stop()
     assert not other.violations and not connector.violations
-
-
-async def test_with_an_app_id_requests_need_a_valid_token(connector, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("jwt")
-    env = {
-        **teams_env(f"sqlite+aiosqlite:///{folder}/mentorbot.db"),
-        "MICROSOFT_APP_ID": "00000000-0000-4000-8000-000000000001",
-        "MICROSOFT_APP_PASSWORD": "not-a-real-secret",
-        "MENTORBOT_PUBLIC_URL": "https://mentorbot.example.com",
-    }
-    server = Serve(env, folder / "serve.log")
-    try:
-        tenant = Tenant(server, connector)
-        tenant.person(OWNER, "Olivia Grant")
-        sends = len(connector.calls)
-        activity = tenant.activity(OWNER, text="help")
-        for headers in ({}, {"Authorization": "Bearer not.a.jwt"}, {"Authorization": "Basic x"}):
-            status, _ = await tenant.post(activity, headers)
-            assert status == 401, headers
-        status, _ = await tenant.post(b"{broken")
-        assert status == 400
-        status, _ = await tenant.post({**activity, "channelId": "directline"})
-        assert status == 403, "only Teams may speak for Teams users"
-        assert len(connector.calls) == sends, "nothing was answered"
-    finally:
-        server.stop()
-
-
-def test_no_app_id_off_loopback_stops_start_up(tmp_path):
-    env = {
-        **os.environ,
-        **teams_env(f"sqlite+aiosqlite:///{tmp_path}/m.db"),
-        "MICROSOFT_APP_ID": "",
-    }
-    started = time.monotonic()
-    result = subprocess.run(
-        [*COMMAND, "serve", "--host", "0.0.0.0", "--port", str(free_port())],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode != 0
-    assert time.monotonic() - started < 30
-    assert "MICROSOFT_APP_ID" in result.stderr and "loopback" in result.stderr, result.stderr
-    off = {**env, "MENTORBOT_TEAMS": "off", "MENTORBOT_SECRET": "x"}
-    tick = subprocess.run([*COMMAND, "tick"], env=off, capture_output=True, text=True, timeout=60)
-    assert tick.returncode == 0, tick.stderr
 
 
 def test_teams_package_is_written_and_a_bad_app_id_is_refused(tmp_path):
