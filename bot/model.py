@@ -100,6 +100,8 @@ class Participant:
     # Set when the person asked us to forget them: name, address and texts are gone.
     forgotten_at: datetime | None = None
     created_at: datetime | None = None
+    # When they last reached us themselves, to within a minute (see Context.person_for).
+    contacted_at: datetime | None = None
     id: int | None = None
 
     @property

@@ -90,11 +90,20 @@ class Tx(Protocol):
     async def delete(self, record_type: type, /, **where: Any) -> int:
         """Delete the records whose fields equal the given values; returns how many."""
 
+    def erase_freed_space(self) -> None:
+        """Once this transaction commits, leave none of the text it deleted or overwrote in
+        the database's files (forget-me). SQLite: the write-ahead log is emptied into the
+        file, whose freed space is zeroed; PostgreSQL leaves old row versions to VACUUM."""
+
     async def program_facts(self, program_id: int, now: datetime, since: datetime) -> ProgramFacts:
         """Counts and per-pair dates for one program's owner status (see ProgramFacts)."""
 
     async def first_seen(self, platform: str, event_id: str) -> bool:
         """Remember an inbound event id; False when it was seen before (a platform retry)."""
+
+    async def prune_seen(self, older_than: timedelta, limit: int) -> int:
+        """Forget up to `limit` of the oldest event ids remembered longer ago than
+        `older_than` by the store's own wall clock; returns how many."""
 
     async def add_notification(self, notification: Notification) -> bool:
         """Insert unless a row with the same key exists; True when inserted."""
@@ -112,15 +121,33 @@ class Tx(Protocol):
     async def replan(self, pairing_ids: list[int]) -> None:
         """Have the planner look at these pairings at the next tick (their state changed)."""
 
+    async def still_claimed(self, ids: list[int], worker: str) -> list[Notification]:
+        """The notifications among `ids` that are still pending and leased to `worker`, as
+        they are now (oldest due first); the others changed since they were claimed."""
+
     async def release(self, claimed: list[Notification], worker: str) -> set[int]:
-        """Save claimed notifications and drop their leases, for those `worker` still holds;
-        returns the ids it held (the others were taken over after the lease expired)."""
+        """Save what delivery changed on claimed notifications and drop their leases, only
+        for rows still pending and leased to `worker` (checked under the row locks); returns
+        their ids. The others are left as they are now: taken over after the lease expired,
+        or changed meanwhile (skipped by forget-me, re-queued)."""
+
+    async def requeue_failed(self, recipient_id: int, kind: str, due: datetime) -> int:
+        """Make the recipient's failed notifications of `kind` pending again, due at `due`
+        with no attempts, in one conditional statement (rows no longer failed are left
+        alone); returns how many."""
+
+    async def mark_unreachable(self, participant_ids: list[int], quiet_since: datetime) -> set[int]:
+        """Mark unreachable those of these people who have not reached us since
+        `quiet_since` (by `Participant.contacted_at`); returns the ids marked."""
 
 
 class Store(Protocol):
     """Opens transactions on the persistent store."""
 
     def transaction(self) -> AbstractAsyncContextManager[Tx]: ...
+
+    async def ping(self) -> None:
+        """Read from the store; raises when it does not answer. Takes no write lock."""
 
 
 class Sender(Protocol):

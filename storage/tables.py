@@ -84,6 +84,7 @@ participants = Table(
     Column("address", JSON, nullable=True),
     Column("forgotten_at", UTCDateTime(), nullable=True),
     _created(),
+    Column("contacted_at", UTCDateTime(), nullable=True),
     UniqueConstraint("platform", "user_id", name="uq_participants_platform_user"),
 )
 
@@ -225,6 +226,7 @@ processed_events = Table(
     Column("platform", String(20), primary_key=True),
     Column("event_id", String(200), primary_key=True),
     Column("seen_at", UTCDateTime(), nullable=False),
+    Index("ix_processed_events_seen_at", "seen_at"),  # pruned oldest first
 )
 
 TABLES: dict[type, Table] = {

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta, timezone
 
 from bot.model import Notification, Participant, Program
+from tests.harness import ERIK
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -137,3 +138,129 @@ async def test_planning_claims_skip_pairs_being_planned_and_wait_for_their_momen
         assert [p.id for p in later] == [pairs[1].id, pairs[0].id]
         await tx.replan([pairs[0].id])
         assert (await tx.get(Pairing, pairs[0].id)).plan_at is None
+
+
+async def test_release_writes_back_only_rows_still_pending_and_leased_to_the_worker(store):
+    person = await _person(store)
+    async with store.transaction() as tx:
+        for key in ("kept", "forgotten", "requeued"):
+            await tx.add_notification(_row(person, key))
+    lease = timedelta(minutes=5)
+    async with store.transaction() as tx:
+        claimed = await tx.claim_due(NOW, "w1", lease, 10, ["console"])
+    by_key = {row.key: row for row in claimed}
+    # While w1 sends, forget-me skips one row and empties it; another worker takes one over.
+    async with store.transaction() as tx:
+        forgotten = await tx.get(Notification, by_key["forgotten"].id)
+        forgotten.status, forgotten.payload = "skipped", {}
+        await tx.save(forgotten, ("status", "payload"))
+        taken = await tx.get(Notification, by_key["requeued"].id)
+        taken.lease_owner = "w2"
+        await tx.save(taken, ("lease_owner",))
+    async with store.transaction() as tx:
+        still = await tx.still_claimed([row.id for row in claimed], "w1")
+        assert [row.key for row in still] == ["kept"]
+    for row in claimed:
+        row.status, row.sent_at = "sent", NOW
+    async with store.transaction() as tx:
+        assert await tx.release(claimed, "w1") == {by_key["kept"].id}
+    async with store.transaction() as tx:
+        rows = {row.key: row for row in await tx.find(Notification)}
+    assert (rows["kept"].status, rows["kept"].lease_owner) == ("sent", None)
+    assert (rows["forgotten"].status, rows["forgotten"].payload) == ("skipped", {})
+    assert (rows["requeued"].status, rows["requeued"].lease_owner) == ("pending", "w2")
+
+
+async def test_requeue_touches_only_the_recipients_rows_still_failed(store):
+    person, other = await _person(store, "a"), await _person(store, "b")
+    async with store.transaction() as tx:
+        for key, status, who in (
+            ("failed", "failed", person),
+            ("sent", "sent", person),
+            ("elsewhere", "failed", other),
+        ):
+            row = _row(who, key)
+            row.kind, row.status, row.attempts = "intro", status, 5
+            await tx.add_notification(row)
+        note = _row(person, "note")
+        note.status = "failed"
+        await tx.add_notification(note)
+    later = NOW + timedelta(hours=1)
+    async with store.transaction() as tx:
+        assert await tx.requeue_failed(person.id, "intro", later) == 1
+        rows = {row.key: row for row in await tx.find(Notification)}
+    assert (rows["failed"].status, rows["failed"].attempts) == ("pending", 0)
+    assert rows["failed"].due_at == later
+    assert [rows[k].status for k in ("sent", "elsewhere", "note")] == ["sent", "failed", "failed"]
+
+
+async def test_only_people_quiet_since_the_moment_given_are_marked_unreachable(store):
+    async with store.transaction() as tx:
+        never = await tx.add(Participant(platform="console", user_id="never"))
+        long_ago = await tx.add(
+            Participant(platform="console", user_id="old", contacted_at=NOW - timedelta(hours=1))
+        )
+        just_now = await tx.add(Participant(platform="console", user_id="new", contacted_at=NOW))
+    async with store.transaction() as tx:
+        ids = [never.id, long_ago.id, just_now.id]
+        marked = await tx.mark_unreachable(ids, NOW - timedelta(minutes=2))
+        assert marked == {never.id, long_ago.id}
+        found = {p.user_id: p.reachable for p in await tx.find(Participant)}
+    assert found == {"never": False, "old": False, "new": True}
+
+
+async def _seen(store, platform: str, event_id: str, age: timedelta) -> None:
+    from storage.tables import processed_events, utcnow
+
+    async with store.engine.begin() as conn:
+        statement = processed_events.insert().values(
+            platform=platform, event_id=event_id, seen_at=utcnow() - age
+        )
+        await conn.execute(statement)
+
+
+async def test_event_ids_older_than_a_week_are_forgotten_oldest_first_in_bounded_batches(store):
+    for n in range(5):
+        await _seen(store, "slack", f"old{n}", timedelta(days=8 + n))
+    await _seen(store, "slack", "recent", timedelta(days=6))
+    week = timedelta(days=7)
+    async with store.transaction() as tx:
+        assert await tx.prune_seen(week, 2) == 2
+        # The oldest went first: the youngest of the old ones is still remembered.
+        assert await tx.first_seen("slack", "old0") is False
+        assert await tx.first_seen("slack", "old4") is True, "forgotten, so new again"
+    async with store.transaction() as tx:
+        assert await tx.prune_seen(week, 10) == 3
+        assert await tx.prune_seen(week, 10) == 0
+        assert await tx.first_seen("slack", "recent") is False
+
+
+async def test_a_tick_forgets_event_ids_seen_more_than_a_week_ago_by_the_wall_clock(h):
+    from bot.housekeeping import BATCH
+
+    await h.say(ERIK, "hello")  # seen now by the wall clock (the engine's clock is in 2026)
+    for n in range(BATCH + 5):
+        await _seen(h.store, "console", f"old{n}", timedelta(days=8))
+    await h.tick()
+    async with h.store.transaction() as tx:
+        assert await tx.first_seen("console", "old0") is True
+        assert await tx.first_seen("console", f"old{BATCH + 4}") is True
+        assert await tx.first_seen("console", "t-1") is False, "a fresh event id is kept"
+
+
+async def test_a_ping_answers_while_another_process_holds_the_write_lock(store):
+    import sqlite3
+    import time
+
+    if store.engine.dialect.name != "sqlite":
+        await store.ping()
+        return
+    holder = sqlite3.connect(store.engine.url.database, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        started = time.monotonic()
+        await store.ping()
+        waited = time.monotonic() - started
+    finally:
+        holder.close()
+    assert waited < 5, f"waited {waited:.1f} s for the write lock (busy timeout: 10 s)"
