@@ -12,7 +12,6 @@ from bot.events import Actor
 from bot.hours import DEFAULT_WORKING_HOURS, WorkingHours, zone
 from bot.model import (
     Notification,
-    NotificationStatus,
     Pairing,
     Participant,
     Program,
@@ -23,6 +22,8 @@ from bot.ports import Tx
 
 log = logging.getLogger(__name__)
 MAX_NAME = 200
+# How often at most a person's contact is noted (Participant.contacted_at).
+CONTACT_EVERY = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -139,35 +140,14 @@ class Context:
 
         A timezone the platform reports that we cannot use is ignored (the program's applies).
         `contact` means the person reached us themselves (not a mention): their address is
-        then the freshest we have, and someone marked unreachable is reachable again, with
-        the pairing invitations that could not reach them sent once more.
+        then the freshest we have, and `contacted_at` is noted (at most once a minute, so a
+        busy person costs one write a minute). Noting it also makes them reachable again and
+        sends once more the pairing invitations that could not reach them.
         """
         timezone = actor.timezone if actor.timezone and _known_zone(actor.timezone) else None
         actor = replace(actor, display_name=actor.display_name[:MAX_NAME], timezone=timezone)
         found = await self.tx.find(Participant, platform=actor.platform, user_id=actor.user_id)
-        if found:
-            person = found[0]
-            changed = set()
-            if actor.display_name and actor.display_name != person.display_name:
-                person.display_name = actor.display_name
-                changed.add("display_name")
-            if actor.timezone and actor.timezone != person.timezone:
-                person.timezone = actor.timezone
-                changed.add("timezone")
-            if actor.workspace and actor.workspace != person.workspace:
-                person.workspace = actor.workspace
-                changed.add("workspace")
-            fresher = contact or person.address is None
-            if actor.address and fresher and actor.address != person.address:
-                person.address = actor.address
-                changed.add("address")
-            if contact and not person.reachable:
-                person.reachable = True
-                changed.add("reachable")
-                await self._retry_invitations(person)
-            if changed:
-                await self.tx.save(person, fields=tuple(sorted(changed)))
-        else:
+        if not found:
             person = await self.tx.add(
                 Participant(
                     platform=actor.platform,
@@ -177,19 +157,48 @@ class Context:
                     timezone=actor.timezone,
                     address=actor.address,
                     created_at=self.now,
+                    contacted_at=self.now if contact else None,
                 )
             )
+            self._people[person.id] = person
+            return person
+        person = found[0]
+        changed = set()
+        if actor.display_name and actor.display_name != person.display_name:
+            person.display_name = actor.display_name
+            changed.add("display_name")
+        if actor.timezone and actor.timezone != person.timezone:
+            person.timezone = actor.timezone
+            changed.add("timezone")
+        if actor.workspace and actor.workspace != person.workspace:
+            person.workspace = actor.workspace
+            changed.add("workspace")
+        fresher = contact or person.address is None
+        if actor.address and fresher and actor.address != person.address:
+            person.address = actor.address
+            changed.add("address")
+        noted = person.contacted_at
+        in_touch = contact and (noted is None or noted <= self.now - CONTACT_EVERY)
+        if in_touch or (contact and not person.reachable):
+            # Reachable is written whenever contact is noted, not only when we read False:
+            # a tick may be marking them unreachable at this moment (delivery spares people
+            # noted since shortly before its batch; see bot.delivery).
+            person.reachable, person.contacted_at = True, self.now
+            changed |= {"reachable", "contacted_at"}
+        if changed:
+            await self.tx.save(person, fields=tuple(sorted(changed)))
+        if "contacted_at" in changed:
+            # After the save above, which waits for a tick marking them unreachable to
+            # commit: the invitation that tick failed is then seen here and queued again.
+            await self._retry_invitations(person)
         self._people[person.id] = person
         return person
 
     async def _retry_invitations(self, person: Participant) -> None:
         """Queue again the pairing invitations that failed to reach `person` (they are
-        skipped at send time if the pairing has moved on)."""
-        for row in await self.tx.find(
-            Notification, recipient_id=person.id, kind="intro", status=NotificationStatus.FAILED
-        ):
-            row.status, row.attempts, row.due_at = NotificationStatus.PENDING, 0, self.now
-            await self.tx.save(row, fields=("status", "attempts", "due_at"))
+        skipped at send time if the pairing has moved on). Only rows still failed are
+        touched: one sent meanwhile by a tick is never queued twice."""
+        await self.tx.requeue_failed(person.id, "intro", self.now)
 
     async def person_by_handle(self, handle: str) -> Participant:
         platform, user_id = parse_handle(handle)

@@ -20,7 +20,7 @@ from typing import Any
 
 from bot.clock import Clock
 from bot.compose import compose
-from bot.context import Context, EngineConfig
+from bot.context import CONTACT_EVERY, Context, EngineConfig
 from bot.messages import Message
 from bot.model import Notification, NotificationStatus, Participant
 from bot.ports import DeliveryError, Sender, Store, Tx
@@ -80,18 +80,80 @@ async def deliver(
         if not claimed:
             break
         async with store.transaction() as tx:
-            outgoing = await _compose_batch(Context(tx, now, config), claimed)
-        outcome = await _send_batch(senders, outgoing, now, deadline, result)
+            outgoing = await _compose_batch(Context(tx, now, config), claimed, worker, result)
+        if not outgoing:
+            continue
+        outcome = await _send_batch(senders, outgoing, deadline, now, result)
         async with store.transaction() as tx:
-            await _record(tx, claimed, worker, outcome)
+            await _record(tx, outgoing, worker, now, outcome, result)
     return result
+
+
+@dataclass
+class _Outgoing:
+    row: Notification
+    person: Participant
+    message: Message
+
+
+@dataclass
+class _Outcome:
+    """What sending a batch taught us about people, saved with the rows."""
+
+    refused: list[Notification] = field(default_factory=list)  # permanently, e.g. blocked
+    learned: dict[int, dict[str, Any]] = field(default_factory=dict)
+    replan: set[int] = field(default_factory=set)
+
+
+async def _compose_batch(
+    ctx: Context, claimed: list[Notification], worker: str, result: TickResult
+) -> list[_Outgoing]:
+    """The claimed rows to send, each with its recipient and its message composed from the
+    state as it is now, reading what the batch needs in a few queries.
+
+    Rows changed since the claim (skipped by forget-me, say) are no longer ours and are left
+    as they are. Rows that need no send are settled in this transaction: no longer needed
+    (skipped), outside the person's working hours (moved), or impossible to compose
+    (failed with the reason, on their own). Then a flow acting on them while the batch is
+    being sent (a resume asking again what was skipped) sees them as they are.
+    """
+    rows = await ctx.tx.still_claimed([row.id for row in claimed], worker)
+    people = await ctx.people([row.recipient_id for row in rows])
+    await ctx.preload([row.pairing_id for row in rows if row.pairing_id is not None])
+    outgoing, settled = [], []
+    for row in rows:
+        person = people.get(row.recipient_id)
+        try:
+            later = await _outside_working_hours(ctx, row, person)
+            message = None if later or person is None else await compose(ctx, row)
+        except Exception as exc:  # one row we cannot word must not stop the others
+            log.exception("could not compose notification=%s kind=%s", row.id, row.kind)
+            row.status = NotificationStatus.FAILED
+            row.last_error = f"could not compose: {exc.__class__.__name__}: {exc}"[:500]
+            result.due += 1
+            result.failed += 1
+            settled.append(row)
+            continue
+        if later is not None:
+            row.due_at = later  # waits for the next working hour
+            result.deferred += 1
+        elif message is None or person is None:
+            row.status = NotificationStatus.SKIPPED
+            result.due += 1
+            result.skipped += 1
+        else:
+            outgoing.append(_Outgoing(row, person, message))
+            continue
+        settled.append(row)
+    await ctx.tx.release(settled, worker)
+    return outgoing
 
 
 async def _send_batch(
     senders: dict[str, Sender],
     outgoing: list[_Outgoing],
-    now: datetime,
     deadline: float,
+    now: datetime,
     result: TickResult,
 ) -> _Outcome:
     """Send to up to CONCURRENCY people at once, each person's messages in order."""
@@ -101,10 +163,7 @@ async def _send_batch(
     async def send_in_order(items: list[_Outgoing]) -> None:
         async with gate:
             for item in items:
-                if item.later is not None:
-                    item.row.due_at = item.later  # waits for the next working hour
-                    result.deferred += 1
-                elif time.monotonic() <= deadline:  # else untouched, for the next tick
+                if time.monotonic() <= deadline:  # else untouched, for the next tick
                     result.due += 1
                     await _send_one(senders, item, now, result, outcome)
 
@@ -115,57 +174,52 @@ async def _send_batch(
     return outcome
 
 
-@dataclass
-class _Outgoing:
-    row: Notification
-    person: Participant | None
-    message: Message | None
-    later: datetime | None  # set when it came due outside the person's working hours
+async def _record(
+    tx: Tx,
+    outgoing: list[_Outgoing],
+    worker: str,
+    now: datetime,
+    outcome: _Outcome,
+    result: TickResult,
+) -> None:
+    """Save the sent batch's rows (those still pending and ours) and what we learned.
 
-
-@dataclass
-class _Outcome:
-    """What sending a batch taught us about people, saved with the rows."""
-
-    unreachable: set[int] = field(default_factory=set)
-    learned: dict[int, dict[str, Any]] = field(default_factory=dict)
-    replan: set[int] = field(default_factory=set)
-
-
-async def _compose_batch(ctx: Context, claimed: list[Notification]) -> list[_Outgoing]:
-    """Each row with its recipient and message (None: no longer needed), reading what the
-    batch needs in a few queries rather than a few per row."""
-    people = await ctx.people([row.recipient_id for row in claimed])
-    await ctx.preload([row.pairing_id for row in claimed if row.pairing_id is not None])
-    outgoing = []
-    for row in claimed:
-        person = people.get(row.recipient_id)
-        later = await _outside_working_hours(ctx, row, person)
-        message = None if later else await compose(ctx, row)
-        outgoing.append(_Outgoing(row, person, message, later))
-    return outgoing
-
-
-async def _record(tx: Tx, claimed: list[Notification], worker: str, outcome: _Outcome) -> None:
-    """Save the batch's rows (only those we still hold) and what we learned about people."""
-    held = await tx.release(claimed, worker)
-    for row in claimed:
-        if row.id not in held:
-            log.warning("lease lost before marking notification=%s", row.id)
+    A refused send (the bot blocked) marks its recipient unreachable, unless they reached us
+    since shortly before the batch was claimed (they may have unblocked the bot and written
+    while we were sending): their row is then tried again later instead.
+    """
+    # People first: someone writing in at this moment either waits for this transaction
+    # (and is then made reachable, with this failed invitation queued again) or is seen here
+    # as in touch. Two contact windows: contact is noted at most once per window.
+    refused = sorted({row.recipient_id for row in outcome.refused})
+    marked = await tx.mark_unreachable(refused, now - 2 * CONTACT_EVERY)
+    for row in outcome.refused:
+        if row.recipient_id in marked or row.attempts >= MAX_ATTEMPTS:
+            _fail(row, result)
+        else:
+            row.due_at = now + retry_delay(row.attempts, None)
+            result.retrying += 1
+            log.info("send refused but recipient in touch; retrying notification=%s", row.id)
+    held = await tx.release([item.row for item in outgoing], worker)
+    for item in outgoing:
+        if item.row.id not in held:  # forget-me skipped it meanwhile, or the lease was lost
+            log.info("notification=%s changed while sending; left as it is", item.row.id)
     await tx.replan(sorted(outcome.replan))
-    changed = set(outcome.unreachable) | set(outcome.learned)
-    if not changed:
+    if not outcome.learned:
         return
-    people = await tx.find(Participant, id=sorted(changed))
+    people = await tx.find(Participant, id=sorted(outcome.learned))
     for person in people:
         # Only keys the address lacks: someone who wrote in meanwhile has a fresher one.
         known = person.address or {}
-        learned = {k: v for k, v in outcome.learned.get(person.id, {}).items() if k not in known}
-        if learned:
-            person.address = {**known, **learned}
-        if person.id in outcome.unreachable:
-            person.reachable = False
-    await tx.save_many(people, ("reachable", "address"))
+        learned = {k: v for k, v in outcome.learned[person.id].items() if k not in known}
+        person.address = {**known, **learned}
+    await tx.save_many(people, ("address",))
+
+
+def _fail(row: Notification, result: TickResult) -> None:
+    row.status = NotificationStatus.FAILED
+    result.failed += 1
+    log.warning("send failed notification=%s kind=%s error=%s", row.id, row.kind, row.last_error)
 
 
 async def _outside_working_hours(
@@ -191,13 +245,9 @@ async def _send_one(
     result: TickResult,
     outcome: _Outcome,
 ) -> None:
-    row, person, message = item.row, item.person, item.message
-    if person is None or message is None:
-        row.status = NotificationStatus.SKIPPED
-        result.skipped += 1
-        return
+    row, person = item.row, item.person
     try:
-        learned = await senders[person.platform].send(person, message)
+        learned = await senders[person.platform].send(person, item.message)
     except Exception as exc:  # any failure of one send is that row's failure, not the batch's
         error = (
             exc
@@ -208,14 +258,10 @@ async def _send_one(
             log.exception("unexpected send error notification=%s", row.id)
         row.attempts += 1
         row.last_error = error.reason[:500]
-        if error.permanent or row.attempts >= MAX_ATTEMPTS:
-            row.status = NotificationStatus.FAILED
-            result.failed += 1
-            if error.permanent:
-                outcome.unreachable.add(person.id)
-            log.warning(
-                "send failed notification=%s kind=%s error=%s", row.id, row.kind, error.reason
-            )
+        if error.permanent:
+            outcome.refused.append(row)  # failed or retried: see _record
+        elif row.attempts >= MAX_ATTEMPTS:
+            _fail(row, result)
         else:
             row.due_at = now + retry_delay(row.attempts, error.retry_after)
             result.retrying += 1

@@ -23,6 +23,7 @@ from bot.events import (
     MemberJoined,
     MessageReceived,
 )
+from bot.housekeeping import prune_backlog, prune_seen_events
 from bot.lifecycle import close_ended_programs
 from bot.messages import Button, FormErrors, Message
 from bot.model import FollowUp, Pairing, Participant, Program, Reflection, Session
@@ -86,7 +87,7 @@ class Engine:
         """Plan what is due, then send it. Safe to run twice: nothing goes out twice."""
         result = TickResult()
         now = self.clock.now()
-        first = True
+        first, pruned = True, 0
         while True:  # a batch of pairs per transaction, until none is left to look at
             async with self.store.transaction() as tx:
                 ctx = Context(tx, now, self.config)
@@ -94,11 +95,13 @@ class Engine:
                     programs = await tx.find(Program)
                     result.planned += await close_ended_programs(ctx, programs)
                     result.planned += await queue_digests(ctx, programs)
+                    pruned = await prune_seen_events(tx)
                     first = False
                 looked, planned = await plan(ctx, PLAN_BATCH)
             result.planned += planned
             if looked < PLAN_BATCH:
                 break
+        await prune_backlog(self.store, pruned)
         return await deliver(self.store, self.senders, self.clock, self.config, self.worker, result)
 
     async def run(self, work: Callable[[Context], Awaitable[object]]) -> object:

@@ -1,0 +1,220 @@
+"""Delivery while people act in the middle of a tick: rows changed during the tick are left as
+they are now, a row that cannot be composed fails alone, and someone who writes in while a
+send to them is refused stays reachable."""
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.context import Context
+from bot.model import Notification, Participant, Session
+from bot.ports import DeliveryError
+from storage.store import SqlStore
+from tests.databases import empty_postgres
+from tests.harness import ERIK, MINA, PRIYA, TOM, Harness
+
+TUESDAY_9 = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)  # Berlin 10:00, New York 04:00
+
+
+class Interrupting:
+    """Delivers as the console does, but before its first send lets someone act (through
+    the engine, as a click would arrive) while the tick is still sending."""
+
+    def __init__(self, h: Harness, act) -> None:
+        self.h = h
+        self.act = act
+
+    async def send(self, recipient, message):
+        if self.act is not None:
+            act, self.act = self.act, None
+            await act()
+        return await self.h.sender.send(recipient, message)
+
+
+async def _rows(h: Harness, **where) -> list[Notification]:
+    return await h.engine.run(lambda ctx: ctx.tx.find(Notification, **where))
+
+
+async def _queue(h: Harness, kind: str, actor, key: str, due: datetime, **fields) -> None:
+    async def work(ctx):
+        person = await ctx.person_for(actor)
+        await ctx.notify(kind, person, due, key, **fields)
+
+    await h.engine.run(work)
+
+
+async def test_forget_me_during_a_tick_leaves_the_skipped_rows_skipped_and_delivery_goes_on(h):
+    h.clock.set(datetime(2026, 3, 2, 15, 0, tzinfo=UTC))  # Berlin 16:00, New York 10:00
+    program = await h.program()
+    pairing = await h.active_pairing(program, mentor=MINA, mentee=TOM)
+    await h.tick()
+    ids = {"pairing_id": pairing.id}
+    # Notes queued while both were at work; the server then stays down until the next morning.
+    await _queue(h, "note", MINA, "to-mina", h.clock.now(), payload={"text": "Tom booked"}, **ids)
+    await _queue(h, "note", TOM, "to-tom", h.clock.now(), payload={"text": "Mina booked"}, **ids)
+    later = datetime(2026, 3, 3, 14, 0, tzinfo=UTC)
+    await _queue(h, "note", PRIYA, "to-priya", later, payload={"text": "Your program starts"})
+    tom = await h.person(TOM)
+    # Tuesday 09:00 UTC: Mina is at work, Tom's note waits for his morning. While Mina's note
+    # is being sent, Tom asks to be forgotten: his waiting note is skipped and emptied.
+    h.engine.senders["console"] = Interrupting(h, lambda: h.click(TOM, "privacy.forget", tom.id))
+    await h.tick(TUESDAY_9)
+    [to_tom] = await _rows(h, key="to-tom")
+    assert (to_tom.status, to_tom.payload) == ("skipped", {}), "the tick must not revive it"
+    assert h.texts("mina")[-2:][0] == "Tom booked"
+    assert "has ended" in h.texts("mina")[-1]
+    second = await h.tick(later)
+    third = await h.tick(later + timedelta(hours=1))
+    assert h.texts("priya") == ["Your program starts"], (second.line(), third.line())
+    [to_tom] = await _rows(h, key="to-tom")
+    assert (to_tom.status, to_tom.payload) == ("skipped", {})
+    assert not h.inbox("tom", "Mina booked")
+    assert await _rows(h, status="failed") == []
+
+
+async def test_a_pair_resumed_during_the_tick_that_skipped_its_reminders_gets_them(h):
+    pairing = await h.active_pairing()
+    await h.tick()  # Monday 09:00: the first nudges
+    assert len(h.inbox("erik", "book your first session")) == 1
+    # Thursday evening the reminders are planned for Friday morning; then Erik pauses.
+    await h.tick(datetime(2026, 3, 5, 17, 30, tzinfo=UTC))
+    assert not h.inbox("erik", "gentle reminder")
+    await h.click(ERIK, "pairing.pause", pairing.id)
+    # Friday 08:00 UTC the tick finds the pair paused and skips the reminders; while it sends
+    # Mina the "paused" note, Erik resumes, which asks again what was skipped.
+    h.engine.senders["console"] = Interrupting(
+        h, lambda: h.click(ERIK, "pairing.resume", pairing.id)
+    )
+    await h.tick(datetime(2026, 3, 6, 8, 0, tzinfo=UTC))
+    await h.tick(datetime(2026, 3, 6, 8, 5, tzinfo=UTC))
+    assert "resumed your pairing" in h.texts("mina")[-1] or h.inbox("mina", "resumed")
+    assert len(h.inbox("erik", "gentle reminder")) == 1, h.texts("erik")
+    assert len(h.inbox("mina", "gentle reminder")) == 1, h.texts("mina")
+
+
+async def test_a_row_that_cannot_be_composed_fails_with_its_reason_and_the_rest_goes_out(h, caplog):
+    pairing = await h.active_pairing()
+    await h.tick()
+    await h.book(ERIK, pairing, "2026-03-03", "10:00")
+    [session] = await h.engine.run(lambda ctx: ctx.tx.find(Session, pairing_id=pairing.id))
+    now = h.clock.now()
+    # Rows this version cannot word (written by a newer one, or by a bug).
+    stage = {"stage": "someday"}
+    await _queue(h, "checkin", MINA, "no-copy", now, pairing_id=pairing.id, payload=stage)
+    await _queue(h, "mystery", ERIK, "odd", now, pairing_id=pairing.id, session_id=session.id)
+    await _queue(h, "note", PRIYA, "fine", now, payload={"text": "All good"})
+    caplog.set_level(logging.INFO)
+    first = await h.tick()
+    second = await h.tick(now + timedelta(hours=1))
+    assert h.texts("priya") == ["All good"]
+    assert h.inbox("mina", "booked"), "the booking note queued with them goes out too"
+    failed = {row.key: row for row in await _rows(h, status="failed")}
+    assert set(failed) == {"no-copy", "odd"}, (first.line(), second.line())
+    assert failed["no-copy"].last_error.startswith("could not compose: MissingCopy")
+    assert failed["odd"].last_error.startswith("could not compose: ValueError")
+    assert "mystery" in failed["odd"].last_error
+    assert first.failed == 2 and second.due == 0
+    logged = [r for r in caplog.records if "could not compose" in r.getMessage()]
+    assert len(logged) == 2, "each row is logged once"
+
+
+class RefusedWhileWritingIn:
+    """A platform that refuses (as a blocked bot) the first send to Mina, and the first to
+    Erik while Erik is writing to the bot; then it delivers."""
+
+    def __init__(self, h: Harness) -> None:
+        self.h = h
+        self.refused: set[str] = set()
+
+    async def send(self, recipient, message):
+        if recipient.user_id not in self.refused:
+            self.refused.add(recipient.user_id)
+            if recipient.user_id == "erik":
+                await self.h.say(ERIK, "hello")
+            raise DeliveryError("blocked", permanent=True)
+        return await self.h.sender.send(recipient, message)
+
+
+async def test_someone_writing_in_while_a_send_to_them_is_refused_stays_reachable(h):
+    await h.pairing(await h.program())
+    h.engine.senders["console"] = RefusedWhileWritingIn(h)
+    first = await h.tick()
+    assert (first.failed, first.retrying) == (1, 1), first.line()
+    erik, mina = await h.person(ERIK), await h.person(MINA)
+    assert erik.reachable and not mina.reachable
+    await h.tick(h.clock.now() + timedelta(minutes=5))
+    assert h.last("erik", "pairing.accept"), "Erik's invitation is sent again"
+    assert not h.inbox("mina"), "Mina, who did not write in, is left alone"
+    [intro] = await _rows(h, recipient_id=mina.id)
+    assert intro.status == "failed"
+    # Once Mina writes in she is reachable again and her invitation goes out.
+    await h.say(MINA, "hi")
+    await h.tick(h.clock.now() + timedelta(minutes=5))
+    assert h.last("mina", "pairing.accept")
+    found = await h.engine.run(lambda ctx: ctx.tx.find(Participant, reachable=False))
+    assert found == []
+
+
+@pytest.fixture
+async def pg_h(postgres):
+    """The harness on PostgreSQL only: the race below needs two connections at once, which
+    SQLite's one writer at a time rules out."""
+    await empty_postgres(postgres.url)
+    store = SqlStore.from_url(postgres.url)
+    yield Harness(store)
+    await store.close()
+
+
+class PausedBeforeRequeue:
+    """A transaction that lets others act just before it writes re-queued rows, as another
+    connection can at that moment on PostgreSQL."""
+
+    def __init__(self, tx, meanwhile) -> None:
+        self.tx = tx
+        self.meanwhile = meanwhile
+
+    def __getattr__(self, name):
+        return getattr(self.tx, name)
+
+    async def _pause(self) -> None:
+        if self.meanwhile is not None:
+            meanwhile, self.meanwhile = self.meanwhile, None
+            await meanwhile()
+
+    async def requeue_failed(self, *args):
+        await self._pause()
+        return await self.tx.requeue_failed(*args)
+
+    async def save(self, record, fields=()):
+        if isinstance(record, Notification):
+            await self._pause()
+        return await self.tx.save(record, fields)
+
+
+class Blocked:
+    async def send(self, recipient, message):
+        raise DeliveryError("blocked", permanent=True)
+
+
+async def test_writing_in_requeues_only_invitations_that_are_still_failed(pg_h):
+    h = pg_h
+    await h.pairing(await h.program())
+    h.engine.senders["console"] = Blocked()
+    await h.tick()
+    erik = await h.person(ERIK)
+    [intro] = await _rows(h, recipient_id=erik.id)
+    assert (erik.reachable, intro.status) == (False, "failed")
+
+    async def sent_meanwhile() -> None:
+        # Another message of Erik's re-queued the invitation and a tick sent it.
+        async with h.store.transaction() as other:
+            row = await other.get(Notification, intro.id)
+            row.status, row.sent_at = "sent", h.clock.now()
+            await other.save(row, ("status", "sent_at"))
+
+    async with h.store.transaction() as tx:
+        ctx = Context(PausedBeforeRequeue(tx, sent_meanwhile), h.clock.now(), h.config)
+        assert (await ctx.person_for(ERIK, contact=True)).reachable
+    [intro] = await _rows(h, recipient_id=erik.id)
+    assert intro.status == "sent", "a sent invitation must not be queued again"
