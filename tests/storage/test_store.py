@@ -264,3 +264,16 @@ async def test_a_ping_answers_while_another_process_holds_the_write_lock(store):
     finally:
         holder.close()
     assert waited < 5, f"waited {waited:.1f} s for the write lock (busy timeout: 10 s)"
+
+
+async def test_the_migrations_build_the_schema_the_tables_declare(store):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from storage.tables import metadata
+
+    async with store.engine.connect() as conn:
+        diff = await conn.run_sync(
+            lambda sync: compare_metadata(MigrationContext.configure(sync), metadata)
+        )
+    assert diff == []
