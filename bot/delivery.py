@@ -4,7 +4,9 @@ The contract: a row is sent once in normal operation, however many processes tic
 (claims skip rows another worker holds). A process that dies after sending but before
 recording a batch leaves those rows leased; once the lease expires another worker sends them
 again. Duplicates are therefore only possible for the batch in flight at a crash (at most
-BATCH rows), and nothing is ever marked sent that was not sent.
+BATCH rows), and nothing is ever marked sent that was not sent. A row that someone changed
+while a tick held it (forget-me skipped it, a resume queued it again) is left as they left
+it, and a row that cannot be composed fails on its own: nothing stops the rest of the outbox.
 """
 
 from __future__ import annotations
