@@ -121,6 +121,27 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Libraries that log statement parameters or request bodies (people's names and words) at
+# DEBUG: they never go below INFO, whatever MENTORBOT_LOG_LEVEL says.
+PERSONAL_DEBUG = ("aiosqlite", "asyncpg", "msrest", "slack_sdk", "slack_bolt", "botbuilder")
+
+
+def configure_logging(level: str, *, quiet: bool = False) -> None:
+    """Log to standard error at `level`; `quiet` (the demo, whose transcript is its output)
+    shows warnings only."""
+    logging.basicConfig(
+        level=getattr(logging, level, logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("alembic", "apscheduler"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    for name in PERSONAL_DEBUG:
+        logging.getLogger(name).setLevel(logging.INFO)
+    if quiet:
+        logging.getLogger().setLevel(logging.WARNING)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `mentorbot` console script; returns the exit code."""
     args = _parser().parse_args(argv)
@@ -129,15 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"mentorbot: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=getattr(logging, settings.log_level, logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        stream=sys.stderr,
-    )
-    for noisy in ("alembic", "apscheduler"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-    if args.command == "demo":
-        logging.getLogger().setLevel(logging.WARNING)  # the transcript is the output
+    configure_logging(settings.log_level, quiet=args.command == "demo")
     handler = _COMMANDS[args.command]
     try:
         if args.command in ("serve", "slack-manifest", "teams-package"):

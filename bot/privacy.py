@@ -4,6 +4,7 @@ the counts (sessions held, reflections given, ratings) stay, without a name."""
 from __future__ import annotations
 
 import logging
+import re
 
 from bot import copy
 from bot.context import Context
@@ -15,9 +16,11 @@ from bot.model import (
     FollowUp,
     Notification,
     NotificationStatus,
+    Pairing,
     Participant,
     Proposal,
     Reflection,
+    Session,
 )
 from bot.pairings import OPEN_STATUSES
 
@@ -44,21 +47,12 @@ async def keep(ctx: Context, person: Participant, value: str) -> Message:
 
 async def forget(ctx: Context, person: Participant, value: str) -> Message:
     """Delete the person's personal data. Their open pairs end (the partner hears only that
-    it ended); reflections, check-ins and follow-ups keep their rows but lose their text."""
+    it ended); reflections, check-ins and follow-ups keep their rows but lose their text, and
+    their name is taken out of what others wrote about their pairs."""
     if value != str(person.id):
         return Message(copy.text("general.not_yours"))
     mine = await ctx.pairings_of(person.id)
-    # Notes not yet sent about their pairs may quote them or name them: they are not sent.
-    if mine:
-        unsent = await ctx.tx.find(
-            Notification,
-            pairing_id=[p.id for p in mine],
-            status=NotificationStatus.PENDING,
-            kind=["note", "escalation"],
-        )
-        for row in unsent:
-            row.status, row.payload = NotificationStatus.SKIPPED, {}
-        await ctx.tx.save_many(unsent, ("status", "payload"))
+    await _erase_traces(ctx, person, mine)
     for pairing in mine:
         if pairing.status not in OPEN_STATUSES:
             continue
@@ -95,6 +89,56 @@ async def forget(ctx: Context, person: Participant, value: str) -> Message:
     person.user_id = f"forgotten-{person.id}"
     person.display_name, person.workspace, person.timezone = "", "", None
     person.address, person.reachable, person.forgotten_at = None, False, ctx.now
+    person.contacted_at = None
     await ctx.tx.save(person)
+    ctx.tx.erase_freed_space()
     log.info("participant forgotten id=%s", person.id)
     return Message(copy.text("privacy.done"))
+
+
+async def _erase_traces(ctx: Context, person: Participant, mine: list[Pairing]) -> None:
+    """What others' records about the person's pairs hold of them: notes (which may quote or
+    name them; unsent ones are not sent), the topics they typed, the match reason, and their
+    name in goals, topics, reflections, follow-ups and check-ins written by others."""
+    if not mine:
+        return
+    ids = [p.id for p in mine]
+    scrub = _scrubber(person)
+    notes = await ctx.tx.find(Notification, pairing_id=ids, kind=["note", "escalation"])
+    for row in notes:
+        row.payload = {}
+        if row.status == NotificationStatus.PENDING:
+            row.status = NotificationStatus.SKIPPED
+    await ctx.tx.save_many(notes, ("status", "payload"))
+    for pairing in mine:
+        pairing.why, pairing.goal = "", scrub(pairing.goal)
+    await ctx.tx.save_many(mine, ("why", "goal"))
+    sessions = await ctx.tx.find(Session, pairing_id=ids)
+    for session in sessions:
+        session.topic = "" if session.scheduled_by == person.id else scrub(session.topic)
+    await ctx.tx.save_many(sessions, ("topic",))
+    if sessions:
+        others = await ctx.tx.find(Reflection, session_id=[s.id for s in sessions])
+        for reflection in others:
+            reflection.what_changed = scrub(reflection.what_changed)
+            reflection.will_do = scrub(reflection.will_do)
+        await ctx.tx.save_many(others, ("what_changed", "will_do"))
+    followups = await ctx.tx.find(FollowUp, pairing_id=ids)
+    for followup in followups:
+        followup.text = scrub(followup.text)
+    await ctx.tx.save_many(followups, ("text",))
+    answers = await ctx.tx.find(CheckIn, pairing_id=ids)
+    for answer in answers:
+        answer.text = scrub(answer.text)
+    await ctx.tx.save_many(answers, ("text",))
+
+
+def _scrubber(person: Participant):
+    """A function that replaces the person's name (in full, then the first name) with
+    "a former participant" wherever it stands as a word."""
+    names = [person.display_name.strip(), person.display_name.strip().split(" ")[0]]
+    words = [n for n in dict.fromkeys(names) if len(n) >= 2]
+    if not words:
+        return lambda text: text
+    pattern = re.compile("|".join(rf"(?<!\w){re.escape(w)}(?!\w)" for w in words))
+    return lambda text: pattern.sub("a former participant", text) if text else text
