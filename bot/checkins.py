@@ -109,7 +109,7 @@ def _form(stage: str, value: str) -> Form:
         choices = tuple(Choice(str(n), copy.text(f"checkin.rating_{n}")) for n in range(5, 0, -1))
         fields.append(Field("rating", copy.text("checkin.rating_label"), "choice", choices))
     label = copy.text(f"checkin.text_{stage}")
-    fields.append(Field("text", label, "multiline", optional=stage in RATED))
+    fields.append(Field("text", label, "multiline", optional=stage in RATED, limit=MAX_TEXT))
     return Form(
         id="checkin.submit",
         title=copy.text("checkin.form_title"),
@@ -127,9 +127,13 @@ async def save_checkin(
     if isinstance(found, Message):
         return found
     pairing, stage = found
-    text = " ".join((values.get("text") or "").split())[:MAX_TEXT]
+    text = " ".join((values.get("text") or "").split())
     rating = None
     errors = {}
+    if len(text) > MAX_TEXT:
+        errors["text"] = copy.text(
+            "checkin.too_long", limit=f"{MAX_TEXT:,}", length=f"{len(text):,}"
+        )
     if stage in RATED:
         raw = (values.get("rating") or "").strip()
         if raw not in {"1", "2", "3", "4", "5"}:

@@ -22,6 +22,7 @@ from bot.model import (
 )
 
 log = logging.getLogger(__name__)
+MAX_TOPIC = 200  # characters (the sessions.topic column)
 
 
 def schedule_form(
@@ -49,7 +50,7 @@ def schedule_form(
                 ),
                 initial=str(minutes if minutes in SESSION_MINUTES_OFFERED else 45),
             ),
-            Field("topic", copy.text("schedule.topic"), optional=True),
+            Field("topic", copy.text("schedule.topic"), optional=True, limit=MAX_TOPIC),
         ),
     )
 
@@ -78,6 +79,9 @@ async def book(
     day = _parse(values.get("date", ""), date.fromisoformat)
     at = _parse(values.get("time", ""), _clock_time)
     minutes = _parse(values.get("minutes", ""), int)
+    topic = " ".join(values.get("topic", "").split())
+    if len(topic) > MAX_TOPIC:
+        errors["topic"] = copy.text("schedule.long_topic", limit=MAX_TOPIC, length=len(topic))
     if day is None:
         errors["date"] = copy.text("schedule.bad_date")
     if at is None:
@@ -120,7 +124,7 @@ async def book(
             starts_at=starts_at,
             minutes=minutes,
             number=earlier + 1,
-            topic=values.get("topic", "").strip()[:200],
+            topic=topic,
             scheduled_by=person.id,
             created_at=ctx.now,
         )

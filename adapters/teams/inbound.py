@@ -24,7 +24,6 @@ from bot.events import (
 PLATFORM = "teams"
 AT = re.compile(r"<at>([^<]*)</at>")
 TAGS = re.compile(r"<[^<>]*>")
-TEXT_LIMIT = 30_000  # characters of typed text we look at; Teams messages are shorter
 
 
 class BadActivity(ValueError):
@@ -143,7 +142,9 @@ def mentions(activity: dict) -> list[tuple[str, Actor]]:
 def text(activity: dict) -> str:
     """The typed text without mentions of the bot, tags or HTML escapes; mentions of people
     stay as their `<at>Name</at>` tokens for the command to match."""
-    raw = (activity.get("text") or "")[:TEXT_LIMIT]
+    # Never cut: a long reply is refused by the engine with its limit named. The request body
+    # (1 MB at most) bounds the work below, which is linear in the text.
+    raw = activity.get("text") or ""
     bot = activity["recipient"]["id"]
     for entity in activity.get("entities") or []:
         if isinstance(entity, dict) and entity.get("type") == "mention":

@@ -36,7 +36,7 @@ def escape(text: str) -> str:
 
 def activity(message: Message) -> dict:
     """The message as a Bot Framework activity (a dict the connector client accepts)."""
-    text = escape(message.plain()[:TEXT_LIMIT])
+    text = escape(_cut(message.plain()))
     if not (message.buttons or message.form or message.sections):
         return {"type": "message", "text": text, "textFormat": "markdown"}
     return {
@@ -95,7 +95,7 @@ def _refill(form: Form, submitted: dict) -> Form:
 
 
 def _text(text: str, *, subtle: bool = False, attention: bool = False) -> dict:
-    block = {"type": "TextBlock", "text": escape(text[:TEXT_LIMIT]), "wrap": True}
+    block = {"type": "TextBlock", "text": escape(_cut(text)), "wrap": True}
     if subtle:
         block["isSubtle"] = True
     if attention:
@@ -177,3 +177,8 @@ def submitted(data: dict) -> dict[str, str]:
         for k, v in data.items()
         if not str(k).startswith("mb.") and v is not None
     }
+
+
+def _cut(text: str, limit: int = TEXT_LIMIT) -> str:
+    """Text that fits a Teams message (about 28 KB in all), visibly shortened when it must be."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+from adapters.teams import inbound as teams_inbound
 from bot.events import Actor, Mention, MessageReceived
 from bot.messages import FormErrors
-from bot.model import FollowUp, Pairing, Reflection
+from bot.model import CheckIn, FollowUp, Pairing, Reflection, Session
 from bot.reflections import MAX_REFLECTION_CHARS
 from tests.harness import ERIK, MINA, OWNER, PRIYA, TOM
 
@@ -104,3 +105,30 @@ async def test_a_reflection_over_the_limit_is_refused_whole_with_the_limit_named
     assert "at most 20,000" in form.errors["will_do"]
     assert await _reflections(h) == []
     assert await h.engine.run(lambda ctx: ctx.tx.find(FollowUp)) == []
+
+
+async def test_a_long_topic_or_check_in_answer_is_refused_not_cut(h):
+    pairing = await h.active_pairing()
+    topic = "A topic that goes on " * 12
+    booked = await h.submit(
+        ERIK,
+        "session.schedule",
+        pairing.id,
+        date="2026-03-05",
+        time="10:00",
+        minutes="45",
+        topic=topic,
+    )
+    assert isinstance(booked, FormErrors) and "at most 200" in booked.errors["topic"]
+    assert await h.engine.run(lambda ctx: ctx.tx.find(Session)) == []
+    await h.tick()
+    checkin = h.last("erik", "checkin.answer").message.buttons[0]
+    answer = await h.submit(ERIK, "checkin.submit", checkin.value, text="hope " * 300)
+    assert isinstance(answer, FormErrors) and "at most 1,000" in answer.errors["text"]
+    assert await h.engine.run(lambda ctx: ctx.tx.find(CheckIn)) == []
+
+
+def test_teams_keeps_a_long_typed_message_whole_for_the_engine_to_judge():
+    typed = "word " * 8000  # 40,000 characters, more than a reflection holds
+    activity = {"text": typed, "recipient": {"id": "bot"}, "entities": []}
+    assert teams_inbound.text(activity) == typed.strip()
