@@ -286,7 +286,7 @@ def tick_env(url: str, platform: str, stub: str) -> dict[str, str]:
             MENTORBOT_TEAMS="off",
         )
     else:
-        env.update(MENTORBOT_TEAMS="on")
+        env.update(MENTORBOT_TEAMS="local")
     return env
 
 
