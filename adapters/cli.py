@@ -26,10 +26,10 @@ from adapters.bootstrap import (
 from adapters.settings import Settings, SettingsError
 from bot.clock import VirtualClock, as_utc
 from bot.context import Context
-from bot.enrolment import import_people, is_people_file
 from bot.export import export_rows, to_csv, to_json
 from bot.model import Program, Recognition, Visibility
 from bot.pairings import Refused, create_program
+from bot.pool_file import import_people, is_people_file
 from bot.roster import ImportRejected, import_roster
 from bot.status import program_status
 from storage import migrate

@@ -7,6 +7,7 @@ from bot.agenda import agenda_items
 from bot.checkins import compose_question
 from bot.context import Context, visibility_note
 from bot.digest import compose_digest
+from bot.followups import open_followups, recognition_text
 from bot.messages import Button, Message
 from bot.model import (
     Notification,
@@ -17,7 +18,6 @@ from bot.model import (
     Session,
     SessionStatus,
 )
-from bot.reflections import open_followups, recognition_text
 
 # Buttons for open follow-ups shown with a reflection prompt; more would crowd a phone screen.
 MAX_FOLLOWUP_BUTTONS = 3

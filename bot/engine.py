@@ -23,6 +23,7 @@ from bot.events import (
     MemberJoined,
     MessageReceived,
 )
+from bot.followups import mark_followup_done
 from bot.housekeeping import prune_backlog, prune_seen_events
 from bot.lifecycle import close_ended_programs
 from bot.messages import Button, FormErrors, Message
@@ -32,7 +33,6 @@ from bot.planner import PLAN_BATCH, plan
 from bot.ports import Sender, Store
 from bot.reflections import (
     change_visibility,
-    mark_followup_done,
     pending_reflection,
     reflection_form,
     save_reflection,

@@ -1,16 +1,13 @@
-"""Joining a program's pool (a profile: role, skills to teach and learn, interests, manager)
-in chat or from a CSV file, and leaving it."""
+"""Joining a program's pool in chat (a profile: role, skills to teach and learn, interests,
+manager) and leaving it; pool files are read by bot.pool_file."""
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 
 from bot import copy
 from bot.context import Context
-from bot.events import Actor, Mention
-from bot.hours import zone
+from bot.events import Mention
 from bot.lifecycle import program_end
 from bot.matching import skills
 from bot.messages import Button, Choice, Field, Form, FormErrors, Message
@@ -19,18 +16,14 @@ from bot.model import (
     Participant,
     Program,
     Role,
-    parse_handle,
 )
-from bot.pairings import OPEN_STATUSES, Refused, create_program, pick_program, program_arg
-from bot.roster import PLATFORMS, ImportRejected
+from bot.pairings import OPEN_STATUSES, Refused, pick_program, program_arg
 
 log = logging.getLogger(__name__)
 
 # "joining": someone typed `join @manager` and has not sent the profile form yet; the
 # manager is kept here rather than in the button, where anyone could change it.
 ENROLLED, LEFT, JOINING = "enrolled", "left", "joining"
-PEOPLE_COLUMNS = ("program", "person", "role")
-PEOPLE_OPTIONAL = ("name", "teaches", "learns", "interests", "manager", "timezone")
 
 
 async def open_programs(ctx: Context) -> list[Program]:
@@ -239,86 +232,3 @@ async def leave(ctx: Context, person: Participant, args: str) -> Message:
     if running:
         text += " " + copy.text("enrol.pairs_go_on")
     return Message(text)
-
-
-def is_people_file(text: str) -> bool:
-    """True when a CSV file's header is that of a pool of people (person and role columns)
-    rather than of pairs (mentor and mentee)."""
-    first = text.lstrip("\ufeff").split("\n", 1)[0].lower()
-    header = {h.strip() for h in next(csv.reader([first]), [])}
-    return {"person", "role"} <= header and "mentee" not in header
-
-
-async def import_people(ctx: Context, text: str) -> int:
-    """Enrol the people of a CSV file (program, person, role, and optionally name, teaches,
-    learns, interests, manager, timezone); every row valid, or nothing is saved.
-
-    Raises:
-        ImportRejected: listing every bad row.
-    """
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip().lower() for h in reader.fieldnames or []]
-    missing = [c for c in PEOPLE_COLUMNS if c not in header]
-    if missing:
-        raise ImportRejected([(1, f"the header needs the columns {', '.join(missing)}")])
-    reader.fieldnames = header
-    rows, problems, seen = [], [], {}
-    for row in reader:
-        line = reader.line_num
-        clean = {k: (row.get(k) or "").strip() for k in PEOPLE_COLUMNS + PEOPLE_OPTIONAL}
-        problem = _check_person(clean)
-        key = (clean["program"].lower(), clean["person"].lower())
-        if problem is None and key in seen:
-            problem = f"repeats {clean['person']} from line {seen[key]}"
-        if problem:
-            problems.append((line, problem))
-        else:
-            seen[key] = line
-            rows.append(clean)
-    if not rows and not problems:
-        problems.append((1, "the file has no rows"))
-    if problems:
-        raise ImportRejected(problems)
-    programs = {p.name.lower(): p for p in await ctx.tx.find(Program)}
-    for row in rows:
-        program = programs.get(row["program"].lower())
-        if program is None:
-            program = programs[row["program"].lower()] = await create_program(ctx, row["program"])
-        platform, user_id = parse_handle(row["person"])
-        person = await ctx.person_for(
-            Actor(platform, user_id, row["name"], timezone=row["timezone"] or None)
-        )
-        manager = await ctx.person_by_handle(row["manager"]) if row["manager"] else None
-        profile = {k: list(skills(row[k])) for k in ("teaches", "learns", "interests")}
-        await enrol(ctx, program, person, row["role"].lower(), profile, manager)
-    return len(rows)
-
-
-def _check_person(row: dict[str, str]) -> str | None:
-    for column in PEOPLE_COLUMNS:
-        if not row[column]:
-            return f"{column} is empty"
-    for column in ("person", "manager"):
-        if not row[column]:
-            continue
-        try:
-            platform, _ = parse_handle(row[column])
-        except ValueError as exc:
-            return f"{column}: {exc}"
-        if platform not in PLATFORMS:
-            return f"{column}: platform must be one of {', '.join(PLATFORMS)}"
-    if row["manager"] and parse_handle(row["manager"]) == parse_handle(row["person"]):
-        return "a person cannot be their own manager"
-    role = row["role"].lower()
-    if role not in (Role.MENTOR, Role.MENTEE):
-        return "role is mentor or mentee"
-    if role == Role.MENTOR and not skills(row["teaches"]):
-        return "a mentor needs something in teaches"
-    if role == Role.MENTEE and not skills(row["learns"]):
-        return "a mentee needs something in learns"
-    if row["timezone"]:
-        try:
-            zone(row["timezone"])
-        except ValueError as exc:
-            return f"timezone: {exc}"
-    return None

@@ -9,7 +9,6 @@ import random
 from datetime import UTC, date, datetime, timedelta
 from statistics import mean
 
-from bot.enrolment import import_people
 from bot.events import Mention
 from bot.export import export_rows
 from bot.matching import Candidate, barrier, overlap
@@ -25,6 +24,7 @@ from bot.model import (
     Reflection,
 )
 from bot.pairings import propose_pairing
+from bot.pool_file import import_people
 from tests.harness import ERIK, MINA, OWNER, PRIYA, TOM
 from tests.unit.test_matching import MENTEES, MENTORS, PAST
 

@@ -74,7 +74,7 @@ async def _world(h) -> World:
         await h.submit(
             person, "enrolment.submit", join.buttons[0].value, role=role, **{field: "tiktok"}
         )
-    matched = await h.command(OWNER, "match", "program=\"Digital Leaders\"")
+    matched = await h.command(OWNER, "match", 'program="Digital Leaders"')
     run = next(b.value for b in matched.buttons if b.action == "match.confirm")
     await h.active_pairing(program, mentor=PRIYA, mentee=SAM)
 
