@@ -13,7 +13,7 @@ from bot.hours import zone
 from bot.matching import skills
 from bot.model import Program, Role, parse_handle
 from bot.pairings import create_program
-from bot.roster import PLATFORMS, ImportRejected
+from bot.roster import ImportRejected, handle_problem
 
 PEOPLE_COLUMNS = ("program", "person", "role")
 PEOPLE_OPTIONAL = ("name", "teaches", "learns", "interests", "manager", "timezone")
@@ -77,14 +77,8 @@ def _check_person(row: dict[str, str]) -> str | None:
         if not row[column]:
             return f"{column} is empty"
     for column in ("person", "manager"):
-        if not row[column]:
-            continue
-        try:
-            platform, _ = parse_handle(row[column])
-        except ValueError as exc:
-            return f"{column}: {exc}"
-        if platform not in PLATFORMS:
-            return f"{column}: platform must be one of {', '.join(PLATFORMS)}"
+        if row[column] and (problem := handle_problem(column, row[column])):
+            return problem
     if row["manager"] and parse_handle(row["manager"]) == parse_handle(row["person"]):
         return "a person cannot be their own manager"
     role = row["role"].lower()

@@ -102,12 +102,8 @@ def _check(row: dict[str, str]) -> str | None:
         if not row.get(column):
             return f"{column} is empty"
     for side in ("mentor", "mentee"):
-        try:
-            platform, _ = parse_handle(row[side])
-        except ValueError as exc:
-            return f"{side}: {exc}"
-        if platform not in PLATFORMS:
-            return f"{side}: platform must be one of {', '.join(PLATFORMS)}"
+        if problem := handle_problem(side, row[side]):
+            return problem
         if row[f"{side}_timezone"]:
             try:
                 zone(row[f"{side}_timezone"])
@@ -115,6 +111,17 @@ def _check(row: dict[str, str]) -> str | None:
                 return f"{side}_timezone: {exc}"
     if parse_handle(row["mentor"]) == parse_handle(row["mentee"]):
         return "mentor and mentee are the same person"
+    return None
+
+
+def handle_problem(column: str, value: str) -> str | None:
+    """What is wrong with a `platform:user_id` cell of a CSV file, or None."""
+    try:
+        platform, _ = parse_handle(value)
+    except ValueError as exc:
+        return f"{column}: {exc}"
+    if platform not in PLATFORMS:
+        return f"{column}: platform must be one of {', '.join(PLATFORMS)}"
     return None
 
 
