@@ -12,6 +12,7 @@ from bot.hours import zone
 from bot.messages import Button, Choice, Field, Form, FormErrors, Message
 from bot.model import (
     CheckIn,
+    Later,
     Notification,
     NotificationStatus,
     Pairing,
@@ -73,14 +74,20 @@ async def plan_midpoint(ctx: Context, pairing: Pairing, program: Program) -> dat
     return None
 
 
-async def compose_question(ctx: Context, row: Notification, pairing: Pairing) -> Message | None:
-    """The check-in question (or its reminder) for `row`, unless it no longer applies."""
+async def compose_question(
+    ctx: Context, row: Notification, pairing: Pairing
+) -> Message | Later | None:
+    """The check-in question (or its reminder) for `row`, unless it no longer applies. A
+    reminder due before its question went out (ticks stopped for days, then both came due at
+    once) waits until REMINDER_AFTER past now."""
     stage = row.payload.get("stage", "")
     wanted = PairingStatus.COMPLETED if stage == Stage.FINAL else PairingStatus.ACTIVE
     if pairing.status != wanted or await _answered(ctx, pairing.id, row.recipient_id, stage):
         return None
     if row.kind == "checkin.reminder":
         first = await ctx.tx.find(Notification, key=row.key.removesuffix(":reminder"))
+        if first and first[0].status == NotificationStatus.PENDING:
+            return Later(ctx.now + REMINDER_AFTER)
         if not first or first[0].status != NotificationStatus.SENT:
             return None
     program = await ctx.program(pairing.program_id)

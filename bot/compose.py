@@ -10,6 +10,7 @@ from bot.digest import compose_digest
 from bot.followups import open_followups, recognition_text
 from bot.messages import Button, Message
 from bot.model import (
+    Later,
     Notification,
     Pairing,
     PairingStatus,
@@ -23,8 +24,9 @@ from bot.model import (
 MAX_FOLLOWUP_BUTTONS = 3
 
 
-async def compose(ctx: Context, row: Notification) -> Message | None:
-    """The message for `row` given the current state, or None when it should be skipped."""
+async def compose(ctx: Context, row: Notification) -> Message | Later | None:
+    """The message for `row` given the current state, None when it should be skipped, or
+    Later when it came due before what it follows up on went out."""
     if row.kind == "digest":
         return await compose_digest(ctx, row)
     if row.kind in ("note", "escalation"):

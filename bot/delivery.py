@@ -24,7 +24,7 @@ from bot.clock import Clock
 from bot.compose import compose
 from bot.context import CONTACT_EVERY, Context, EngineConfig
 from bot.messages import Message
-from bot.model import Notification, NotificationStatus, Participant
+from bot.model import Later, Notification, NotificationStatus, Participant
 from bot.ports import DeliveryError, Sender, Store, Tx
 
 log = logging.getLogger(__name__)
@@ -128,6 +128,8 @@ async def _compose_batch(
         try:
             later = await _outside_working_hours(ctx, row, person)
             message = None if later or person is None else await compose(ctx, row)
+            if isinstance(message, Later):
+                later, message = message.until, None
         except Exception as exc:  # one row we cannot word must not stop the others
             log.exception("could not compose notification=%s kind=%s", row.id, row.kind)
             row.status = NotificationStatus.FAILED
@@ -137,7 +139,7 @@ async def _compose_batch(
             settled.append(row)
             continue
         if later is not None:
-            row.due_at = later  # waits for the next working hour
+            row.due_at = later  # waits for the next working hour (or its question)
             result.deferred += 1
         elif message is None or person is None:
             row.status = NotificationStatus.SKIPPED

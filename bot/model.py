@@ -267,6 +267,14 @@ class Notification:
     id: int | None = None
 
 
+@dataclass(frozen=True)
+class Later:
+    """What composing a row says when it came due too early (a reminder whose question has
+    not gone out yet): send it at `until` instead."""
+
+    until: datetime
+
+
 def parse_handle(text: str) -> tuple[str, str]:
     """Split `platform:user_id` (the user id may itself contain colons, as Teams ids do)."""
     platform, sep, user_id = text.strip().partition(":")
