@@ -22,8 +22,9 @@ from bot.events import (
 )
 
 PLATFORM = "teams"
-AT = re.compile(r"<at>([^<]*)</at>")
+MENTION_TOKEN = re.compile(r"(<at>[^<]*</at>)")
 TAGS = re.compile(r"<[^<>]*>")
+BOT_MENTIONS = 5  # mentions of the bot removed from a message's text
 
 
 class BadActivity(ValueError):
@@ -141,23 +142,26 @@ def mentions(activity: dict) -> list[tuple[str, Actor]]:
 
 def text(activity: dict) -> str:
     """The typed text without mentions of the bot, tags or HTML escapes; mentions of people
-    stay as their `<at>Name</at>` tokens for the command to match."""
-    # Never cut: a long reply is refused by the engine with its limit named. The request body
-    # (1 MB at most) bounds the work below, which is linear in the text.
+    stay as their `<at>Name</at>` tokens for the command to match.
+
+    Never cut: a long reply is refused by the engine with its limit named. Every step is one
+    pass over the text (the request body, at most 1 MB, bounds it)."""
     raw = activity.get("text") or ""
     bot = activity["recipient"]["id"]
+    tokens = set()
     for entity in activity.get("entities") or []:
         if isinstance(entity, dict) and entity.get("type") == "mention":
             who, token = entity.get("mentioned"), entity.get("text")
             if isinstance(who, dict) and who.get("id") == bot and isinstance(token, str) and token:
-                raw = raw.replace(token, " ")
-    keep = {m.group(0): f"\0{i}\0" for i, m in enumerate(AT.finditer(raw))}
-    for token, mark in keep.items():
-        raw = raw.replace(token, mark)
-    raw = html.unescape(TAGS.sub(" ", raw))
-    for token, mark in keep.items():
-        raw = raw.replace(mark, token)
-    return " ".join(raw.split())
+                tokens.add(token)
+    for token in sorted(tokens)[:BOT_MENTIONS]:  # Teams sends one; more are not its doing
+        raw = raw.replace(token, " ")
+    # People's <at>Name</at> tokens stay exactly as sent (commands match them against the
+    # mention entities); between them, tags become spaces and HTML escapes characters.
+    parts = MENTION_TOKEN.split(raw)
+    for n in range(0, len(parts), 2):
+        parts[n] = html.unescape(TAGS.sub(" ", parts[n]))
+    return " ".join("".join(parts).split())
 
 
 def message_event(activity: dict, who: Actor) -> MessageReceived:

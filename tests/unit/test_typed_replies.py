@@ -132,3 +132,12 @@ def test_teams_keeps_a_long_typed_message_whole_for_the_engine_to_judge():
     typed = "word " * 8000  # 40,000 characters, more than a reflection holds
     activity = {"text": typed, "recipient": {"id": "bot"}, "entities": []}
     assert teams_inbound.text(activity) == typed.strip()
+
+
+def test_teams_text_cleanup_keeps_mention_tokens_as_sent_on_a_large_message():
+    tokens = "".join(f"<at>a{i}</at>" for i in range(60_000))  # about 700 KB
+    escaped = "<at>O&#39;Brien</at> &lt;b&gt; and &amp;"
+    activity = {"text": tokens + "<b>" * 50_000 + escaped, "recipient": {"id": "bot"}}
+    cleaned = teams_inbound.text(activity)
+    assert cleaned.startswith("<at>a0</at><at>a1</at>") and "<b> and &" in cleaned
+    assert "<at>O&#39;Brien</at>" in cleaned, "mention tokens stay as the entities have them"
