@@ -23,6 +23,7 @@ from adapters.bootstrap import (
     reason,
     safe_url,
 )
+from adapters.logs import configure_logging
 from adapters.settings import Settings, SettingsError
 from bot.clock import VirtualClock, as_utc
 from bot.context import Context
@@ -119,27 +120,6 @@ def _parser() -> argparse.ArgumentParser:
     status = sub.add_parser("status", help="print the owner status of programs")
     status.add_argument("program", nargs="?", help="one program (default: all)")
     return parser
-
-
-# Libraries that log statement parameters or request bodies (people's names and words) at
-# DEBUG: they never go below INFO, whatever MENTORBOT_LOG_LEVEL says.
-PERSONAL_DEBUG = ("aiosqlite", "asyncpg", "msrest", "slack_sdk", "slack_bolt", "botbuilder")
-
-
-def configure_logging(level: str, *, quiet: bool = False) -> None:
-    """Log to standard error at `level`; `quiet` (the demo, whose transcript is its output)
-    shows warnings only."""
-    logging.basicConfig(
-        level=getattr(logging, level, logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        stream=sys.stderr,
-    )
-    for noisy in ("alembic", "apscheduler"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-    for name in PERSONAL_DEBUG:
-        logging.getLogger(name).setLevel(logging.INFO)
-    if quiet:
-        logging.getLogger().setLevel(logging.WARNING)
 
 
 def main(argv: list[str] | None = None) -> int:

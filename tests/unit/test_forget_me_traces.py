@@ -136,7 +136,7 @@ async def test_on_sqlite_the_deleted_words_do_not_survive_in_the_file(sqlite_tem
 
 
 def test_libraries_that_log_statement_parameters_stay_at_info_even_at_debug():
-    from adapters.cli import PERSONAL_DEBUG, configure_logging
+    from adapters.logs import PERSONAL_DEBUG, configure_logging
 
     configure_logging("DEBUG")
     assert "aiosqlite" in PERSONAL_DEBUG and "msrest" in PERSONAL_DEBUG
