@@ -28,11 +28,9 @@ async def mark_followup_done(ctx: Context, person: Participant, followup: Follow
         return Message(copy.text("followup.already"))
     followup.done, followup.done_at = True, ctx.now
     await ctx.tx.save(followup)
-    if pairing.role_of(person.id) != Role.MENTEE:
-        return Message(copy.text("followup.done_own"))
+    if pairing.role_of(person.id) != Role.MENTEE or source.visibility == Visibility.PRIVATE:
+        return Message(copy.text("followup.done_own"))  # nobody to thank, or not to be told
     mentor = await ctx.person(pairing.mentor_id)
-    if source.visibility == Visibility.PRIVATE:
-        return Message(copy.text("followup.done_own"))
     await recognise(ctx, pairing, followup)
     return Message(copy.text("followup.done", other=mentor.first_name))
 
