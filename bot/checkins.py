@@ -20,6 +20,7 @@ from bot.model import (
     Participant,
     Program,
     Stage,
+    record_id,
 )
 
 log = logging.getLogger(__name__)
@@ -169,7 +170,7 @@ async def save_checkin(
 
 async def _target(ctx: Context, person: Participant, value: str) -> tuple[Pairing, str] | Message:
     raw_id, _, stage = value.partition(":")
-    pairing = await ctx.tx.get(Pairing, int(raw_id)) if raw_id.isdigit() else None
+    pairing = await ctx.tx.get(Pairing, found) if (found := record_id(raw_id)) else None
     if pairing is None or stage not in set(Stage):
         return Message(copy.text("general.unknown_item"))
     if pairing.role_of(person.id) is None:

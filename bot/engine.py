@@ -22,12 +22,13 @@ from bot.events import (
     FormSubmitted,
     MemberJoined,
     MessageReceived,
+    without_nul,
 )
 from bot.followups import mark_followup_done
 from bot.housekeeping import prune_backlog, prune_seen_events
 from bot.lifecycle import close_ended_programs
 from bot.messages import Button, FormErrors, Message
-from bot.model import FollowUp, Pairing, Participant, Program, Reflection, Session
+from bot.model import FollowUp, Pairing, Participant, Program, Reflection, Session, record_id
 from bot.pairings import Refused, answer_consent
 from bot.planner import PLAN_BATCH, plan
 from bot.ports import Sender, Store
@@ -72,6 +73,7 @@ class Engine:
 
     async def handle(self, event: Event) -> Reply | None:
         """Handle one inbound event; None when the event was already handled (a retry)."""
+        event = without_nul(event)
         async with self.store.transaction() as tx:
             if not await tx.first_seen(event.platform, event.event_id):
                 log.info("duplicate event platform=%s id=%s", event.platform, event.event_id)
@@ -188,10 +190,8 @@ async def _reflect(ctx: Context, person: Participant, value: str, values: dict) 
 
 
 async def _load(ctx: Context, kind: type, value: str):
-    try:
-        return await ctx.tx.get(kind, int(value), lock=True)
-    except (TypeError, ValueError):
-        return None
+    found = record_id(value)
+    return await ctx.tx.get(kind, found, lock=True) if found else None
 
 
 def _unknown() -> Message:

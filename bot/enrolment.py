@@ -16,6 +16,7 @@ from bot.model import (
     Participant,
     Program,
     Role,
+    record_id,
 )
 from bot.pairings import OPEN_STATUSES, Refused, pick_program, program_arg
 
@@ -205,7 +206,7 @@ async def _open_program(ctx: Context, value: str) -> Program | Message:
     """The program a Join button or form names (its value starts with the program id), if
     it can still be joined; else the message saying why not."""
     raw_id = value.partition(":")[0]  # buttons sent before this release also named a manager
-    program = await ctx.tx.get(Program, int(raw_id)) if raw_id.isdigit() else None
+    program = await ctx.tx.get(Program, found) if (found := record_id(raw_id)) else None
     if program is None:
         return Message(copy.text("general.unknown_item"))
     if program.ends_on and ctx.now >= program_end(program):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 
@@ -80,3 +81,18 @@ class FormSubmitted(Event):
 
     def __hash__(self) -> int:
         return hash((self.platform, self.event_id))
+
+
+def without_nul(value):
+    """`value` (an event, or anything in one) with NUL characters taken out of every string:
+    no platform shows them, and PostgreSQL cannot store them in text."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {without_nul(k): without_nul(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(without_nul(v) for v in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {f.name: without_nul(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return dataclasses.replace(value, **changes)
+    return value

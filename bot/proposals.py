@@ -10,7 +10,7 @@ from bot import copy
 from bot.context import Context
 from bot.matching import Candidate, Match, barrier, overlap, propose
 from bot.messages import Button, Choice, Field, Form, FormErrors, Message
-from bot.model import Enrolment, Pairing, Participant, Program, Proposal, Role
+from bot.model import Enrolment, Pairing, Participant, Program, Proposal, Role, record_id
 from bot.pairings import OPEN_STATUSES, Refused, pick_program, program_arg, propose_pairing
 
 log = logging.getLogger(__name__)
@@ -245,7 +245,7 @@ async def save_edit(
         picked = (values.get(field_id) or NONE).strip()
         if picked == NONE:
             continue
-        mentor = by_id.get(int(picked)) if picked.isdigit() else None
+        mentor = by_id.get(record_id(picked) or 0)
         if mentor is None:
             errors[field_id] = copy.text("match.gone")
         elif mentor.id in used:

@@ -21,6 +21,7 @@ from bot.model import (
     Session,
     SessionStatus,
     Visibility,
+    record_id,
 )
 
 log = logging.getLogger(__name__)
@@ -232,7 +233,7 @@ def _visibility_buttons(reflection: Reflection, other: Participant) -> tuple[But
 async def change_visibility(ctx: Context, person: Participant, value: str) -> Message:
     """The author changes who can read their reflection."""
     raw_id, _, visibility = value.partition(":")
-    reflection = await ctx.tx.get(Reflection, int(raw_id)) if raw_id.isdigit() else None
+    reflection = await ctx.tx.get(Reflection, found) if (found := record_id(raw_id)) else None
     if reflection is None or visibility not in set(Visibility):
         return Message(copy.text("general.unknown_item"))
     if reflection.author_id != person.id:

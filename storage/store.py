@@ -31,7 +31,9 @@ IN_LIST = 10_000
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An AsyncEngine for `url`; SQLite gets WAL, a busy timeout, write locks taken up front
-    and a single pooled connection."""
+    and a single pooled connection. Statement parameters (people's words) are kept out of
+    error messages, which end up in logs and in notifications' last_error."""
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         # One connection per process: SQLite has one writer anyway, and requests queued on
         # the pool are served in order, where several connections would poll for the write
@@ -120,7 +122,7 @@ class SqlStore:
 
 
 def _sqlite_autocommit(url: URL) -> AsyncEngine:
-    engine = create_async_engine(url, pool_size=1, max_overflow=0)
+    engine = create_async_engine(url, pool_size=1, max_overflow=0, hide_parameters=True)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _connect(dbapi_connection, _record):

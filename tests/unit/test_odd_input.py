@@ -1,0 +1,47 @@
+"""Odd values in buttons, forms and text get a plain answer, never an error: ids that are not
+ASCII digits or do not fit the database, and NUL characters PostgreSQL cannot store."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import engine as engine_module
+from bot.model import Reflection, record_id
+from storage.store import make_engine
+from tests.harness import ERIK
+
+ODD_IDS = ("²", "١٢", "99999999999999999999", "2147483648", "-1", "1e3", "", "1:²", "²:1")
+
+
+def test_record_ids_are_ascii_digits_within_the_database_integer():
+    assert [record_id(v) for v in ("1", " 42 ", "2147483647")] == [1, 42, 2147483647]
+    assert [record_id(v) for v in ODD_IDS] == [None] * len(ODD_IDS)
+
+
+@pytest.mark.parametrize("action", sorted(engine_module._ACTIONS))
+async def test_a_button_with_an_odd_id_is_answered_plainly(h, action):
+    await h.active_pairing()
+    for value in ODD_IDS:
+        reply = await h.click(ERIK, action, value)  # an exception here fails the test
+        assert "went wrong" not in reply.text, (action, value, reply.text)
+
+
+@pytest.mark.parametrize("form_id", sorted(engine_module._FORMS))
+async def test_a_form_with_an_odd_id_is_answered_plainly(h, form_id):
+    await h.active_pairing()
+    for value in ODD_IDS:
+        reply = await h.submit(ERIK, form_id, value, **{"mentee.²": "²", "text": "x"})
+        assert "went wrong" not in reply.text, (form_id, value, reply.text)
+
+
+async def test_nul_characters_are_dropped_before_anything_is_stored(h):
+    await h.held_session()
+    reply = await h.say(ERIK, "Meetings\x00 got shorter")
+    assert reply.text.startswith("Thanks - saved")
+    [saved] = await h.engine.run(lambda ctx: ctx.tx.find(Reflection))
+    assert saved.what_changed == "Meetings got shorter"
+
+
+def test_database_errors_do_not_carry_statement_parameters():
+    engine = make_engine("sqlite+aiosqlite:///:memory:")
+    assert engine.sync_engine.hide_parameters
