@@ -39,8 +39,15 @@ async def join(
     ctx: Context, person: Participant, args: str, mentions: tuple[Mention, ...]
 ) -> Message:
     """`join [program=NAME] [@manager]`: a button that opens the profile form, one per
-    program when several are open. A mentioned person is remembered as the manager."""
-    name, _rest = program_arg(args)
+    program when several are open. A mentioned person is remembered as the manager.
+
+    Any other words refuse it with the usage: typed text such as "Join Priya for the next
+    demo" is not a request to change one's manager."""
+    name, rest = program_arg(args)
+    for mention in mentions:
+        rest = rest.replace(mention.token, " ")
+    if rest.strip():
+        raise Refused(copy.text("enrol.join_usage"))
     programs = await open_programs(ctx)
     if not programs:
         raise Refused(copy.text("enrol.no_program"))
@@ -216,8 +223,11 @@ async def _open_program(ctx: Context, value: str) -> Program | Message:
 
 async def leave(ctx: Context, person: Participant, args: str) -> Message:
     """Step out of the pool of every program (or the one named): nobody is matched with
-    the person any more. Pairs already running go on until ended."""
-    name, _ = program_arg(args)
+    the person any more. Pairs already running go on until ended. Any other words refuse it
+    with the usage: "Leave more room for questions" leaves nothing."""
+    name, rest = program_arg(args)
+    if rest.strip():
+        raise Refused(copy.text("enrol.leave_usage"))
     mine = await ctx.tx.find(Enrolment, participant_id=person.id, status=ENROLLED)
     if name:
         program = await pick_program(ctx, name)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from adapters.teams import inbound as teams_inbound
 from bot.events import Actor, Mention, MessageReceived
 from bot.messages import FormErrors
-from bot.model import CheckIn, FollowUp, Pairing, Reflection, Session
+from bot.model import CheckIn, Enrolment, FollowUp, Pairing, Reflection, Session
 from bot.reflections import MAX_REFLECTION_CHARS
 from tests.harness import ERIK, MINA, OWNER, PRIYA, TOM
 
@@ -141,3 +141,29 @@ def test_teams_text_cleanup_keeps_mention_tokens_as_sent_on_a_large_message():
     cleaned = teams_inbound.text(activity)
     assert cleaned.startswith("<at>a0</at><at>a1</at>") and "<b> and &" in cleaned
     assert "<at>O&#39;Brien</at>" in cleaned, "mention tokens stay as the entities have them"
+
+
+async def test_a_reflection_starting_with_leave_or_join_changes_no_enrolment(h):
+    program = await h.program()
+    joined = await h.command(ERIK, "join", "@tom", (Mention("@tom", TOM),))
+    await h.submit(ERIK, "enrolment.submit", joined.buttons[0].value, role="mentee", learns="ai")
+    await h.held_session(await h.active_pairing(program))
+
+    left = await h.say(ERIK, "Leave more room for questions next time; it worked.")
+    assert "Nothing changed" in left.text and "still waiting" in left.text
+    typed = MessageReceived(
+        "console",
+        "typed-join",
+        ERIK,
+        text="Join @priya for the next demo",
+        mentions=(Mention("@priya", PRIYA),),
+    )
+    rejoined = await h.engine.handle(typed)
+    assert "Nothing changed" in rejoined.text
+
+    erik, tom = await h.person(ERIK), await h.person(TOM)
+    [profile] = await h.engine.run(lambda ctx: ctx.tx.find(Enrolment, participant_id=erik.id))
+    assert profile.status == "enrolled" and profile.manager_id == tom.id
+    assert await _reflections(h) == []
+    saved = await h.say(ERIK, "More room for questions worked.")
+    assert saved.text.startswith("Thanks - saved")
