@@ -23,6 +23,7 @@ from bot.model import (
     Session,
 )
 from bot.pairings import OPEN_STATUSES
+from bot.sessions import MAX_TOPIC
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +116,9 @@ async def _erase_traces(ctx: Context, person: Participant, mine: list[Pairing]) 
     await ctx.tx.save_many(mine, ("why", "goal"))
     sessions = await ctx.tx.find(Session, pairing_id=ids)
     for session in sessions:
-        session.topic = "" if session.scheduled_by == person.id else scrub(session.topic)
+        # A longer name in its place must still fit the topic column.
+        topic = "" if session.scheduled_by == person.id else scrub(session.topic)
+        session.topic = topic if len(topic) <= MAX_TOPIC else topic[: MAX_TOPIC - 1] + "…"
     await ctx.tx.save_many(sessions, ("topic",))
     if sessions:
         others = await ctx.tx.find(Reflection, session_id=[s.id for s in sessions])
@@ -134,11 +137,17 @@ async def _erase_traces(ctx: Context, person: Participant, mine: list[Pairing]) 
 
 
 def _scrubber(person: Participant):
-    """A function that replaces the person's name (in full, then the first name) with
-    "a former participant" wherever it stands as a word."""
-    names = [person.display_name.strip(), person.display_name.strip().split(" ")[0]]
-    words = [n for n in dict.fromkeys(names) if len(n) >= 2]
-    if not words:
+    """A function that replaces the person's name with "a former participant" wherever it
+    stands as a word: the full name in any case, then the first name as written (a first
+    name like Mark or Will is also a word; written with its capital it is taken as a name)."""
+    full = " ".join(person.display_name.split())
+    first = full.split(" ")[0] if full else ""
+    parts = []
+    if len(full) >= 2:
+        parts.append(rf"(?i:(?<!\w){re.escape(full)}(?!\w))")
+    if len(first) >= 2 and first != full:
+        parts.append(rf"(?<!\w){re.escape(first)}(?!\w)")
+    if not parts:
         return lambda text: text
-    pattern = re.compile("|".join(rf"(?<!\w){re.escape(w)}(?!\w)" for w in words))
+    pattern = re.compile("|".join(parts))
     return lambda text: pattern.sub("a former participant", text) if text else text

@@ -142,3 +142,18 @@ def test_libraries_that_log_statement_parameters_stay_at_info_even_at_debug():
     assert "aiosqlite" in PERSONAL_DEBUG and "msrest" in PERSONAL_DEBUG
     for name in PERSONAL_DEBUG:
         assert not logging.getLogger(name).isEnabledFor(logging.DEBUG), name
+
+
+async def test_a_long_topic_naming_them_still_fits_once_their_name_is_replaced(h):
+    pairing = await h.active_pairing()
+    erik = await h.person(ERIK)
+    topic = ("Walk through the launch plan with Erik " * 5)[:195]
+    when = {"date": "2026-03-05", "time": "10:00", "minutes": "45"}
+    booked = await h.submit(MINA, "session.schedule", pairing.id, **when, topic=topic)
+    assert booked.text.startswith("Booked")
+
+    done = await h.click(ERIK, "privacy.forget", erik.id)
+    assert done.text.startswith("Done.")
+    [session] = await h.engine.run(lambda ctx: ctx.tx.find(Session))
+    assert "Erik" not in session.topic and len(session.topic) <= 200
+    assert session.topic.startswith("Walk through the launch plan with a former participant")
