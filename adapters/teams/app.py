@@ -55,7 +55,8 @@ class TeamsBot:
 
     def mount(self, app: web.Application) -> None:
         app.router.add_post("/api/messages", self.messages)
-        app.router.add_get(PATH + "{token}", self.download)
+        # No HEAD: a link checker's HEAD would use up the one download a link allows.
+        app.router.add_get(PATH + "{token}", self.download, allow_head=False)
 
     # --- POST /api/messages ---------------------------------------------------------------------
     async def messages(self, request: web.Request) -> web.Response:
@@ -68,6 +69,7 @@ class TeamsBot:
         except inbound.BadActivity as exc:
             return web.json_response({"error": str(exc)}, status=400)
         try:
+            self.gate.check_request(request.host, request.headers.get("Origin"))
             self.gate.check(request.headers.get("Authorization", ""), activity)
         except Refused as refused:
             log.warning("Teams request refused (%s): %s", refused.status, refused.reason)

@@ -2,7 +2,8 @@
 
 - With an app id: a valid Bot Framework token (adapters/teams/auth.py) and channelId msteams.
 - In local mode (MENTORBOT_TEAMS=local, serve on loopback, no app id): no token, but only a
-  serviceUrl on this machine, so a request can never make the bot call out elsewhere.
+  serviceUrl on this machine, so a request can never make the bot call out elsewhere, and no
+  request a web page could make (an Origin header, or a Host off this machine).
 - Either way, when tenants are listed (MENTORBOT_TEAMS_TENANTS, or MICROSOFT_APP_TENANT_ID),
   only activities from those tenants; one without a tenant counts as another tenant's.
 """
@@ -22,6 +23,10 @@ OTHER_CHANNEL = "Only Microsoft Teams (channelId msteams) is served here."
 NOT_LOCAL = (
     "In local mode (MENTORBOT_TEAMS=local) only activities whose serviceUrl is on this machine "
     "(127.0.0.1, ::1 or localhost) are answered."
+)
+FROM_BROWSER = (
+    "In local mode (MENTORBOT_TEAMS=local) only tools on this machine may post activities: "
+    "requests from web pages (with an Origin header) or for another host are refused."
 )
 OTHER_TENANT = (
     "This bot does not serve this tenant. The tenants it serves are set in "
@@ -46,6 +51,16 @@ class Gate:
     @property
     def local(self) -> bool:
         return self.keys is None
+
+    def check_request(self, host: str, origin: str | None) -> None:
+        """In local mode, refuse what a web page could send: a request naming another host
+        (DNS rebinding) or carrying an Origin (browsers add one; Teams tools do not)."""
+        if self.keys is not None:
+            return
+        if origin is not None or not host or public(f"http://{host}"):
+            raise Refused(
+                403, "local mode and a browser's or another host's request", message=FROM_BROWSER
+            )
 
     def check(self, authorization: str, activity: dict) -> None:
         """Return when the activity may go to the bot; raise Refused otherwise."""

@@ -46,7 +46,9 @@ def _check_authenticated(settings: Settings) -> None:
             "MENTORBOT_PUBLIC_URL is missing: with MICROSOFT_APP_ID set, Teams export links "
             "need the address people reach serve on, e.g. https://mentorbot.example.com."
         )
-    if not url.startswith("https://") and not settings.loopback:
+    # People's browsers reach this address: off this machine it must be https, whether serve
+    # itself listens on 0.0.0.0 or sits behind a proxy on the same host.
+    if not url.startswith("https://") and (public(url) or not settings.loopback):
         raise SettingsError(
             f"MENTORBOT_PUBLIC_URL must start with https:// ({url} does not): Teams export "
             "links carry a key to the export, which must not travel in the clear. Put serve "

@@ -14,7 +14,7 @@ import aiohttp
 from sqlalchemy.engine import make_url
 
 from tests.e2e.slack_support import COMMAND, Serve, free_port
-from tests.e2e.teams_support import OWNER, Tenant, teams_env
+from tests.e2e.teams_support import OWNER, Tenant, button, teams_env
 
 
 def people_named(serve: Serve, user_id: str) -> int:
@@ -44,6 +44,45 @@ async def test_local_mode_reads_only_json_bodies(tenant, connector):
     await asyncio.sleep(0.2)
     assert len(connector.calls) == calls
     assert people_named(tenant.serve, user) == 0
+
+
+async def test_local_mode_refuses_what_a_web_page_could_send(tenant, connector):
+    """DNS rebinding: a page the operator opens, posting JSON to serve under another host
+    name, or with the Origin header every browser adds."""
+    user = tenant.person("29:rebinding", "Rita Rebind")
+    body = json.dumps(tenant.activity(user, text="help")).encode()
+    calls = len(connector.calls)
+    for headers in (
+        {"Origin": "http://127.0.0.1:3978"},
+        {"Origin": "null"},
+        {"Host": "attacker.example:3978"},
+    ):
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(
+                f"{tenant.serve.url}/api/messages",
+                data=body,
+                headers={"Content-Type": "application/json", **headers},
+            ) as response,
+        ):
+            assert response.status == 403, headers
+            assert "web pages" in (await response.json())["error"]
+    await asyncio.sleep(0.2)
+    assert len(connector.calls) == calls
+    assert people_named(tenant.serve, user) == 0
+
+
+async def test_export_links_answer_no_head_request(tenant, connector):
+    """A link checker's HEAD must not use up the one download a link allows."""
+    await tenant.say(OWNER, "program create Links")
+    await tenant.latest(OWNER, "Program Links created")
+    await tenant.say(OWNER, "export")
+    url = button(await tenant.latest(OWNER, "export is ready"), "Download CSV")["url"]
+    async with aiohttp.ClientSession() as session:
+        async with session.head(url) as response:
+            assert response.status == 405
+        async with session.get(url) as response:
+            assert response.status == 200, await response.text()
 
 
 async def test_local_mode_answers_only_service_urls_on_this_machine(tenant, connector):

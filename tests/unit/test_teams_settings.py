@@ -61,7 +61,11 @@ def test_an_app_id_needs_a_long_secret_and_an_https_address_off_loopback():
     assert "at least 32" in short and "secrets.token_urlsafe" in short
     plain = settings(**{**APP, "MENTORBOT_PUBLIC_URL": "http://mentorbot.example.com"})
     assert "https://" in refusal(replace(plain, host="0.0.0.0"))
-    plain.check_teams()  # serve itself on loopback (behind a proxy on the same host)
+    # serve on loopback behind a proxy on the same host: people still fetch links over the net
+    assert "https://" in refusal(plain)
+    on_this_machine = settings(**{**APP, "MENTORBOT_PUBLIC_URL": "http://127.0.0.1:3978"})
+    on_this_machine.check_teams()
+    assert "https://" in refusal(replace(on_this_machine, host="0.0.0.0"))
     assert "MENTORBOT_PUBLIC_URL is missing" in refusal(
         settings(**{**APP, "MENTORBOT_PUBLIC_URL": ""})
     )
