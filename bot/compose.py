@@ -7,8 +7,8 @@ from bot.agenda import agenda_items
 from bot.checkins import compose_question
 from bot.context import Context, visibility_note
 from bot.digest import compose_digest
-from bot.followups import open_followups, recognition_text
-from bot.messages import Button, Message
+from bot.followups import QUOTED, open_followups, recognition_text
+from bot.messages import Button, Message, shorten
 from bot.model import (
     Later,
     Notification,
@@ -20,6 +20,8 @@ from bot.model import (
     SessionStatus,
 )
 
+# Characters of a follow-up shown in a button (stored whole; agendas quote QUOTED).
+BUTTON_TEXT = 40
 # Buttons for open follow-ups shown with a reflection prompt; more would crowd a phone screen.
 MAX_FOLLOWUP_BUTTONS = 3
 
@@ -188,7 +190,7 @@ async def _agenda(
     lines += [f"{n}) {item}" for n, item in enumerate(items, start=1)]
     if followups:
         lines.append(copy.text("agenda.open_followups"))
-        lines += [f"- {f.text}" for f in sorted(followups, key=lambda f: f.id)]
+        lines += [f"- {shorten(f.text, QUOTED)}" for f in sorted(followups, key=lambda f: f.id)]
     return Message(text="\n".join(lines))
 
 
@@ -243,14 +245,10 @@ async def _reflect(
             text += "\n" + copy.text("reflect.followups")
             buttons += [
                 Button(
-                    copy.text("buttons.followup_done", text=_short(f.text)),
+                    copy.text("buttons.followup_done", text=shorten(f.text, BUTTON_TEXT)),
                     "followup.done",
                     str(f.id),
                 )
                 for f in open_items
             ]
     return Message(text=text, buttons=tuple(buttons))
-
-
-def _short(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

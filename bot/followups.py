@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot import copy
 from bot.context import Context
-from bot.messages import Message
+from bot.messages import Message, shorten
 from bot.model import (
     Enrolment,
     FollowUp,
@@ -16,6 +16,9 @@ from bot.model import (
     Role,
     Visibility,
 )
+
+# Characters of a suggestion quoted in a note (the follow-up keeps it whole).
+QUOTED = 300
 
 
 async def mark_followup_done(ctx: Context, person: Participant, followup: FollowUp) -> Message:
@@ -71,11 +74,12 @@ async def recognition_text(ctx: Context, audience: str, followup_id: int) -> str
         return None  # the mentee asked to be forgotten
     program = await ctx.program(pairing.program_id)
     mentor, mentee = await ctx.person(pairing.mentor_id), await ctx.person(pairing.mentee_id)
+    quoted = shorten(followup.text, QUOTED)
     if audience == "mentor":
-        return copy.text("followup.thanks_mentor", other=mentee.first_name, text=followup.text)
+        return copy.text("followup.thanks_mentor", other=mentee.first_name, text=quoted)
     shared = source.visibility == Visibility.PROGRAM
     key = "followup.manager_text" if shared else "followup.manager"
-    return copy.text(key, mentor=mentor.first_name, program=program.name, text=followup.text)
+    return copy.text(key, mentor=mentor.first_name, program=program.name, text=quoted)
 
 
 async def open_followups(ctx: Context, pairing_id: int) -> list[FollowUp]:

@@ -99,3 +99,9 @@ class FormErrors:
     @property
     def text(self) -> str:
         return " ".join(self.errors.values())
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` for display in at most `limit` characters, with an ellipsis when cut (what is
+    stored stays whole)."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

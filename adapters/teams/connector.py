@@ -173,7 +173,7 @@ class Connector:
         if self._session is None:
             self._session = aiohttp.ClientSession()
         url = f"{service_url.rstrip('/')}/{path}"
-        data = json.dumps(body)
+        data = json.dumps(body, ensure_ascii=False).encode()  # UTF-8: a third of \u escapes
         timeout = aiohttp.ClientTimeout(total=TIMEOUT)
         async with self._session.request(
             method, url, data=data, headers=headers, timeout=timeout

@@ -9,6 +9,7 @@ a form's inputs into the same object, keyed by field id.
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 from bot.messages import Button, Field, Form, FormErrors, Message, Section
@@ -18,7 +19,8 @@ VERSION = "1.5"
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 ACTION, FORM, VALUE, TEXT = "mb.a", "mb.f", "mb.v", "mb.t"
 CONTEXT_LIMIT = 1000  # characters of the original text carried in each button's data
-TEXT_LIMIT = 20_000
+# Teams refuses an activity over about 28 KB in all; one text keeps well inside that.
+TEXT_BYTES = 24_000
 # Default Input.Text lengths when the engine sets no limit of its own.
 MULTILINE_LIMIT, LINE_LIMIT = 4000, 200
 # Teams reads message text and TextBlock/FactSet text as Markdown
@@ -36,7 +38,7 @@ def escape(text: str) -> str:
 
 def activity(message: Message) -> dict:
     """The message as a Bot Framework activity (a dict the connector client accepts)."""
-    text = escape(_cut(message.plain()))
+    text = _fit(escape(message.plain()))
     if not (message.buttons or message.form or message.sections):
         return {"type": "message", "text": text, "textFormat": "markdown"}
     return {
@@ -95,7 +97,7 @@ def _refill(form: Form, submitted: dict) -> Form:
 
 
 def _text(text: str, *, subtle: bool = False, attention: bool = False) -> dict:
-    block = {"type": "TextBlock", "text": escape(_cut(text)), "wrap": True}
+    block = {"type": "TextBlock", "text": _fit(escape(text)), "wrap": True}
     if subtle:
         block["isSubtle"] = True
     if attention:
@@ -179,6 +181,18 @@ def submitted(data: dict) -> dict[str, str]:
     }
 
 
-def _cut(text: str, limit: int = TEXT_LIMIT) -> str:
-    """Text that fits a Teams message (about 28 KB in all), visibly shortened when it must be."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def _fit(text: str, limit: int = TEXT_BYTES) -> str:
+    """Escaped text whose JSON, as the connector sends it (UTF-8), fits a Teams message;
+    visibly shortened when it must be, never ending on half an escape."""
+    size = _json_bytes(text)
+    if size <= limit:
+        return text
+    keep = len(text)
+    while size > limit:  # each round keeps the share that fits; two or three rounds
+        keep = keep * limit // size - 1
+        size = _json_bytes(text[:keep])
+    return text[:keep].rstrip("\\") + "…"
+
+
+def _json_bytes(text: str) -> int:
+    return len(json.dumps(text, ensure_ascii=False).encode())

@@ -79,3 +79,14 @@ def test_an_input_takes_as_many_characters_as_the_engine_keeps():
         if b.get("id") == "what_changed"
     ]
     assert element["maxLength"] == 20_000
+
+
+def test_a_huge_text_fits_a_teams_message_in_bytes_escaped_and_all():
+    import json
+
+    for huge in ("_" * 25_000, "ü" * 25_000, "[x](y) " * 5_000):
+        activity = render.activity(Message(huge))
+        assert len(json.dumps(activity, ensure_ascii=False).encode()) < 28_000
+        assert activity["text"].endswith("…") and not activity["text"].endswith("\\…")
+        card = render.card(Message(huge, buttons=(Button("Ok", "x.y"),)))
+        assert len(json.dumps(card, ensure_ascii=False).encode()) < 28_000
