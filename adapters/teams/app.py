@@ -20,7 +20,7 @@ import logging
 from aiohttp import web
 
 from adapters.teams import inbound, render
-from adapters.teams.auth import Refused
+from adapters.teams.auth import NotAdmitted
 from adapters.teams.connector import Connector
 from adapters.teams.exports import PATH, USED, ExportLinks, LinkError
 from adapters.teams.gate import Gate
@@ -71,7 +71,7 @@ class TeamsBot:
         try:
             self.gate.check_request(request.host, request.headers.get("Origin"))
             self.gate.check(request.headers.get("Authorization", ""), activity)
-        except Refused as refused:
+        except NotAdmitted as refused:
             log.warning("Teams request refused (%s): %s", refused.status, refused.reason)
             headers = {"Retry-After": str(refused.retry_after)} if refused.retry_after else None
             return web.json_response(

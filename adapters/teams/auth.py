@@ -50,7 +50,7 @@ UNAUTHORIZED = "The request has no valid Bot Framework token for this bot."
 UNAVAILABLE = "The Bot Framework signing keys are not available yet; try again in {} s."
 
 
-class Refused(Exception):
+class NotAdmitted(Exception):
     """The request is not admitted: `status` (401, 403 or 503), a `reason` for the log, the
     `message` for the caller and, for 503, the seconds after which to try again."""
 
@@ -218,27 +218,27 @@ def parse_keys(jwks: object) -> dict[str, SigningKey]:
 
 
 def verify(keys: SigningKeys, app_id: str, authorization: str, activity: dict) -> dict:
-    """The token's claims when it admits `activity` to the bot `app_id`; Refused otherwise."""
+    """The token's claims when it admits `activity` to the bot `app_id`; NotAdmitted otherwise."""
     scheme, _, token = authorization.strip().partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
-        raise Refused(401, "no bearer token")
+        raise NotAdmitted(401, "no bearer token")
     try:
         header = jwt.get_unverified_header(token)
     except jwt.InvalidTokenError:
-        raise Refused(401, "not a JWT") from None
+        raise NotAdmitted(401, "not a JWT") from None
     if header.get("alg") != ALGORITHM:
-        raise Refused(401, f"algorithm {str(header.get('alg'))[:20]!r} is not {ALGORITHM}")
+        raise NotAdmitted(401, f"algorithm {str(header.get('alg'))[:20]!r} is not {ALGORITHM}")
     if not keys.ready:
-        raise Refused(503, "the signing keys are not fetched yet", keys.retry_after())
+        raise NotAdmitted(503, "the signing keys are not fetched yet", keys.retry_after())
     kid = header.get("kid")
     key = keys.get(kid) if isinstance(kid, str) else None
     if key is None:
         keys.want()
-        raise Refused(401, f"unknown signing key {str(kid)[:64]!r}")
+        raise NotAdmitted(401, f"unknown signing key {str(kid)[:64]!r}")
     channel = activity.get("channelId")
     if not isinstance(channel, str) or channel not in key.endorsements:
-        raise Refused(401, f"the signing key is not endorsed for channel {str(channel)[:32]!r}")
+        raise NotAdmitted(401, f"the signing key is not endorsed for channel {str(channel)[:32]!r}")
     try:
         claims = jwt.decode(
             token,
@@ -250,12 +250,12 @@ def verify(keys: SigningKeys, app_id: str, authorization: str, activity: dict) -
             options={"require": ["exp", "iss", "aud"]},
         )
     except jwt.InvalidTokenError as exc:
-        raise Refused(401, f"token refused: {exc.__class__.__name__}") from None
+        raise NotAdmitted(401, f"token refused: {exc.__class__.__name__}") from None
     if claims.get("iss") != ISSUER:  # decode checked it; kept explicit, it is the whole point
-        raise Refused(401, "token refused: issuer")
+        raise NotAdmitted(401, "token refused: issuer")
     service_url = claims.get("serviceurl")
     if not isinstance(service_url, str) or (
         service_url.rstrip("/") != str(activity.get("serviceUrl") or "").rstrip("/")
     ):
-        raise Refused(401, "the token's serviceurl is not the activity's serviceUrl")
+        raise NotAdmitted(401, "the token's serviceurl is not the activity's serviceUrl")
     return claims

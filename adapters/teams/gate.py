@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from adapters.settings import public
 from adapters.teams import inbound
-from adapters.teams.auth import Refused, SigningKeys, verify
+from adapters.teams.auth import NotAdmitted, SigningKeys, verify
 
 log = logging.getLogger(__name__)
 
@@ -58,22 +58,24 @@ class Gate:
         if self.keys is not None:
             return
         if origin is not None or not host or public(f"http://{host}"):
-            raise Refused(
+            raise NotAdmitted(
                 403, "local mode and a browser's or another host's request", message=FROM_BROWSER
             )
 
     def check(self, authorization: str, activity: dict) -> None:
-        """Return when the activity may go to the bot; raise Refused otherwise."""
+        """Return when the activity may go to the bot; raise NotAdmitted otherwise."""
         if self.keys is not None:
             verify(self.keys, self.app_id, authorization, activity)
             if activity.get("channelId") != "msteams":  # Direct Line and others could claim
-                raise Refused(403, "not the msteams channel", message=OTHER_CHANNEL)
+                raise NotAdmitted(403, "not the msteams channel", message=OTHER_CHANNEL)
         elif public(activity["serviceUrl"]) or not urlsplit(activity["serviceUrl"]).hostname:
-            raise Refused(403, "local mode and a serviceUrl off this machine", message=NOT_LOCAL)
+            raise NotAdmitted(
+                403, "local mode and a serviceUrl off this machine", message=NOT_LOCAL
+            )
         tenant = inbound.tenant(activity).lower()
         if self.tenants and tenant not in self.tenants:
             reason = f"tenant {tenant[:64]!r} is not served"
-            raise Refused(403, reason, message=OTHER_TENANT)
+            raise NotAdmitted(403, reason, message=OTHER_TENANT)
 
     def start(self) -> None:
         if self.keys is not None:

@@ -8,7 +8,7 @@ import asyncio
 
 import pytest
 
-from adapters.teams.auth import Refused, SigningKeys, verify
+from adapters.teams.auth import NotAdmitted, SigningKeys, verify
 from tests.e2e.slack_support import eventually
 from tests.fakes.bot_identity import FakeIdentity, channel_claims, new_key, sign
 from tests.fakes.stall_proxy import StallProxy
@@ -31,8 +31,8 @@ def identity():
     fake.stop()
 
 
-def refusal(keys: SigningKeys, authorization: str) -> Refused:
-    with pytest.raises(Refused) as refused:
+def refusal(keys: SigningKeys, authorization: str) -> NotAdmitted:
+    with pytest.raises(NotAdmitted) as refused:
         verify(keys, APP_ID, authorization, ACTIVITY)
     return refused.value
 
