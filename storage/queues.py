@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import bindparam, delete, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -14,7 +14,14 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.model import Notification, NotificationStatus, Pairing, PairingStatus
-from storage.tables import notifications, pairings, participants, processed_events, utcnow
+from storage.tables import (
+    TABLES,
+    notifications,
+    pairings,
+    participants,
+    processed_events,
+    utcnow,
+)
 
 R = TypeVar("R")
 PENDING = NotificationStatus.PENDING
@@ -37,6 +44,19 @@ class QueueTx:
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
         self.dialect = conn.dialect.name
+
+    async def save_many(self, records: list[Any], fields: tuple[str, ...]) -> None:
+        """Write the named fields of many stored records of one type in one statement."""
+        if not records:
+            return
+        table = TABLES[type(records[0])]
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("_id"))
+            .values({name: bindparam(f"_{name}") for name in fields})
+        )
+        rows = [{"_id": r.id, **{f"_{name}": getattr(r, name) for name in fields}} for r in records]
+        await self.conn.execute(statement, rows)
 
     def _insert(self, table):
         return (pg_insert if self.dialect == "postgresql" else sqlite_insert)(table)
@@ -143,14 +163,7 @@ class QueueTx:
         mine = [row for row in claimed if row.id in held]
         for row in mine:
             row.lease_owner, row.lease_expires_at = None, None
-        if mine:
-            statement = (
-                update(n)
-                .where(n.c.id == bindparam("_id"))
-                .values({name: bindparam(f"_{name}") for name in RELEASED})
-            )
-            rows = [{"_id": r.id, **{f"_{k}": getattr(r, k) for k in RELEASED}} for r in mine]
-            await self.conn.execute(statement, rows)
+        await self.save_many(mine, RELEASED)
         return held
 
     async def requeue_failed(self, recipient_id: int, kind: str, due: datetime) -> int:

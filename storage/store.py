@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, event, select, text, update
+from sqlalchemy import event, select, text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -159,19 +159,6 @@ class SqlTx(QueueTx):
         if fields:
             values = {name: values[name] for name in fields}
         await self.conn.execute(table.update().where(table.c.id == record_id).values(**values))
-
-    async def save_many(self, records: list[Any], fields: tuple[str, ...]) -> None:
-        """Write the named fields of many stored records of one type in one statement."""
-        if not records:
-            return
-        table = TABLES[type(records[0])]
-        statement = (
-            update(table)
-            .where(table.c.id == bindparam("_id"))
-            .values({name: bindparam(f"_{name}") for name in fields})
-        )
-        rows = [{"_id": r.id, **{f"_{name}": getattr(r, name) for name in fields}} for r in records]
-        await self.conn.execute(statement, rows)
 
     async def get(self, kind: type[R], record_id: int, *, lock: bool = False) -> R | None:
         table = TABLES[kind]

@@ -40,7 +40,7 @@ class Harness:
         return await self.engine.run(lambda ctx: create_program(ctx, name, **kwargs))
 
     async def pairing(
-        self, program: Program, mentor=MINA, mentee=ERIK, goal="short video"
+        self, program: Program, mentor=MINA, mentee=ERIK, goal="short video", why="why"
     ) -> Pairing:
         async def work(ctx: Context) -> Pairing:
             return await propose_pairing(
@@ -49,7 +49,7 @@ class Harness:
                 await ctx.person_for(mentor),
                 await ctx.person_for(mentee),
                 goal,
-                "why",
+                why,
             )
 
         return await self.engine.run(work)

@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from bot.context import Context
 from bot.model import Notification, Pairing, Participant, Reflection, Session
-from bot.pairings import propose_pairing
 from storage.store import SqlStore
 from storage.tables import metadata
 from tests.databases import fresh_sqlite
@@ -22,19 +21,11 @@ TRACES = ("Erik", "Lund", "budget deck", "third-quarter brief", "insight about r
 
 
 async def _pair_with_history(h) -> Pairing:
-    program = await h.program()
-
-    async def propose(ctx: Context) -> Pairing:
-        return await propose_pairing(
-            ctx,
-            program,
-            await ctx.person_for(MINA),
-            await ctx.person_for(ERIK),
-            "Erik learns short video",
-            "Mina can help with tiktok, which Erik wants to learn.",
-        )
-
-    pairing = await h.engine.run(propose)
+    pairing = await h.pairing(
+        await h.program(),
+        goal="Erik learns short video",
+        why="Mina can help with tiktok, which Erik wants to learn.",
+    )
     for person in (MINA, ERIK):
         await h.click(person, "pairing.accept", pairing.id)
     await h.tick()
