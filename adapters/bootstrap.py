@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 
 import aiohttp
 from sqlalchemy.engine import make_url
@@ -108,10 +109,21 @@ def platform_senders(settings: Settings, session: aiohttp.ClientSession | None =
         senders["slack"] = SlackSender(client, settings.slack_rate)
     if settings.teams:
         from adapters.teams.connector import make_connector
+        from adapters.teams.invites import invite_links
         from adapters.teams.sender import TeamsSender
 
-        senders["teams"] = TeamsSender(make_connector(settings, session))
+        links = invite_links(link_secret(settings).encode(), settings.base_url)
+        senders["teams"] = TeamsSender(make_connector(settings, session), links)
     return senders
+
+
+_PROCESS_SECRET = secrets.token_urlsafe(32)
+
+
+def link_secret(settings: Settings) -> str:
+    """The key that signs download links: MENTORBOT_SECRET (required with a Microsoft app id,
+    see Settings.check_teams), else one made for this process (local trials)."""
+    return settings.link_secret or _PROCESS_SECRET
 
 
 async def close_senders(senders: dict) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -13,11 +12,18 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-from adapters.bootstrap import build_engine, close_senders, open_store, platform_senders
+from adapters.bootstrap import (
+    build_engine,
+    close_senders,
+    link_secret,
+    open_store,
+    platform_senders,
+)
 from adapters.settings import Settings
 from adapters.slack.app import SlackBot
 from adapters.slack.http import events_handler
 from bot.engine import Engine
+from bot.feed import PATH as FEED_PATH
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +40,23 @@ async def healthz(request: web.Request) -> web.Response:
         log.warning("health check failed: %s", exc)
         return web.json_response({"status": "unavailable", "database": "unreachable"}, status=503)
     return web.json_response({"status": "ok", "database": "ok"})
+
+
+async def calendar_feed(request: web.Request) -> web.Response:
+    """GET /calendar/{token}.ics: a person's own sessions as an iCalendar feed; any token
+    that leads nowhere gets the same bare 404."""
+    token = request.match_info["token"].removesuffix(".ics")
+    feed = await request.app[ENGINE].calendar_feed(token)
+    if feed is None:
+        return web.Response(status=404, text="Not found")
+    return web.Response(
+        body=feed.encode("utf-8"),
+        headers={
+            "Content-Type": "text/calendar; charset=utf-8",
+            "Content-Disposition": 'inline; filename="mentoring.ics"',
+            "Cache-Control": "private, max-age=300",
+        },
+    )
 
 
 async def run_tick(engine: Engine) -> None:
@@ -71,13 +94,18 @@ def _mount_slack(
     return _Slack(bot, None)
 
 
+_SECRET_PATHS = ("/teams/exports/", "/teams/invites/", "/calendar/")
+_SECRET_LINK = re.compile(r"(/teams/exports/|/teams/invites/|/calendar/)\S+")
+
+
 class _HideExportTokens(logging.Filter):
-    """Export links are bearer tokens for 15 minutes: keep them out of the access log."""
+    """Download links and calendar feed addresses carry bearer tokens: keep them out of the
+    access log."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if "/teams/exports/" in message:
-            record.msg, record.args = re.sub(r"(/teams/exports/)\S+", r"\1...", message), ()
+        if any(path in message for path in _SECRET_PATHS):
+            record.msg, record.args = _SECRET_LINK.sub(r"\1...", message), ()
         return True
 
 
@@ -88,11 +116,9 @@ def _mount_teams(app: web.Application, settings: Settings, engine: Engine, sende
     from adapters.teams.exports import ExportLinks
     from adapters.teams.gate import Gate
 
-    secret = settings.link_secret
-    if not secret:  # only in local mode: check_teams requires MENTORBOT_SECRET with an app id
-        secret = secrets.token_urlsafe(32)
-        log.info("export links are signed with a per-process key; set MENTORBOT_SECRET to share")
-    links = ExportLinks(secret.encode(), settings.public_url or _own_url(settings))
+    if not settings.link_secret:  # only in local mode: MENTORBOT_SECRET is required otherwise
+        log.info("download links are signed with a per-process key; set MENTORBOT_SECRET to share")
+    links = ExportLinks(link_secret(settings).encode(), settings.base_url)
     if settings.teams_local:
         log.warning(
             "Teams runs in local mode (MENTORBOT_TEAMS=local): /api/messages is not "
@@ -107,8 +133,8 @@ def _mount_teams(app: web.Application, settings: Settings, engine: Engine, sende
     else:
         log.info("Teams serves every tenant (set MENTORBOT_TEAMS_TENANTS to limit it)")
     gate = Gate(keys, settings.microsoft_app_id, settings.teams_tenants)
-    logging.getLogger("aiohttp.access").addFilter(_HideExportTokens())
-    TeamsBot(engine, senders["teams"].connector, links, gate).mount(app)
+    sender = senders["teams"]
+    TeamsBot(engine, sender.connector, links, gate, sender.invites).mount(app)
 
     async def start(_app: web.Application) -> None:
         gate.start()  # the first key fetch runs in the background: start-up does not wait
@@ -118,11 +144,6 @@ def _mount_teams(app: web.Application, settings: Settings, engine: Engine, sende
 
     app.on_startup.append(start)
     app.on_cleanup.append(stop)
-
-
-def _own_url(settings: Settings) -> str:
-    host = f"[{settings.host}]" if ":" in settings.host else settings.host
-    return f"http://{host}:{settings.port}"
 
 
 async def teams_off(request: web.Request) -> web.Response:
@@ -148,6 +169,8 @@ async def create_app(settings: Settings, *, slack_socket_mode: bool = False) -> 
     app = web.Application(client_max_size=1024 * 1024)
     app[ENGINE] = engine
     app.router.add_get("/healthz", healthz)
+    app.router.add_get(FEED_PATH + "{token}", calendar_feed)
+    logging.getLogger("aiohttp.access").addFilter(_HideExportTokens())
     slack = _mount_slack(app, settings, engine, senders, slack_socket_mode)
     if settings.teams:
         _mount_teams(app, settings, engine, senders)

@@ -155,7 +155,16 @@ class Settings:
             timezone=self.timezone,
             working_hours=WorkingHours.parse(self.working_hours),
             agenda_lead=timedelta(hours=self.agenda_lead_hours),
+            public_url=self.base_url,
         )
+
+    @property
+    def base_url(self) -> str:
+        """Where people reach `serve`: MENTORBOT_PUBLIC_URL, else its own host and port."""
+        if self.public_url:
+            return self.public_url
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
 
     @property
     def embedded(self) -> bool:

@@ -1,5 +1,5 @@
 """Text commands, the same grammar on every platform: help, me, status, join, leave, pause,
-resume, end, forget-me, and for owners match, pair, program and export."""
+resume, end, forget-me, calendar, and for owners match, pair, program and export."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from bot.context import Context
 from bot.enrolment import join, leave
 from bot.events import CommandIssued
 from bot.export import export_rows, to_csv
+from bot.feed import calendar_command
 from bot.messages import Attachment, Message
 from bot.model import Participant, Program
 from bot.pairings import (
@@ -35,6 +36,7 @@ COMMANDS = (
     "resume",
     "end",
     "forget-me",
+    "calendar",
     "match",
     "pair",
     "program",
@@ -67,6 +69,8 @@ async def run_command(ctx: Context, person: Participant, event: CommandIssued) -
             return await lifecycle.choose(ctx, person, name)
         if name == "forget-me":
             return await ask_forget(ctx, person)
+        if name == "calendar":
+            return await calendar_command(ctx, person, event.args)
         if name == "match":
             return await match(ctx, person, event.args)
     except Refused as refusal:

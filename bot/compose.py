@@ -8,6 +8,8 @@ from bot.checkins import compose_question
 from bot.context import Context, visibility_note
 from bot.digest import compose_digest
 from bot.followups import QUOTED, open_followups, recognition_text
+from bot.invites import KIND as INVITE
+from bot.invites import compose_invite
 from bot.messages import Button, Message, shorten
 from bot.model import (
     Later,
@@ -31,6 +33,8 @@ async def compose(ctx: Context, row: Notification) -> Message | Later | None:
     Later when it came due before what it follows up on went out."""
     if row.kind == "digest":
         return await compose_digest(ctx, row)
+    if row.kind == INVITE:
+        return await compose_invite(ctx, row)
     if row.kind in ("note", "escalation"):
         return await _escalation(ctx, row) if row.kind == "escalation" else await _note(ctx, row)
     pairing = await ctx.pairing(row.pairing_id) if row.pairing_id else None

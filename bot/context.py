@@ -37,6 +37,7 @@ class EngineConfig:
         agenda_lead: how long before a session its agenda is sent.
         group_platforms: platforms where the bot can talk to both people of a pair in one
             chat (Slack group DMs); their intros go to the pair together.
+        public_url: the address of `mentorbot serve` that people's calendars can reach.
     """
 
     owners: frozenset[str] = frozenset()
@@ -50,6 +51,8 @@ class EngineConfig:
     nudge_reminder_after: timedelta = timedelta(days=3)
     reflection_reminder_after: timedelta = timedelta(days=2)
     group_platforms: frozenset[str] = frozenset()
+    # Where people reach `mentorbot serve` (calendar feed links), without a trailing slash.
+    public_url: str = "http://127.0.0.1:3978"
 
 
 @dataclass
@@ -156,6 +159,7 @@ class Context:
                     workspace=actor.workspace,
                     timezone=actor.timezone,
                     address=actor.address,
+                    email=actor.email[:320],
                     created_at=self.now,
                     contacted_at=self.now if contact else None,
                 )
@@ -173,6 +177,9 @@ class Context:
         if actor.workspace and actor.workspace != person.workspace:
             person.workspace = actor.workspace
             changed.add("workspace")
+        if actor.email and actor.email != person.email:
+            person.email = actor.email[:320]
+            changed.add("email")
         fresher = contact or person.address is None
         if actor.address and fresher and actor.address != person.address:
             person.address = actor.address

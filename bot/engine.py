@@ -24,14 +24,26 @@ from bot.events import (
     MessageReceived,
     without_nul,
 )
+from bot.feed import feed_for
 from bot.followups import mark_followup_done
 from bot.housekeeping import prune_backlog, prune_seen_events
+from bot.invites import invite_file
 from bot.lifecycle import close_ended_programs
-from bot.messages import Button, FormErrors, Message
-from bot.model import FollowUp, Pairing, Participant, Program, Reflection, Session, record_id
+from bot.messages import Attachment, Button, FormErrors, Message
+from bot.model import (
+    FollowUp,
+    Pairing,
+    Participant,
+    Program,
+    Reflection,
+    Session,
+    record_id,
+)
 from bot.pairings import Refused, answer_consent
 from bot.planner import PLAN_BATCH, plan
 from bot.ports import Sender, Store
+from bot.rebooking import cancel as cancel_session
+from bot.rebooking import move, open_move_form
 from bot.reflections import (
     change_visibility,
     pending_reflection,
@@ -106,6 +118,18 @@ class Engine:
         await prune_backlog(self.store, pruned)
         return await deliver(self.store, self.senders, self.clock, self.config, self.worker, result)
 
+    async def calendar_feed(self, token: str) -> str | None:
+        """The iCalendar feed behind a personal feed address, or None when the token leads
+        nowhere (read only: nothing is written)."""
+        async with self.store.transaction() as tx:
+            return await feed_for(Context(tx, self.clock.now(), self.config), token)
+
+    async def invite_file(self, ref: str, platform: str, user_id: str) -> Attachment | None:
+        """The .ics of a sent invite again (a download link), for the person it was for."""
+        async with self.store.transaction() as tx:
+            ctx = Context(tx, self.clock.now(), self.config)
+            return await invite_file(ctx, ref, platform, user_id)
+
     async def run(self, work: Callable[[Context], Awaitable[object]]) -> object:
         """Run `work` in one transaction at the clock's now (used by the command line)."""
         async with self.store.transaction() as tx:
@@ -174,6 +198,11 @@ async def _book(ctx: Context, person: Participant, value: str, values: dict) -> 
     return await book(ctx, person, pairing, values) if pairing else _unknown()
 
 
+async def _move(ctx: Context, person: Participant, value: str, values: dict) -> Reply:
+    session = await _load(ctx, Session, value)
+    return await move(ctx, person, session, values) if session else _unknown()
+
+
 async def _reflect(ctx: Context, person: Participant, value: str, values: dict) -> Reply:
     session = await _load(ctx, Session, value)
     if session is None:
@@ -232,6 +261,8 @@ _ACTIONS: dict[str, Handler] = {
     "session.held": _on(Session, lambda c, p, r: _outcome(c, p, r, "held")),
     "session.missed": _on(Session, lambda c, p, r: _outcome(c, p, r, "missed")),
     "session.reschedule": _on(Session, lambda c, p, r: _outcome(c, p, r, "reschedule")),
+    "session.move": _on(Session, open_move_form),
+    "session.cancel": _on(Session, cancel_session),
     "reflection.write": _on(Session, reflection_form),
     "followup.done": _on(FollowUp, mark_followup_done),
     "reflection.visibility": _raw(change_visibility),
@@ -252,6 +283,7 @@ _ACTIONS: dict[str, Handler] = {
 # Every form: (ctx, person, the form's value, its inputs by field id).
 _FORMS: dict[str, Callable[..., Awaitable[Reply]]] = {
     "session.schedule": _book,
+    "session.move": _move,
     "reflection.submit": _reflect,
     "enrolment.submit": save_enrolment,
     "match.edit": proposals.save_edit,

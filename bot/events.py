@@ -17,6 +17,7 @@ class Actor:
     workspace: str = ""
     timezone: str | None = None
     address: dict | None = field(default=None, compare=False, hash=False)
+    email: str = ""
 
     @property
     def handle(self) -> str:

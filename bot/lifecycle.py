@@ -10,6 +10,7 @@ from bot import cadence, copy
 from bot.checkins import REMINDER_AFTER, ask
 from bot.context import Context
 from bot.hours import zone
+from bot.invites import cancel_sessions
 from bot.messages import Button, Message
 from bot.model import (
     Notification,
@@ -58,7 +59,7 @@ async def pause(ctx: Context, person: Participant, pairing: Pairing) -> Message:
         return Message(copy.text("lifecycle.not_active", status=pairing.status))
     pairing.status = PairingStatus.PAUSED
     await ctx.tx.save(pairing, fields=("status",))
-    cancelled = await _cancel_upcoming(ctx, pairing)
+    cancelled = await _cancel_upcoming(ctx, pairing, person, "paused")
     program = await ctx.program(pairing.program_id)
     other = await ctx.person(pairing.other(person.id))
     text = copy.text("lifecycle.paused_other", other=person.first_name, program=program.name)
@@ -161,7 +162,7 @@ async def end_pairing(
     pairing.status, pairing.ended_at = PairingStatus.ENDED, ctx.now
     pairing.ended_by = by.id if by else None
     await ctx.tx.save(pairing, fields=("status", "ended_at", "ended_by"))
-    await _cancel_upcoming(ctx, pairing)
+    await _cancel_upcoming(ctx, pairing, by, "ended")
     for person_id in (pairing.mentor_id, pairing.mentee_id):
         if by is not None and person_id == by.id:
             continue
@@ -188,15 +189,17 @@ async def tell_owners(
         )
 
 
-async def _cancel_upcoming(ctx: Context, pairing: Pairing) -> int:
+async def _cancel_upcoming(
+    ctx: Context, pairing: Pairing, by: Participant | None, event: str
+) -> int:
+    """Cancel the pair's sessions still ahead; both get a calendar cancellation."""
     upcoming = [
         s
         for s in await ctx.tx.find(Session, pairing_id=pairing.id, status=SessionStatus.SCHEDULED)
         if s.starts_at > ctx.now
     ]
-    for session in upcoming:
-        session.status, session.outcome_at = SessionStatus.CANCELLED, ctx.now
-        await ctx.tx.save(session, fields=("status", "outcome_at"))
+    if upcoming:
+        await cancel_sessions(ctx, pairing, upcoming, by, event)
     return len(upcoming)
 
 
@@ -226,6 +229,7 @@ async def close_ended_programs(ctx: Context, programs: list[Program]) -> int:
             continue
         pairing.status, pairing.ended_at = PairingStatus.COMPLETED, ctx.now
         await ctx.tx.save(pairing, fields=("status", "ended_at"))
+        await _cancel_upcoming(ctx, pairing, None, "program_over")
         queued += await ask(ctx, pairing, program, Stage.FINAL, ctx.now)
         log.info("pairing completed pairing=%s program=%s", pairing.id, program.name)
     return queued

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -50,11 +51,23 @@ class Form:
 
 @dataclass(frozen=True)
 class Attachment:
-    """A file to hand over, such as an export."""
+    """A file to hand over, such as an export or a calendar invite. `ref` names it for the
+    engine to produce again later (a download link on a platform without file uploads)."""
 
     name: str
     content: str
     mime: str = "text/csv"
+    ref: str = ""
+
+
+@dataclass(frozen=True)
+class Invite:
+    """What a calendar invite in a message is: adapters offer "add to calendar" links for a
+    REQUEST (`event` is a bot.calendar.Occurrence), and the console shows the line."""
+
+    method: str
+    event: Any
+    events: int = 1  # VEVENTs in the file (a cancellation may cover several sessions)
 
 
 @dataclass(frozen=True)
@@ -83,6 +96,7 @@ class Message:
     file: Attachment | None = None
     sections: tuple[Section, ...] = ()
     audience: tuple[str, ...] = ()
+    invite: Invite | None = None
 
     def plain(self) -> str:
         """The text and the sections as plain text, for platforms without layout."""

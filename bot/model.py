@@ -102,6 +102,10 @@ class Participant:
     created_at: datetime | None = None
     # When they last reached us themselves, to within a minute (see Context.person_for).
     contacted_at: datetime | None = None
+    # Their e-mail address, where the platform tells us (calendar invites name attendees).
+    email: str = ""
+    # The secret in their personal calendar feed's address; None until they ask for one.
+    calendar_token: str | None = None
     id: int | None = None
 
     @property
@@ -165,11 +169,26 @@ class Session:
     created_at: datetime | None = None
     outcome_at: datetime | None = None
     outcome_by: int | None = None
+    # The calendar event: `uid` stays the same through moves (a move cancels this row and
+    # books a new one with the same uid) and `sequence` grows with every change. Sessions
+    # booked as a series share one uid; `recurrence_id` is then the occurrence's original
+    # start, and `repeat_days`/`repeat_count` the series' rule. `tzid` is the booker's zone.
+    uid: str = ""
+    sequence: int = 0
+    location: str = ""
+    tzid: str = "UTC"
+    recurrence_id: datetime | None = None
+    repeat_days: int = 0
+    repeat_count: int = 0
     id: int | None = None
 
     @property
     def ends_at(self) -> datetime:
         return self.starts_at + timedelta(minutes=self.minutes)
+
+    @property
+    def in_series(self) -> bool:
+        return self.recurrence_id is not None
 
 
 @dataclass

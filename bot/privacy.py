@@ -23,7 +23,7 @@ from bot.model import (
     Session,
 )
 from bot.pairings import OPEN_STATUSES
-from bot.sessions import MAX_TOPIC
+from bot.slots import MAX_TOPIC
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ async def forget(ctx: Context, person: Participant, value: str) -> Message:
     person.user_id = f"forgotten-{person.id}"
     person.display_name, person.workspace, person.timezone = "", "", None
     person.address, person.reachable, person.forgotten_at = None, False, ctx.now
-    person.contacted_at = None
+    person.contacted_at, person.email, person.calendar_token = None, "", None
     await ctx.tx.save(person)
     ctx.tx.erase_freed_space()
     log.info("participant forgotten id=%s", person.id)
@@ -119,7 +119,9 @@ async def _erase_traces(ctx: Context, person: Participant, mine: list[Pairing]) 
         # A longer name in its place must still fit the topic column.
         topic = "" if session.scheduled_by == person.id else scrub(session.topic)
         session.topic = topic if len(topic) <= MAX_TOPIC else topic[: MAX_TOPIC - 1] + "…"
-    await ctx.tx.save_many(sessions, ("topic",))
+        if session.scheduled_by == person.id:
+            session.location = ""
+    await ctx.tx.save_many(sessions, ("topic", "location"))
     if sessions:
         others = await ctx.tx.find(Reflection, session_id=[s.id for s in sessions])
         for reflection in others:

@@ -85,7 +85,10 @@ participants = Table(
     Column("forgotten_at", UTCDateTime(), nullable=True),
     _created(),
     Column("contacted_at", UTCDateTime(), nullable=True),
+    Column("email", String(320), nullable=False, server_default=""),
+    Column("calendar_token", String(64), nullable=True),
     UniqueConstraint("platform", "user_id", name="uq_participants_platform_user"),
+    Index("ix_participants_calendar_token", "calendar_token", unique=True),
 )
 
 pairings = Table(
@@ -125,6 +128,14 @@ sessions = Table(
     _created(),
     Column("outcome_at", UTCDateTime(), nullable=True),
     Column("outcome_by", Integer, ForeignKey("participants.id"), nullable=True),
+    # The calendar event (issue 14; migration 0006 gave older sessions a uid of their own).
+    Column("uid", String(100), nullable=True, index=True),
+    Column("sequence", Integer, nullable=False, server_default="0"),
+    Column("location", String(300), nullable=False, server_default=""),
+    Column("tzid", String(64), nullable=False, server_default="UTC"),
+    Column("recurrence_id", UTCDateTime(), nullable=True),
+    Column("repeat_days", Integer, nullable=False, server_default="0"),
+    Column("repeat_count", Integer, nullable=False, server_default="0"),
     # Owner status counts sessions per pair from this index alone.
     Index("ix_sessions_pairing_status_start", "pairing_id", "status", "starts_at", "created_at"),
 )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.messages import Form, Message
+from bot.hours import zone
+from bot.messages import Form, Invite, Message
 
 
 def render(message: Message) -> str:
@@ -12,9 +13,22 @@ def render(message: Message) -> str:
         lines.append(" ".join(f"[{b.label}]" for b in message.buttons))
     if message.form:
         lines.append(render_form(message.form))
-    if message.file:
+    if message.invite:
+        lines.append(invite_line(message.invite))
+    elif message.file:
         lines.append(f"(file: {message.file.name}, {len(message.file.content)} bytes)")
     return "\n".join(lines)
+
+
+def invite_line(invite: Invite) -> str:
+    """One line per .ics: its method, uid, sequence and time (in the booker's zone)."""
+    event = invite.event
+    local = event.starts_at.astimezone(zone(event.tzid))
+    when = f"{local:%Y-%m-%d %H:%M} {event.tzid}, {event.minutes} min"
+    extra = f", repeats {event.rule}" if event.rule else ""
+    if invite.events > 1:
+        extra += f", {invite.events} sessions"
+    return f"(calendar {invite.method} uid={event.uid} sequence={event.sequence} {when}{extra})"
 
 
 def render_form(form: Form) -> str:

@@ -126,6 +126,8 @@ class SlackBot:
     async def _action(self, ack, body: dict, respond) -> None:
         await ack()
         click = inbound.click(body)
+        if click.action.startswith("link."):
+            return  # a link button (add to calendar): the browser opened it, nothing to do
         owner = click.block_id.removeprefix("for.") if click.block_id.startswith("for.") else ""
         if owner and owner != click.user_id:
             await respond(

@@ -1,10 +1,11 @@
-"""Who a Slack user is (name, timezone), from users.info, remembered for an hour."""
+"""Who a Slack user is (name, timezone, e-mail), from users.info, remembered for an hour."""
 
 from __future__ import annotations
 
 import logging
 import time
 from collections import OrderedDict
+from dataclasses import replace
 
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -45,6 +46,8 @@ class Directory:
             str(display or ""),
             str(user.get("team_id") or team_id),
             user.get("tz") if isinstance(user.get("tz"), str) else None,
+            # Shown with the users:read.email scope; calendar invites name people by it.
+            email=_email(profile.get("email")),
         )
         self._known[user_id] = (time.monotonic() + TTL_SECONDS, found)
         self._known.move_to_end(user_id)
@@ -54,4 +57,10 @@ class Directory:
 
 
 def _with_team(actor: Actor, team_id: str) -> Actor:
-    return Actor(actor.platform, actor.user_id, actor.display_name, team_id, actor.timezone)
+    return replace(actor, workspace=team_id)
+
+
+def _email(value: object) -> str:
+    """An address as Slack gives it, or "" for anything that is not one."""
+    text = value.strip() if isinstance(value, str) else ""
+    return text if 3 <= len(text) <= 320 and "@" in text and " " not in text else ""

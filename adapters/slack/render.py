@@ -7,6 +7,10 @@ Every function here is pure and keeps within Slack's limits
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from bot import copy
+from bot.calendar import REQUEST, google_link, outlook_link
 from bot.messages import Button, Field, Form, FormErrors, Message, Section
 from bot.model import parse_handle
 
@@ -33,6 +37,19 @@ def plain_text(text: str, limit: int = TEXT_LIMIT) -> dict:
 
 def mrkdwn(text: str) -> dict:
     return {"type": "mrkdwn", "text": _cut(escape(text), TEXT_LIMIT)}
+
+
+def with_calendar_links(message: Message) -> Message:
+    """An invite with "Add to Google Calendar" and "Add to Outlook" link buttons first (a
+    cancellation has none: calendars take it from the attached file)."""
+    invite = message.invite
+    if invite is None or invite.method != REQUEST:
+        return message
+    links = (
+        Button(copy.text("buttons.add_google"), "link.google", url=google_link(invite.event)),
+        Button(copy.text("buttons.add_outlook"), "link.outlook", url=outlook_link(invite.event)),
+    )
+    return replace(message, buttons=(*links, *message.buttons))
 
 
 def fallback_text(message: Message) -> str:

@@ -8,13 +8,14 @@ outbox, which retries it later.
 
 from __future__ import annotations
 
+import json
 import logging
 
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.pacing import Pacer
 from adapters.slack.client import delivery_error
-from adapters.slack.render import fallback_text, message_blocks
+from adapters.slack.render import fallback_text, message_blocks, with_calendar_links
 from bot.messages import Message
 from bot.model import Participant, parse_handle
 
@@ -62,12 +63,20 @@ class SlackSender:
     async def post(self, channel: str, message: Message, thread_ts: str | None = None) -> None:
         """Post the message (and upload its file, if any) to a conversation."""
         if message.file:
+            # One message with the file: blocks (text and buttons, such as an invite's
+            # calendar links) when there are buttons, else the text as its comment.
+            shown = with_calendar_links(message)
+            extra = (
+                {"blocks": json.dumps(message_blocks(shown))}
+                if shown.buttons
+                else {"initial_comment": fallback_text(message)}
+            )
             await self.client.files_upload_v2(
                 channel=channel,
                 content=message.file.content,
                 filename=message.file.name,
                 title=message.file.name,
-                initial_comment=fallback_text(message),
+                **extra,
             )
             return
         await self.client.chat_postMessage(

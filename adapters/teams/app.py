@@ -19,11 +19,12 @@ import logging
 
 from aiohttp import web
 
-from adapters.teams import inbound, render
+from adapters.teams import inbound, invites, render
 from adapters.teams.auth import NotAdmitted
 from adapters.teams.connector import Connector
-from adapters.teams.exports import PATH, USED, ExportLinks, LinkError
+from adapters.teams.exports import INVITES, PATH, USED, ExportLinks, LinkError
 from adapters.teams.gate import Gate
+from adapters.teams.members import Members
 from bot import copy
 from bot.engine import Engine
 from bot.events import Actor, CommandIssued, Event, MessageReceived
@@ -42,21 +43,33 @@ class TeamsBot:
         engine: the mentoring engine.
         connector: the Bot Connector client shared with the engine's Teams sender.
         links: makes and checks export download links.
+        invites: checks the download links of calendar invites (the sender makes them).
         gate: admits activities (token or local mode, tenants).
     """
 
     def __init__(
-        self, engine: Engine, connector: Connector, links: ExportLinks, gate: Gate
+        self,
+        engine: Engine,
+        connector: Connector,
+        links: ExportLinks,
+        gate: Gate,
+        invites: ExportLinks,
     ) -> None:
         self.engine = engine
         self.connector = connector
         self.links = links
         self.gate = gate
+        self.invites = invites
+        self.members = Members(connector)
 
     def mount(self, app: web.Application) -> None:
         app.router.add_post("/api/messages", self.messages)
         # No HEAD: a link checker's HEAD would use up the one download a link allows.
         app.router.add_get(PATH + "{token}", self.download, allow_head=False)
+        app.router.add_get(INVITES + "{token}", self.invite)
+
+    async def invite(self, request: web.Request) -> web.Response:
+        return await invites.download(self.engine, self.invites, request)
 
     # --- POST /api/messages ---------------------------------------------------------------------
     async def messages(self, request: web.Request) -> web.Response:
@@ -92,7 +105,7 @@ class TeamsBot:
         return web.Response(status=200)
 
     async def _message(self, activity: dict) -> None:
-        who = inbound.actor(activity)
+        who = await self.members.with_email(inbound.actor(activity))
         log.info("Teams message from %s", who.handle)
         submit = inbound.submission(activity)
         if submit is not None:
@@ -131,7 +144,7 @@ class TeamsBot:
         submit = inbound.submission(activity) if activity.get("name") == INVOKE_CARD else None
         if submit is None:
             return web.Response(status=200)  # invokes we do not offer (search, tabs, ...)
-        who = inbound.actor(activity)
+        who = await self.members.with_email(inbound.actor(activity))
         reply = await self._handle(inbound.submit_event(activity, who, submit))
         answer = Message("") if reply is None else reply
         card = render.after_click(submit.previous, answer, submit.values)
@@ -146,7 +159,8 @@ class TeamsBot:
             name = await self.connector.member_name(
                 inbound.address(activity), activity["from"]["id"]
             )
-        event = inbound.joined(activity, inbound.actor(activity, name))
+        who = await self.members.with_email(inbound.actor(activity, name))
+        event = inbound.joined(activity, who)
         reply = await self._handle(event, quiet=True)
         if isinstance(reply, Message) and activity["type"] == "conversationUpdate":
             await self.connector.send(inbound.address(activity), render.activity(reply))

@@ -216,6 +216,11 @@ class Connector:
 
     async def member_name(self, address: dict, user_id: str) -> str:
         """The person's display name as Teams has it, or "" when it cannot be had."""
+        return (await self.member(address, user_id)).get("name", "")
+
+    async def member(self, address: dict, user_id: str) -> dict[str, str]:
+        """The person's name and e-mail (or else user principal name) as Teams has them;
+        an empty dict when they cannot be had."""
         try:
             client = await self.client(address["serviceUrl"])
             await self._warm_token(client)
@@ -224,8 +229,9 @@ class Connector:
             )
         except Exception as exc:
             log.info("no member details for %s: %s", user_id, exc)
-            return ""
-        return str(getattr(member, "name", "") or "")
+            return {}
+        email = getattr(member, "email", "") or getattr(member, "user_principal_name", "")
+        return {"name": str(getattr(member, "name", "") or ""), "email": str(email or "")}
 
     def _activity_json(self, address: dict, activity: dict) -> dict:
         return {

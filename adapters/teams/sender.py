@@ -5,16 +5,19 @@ from __future__ import annotations
 
 from adapters.teams import render
 from adapters.teams.connector import Connector
+from adapters.teams.exports import ExportLinks
+from adapters.teams.invites import with_download
 from bot.messages import Message
 from bot.model import Participant
 from bot.ports import DeliveryError
 
 
 class TeamsSender:
-    """The engine's Sender for Teams."""
+    """The engine's Sender for Teams; `invites` signs the download links of calendar invites."""
 
-    def __init__(self, connector: Connector) -> None:
+    def __init__(self, connector: Connector, invites: ExportLinks) -> None:
         self.connector = connector
+        self.invites = invites
 
     async def send(self, recipient: Participant, message: Message) -> dict | None:
         """Send through the stored reference; returns the personal conversation's id to
@@ -29,6 +32,7 @@ class TeamsSender:
         if not address.get("conversationId"):
             address["conversationId"] = await self.connector.open(address, recipient.user_id)
             learned = {"conversationId": address["conversationId"]}
+        message = with_download(message, self.invites, recipient.user_id)
         await self.connector.send(address, render.activity(message))
         return learned
 

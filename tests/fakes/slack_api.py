@@ -40,6 +40,7 @@ class Posted:
     blocks: list
     thread_ts: str | None = None
     updates: list = field(default_factory=list)
+    files: list = field(default_factory=list)  # ids of files shared with the message
 
 
 class FakeSlack:
@@ -75,14 +76,22 @@ class FakeSlack:
         self._hooks: list[list] = []
 
     # --- control --------------------------------------------------------------------------------
-    def add_user(self, user_id: str, name: str, tz: str = "Europe/Berlin") -> None:
+    def add_user(
+        self, user_id: str, name: str, tz: str = "Europe/Berlin", email: str | None = None
+    ) -> None:
+        """A workspace member; `email` is what users.info shows with users:read.email
+        (default: first name at example.com; "" for none)."""
+        profile = {"real_name": name, "display_name": name.split()[0]}
+        email = f"{name.split()[0].lower()}@example.com" if email is None else email
+        if email:
+            profile["email"] = email
         self.users[user_id] = {
             "id": user_id,
             "team_id": TEAM,
             "name": name.split()[0].lower(),
             "real_name": name,
             "tz": tz,
-            "profile": {"real_name": name, "display_name": name.split()[0]},
+            "profile": profile,
             "is_bot": False,
         }
 
@@ -321,6 +330,16 @@ class FakeSlack:
     def _files_completeUploadExternal(self, args: dict) -> dict:
         files = _json(args.get("files")) or []
         self.shared.append({**args, "files": files})
+        blocks = _json(args.get("blocks")) or []
+        if blocks and not args.get("initial_comment"):  # shown as a message with the file
+            self._check_message("", blocks, "files.completeUploadExternal")
+            ts = f"{time.time():.0f}.{next(self._ids):06d}"
+            text = " ".join(
+                b["text"]["text"] for b in blocks if b.get("type") == "section" and b.get("text")
+            )
+            posted = Posted(args.get("channel_id", ""), ts, text, blocks)
+            posted.files = [f["id"] for f in files]
+            self.messages[(posted.channel, ts)] = posted
         return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
 
     async def _upload(self, request: web.Request) -> web.Response:

@@ -42,6 +42,7 @@ class World:
     old: int  # an ended program
     pair: int  # Mina mentors Erik
     session: int
+    upcoming: int  # booked by Mina, still ahead
     reflection: int  # Erik's
     followup: int
     run: str  # Olivia's match proposals
@@ -67,6 +68,10 @@ async def _world(h) -> World:
         will_do="Call the brand team",
         visibility="pair",
     )
+    booked = await h.submit(
+        MINA, "session.schedule", pairing.id, date="2026-03-25", time="10:00", minutes="45"
+    )
+    upcoming = int(next(b.value for b in booked.buttons if b.action == "session.move"))
     checkin = h.last("erik", "checkin.answer").message.buttons[0]
     await h.submit(ERIK, "checkin.submit", checkin.value, text="hoping for fresh eyes")
     for person, role, field in ((ANA, "mentor", "teaches"), (BOWEN, "mentee", "learns")):
@@ -87,7 +92,18 @@ async def _world(h) -> World:
     reflection, followup, (mina, tom, ana, bowen) = await h.engine.run(ids)
     assert await h.engine.run(lambda ctx: ctx.tx.find(Proposal, run=run))
     return World(
-        program.id, old.id, pairing.id, 1, reflection, followup, run, mina, tom, ana, bowen
+        program.id,
+        old.id,
+        pairing.id,
+        1,
+        upcoming,
+        reflection,
+        followup,
+        run,
+        mina,
+        tom,
+        ana,
+        bowen,
     )
 
 
@@ -111,6 +127,7 @@ ACTIONS = {
         action: lambda w: [w.session]
         for action in ("session.held", "session.missed", "session.reschedule", "reflection.write")
     },
+    **{action: lambda w: [w.upcoming, w.session] for action in ("session.move", "session.cancel")},
     "followup.done": lambda w: [w.followup],
     "reflection.visibility": lambda w: [f"{w.reflection}:program", f"{w.reflection}:private"],
     "reflection.undo": lambda w: [w.reflection],
@@ -125,6 +142,9 @@ ACTIONS = {
 FORMS = {
     "session.schedule": lambda w: [
         (w.pair, {"date": "2026-03-20", "time": "10:00", "minutes": "45", "topic": "mine now"})
+    ],
+    "session.move": lambda w: [
+        (w.upcoming, {"date": "2026-03-26", "time": "11:00", "minutes": "30", "where": "Mine"})
     ],
     "reflection.submit": lambda w: [
         (w.session, {"what_changed": "hijack", "visibility": "program"})

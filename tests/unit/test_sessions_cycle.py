@@ -112,7 +112,14 @@ async def test_reschedule_returns_the_booking_form(h):
     await h.run_until(THU_10_BERLIN + timedelta(hours=1))
     reply = await h.click(ERIK, "session.reschedule", 1)
     assert reply.form is not None and reply.form.id == "session.schedule"
-    assert [f.id for f in reply.form.fields] == ["date", "time", "minutes", "topic"]
+    assert [f.id for f in reply.form.fields] == [
+        "date",
+        "time",
+        "minutes",
+        "topic",
+        "where",
+        "repeat",
+    ]
     again = await h.click(MINA, "session.reschedule", 1)
     assert again.form is not None, "a second Reschedule (form closed unused) asks again"
     [session] = await h.engine.run(lambda ctx: ctx.tx.find(Session))
