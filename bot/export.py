@@ -18,6 +18,8 @@ COLUMNS = (
     "session_start",
     "session_minutes",
     "session_status",
+    "session_uid",
+    "session_location",
     "reflection_author",
     "reflection_role",
     "reflection_visibility",
@@ -62,6 +64,8 @@ async def export_rows(ctx: Context, programs: list[Program]) -> list[dict[str, s
                 "session_start": session.starts_at.isoformat(),
                 "session_minutes": str(session.minutes),
                 "session_status": session.status,
+                "session_uid": session.uid or "",
+                "session_location": session.location,
                 "created_at": (session.created_at.isoformat() if session.created_at else ""),
             }
             found = sorted(reflections[session.id], key=lambda r: r.id)

@@ -3,15 +3,17 @@
 Each invite is an outbox row for one person, keyed by the event's uid and sequence, so the
 same (uid, sequence) never reaches anyone twice, across retries and replicas. The .ics is
 built at send time from the session rows the invite names (a move makes a new row, so what
-a row says does not change under the invite). A request whose sessions were all cancelled,
-moved or started before it went out is skipped; a cancellation goes only to people who were
-sent (or are being sent) a request for that uid, and only for sessions still ahead.
+a row says does not change under the invite). A person gets the changes of one uid in order:
+an invite waits while an earlier one of the same uid to them is pending. A request whose
+sessions were all cancelled, moved or started before it went out is skipped; a cancellation
+goes only to people who were sent a request for that uid, and only for sessions ahead.
 """
 
 from __future__ import annotations
 
 import secrets
 from collections import defaultdict
+from datetime import timedelta
 
 from bot import copy
 from bot.agenda import agenda_items
@@ -19,6 +21,7 @@ from bot.calendar import CANCEL, REQUEST, Attendee, Occurrence, document
 from bot.context import Context
 from bot.messages import Attachment, Button, Invite, Message
 from bot.model import (
+    Later,
     Notification,
     NotificationStatus,
     Pairing,
@@ -32,6 +35,8 @@ from bot.model import (
 
 KIND = "invite"
 FILE_NAME = "mentoring-session.ics"
+# How long an invite waits for an earlier change of the same event to this person to settle.
+SETTLE = timedelta(seconds=30)
 
 
 def new_uid() -> str:
@@ -113,24 +118,35 @@ async def compose_invite(ctx: Context, row: Notification) -> Message | None:
     recipient = await ctx.person(row.recipient_id)
     if pairing is None or recipient.forgotten_at:
         return None
-    method = row.payload.get("method")
+    method, sequence = row.payload.get("method"), int(row.payload.get("sequence", 0))
+    earlier = [
+        r
+        for r in await ctx.tx.find(Notification, series=row.series, recipient_id=row.recipient_id)
+        if int(r.payload.get("sequence", -1)) < sequence
+    ]
+    waiting = [r.due_at for r in earlier if r.status == NotificationStatus.PENDING]
+    if waiting:  # each person gets a uid's changes in order: the earlier one settles first
+        return Later(max([ctx.now, *waiting]) + SETTLE)
     sessions = sorted(
         await ctx.tx.find(Session, id=list(row.payload.get("sessions") or [])),
         key=lambda s: s.starts_at,
     )
     if method == REQUEST:
-        live = [
-            s for s in sessions if s.status == SessionStatus.SCHEDULED and s.starts_at > ctx.now
-        ]
+        ahead = [s for s in sessions if s.starts_at > ctx.now]
+        live = [s for s in ahead if s.status == SessionStatus.SCHEDULED]
         if not live or pairing.status != PairingStatus.ACTIVE:
             return None
     elif method == CANCEL:
         live = [s for s in sessions if s.starts_at > ctx.now]
-        if not live or not await _got_request(ctx, row):
+        sent = any(
+            r.payload.get("method") == REQUEST and r.status == NotificationStatus.SENT
+            for r in earlier
+        )
+        if not live or not sent:  # nothing to take back from their calendar
             return None
     else:
         return None
-    events = await occurrences(ctx, pairing, method, sessions, int(row.payload["sequence"]))
+    events = await occurrences(ctx, pairing, method, sessions, sequence)
     program = await ctx.program(pairing.program_id)
     text = await _text(ctx, row, pairing, program, recipient, live, len(sessions))
     ics = document(events, ctx.now, method)
@@ -140,19 +156,6 @@ async def compose_invite(ctx: Context, row: Notification) -> Message | None:
         buttons=session_buttons(live[0]) if method == REQUEST else (),
         file=Attachment(FILE_NAME, ics, mime, ref=f"{KIND}:{row.id}"),
         invite=Invite(method, events[0], len(events)),
-    )
-
-
-async def _got_request(ctx: Context, row: Notification) -> bool:
-    """Whether the recipient was sent a request for this uid, or one is on its way (leased)."""
-    sent = await ctx.tx.find(Notification, series=row.series, recipient_id=row.recipient_id)
-    return any(
-        r.payload.get("method") == REQUEST
-        and (
-            r.status == NotificationStatus.SENT
-            or (r.status == NotificationStatus.PENDING and r.lease_owner)
-        )
-        for r in sent
     )
 
 

@@ -27,7 +27,7 @@ from storage.store import SqlStore, make_engine
 
 START = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)  # a Monday morning
 OWNER = Actor("console", "olivia", "Olivia Grant", timezone="Europe/London")
-STAGES = ("intro", "nudge", "agenda", "check", "reflect")
+STAGES = ("intro", "nudge", "invite", "agenda", "check", "reflect")
 
 
 def _cast() -> list[tuple[Persona, Persona, str, str]]:

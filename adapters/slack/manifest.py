@@ -10,7 +10,8 @@ from adapters.settings import SettingsError
 
 # What the bot does with each scope: post and update messages (chat:write), the /mentoring
 # command (commands), open DMs and the pair's group DM (im:write, mpim:write), read what
-# people type to it (im:history, im:read), names and time zones (users:read), exports
+# people type to it (im:history, im:read), names and time zones (users:read), e-mail
+# addresses for calendar invites' attendees (users:read.email), exports and .ics invites
 # (files:write).
 BOT_SCOPES = [
     "chat:write",
@@ -20,6 +21,7 @@ BOT_SCOPES = [
     "im:write",
     "mpim:write",
     "users:read",
+    "users:read.email",
     "files:write",
 ]
 BOT_EVENTS = ["app_home_opened", "message.im"]
@@ -32,7 +34,7 @@ def manifest(url: str | None, *, socket_mode: bool = False, name: str = "mentorb
     command = {
         "command": "/mentoring",
         "description": "Mentoring: join, your pairs, status, matching, export",
-        "usage_hint": "help | me | join | pause | end | status [program] | match [program]",
+        "usage_hint": "help | me | join | calendar | pause | end | status [program] | match",
         "should_escape": True,  # mentions arrive as <@U123|name>
     }
     events: dict = {"bot_events": BOT_EVENTS}

@@ -226,7 +226,8 @@ async def test_the_manifest_declares_command_events_interactivity_home_and_scope
         "mpim:write",
         "users:read",
     } <= scopes
-    assert "files:write" in scopes
+    assert "files:write" in scopes  # exports and calendar invites (.ics)
+    assert "users:read.email" in scopes  # attendees of calendar invites
 
 
 async def test_the_socket_mode_manifest_has_no_request_urls_and_a_bad_url_is_refused():
