@@ -57,6 +57,13 @@ BENCHMARKS = {
             40,
         ),
         Benchmark(
+            "invites",
+            "(issue 14) the dispatch run with calendar invites due instead of nudges",
+            scale.invites,
+            10_000,
+            40,
+        ),
+        Benchmark(
             "owner-status",
             "(c) owner status of one program of N pairs, 10 sessions and reflections each",
             scale.owner_status,

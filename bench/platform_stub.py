@@ -1,9 +1,10 @@
 """A minimal Slack Web API and Bot Connector for throughput benchmarks, in its own process.
 
-It answers the few calls a tick makes (chat.postMessage, conversations.open, sending to a
-Teams conversation, creating one) with no rate limit and no checks beyond counting what
-arrived per conversation, so the benchmark measures mentorbot rather than the fake. The
-richer fakes in tests/fakes validate every message; they cost too much CPU for this.
+It answers the few calls a tick makes (chat.postMessage, conversations.open, a file upload's
+three calls, sending to a Teams conversation, creating one) with no rate limit and no checks
+beyond counting what arrived per conversation, so the benchmark measures mentorbot rather
+than the fake. The richer fakes in tests/fakes validate every message; they cost too much
+CPU for this.
 
 Run: `python -m bench.platform_stub PORT`; it prints "ready" once listening. GET /stats
 returns {"slack": {channel: posts}, "teams": {conversation: activities}}.
@@ -45,6 +46,26 @@ async def open_conversation(request: web.Request) -> web.Response:
     return web.json_response({"ok": True, "channel": {"id": f"D-{users}"}})
 
 
+async def upload_url(request: web.Request) -> web.Response:
+    await request.read()
+    file_id = f"F{next(ids)}"
+    base = f"http://{request.host}"
+    return web.json_response({"ok": True, "file_id": file_id, "upload_url": f"{base}/up/{file_id}"})
+
+
+async def upload(request: web.Request) -> web.Response:
+    await request.read()
+    return web.Response(text="OK")
+
+
+async def complete_upload(request: web.Request) -> web.Response:
+    """A file shared into a conversation counts as one message there, as Slack shows it
+    (slack_sdk sends this method's arguments in the query string)."""
+    args = {**request.query, **await _form(request)}
+    slack[args.get("channel_id", "")] += 1
+    return web.json_response({"ok": True, "files": [{"id": "F0", "title": "file"}]})
+
+
 async def send_activity(request: web.Request) -> web.Response:
     await request.read()
     teams[request.match_info["conversation"]] += 1
@@ -65,6 +86,9 @@ def app() -> web.Application:
     application = web.Application(client_max_size=4 * 1024 * 1024)
     application.router.add_post("/api/chat.postMessage", post_message)
     application.router.add_post("/api/conversations.open", open_conversation)
+    application.router.add_post("/api/files.getUploadURLExternal", upload_url)
+    application.router.add_post("/up/{file_id}", upload)
+    application.router.add_post("/api/files.completeUploadExternal", complete_upload)
     application.router.add_post("/v3/conversations/{conversation}/activities", send_activity)
     application.router.add_post(
         "/v3/conversations/{conversation}/activities/{reply_to}", send_activity

@@ -32,7 +32,14 @@ from bot.engine import Engine
 from bot.events import Actor, CommandIssued
 from storage import migrate
 from storage.store import SqlStore, make_engine
-from storage.tables import pairings, participants, programs, reflections, sessions
+from storage.tables import (
+    notifications,
+    pairings,
+    participants,
+    programs,
+    reflections,
+    sessions,
+)
 
 PG_SERVER = os.environ.get("MENTORBOT_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 DATABASES = ("sqlite", "postgresql")
@@ -368,6 +375,104 @@ async def dispatch(notifications: int) -> list[Row]:
                 at_most(f"tick peak RSS MB ({where})", rss, RSS_TARGET, fmt=".1f"),
             ]
     return rows
+
+
+async def invites(notifications: int) -> list[Row]:
+    """Issue 14: the dispatch run of (b) with calendar invites instead of nudges: each pair
+    has a session booked for the day after tomorrow and both people a due invite (an .ics
+    file upload on Slack, a card with a signed link on Teams). Each is compared with a (b)
+    run of the same size straight before it."""
+    pairs = max(1, notifications // 2)
+    rows = [info("notifications per run", 2 * pairs)]
+    for kind in DATABASES:
+        for platform in ("slack", "teams"):
+            rates = []
+            for with_invites in (False, True):
+                with platform_stub() as stub:
+                    async with fresh_database(kind) as url:
+                        address = slack_address if platform == "slack" else teams_address(stub)
+                        await populate(url, pairs, NOW, platform=platform, address=address)
+                        if with_invites:
+                            await book_with_invites(url, NOW)
+                        await plan_everything(url, NOW)
+                        env = tick_env(url, platform, stub)
+                        sent, seconds, _ = finish_tick(start_tick(env, NOW))
+                    reached, doubled = _delivered(stub_stats(stub), platform)
+                if sent != 2 * pairs or reached != 2 * pairs or doubled:
+                    raise RuntimeError(
+                        f"{platform} on {kind}: sent {sent}, reached {reached}, doubled {doubled}"
+                    )
+                rates.append(sent / seconds)
+            where = f"{platform}, {kind}"
+            rows += [
+                info(f"nudges sent/s ({where})", f"{rates[0]:.0f}"),
+                at_least(f"invites sent/s ({where})", rates[1], 0.9 * rates[0]),
+            ]
+    return rows
+
+
+async def book_with_invites(url: str, now: datetime) -> None:
+    """A session for every active pair, and a due calendar invite for both people, as a
+    booking queues them (so the planner sees a booked pair and nudges no one)."""
+    engine = make_engine(url)
+    try:
+        async with engine.begin() as conn:
+            found = (
+                await conn.execute(
+                    select(pairings.c.id, pairings.c.mentor_id, pairings.c.mentee_id)
+                )
+            ).all()
+        session_rows = [
+            dict(
+                pairing_id=pair_id,
+                starts_at=now + timedelta(days=2),
+                minutes=45,
+                number=1,
+                topic="Bench topic",
+                status="scheduled",
+                scheduled_by=mentee,
+                created_at=now,
+                uid=f"bench-{pair_id}@mentorbot",
+                sequence=0,
+                location="Room 1",
+                tzid="Europe/Berlin",
+                repeat_days=0,
+                repeat_count=0,
+            )
+            for pair_id, _, mentee in found
+        ]
+    finally:
+        await engine.dispose()
+    session_ids = await _insert(url, sessions, session_rows)
+    invite_rows = []
+    for session_id, (pair_id, mentor, mentee) in zip(session_ids, found, strict=True):
+        uid = f"bench-{pair_id}@mentorbot"
+        payload = {
+            "method": "REQUEST",
+            "sequence": 0,
+            "sessions": [session_id],
+            "event": "booked",
+            "by": mentee,
+        }
+        for person in (mentee, mentor):
+            invite_rows.append(
+                dict(
+                    key=f"invite:{uid}:0:{person}",
+                    kind="invite",
+                    recipient_id=person,
+                    due_at=now,
+                    series=f"invite:{uid}",
+                    pairing_id=pair_id,
+                    session_id=session_id,
+                    payload=payload,
+                    status="pending",
+                    attempts=0,
+                    last_error="",
+                    created_at=now,
+                )
+            )
+    await _insert(url, notifications, invite_rows)
+    await analyze(url)
 
 
 # --- (c) owner status -----------------------------------------------------------------------

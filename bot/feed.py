@@ -23,7 +23,7 @@ from bot.messages import Message
 from bot.model import Participant, Session, SessionStatus
 
 FEED_PAST = timedelta(days=90)
-TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
+TOKEN = re.compile(r"[0-9a-f]{48}")
 PATH = "/calendar/"
 
 
@@ -39,7 +39,8 @@ async def calendar_command(ctx: Context, person: Participant, args: str) -> Mess
         return Message(copy.text("calendar.usage"))
     fresh = word == "reset" or not person.calendar_token
     if fresh:
-        person.calendar_token = secrets.token_urlsafe(24)
+        # Hex: nothing in it that a chat's markdown could take for formatting.
+        person.calendar_token = secrets.token_hex(24)
         await ctx.tx.save(person, fields=("calendar_token",))
     url = ctx.config.public_url.rstrip("/") + feed_path(person.calendar_token or "")
     webcal = "webcal://" + url.split("://", 1)[-1]

@@ -191,8 +191,9 @@ def _buttons(buttons: list[Button]) -> list[dict]:
             "type": "button",
             "action_id": action_id,
             "text": plain_text(button.label, LABEL_LIMIT),
-            "value": button.value[:2000],
         }
+        if button.value:  # a link button carries none
+            element["value"] = button.value[:2000]
         if button.primary:
             element["style"] = "primary"
         if button.url:

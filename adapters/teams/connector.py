@@ -230,8 +230,10 @@ class Connector:
         except Exception as exc:
             log.info("no member details for %s: %s", user_id, exc)
             return {}
-        email = getattr(member, "email", "") or getattr(member, "user_principal_name", "")
-        return {"name": str(getattr(member, "name", "") or ""), "email": str(email or "")}
+        # A ChannelAccount: what Teams adds (email, userPrincipalName) is in its extras.
+        extra = getattr(member, "additional_properties", None) or {}
+        email = extra.get("email") or extra.get("userPrincipalName") or ""
+        return {"name": str(getattr(member, "name", "") or ""), "email": str(email)}
 
     def _activity_json(self, address: dict, activity: dict) -> dict:
         return {

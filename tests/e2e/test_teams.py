@@ -85,7 +85,9 @@ async def test_a_pair_goes_from_the_pair_command_to_a_stored_reflection(tenant, 
         "Input.Date",
         "Input.Time",
         "Input.ChoiceSet",
-        "Input.Text",
+        "Input.Text",  # topic
+        "Input.Text",  # where
+        "Input.ChoiceSet",  # how many sessions
     ]
     assert [c["value"] for c in fields["minutes"]["choices"]] == ["30", "45", "60"]
 

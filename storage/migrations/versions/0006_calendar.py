@@ -26,9 +26,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("tzid", sa.String(64), nullable=False, server_default="UTC"))
         batch.add_column(sa.Column("recurrence_id", UTCDateTime(), nullable=True))
         batch.add_column(sa.Column("repeat_days", sa.Integer, nullable=False, server_default="0"))
-        batch.add_column(
-            sa.Column("repeat_count", sa.Integer, nullable=False, server_default="0")
-        )
+        batch.add_column(sa.Column("repeat_count", sa.Integer, nullable=False, server_default="0"))
     # Sessions booked before invites existed get a uid of their own, so a later move or
     # cancellation can name them.
     op.execute(

@@ -1,0 +1,340 @@
+"""Slack end to end, calendar invites (issue 14): a booking reaches both people as an .ics
+file with calendar links, Reschedule and Cancel send updates under the same uid, pausing
+cancels what was booked, a series is one repeating event, and each person's feed lists only
+their own sessions - through a real `mentorbot serve` and `mentorbot tick --now`."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import re
+import secrets
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock
+from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
+
+import aiohttp
+import recurring_ical_events
+from icalendar import Calendar
+
+from tests.e2e.slack_support import OWNER, Workspace, eventually, texts, weekday_at
+from tests.fakes.slack_api import FakeSlack, Posted
+
+BERLIN = ZoneInfo("Europe/Berlin")
+CADENCE = 14  # days between sessions in the programs these tests create
+_n = itertools.count(1)
+
+
+# --- helpers ------------------------------------------------------------------------------------
+class Person:
+    """A Slack member in Berlin with an e-mail address users.info shows."""
+
+    def __init__(self, fake: FakeSlack, user: str, first: str, last: str) -> None:
+        self.user, self.first = user, first
+        self.email = f"{first.lower()}.{last.lower()}@example.com"
+        fake.add_user(user, f"{first} {last}", "Europe/Berlin", email=self.email)
+        self.dm = fake.dm(user)
+
+
+async def start_program(ws: Workspace, name: str) -> None:
+    reply = await ws.command(OWNER, f"program create {name} cadence={CADENCE} minutes=45")
+    assert f"Program {name} created" in reply["text"], reply
+
+
+async def active_pairs(
+    ws: Workspace, program: str, count: int
+) -> tuple[list[tuple[Person, Person]], datetime]:
+    """A new program with `count` proposed, introduced and accepted pairs (mentor, mentee);
+    returns them and the time of the tick that sent the intros."""
+    fake = ws.fake
+    await start_program(ws, program)
+    pairs = []
+    for _ in range(count):
+        n = next(_n)
+        mentor = Person(fake, f"UCALMENTOR{n}", "Mina", f"Park{n}")
+        mentee = Person(fake, f"UCALEXEC{n}", "Erik", f"Lund{n}")
+        reply = await ws.command(
+            OWNER, f"pair <@{mentor.user}|mina> <@{mentee.user}|erik> program={program} Reels"
+        )
+        assert "Proposed" in reply["text"], reply
+        pairs.append((mentor, mentee))
+    when = weekday_at(3, 9)
+    await ws.tick(when)
+    for mentor, mentee in pairs:
+        [intro] = fake.posts_to(fake.dm(mentor.user, mentee.user))
+        for user in (mentee.user, mentor.user):
+            status, _ = await ws.click(user, intro, "pairing.accept", block_prefix=f"for.{user}")
+            assert status == 200
+        await eventually(lambda intro=intro: "both in" in texts(intro.blocks), what="accepted")
+    return pairs, when
+
+
+async def reply_in_dm(ws: Workspace, person: Person, text: str) -> Posted:
+    """Type `text` in the bot's DM; returns the bot's answer there."""
+    before = len(ws.fake.posts_to(person.dm))
+    assert await ws.dm(person.user, text) == 200
+    [answer] = await eventually(lambda: ws.fake.posts_to(person.dm)[before:], what=text)
+    return answer
+
+
+async def open_form(ws: Workspace, user: str, posted: Posted, action: str) -> dict:
+    """Click a button on a posted message that opens a modal; returns the modal."""
+    before = len(ws.fake.views)
+    status, _ = await ws.click(user, posted, action)
+    assert status == 200
+    return (await eventually(lambda: ws.fake.views[before:], what=f"{action} modal"))[0]
+
+
+async def book(ws: Workspace, person: Person, values: dict[str, str]) -> Posted:
+    """`me` in the DM, Schedule, and the booking form sent with `values`; returns the
+    message whose Schedule button was used (it now says what was booked)."""
+    status = await reply_in_dm(ws, person, "me")
+    form = await open_form(ws, person.user, status, "session.schedule")
+    assert form["callback_id"] == "session.schedule"
+    sent, ack = await ws.submit(person.user, form, values)
+    assert sent == 200 and ack == {}, ack
+    await eventually(lambda: "Booked" in texts(status.blocks), what="booking confirmed")
+    return status
+
+
+def berlin(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, clock(hour, minute), BERLIN)
+
+
+def shares(fake: FakeSlack, person: Person) -> list[dict]:
+    """Every file shared in the person's DM, oldest first."""
+    return [s for s in fake.shared if s.get("channel_id") == person.dm]
+
+
+def ics_of(fake: FakeSlack, share: dict) -> Calendar:
+    [file] = share["files"]
+    return Calendar.from_ical(fake.uploads[file["id"]])
+
+
+def message_of(fake: FakeSlack, share: dict) -> Posted:
+    """The message a file share shows up as in the DM (a share with blocks)."""
+    [file] = share["files"]
+    return next(p for p in fake.messages.values() if file["id"] in p.files)
+
+
+def events(calendar: Calendar) -> list:
+    return list(calendar.walk("VEVENT"))
+
+
+def expanded(calendar: Calendar, around: datetime) -> list[datetime]:
+    """The starts recurring_ical_events finds within a year either side of `around`."""
+    found = recurring_ical_events.of(calendar).between(
+        around - timedelta(days=365), around + timedelta(days=365)
+    )
+    return sorted(e["DTSTART"].dt for e in found)
+
+
+def buttons(posted: Posted) -> dict[str, dict]:
+    """The message's buttons by action id."""
+    return {
+        e["action_id"]: e for b in posted.blocks if b["type"] == "actions" for e in b["elements"]
+    }
+
+
+def utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def mailto(value) -> str:
+    return str(value).lower().removeprefix("mailto:")
+
+
+async def fetch(url: str) -> tuple[int, str, str]:
+    async with aiohttp.ClientSession() as session, session.get(url) as resp:
+        return resp.status, resp.headers.get("Content-Type", ""), await resp.text()
+
+
+async def _settle(seconds: float = 1.0) -> None:
+    await asyncio.sleep(seconds)
+
+
+# --- 1, 2, 3, 6: one booking, its links, Reschedule and Cancel ----------------------------------
+async def test_a_booking_sends_both_an_invite_that_reschedule_and_cancel_update_under_one_uid(
+    ws, fake
+):
+    [(mentor, mentee)], when = await active_pairs(ws, "Almanac", 1)
+    day = weekday_at(10, 9).date()
+    start = berlin(day, 10)
+    booked = await book(
+        ws, mentee, {"date": day.isoformat(), "time": "10:00", "minutes": "45", "topic": "Reels"}
+    )
+    assert {"session.move", "session.cancel"} <= set(buttons(booked)), "the reply has them too"
+
+    # The tick sends each of them one .ics in their DM, with links and buttons.
+    await ws.tick(when + timedelta(minutes=5))
+    requests = {}
+    for person in (mentee, mentor):
+        [share] = shares(fake, person)
+        calendar = ics_of(fake, share)
+        assert calendar["METHOD"] == "REQUEST"
+        [event] = events(calendar)
+        assert event["DTSTART"].dt == start and event["DTSTART"].params["TZID"] == "Europe/Berlin"
+        assert event["DTEND"].dt == start + timedelta(minutes=45)
+        assert expanded(calendar, start) == [start]
+        assert event["SEQUENCE"] == 0 and event["STATUS"] == "CONFIRMED"
+        assert {mailto(a) for a in event["ATTENDEE"]} == {mentor.email, mentee.email}
+        assert mailto(event["ORGANIZER"]) == mentee.email, "the booker organises it"
+        assert "Topic: Reels" in str(event["DESCRIPTION"])
+        invite = message_of(fake, share)
+        assert invite.channel == person.dm
+        found = buttons(invite)
+        assert found["link.google"]["text"]["text"] == "Add to Google Calendar"
+        assert found["link.outlook"]["text"]["text"] == "Add to Outlook"
+        google = parse_qs(urlsplit(found["link.google"]["url"]).query)
+        assert google["action"] == ["TEMPLATE"]
+        assert google["dates"] == [f"{utc(start)}/{utc(start + timedelta(minutes=45))}"]
+        outlook = parse_qs(urlsplit(found["link.outlook"]["url"]).query)
+        assert outlook["startdt"] == [f"{start.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"]
+        assert found["session.move"]["text"]["text"] == "Reschedule"
+        assert found["session.cancel"]["text"]["text"] == "Cancel session"
+        requests[person.user] = (event, invite)
+    uid = str(requests[mentee.user][0]["UID"])
+    assert str(requests[mentor.user][0]["UID"]) == uid
+    assert requests[mentee.user][1].text.startswith("Here's the calendar invite for your session")
+    assert requests[mentor.user][1].text.startswith("Erik booked your next session")
+
+    # 6: pressing a link button (the browser opens it) changes and posts nothing.
+    invite = requests[mentor.user][1]
+    calls = len(fake.calls)
+    responses, views = len(fake.responses), len(fake.views)
+    status, _ = await ws.click(mentor.user, invite, "link.google")
+    assert status == 200
+    await _settle()
+    assert len(fake.calls) == calls, [c.method for c in fake.calls[calls:]]
+    assert (len(fake.responses), len(fake.views), invite.updates) == (responses, views, [])
+
+    # 2: Reschedule opens the move form, filled in; the new time reaches both under the uid.
+    form = await open_form(ws, mentor.user, invite, "session.move")
+    assert form["callback_id"] == "session.move"
+    initial = {b["block_id"]: b["element"] for b in form["blocks"] if b["type"] == "input"}
+    assert initial["date"]["initial_date"] == day.isoformat()
+    assert initial["time"]["initial_time"] == "10:00"
+    later = weekday_at(12, 9).date()
+    moved_to = berlin(later, 15, 30)
+    sent, ack = await ws.submit(
+        mentor.user, form, {"date": later.isoformat(), "time": "15:30", "minutes": "45"}
+    )
+    assert sent == 200 and ack == {}, ack
+    await eventually(lambda: "Moved:" in texts(invite.blocks), what="move confirmed")
+    await ws.tick(when + timedelta(minutes=10))
+    moved = {}
+    for person in (mentee, mentor):
+        [share] = shares(fake, person)[1:]
+        calendar = ics_of(fake, share)
+        assert calendar["METHOD"] == "REQUEST"
+        [event] = events(calendar)
+        assert str(event["UID"]) == uid
+        assert event["SEQUENCE"] > requests[person.user][0]["SEQUENCE"]
+        assert event["DTSTART"].dt == moved_to and expanded(calendar, moved_to) == [moved_to]
+        moved[person.user] = (event, message_of(fake, share))
+    assert moved[mentee.user][1].text.startswith("Mina moved your session to")
+
+    # 3: Cancel session on the updated invite sends both a cancellation of it.
+    status, _ = await ws.click(mentee.user, moved[mentee.user][1], "session.cancel")
+    assert status == 200
+    await eventually(
+        lambda: "Cancelled your session" in texts(moved[mentee.user][1].blocks), what="cancelled"
+    )
+    await ws.tick(when + timedelta(minutes=15))
+    for person in (mentee, mentor):
+        [share] = shares(fake, person)[2:]
+        calendar = ics_of(fake, share)
+        assert calendar["METHOD"] == "CANCEL"
+        [event] = events(calendar)
+        assert str(event["UID"]) == uid and event["STATUS"] == "CANCELLED"
+        assert event["SEQUENCE"] > moved[person.user][0]["SEQUENCE"]
+        assert event["DTSTART"].dt == moved_to
+        assert "calendar update" in share["initial_comment"]
+
+
+# --- 4, 3: a series, then a pause ----------------------------------------------------------------
+async def test_a_series_is_one_repeating_invite_and_pausing_the_pair_cancels_it(ws, fake):
+    [(mentor, mentee)], when = await active_pairs(ws, "Cycle", 1)
+    day = weekday_at(10, 9).date()
+    starts = [berlin(day + timedelta(days=CADENCE * n), 10) for n in range(3)]
+    booked = await book(
+        ws, mentor, {"date": day.isoformat(), "time": "10:00", "minutes": "30", "repeat": "3"}
+    )
+    assert "Booked 3 sessions" in texts(booked.blocks)
+
+    await ws.tick(when + timedelta(minutes=5))
+    uids = set()
+    for person in (mentee, mentor):
+        [share] = shares(fake, person)
+        calendar = ics_of(fake, share)
+        assert calendar["METHOD"] == "REQUEST"
+        found = events(calendar)
+        assert len(found) == 1, "one event for the whole series"
+        [event] = found
+        assert event["RRULE"]["COUNT"] == [3]
+        assert event["DTSTART"].dt == starts[0]
+        assert expanded(calendar, starts[0]) == starts
+        uids.add(str(event["UID"]))
+        google = parse_qs(urlsplit(buttons(message_of(fake, share))["link.google"]["url"]).query)
+        assert "COUNT=3" in google["recur"][0]
+    [uid] = uids
+
+    # Pause, typed in the DM, then the pairing's button: both get the series cancelled.
+    choose = await reply_in_dm(ws, mentor, "pause")
+    assert "Which pairing would you like to pause?" in choose.text
+    status, _ = await ws.click(mentor.user, choose, "pairing.pause")
+    assert status == 200
+    await eventually(lambda: "Paused" in texts(choose.blocks), what="paused")
+    assert "cancelled" in texts(choose.blocks), "the answer says what was called off"
+    await ws.tick(when + timedelta(minutes=10))
+    for person in (mentee, mentor):
+        [share] = shares(fake, person)[1:]
+        calendar = ics_of(fake, share)
+        assert calendar["METHOD"] == "CANCEL"
+        cancelled = events(calendar)
+        assert {str(e["UID"]) for e in cancelled} == {uid}
+        assert all(e["SEQUENCE"] > 0 and e["STATUS"] == "CANCELLED" for e in cancelled)
+        covered = sorted((e.get("RECURRENCE-ID") or e["DTSTART"]).dt for e in cancelled)
+        assert covered == starts, "every session of the series is called off"
+
+
+# --- 5: the personal feed ------------------------------------------------------------------------
+async def test_the_calendar_feed_lists_only_the_persons_own_sessions_until_its_link_is_reset(
+    ws, fake, serve
+):
+    [(mentor, mentee), (other_mentor, other_mentee)], when = await active_pairs(ws, "Ledger", 2)
+    day = weekday_at(10, 9).date()
+    await book(ws, mentee, {"date": day.isoformat(), "time": "11:00", "minutes": "60"})
+    await book(ws, other_mentee, {"date": day.isoformat(), "time": "14:00", "minutes": "30"})
+    await ws.tick(when + timedelta(minutes=5))
+    [invited] = {str(e["UID"]) for e in events(ics_of(fake, shares(fake, mentor)[0]))}
+
+    link = re.compile(rf"http://127\.0\.0\.1:{serve.port}/calendar/[0-9a-f]{{48}}\.ics")
+    feeds = {}
+    for person, hour in ((mentor, 11), (other_mentor, 14)):
+        answer = await reply_in_dm(ws, person, "calendar")
+        [url] = link.findall(answer.text)
+        status, kind, body = await fetch(url)
+        assert status == 200 and kind.startswith("text/calendar"), (status, kind)
+        calendar = Calendar.from_ical(body)
+        assert expanded(calendar, berlin(day, hour)) == [berlin(day, hour)]
+        [uid] = {str(e["UID"]) for e in events(calendar)}
+        feeds[person.user] = (url, uid, body)
+    url, mine, body = feeds[mentor.user]
+    theirs = feeds[other_mentor.user][1]
+    assert mine == invited, "the feed and the invite describe the same event"
+    assert mine != theirs and theirs not in body, "another pair's session is not in the feed"
+    assert other_mentee.email not in body and mentee.email in body
+    again = await reply_in_dm(ws, mentor, "calendar")
+    assert link.findall(again.text) == [url], "the same link until it is reset"
+
+    wrong = url.rsplit("/", 1)[0] + f"/{secrets.token_urlsafe(24)}.ics"
+    assert (await fetch(wrong))[0] == 404
+
+    reset = await reply_in_dm(ws, mentor, "calendar reset")
+    [new_url] = link.findall(reset.text)
+    assert new_url != url
+    assert (await fetch(url))[0] == 404, "the old link stops working"
+    status, _, body = await fetch(new_url)
+    assert status == 200 and {str(e["UID"]) for e in events(Calendar.from_ical(body))} == {mine}

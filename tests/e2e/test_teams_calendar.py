@@ -1,0 +1,387 @@
+"""Calendar invites on Teams, end to end: a booking brings both people a signed link to the
+.ics (served by `mentorbot serve` at /teams/invites/...) and a Teams "new meeting" link;
+Reschedule and Cancel session change the same calendar event (same UID, higher SEQUENCE)
+and make older links answer 410; a series is one repeating event; pausing cancels what is
+booked; and `calendar` gives a private feed that `calendar reset` replaces.
+
+Everything goes through a real `mentorbot serve` (activities POSTed to /api/messages, a
+fake Bot Connector as their serviceUrl) and `mentorbot tick --now`, which sends the invites.
+Each .ics is read with both icalendar and recurring_ical_events.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
+
+import aiohttp
+import pytest
+import recurring_ical_events
+from icalendar import Calendar
+
+from tests.e2e.conftest import teams_pair
+from tests.e2e.slack_support import Serve, weekday_at
+from tests.e2e.teams_support import OWNER, Tenant, activity_text, button, teams_env
+from tests.e2e.test_teams import start_program, tick
+from tests.fakes.bot_connector import FakeConnector, Sent
+
+BERLIN = ZoneInfo("Europe/Berlin")
+ADD_ICS = "Add to calendar (.ics)"
+MEETING = "Create Teams meeting"
+INVITE_PATH = "/teams/invites/"
+
+
+@pytest.fixture(scope="module")
+def teams_serve(connector, tmp_path_factory):
+    """serve, with `tick` processes that make invite links serve accepts: `tick` signs them
+    with the same MENTORBOT_SECRET and builds them on serve's PORT (without these, each
+    process signs with a key of its own and links point at the default port)."""
+    folder = tmp_path_factory.mktemp("teams-calendar")
+    env = teams_env(f"sqlite+aiosqlite:///{folder}/mentorbot.db")
+    server = Serve({**env, "MENTORBOT_SECRET": secrets.token_urlsafe(32)}, folder / "serve.log")
+    server.env["PORT"] = str(server.port)  # read by `tick` only: serve got --port
+    yield server
+    server.stop()
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Invite:
+    """An invite message as one person got it, with the .ics its link serves now."""
+
+    sent: Sent
+    url: str
+    calendar: Calendar
+    starts: list[datetime]  # each occurrence's start, as recurring_ical_events finds them
+
+    @property
+    def text(self) -> str:
+        return activity_text(self.sent.latest)
+
+    @property
+    def events(self) -> list:
+        return self.calendar.walk("VEVENT")
+
+    @property
+    def method(self) -> str:
+        return str(self.calendar["METHOD"])
+
+    @property
+    def uid(self) -> str:
+        [uid] = {str(e["UID"]) for e in self.events}
+        return uid
+
+    @property
+    def sequence(self) -> int:
+        [sequence] = {int(e["SEQUENCE"]) for e in self.events}
+        return sequence
+
+    def titles(self) -> list[str]:
+        return [a["title"] for card in FakeConnector.cards(self.sent) for a in card["actions"]]
+
+
+async def fetch(url: str) -> tuple[int, str, str]:
+    """GET `url`: status, content type and body."""
+    async with aiohttp.ClientSession() as session, session.get(url) as resp:
+        return resp.status, resp.content_type, await resp.text()
+
+
+def read_ics(text: str) -> tuple[Calendar, list[datetime]]:
+    """The calendar, and the start of every occurrence recurring_ical_events finds in it."""
+    calendar = Calendar.from_ical(text)
+    now = datetime.now(UTC)
+    found = recurring_ical_events.of(calendar).between(
+        now - timedelta(days=1), now + timedelta(days=400)
+    )
+    return calendar, sorted(e["DTSTART"].dt for e in found)
+
+
+async def invite(tenant: Tenant, user: str) -> Invite:
+    """The newest invite in the person's chat, with the .ics its link serves."""
+    sent = await tenant.latest(user, ADD_ICS)
+    link = button(sent, ADD_ICS)
+    assert link["type"] == "Action.OpenUrl", link
+    url = link["url"]
+    assert url.startswith(f"{tenant.serve.url}{INVITE_PATH}"), url
+    status, content_type, body = await fetch(url)
+    assert status == 200, body
+    assert content_type == "text/calendar", content_type
+    return Invite(sent, url, *read_ics(body))
+
+
+def berlin(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), BERLIN).astimezone(UTC)
+
+
+def zulu(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def email(tenant: Tenant, user: str) -> str:
+    return tenant.fake.users[user]["email"]
+
+
+def mailto(address) -> str:
+    return str(address).removeprefix("mailto:").removeprefix("MAILTO:")
+
+
+def attendees(event) -> set[str]:
+    found = event.get("ATTENDEE", [])
+    return {mailto(a) for a in (found if isinstance(found, list) else [found])}
+
+
+def shown(text: str) -> str:
+    """Message text as Teams shows it: its Markdown escapes (\\_ and the like) undone."""
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+async def active_pairs(tenant: Tenant, program: str, count: int = 1) -> list[tuple[str, str]]:
+    """`count` pairs in a new program (cadence 14 days, 45 min), introduced by one tick and
+    accepted by both; returns (mentor, mentee) for each."""
+    pairs = [teams_pair(tenant) for _ in range(count)]
+    await start_program(tenant, program)
+    for mentor, mentee in pairs:
+        await tenant.say(OWNER, f"pair {{}} {{}} program={program} Learn reels", (mentor, mentee))
+    await tick(tenant, weekday_at(3, 9))
+    for mentor, mentee in pairs:
+        for user in (mentee, mentor):
+            await tenant.submit(user, await tenant.latest(user, "Accept"), "Accept")
+        await tenant.latest(mentor, "both in")
+    return pairs
+
+
+async def book(tenant: Tenant, user: str, start: datetime, **values: str) -> Sent:
+    """Book from `me`: Schedule with ..., then Book it with `start` (Berlin time) and
+    `values`; returns the card, which then shows the booking."""
+    await tenant.say(user, "me")
+    card = await tenant.latest(user, "Schedule with")
+    title = next(a["title"] for a in FakeConnector.cards(card)[0]["actions"])
+    await tenant.submit(user, card, title)
+    local = start.astimezone(BERLIN)
+    form = {"date": local.date().isoformat(), "time": f"{local:%H:%M}", "minutes": "45"}
+    await tenant.submit(user, card, "Book it", form | values)
+    assert "Booked" in activity_text(card.latest), activity_text(card.latest)
+    return card
+
+
+def forged(url: str, **changes: str) -> str:
+    """The link with what its payload says changed, and its signature kept."""
+    base, _, token = url.rpartition("/")
+    payload, _, signature = token.partition(".")
+    data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    changed = base64.urlsafe_b64encode(json.dumps(data | changes).encode()).decode().rstrip("=")
+    return f"{base}/{changed}.{signature}"
+
+
+# --- 1. a booking: the .ics link and the Teams meeting link ------------------------------------
+
+
+async def test_both_people_get_an_ics_link_and_a_teams_meeting_link_for_a_booked_session(tenant):
+    [(mentor, mentee)] = await active_pairs(tenant, "Invites")
+    day = weekday_at(10, 9).date()
+    start = berlin(day, 10)
+    card = await book(tenant, mentee, start, topic="Reels", where="Room 4.12")
+    assert [a["title"] for a in FakeConnector.cards(card)[0]["actions"]] == [
+        "Reschedule",
+        "Cancel session",
+    ], "the booking reply can move or cancel it at once"
+    assert ADD_ICS not in activity_text(card.latest), "invites come with the tick"
+
+    await tick(tenant, weekday_at(3, 9) + timedelta(minutes=5))
+    mine, theirs = await invite(tenant, mentee), await invite(tenant, mentor)
+    assert "Here's the calendar invite for your session with Mina" in mine.text, mine.text
+    assert "Erik booked your next session" in theirs.text, theirs.text
+
+    for got in (mine, theirs):
+        assert got.titles() == [ADD_ICS, MEETING, "Reschedule", "Cancel session"], got.titles()
+        assert got.method == "REQUEST"
+        [event] = got.events
+        assert event["DTSTART"].dt == start, event["DTSTART"].dt
+        assert event["DTEND"].dt == start + timedelta(minutes=45)
+        assert str(event["DTSTART"].params["TZID"]) == "Europe/Berlin"
+        assert int(event["SEQUENCE"]) == 0 and str(event["STATUS"]) == "CONFIRMED"
+        assert str(event["LOCATION"]) == "Room 4.12"
+        # E-mails come from Teams' member details (GET .../members/{id}: email).
+        assert mailto(event.get("ORGANIZER", "")) == email(tenant, mentee), "the booker organises"
+        assert attendees(event) == {email(tenant, mentee), email(tenant, mentor)}, event.to_ical()
+        assert got.starts == [start], "recurring_ical_events finds the one session"
+
+        meeting = button(got.sent, MEETING)
+        assert meeting["type"] == "Action.OpenUrl", meeting
+        parts = urlsplit(meeting["url"])
+        assert f"{parts.scheme}://{parts.netloc}{parts.path}" == (
+            "https://teams.microsoft.com/l/meeting/new"
+        )
+        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        assert query["subject"] == str(event["SUMMARY"]) == "Mentoring: Erik and Mina (Invites)"
+        assert query["startTime"] == zulu(start)
+        assert query["endTime"] == zulu(start + timedelta(minutes=45))
+        assert set(query.get("attendees", "").split(",")) == {
+            email(tenant, m) for m in (mentee, mentor)
+        }
+    assert mine.uid == theirs.uid and mine.url != theirs.url, "one event, a link for each"
+
+    # A link whose payload was changed, or whose signature was, is refused.
+    for bad in (
+        forged(mine.url, u=mentor),
+        forged(mine.url, a="invite:1"),
+        mine.url[:-3] + ("AAA" if not mine.url.endswith("AAA") else "BBB"),
+    ):
+        status, _, body = await fetch(bad)
+        assert status == 403, (bad, status, body)
+    assert (await fetch(mine.url))[0] == 200, "the real link still works"
+
+
+# --- 2 and 3. moving, then cancelling, the same event ------------------------------------------
+
+
+async def test_moving_then_cancelling_a_session_updates_one_calendar_event_and_old_links_go_stale(
+    tenant,
+):
+    [(mentor, mentee)] = await active_pairs(tenant, "Moves")
+    when = weekday_at(3, 9)
+    day = weekday_at(10, 9).date()
+    start = berlin(day, 10)
+    await book(tenant, mentee, start)
+    await tick(tenant, when + timedelta(minutes=5))
+    first = {user: await invite(tenant, user) for user in (mentee, mentor)}
+    uid = first[mentee].uid
+
+    # The mentor moves it from the invite: Reschedule shows the form in the same card.
+    card = first[mentor].sent
+    await tenant.submit(mentor, card, "Reschedule")
+    assert "Pick the new time for your session" in activity_text(card.latest)
+    moved_to = berlin(day + timedelta(days=1), 14, 30)
+    values = {"date": moved_to.astimezone(BERLIN).date().isoformat(), "time": "14:30"}
+    await tenant.submit(mentor, card, "Move it", values | {"minutes": "30"})
+    assert "Moved:" in activity_text(card.latest), activity_text(card.latest)
+
+    await tick(tenant, when + timedelta(minutes=10))
+    second = {user: await invite(tenant, user) for user in (mentee, mentor)}
+    assert "Mina moved your session" in second[mentee].text, second[mentee].text
+    for user, got in second.items():
+        assert got.sent.id != first[user].sent.id, "a new message"
+        assert got.method == "REQUEST" and got.uid == uid
+        assert got.sequence > first[user].sequence, (got.sequence, first[user].sequence)
+        [event] = got.events
+        assert event["DTSTART"].dt == moved_to
+        assert event["DTEND"].dt == moved_to + timedelta(minutes=30)
+        assert got.starts == [moved_to]
+        query = parse_qs(urlsplit(button(got.sent, MEETING)["url"]).query)
+        assert query["startTime"] == [zulu(moved_to)], query
+        status, _, body = await fetch(first[user].url)
+        assert status == 410, (status, body)
+        assert "out of date" in body
+
+    # The mentee cancels it from the updated invite: both get a cancellation of that event.
+    card = second[mentee].sent
+    await tenant.submit(mentee, card, "Cancel session")
+    assert "Cancelled your session" in activity_text(card.latest), activity_text(card.latest)
+    await tick(tenant, when + timedelta(minutes=15))
+    for user in (mentee, mentor):
+        got = await invite(tenant, user)
+        assert got.sent.id != second[user].sent.id
+        assert got.titles() == [ADD_ICS], "nothing to move or meet about any more"
+        assert got.method == "CANCEL" and got.uid == uid
+        assert got.sequence > second[user].sequence, (got.sequence, second[user].sequence)
+        [event] = got.events
+        assert str(event["STATUS"]) == "CANCELLED"
+        assert event["DTSTART"].dt == moved_to
+        assert (await fetch(second[user].url))[0] == 410, "the moved invite no longer holds"
+    assert "Erik cancelled your session" in (await invite(tenant, mentor)).text
+
+
+# --- 4 and 3. a series, and pausing the pair ---------------------------------------------------
+
+
+async def test_a_series_of_three_is_one_repeating_event_and_pausing_the_pair_cancels_it(tenant):
+    [(mentor, mentee)] = await active_pairs(tenant, "Series")
+    when = weekday_at(3, 9)
+    day = weekday_at(10, 9).date()
+    starts = [berlin(day + timedelta(days=14 * n), 10) for n in range(3)]
+    card = await book(tenant, mentee, starts[0], repeat="3")
+    assert "Booked 3 sessions with Mina, every 14 days" in activity_text(card.latest)
+
+    await tick(tenant, when + timedelta(minutes=5))
+    requests = {user: await invite(tenant, user) for user in (mentee, mentor)}
+    for got in requests.values():
+        assert got.method == "REQUEST"
+        [event] = got.events
+        rule = event["RRULE"]
+        assert (rule["FREQ"], rule["INTERVAL"], rule["COUNT"]) == (["WEEKLY"], [2], [3]), rule
+        assert event["DTSTART"].dt == starts[0]
+        assert str(event["DTSTART"].params["TZID"]) == "Europe/Berlin"
+        assert got.starts == starts, "exactly the three sessions, at 10:00 in Berlin"
+    assert "3 sessions" in requests[mentee].text, requests[mentee].text
+    uid = requests[mentee].uid
+
+    # Pausing cancels all three: one cancellation naming each occurrence.
+    await tenant.say(mentee, "pause")
+    choice = await tenant.latest(mentee, "Which pairing would you like to pause?")
+    await tenant.submit(mentee, choice, "Pause: Mina (Series)")
+    assert "what you had booked is cancelled" in activity_text(choice.latest)
+    await tick(tenant, when + timedelta(minutes=10))
+    for user in (mentee, mentor):
+        got = await invite(tenant, user)
+        assert got.method == "CANCEL" and got.uid == uid, (got.method, got.uid)
+        assert got.sequence > requests[user].sequence
+        assert sorted(e["RECURRENCE-ID"].dt for e in got.events) == starts
+        assert {str(e["STATUS"]) for e in got.events} == {"CANCELLED"}
+        assert (await fetch(requests[user].url))[0] == 410
+    assert "are off" in (await invite(tenant, mentor)).text
+
+
+# --- 5. the personal calendar feed --------------------------------------------------------------
+
+
+async def feed_url(tenant: Tenant, user: str, command: str, reply: str) -> str:
+    """Type `command`; the feed address in the answer (as Teams shows it)."""
+    await tenant.say(user, command)
+    text = shown(activity_text((await tenant.latest(user, reply)).latest))
+    found = re.findall(r"http://127\.0\.0\.1:\d+/calendar/[0-9a-f]{48}\.ics", text)
+    assert found, text
+    return found[0]
+
+
+async def test_the_calendar_command_gives_a_private_feed_that_reset_replaces(tenant):
+    (_, erik), (_, other) = await active_pairs(tenant, "Feeds", count=2)
+    day = weekday_at(10, 9).date()
+    mine, theirs = berlin(day, 10), berlin(day, 15)
+    await book(tenant, erik, mine)
+    await book(tenant, other, theirs)
+
+    url = await feed_url(tenant, erik, "calendar", "Your personal calendar feed")
+    assert url.startswith(f"http://127.0.0.1:{tenant.serve.port}/calendar/"), url
+    status, content_type, body = await fetch(url)
+    assert (status, content_type) == (200, "text/calendar"), (status, body)
+    calendar, found = read_ics(body)
+    assert found == [mine], "only this person's session, not the other pair's"
+    [event] = calendar.walk("VEVENT")
+    assert str(event["SUMMARY"]) == "Mentoring: Erik and Mina (Feeds)"
+
+    other_url = await feed_url(tenant, other, "calendar", "Your personal calendar feed")
+    assert other_url != url
+    other_calendar, other_found = read_ics((await fetch(other_url))[2])
+    assert other_found == [theirs]
+    [other_event] = other_calendar.walk("VEVENT")
+    assert str(other_event["UID"]) != str(event["UID"])
+
+    # Asking again gives the same address; a made-up token finds nothing.
+    assert await feed_url(tenant, erik, "calendar", "Your personal calendar feed") == url
+    made_up = f"{tenant.serve.url}/calendar/{secrets.token_urlsafe(24)}.ics"
+    assert (await fetch(made_up))[0] == 404
+
+    # `calendar reset`: a new address; the old one stops working at once.
+    new_url = await feed_url(tenant, erik, "calendar reset", "the old feed link no longer works")
+    assert new_url != url
+    assert (await fetch(url))[0] == 404
+    status, _, body = await fetch(new_url)
+    assert status == 200 and read_ics(body)[1] == [mine]
