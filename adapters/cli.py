@@ -189,6 +189,12 @@ async def _tick(settings: Settings, args) -> int:
             raise UsageError(
                 f"--now {args.now!r} is not ISO-8601, e.g. 2026-03-02T09:00:00Z"
             ) from None
+    if settings.teams and not settings.link_secret:
+        log.warning(
+            "MENTORBOT_SECRET is not set: Teams calendar-invite links sent by this tick are "
+            "signed with a key of its own, which serve cannot check. Give tick the same "
+            "MENTORBOT_SECRET and MENTORBOT_PUBLIC_URL as serve."
+        )
     await _with_engine(settings, clock, lambda engine: _one_tick(engine, settings))
     return 0
 
