@@ -1,0 +1,408 @@
+"""Calendar invites (issue 14): every booking, move and cancellation reaches both people as an
+.ics that calendar programs read the same way, at the booked local time across clock changes,
+never twice; and each person's private feed lists only their own sessions."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.messages import FormErrors
+from bot.model import Session
+from tests.harness import ERIK, MINA, MONDAY, OWNER, PRIYA, TOM
+from tests.unit.ics_check import invites, mailto, parse, utc
+
+BERLIN = ZoneInfo("Europe/Berlin")
+THU_10_BERLIN = datetime(2026, 3, 5, 9, 0, tzinfo=UTC)
+FEED = re.compile(r"/calendar/([0-9a-f]{48})\.ics")
+
+
+async def _sessions(h, pairing) -> list[Session]:
+    found = await h.engine.run(lambda ctx: ctx.tx.find(Session, pairing_id=pairing.id))
+    return sorted(found, key=lambda s: s.id)
+
+
+async def _book(h, actor, pairing, date, time="10:00", **values):
+    values = {"minutes": "45", **values}
+    return await h.submit(actor, "session.schedule", pairing.id, date=date, time=time, **values)
+
+
+async def _deliver(h, days: int = 1) -> None:
+    """Tick hourly long enough for everyone's working hours (New York's start at 14:00 UTC)."""
+    await h.run_until(h.clock.now() + timedelta(days=days))
+
+
+async def _feed(h, actor):
+    reply = await h.command(actor, "calendar")
+    return FEED.search(reply.text).group(1)
+
+
+# --- booking --------------------------------------------------------------------------------
+
+
+async def test_a_booking_sends_both_people_a_request_for_the_booked_instant(h):
+    pairing = await h.active_pairing(await h.program("Digital Leaders"))
+    await h.tick()
+    reply = await _book(h, ERIK, pairing, "2026-03-05", topic="Budget deck", where="Room 4.12")
+    [session] = await _sessions(h, pairing)
+    assert [(b.action, b.value) for b in reply.buttons] == [
+        ("session.move", str(session.id)),
+        ("session.cancel", str(session.id)),
+    ]
+    await h.tick()
+    for user in ("mina", "erik"):
+        [ics] = invites(h, user)
+        event = ics.event
+        assert ics.method == "REQUEST"
+        assert utc(event["dtstart"].dt) == THU_10_BERLIN == session.starts_at
+        assert utc(event["dtend"].dt) == THU_10_BERLIN + timedelta(minutes=45)
+        assert str(event["uid"]) == session.uid and session.uid
+        assert event["sequence"] == 0
+        assert utc(event["dtstamp"].dt) == MONDAY
+        assert all(word in event["summary"] for word in ("Mina", "Erik", "Digital Leaders"))
+        assert "Budget deck" in event["description"]
+        assert event["location"] == "Room 4.12"
+        assert "RRULE" not in event
+        assert mailto(event, "organizer") == mailto(event, "attendee") == []  # no e-mails known
+        assert ics.starts() == [THU_10_BERLIN]
+        assert [b.action for b in ics.delivered.message.buttons] == [
+            "session.move",
+            "session.cancel",
+        ]
+
+
+async def test_organizer_and_attendees_are_the_people_whose_email_is_known(h):
+    mina, erik = replace(MINA, email="mina@example.com"), replace(ERIK, email="erik@example.com")
+    pairing = await h.active_pairing(mentor=mina, mentee=erik)
+    await h.tick()
+    await _book(h, mina, pairing, "2026-03-05")  # the mentor books: she organizes
+    await h.tick()
+    event = invites(h, "erik")[0].event
+    assert mailto(event, "organizer") == ["mailto:mina@example.com"]
+    assert mailto(event, "attendee") == ["mailto:erik@example.com", "mailto:mina@example.com"]
+    assert "LOCATION" not in event  # no place given
+
+
+@pytest.mark.parametrize(
+    ("booker", "first_day", "utc_hours"),
+    [
+        (ERIK, "2026-03-20", [9, 9, 8]),  # Berlin: CET, CET, then CEST from 29 March
+        (TOM, "2026-03-05", [15, 14, 14]),  # New York: EST, then EDT from 8 March
+    ],
+)
+async def test_a_series_stays_at_ten_local_for_the_booker_across_a_clock_change(
+    h, booker, first_day, utc_hours
+):
+    pairing = await h.active_pairing(await h.program(cadence_days=7), mentor=TOM, mentee=ERIK)
+    await _book(h, booker, pairing, first_day, repeat="3")
+    await _deliver(h)
+    booker_zone = ZoneInfo(booker.timezone)
+    sessions = await _sessions(h, pairing)
+    assert [s.starts_at.astimezone(booker_zone).hour for s in sessions] == [10, 10, 10]
+    assert [s.starts_at.hour for s in sessions] == utc_hours
+    for user in ("tom", "erik"):  # the partner's calendar too, whatever their zone
+        [ics] = invites(h, user)
+        assert ics.event["dtstart"].params["TZID"] == booker.timezone
+        assert ics.starts() == [s.starts_at for s in sessions]
+        assert [e.start.astimezone(booker_zone).hour for e in ics.occurrences()] == [10, 10, 10]
+
+
+@pytest.mark.parametrize(
+    ("cadence", "freq", "interval"), [(14, "WEEKLY", 2), (7, "WEEKLY", 1), (10, "DAILY", 10)]
+)
+async def test_a_series_is_one_repeating_event_over_its_stored_sessions(h, cadence, freq, interval):
+    pairing = await h.active_pairing(await h.program(cadence_days=cadence))
+    await h.tick()
+    reply = await _book(h, ERIK, pairing, "2026-03-05", repeat="3")
+    sessions = await _sessions(h, pairing)
+    assert len(sessions) == 3
+    assert len({s.uid for s in sessions}) == 1
+    assert [s.recurrence_id for s in sessions] == [s.starts_at for s in sessions]
+    days = [s.starts_at.astimezone(BERLIN).date() for s in sessions]
+    assert days == [date(2026, 3, 5) + timedelta(days=cadence * n) for n in range(3)]
+    assert [b.value for b in reply.buttons] == [str(sessions[0].id)] * 2
+    await h.tick()
+    for user in ("mina", "erik"):
+        [ics] = invites(h, user)
+        rule = ics.event["rrule"]
+        assert (rule["FREQ"], rule["INTERVAL"], rule["COUNT"]) == ([freq], [interval], [3])
+        assert str(ics.event["uid"]) == sessions[0].uid
+        assert ics.starts() == [s.starts_at for s in sessions]
+
+
+# --- changes --------------------------------------------------------------------------------
+
+
+async def test_a_move_sends_both_the_same_uid_with_a_higher_sequence_and_the_new_time(h):
+    pairing = await h.active_pairing()
+    await h.tick()
+    await _book(h, ERIK, pairing, "2026-03-05")
+    [booked] = await _sessions(h, pairing)
+    await h.tick()
+    opened = await h.click(MINA, "session.move", booked.id)
+    assert opened.form.id == "session.move"
+    reply = await h.submit(
+        MINA, "session.move", booked.id, date="2026-03-06", time="11:00", minutes="45"
+    )
+    old, moved = await _sessions(h, pairing)
+    assert (old.status, moved.status, moved.uid, moved.sequence) == (
+        "cancelled",
+        "scheduled",
+        booked.uid,
+        1,
+    )
+    assert [b.value for b in reply.buttons] == [str(moved.id)] * 2
+    await h.tick()
+    for user in ("mina", "erik"):
+        first, update = invites(h, user)
+        assert update.method == "REQUEST"
+        assert update.key == (booked.uid, 1, "REQUEST") and first.key[1] == 0
+        assert update.starts() == [datetime(2026, 3, 6, 10, 0, tzinfo=UTC)]
+        assert "RECURRENCE-ID" not in update.event
+
+
+async def test_moving_one_occurrence_of_a_series_names_its_original_start(h):
+    pairing = await h.active_pairing()
+    await h.tick()
+    await _book(h, ERIK, pairing, "2026-03-05", repeat="3")
+    first, second, third = await _sessions(h, pairing)
+    await h.tick()
+    await h.submit(MINA, "session.move", second.id, date="2026-03-20", time="09:00", minutes="45")
+    await h.tick()
+    new_time = datetime(2026, 3, 20, 8, 0, tzinfo=UTC)
+    for user in ("mina", "erik"):
+        update = invites(h, user)[-1]
+        event = update.event
+        assert update.key == (first.uid, 1, "REQUEST")
+        assert utc(event["recurrence-id"].dt) == second.starts_at
+        assert "RRULE" not in event
+        assert update.starts() == [new_time]
+    # A calendar holding the series and the change sees the moved occurrence only once.
+    feed = parse(await h.engine.calendar_feed(await _feed(h, ERIK)))
+    assert len(feed.events) == 2  # the series and its one change
+    assert feed.starts() == [first.starts_at, new_time, third.starts_at]
+
+
+async def test_a_cancel_sends_both_a_cancellation_of_the_same_uid(h):
+    pairing = await h.active_pairing()
+    await h.tick()
+    await _book(h, ERIK, pairing, "2026-03-05")
+    [booked] = await _sessions(h, pairing)
+    await h.tick()
+    reply = await h.click(MINA, "session.cancel", booked.id)
+    assert reply.buttons[0].action == "session.schedule"
+    assert [s.status for s in await _sessions(h, pairing)] == ["cancelled"]
+    await h.tick()
+    for user in ("mina", "erik"):
+        [cancel] = invites(h, user, "CANCEL")
+        assert cancel.key == (booked.uid, 1, "CANCEL")
+        assert cancel.event["status"] == "CANCELLED"
+        assert utc(cancel.event["dtstart"].dt) == THU_10_BERLIN
+        assert cancel.delivered.message.buttons == ()
+
+
+async def test_cancelling_an_occurrence_of_a_series_names_it(h):
+    pairing = await h.active_pairing()
+    await h.tick()
+    await _book(h, ERIK, pairing, "2026-03-05", repeat="3")
+    first, second, third = await _sessions(h, pairing)
+    await h.tick()
+    await h.click(ERIK, "session.cancel", second.id)
+    await h.tick()
+    for user in ("mina", "erik"):
+        [cancel] = invites(h, user, "CANCEL")
+        assert cancel.key == (second.uid, 1, "CANCEL")
+        assert utc(cancel.event["recurrence-id"].dt) == second.starts_at
+        assert cancel.event["status"] == "CANCELLED"
+    # The partner's feed keeps the series, with that one occurrence marked cancelled.
+    feed = parse(await h.engine.calendar_feed(await _feed(h, MINA)))
+    assert [(utc(e.start), e["status"]) for e in feed.occurrences()] == [
+        (first.starts_at, "CONFIRMED"),
+        (second.starts_at, "CANCELLED"),
+        (third.starts_at, "CONFIRMED"),
+    ]
+
+
+async def test_pausing_cancels_each_future_session_but_not_one_already_past(h):
+    pairing = await h.active_pairing(await h.program(cadence_days=7))
+    await h.tick()
+    await _book(h, ERIK, pairing, "2026-03-03", repeat="3")
+    past, *ahead = await _sessions(h, pairing)
+    await h.tick()
+    await h.tick(past.starts_at + timedelta(hours=2))
+    await h.click(MINA, "pairing.pause", pairing.id)
+    await h.tick()
+    for user in ("mina", "erik"):
+        [cancel] = invites(h, user, "CANCEL")
+        assert cancel.method == "CANCEL"
+        assert [utc(e["recurrence-id"].dt) for e in cancel.events] == [s.starts_at for s in ahead]
+        assert {(str(e["uid"]), e["sequence"], e["status"]) for e in cancel.events} == {
+            (past.uid, 1, "CANCELLED")
+        }
+        assert past.starts_at not in cancel.starts()
+    statuses = [s.status for s in await _sessions(h, pairing)]
+    assert statuses == ["scheduled", "cancelled", "cancelled"]
+
+
+async def test_a_cancellation_sent_after_a_session_began_leaves_that_session_out(h):
+    pairing = await h.active_pairing(await h.program(cadence_days=1))
+    await h.tick()
+    await _book(h, ERIK, pairing, "2026-03-03", "08:30", repeat="3")
+    first, *rest = await _sessions(h, pairing)
+    await h.tick()
+    await h.tick(datetime(2026, 3, 3, 6, 0, tzinfo=UTC))  # 07:00 in Berlin, before work
+    await h.click(MINA, "pairing.pause", pairing.id)
+    await _deliver(h)  # sent from 09:00 Berlin, after the first session began at 08:30
+    for user in ("mina", "erik"):
+        [cancel] = invites(h, user, "CANCEL")
+        assert cancel.delivered.at > first.starts_at
+        assert [utc(e["recurrence-id"].dt) for e in cancel.events] == [s.starts_at for s in rest]
+
+
+async def test_someone_whose_request_never_went_out_gets_no_cancellation_either(h):
+    pairing = await h.active_pairing(mentor=TOM, mentee=ERIK)
+    await h.tick()
+    await _book(h, ERIK, pairing, "2026-03-05")  # 04:00 in New York: Tom's invite waits
+    [booked] = await _sessions(h, pairing)
+    await h.tick()
+    await h.click(ERIK, "session.cancel", booked.id)
+    await _deliver(h)
+    assert [ics.key[1:] for ics in invites(h, "erik")] == [(0, "REQUEST"), (1, "CANCEL")]
+    assert invites(h, "tom") == []
+
+
+async def test_a_cancellation_due_with_the_request_it_takes_back_follows_that_request(h):
+    pairing = await h.active_pairing(mentor=TOM, mentee=ERIK)
+    await h.tick()
+    await _book(h, ERIK, pairing, "2026-03-05", repeat="3")  # 04:00 in New York: Tom's waits
+    first, second, third = await _sessions(h, pairing)
+    await h.tick()
+    await h.click(ERIK, "session.cancel", second.id)  # his cancellation waits for 09:00 too
+    await _deliver(h)
+    toms = invites(h, "tom")
+    assert [ics.key for ics in toms] == [(first.uid, 0, "REQUEST"), (first.uid, 1, "CANCEL")]
+    request, cancel = toms
+    assert request.delivered.at == datetime(2026, 3, 2, 14, 0, tzinfo=UTC)  # 09:00 New York
+    assert request.event["rrule"]["COUNT"] == [3]
+    assert request.starts() == [first.starts_at, second.starts_at, third.starts_at]
+    assert utc(cancel.event["recurrence-id"].dt) == second.starts_at
+    assert cancel.event["status"] == "CANCELLED"
+
+
+async def test_no_one_gets_the_same_uid_and_sequence_twice(h):
+    pairing = await h.active_pairing()
+    await h.tick()
+    await _book(h, ERIK, pairing, "2026-03-05")
+    [booked] = await _sessions(h, pairing)
+    for _ in range(3):
+        await h.tick()
+    again = await _book(h, ERIK, pairing, "2026-03-05")  # the same form sent twice
+    assert not isinstance(again, FormErrors) and "already" in again.text
+    await h.click(ERIK, "session.cancel", booked.id)
+    await h.click(ERIK, "session.cancel", booked.id)  # a second click
+    for _ in range(3):
+        await h.tick()
+    await _deliver(h, days=2)
+    for user in ("mina", "erik"):
+        keys = [ics.key for ics in invites(h, user)]
+        assert keys == [(booked.uid, 0, "REQUEST"), (booked.uid, 1, "CANCEL")]
+
+
+# --- what the form takes --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "where", ["javascript:alert(1)", "http://insecure.example", "<b>room</b>", "mailto:x@y.z"]
+)
+async def test_a_place_that_is_not_a_room_or_https_link_is_refused(h, where):
+    pairing = await h.active_pairing()
+    reply = await _book(h, ERIK, pairing, "2026-03-05", where=where)
+    assert isinstance(reply, FormErrors)
+    assert set(reply.errors) == {"where"}
+    assert await _sessions(h, pairing) == []
+
+
+@pytest.mark.parametrize("where", ["Room 4.12, 3rd floor", "https://meet.example.com/abc?pwd=1"])
+async def test_a_room_name_or_https_link_becomes_the_location(h, where):
+    pairing = await h.active_pairing()
+    await h.tick()
+    reply = await _book(h, ERIK, pairing, "2026-03-05", where=where)
+    assert not isinstance(reply, FormErrors)
+    [session] = await _sessions(h, pairing)
+    assert session.location == where
+    await h.tick()
+    assert invites(h, "mina")[0].event["location"] == where
+
+
+async def test_more_than_six_sessions_at_once_are_refused(h):
+    pairing = await h.active_pairing()
+    reply = await _book(h, ERIK, pairing, "2026-03-05", repeat="7")
+    assert isinstance(reply, FormErrors) and "repeat" in reply.errors
+    assert await _sessions(h, pairing) == []
+
+
+# --- the personal feed ----------------------------------------------------------------------
+
+
+async def test_the_feed_lists_only_the_persons_own_sessions(h):
+    ours = await h.active_pairing()
+    theirs = await h.active_pairing(await h.program("Other"), mentor=PRIYA, mentee=TOM)
+    await _book(h, ERIK, ours, "2026-03-05")
+    await _book(h, PRIYA, theirs, "2026-03-06")
+    [mine], [other] = await _sessions(h, ours), await _sessions(h, theirs)
+    reply = await h.command(ERIK, "calendar")
+    assert f"{h.config.public_url}/calendar/" in reply.text
+    feed = parse(await h.engine.calendar_feed(FEED.search(reply.text).group(1)))
+    assert feed.method == ""
+    assert [str(e["uid"]) for e in feed.events] == [mine.uid]
+    assert feed.starts() == [mine.starts_at]
+    assert other.uid not in feed.calendar.to_ical().decode()
+
+
+async def test_a_reset_feed_address_and_a_made_up_one_lead_nowhere(h):
+    pairing = await h.active_pairing()
+    await _book(h, ERIK, pairing, "2026-03-05")
+    old = await _feed(h, ERIK)
+    assert await _feed(h, ERIK) == old  # the same address until reset
+    reply = await h.command(ERIK, "calendar", "reset")
+    new = FEED.search(reply.text).group(1)
+    assert new != old
+    assert await h.engine.calendar_feed(old) is None
+    assert parse(await h.engine.calendar_feed(new)).starts() == [THU_10_BERLIN]
+    for made_up in ("A" * 32, "x", "../" + new, new + ".ics"):
+        assert await h.engine.calendar_feed(made_up) is None
+
+
+async def test_an_owner_outside_the_pair_gets_a_feed_without_its_sessions(h):
+    pairing = await h.active_pairing()
+    await _book(h, ERIK, pairing, "2026-03-05")
+    feed = parse(await h.engine.calendar_feed(await _feed(h, OWNER)))
+    assert feed.events == []
+    assert feed.starts() == []
+
+
+# --- forget-me ------------------------------------------------------------------------------
+
+
+async def test_forget_me_cancels_the_partners_invite_and_sends_the_forgotten_nothing(h):
+    pairing = await h.active_pairing()
+    await h.tick()
+    await _book(h, ERIK, pairing, "2026-03-05")
+    [booked] = await _sessions(h, pairing)
+    await h.tick()
+    erik, token = await h.person(ERIK), await _feed(h, ERIK)
+    sent_before = len(h.sender.delivered)
+    done = await h.click(ERIK, "privacy.forget", erik.id)
+    assert done.text.startswith("Done.")
+    assert await h.engine.calendar_feed(token) is None
+    await _deliver(h)
+    after = h.sender.delivered[sent_before:]
+    assert [d for d in after if d.recipient.id == erik.id] == []
+    [cancel] = invites(h, "mina", "CANCEL")
+    assert cancel.key == (booked.uid, 1, "CANCEL")
+    assert cancel.event["status"] == "CANCELLED"
+    assert utc(cancel.event["dtstart"].dt) == THU_10_BERLIN
