@@ -8,10 +8,11 @@ the same local time across daylight-saving changes, as the sessions themselves d
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from urllib.parse import quote, urlencode
 
-from icalendar import Calendar, Event, vCalAddress, vRecur, vText
+from icalendar import Calendar, Event, Timezone, vCalAddress, vRecur, vText
 
 from bot.hours import zone
 
@@ -75,13 +76,22 @@ def document(events: list[Occurrence], stamp: datetime, method: str = "", name: 
         calendar.add("method", method)
     if name:
         calendar.add("x-wr-calname", name)
+    if events:  # each zone's VTIMEZONE, over the years the events fall in
+        first = min(e.starts_at for e in events).year
+        last = max(_last_start(e) for e in events).year
+        for tzid in sorted({e.tzid for e in events} - {"UTC"}):
+            calendar.add_component(_vtimezone(tzid, first, last))
     for occurrence in events:
         calendar.add_component(_event(occurrence, stamp))
-    if events:
-        first = min(e.starts_at for e in events).date() - timedelta(days=366)
-        last = max(_last_start(e) for e in events).date() + timedelta(days=366)
-        calendar.add_missing_timezones(first_date=first, last_date=last)
     return calendar.to_ical().decode("utf-8")
+
+
+@lru_cache(maxsize=256)
+def _vtimezone(tzid: str, first_year: int, last_year: int) -> Timezone:
+    """A zone's VTIMEZONE over whole years (made once: it is the slow part of an invite)."""
+    return Timezone.from_tzid(
+        tzid, first_date=date(first_year, 1, 1), last_date=date(last_year, 12, 31)
+    )
 
 
 def _last_start(occurrence: Occurrence) -> datetime:

@@ -119,17 +119,23 @@ async def compose_invite(ctx: Context, row: Notification) -> Message | None:
     if pairing is None or recipient.forgotten_at:
         return None
     method, sequence = row.payload.get("method"), int(row.payload.get("sequence", 0))
-    earlier = [
-        r
-        for r in await ctx.tx.find(Notification, series=row.series, recipient_id=row.recipient_id)
-        if int(r.payload.get("sequence", -1)) < sequence
-    ]
+    earlier = (
+        [  # (a uid's first invite has none before it: no need to look)
+            r
+            for r in await ctx.tx.find(
+                Notification, series=row.series, recipient_id=row.recipient_id
+            )
+            if int(r.payload.get("sequence", -1)) < sequence
+        ]
+        if sequence
+        else []
+    )
     waiting = [r.due_at for r in earlier if r.status == NotificationStatus.PENDING]
     if waiting:  # each person gets a uid's changes in order: the earlier one settles first
         return Later(max([ctx.now, *waiting]) + SETTLE)
+    named = set(row.payload.get("sessions") or [])
     sessions = sorted(
-        await ctx.tx.find(Session, id=list(row.payload.get("sessions") or [])),
-        key=lambda s: s.starts_at,
+        (s for s in await ctx.sessions(pairing.id) if s.id in named), key=lambda s: s.starts_at
     )
     if method == REQUEST:
         ahead = [s for s in sessions if s.starts_at > ctx.now]
