@@ -80,11 +80,11 @@ def _current(rows: list[Session]) -> list[Session]:
 
 
 async def _events(ctx, pairing, rows: list[Session], current: list[Session]) -> list[Occurrence]:
-    summary, description = await describe(ctx, pairing, rows[0])
-    people = await who(ctx, pairing, rows[0])
     first = rows[0]
-    if first.recurrence_id is None:
+    if first.recurrence_id is None:  # one session: as it is now (a move may change its topic)
         row = current[-1]
+        summary, description = await describe(ctx, pairing, row)
+        people = await who(ctx, pairing, row)
         return [
             event_of(
                 row,
@@ -95,6 +95,8 @@ async def _events(ctx, pairing, rows: list[Session], current: list[Session]) -> 
                 cancelled=row.status == SessionStatus.CANCELLED,
             )
         ]
+    summary, description = await describe(ctx, pairing, first)
+    people = await who(ctx, pairing, first)
     originals = {}
     for row in rows:
         originals.setdefault(row.recurrence_id, row)

@@ -232,10 +232,13 @@ async def describe(ctx: Context, pairing: Pairing, session: Session) -> tuple[st
 async def who(
     ctx: Context, pairing: Pairing, session: Session
 ) -> tuple[Attendee | None, tuple[Attendee, ...]]:
-    """ORGANIZER (the booker) and ATTENDEEs, for the people whose e-mail we know."""
+    """ORGANIZER (whoever booked the event first: a move by the other person keeps it) and
+    ATTENDEEs, for the people whose e-mail we know."""
     people = [await ctx.person(pairing.mentee_id), await ctx.person(pairing.mentor_id)]
     known = [p for p in people if p.email and not p.forgotten_at]
-    booker = next((p for p in known if p.id == session.scheduled_by), None)
+    same = [s for s in await ctx.sessions(pairing.id) if s.uid == session.uid] or [session]
+    booked_by = min(same, key=lambda s: s.id or 0).scheduled_by
+    booker = next((p for p in known if p.id == booked_by), None)
     organizer = Attendee(booker.label, booker.email) if booker else None
     return organizer, tuple(Attendee(p.label, p.email) for p in known)
 
@@ -290,4 +293,4 @@ async def invite_file(ctx: Context, ref: str, platform: str, user_id: str) -> At
     if person is None or (person.platform, person.user_id) != (platform, user_id):
         return None
     message = await compose_invite(ctx, row)
-    return message.file if message else None
+    return message.file if isinstance(message, Message) else None
