@@ -23,6 +23,7 @@ ACTIONS_PER_BLOCK = 25
 FIELDS_PER_SECTION = 10
 FIELD_LIMIT = 2000
 INPUT_LIMIT = 3000  # the most a plain_text_input takes
+URL_LIMIT = 3000  # the longest address a button may open
 INPUT = "value"  # the action_id of every input element; the block_id is the field id
 
 
@@ -49,7 +50,9 @@ def with_calendar_links(message: Message) -> Message:
         Button(copy.text("buttons.add_google"), "link.google", url=google_link(invite.event)),
         Button(copy.text("buttons.add_outlook"), "link.outlook", url=outlook_link(invite.event)),
     )
-    return replace(message, buttons=(*links, *message.buttons))
+    # A longer address would get the whole message refused; the file still carries it all.
+    fitting = tuple(b for b in links if len(b.url) <= URL_LIMIT)
+    return replace(message, buttons=(*fitting, *message.buttons))
 
 
 def fallback_text(message: Message) -> str:

@@ -1,7 +1,11 @@
 """Block Kit rendering keeps within Slack's limits and never lets user text act as markup."""
 
+from dataclasses import replace
+from datetime import UTC, datetime
+
 from adapters.slack import render
-from bot.messages import Button, Choice, Field, Form, FormErrors, Message, Section
+from bot.calendar import Occurrence
+from bot.messages import Button, Choice, Field, Form, FormErrors, Invite, Message, Section
 
 
 def test_user_text_cannot_mention_the_channel_or_fake_a_link():
@@ -84,3 +88,34 @@ def test_after_a_click_only_the_clicked_buttons_are_replaced():
     blocks = render.after_click(original, "for.UA", Message("Thanks, <b>A"), "t1")
     assert [b.get("block_id") for b in blocks] == [None, None, "for.UB"]
     assert "Thanks, &lt;b&gt;A" in str(blocks[1])
+
+
+def _invite(topic: str) -> Message:
+    event = Occurrence(
+        uid="u1@mentorbot",
+        sequence=0,
+        starts_at=datetime(2026, 3, 5, 9, 0, tzinfo=UTC),
+        minutes=45,
+        tzid="Europe/Berlin",
+        summary="Mentoring: Erik and Mina (Digital Leaders)",
+        description=f"Topic: {topic}\nSuggested agenda:\n1) Wins",
+    )
+    return Message("Here's the calendar invite.", invite=Invite("REQUEST", event))
+
+
+def test_an_invite_gets_calendar_links_that_carry_no_value_and_fit_slacks_limit():
+    blocks = render.message_blocks(render.with_calendar_links(_invite("Reels")))
+    links = [e for b in blocks if b["type"] == "actions" for e in b["elements"] if "url" in e]
+    assert [e["action_id"] for e in links] == ["link.google", "link.outlook"]
+    assert all("value" not in e for e in links), "a link button has no value to send back"
+    assert "dates=20260305T090000Z%2F20260305T094500Z" in links[0]["url"]
+    # A topic that percent-encodes past 3,000 characters would get the message refused:
+    # such a link is left out (the .ics carries everything).
+    long = render.with_calendar_links(_invite("数据" * 250))
+    assert all(len(b.url) <= 3000 for b in long.buttons)
+    assert len(long.buttons) < 2
+
+
+def test_a_cancellation_gets_no_calendar_links():
+    cancel = replace(_invite("Reels"), invite=Invite("CANCEL", _invite("x").invite.event))
+    assert render.with_calendar_links(cancel).buttons == ()
