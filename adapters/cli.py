@@ -1,4 +1,5 @@
-"""The `mentorbot` command: demo, serve, tick, db, import, export, program, status."""
+"""The `mentorbot` command: demo, serve, tick, db, slack-manifest, teams-package here;
+import, export, program and status in adapters/cli_data.py."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import asyncio
 import logging
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
@@ -16,31 +17,20 @@ from sqlalchemy.exc import DBAPIError
 
 from adapters.bootstrap import (
     StartupError,
-    build_engine,
-    close_senders,
-    open_store,
-    platform_senders,
     reason,
     safe_url,
 )
+from adapters.cli_data import UsageError, export, import_file, program, status, with_engine
 from adapters.logs import configure_logging
 from adapters.settings import Settings, SettingsError
 from bot.clock import VirtualClock, as_utc
-from bot.context import Context
-from bot.export import export_rows, to_csv, to_json
-from bot.model import Program, Recognition, Visibility
-from bot.pairings import Refused, create_program
-from bot.pool_file import import_people, is_people_file
-from bot.roster import ImportRejected, import_roster
-from bot.status import program_status
+from bot.model import Recognition, Visibility
+from bot.pairings import Refused
+from bot.roster import ImportRejected
 from storage import migrate
 from storage.store import make_engine
 
 log = logging.getLogger("mentorbot")
-
-
-class UsageError(Exception):
-    """Bad command-line input; the message says what is expected."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -195,7 +185,7 @@ async def _tick(settings: Settings, args) -> int:
             "signed with a key of its own, which serve cannot check. Give tick the same "
             "MENTORBOT_SECRET and MENTORBOT_PUBLIC_URL as serve."
         )
-    await _with_engine(settings, clock, lambda engine: _one_tick(engine, settings))
+    await with_engine(settings, clock, lambda engine: _one_tick(engine, settings))
     return 0
 
 
@@ -240,112 +230,6 @@ async def _db(settings: Settings, args) -> int:
     return 0
 
 
-async def _export(settings: Settings, args) -> int:
-    async def work(ctx: Context) -> list[dict[str, str]]:
-        programs = await _programs(ctx, args.program)
-        return await export_rows(ctx, programs)
-
-    rows = await _with_engine(settings, None, lambda engine: engine.run(work))
-    text = to_csv(rows) if args.format == "csv" else to_json(rows)
-    if args.output:
-        try:
-            Path(args.output).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
-        print(f"wrote {len(rows)} rows to {args.output}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
-    return 0
-
-
-async def _import(settings: Settings, args) -> int:
-    path = Path(args.file)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read {path}: {exc}") from None
-    if is_people_file(text):
-        count = await _with_engine(
-            settings, None, lambda engine: engine.run(lambda ctx: import_people(ctx, text))
-        )
-        print(f"enrolled {count} people from {path}; an owner can now type: match PROGRAM")
-        return 0
-    result = await _with_engine(
-        settings, None, lambda engine: engine.run(lambda ctx: import_roster(ctx, text))
-    )
-    for name in result.programs_created:
-        print(f"created program {name!r} with default settings (every 14 days, 45 min)")
-    print(f"imported {result.pairings} pairings from {path}; intros go out on the next tick")
-    return 0
-
-
-async def _program(settings: Settings, args) -> int:
-    async def work(ctx: Context) -> Program:
-        return await create_program(
-            ctx,
-            args.name,
-            objective=args.objective,
-            cadence_days=args.cadence,
-            session_minutes=args.minutes,
-            owners=args.owner or None,
-            timezone=args.timezone,
-            starts_on=args.starts_on,
-            ends_on=args.ends_on,
-            reflection_visibility=args.visibility,
-            working_hours=args.working_hours,
-            recognition=args.recognition,
-        )
-
-    program = await _with_engine(settings, None, lambda engine: engine.run(work))
-    print(
-        f"created program {program.name!r}: every {program.cadence_days} days,"
-        f" {program.session_minutes} min"
-    )
-    return 0
-
-
-async def _status(settings: Settings, args) -> int:
-    async def work(ctx: Context) -> list[str]:
-        return [
-            (await program_status(ctx, p)).section().plain()
-            for p in await _programs(ctx, args.program)
-        ]
-
-    views = await _with_engine(settings, None, lambda engine: engine.run(work))
-    print(
-        "\n\n".join(views)
-        if views
-        else "No programs yet. Create one with: mentorbot program create NAME"
-    )
-    return 0
-
-
-async def _programs(ctx: Context, name: str | None) -> list[Program]:
-    programs = sorted(await ctx.tx.find(Program), key=lambda p: p.name.lower())
-    if name is None:
-        return programs
-    chosen = [p for p in programs if p.name.lower() == name.lower()]
-    if not chosen:
-        known = ", ".join(p.name for p in programs) or "none"
-        raise UsageError(f"no program called {name!r} (programs: {known})")
-    return chosen
-
-
-async def _with_engine(settings: Settings, clock, work: Callable[..., Awaitable]):
-    import aiohttp
-
-    store = await open_store(settings)
-    try:
-        async with aiohttp.ClientSession() as session:
-            senders = platform_senders(settings, session)
-            try:
-                return await work(build_engine(settings, store, clock, senders))
-            finally:
-                await close_senders(senders)
-    finally:
-        await store.close()
-
-
 def _slack_manifest(settings: Settings, args) -> int:
     from adapters.slack.manifest import manifest_yaml
 
@@ -379,10 +263,10 @@ _COMMANDS: dict[str, Callable] = {
     "serve": _serve,
     "tick": _tick,
     "db": _db,
-    "export": _export,
-    "import": _import,
-    "program": _program,
-    "status": _status,
+    "export": export,
+    "import": import_file,
+    "program": program,
+    "status": status,
     "slack-manifest": _slack_manifest,
     "teams-package": _teams_package,
 }

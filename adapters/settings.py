@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from bot.context import EngineConfig
 from bot.hours import DEFAULT_WORKING_HOURS, InvalidWorkingHours, WorkingHours, zone
-from bot.model import parse_handle
+from bot.ids import parse_handle
 from storage.store import DEFAULT_URL
 
 SLACK_API_URL = "https://slack.com/api/"

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, time, timedelta
 from bot import copy
 from bot.context import Context
 from bot.hours import zone
+from bot.ids import record_id
 from bot.messages import Button, Choice, Field, Form, FormErrors, Message
 from bot.model import (
     CheckIn,
@@ -20,7 +21,6 @@ from bot.model import (
     Participant,
     Program,
     Stage,
-    record_id,
 )
 
 log = logging.getLogger(__name__)

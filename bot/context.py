@@ -10,14 +10,8 @@ from typing import Any
 from bot import copy
 from bot.events import Actor
 from bot.hours import DEFAULT_WORKING_HOURS, WorkingHours, zone
-from bot.model import (
-    Notification,
-    Pairing,
-    Participant,
-    Program,
-    Session,
-    parse_handle,
-)
+from bot.ids import parse_handle
+from bot.model import Notification, Pairing, Participant, Program, Session
 from bot.ports import Tx
 
 log = logging.getLogger(__name__)

@@ -27,18 +27,11 @@ from bot.events import (
 from bot.feed import feed_for
 from bot.followups import mark_followup_done
 from bot.housekeeping import prune_backlog, prune_seen_events
+from bot.ids import record_id
 from bot.invites import invite_file
 from bot.lifecycle import close_ended_programs
 from bot.messages import Attachment, Button, FormErrors, Message
-from bot.model import (
-    FollowUp,
-    Pairing,
-    Participant,
-    Program,
-    Reflection,
-    Session,
-    record_id,
-)
+from bot.model import FollowUp, Pairing, Participant, Program, Reflection, Session
 from bot.pairings import Refused, answer_consent
 from bot.planner import PLAN_BATCH, plan
 from bot.ports import Sender, Store

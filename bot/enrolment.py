@@ -8,16 +8,11 @@ import logging
 from bot import copy
 from bot.context import Context
 from bot.events import Mention
+from bot.ids import record_id
 from bot.lifecycle import program_end
 from bot.matching import skills
 from bot.messages import Button, Choice, Field, Form, FormErrors, Message
-from bot.model import (
-    Enrolment,
-    Participant,
-    Program,
-    Role,
-    record_id,
-)
+from bot.model import Enrolment, Participant, Program, Role
 from bot.pairings import OPEN_STATUSES, Refused, pick_program, program_arg
 
 log = logging.getLogger(__name__)

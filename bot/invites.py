@@ -19,6 +19,7 @@ from bot import copy
 from bot.agenda import agenda_items
 from bot.calendar import CANCEL, REQUEST, Attendee, Occurrence, document
 from bot.context import Context
+from bot.ids import record_id
 from bot.messages import Attachment, Button, Invite, Message
 from bot.model import (
     Later,
@@ -30,7 +31,6 @@ from bot.model import (
     Program,
     Session,
     SessionStatus,
-    record_id,
 )
 
 KIND = "invite"

@@ -11,6 +11,7 @@ from bot import copy
 from bot.checkins import ask
 from bot.context import Context
 from bot.hours import WorkingHours, zone
+from bot.ids import parse_handle
 from bot.messages import Message
 from bot.model import (
     Pairing,
@@ -21,7 +22,6 @@ from bot.model import (
     Role,
     Stage,
     Visibility,
-    parse_handle,
 )
 
 log = logging.getLogger(__name__)

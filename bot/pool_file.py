@@ -10,8 +10,9 @@ from bot.context import Context
 from bot.enrolment import enrol
 from bot.events import Actor
 from bot.hours import zone
+from bot.ids import parse_handle
 from bot.matching import skills
-from bot.model import Program, Role, parse_handle
+from bot.model import Program, Role
 from bot.pairings import create_program
 from bot.roster import ImportRejected, handle_problem
 

@@ -8,9 +8,10 @@ import uuid
 
 from bot import copy
 from bot.context import Context
+from bot.ids import record_id
 from bot.matching import Candidate, Match, barrier, overlap, propose
 from bot.messages import Button, Choice, Field, Form, FormErrors, Message
-from bot.model import Enrolment, Pairing, Participant, Program, Proposal, Role, record_id
+from bot.model import Enrolment, Pairing, Participant, Program, Proposal, Role
 from bot.pairings import OPEN_STATUSES, Refused, pick_program, program_arg, propose_pairing
 
 log = logging.getLogger(__name__)

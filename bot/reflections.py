@@ -9,6 +9,7 @@ from datetime import timedelta
 from bot import copy
 from bot.context import Context, visibility_note
 from bot.followups import recognise
+from bot.ids import record_id
 from bot.messages import Button, Choice, Field, Form, FormErrors, Message
 from bot.model import (
     FollowUp,
@@ -21,7 +22,6 @@ from bot.model import (
     Session,
     SessionStatus,
     Visibility,
-    record_id,
 )
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from bot.context import Context
 from bot.events import Actor
 from bot.hours import zone
-from bot.model import Pairing, Participant, Program, parse_handle
+from bot.ids import parse_handle
+from bot.model import Pairing, Participant, Program
 from bot.pairings import OPEN_STATUSES, create_program, propose_pairing
 
 PLATFORMS = ("slack", "teams", "console")

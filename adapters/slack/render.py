@@ -11,8 +11,8 @@ from dataclasses import replace
 
 from bot import copy
 from bot.calendar import REQUEST, google_link, outlook_link
+from bot.ids import parse_handle
 from bot.messages import Button, Field, Form, FormErrors, Message, Section
-from bot.model import parse_handle
 
 MESSAGE_BLOCKS = 50
 VIEW_BLOCKS = 100

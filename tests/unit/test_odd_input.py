@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from bot import engine as engine_module
-from bot.model import Reflection, record_id
+from bot.ids import record_id
+from bot.model import Reflection
 from storage.store import make_engine
 from tests.harness import ERIK
 

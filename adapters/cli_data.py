@@ -1,0 +1,128 @@
+"""The `mentorbot` commands that work on the data: export, import, program, status; and
+what every command that needs the engine shares."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from adapters.bootstrap import build_engine, close_senders, open_store, platform_senders
+from adapters.settings import Settings
+from bot.context import Context
+from bot.export import export_rows, to_csv, to_json
+from bot.model import Program
+from bot.pairings import create_program
+from bot.pool_file import import_people, is_people_file
+from bot.roster import import_roster
+from bot.status import program_status
+
+
+class UsageError(Exception):
+    """Bad command-line input; the message says what is expected."""
+
+
+async def export(settings: Settings, args) -> int:
+    async def work(ctx: Context) -> list[dict[str, str]]:
+        programs = await _programs(ctx, args.program)
+        return await export_rows(ctx, programs)
+
+    rows = await with_engine(settings, None, lambda engine: engine.run(work))
+    text = to_csv(rows) if args.format == "csv" else to_json(rows)
+    if args.output:
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+        print(f"wrote {len(rows)} rows to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+async def import_file(settings: Settings, args) -> int:
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read {path}: {exc}") from None
+    if is_people_file(text):
+        count = await with_engine(
+            settings, None, lambda engine: engine.run(lambda ctx: import_people(ctx, text))
+        )
+        print(f"enrolled {count} people from {path}; an owner can now type: match PROGRAM")
+        return 0
+    result = await with_engine(
+        settings, None, lambda engine: engine.run(lambda ctx: import_roster(ctx, text))
+    )
+    for name in result.programs_created:
+        print(f"created program {name!r} with default settings (every 14 days, 45 min)")
+    print(f"imported {result.pairings} pairings from {path}; intros go out on the next tick")
+    return 0
+
+
+async def program(settings: Settings, args) -> int:
+    async def work(ctx: Context) -> Program:
+        return await create_program(
+            ctx,
+            args.name,
+            objective=args.objective,
+            cadence_days=args.cadence,
+            session_minutes=args.minutes,
+            owners=args.owner or None,
+            timezone=args.timezone,
+            starts_on=args.starts_on,
+            ends_on=args.ends_on,
+            reflection_visibility=args.visibility,
+            working_hours=args.working_hours,
+            recognition=args.recognition,
+        )
+
+    program = await with_engine(settings, None, lambda engine: engine.run(work))
+    print(
+        f"created program {program.name!r}: every {program.cadence_days} days,"
+        f" {program.session_minutes} min"
+    )
+    return 0
+
+
+async def status(settings: Settings, args) -> int:
+    async def work(ctx: Context) -> list[str]:
+        return [
+            (await program_status(ctx, p)).section().plain()
+            for p in await _programs(ctx, args.program)
+        ]
+
+    views = await with_engine(settings, None, lambda engine: engine.run(work))
+    print(
+        "\n\n".join(views)
+        if views
+        else "No programs yet. Create one with: mentorbot program create NAME"
+    )
+    return 0
+
+
+async def _programs(ctx: Context, name: str | None) -> list[Program]:
+    programs = sorted(await ctx.tx.find(Program), key=lambda p: p.name.lower())
+    if name is None:
+        return programs
+    chosen = [p for p in programs if p.name.lower() == name.lower()]
+    if not chosen:
+        known = ", ".join(p.name for p in programs) or "none"
+        raise UsageError(f"no program called {name!r} (programs: {known})")
+    return chosen
+
+
+async def with_engine(settings: Settings, clock, work: Callable[..., Awaitable]):
+    import aiohttp
+
+    store = await open_store(settings)
+    try:
+        async with aiohttp.ClientSession() as session:
+            senders = platform_senders(settings, session)
+            try:
+                return await work(build_engine(settings, store, clock, senders))
+            finally:
+                await close_senders(senders)
+    finally:
+        await store.close()
