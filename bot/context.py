@@ -10,7 +10,7 @@ from typing import Any
 from bot import copy
 from bot.events import Actor
 from bot.hours import DEFAULT_WORKING_HOURS, WorkingHours, zone
-from bot.ids import parse_handle
+from bot.ids import email_address, parse_handle
 from bot.model import Notification, Pairing, Participant, Program, Session
 from bot.ports import Tx
 
@@ -153,7 +153,7 @@ class Context:
                     workspace=actor.workspace,
                     timezone=actor.timezone,
                     address=actor.address,
-                    email=actor.email[:320],
+                    email=email_address(actor.email),
                     created_at=self.now,
                     contacted_at=self.now if contact else None,
                 )
@@ -171,8 +171,9 @@ class Context:
         if actor.workspace and actor.workspace != person.workspace:
             person.workspace = actor.workspace
             changed.add("workspace")
-        if actor.email and actor.email != person.email:
-            person.email = actor.email[:320]
+        email = email_address(actor.email)
+        if email and email != person.email:
+            person.email = email
             changed.add("email")
         fresher = contact or person.address is None
         if actor.address and fresher and actor.address != person.address:

@@ -1,5 +1,5 @@
-"""Ids and handles that arrive from outside (buttons, forms, configuration, CSV files),
-read before anything is looked up by them."""
+"""Ids, handles and addresses that arrive from outside (buttons, forms, configuration, CSV
+files, platforms' user details), read before anything is looked up or kept by them."""
 
 from __future__ import annotations
 
@@ -25,3 +25,13 @@ def parse_handle(text: str) -> tuple[str, str]:
     if len(platform) > 20 or len(user_id) > 200:
         raise ValueError(f"{text[:40]!r}... is too long for a platform:user_id.")
     return platform.lower(), user_id
+
+
+def email_address(value: object) -> str:
+    """The e-mail address a platform reported, or "" for anything that cannot be one (calendar
+    invites put it in ORGANIZER and ATTENDEE lines; the column holds 320 characters)."""
+    text = value.strip() if isinstance(value, str) else ""
+    local, at, domain = text.rpartition("@")
+    if not (at and local and domain) or len(text) > 320 or any(c.isspace() for c in text):
+        return ""
+    return text

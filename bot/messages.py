@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+
+from bot.calendar import Occurrence
 
 
 @dataclass(frozen=True)
@@ -63,10 +64,10 @@ class Attachment:
 @dataclass(frozen=True)
 class Invite:
     """What a calendar invite in a message is: adapters offer "add to calendar" links for a
-    REQUEST (`event` is a bot.calendar.Occurrence), and the console shows the line."""
+    REQUEST (`event` is the first VEVENT of its file), and the console shows the line."""
 
     method: str
-    event: Any
+    event: Occurrence
     events: int = 1  # VEVENTs in the file (a cancellation may cover several sessions)
 
 

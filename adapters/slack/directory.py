@@ -47,7 +47,7 @@ class Directory:
             str(user.get("team_id") or team_id),
             user.get("tz") if isinstance(user.get("tz"), str) else None,
             # Shown with the users:read.email scope; calendar invites name people by it.
-            email=_email(profile.get("email")),
+            email=str(profile.get("email") or ""),
         )
         self._known[user_id] = (time.monotonic() + TTL_SECONDS, found)
         self._known.move_to_end(user_id)
@@ -58,9 +58,3 @@ class Directory:
 
 def _with_team(actor: Actor, team_id: str) -> Actor:
     return replace(actor, workspace=team_id)
-
-
-def _email(value: object) -> str:
-    """An address as Slack gives it, or "" for anything that is not one."""
-    text = value.strip() if isinstance(value, str) else ""
-    return text if 3 <= len(text) <= 320 and "@" in text and " " not in text else ""

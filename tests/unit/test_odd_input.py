@@ -1,7 +1,10 @@
 """Odd values in buttons, forms and text get a plain answer, never an error: ids that are not
-ASCII digits or do not fit the database, and NUL characters PostgreSQL cannot store."""
+ASCII digits or do not fit the database, NUL characters PostgreSQL cannot store, and e-mail
+addresses that cannot be ones."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import pytest
 
@@ -12,6 +15,14 @@ from storage.store import make_engine
 from tests.harness import ERIK
 
 ODD_IDS = ("²", "١٢", "99999999999999999999", "2147483648", "-1", "1e3", "", "1:²", "²:1")
+
+
+async def test_an_e_mail_address_a_platform_reports_is_kept_only_when_it_can_be_one(h):
+    odd = ("", "not an address", "mina park@example.com", "@example.com", "mina@", "a@" + "b" * 320)
+    for n, given in enumerate(("mina.park@example.com", *odd)):
+        actor = replace(ERIK, user_id=f"erik{n}", email=given)
+        person = await h.engine.run(lambda ctx, actor=actor: ctx.person_for(actor))
+        assert person.email == (given if n == 0 else ""), given
 
 
 def test_record_ids_are_ascii_digits_within_the_database_integer():
