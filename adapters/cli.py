@@ -185,15 +185,21 @@ async def _tick(settings: Settings, args) -> int:
             "signed with a key of its own, which serve cannot check. Give tick the same "
             "MENTORBOT_SECRET and MENTORBOT_PUBLIC_URL as serve."
         )
-    await with_engine(settings, clock, lambda engine: _one_tick(engine, settings))
+    print(await tick_once(settings, clock))
     return 0
+
+
+async def tick_once(settings: Settings, clock=None) -> str:
+    """One tick with these settings at `clock`'s now (default: the system clock); the line
+    `mentorbot tick` prints."""
+    return await with_engine(settings, clock, lambda engine: _one_tick(engine, settings))
 
 
 class TickStopped(RuntimeError):
     """The database failed during a tick; the message says what became of the work."""
 
 
-async def _one_tick(engine, settings: Settings) -> None:
+async def _one_tick(engine, settings: Settings) -> str:
     started = time.perf_counter()
     try:
         result = await engine.tick()
@@ -206,7 +212,7 @@ async def _one_tick(engine, settings: Settings) -> None:
             " database is back."
         ) from None
     seconds = time.perf_counter() - started
-    print(f"tick at {engine.clock.now().isoformat()}: {result.line()} in {seconds:.2f} s")
+    return f"tick at {engine.clock.now().isoformat()}: {result.line()} in {seconds:.2f} s"
 
 
 async def _db(settings: Settings, args) -> int:

@@ -1,6 +1,13 @@
-"""Fixtures: every storage-backed test runs on SQLite and on PostgreSQL."""
+"""Fixtures: the storage contract runs on SQLite and on PostgreSQL, engine flows on SQLite.
+
+Tests under tests/storage/ and modules marked `both_databases` (races, claims, set-based
+queries, erasure) get a database of each kind; every other test that asks for a database
+gets SQLite, the default. MENTORBOT_TEST_DATABASES=both runs every test on both.
+"""
 
 from __future__ import annotations
+
+import os
 
 import pytest
 
@@ -17,7 +24,22 @@ def postgres(request):
     return postgres_or_skip(request)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+BOTH = ["sqlite", "postgresql"]
+STORAGE = os.path.join("tests", "storage", "")
+
+
+def pytest_generate_tests(metafunc):
+    if "database_url" not in metafunc.fixturenames:
+        return
+    both = (
+        metafunc.definition.get_closest_marker("both_databases") is not None
+        or STORAGE in str(metafunc.definition.path)
+        or os.environ.get("MENTORBOT_TEST_DATABASES", "").lower() == "both"
+    )
+    metafunc.parametrize("database_url", BOTH if both else BOTH[:1], indirect=True)
+
+
+@pytest.fixture
 async def database_url(request, tmp_path, sqlite_template):
     """A migrated, empty database of each kind."""
     if request.param == "sqlite":

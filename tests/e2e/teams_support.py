@@ -24,7 +24,11 @@ def teams_env(database_url: str) -> dict[str, str]:
         "DATABASE_URL": database_url,
         "MENTORBOT_TEAMS": "local",
         "MENTORBOT_OWNERS": f"teams:{OWNER}",
-        "MENTORBOT_TICK_SECONDS": "86400",  # tests tick explicitly, with `tick --now`
+        "MENTORBOT_TICK_SECONDS": "86400",  # tests tick explicitly, at the time they choose
+        # Only ticks send, so what a test sees does not depend on the hour it runs at (serve
+        # would send what is due now at once, in working hours only);
+        # tests/e2e/test_instant_delivery.py covers instant delivery.
+        "MENTORBOT_DELIVERY": "tick",
         "MENTORBOT_LOG_LEVEL": "INFO",
         "SLACK_BOT_TOKEN": "",
     }

@@ -14,6 +14,9 @@ from storage.store import SqlStore
 from tests.databases import empty_postgres
 from tests.harness import ERIK, MINA, PRIYA, TOM, Harness
 
+# Claims and leases under concurrent transactions: part of the storage contract, on both.
+pytestmark = pytest.mark.both_databases
+
 TUESDAY_9 = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)  # Berlin 10:00, New York 04:00
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from bot.context import Context
@@ -15,6 +16,9 @@ from storage.store import SqlStore
 from storage.tables import metadata
 from tests.databases import fresh_sqlite
 from tests.harness import ERIK, MINA, Harness
+
+# Erasure down to each database's files: part of the storage contract, on both.
+pytestmark = pytest.mark.both_databases
 
 # Erik's name and the words only he typed.
 TRACES = ("Erik", "Lund", "budget deck", "third-quarter brief", "insight about reels")

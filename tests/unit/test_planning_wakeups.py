@@ -62,11 +62,14 @@ async def test_a_program_starting_later_wakes_its_pairs_on_its_first_day_at_most
     assert nudge.at == datetime(2026, 3, 5, 8, 0, tzinfo=UTC), "its first working hour"
 
 
-async def test_more_pairs_than_one_batch_are_all_planned_in_one_tick(h):
+async def test_more_pairs_than_one_batch_are_all_planned_in_one_tick(h, monkeypatch):
+    batch = 7  # the loop is the same at the real size (PLAN_BATCH), only slower to set up
+    assert batch < PLAN_BATCH
+    monkeypatch.setattr("bot.engine.PLAN_BATCH", batch)
     program = await h.program()
     people = [
         (Actor("console", f"m{i}", f"Mentor {i}"), Actor("console", f"e{i}", f"Mentee {i}"))
-        for i in range(PLAN_BATCH + 3)
+        for i in range(2 * batch + 3)
     ]
     for mentor, mentee in people:
         pairing = await h.pairing(program, mentor, mentee)

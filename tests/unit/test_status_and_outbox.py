@@ -3,11 +3,16 @@
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from bot.engine import Engine
 from bot.events import Actor, Mention
 from bot.model import Notification
 from bot.ports import DeliveryError
 from tests.harness import ERIK, MINA, OWNER, PRIYA, TOM
+
+# Concurrent ticks and the set-based status queries: part of the storage contract, on both.
+pytestmark = pytest.mark.both_databases
 
 
 async def test_owner_status_counts_pairs_sessions_cadence_and_reflections(h):
