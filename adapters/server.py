@@ -22,6 +22,7 @@ from adapters.bootstrap import (
 from adapters.settings import Settings
 from adapters.slack.app import SlackBot
 from adapters.slack.http import events_handler
+from bot.courier import Courier
 from bot.engine import Engine
 from bot.feed import PATH as FEED_PATH
 
@@ -166,6 +167,9 @@ async def create_app(settings: Settings, *, slack_socket_mode: bool = False) -> 
     session = aiohttp.ClientSession()  # one connection pool for every platform API call
     senders = platform_senders(settings, session)
     engine = build_engine(settings, store, senders=senders)
+    courier = Courier(engine.deliver_now)  # what an event queues for now goes at once
+    if settings.delivery == "instant":
+        engine.on_due = courier.wake
     app = web.Application(client_max_size=1024 * 1024)
     app[ENGINE] = engine
     app.router.add_get("/healthz", healthz)
@@ -189,13 +193,21 @@ async def create_app(settings: Settings, *, slack_socket_mode: bool = False) -> 
         next_run_time=datetime.now(UTC),  # first tick right after start-up, in the background
     )
 
+    listening = None
+
     async def start(_app: web.Application) -> None:
+        nonlocal listening
         scheduler.start()
+        if engine.on_due:  # on PostgreSQL, what other processes queue for now, too
+            listening = await store.listen(courier.wake)
         if slack and slack.socket:
             await slack.socket.connect_async()
 
     async def stop(_app: web.Application) -> None:
         scheduler.shutdown(wait=False)
+        if listening:
+            await listening()
+        await courier.close()
         if slack:
             await slack.close()
         await close_senders(senders)

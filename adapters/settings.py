@@ -33,6 +33,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 3978
     tick_seconds: float = 60.0
+    delivery: str = "instant"
     agenda_lead_hours: float = 24.0
     log_level: str = "INFO"
     slack_bot_token: str = ""
@@ -76,6 +77,7 @@ class Settings:
             host=env.get("HOST", "127.0.0.1").strip() or "127.0.0.1",
             port=_number(env, "PORT", 3978, int),
             tick_seconds=_number(env, "MENTORBOT_TICK_SECONDS", 60.0, float),
+            delivery=_delivery(env.get("MENTORBOT_DELIVERY", "")),
             agenda_lead_hours=_number(env, "MENTORBOT_AGENDA_LEAD_HOURS", 24.0, float),
             log_level=env.get("MENTORBOT_LOG_LEVEL", "INFO").strip().upper() or "INFO",
             slack_bot_token=env.get("SLACK_BOT_TOKEN", "").strip(),
@@ -192,6 +194,13 @@ def _teams_mode(raw: str) -> str:
     if mode in ("local", ""):
         return mode
     raise SettingsError(f"MENTORBOT_TEAMS must be on, off or local, not {raw.strip()!r}.")
+
+
+def _delivery(raw: str) -> str:
+    mode = raw.strip().lower() or "instant"
+    if mode not in ("instant", "tick"):
+        raise SettingsError(f"MENTORBOT_DELIVERY must be instant or tick, not {raw.strip()!r}.")
+    return mode
 
 
 def _tenants(env: Mapping[str, str]) -> frozenset[str]:

@@ -39,6 +39,12 @@ def _http(name: str) -> Callable[[int], Awaitable[list[Row]]]:
     return run
 
 
+async def _instant(size: int) -> list[Row]:
+    from bench import instant
+
+    return await instant.run(size)
+
+
 BENCHMARKS = {
     b.name: b
     for b in [
@@ -83,6 +89,13 @@ BENCHMARKS = {
             scale.replicas,
             10_000,
             40,
+        ),
+        Benchmark(
+            "instant",
+            "(g) request to platform call for a message due now, 3 replicas, tick 60 s (pairs)",
+            _instant,
+            40,
+            3,
         ),
         Benchmark(
             "teams-help",

@@ -9,7 +9,7 @@ from datetime import date
 from bot import copy, lifecycle
 from bot.context import Context
 from bot.enrolment import join, leave
-from bot.events import CommandIssued
+from bot.events import CommandIssued, Event, MessageReceived
 from bot.export import export_rows, to_csv
 from bot.feed import calendar_command
 from bot.messages import Attachment, Message
@@ -42,9 +42,23 @@ COMMANDS = (
     "program",
     "export",
 )
+# Commands that only read: they run in a read-only transaction when the person needs no
+# update (see Engine.handle). Any other word is answered with help, which reads only too.
+READ_COMMANDS = frozenset({"help", "me", "status"})
 _SETTING = re.compile(
     r"\b(cadence|minutes|starts|ends|visibility|recognition)=(\S+)", re.IGNORECASE
 )
+
+
+def reads_only(event: Event) -> bool:
+    """True for a command, typed or slashed, that only reads."""
+    if isinstance(event, CommandIssued):
+        name = event.name.lower()
+        return name in READ_COMMANDS or name not in COMMANDS
+    if isinstance(event, MessageReceived):
+        words = event.text.split(None, 1)
+        return bool(words) and words[0].lower() in READ_COMMANDS
+    return False
 
 
 async def run_command(ctx: Context, person: Participant, event: CommandIssued) -> Message:

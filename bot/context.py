@@ -60,6 +60,8 @@ class Context:
     _people: dict[int, Participant] = field(default_factory=dict)
     _pairings: dict[int, Pairing | None] = field(default_factory=dict)
     _sessions: dict[int, list[Session]] = field(default_factory=dict)
+    # Set when this unit of work queued a message that may go at once (see Engine.handle).
+    due_now: bool = False
 
     async def program(self, program_id: int) -> Program:
         if program_id not in self._programs:
@@ -141,8 +143,7 @@ class Context:
         busy person costs one write a minute). Noting it also makes them reachable again and
         sends once more the pairing invitations that could not reach them.
         """
-        timezone = actor.timezone if actor.timezone and _known_zone(actor.timezone) else None
-        actor = replace(actor, display_name=actor.display_name[:MAX_NAME], timezone=timezone)
+        actor = _usable(actor)
         found = await self.tx.find(Participant, platform=actor.platform, user_id=actor.user_id)
         if not found:
             person = await self.tx.add(
@@ -161,32 +162,7 @@ class Context:
             self._people[person.id] = person
             return person
         person = found[0]
-        changed = set()
-        if actor.display_name and actor.display_name != person.display_name:
-            person.display_name = actor.display_name
-            changed.add("display_name")
-        if actor.timezone and actor.timezone != person.timezone:
-            person.timezone = actor.timezone
-            changed.add("timezone")
-        if actor.workspace and actor.workspace != person.workspace:
-            person.workspace = actor.workspace
-            changed.add("workspace")
-        email = email_address(actor.email)
-        if email and email != person.email:
-            person.email = email
-            changed.add("email")
-        fresher = contact or person.address is None
-        if actor.address and fresher and actor.address != person.address:
-            person.address = actor.address
-            changed.add("address")
-        noted = person.contacted_at
-        in_touch = contact and (noted is None or noted <= self.now - CONTACT_EVERY)
-        if in_touch or (contact and not person.reachable):
-            # Reachable is written whenever contact is noted, not only when we read False:
-            # a tick may be marking them unreachable at this moment (delivery spares people
-            # noted since shortly before its batch; see bot.delivery).
-            person.reachable, person.contacted_at = True, self.now
-            changed |= {"reachable", "contacted_at"}
+        changed = _refresh(person, actor, self.now, contact)
         if changed:
             await self.tx.save(person, fields=tuple(sorted(changed)))
         if "contacted_at" in changed:
@@ -196,11 +172,23 @@ class Context:
         self._people[person.id] = person
         return person
 
+    async def known_person(self, actor: Actor) -> Participant | None:
+        """The participant behind `actor` when nothing about them needs writing (they are
+        stored, their details are current and their contact was noted within
+        CONTACT_EVERY); None when `person_for(actor, contact=True)` must run instead."""
+        actor = _usable(actor)
+        found = await self.tx.find(Participant, platform=actor.platform, user_id=actor.user_id)
+        if not found or _refresh(replace(found[0]), actor, self.now, contact=True):
+            return None
+        self._people[found[0].id] = found[0]
+        return found[0]
+
     async def _retry_invitations(self, person: Participant) -> None:
         """Queue again the pairing invitations that failed to reach `person` (they are
         skipped at send time if the pairing has moved on). Only rows still failed are
         touched: one sent meanwhile by a tick is never queued twice."""
-        await self.tx.requeue_failed(person.id, "intro", self.now)
+        if await self.tx.requeue_failed(person.id, "intro", self.now):
+            self.due_now = True
 
     async def person_by_handle(self, handle: str) -> Participant:
         platform, user_id = parse_handle(handle)
@@ -248,7 +236,7 @@ class Context:
         payload: dict[str, Any] | None = None,
     ) -> bool:
         """Queue one outbound message; a key that already exists is left alone (idempotent)."""
-        return await self.tx.add_notification(
+        created = await self.tx.add_notification(
             Notification(
                 key=key,
                 kind=kind,
@@ -261,6 +249,8 @@ class Context:
                 created_at=self.now,
             )
         )
+        self.due_now |= created and due <= self.now
+        return created
 
     async def note(
         self, recipient: Participant, key: str, text: str, program: Program | None, **ids: Any
@@ -268,6 +258,49 @@ class Context:
         """Queue a plain informational message for the recipient's next working moment."""
         due = self.deliverable(self.now, recipient, program)
         return await self.notify("note", recipient, due, key, payload={"text": text}, **ids)
+
+
+def _usable(actor: Actor) -> Actor:
+    """The actor with a name that fits and only a timezone we can use (else none: the
+    program's applies)."""
+    timezone = actor.timezone if actor.timezone and _known_zone(actor.timezone) else None
+    return replace(actor, display_name=actor.display_name[:MAX_NAME], timezone=timezone)
+
+
+def _refresh(person: Participant, actor: Actor, now: datetime, contact: bool) -> set[str]:
+    """Bring `person` up to date with what `actor` says of them; the fields changed.
+
+    `contact` means the person reached us themselves (not a mention): their address is
+    then the freshest we have, and `contacted_at` is noted (at most once per CONTACT_EVERY,
+    so a busy person costs one write a minute). Noting it also makes them reachable again.
+    """
+    changed = set()
+    if actor.display_name and actor.display_name != person.display_name:
+        person.display_name = actor.display_name
+        changed.add("display_name")
+    if actor.timezone and actor.timezone != person.timezone:
+        person.timezone = actor.timezone
+        changed.add("timezone")
+    if actor.workspace and actor.workspace != person.workspace:
+        person.workspace = actor.workspace
+        changed.add("workspace")
+    email = email_address(actor.email)
+    if email and email != person.email:
+        person.email = email
+        changed.add("email")
+    fresher = contact or person.address is None
+    if actor.address and fresher and actor.address != person.address:
+        person.address = actor.address
+        changed.add("address")
+    noted = person.contacted_at
+    in_touch = contact and (noted is None or noted <= now - CONTACT_EVERY)
+    if in_touch or (contact and not person.reachable):
+        # Reachable is written whenever contact is noted, not only when we read False:
+        # a tick may be marking them unreachable at this moment (delivery spares people
+        # noted since shortly before its batch; see bot.delivery).
+        person.reachable, person.contacted_at = True, now
+        changed |= {"reachable", "contacted_at"}
+    return changed
 
 
 def _known_zone(name: str) -> bool:

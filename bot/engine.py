@@ -10,7 +10,7 @@ from dataclasses import replace
 from bot import copy, lifecycle, privacy, proposals
 from bot.checkins import checkin_form, save_checkin
 from bot.clock import Clock
-from bot.commands import COMMANDS, run_command
+from bot.commands import COMMANDS, reads_only, run_command
 from bot.context import Context, EngineConfig
 from bot.delivery import TickResult, deliver
 from bot.digest import queue_digests
@@ -22,6 +22,7 @@ from bot.events import (
     FormSubmitted,
     MemberJoined,
     MessageReceived,
+    SeenHere,
     without_nul,
 )
 from bot.feed import feed_for
@@ -59,7 +60,9 @@ class Engine:
         store: where everything is kept; each event or tick step is one transaction.
         clock: the only source of time.
         config: owners, default timezone and working hours, lead times.
-        senders: one Sender per platform name, used by `tick`.
+        senders: one Sender per platform name, used by `tick` and `deliver_now`.
+        on_due: called after an event or command committed messages that may go at once
+            (the server starts a delivery then, rather than at the next tick).
     """
 
     def __init__(
@@ -69,16 +72,29 @@ class Engine:
         config: EngineConfig | None = None,
         senders: dict[str, Sender] | None = None,
         worker: str | None = None,
+        on_due: Callable[[], None] | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
         self.config = config or EngineConfig()
         self.senders = dict(senders or {})
         self.worker = worker or f"worker-{uuid.uuid4().hex[:12]}"
+        self.on_due = on_due
+        self._seen = SeenHere()
 
     async def handle(self, event: Event) -> Reply | None:
         """Handle one inbound event; None when the event was already handled (a retry)."""
         event = without_nul(event)
+        if reads_only(event):
+            if not self._seen.first(event.platform, event.event_id):
+                log.info("duplicate event platform=%s id=%s", event.platform, event.event_id)
+                return None
+            async with self.store.reading() as tx:
+                ctx = Context(tx, self.clock.now(), self.config)
+                person = await ctx.known_person(event.actor)
+                if person is not None:
+                    return await _dispatch(ctx, person, event)
+            # Someone new, or whose details or contact need noting: the way that writes.
         async with self.store.transaction() as tx:
             if not await tx.first_seen(event.platform, event.event_id):
                 log.info("duplicate event platform=%s id=%s", event.platform, event.event_id)
@@ -86,9 +102,12 @@ class Engine:
             ctx = Context(tx, self.clock.now(), self.config)
             person = await ctx.person_for(event.actor, contact=True)
             try:
-                return await _dispatch(ctx, person, event)
+                reply = await _dispatch(ctx, person, event)
             except Refused as refusal:
-                return Message(str(refusal))
+                reply = Message(str(refusal))
+            await _announce(ctx)
+        self._due(ctx)
+        return reply
 
     async def tick(self) -> TickResult:
         """Plan what is due, then send it. Safe to run twice: nothing goes out twice."""
@@ -111,6 +130,16 @@ class Engine:
         await prune_backlog(self.store, pruned)
         return await deliver(self.store, self.senders, self.clock, self.config, self.worker, result)
 
+    async def deliver_now(self) -> TickResult:
+        """Send what is due by now, without planning (rows an event has just queued)."""
+        return await deliver(
+            self.store, self.senders, self.clock, self.config, self.worker, TickResult()
+        )
+
+    def _due(self, ctx: Context) -> None:
+        if ctx.due_now and self.on_due is not None:
+            self.on_due()
+
     async def calendar_feed(self, token: str) -> str | None:
         """The iCalendar feed behind a personal feed address, or None when the token leads
         nowhere (read only: nothing is written)."""
@@ -126,7 +155,18 @@ class Engine:
     async def run(self, work: Callable[[Context], Awaitable[object]]) -> object:
         """Run `work` in one transaction at the clock's now (used by the command line)."""
         async with self.store.transaction() as tx:
-            return await work(Context(tx, self.clock.now(), self.config))
+            ctx = Context(tx, self.clock.now(), self.config)
+            done = await work(ctx)
+            await _announce(ctx)
+        self._due(ctx)
+        return done
+
+
+async def _announce(ctx: Context) -> None:
+    """Messages queued by this unit of work may go at once: tell the other replicas, at
+    commit (the local one is told by `Engine._due` once the commit is done)."""
+    if ctx.due_now:
+        await ctx.tx.announce_due()
 
 
 async def _dispatch(ctx: Context, person: Participant, event: Event) -> Reply:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 
@@ -97,3 +98,22 @@ def without_nul(value):
         changes = {f.name: without_nul(getattr(value, f.name)) for f in dataclasses.fields(value)}
         return dataclasses.replace(value, **changes)
     return value
+
+
+class SeenHere:
+    """Event ids this process has handled without writing (reads only), newest kept: a
+    platform's retry of a read is answered once. Retries of everything else are caught by
+    the store (`Tx.first_seen`), across replicas."""
+
+    def __init__(self, keep: int = 10_000) -> None:
+        self._keep = keep
+        self._ids: OrderedDict[tuple[str, str], None] = OrderedDict()
+
+    def first(self, platform: str, event_id: str) -> bool:
+        key = (platform, event_id)
+        if key in self._ids:
+            return False
+        self._ids[key] = None
+        if len(self._ids) > self._keep:
+            self._ids.popitem(last=False)
+        return True

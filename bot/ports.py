@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -108,6 +109,10 @@ class Tx(Protocol):
     async def add_notification(self, notification: Notification) -> bool:
         """Insert unless a row with the same key exists; True when inserted."""
 
+    async def announce_due(self) -> None:
+        """Once this transaction commits, tell every process listening (`Store.listen`) that
+        rows are due now; a store that cannot reach other processes does nothing."""
+
     async def claim_due(
         self, now: datetime, worker: str, lease: timedelta, limit: int, platforms: list[str]
     ) -> list[Notification]:
@@ -146,8 +151,15 @@ class Store(Protocol):
 
     def transaction(self) -> AbstractAsyncContextManager[Tx]: ...
 
+    def reading(self) -> AbstractAsyncContextManager[Tx]:
+        """A transaction for reading only: it takes no write lock, and writes fail in it."""
+
     async def ping(self) -> None:
         """Read from the store; raises when it does not answer. Takes no write lock."""
+
+    async def listen(self, wake: Callable[[], None]) -> Callable[[], Awaitable[None]] | None:
+        """Call `wake` whenever any process announces due rows (`Tx.announce_due`); returns
+        how to stop listening, or None when this store cannot listen (SQLite)."""
 
 
 class Sender(Protocol):

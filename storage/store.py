@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any, TypeVar
@@ -14,7 +14,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from bot.ports import ProgramFacts
-from storage import facts
+from storage import facts, notify
 from storage.queues import QueueTx, records_of
 from storage.tables import TABLES
 
@@ -25,6 +25,8 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 # Health checks read on a connection of their own; in WAL mode a read never waits for the
 # write lock, so this only bounds a wait for a checkpoint or recovery.
 SQLITE_SIDE_TIMEOUT_MS = 2_000
+# Connections for read-only transactions on SQLite (each runs in a thread of its own).
+READERS = 4
 # Values in one IN (...) list; PostgreSQL's protocol allows 32,767 parameters per statement.
 IN_LIST = 10_000
 
@@ -75,6 +77,7 @@ class SqlStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._side: AsyncEngine | None = None
+        self._reader: AsyncEngine | None = None
 
     @classmethod
     def from_url(cls, url: str) -> SqlStore:
@@ -88,6 +91,24 @@ class SqlStore:
         if tx.erase_requested and self.engine.dialect.name == "sqlite":
             await self._truncate_log()
 
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[SqlTx]:
+        """A read-only transaction: it never takes SQLite's write lock (so it neither waits
+        for writers nor holds them up) and the database refuses any write made in it."""
+        if self.engine.dialect.name == "sqlite":
+            reader = self._sqlite_reader()
+            if reader is self.engine:  # an in-memory database has one connection only
+                async with self.transaction() as tx:
+                    yield tx
+                return
+            async with reader.begin() as conn:
+                yield SqlTx(conn)
+            return
+        async with self.engine.connect() as conn:
+            conn = await conn.execution_options(postgresql_readonly=True)
+            async with conn.begin():
+                yield SqlTx(conn)
+
     async def ping(self) -> None:
         """Read from the database; raises when it does not answer. On SQLite this reads on
         a connection of its own without a transaction, so it never waits for the write lock
@@ -98,6 +119,13 @@ class SqlStore:
             return
         async with self._sqlite_side().connect() as conn:
             await conn.execute(text("SELECT count(*) FROM sqlite_master"))
+
+    async def listen(self, wake: Callable[[], None]) -> Callable[[], Awaitable[None]] | None:
+        if self.engine.dialect.name != "postgresql":
+            return None
+        listener = notify.Listener(self.engine.url, wake)
+        listener.start()
+        return listener.close
 
     async def _truncate_log(self) -> None:
         """Copy the write-ahead log into the file and empty it: the log still holds the old
@@ -115,9 +143,16 @@ class SqlStore:
             self._side = self.engine if memory else _sqlite_autocommit(self.engine.url)
         return self._side
 
+    def _sqlite_reader(self) -> AsyncEngine:
+        if self._reader is None:
+            memory = self.engine.url.database in (None, "", ":memory:")
+            self._reader = self.engine if memory else _sqlite_reader(self.engine.url)
+        return self._reader
+
     async def close(self) -> None:
-        if self._side not in (None, self.engine):
-            await self._side.dispose()
+        for other in (self._side, self._reader):
+            if other not in (None, self.engine):
+                await other.dispose()
         await self.engine.dispose()
 
 
@@ -134,6 +169,26 @@ def _sqlite_autocommit(url: URL) -> AsyncEngine:
     return engine
 
 
+def _sqlite_reader(url: URL) -> AsyncEngine:
+    """Connections for read-only transactions: a plain (deferred) BEGIN, which in WAL mode
+    reads a snapshot without the write lock, and query_only, so a write is an error."""
+    engine = create_async_engine(url, pool_size=READERS, max_overflow=0, hide_parameters=True)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA query_only = ON")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin(connection):
+        connection.exec_driver_sql("BEGIN")
+
+    return engine
+
+
 class SqlTx(QueueTx):
     """One transaction; implements bot.ports.Tx (the queue statements are in QueueTx)."""
 
@@ -143,6 +198,10 @@ class SqlTx(QueueTx):
 
     def erase_freed_space(self) -> None:
         self.erase_requested = True
+
+    async def announce_due(self) -> None:
+        if self.conn.dialect.name == "postgresql":
+            await notify.announce(self.conn)
 
     async def add(self, record: R) -> R:
         table = TABLES[type(record)]

@@ -1,5 +1,6 @@
 """The SQL store on SQLite and PostgreSQL: UTC round trips, idempotent inserts, leases."""
 
+import asyncio
 from datetime import UTC, datetime, timedelta, timezone
 
 from bot.model import Notification, Participant, Program
@@ -87,14 +88,16 @@ async def test_claims_are_disjoint_and_an_expired_lease_can_be_taken_over(store)
         assert await tx.release(taken_over, "w3") == {r.id for r in taken_over}
 
 
-async def test_find_asks_in_chunks_when_given_more_ids_than_one_statement_takes(store):
+async def test_find_asks_in_chunks_when_given_more_ids_than_one_statement_takes(store, monkeypatch):
     """PostgreSQL takes at most 32,767 parameters per statement; status at 10,000 pairs
     once asked for 100,000 session ids at once and failed there."""
     from storage import store as sql
 
+    assert sql.IN_LIST + 10 <= 32_767, "one chunk and the other conditions fit a statement"
+    monkeypatch.setattr(sql, "IN_LIST", 40)  # chunks of 40: the same code, fewer rows to add
     ids = []
     async with store.transaction() as tx:
-        for n in range(sql.IN_LIST + 5):
+        for n in range(2 * sql.IN_LIST + 5):
             person = Participant(platform="console", user_id=f"u{n}", display_name="x")
             ids.append((await tx.add(person)).id)
     async with store.transaction() as tx:
@@ -277,3 +280,31 @@ async def test_the_migrations_build_the_schema_the_tables_declare(store):
             lambda sync: compare_metadata(MigrationContext.configure(sync), metadata)
         )
     assert diff == []
+
+
+async def test_a_read_only_transaction_refuses_writes(store):
+    await _person(store)
+    async with store.reading() as tx:
+        assert [p.user_id for p in await tx.find(Participant)] == ["u1"]
+        try:
+            await tx.add(Participant(platform="console", user_id="u2", display_name="u2"))
+        except Exception as exc:  # the database's own refusal, named by each driver
+            refused = str(exc).lower()
+        else:
+            refused = ""
+    assert "read-only" in refused or "readonly" in refused, refused
+    async with store.transaction() as tx:
+        assert [p.user_id for p in await tx.find(Participant)] == ["u1"]
+
+
+async def test_a_read_does_not_wait_for_a_writer_and_sees_only_what_was_committed(store):
+    await _person(store)
+    async with store.transaction() as writer:  # holds SQLite's write lock until the end
+        await writer.add(Participant(platform="console", user_id="u2", display_name="u2"))
+
+        async def read() -> list[str]:
+            async with store.reading() as tx:
+                return [p.user_id for p in await tx.find(Participant)]
+
+        assert await asyncio.wait_for(read(), 5) == ["u1"]
+    assert await read() == ["u1", "u2"]

@@ -1,0 +1,54 @@
+"""Commands that only read (help, me, status) run without a write transaction when the person
+needs no update: they answer while another transaction holds the write lock, and leave no
+trace; someone new, or whose contact is due to be noted again, goes the way that writes."""
+
+import asyncio
+from datetime import timedelta
+
+from bot.model import Participant, Program
+from tests.harness import MINA, OWNER
+
+
+async def _processed(h) -> int:
+    async with h.store.transaction() as tx:
+        rows = await tx.conn.exec_driver_sql("SELECT event_id FROM processed_events")
+        return len(rows.all())
+
+
+async def test_a_known_person_gets_status_while_a_writer_holds_the_lock(h):
+    await h.active_pairing()
+    first = await h.command(OWNER, "status")  # noted: contact, the event id
+    seen = await _processed(h)
+    async with h.store.transaction() as tx:  # on SQLite, the write lock until the end
+        await tx.add(Program(name="Held open"))
+        again = await asyncio.wait_for(h.command(OWNER, "status"), 5)
+        me = await asyncio.wait_for(h.command(MINA, "me"), 5)
+        typed = await asyncio.wait_for(h.say(MINA, "help"), 5)
+    assert again.sections == first.sections and again.sections
+    assert "Digital Leaders" in str(me.sections) and "help" in typed.text.lower()
+    assert await _processed(h) == seen, "reads leave no event ids behind"
+
+
+async def test_contact_is_still_noted_once_a_minute_and_newcomers_are_stored(h):
+    await h.command(OWNER, "me")
+    noted = (await h.person(OWNER)).contacted_at
+    h.clock.advance(timedelta(seconds=30))
+    await h.command(OWNER, "me")
+    assert (await h.person(OWNER)).contacted_at == noted, "within the minute: read only"
+    h.clock.advance(timedelta(seconds=31))
+    await h.command(OWNER, "help")
+    assert (await h.person(OWNER)).contacted_at == h.clock.now()
+    reply = await h.command(MINA, "status")
+    assert reply.text
+    async with h.store.transaction() as tx:
+        [mina] = await tx.find(Participant, user_id=MINA.user_id)
+    assert mina.contacted_at == h.clock.now() and mina.display_name == "Mina Park"
+
+
+async def test_a_retried_read_is_answered_once(h):
+    from bot.events import CommandIssued
+
+    await h.command(OWNER, "me")
+    event = CommandIssued("console", "retried-1", OWNER, name="status")
+    assert await h.engine.handle(event) is not None
+    assert await h.engine.handle(event) is None
