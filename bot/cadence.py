@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.model import Pairing, Program, Session, SessionStatus
+from bot.outbox import kinds
 from bot.ports import PairFacts
 
 # After a missed or cancelled session the pair already saw a Schedule button; wait a little.
@@ -49,7 +50,7 @@ def nudge_base(pairing: Pairing, sessions: list[Session], program: Program) -> d
 
 def nudge_series(pairing: Pairing, sessions: list[Session], program: Program) -> str:
     """The id of the pair's current round of nudges; it changes when the pair books or snoozes."""
-    return f"nudge:{pairing.id}:{nudge_base(pairing, sessions, program):%Y%m%dT%H%M}"
+    return kinds.nudge_series(pairing.id, nudge_base(pairing, sessions, program))
 
 
 def risk(

@@ -4,12 +4,12 @@ date and a survey at its end (1-5 plus a few words), each with one reminder."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import UTC, datetime, time, timedelta
 
 from bot import copy
 from bot.context import Context
 from bot.hours import zone
-from bot.ids import record_id
 from bot.messages import Button, Choice, Field, Form, FormErrors, Message
 from bot.model import (
     CheckIn,
@@ -22,6 +22,7 @@ from bot.model import (
     Program,
     Stage,
 )
+from bot.outbox.kinds import Kind, checkin_key, checkin_series
 
 log = logging.getLogger(__name__)
 
@@ -41,16 +42,17 @@ async def ask(
         person = await ctx.person(person_id)
         if person.forgotten_at:
             continue
-        key = f"checkin:{pairing.id}:{stage}:{person.id}"
         common = {
-            "series": f"checkin:{stage}",
+            "series": checkin_series(stage),
             "pairing_id": pairing.id,
             "payload": {"stage": stage},
         }
         first = ctx.deliverable(nominal, person, program)
-        created += await ctx.notify("checkin", person, first, key, **common)
+        key = checkin_key(pairing.id, stage, person.id)
+        created += await ctx.notify(Kind.CHECKIN, person, first, key, **common)
         later = ctx.deliverable(first + REMINDER_AFTER, person, program)
-        created += await ctx.notify("checkin.reminder", person, later, f"{key}:reminder", **common)
+        reminder = checkin_key(pairing.id, stage, person.id, reminder=True)
+        created += await ctx.notify(Kind.CHECKIN_REMINDER, person, later, reminder, **common)
     return created
 
 
@@ -85,30 +87,30 @@ async def compose_question(
     wanted = PairingStatus.COMPLETED if stage == Stage.FINAL else PairingStatus.ACTIVE
     if pairing.status != wanted or await _answered(ctx, pairing.id, row.recipient_id, stage):
         return None
-    if row.kind == "checkin.reminder":
-        first = await ctx.tx.find(Notification, key=row.key.removesuffix(":reminder"))
+    if row.kind == Kind.CHECKIN_REMINDER:
+        question = checkin_key(pairing.id, stage, row.recipient_id)
+        first = await ctx.tx.find(Notification, key=question)
         if first and first[0].status == NotificationStatus.PENDING:
             return Later(ctx.now + REMINDER_AFTER)
         if not first or first[0].status != NotificationStatus.SENT:
             return None
     program = await ctx.program(pairing.program_id)
     other = await ctx.person(pairing.other(row.recipient_id))
-    key = "checkin.reminder" if row.kind == "checkin.reminder" else f"checkin.ask_{stage}"
+    key = "checkin.reminder" if row.kind == Kind.CHECKIN_REMINDER else f"checkin.ask_{stage}"
     text = copy.text(key, other=other.first_name, program=program.name)
     value = f"{pairing.id}:{stage}"
     label = copy.text("buttons.checkin")
     return Message(text, buttons=(Button(label, "checkin.answer", value, primary=True),))
 
 
-async def checkin_form(ctx: Context, person: Participant, value: str) -> Message:
-    """The form for one check-in: a 1-5 rating (half-way and at the end) and a few words."""
-    found = await _target(ctx, person, value)
-    if isinstance(found, Message):
-        return found
-    pairing, stage = found
+async def checkin_form(ctx: Context, person: Participant, pairing: Pairing, stage: str) -> Message:
+    """The form for one check-in: a 1-5 rating (half-way and at the end) and a few words.
+    The router has checked that `person` is one of the pair."""
+    if stage not in set(Stage):
+        return Message(copy.text("general.unknown_item"))
     if await _answered(ctx, pairing.id, person.id, stage):
         return Message(copy.text("checkin.already"))
-    return Message(copy.text("checkin.who_reads"), form=_form(stage, value))
+    return Message(copy.text("checkin.who_reads"), form=_form(stage, f"{pairing.id}:{stage}"))
 
 
 def _form(stage: str, value: str) -> Form:
@@ -128,13 +130,12 @@ def _form(stage: str, value: str) -> Form:
 
 
 async def save_checkin(
-    ctx: Context, person: Participant, value: str, values: dict[str, str]
+    ctx: Context, person: Participant, pairing: Pairing, stage: str, values: Mapping[str, str]
 ) -> Message | FormErrors:
     """Save one answer; a second answer to the same check-in changes nothing."""
-    found = await _target(ctx, person, value)
-    if isinstance(found, Message):
-        return found
-    pairing, stage = found
+    if stage not in set(Stage):
+        return Message(copy.text("general.unknown_item"))
+    value = f"{pairing.id}:{stage}"
     text = " ".join((values.get("text") or "").split())
     rating = None
     errors = {}
@@ -166,16 +167,6 @@ async def save_checkin(
     )
     log.info("check-in saved pairing=%s stage=%s", pairing.id, stage)
     return Message(copy.text("checkin.saved"))
-
-
-async def _target(ctx: Context, person: Participant, value: str) -> tuple[Pairing, str] | Message:
-    raw_id, _, stage = value.partition(":")
-    pairing = await ctx.tx.get(Pairing, found) if (found := record_id(raw_id)) else None
-    if pairing is None or stage not in set(Stage):
-        return Message(copy.text("general.unknown_item"))
-    if pairing.role_of(person.id) is None:
-        return Message(copy.text("general.not_yours"))
-    return pairing, stage
 
 
 async def _answered(ctx: Context, pairing_id: int, person_id: int, stage: str) -> bool:

@@ -1,17 +1,14 @@
-"""Text commands, the same grammar on every platform: help, me, status, join, leave, pause,
-resume, end, forget-me, calendar, and for owners match, pair, program and export."""
+"""The owners' text commands (status, pair, program, export) and help; bot.routes lists
+every command, the same grammar on every platform."""
 
 from __future__ import annotations
 
 import re
 from datetime import date
 
-from bot import copy, lifecycle
+from bot import copy
 from bot.context import Context
-from bot.enrolment import join, leave
-from bot.events import CommandIssued, Event, MessageReceived
 from bot.export import export_rows, to_csv
-from bot.feed import calendar_command
 from bot.messages import Attachment, Message
 from bot.model import Participant, Program
 from bot.pairings import (
@@ -22,73 +19,15 @@ from bot.pairings import (
     propose_pairing,
     update_program,
 )
-from bot.privacy import ask_forget
-from bot.proposals import match
+from bot.router import Request
 from bot.status import my_status, program_status
 
-COMMANDS = (
-    "help",
-    "me",
-    "status",
-    "join",
-    "leave",
-    "pause",
-    "resume",
-    "end",
-    "forget-me",
-    "calendar",
-    "match",
-    "pair",
-    "program",
-    "export",
-)
-# Commands that only read: they run in a read-only transaction when the person needs no
-# update (see Engine.handle). Any other word is answered with help, which reads only too.
-READ_COMMANDS = frozenset({"help", "me", "status"})
 _SETTING = re.compile(
     r"\b(cadence|minutes|starts|ends|visibility|recognition)=(\S+)", re.IGNORECASE
 )
 
 
-def reads_only(event: Event) -> bool:
-    """True for a command, typed or slashed, that only reads."""
-    if isinstance(event, CommandIssued):
-        name = event.name.lower()
-        return name in READ_COMMANDS or name not in COMMANDS
-    if isinstance(event, MessageReceived):
-        words = event.text.split(None, 1)
-        return bool(words) and words[0].lower() in READ_COMMANDS
-    return False
-
-
-async def run_command(ctx: Context, person: Participant, event: CommandIssued) -> Message:
-    """Run one command for `person`; owner commands refuse politely for everyone else."""
-    name = event.name.lower()
-    try:
-        if name == "me":
-            return await my_status(ctx, person)
-        if name == "status":
-            return await _status(ctx, person, event.args.strip())
-        if name == "pair":
-            return await _pair(ctx, person, event)
-        if name == "program":
-            return await _program(ctx, person, event.args)
-        if name == "export":
-            return await _export(ctx, person)
-        if name == "join":
-            return await join(ctx, person, event.args, event.mentions)
-        if name == "leave":
-            return await leave(ctx, person, event.args)
-        if name in ("pause", "resume", "end"):
-            return await lifecycle.choose(ctx, person, name)
-        if name == "forget-me":
-            return await ask_forget(ctx, person)
-        if name == "calendar":
-            return await calendar_command(ctx, person, event.args)
-        if name == "match":
-            return await match(ctx, person, event.args)
-    except Refused as refusal:
-        return Message(str(refusal))
+async def help_text(ctx: Context, person: Participant, req: Request) -> Message:
     return Message(copy.text("general.help"))
 
 
@@ -99,7 +38,9 @@ async def _owned(ctx: Context, person: Participant) -> list[Program]:
     )
 
 
-async def _status(ctx: Context, person: Participant, args: str) -> Message:
+async def status(ctx: Context, person: Participant, req: Request) -> Message:
+    """An owner's programs (or the one named), else the person's own pairs."""
+    args = req.args.strip()
     owned = await _owned(ctx, person)
     if args:
         owned = [p for p in owned if p.name.lower() == args.lower()]
@@ -109,14 +50,15 @@ async def _status(ctx: Context, person: Participant, args: str) -> Message:
     return Message("", sections=tuple(sections))
 
 
-async def _pair(ctx: Context, person: Participant, event: CommandIssued) -> Message:
-    program_name, args = program_arg(event.args)
-    if len(event.mentions) < 2:
+async def pair(ctx: Context, person: Participant, req: Request) -> Message:
+    """`pair @mentor @mentee [program=NAME] goal`: propose a pairing (owners only)."""
+    program_name, args = program_arg(req.args)
+    if len(req.mentions) < 2:
         raise Refused(copy.text("commands.pair_usage"))
     program = await pick_program(ctx, program_name)
     if not ctx.is_owner(person.handle, program):
         raise Refused(copy.text("general.not_owner"))
-    first, second, *others = event.mentions
+    first, second, *others = req.mentions
     # The goal is what follows the second mention; other mentions stay, as plain names.
     rest = args.split(second.token, 1)[1] if second.token in args else ""
     for mention in others:
@@ -137,11 +79,11 @@ async def _pair(ctx: Context, person: Participant, event: CommandIssued) -> Mess
     )
 
 
-async def _program(ctx: Context, person: Participant, args: str) -> Message:
+async def program(ctx: Context, person: Participant, req: Request) -> Message:
     """`program create NAME [settings]` or `program set NAME settings`, where settings are
     cadence=DAYS minutes=30|45|60 starts=DATE ends=DATE visibility=program|pair|private
     recognition=mentor|manager."""
-    words = args.split(None, 1)
+    words = req.args.split(None, 1)
     action = words[0].lower() if words else ""
     if action not in ("create", "set") or len(words) < 2:
         raise Refused(copy.text("commands.program_usage"))
@@ -199,7 +141,7 @@ def _settings(raw: dict[str, str]) -> dict:
     return values
 
 
-async def _export(ctx: Context, person: Participant) -> Message:
+async def export(ctx: Context, person: Participant, req: Request) -> Message:
     owned = await _owned(ctx, person)
     if not owned:
         raise Refused(copy.text("general.not_owner"))

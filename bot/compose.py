@@ -6,10 +6,7 @@ from bot import cadence, copy
 from bot.agenda import agenda_items
 from bot.checkins import compose_question
 from bot.context import Context, visibility_note
-from bot.digest import compose_digest
 from bot.followups import QUOTED, open_followups, recognition_text
-from bot.invites import KIND as INVITE
-from bot.invites import compose_invite
 from bot.messages import Button, Message, shorten
 from bot.model import (
     Later,
@@ -21,6 +18,7 @@ from bot.model import (
     Session,
     SessionStatus,
 )
+from bot.outbox.kinds import Kind, composer
 
 # Characters of a follow-up shown in a button (stored whole; agendas quote QUOTED).
 BUTTON_TEXT = 40
@@ -31,37 +29,55 @@ MAX_FOLLOWUP_BUTTONS = 3
 async def compose(ctx: Context, row: Notification) -> Message | Later | None:
     """The message for `row` given the current state, None when it should be skipped, or
     Later when it came due before what it follows up on went out."""
-    if row.kind == "digest":
-        return await compose_digest(ctx, row)
-    if row.kind == INVITE:
-        return await compose_invite(ctx, row)
-    if row.kind in ("note", "escalation"):
-        return await _escalation(ctx, row) if row.kind == "escalation" else await _note(ctx, row)
+    return await composer(row.kind)(ctx, row)
+
+
+async def _pairing(ctx: Context, row: Notification, *, active: bool) -> Pairing | None:
     pairing = await ctx.pairing(row.pairing_id) if row.pairing_id else None
-    if pairing is None:
+    if pairing is None or (active and pairing.status != PairingStatus.ACTIVE):
         return None
-    if row.kind == "intro":
-        return await _intro(ctx, row, pairing)
-    if row.kind in ("checkin", "checkin.reminder"):
-        return await compose_question(ctx, row, pairing)
-    if pairing.status != PairingStatus.ACTIVE:
-        return None
-    if row.kind == "nudge":
-        return await _nudge(ctx, row, pairing)
-    sessions = await ctx.sessions(pairing.id)
-    session = next((s for s in sessions if s.id == row.session_id), None)
-    if session is None:
-        return None
-    if row.kind == "agenda":
-        return await _agenda(ctx, row, pairing, session)
-    if row.kind == "check":
-        return await _check(ctx, row, pairing, session)
-    if row.kind in ("reflect", "reflect.reminder"):
-        return await _reflect(ctx, row, pairing, session)
-    raise ValueError(f"unknown notification kind {row.kind!r}")
+    return pairing
 
 
-async def _note(ctx: Context, row: Notification) -> Message | None:
+async def _session(ctx: Context, row: Notification, pairing: Pairing) -> Session | None:
+    return next((s for s in await ctx.sessions(pairing.id) if s.id == row.session_id), None)
+
+
+async def intro(ctx: Context, row: Notification) -> Message | None:
+    pairing = await _pairing(ctx, row, active=False)
+    return await _intro(ctx, row, pairing) if pairing else None
+
+
+async def checkin(ctx: Context, row: Notification) -> Message | Later | None:
+    pairing = await _pairing(ctx, row, active=False)
+    return await compose_question(ctx, row, pairing) if pairing else None
+
+
+async def nudge(ctx: Context, row: Notification) -> Message | None:
+    pairing = await _pairing(ctx, row, active=True)
+    return await _nudge(ctx, row, pairing) if pairing else None
+
+
+async def agenda(ctx: Context, row: Notification) -> Message | None:
+    pairing = await _pairing(ctx, row, active=True)
+    session = await _session(ctx, row, pairing) if pairing else None
+    return await _agenda(ctx, row, pairing, session) if session else None
+
+
+async def check(ctx: Context, row: Notification) -> Message | None:
+    pairing = await _pairing(ctx, row, active=True)
+    session = await _session(ctx, row, pairing) if pairing else None
+    return await _check(ctx, row, pairing, session) if session else None
+
+
+async def reflect(ctx: Context, row: Notification) -> Message | None:
+    """The reflection prompt, or its reminder."""
+    pairing = await _pairing(ctx, row, active=True)
+    session = await _session(ctx, row, pairing) if pairing else None
+    return await _reflect(ctx, row, pairing, session) if session else None
+
+
+async def note(ctx: Context, row: Notification) -> Message | None:
     """A note's text as queued, or a recognition worded now; None when there is nothing
     left to say (forget-me empties payloads, a reflection made private is not quoted)."""
     if "recognition" in row.payload:
@@ -72,7 +88,7 @@ async def _note(ctx: Context, row: Notification) -> Message | None:
     return Message(text=text) if text else None
 
 
-async def _escalation(ctx: Context, row: Notification) -> Message | None:
+async def escalation(ctx: Context, row: Notification) -> Message | None:
     pairing = await ctx.pairing(row.pairing_id)
     if pairing is None or pairing.status != PairingStatus.ACTIVE:
         return None
@@ -82,7 +98,7 @@ async def _escalation(ctx: Context, row: Notification) -> Message | None:
         return None
     if row.series != cadence.nudge_series(pairing, sessions, program):
         return None  # the pair snoozed or booked since the escalation was planned
-    return await _note(ctx, row)
+    return await note(ctx, row)
 
 
 async def _intro(ctx: Context, row: Notification, pairing: Pairing) -> Message | None:
@@ -232,10 +248,10 @@ async def _reflect(
     role = pairing.role_of(row.recipient_id)
     other = await ctx.person(pairing.other(row.recipient_id))
     visibility = visibility_note(program.reflection_visibility, other.first_name)
-    key = "reflect.reminder" if row.kind == "reflect.reminder" else f"reflect.{role}"
+    key = "reflect.reminder" if row.kind == Kind.REFLECT_REMINDER else f"reflect.{role}"
     text = copy.text(key, other=other.first_name, visibility=visibility)
     buttons = [Button(copy.text("buttons.reflect_form"), "reflection.write", str(session.id))]
-    if role == Role.MENTEE and row.kind == "reflect":
+    if role == Role.MENTEE and row.kind == Kind.REFLECT:
         candidates = [
             f
             for f in await open_followups(ctx, pairing.id)

@@ -12,6 +12,7 @@ from bot.events import Actor
 from bot.hours import DEFAULT_WORKING_HOURS, WorkingHours, zone
 from bot.ids import email_address, parse_handle
 from bot.model import Notification, Pairing, Participant, Program, Session
+from bot.outbox.kinds import Kind
 from bot.ports import Tx
 
 log = logging.getLogger(__name__)
@@ -187,7 +188,7 @@ class Context:
         """Queue again the pairing invitations that failed to reach `person` (they are
         skipped at send time if the pairing has moved on). Only rows still failed are
         touched: one sent meanwhile by a tick is never queued twice."""
-        if await self.tx.requeue_failed(person.id, "intro", self.now):
+        if await self.tx.requeue_failed(person.id, Kind.INTRO, self.now):
             self.due_now = True
 
     async def person_by_handle(self, handle: str) -> Participant:
@@ -225,7 +226,7 @@ class Context:
 
     async def notify(
         self,
-        kind: str,
+        kind: Kind,
         recipient: Participant,
         due: datetime,
         key: str,
@@ -235,11 +236,12 @@ class Context:
         session_id: int | None = None,
         payload: dict[str, Any] | None = None,
     ) -> bool:
-        """Queue one outbound message; a key that already exists is left alone (idempotent)."""
+        """Queue one outbound message; a key that already exists is left alone (idempotent).
+        A kind that is not in the registry (bot.outbox.kinds) fails here, not when sent."""
         created = await self.tx.add_notification(
             Notification(
                 key=key,
-                kind=kind,
+                kind=Kind(kind).value,
                 recipient_id=recipient.id,
                 due_at=due,
                 series=series,
@@ -257,7 +259,7 @@ class Context:
     ) -> bool:
         """Queue a plain informational message for the recipient's next working moment."""
         due = self.deliverable(self.now, recipient, program)
-        return await self.notify("note", recipient, due, key, payload={"text": text}, **ids)
+        return await self.notify(Kind.NOTE, recipient, due, key, payload={"text": text}, **ids)
 
 
 def _usable(actor: Actor) -> Actor:

@@ -25,6 +25,7 @@ from bot.compose import compose
 from bot.context import CONTACT_EVERY, Context, EngineConfig
 from bot.messages import Message
 from bot.model import Later, Notification, NotificationStatus, Participant
+from bot.outbox.kinds import OUTBOX, Kind
 from bot.ports import DeliveryError, Sender, Store, Tx
 
 log = logging.getLogger(__name__)
@@ -34,8 +35,6 @@ FIRST_RETRY = timedelta(seconds=30)
 LEASE = timedelta(minutes=5)
 BATCH = 200  # rows claimed at once: also the most that a crash can leave to be sent twice
 CONCURRENCY = 64  # people being sent to at once (each person's messages go in order)
-# Sent kinds whose send time the planner waits on (the next reminder counts from it).
-WAKES_PLANNER = frozenset({"nudge", "reflect"})
 
 
 @dataclass
@@ -275,7 +274,7 @@ async def _send_one(
     result.sent += 1
     if learned:
         outcome.learned[person.id] = learned
-    if row.kind in WAKES_PLANNER and row.pairing_id is not None:
+    if OUTBOX[Kind(row.kind)].wakes_planner and row.pairing_id is not None:
         outcome.replan.add(row.pairing_id)
 
 

@@ -11,6 +11,7 @@ from bot.hours import zone
 from bot.lifecycle import program_end
 from bot.messages import Message
 from bot.model import Notification, Program
+from bot.outbox.kinds import Kind, digest_key
 from bot.status import program_status
 
 # A digest not queued by Wednesday (no tick ran since Monday) waits for next week.
@@ -46,7 +47,7 @@ async def queue_digests(ctx: Context, programs: list[Program]) -> int:
             continue
         year, week, _ = monday.isocalendar()
         due = ctx.deliverable(start, owner, None)
-        queued += await ctx.notify("digest", owner, due, f"digest:{owner.id}:{year}W{week:02d}")
+        queued += await ctx.notify(Kind.DIGEST, owner, due, digest_key(owner.id, year, week))
     return queued
 
 

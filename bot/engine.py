@@ -7,14 +7,11 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
-from bot import copy, lifecycle, privacy, proposals
-from bot.checkins import checkin_form, save_checkin
+from bot import copy
 from bot.clock import Clock
-from bot.commands import COMMANDS, reads_only, run_command
 from bot.context import Context, EngineConfig
 from bot.delivery import TickResult, deliver
 from bot.digest import queue_digests
-from bot.enrolment import enrolment_form, save_enrolment
 from bot.events import (
     ActionClicked,
     CommandIssued,
@@ -26,31 +23,21 @@ from bot.events import (
     without_nul,
 )
 from bot.feed import feed_for
-from bot.followups import mark_followup_done
 from bot.housekeeping import prune_backlog, prune_seen_events
-from bot.ids import record_id
 from bot.invites import invite_file
 from bot.lifecycle import close_ended_programs
 from bot.messages import Attachment, Button, FormErrors, Message
-from bot.model import FollowUp, Pairing, Participant, Program, Reflection, Session
-from bot.pairings import Refused, answer_consent
+from bot.model import Participant, Program
+from bot.pairings import Refused
 from bot.planner import PLAN_BATCH, plan
 from bot.ports import Sender, Store
-from bot.rebooking import cancel as cancel_session
-from bot.rebooking import move, open_move_form
-from bot.reflections import (
-    change_visibility,
-    pending_reflection,
-    reflection_form,
-    save_reflection,
-    undo_reflection,
-)
-from bot.sessions import book, open_schedule_form, record_outcome, snooze
+from bot.reflections import pending_reflection, save_reflection
+from bot.router import route, unknown
+from bot.routes import ACTIONS, COMMANDS, FORMS, HELP
 
 log = logging.getLogger(__name__)
 
 Reply = Message | FormErrors
-Handler = Callable[[Context, Participant, object], Awaitable[Reply]]
 
 
 class Engine:
@@ -101,10 +88,7 @@ class Engine:
                 return None
             ctx = Context(tx, self.clock.now(), self.config)
             person = await ctx.person_for(event.actor, contact=True)
-            try:
-                reply = await _dispatch(ctx, person, event)
-            except Refused as refusal:
-                reply = Message(str(refusal))
+            reply = await _dispatch(ctx, person, event)
             await _announce(ctx)
         self._due(ctx)
         return reply
@@ -170,19 +154,44 @@ async def _announce(ctx: Context) -> None:
 
 
 async def _dispatch(ctx: Context, person: Participant, event: Event) -> Reply:
+    """Through the router (bot.routes); a Refused anywhere becomes its message."""
+    try:
+        if isinstance(event, CommandIssued):
+            return await _command(ctx, person, event)
+        if isinstance(event, MessageReceived):
+            return await _direct_message(ctx, person, event)
+        if isinstance(event, ActionClicked):
+            found = ACTIONS.get(event.action)
+            return await route(ctx, person, found, event, str(event.value)) if found else unknown()
+        if isinstance(event, FormSubmitted):
+            found = FORMS.get(event.form_id)
+            if found is None:
+                return unknown()
+            return await route(ctx, person, found, event, event.value, values=event.values)
+        if isinstance(event, MemberJoined):
+            return Message(copy.text("general.welcome", name=person.first_name))
+        return unknown()
+    except Refused as refusal:
+        return Message(str(refusal))
+
+
+async def _command(ctx: Context, person: Participant, event: CommandIssued) -> Reply:
+    found = COMMANDS.get(event.name.lower(), HELP)
+    try:
+        return await route(ctx, person, found, event, "", args=event.args, mentions=event.mentions)
+    except Refused as refusal:  # here, so that a typed command's reply can still be added to
+        return Message(str(refusal))
+
+
+def reads_only(event: Event) -> bool:
+    """True for a command, typed or slashed, that only reads (any unknown word gets help)."""
     if isinstance(event, CommandIssued):
-        return await run_command(ctx, person, event)
-    if isinstance(event, MessageReceived):
-        return await _direct_message(ctx, person, event)
-    if isinstance(event, ActionClicked):
-        handler = _ACTIONS.get(event.action)
-        return await handler(ctx, person, event.value) if handler else _unknown()
-    if isinstance(event, FormSubmitted):
-        form = _FORMS.get(event.form_id)
-        return await form(ctx, person, event.value, event.values) if form else _unknown()
-    if isinstance(event, MemberJoined):
-        return Message(copy.text("general.welcome", name=person.first_name))
-    return _unknown()
+        return COMMANDS.get(event.name.lower(), HELP).reads_only
+    if isinstance(event, MessageReceived):  # other text may answer a reflection prompt
+        words = event.text.split(None, 1)
+        found = COMMANDS.get(words[0].lower()) if words else None
+        return found is not None and found.reads_only
+    return False
 
 
 async def _direct_message(ctx: Context, person: Participant, event: MessageReceived) -> Reply:
@@ -194,7 +203,7 @@ async def _direct_message(ctx: Context, person: Participant, event: MessageRecei
     command = words[0].lower() if words else ""
     if command in COMMANDS:
         args = words[1] if len(words) > 1 else ""
-        reply = await run_command(
+        reply = await _command(
             ctx,
             person,
             CommandIssued(
@@ -224,101 +233,3 @@ async def _remind_reflection(ctx: Context, person: Participant, reply: Message) 
     button = Button(copy.text("buttons.reflect_now"), "reflection.write", str(session.id))
     hint = copy.text("reflect.command_hint")
     return replace(reply, text=f"{reply.text}\n\n{hint}".strip(), buttons=(*reply.buttons, button))
-
-
-async def _book(ctx: Context, person: Participant, value: str, values: dict) -> Reply:
-    pairing = await _load(ctx, Pairing, value)
-    return await book(ctx, person, pairing, values) if pairing else _unknown()
-
-
-async def _move(ctx: Context, person: Participant, value: str, values: dict) -> Reply:
-    session = await _load(ctx, Session, value)
-    return await move(ctx, person, session, values) if session else _unknown()
-
-
-async def _reflect(ctx: Context, person: Participant, value: str, values: dict) -> Reply:
-    session = await _load(ctx, Session, value)
-    if session is None:
-        return _unknown()
-    return await save_reflection(
-        ctx,
-        person,
-        session,
-        values.get("what_changed", ""),
-        values.get("will_do", ""),
-        values.get("visibility"),
-        values.get("implemented", ""),
-    )
-
-
-async def _load(ctx: Context, kind: type, value: str):
-    found = record_id(value)
-    return await ctx.tx.get(kind, found, lock=True) if found else None
-
-
-def _unknown() -> Message:
-    return Message(copy.text("general.unknown_item"))
-
-
-def _raw(act: Callable[..., Awaitable[Reply]]) -> Handler:
-    """A button handler that takes the button's value as it is (a composite id)."""
-
-    async def handler(ctx: Context, person: Participant, value: object) -> Reply:
-        return await act(ctx, person, str(value))
-
-    return handler
-
-
-def _on(kind: type, act: Callable[..., Awaitable[Reply]]) -> Handler:
-    """A button handler that loads the record named by the button's value first."""
-
-    async def handler(ctx: Context, person: Participant, value: object) -> Reply:
-        record = await _load(ctx, kind, str(value))
-        return await act(ctx, person, record) if record is not None else _unknown()
-
-    return handler
-
-
-async def _outcome(ctx: Context, person: Participant, session: Session, outcome: str) -> Reply:
-    pairing = await ctx.tx.get(Pairing, session.pairing_id, lock=True)
-    if pairing is None:
-        return _unknown()
-    return await record_outcome(ctx, person, pairing, session, outcome)
-
-
-_ACTIONS: dict[str, Handler] = {
-    "pairing.accept": _on(Pairing, lambda c, p, r: answer_consent(c, p, r, True)),
-    "pairing.decline": _on(Pairing, lambda c, p, r: answer_consent(c, p, r, False)),
-    "pairing.snooze": _on(Pairing, snooze),
-    "session.schedule": _on(Pairing, open_schedule_form),
-    "session.held": _on(Session, lambda c, p, r: _outcome(c, p, r, "held")),
-    "session.missed": _on(Session, lambda c, p, r: _outcome(c, p, r, "missed")),
-    "session.reschedule": _on(Session, lambda c, p, r: _outcome(c, p, r, "reschedule")),
-    "session.move": _on(Session, open_move_form),
-    "session.cancel": _on(Session, cancel_session),
-    "reflection.write": _on(Session, reflection_form),
-    "followup.done": _on(FollowUp, mark_followup_done),
-    "reflection.visibility": _raw(change_visibility),
-    "reflection.undo": _on(Reflection, undo_reflection),
-    "pairing.pause": _on(Pairing, lifecycle.pause),
-    "pairing.resume": _on(Pairing, lifecycle.resume),
-    "pairing.end": _on(Pairing, lifecycle.ask_end),
-    "pairing.end_confirm": _on(Pairing, lifecycle.end),
-    "pairing.keep": _on(Pairing, lifecycle.keep),
-    "enrolment.form": _raw(enrolment_form),
-    "match.confirm": _raw(proposals.confirm),
-    "match.edit": _raw(proposals.edit_form),
-    "checkin.answer": _raw(checkin_form),
-    "privacy.forget": _raw(privacy.forget),
-    "privacy.keep": _raw(privacy.keep),
-}
-
-# Every form: (ctx, person, the form's value, its inputs by field id).
-_FORMS: dict[str, Callable[..., Awaitable[Reply]]] = {
-    "session.schedule": _book,
-    "session.move": _move,
-    "reflection.submit": _reflect,
-    "enrolment.submit": save_enrolment,
-    "match.edit": proposals.save_edit,
-    "checkin.submit": save_checkin,
-}

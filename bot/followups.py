@@ -16,6 +16,7 @@ from bot.model import (
     Role,
     Visibility,
 )
+from bot.outbox.kinds import Kind, note_key
 
 # Characters of a suggestion quoted in a note (the follow-up keeps it whole).
 QUOTED = 300
@@ -46,8 +47,8 @@ async def recognise(ctx: Context, pairing: Pairing, followup: FollowUp) -> None:
     mentor = await ctx.person(pairing.mentor_id)
     due = ctx.deliverable(ctx.now, mentor, program)
     payload = {"recognition": "mentor", "followup": followup.id}
-    key = f"followup:{followup.id}:thanks"
-    await ctx.notify("note", mentor, due, key, pairing_id=pairing.id, payload=payload)
+    key = note_key("followup", followup.id, "thanks")
+    await ctx.notify(Kind.NOTE, mentor, due, key, pairing_id=pairing.id, payload=payload)
     if program.recognition != Recognition.MANAGER:
         return
     profile = await ctx.tx.find(Enrolment, program_id=program.id, participant_id=mentor.id)
@@ -56,8 +57,8 @@ async def recognise(ctx: Context, pairing: Pairing, followup: FollowUp) -> None:
     manager = await ctx.person(profile[0].manager_id)
     due = ctx.deliverable(ctx.now, manager, program)
     payload = {"recognition": "manager", "followup": followup.id}
-    key = f"followup:{followup.id}:manager"
-    await ctx.notify("note", manager, due, key, pairing_id=pairing.id, payload=payload)
+    key = note_key("followup", followup.id, "manager")
+    await ctx.notify(Kind.NOTE, manager, due, key, pairing_id=pairing.id, payload=payload)
 
 
 async def recognition_text(ctx: Context, audience: str, followup_id: int) -> str | None:

@@ -32,8 +32,8 @@ from bot.model import (
     Session,
     SessionStatus,
 )
+from bot.outbox.kinds import Kind, invite_key, invite_series
 
-KIND = "invite"
 FILE_NAME = "mentoring-session.ics"
 # How long an invite waits for an earlier change of the same event to this person to settle.
 SETTLE = timedelta(seconds=30)
@@ -66,11 +66,11 @@ async def send_invites(
         if person.forgotten_at:
             continue
         await ctx.notify(
-            KIND,
+            Kind.INVITE,
             person,
             ctx.deliverable(ctx.now, person, program),
-            f"invite:{uid}:{sequence}:{person.id}",
-            series=f"invite:{uid}",
+            invite_key(uid, sequence, person.id),
+            series=invite_series(uid),
             pairing_id=pairing.id,
             session_id=sessions[0].id,
             payload={
@@ -160,7 +160,7 @@ async def compose_invite(ctx: Context, row: Notification) -> Message | None:
     return Message(
         text=text,
         buttons=session_buttons(live[0]) if method == REQUEST else (),
-        file=Attachment(FILE_NAME, ics, mime, ref=f"{KIND}:{row.id}"),
+        file=Attachment(FILE_NAME, ics, mime, ref=f"{Kind.INVITE}:{row.id}"),
         invite=Invite(method, events[0], len(events)),
     )
 
@@ -284,10 +284,10 @@ async def invite_file(ctx: Context, ref: str, platform: str, user_id: str) -> At
     for this person and still says something true; None otherwise."""
     kind, _, row_id = ref.partition(":")
     found = record_id(row_id)
-    if kind != KIND or found is None:
+    if kind != Kind.INVITE or found is None:
         return None
     row = await ctx.tx.get(Notification, found)
-    if row is None or row.kind != KIND:
+    if row is None or row.kind != Kind.INVITE:
         return None
     person = await ctx.tx.get(Participant, row.recipient_id)
     if person is None or (person.platform, person.user_id) != (platform, user_id):

@@ -23,6 +23,7 @@ from bot.model import (
     SessionStatus,
     Stage,
 )
+from bot.outbox.kinds import Kind, OnPause, kinds, note_key, owner_note_key
 from bot.pairings import OPEN_STATUSES
 
 log = logging.getLogger(__name__)
@@ -53,8 +54,6 @@ async def choose(ctx: Context, person: Participant, word: str) -> Message:
 
 async def pause(ctx: Context, person: Participant, pairing: Pairing) -> Message:
     """Pause an active pair: no nudges, agendas or checks until one of them resumes it."""
-    if pairing.role_of(person.id) is None:
-        return Message(copy.text("general.not_yours"))
     if pairing.status != PairingStatus.ACTIVE:
         return Message(copy.text("lifecycle.not_active", status=pairing.status))
     pairing.status = PairingStatus.PAUSED
@@ -63,7 +62,7 @@ async def pause(ctx: Context, person: Participant, pairing: Pairing) -> Message:
     program = await ctx.program(pairing.program_id)
     other = await ctx.person(pairing.other(person.id))
     text = copy.text("lifecycle.paused_other", other=person.first_name, program=program.name)
-    key = f"paused:{pairing.id}:{ctx.now:%Y%m%dT%H%M%S}"
+    key = note_key("paused", pairing.id, f"{ctx.now:%Y%m%dT%H%M%S}")
     await ctx.note(other, key, text, program, pairing_id=pairing.id)
     log.info("pairing paused pairing=%s by=%s", pairing.id, person.id)
     key = "lifecycle.paused_cancelled" if cancelled else "lifecycle.paused"
@@ -72,8 +71,6 @@ async def pause(ctx: Context, person: Participant, pairing: Pairing) -> Message:
 
 async def resume(ctx: Context, person: Participant, pairing: Pairing) -> Message:
     """Resume a paused pair; the planner picks it up at the next tick."""
-    if pairing.role_of(person.id) is None:
-        return Message(copy.text("general.not_yours"))
     if pairing.status != PairingStatus.PAUSED:
         return Message(copy.text("lifecycle.not_paused", status=pairing.status))
     program = await ctx.program(pairing.program_id)
@@ -85,7 +82,7 @@ async def resume(ctx: Context, person: Participant, pairing: Pairing) -> Message
     await _ask_again(ctx, pairing, program)
     other = await ctx.person(pairing.other(person.id))
     text = copy.text("lifecycle.resumed_other", other=person.first_name, program=program.name)
-    key = f"resumed:{pairing.id}:{ctx.now:%Y%m%dT%H%M%S}"
+    key = note_key("resumed", pairing.id, f"{ctx.now:%Y%m%dT%H%M%S}")
     await ctx.note(other, key, text, program, pairing_id=pairing.id)
     return Message(copy.text("lifecycle.resumed", other=other.first_name))
 
@@ -101,24 +98,22 @@ async def _ask_again(ctx: Context, pairing: Pairing, program: Program) -> None:
         for row in await ctx.tx.find(
             Notification,
             pairing_id=pairing.id,
-            kind=["nudge", "checkin", "checkin.reminder"],
+            kind=kinds(on_pause=OnPause.ASKED_AGAIN),
             status=NotificationStatus.SKIPPED,
         )
-        if row.kind != "nudge" or row.series == series
+        if row.kind != Kind.NUDGE or row.series == series
     ]
     # One nudge, not a nudge and its reminder at once: the lowest step skipped.
-    steps = [row.payload.get("step", 1) for row in skipped if row.kind == "nudge"]
-    skipped = [r for r in skipped if r.kind != "nudge" or r.payload.get("step", 1) == min(steps)]
+    steps = [row.payload.get("step", 1) for row in skipped if row.kind == Kind.NUDGE]
+    skipped = [r for r in skipped if r.kind != Kind.NUDGE or r.payload.get("step", 1) == min(steps)]
     for row in skipped:
-        later = REMINDER_AFTER if row.kind == "checkin.reminder" else timedelta()
+        later = REMINDER_AFTER if row.kind == Kind.CHECKIN_REMINDER else timedelta()
         row.status, row.attempts, row.due_at = NotificationStatus.PENDING, 0, ctx.now + later
     await ctx.tx.save_many(skipped, ("status", "attempts", "due_at"))
 
 
 async def ask_end(ctx: Context, person: Participant, pairing: Pairing) -> Message:
     """Ending is asked twice: say who will learn what, then End it / Keep going."""
-    if pairing.role_of(person.id) is None:
-        return Message(copy.text("general.not_yours"))
     if pairing.status not in (PairingStatus.ACTIVE, PairingStatus.PAUSED):
         return Message(copy.text("lifecycle.already_over"))
     other = await ctx.person(pairing.other(person.id))
@@ -133,15 +128,11 @@ async def ask_end(ctx: Context, person: Participant, pairing: Pairing) -> Messag
 
 
 async def keep(ctx: Context, person: Participant, pairing: Pairing) -> Message:
-    if pairing.role_of(person.id) is None:
-        return Message(copy.text("general.not_yours"))
     return Message(copy.text("lifecycle.kept"))
 
 
 async def end(ctx: Context, person: Participant, pairing: Pairing) -> Message:
     """End the pair for good. The other person hears only that it ended; owners hear who."""
-    if pairing.role_of(person.id) is None:
-        return Message(copy.text("general.not_yours"))
     if pairing.status not in (PairingStatus.ACTIVE, PairingStatus.PAUSED):
         return Message(copy.text("lifecycle.already_over"))
     program = await ctx.program(pairing.program_id)
@@ -150,7 +141,7 @@ async def end(ctx: Context, person: Participant, pairing: Pairing) -> Message:
     owner_text = copy.text(
         "lifecycle.ended_owner", who=person.label, other=other.label, program=program.name
     )
-    await tell_owners(ctx, program, f"ended:{pairing.id}", owner_text, pairing)
+    await tell_owners(ctx, program, note_key("ended", pairing.id), owner_text, pairing)
     return Message(copy.text("lifecycle.ended", other=other.first_name))
 
 
@@ -170,7 +161,7 @@ async def end_pairing(
         if other.forgotten_at:
             continue
         text = copy.text("lifecycle.ended_other", program=program.name)
-        await ctx.note(other, f"ended:{pairing.id}:{other.id}", text, program)
+        await ctx.note(other, note_key("ended", pairing.id, other.id), text, program)
     log.info("pairing ended pairing=%s program=%s", pairing.id, program.name)
 
 
@@ -182,7 +173,7 @@ async def tell_owners(
         owner = await ctx.person_by_handle(handle)
         await ctx.note(
             owner,
-            f"{key}:owner:{owner.id}",
+            owner_note_key(key, owner.id),
             text,
             program,
             pairing_id=pairing.id if pairing else None,

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, time
 from bot import cadence, copy
 from bot.context import Context
 from bot.model import Notification, Pairing, Program, Session, SessionStatus
+from bot.outbox.kinds import Kind, escalation_key, nudge_key
 
 log = logging.getLogger(__name__)
 
@@ -79,9 +80,9 @@ async def _next_nudge_step(
     sent_to_mentee = {
         row.payload.get("step"): row.sent_at
         for row in history
-        if row.kind == "nudge" and row.recipient_id == pairing.mentee_id and row.sent_at
+        if row.kind == Kind.NUDGE and row.recipient_id == pairing.mentee_id and row.sent_at
     }
-    planned_steps = {row.payload.get("step") for row in history if row.kind == "nudge"}
+    planned_steps = {row.payload.get("step") for row in history if row.kind == Kind.NUDGE}
     if 1 not in planned_steps:
         return await _nudge_both(ctx, rnd, 1, rnd.base)
     wait = ctx.config.nudge_reminder_after
@@ -92,7 +93,7 @@ async def _next_nudge_step(
         if sent:
             wake(wakes, pairing, sent + wait)
         return 0
-    if any(row.kind == "escalation" for row in history):
+    if any(row.kind == Kind.ESCALATION for row in history):
         return 0
     sent = sent_to_mentee.get(2)
     if not (sent and ctx.now >= sent + wait):
@@ -114,10 +115,10 @@ async def _next_nudge_step(
     for handle in ctx.owners_of(program):
         owner = await ctx.person_by_handle(handle)
         created += await ctx.notify(
-            "escalation",
+            Kind.ESCALATION,
             owner,
             ctx.deliverable(ctx.now, owner, program),
-            f"{series}:escalation:{owner.id}",
+            escalation_key(series, owner.id),
             series=series,
             pairing_id=pairing.id,
             payload={"text": text},
@@ -132,10 +133,10 @@ async def _nudge_both(ctx: Context, rnd: _NudgeRound, step: int, nominal: dateti
     for person_id in (pairing.mentee_id, pairing.mentor_id):
         person = await ctx.person(person_id)
         created += await ctx.notify(
-            "nudge",
+            Kind.NUDGE,
             person,
             ctx.deliverable(nominal, person, program),
-            f"{series}:{step}:{person_id}",
+            nudge_key(series, step, person_id),
             series=series,
             pairing_id=pairing.id,
             payload={"step": step, "first": rnd.first},

@@ -23,6 +23,7 @@ from bot.model import (
     Stage,
     Visibility,
 )
+from bot.outbox.kinds import Kind, intro_key, note_key, owner_note_key
 
 log = logging.getLogger(__name__)
 
@@ -182,20 +183,20 @@ async def propose_pairing(
     if _together(ctx, mentor, mentee):
         due = max(ctx.deliverable(ctx.now, p, program) for p in (mentee, mentor))
         await ctx.notify(
-            "intro",
+            Kind.INTRO,
             mentee,
             due,
-            f"intro:{pairing.id}:pair",
+            intro_key(pairing.id, None),
             pairing_id=pairing.id,
             payload={"with": mentor.id},
         )
     else:
         for person in (mentee, mentor):
             await ctx.notify(
-                "intro",
+                Kind.INTRO,
                 person,
                 ctx.deliverable(ctx.now, person, program),
-                f"intro:{pairing.id}:{person.id}",
+                intro_key(pairing.id, person.id),
                 pairing_id=pairing.id,
             )
     log.info("pairing proposed pairing=%s program=%s", pairing.id, program.name)
@@ -251,7 +252,11 @@ async def _tell_about_decline(
 ) -> None:
     text = copy.text("consent.declined_other", other=decliner.first_name, program=program.name)
     await ctx.note(
-        other, f"declined:{pairing.id}:other:{other.id}", text, program, pairing_id=pairing.id
+        other,
+        note_key("declined", pairing.id, "other", other.id),
+        text,
+        program,
+        pairing_id=pairing.id,
     )
     owner_text = copy.text(
         "consent.declined_owner",
@@ -263,7 +268,7 @@ async def _tell_about_decline(
         owner = await ctx.person_by_handle(handle)
         await ctx.note(
             owner,
-            f"declined:{pairing.id}:owner:{owner.id}",
+            owner_note_key(note_key("declined", pairing.id), owner.id),
             owner_text,
             program,
             pairing_id=pairing.id,

@@ -23,6 +23,7 @@ from bot.model import (
     SessionStatus,
 )
 from bot.nudge_rounds import plan_nudges, wake
+from bot.outbox.kinds import Kind, session_key, session_series
 
 # Reflection reminders are only planned for sessions that ended recently.
 REFLECTION_WINDOW = timedelta(days=14)
@@ -94,26 +95,26 @@ async def _plan_agenda_and_check(
     ctx: Context, pairing: Pairing, program: Program, session: Session
 ) -> int:
     created = 0
-    series = f"session:{session.id}"
+    series = session_series(session.id)
     for person_id in (pairing.mentee_id, pairing.mentor_id):
         person = await ctx.person(person_id)
         if session.starts_at > ctx.now:
             due = _agenda_due(ctx, session, person, program)
             if due is not None:
                 created += await ctx.notify(
-                    "agenda",
+                    Kind.AGENDA,
                     person,
                     due,
-                    f"{series}:agenda:{person_id}",
+                    session_key(Kind.AGENDA, session.id, person_id),
                     series=series,
                     pairing_id=pairing.id,
                     session_id=session.id,
                 )
         created += await ctx.notify(
-            "check",
+            Kind.CHECK,
             person,
             ctx.deliverable(session.ends_at, person, program),
-            f"{series}:check:{person_id}",
+            session_key(Kind.CHECK, session.id, person_id),
             series=series,
             pairing_id=pairing.id,
             session_id=session.id,
@@ -147,18 +148,18 @@ async def _plan_reflection_reminders(
     session_ids = [session.id for _, session in recent_held]
     prompts = await ctx.tx.find(
         Notification,
-        series=[f"session:{i}" for i in session_ids],
-        kind=["reflect", "reflect.reminder"],
+        series=[session_series(i) for i in session_ids],
+        kind=[Kind.REFLECT, Kind.REFLECT_REMINDER],
     )
     answered = {
         (r.session_id, r.author_id) for r in await ctx.tx.find(Reflection, session_id=session_ids)
     }
-    reminded = {(n.session_id, n.recipient_id) for n in prompts if n.kind == "reflect.reminder"}
+    reminded = {(n.session_id, n.recipient_id) for n in prompts if n.kind == Kind.REFLECT_REMINDER}
     pairing_of = {session.id: pairing for pairing, session in recent_held}
     created = 0
     for prompt in prompts:
         who = (prompt.session_id, prompt.recipient_id)
-        if prompt.kind != "reflect" or prompt.status != NotificationStatus.SENT:
+        if prompt.kind != Kind.REFLECT or prompt.status != NotificationStatus.SENT:
             continue
         if who in answered or who in reminded or prompt.sent_at is None:
             continue
@@ -170,10 +171,10 @@ async def _plan_reflection_reminders(
         program = await ctx.program(pairing.program_id)
         person = await ctx.person(prompt.recipient_id)
         created += await ctx.notify(
-            "reflect.reminder",
+            Kind.REFLECT_REMINDER,
             person,
             ctx.deliverable(nominal, person, program),
-            f"session:{prompt.session_id}:reflect.reminder:{person.id}",
+            session_key(Kind.REFLECT_REMINDER, prompt.session_id, person.id),
             series=prompt.series,
             pairing_id=pairing.id,
             session_id=prompt.session_id,

@@ -22,6 +22,7 @@ from bot.model import (
     Reflection,
     Session,
 )
+from bot.outbox.kinds import OnForget, kinds, note_key
 from bot.pairings import OPEN_STATUSES
 from bot.slots import MAX_TOPIC
 
@@ -40,18 +41,14 @@ async def ask_forget(ctx: Context, person: Participant) -> Message:
     )
 
 
-async def keep(ctx: Context, person: Participant, value: str) -> Message:
-    if value != str(person.id):
-        return Message(copy.text("general.not_yours"))
+async def keep(ctx: Context, person: Participant) -> Message:
     return Message(copy.text("privacy.kept"))
 
 
-async def forget(ctx: Context, person: Participant, value: str) -> Message:
+async def forget(ctx: Context, person: Participant) -> Message:
     """Delete the person's personal data. Their open pairs end (the partner hears only that
     it ended); reflections, check-ins and follow-ups keep their rows but lose their text, and
     their name is taken out of what others wrote about their pairs."""
-    if value != str(person.id):
-        return Message(copy.text("general.not_yours"))
     mine = await ctx.pairings_of(person.id)
     await _erase_traces(ctx, person, mine)
     for pairing in mine:
@@ -61,7 +58,7 @@ async def forget(ctx: Context, person: Participant, value: str) -> Message:
         other = await ctx.person(pairing.other(person.id))
         await end_pairing(ctx, pairing, program, None)
         text = copy.text("privacy.owner_note", other=other.label, program=program.name)
-        await tell_owners(ctx, program, f"forgotten:{pairing.id}", text, pairing)
+        await tell_owners(ctx, program, note_key("forgotten", pairing.id), text, pairing)
     await ctx.tx.delete(Enrolment, participant_id=person.id)
     for managed in await ctx.tx.find(Enrolment, manager_id=person.id):
         managed.manager_id = None
@@ -105,7 +102,8 @@ async def _erase_traces(ctx: Context, person: Participant, mine: list[Pairing]) 
         return
     ids = [p.id for p in mine]
     scrub = _scrubber(person)
-    notes = await ctx.tx.find(Notification, pairing_id=ids, kind=["note", "escalation"])
+    quoting = kinds(on_forget=OnForget.EMPTIED)
+    notes = await ctx.tx.find(Notification, pairing_id=ids, kind=quoting)
     for row in notes:
         row.payload = {}
         if row.status == NotificationStatus.PENDING:

@@ -9,7 +9,6 @@ from datetime import timedelta
 from bot import copy
 from bot.context import Context, visibility_note
 from bot.followups import recognise
-from bot.ids import record_id
 from bot.messages import Button, Choice, Field, Form, FormErrors, Message
 from bot.model import (
     FollowUp,
@@ -23,6 +22,7 @@ from bot.model import (
     SessionStatus,
     Visibility,
 )
+from bot.outbox.kinds import Kind
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ async def pending_reflection(ctx: Context, person: Participant) -> Session | Non
     asked = [
         row
         for row in await ctx.tx.find(
-            Notification, recipient_id=person.id, kind="reflect", status=NotificationStatus.SENT
+            Notification, recipient_id=person.id, kind=Kind.REFLECT, status=NotificationStatus.SENT
         )
         # After the one reminder the prompt lapses: a later message is not a reflection.
         if row.sent_at and ctx.now - row.sent_at <= REPLY_WINDOW
@@ -59,8 +59,8 @@ async def pending_reflection(ctx: Context, person: Participant) -> Session | Non
 
 async def reflection_form(ctx: Context, person: Participant, session: Session) -> Message:
     pairing = await ctx.tx.get(Pairing, session.pairing_id)
-    if pairing is None or pairing.role_of(person.id) is None:
-        return Message(copy.text("general.not_yours"))
+    if pairing is None:
+        return Message(copy.text("general.unknown_item"))
     program = await ctx.program(pairing.program_id)
     other = await ctx.person(pairing.other(person.id))
     choices = tuple(
@@ -205,9 +205,8 @@ async def save_reflection(
 
 async def undo_reflection(ctx: Context, person: Participant, reflection: Reflection) -> Message:
     """Take back a reflection its author just saved (a typed reply not meant as one); its
-    prompt is open again. One whose follow-ups were already acted on stays."""
-    if reflection.author_id != person.id:
-        return Message(copy.text("general.not_yours"))
+    prompt is open again. One whose follow-ups were already acted on stays (the router has
+    checked that `person` wrote it)."""
     followups = await ctx.tx.find(FollowUp, reflection_id=reflection.id)
     if any(f.done for f in followups):
         return Message(copy.text("reflect.undo_too_late"))
@@ -230,17 +229,15 @@ def _visibility_buttons(reflection: Reflection, other: Participant) -> tuple[But
     )
 
 
-async def change_visibility(ctx: Context, person: Participant, value: str) -> Message:
-    """The author changes who can read their reflection."""
-    raw_id, _, visibility = value.partition(":")
-    reflection = await ctx.tx.get(Reflection, found) if (found := record_id(raw_id)) else None
-    if reflection is None or visibility not in set(Visibility):
-        return Message(copy.text("general.unknown_item"))
-    if reflection.author_id != person.id:
-        return Message(copy.text("general.not_yours"))
-    session = await ctx.tx.get(Session, reflection.session_id)
-    pairing = await ctx.tx.get(Pairing, session.pairing_id) if session else None
-    if pairing is None:
+async def change_visibility(
+    ctx: Context,
+    person: Participant,
+    reflection: Reflection,
+    pairing: Pairing | None,
+    visibility: str,
+) -> Message:
+    """The author (checked by the router) changes who can read their reflection."""
+    if pairing is None or visibility not in set(Visibility):
         return Message(copy.text("general.unknown_item"))
     reflection.visibility = visibility
     await ctx.tx.save(reflection, fields=("visibility",))

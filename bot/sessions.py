@@ -18,14 +18,13 @@ from bot.model import (
     Session,
     SessionStatus,
 )
+from bot.outbox.kinds import Kind, session_key, session_series
 from bot.slots import Slot, read_slot, schedule_form
 
 log = logging.getLogger(__name__)
 
 
 async def open_schedule_form(ctx: Context, person: Participant, pairing: Pairing) -> Message:
-    if pairing.role_of(person.id) is None:
-        return Message(copy.text("general.not_yours"))
     if pairing.status != PairingStatus.ACTIVE:
         return Message(copy.text("schedule.not_active"))
     program = await ctx.program(pairing.program_id)
@@ -38,8 +37,6 @@ async def book(
 ) -> Message | FormErrors:
     """Book a session (or a series at the program's cadence) from the form's values, or
     say which fields need changing. Each person gets a calendar invite."""
-    if pairing.role_of(person.id) is None:
-        return Message(copy.text("general.not_yours"))
     if pairing.status != PairingStatus.ACTIVE:
         return Message(copy.text("schedule.not_active"))
     program = await ctx.program(pairing.program_id)
@@ -129,8 +126,6 @@ async def add_sessions(
 
 async def snooze(ctx: Context, person: Participant, pairing: Pairing) -> Message:
     """Put the nudges off for a week (a new round of nudges starts after it)."""
-    if pairing.role_of(person.id) is None:
-        return Message(copy.text("general.not_yours"))
     if pairing.status != PairingStatus.ACTIVE:
         return Message(copy.text("schedule.not_active"))
     pairing.snoozed_until = ctx.now + ctx.config.snooze
@@ -147,8 +142,6 @@ async def record_outcome(
     ctx: Context, person: Participant, pairing: Pairing, session: Session, outcome: str
 ) -> Message:
     """Held, missed or reschedule: the first answer counts, later ones are told it is done."""
-    if pairing.role_of(person.id) is None:
-        return Message(copy.text("general.not_yours"))
     if session.status == SessionStatus.CANCELLED and outcome == "reschedule":
         program = await ctx.program(pairing.program_id)  # asked again: the form again
         form = schedule_form(ctx, person, pairing, program, session.minutes)
@@ -179,11 +172,11 @@ async def _ask_for_reflections(ctx: Context, pairing: Pairing, session: Session)
     for person_id in (pairing.mentee_id, pairing.mentor_id):
         person = await ctx.person(person_id)
         await ctx.notify(
-            "reflect",
+            Kind.REFLECT,
             person,
             ctx.deliverable(ctx.now, person, program),
-            f"session:{session.id}:reflect:{person_id}",
-            series=f"session:{session.id}",
+            session_key(Kind.REFLECT, session.id, person_id),
+            series=session_series(session.id),
             pairing_id=pairing.id,
             session_id=session.id,
         )

@@ -8,6 +8,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.model import Stage
+from bot.outbox.kinds import Kind
 from bot.ports import PairFacts, ProgramFacts, StageFacts
 from storage.tables import (
     checkins,
@@ -107,7 +108,7 @@ async def _outcome_facts(conn: AsyncConnection, facts: ProgramFacts, program_id:
         select(n.c.series, func.count())
         .where(
             n.c.series.in_(stages),
-            n.c.kind == "checkin",
+            n.c.kind == Kind.CHECKIN,
             n.c.status == "sent",
             n.c.pairing_id.in_(in_program),
         )

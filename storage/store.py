@@ -26,7 +26,7 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 # write lock, so this only bounds a wait for a checkpoint or recovery.
 SQLITE_SIDE_TIMEOUT_MS = 2_000
 # Connections for read-only transactions on SQLite (each runs in a thread of its own).
-READERS = 4
+READERS = 2
 # Values in one IN (...) list; PostgreSQL's protocol allows 32,767 parameters per statement.
 IN_LIST = 10_000
 

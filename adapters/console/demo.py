@@ -21,6 +21,7 @@ from bot.events import Actor, CommandIssued
 from bot.hours import zone
 from bot.messages import FormErrors, Message
 from bot.model import Notification, Pairing, Reflection, Session
+from bot.outbox.kinds import Kind
 from bot.pairings import create_program, propose_pairing
 from storage import migrate
 from storage.store import SqlStore, make_engine
@@ -251,7 +252,7 @@ class Demo:
                 label = f"{mentee.first_name} & {mentor.first_name}"
                 sent = await ctx.tx.find(Notification, pairing_id=pairing.id, status="sent")
                 report.stages[label] = Counter(n.kind.split(".")[0] for n in sent)
-                report.escalations += sum(n.kind == "escalation" for n in sent)
+                report.escalations += sum(n.kind == Kind.ESCALATION for n in sent)
                 sessions = [s.id for s in await ctx.tx.find(Session, pairing_id=pairing.id)]
                 report.reflections[label] = len(await ctx.tx.find(Reflection, session_id=sessions))
 

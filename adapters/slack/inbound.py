@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs
 
 from adapters.slack.render import form_values
-from bot.commands import COMMANDS
 from bot.events import ActionClicked, Actor, CommandIssued, FormSubmitted, Mention, MessageReceived
+from bot.routes import COMMANDS
 
 PLATFORM = "slack"
 # With "escape channels, users and links" on (see the manifest), Slack sends mentions as

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from bot import engine as engine_module
+from bot import routes
 from bot.ids import record_id
 from bot.model import Reflection
 from storage.store import make_engine
@@ -30,7 +30,7 @@ def test_record_ids_are_ascii_digits_within_the_database_integer():
     assert [record_id(v) for v in ODD_IDS] == [None] * len(ODD_IDS)
 
 
-@pytest.mark.parametrize("action", sorted(engine_module._ACTIONS))
+@pytest.mark.parametrize("action", sorted(routes.ACTIONS))
 async def test_a_button_with_an_odd_id_is_answered_plainly(h, action):
     await h.active_pairing()
     for value in ODD_IDS:
@@ -38,7 +38,7 @@ async def test_a_button_with_an_odd_id_is_answered_plainly(h, action):
         assert "went wrong" not in reply.text, (action, value, reply.text)
 
 
-@pytest.mark.parametrize("form_id", sorted(engine_module._FORMS))
+@pytest.mark.parametrize("form_id", sorted(routes.FORMS))
 async def test_a_form_with_an_odd_id_is_answered_plainly(h, form_id):
     await h.active_pairing()
     for value in ODD_IDS:

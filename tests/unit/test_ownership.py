@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from bot import engine as engine_module
+from bot import routes
 from bot.events import Actor, Mention
 from bot.messages import FormErrors, Message
 from bot.model import Enrolment, FollowUp, Proposal, Reflection
@@ -159,8 +159,8 @@ FORMS = {
 
 
 def test_every_registered_action_and_form_is_tried():
-    assert set(ACTIONS) == set(engine_module._ACTIONS), "add hostile values for new actions"
-    assert set(FORMS) == set(engine_module._FORMS), "add hostile values for new forms"
+    assert set(ACTIONS) == set(routes.ACTIONS), "add hostile values for new actions"
+    assert set(FORMS) == set(routes.FORMS), "add hostile values for new forms"
 
 
 async def _snapshot(h) -> dict[str, list]:

@@ -9,7 +9,7 @@ import zlib
 import pytest
 
 from adapters.teams import package
-from bot.commands import COMMANDS
+from bot.routes import COMMANDS
 
 APP_ID = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
 TITLES = {

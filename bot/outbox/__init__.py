@@ -1,0 +1,1 @@
+"""The outbox: what kinds of message are queued, and their keys (see kinds.py)."""

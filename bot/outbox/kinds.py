@@ -1,0 +1,170 @@
+"""Outbox kinds: every kind of message the bot queues, with its idempotency keys.
+
+A row's key makes queuing idempotent: the same key is queued once, however often a flow or a
+planner runs. Every key is built here, by the function named for its kind; `series` groups
+the rows of one round (a nudge round, a session, an invite's uid). OUTBOX has one entry per
+kind: its key builder, its composer, and what sending it, a pause and forget-me do.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from functools import cache
+
+
+class Kind(StrEnum):
+    INTRO = "intro"  # the pairing invitation, Accept / Not for me
+    NUDGE = "nudge"  # "time to book", and its reminders (payload step)
+    ESCALATION = "escalation"  # a stalled pair, to the program's owners
+    AGENDA = "agenda"  # before a session
+    CHECK = "check"  # after a session: did it happen?
+    REFLECT = "reflect"  # after a held session: what changed?
+    REFLECT_REMINDER = "reflect.reminder"
+    CHECKIN = "checkin"  # a pulse question at the start, half-way and end
+    CHECKIN_REMINDER = "checkin.reminder"
+    NOTE = "note"  # a plain message worded when queued (or a recognition, worded when sent)
+    DIGEST = "digest"  # an owner's weekly digest
+    INVITE = "invite"  # a calendar REQUEST or CANCEL
+
+
+def intro_key(pairing_id: int, person_id: int | None) -> str:
+    """One intro to each person, or one to the pair together (`person_id` None)."""
+    return f"intro:{pairing_id}:{'pair' if person_id is None else person_id}"
+
+
+def nudge_series(pairing_id: int, base: datetime) -> str:
+    """A nudge round: counted from `base` (the pairing's start, or its last session)."""
+    return f"nudge:{pairing_id}:{base:%Y%m%dT%H%M}"
+
+
+def nudge_key(series: str, step: int, person_id: int) -> str:
+    return f"{series}:{step}:{person_id}"
+
+
+def escalation_key(series: str, owner_id: int) -> str:
+    return f"{series}:escalation:{owner_id}"
+
+
+def session_series(session_id: int) -> str:
+    return f"session:{session_id}"
+
+
+def session_key(kind: Kind, session_id: int, person_id: int) -> str:
+    """Agenda, check, reflect and reflect.reminder: one per session and person."""
+    return f"{session_series(session_id)}:{kind}:{person_id}"
+
+
+def checkin_series(stage: str) -> str:
+    return f"checkin:{stage}"
+
+
+def checkin_key(pairing_id: int, stage: str, person_id: int, *, reminder: bool = False) -> str:
+    key = f"checkin:{pairing_id}:{stage}:{person_id}"
+    return f"{key}:reminder" if reminder else key
+
+
+def digest_key(owner_id: int, year: int, week: int) -> str:
+    return f"digest:{owner_id}:{year}W{week:02d}"
+
+
+def invite_series(uid: str) -> str:
+    return f"invite:{uid}"
+
+
+def invite_key(uid: str, sequence: int, person_id: int) -> str:
+    return f"{invite_series(uid)}:{sequence}:{person_id}"
+
+
+def note_key(event: str, *about: object) -> str:
+    """A note about `event` (paused, ended, declined, ...) and what names it, e.g.
+    note_key("ended", pairing.id, person.id)."""
+    return ":".join([event, *(str(part) for part in about)])
+
+
+def owner_note_key(key: str, owner_id: int) -> str:
+    """The copy of a note for one of the program's owners."""
+    return f"{key}:owner:{owner_id}"
+
+
+class OnPause(StrEnum):
+    """What pausing a pair does to its rows of a kind."""
+
+    SENT = "sent"  # nothing: they go as planned (notes, intros, calendar cancellations)
+    SKIPPED = "skipped"  # composed to nothing unless the pair is active
+    ASKED_AGAIN = "asked again"  # skipped while paused; the current round is queued on resume
+
+
+class OnForget(StrEnum):
+    """What forget-me does to rows of a kind. Rows *to* the person are always emptied and
+    the pending ones skipped; this says what becomes of rows *to others* about them."""
+
+    EMPTIED = "emptied"  # they quote the person: emptied, and skipped while pending
+    WORDED_WHEN_SENT = "worded when sent"  # they hold no words: worded later from what is left
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    """Everything the outbox knows about one kind.
+
+    Args:
+        key: builds the idempotency key of a row of this kind.
+        compose: "module:function" of the composer, `(ctx, row) -> Message | Later | None`
+            (named, not imported, so that flows can import this module: see `composer`).
+        wakes_planner: once sent, the planner looks at the pair again (the next reminder
+            counts from the send).
+        on_pause: see OnPause.
+        on_forget: see OnForget.
+    """
+
+    key: Callable[..., str]
+    compose: str
+    wakes_planner: bool
+    on_pause: OnPause
+    on_forget: OnForget
+
+
+_ANOTHER = OnForget.WORDED_WHEN_SENT
+OUTBOX: dict[Kind, KindSpec] = {
+    Kind.INTRO: KindSpec(intro_key, "bot.compose:intro", False, OnPause.SENT, _ANOTHER),
+    Kind.NUDGE: KindSpec(nudge_key, "bot.compose:nudge", True, OnPause.ASKED_AGAIN, _ANOTHER),
+    Kind.ESCALATION: KindSpec(
+        escalation_key, "bot.compose:escalation", False, OnPause.SKIPPED, OnForget.EMPTIED
+    ),
+    Kind.AGENDA: KindSpec(session_key, "bot.compose:agenda", False, OnPause.SKIPPED, _ANOTHER),
+    Kind.CHECK: KindSpec(session_key, "bot.compose:check", False, OnPause.SKIPPED, _ANOTHER),
+    Kind.REFLECT: KindSpec(session_key, "bot.compose:reflect", True, OnPause.SKIPPED, _ANOTHER),
+    Kind.REFLECT_REMINDER: KindSpec(
+        session_key, "bot.compose:reflect", False, OnPause.SKIPPED, _ANOTHER
+    ),
+    Kind.CHECKIN: KindSpec(
+        checkin_key, "bot.compose:checkin", False, OnPause.ASKED_AGAIN, _ANOTHER
+    ),
+    Kind.CHECKIN_REMINDER: KindSpec(
+        checkin_key, "bot.compose:checkin", False, OnPause.ASKED_AGAIN, _ANOTHER
+    ),
+    Kind.NOTE: KindSpec(note_key, "bot.compose:note", False, OnPause.SENT, OnForget.EMPTIED),
+    Kind.DIGEST: KindSpec(digest_key, "bot.digest:compose_digest", False, OnPause.SENT, _ANOTHER),
+    Kind.INVITE: KindSpec(invite_key, "bot.invites:compose_invite", False, OnPause.SENT, _ANOTHER),
+}
+
+
+def kinds(*, wakes_planner: bool | None = None, on_pause=None, on_forget=None) -> list[Kind]:
+    """The kinds whose entries match every condition given."""
+    return [
+        kind
+        for kind, spec in OUTBOX.items()
+        if (wakes_planner is None or spec.wakes_planner == wakes_planner)
+        and (on_pause is None or spec.on_pause == on_pause)
+        and (on_forget is None or spec.on_forget == on_forget)
+    ]
+
+
+@cache
+def composer(kind: str) -> Callable[..., Awaitable[object]]:
+    """The composer of `kind` (ValueError for a kind that does not exist)."""
+    module, name = OUTBOX[Kind(kind)].compose.split(":")
+    return getattr(importlib.import_module(module), name)

@@ -1,0 +1,111 @@
+"""One way in for every button, form and command: a Route per name, one handler signature,
+and the id a value carries parsed, loaded and checked here, before any flow runs.
+
+Values are never trusted: a button's value names a record by id (or "<id>:<more>"); the
+record is loaded with a lock, and a route that is for the pair it belongs to (Who.MEMBER), for
+the author of a reflection (Who.AUTHOR) or for the person themselves (Who.SELF) answers "not
+yours" to anyone else. Owners' tools check ownership of the program in the flow, where the
+program is known (Who.ANYONE).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from bot import copy
+from bot.context import Context
+from bot.events import Event, Mention
+from bot.ids import record_id
+from bot.messages import FormErrors, Message
+from bot.model import FollowUp, Pairing, Participant, Reflection, Session
+
+Reply = Message | FormErrors
+
+
+class Who(StrEnum):
+    """Who may use a route on the record its value names."""
+
+    ANYONE = "anyone"  # the flow decides (an owner of the program, anyone enrolling)
+    MEMBER = "member"  # the mentor or mentee of the pair the record belongs to
+    AUTHOR = "author"  # the author of the reflection named
+    SELF = "self"  # the value is the acting person's own id (forget-me)
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a handler gets besides the context and the person acting."""
+
+    event: Event
+    value: str = ""  # as sent, for routes that load nothing
+    record: Any = None  # what the value names, loaded (locked) and checked
+    pairing: Pairing | None = None  # the pair the record belongs to
+    rest: str = ""  # what follows "<id>:" in a two-part value
+    values: Mapping[str, str] = field(default_factory=dict)  # a form's inputs
+    args: str = ""  # a command's words after its name
+    mentions: tuple[Mention, ...] = ()
+
+
+Handler = Callable[[Context, Participant, Request], Awaitable[Reply]]
+
+
+@dataclass(frozen=True)
+class Route:
+    """One action, form or command.
+
+    Args:
+        handler: `(ctx, person, request) -> reply`.
+        loads: the record type the value names by id; None takes the value as it is.
+        who: who may use it on that record (see Who).
+        reads_only: a command that writes nothing (run in a read-only transaction).
+    """
+
+    handler: Handler
+    loads: type | None = None
+    who: Who = Who.ANYONE
+    reads_only: bool = False
+
+
+async def route(
+    ctx: Context, person: Participant, found: Route, event: Event, value: str, **more: Any
+) -> Reply:
+    """Parse and check `value` for `found`, then run its handler."""
+    if found.loads is None:
+        if found.who == Who.SELF and value != str(person.id):
+            return not_yours()
+        return await found.handler(ctx, person, Request(event, value, **more))
+    raw_id, _, rest = value.partition(":")
+    key = record_id(raw_id)
+    record = await ctx.tx.get(found.loads, key, lock=True) if key else None
+    if record is None:
+        return unknown()
+    pairing = await _pairing_of(ctx, record)
+    if found.who == Who.MEMBER and (pairing is None or pairing.role_of(person.id) is None):
+        return not_yours()
+    if found.who == Who.AUTHOR and record.author_id != person.id:
+        return not_yours()
+    request = Request(event, value, record, pairing, rest, **more)
+    return await found.handler(ctx, person, request)
+
+
+async def _pairing_of(ctx: Context, record: Any) -> Pairing | None:
+    """The pair a record belongs to, locked (a Pairing is its own)."""
+    if isinstance(record, Pairing):
+        return record
+    if isinstance(record, Reflection):
+        record = await ctx.tx.get(Session, record.session_id)
+        if record is None:
+            return None
+    if isinstance(record, Session | FollowUp):
+        return await ctx.tx.get(Pairing, record.pairing_id, lock=True)
+    return None
+
+
+def unknown() -> Message:
+    return Message(copy.text("general.unknown_item"))
+
+
+def not_yours() -> Message:
+    return Message(copy.text("general.not_yours"))

@@ -1,0 +1,104 @@
+"""Every button action, form and command the engine answers, each registered once.
+
+A button or form whose name is not here gets "I can't find that" (tests/unit/test_routes.py
+fails when the engine renders a button or form that is not registered).
+"""
+
+from __future__ import annotations
+
+from bot import commands, lifecycle, privacy, proposals
+from bot.checkins import checkin_form, save_checkin
+from bot.enrolment import enrolment_form, join, leave, save_enrolment
+from bot.feed import calendar_command
+from bot.followups import mark_followup_done
+from bot.model import FollowUp, Pairing, Reflection, Session
+from bot.pairings import answer_consent
+from bot.rebooking import cancel, move, open_move_form
+from bot.reflections import change_visibility, reflection_form, save_reflection, undo_reflection
+from bot.router import Route, Who
+from bot.sessions import book, open_schedule_form, record_outcome, snooze
+from bot.status import my_status
+
+MEMBER, AUTHOR, SELF = Who.MEMBER, Who.AUTHOR, Who.SELF
+
+
+def _outcome(outcome: str) -> Route:
+    """ "It happened", "It didn't" or "Reschedule" on a session's check."""
+    return Route(
+        lambda c, p, r: record_outcome(c, p, r.pairing, r.record, outcome), Session, MEMBER
+    )
+
+
+ACTIONS: dict[str, Route] = {
+    "pairing.accept": Route(lambda c, p, r: answer_consent(c, p, r.record, True), Pairing, MEMBER),
+    "pairing.decline": Route(
+        lambda c, p, r: answer_consent(c, p, r.record, False), Pairing, MEMBER
+    ),
+    "pairing.snooze": Route(lambda c, p, r: snooze(c, p, r.record), Pairing, MEMBER),
+    "pairing.pause": Route(lambda c, p, r: lifecycle.pause(c, p, r.record), Pairing, MEMBER),
+    "pairing.resume": Route(lambda c, p, r: lifecycle.resume(c, p, r.record), Pairing, MEMBER),
+    "pairing.end": Route(lambda c, p, r: lifecycle.ask_end(c, p, r.record), Pairing, MEMBER),
+    "pairing.end_confirm": Route(lambda c, p, r: lifecycle.end(c, p, r.record), Pairing, MEMBER),
+    "pairing.keep": Route(lambda c, p, r: lifecycle.keep(c, p, r.record), Pairing, MEMBER),
+    "session.schedule": Route(lambda c, p, r: open_schedule_form(c, p, r.record), Pairing, MEMBER),
+    "session.held": _outcome("held"),
+    "session.missed": _outcome("missed"),
+    "session.reschedule": _outcome("reschedule"),
+    "session.move": Route(lambda c, p, r: open_move_form(c, p, r.record), Session, MEMBER),
+    "session.cancel": Route(lambda c, p, r: cancel(c, p, r.record), Session, MEMBER),
+    "reflection.write": Route(lambda c, p, r: reflection_form(c, p, r.record), Session, MEMBER),
+    "reflection.undo": Route(lambda c, p, r: undo_reflection(c, p, r.record), Reflection, AUTHOR),
+    "reflection.visibility": Route(
+        lambda c, p, r: change_visibility(c, p, r.record, r.pairing, r.rest), Reflection, AUTHOR
+    ),
+    "followup.done": Route(lambda c, p, r: mark_followup_done(c, p, r.record), FollowUp, MEMBER),
+    "checkin.answer": Route(lambda c, p, r: checkin_form(c, p, r.record, r.rest), Pairing, MEMBER),
+    "enrolment.form": Route(lambda c, p, r: enrolment_form(c, p, r.value)),
+    "match.confirm": Route(lambda c, p, r: proposals.confirm(c, p, r.value)),
+    "match.edit": Route(lambda c, p, r: proposals.edit_form(c, p, r.value)),
+    "privacy.forget": Route(lambda c, p, r: privacy.forget(c, p), who=SELF),
+    "privacy.keep": Route(lambda c, p, r: privacy.keep(c, p), who=SELF),
+}
+
+# Forms: the value names what the form is about, its inputs come in `values`.
+FORMS: dict[str, Route] = {
+    "session.schedule": Route(lambda c, p, r: book(c, p, r.record, r.values), Pairing, MEMBER),
+    "session.move": Route(lambda c, p, r: move(c, p, r.record, r.values), Session, MEMBER),
+    "reflection.submit": Route(
+        lambda c, p, r: save_reflection(
+            c,
+            p,
+            r.record,
+            r.values.get("what_changed", ""),
+            r.values.get("will_do", ""),
+            r.values.get("visibility"),
+            r.values.get("implemented", ""),
+        ),
+        Session,
+        MEMBER,
+    ),
+    "enrolment.submit": Route(lambda c, p, r: save_enrolment(c, p, r.value, r.values)),
+    "match.edit": Route(lambda c, p, r: proposals.save_edit(c, p, r.value, r.values)),
+    "checkin.submit": Route(
+        lambda c, p, r: save_checkin(c, p, r.record, r.rest, r.values), Pairing, MEMBER
+    ),
+}
+
+# Commands, typed or slashed; any other word is answered with help.
+COMMANDS: dict[str, Route] = {
+    "help": Route(commands.help_text, reads_only=True),
+    "me": Route(lambda c, p, r: my_status(c, p), reads_only=True),
+    "status": Route(commands.status, reads_only=True),
+    "join": Route(lambda c, p, r: join(c, p, r.args, r.mentions)),
+    "leave": Route(lambda c, p, r: leave(c, p, r.args)),
+    "pause": Route(lambda c, p, r: lifecycle.choose(c, p, "pause")),
+    "resume": Route(lambda c, p, r: lifecycle.choose(c, p, "resume")),
+    "end": Route(lambda c, p, r: lifecycle.choose(c, p, "end")),
+    "forget-me": Route(lambda c, p, r: privacy.ask_forget(c, p)),
+    "calendar": Route(lambda c, p, r: calendar_command(c, p, r.args)),
+    "match": Route(lambda c, p, r: proposals.match(c, p, r.args)),
+    "pair": Route(commands.pair),
+    "program": Route(commands.program),
+    "export": Route(commands.export),
+}
+HELP = COMMANDS["help"]

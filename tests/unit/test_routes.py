@@ -1,0 +1,54 @@
+"""Every button and form the engine renders names a registered route (bot.routes), and every
+route is used: a button naming nothing would answer "I can't find that" to whoever taps it."""
+
+import ast
+from pathlib import Path
+
+from bot import lifecycle, routes
+
+BOT = Path(__file__).resolve().parents[2] / "bot"
+
+
+def _calls(name: str):
+    """(file, line, the action or form id argument) of every `name(...)` in bot/."""
+    for path in sorted(BOT.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == name:
+                keywords = {k.arg: k.value for k in node.keywords}
+                if "url" in keywords:
+                    continue  # a link opens an address; nothing comes back to route
+                arg = keywords.get("action" if name == "Button" else "id")
+                if arg is None and len(node.args) > (1 if name == "Button" else 0):
+                    arg = node.args[1 if name == "Button" else 0]
+                yield f"{path.name}:{node.lineno}", arg
+
+
+def test_every_button_the_engine_renders_names_a_registered_action():
+    literal, computed = set(), []
+    for where, arg in _calls("Button"):
+        if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+            literal.add((arg.value, where))
+        else:
+            computed.append(where)
+    assert literal, "the engine renders buttons"
+    missing = sorted(
+        f"{action} ({where})" for action, where in literal if action not in routes.ACTIONS
+    )
+    assert not missing, f"buttons naming no route: {missing}"
+    # The one computed action: lifecycle.choose picks it from its table.
+    assert [w.split(":")[0] for w in computed] == ["lifecycle.py"], computed
+    for action, _states in lifecycle.ACTIONS.values():
+        assert action in routes.ACTIONS
+    used = {action for action, _ in literal} | {a for a, _ in lifecycle.ACTIONS.values()}
+    assert set(routes.ACTIONS) == used, "a registered action no button names"
+
+
+def test_every_form_the_engine_renders_is_registered():
+    ids = set()
+    for where, arg in _calls("Form"):
+        # A literal, or a choice between literals (the booking form, which also moves).
+        choices = [arg.body, arg.orelse] if isinstance(arg, ast.IfExp) else [arg]
+        for choice in choices:
+            assert isinstance(choice, ast.Constant), f"a form id computed at {where}"
+            ids.add(choice.value)
+    assert ids == set(routes.FORMS)
