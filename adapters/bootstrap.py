@@ -12,9 +12,9 @@ from sqlalchemy.engine import make_url
 from adapters.console.render import render
 from adapters.console.sender import ConsoleSender, Delivered
 from adapters.settings import Settings
-from bot.clock import Clock, SystemClock
+from bot.domain.clock import Clock, SystemClock
+from bot.domain.ports import Sender
 from bot.engine import Engine
-from bot.ports import Sender
 from storage import migrate
 from storage.store import SqlStore, make_engine
 

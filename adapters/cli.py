@@ -23,10 +23,10 @@ from adapters.bootstrap import (
 from adapters.cli_data import UsageError, export, import_file, program, status, with_engine
 from adapters.logs import configure_logging
 from adapters.settings import Settings, SettingsError
-from bot.clock import VirtualClock, as_utc
-from bot.model import Recognition, Visibility
-from bot.pairings import Refused
-from bot.roster import ImportRejected
+from bot.data.roster import ImportRejected
+from bot.domain.clock import VirtualClock, as_utc
+from bot.domain.messages import Refused
+from bot.domain.model import Recognition, Visibility
 from storage import migrate
 from storage.store import make_engine
 

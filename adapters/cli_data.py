@@ -10,12 +10,12 @@ from pathlib import Path
 from adapters.bootstrap import build_engine, close_senders, open_store, platform_senders
 from adapters.settings import Settings
 from bot.context import Context
-from bot.export import export_rows, to_csv, to_json
-from bot.model import Program
-from bot.pairings import create_program
-from bot.pool_file import import_people, is_people_file
-from bot.roster import import_roster
-from bot.status import program_status
+from bot.data.export import export_rows, to_csv, to_json
+from bot.data.pool_file import import_people, is_people_file
+from bot.data.roster import import_roster
+from bot.domain.model import Program
+from bot.flows.pairings import create_program
+from bot.flows.status import program_status
 
 
 class UsageError(Exception):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -19,12 +18,13 @@ from adapters.bootstrap import (
     open_store,
     platform_senders,
 )
+from adapters.logs import HideLinkTokens
 from adapters.settings import Settings
 from adapters.slack.app import SlackBot
 from adapters.slack.http import events_handler
-from bot.courier import Courier
+from bot.calendar.feed import PATH as FEED_PATH
 from bot.engine import Engine
-from bot.feed import PATH as FEED_PATH
+from bot.outbox.courier import Courier
 
 log = logging.getLogger(__name__)
 
@@ -95,21 +95,6 @@ def _mount_slack(
     return _Slack(bot, None)
 
 
-_SECRET_PATHS = ("/teams/exports/", "/teams/invites/", "/calendar/")
-_SECRET_LINK = re.compile(r"(/teams/exports/|/teams/invites/|/calendar/)\S+")
-
-
-class _HideExportTokens(logging.Filter):
-    """Download links and calendar feed addresses carry bearer tokens: keep them out of the
-    access log."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if any(path in message for path in _SECRET_PATHS):
-            record.msg, record.args = _SECRET_LINK.sub(r"\1...", message), ()
-        return True
-
-
 def _mount_teams(app: web.Application, settings: Settings, engine: Engine, senders: dict) -> None:
     """Teams at POST /api/messages, and the export download links."""
     from adapters.teams.app import TeamsBot
@@ -174,7 +159,7 @@ async def create_app(settings: Settings, *, slack_socket_mode: bool = False) -> 
     app[ENGINE] = engine
     app.router.add_get("/healthz", healthz)
     app.router.add_get(FEED_PATH + "{token}", calendar_feed)
-    logging.getLogger("aiohttp.access").addFilter(_HideExportTokens())
+    logging.getLogger("aiohttp.access").addFilter(HideLinkTokens())
     slack = _mount_slack(app, settings, engine, senders, slack_socket_mode)
     if settings.teams:
         _mount_teams(app, settings, engine, senders)

@@ -10,8 +10,8 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from bot.context import EngineConfig
-from bot.hours import DEFAULT_WORKING_HOURS, InvalidWorkingHours, WorkingHours, zone
-from bot.ids import parse_handle
+from bot.domain.ids import parse_handle
+from bot.policy.hours import DEFAULT_WORKING_HOURS, InvalidWorkingHours, WorkingHours, zone
 from storage.store import DEFAULT_URL
 
 SLACK_API_URL = "https://slack.com/api/"

@@ -1,5 +1,6 @@
-"""The Slack framework floor: a bare Bolt AsyncApp served by aiohttp that only acknowledges
-`/mentoring` with a short text.
+"""The Slack framework floor: a bare Bolt AsyncApp served by aiohttp that acknowledges
+`/mentoring` with a short text; with DATABASE_URL set, after one indexed read of the person
+who asked (SQLAlchemy's async engine, as serve uses), the floor for any answer from the store.
 
 Run it as `python -m bench.bare_bolt PORT` with SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and
 SLACK_API_URL set (bench/http_bench.py does). Like `mentorbot serve`, it is one process with
@@ -15,8 +16,12 @@ import sys
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 ANSWER = "Mentoring status: all good"
+# The participants' unique (platform, user_id) index answers this.
+READ = text("SELECT display_name FROM participants WHERE platform = 'slack' AND user_id = :user")
 
 
 def build() -> AsyncApp:
@@ -31,9 +36,17 @@ def build() -> AsyncApp:
         name="bare-bolt",
     )
 
+    url = os.environ.get("DATABASE_URL")
+    database = create_async_engine(url, pool_size=1, max_overflow=0) if url else None
+
     @app.command("/mentoring")
-    async def mentoring(ack) -> None:
-        await ack(text=ANSWER)
+    async def mentoring(ack, command) -> None:
+        if database is None:
+            await ack(text=ANSWER)
+            return
+        async with database.connect() as conn:
+            name = (await conn.execute(READ, {"user": command["user_id"]})).scalar()
+        await ack(text=f"{ANSWER} ({name})")
 
     return app
 

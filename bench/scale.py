@@ -27,9 +27,9 @@ import asyncpg
 from sqlalchemy import insert, select
 
 from bench.report import Row, at_least, at_most, info, percentile
-from bot.clock import VirtualClock
+from bot.domain.clock import VirtualClock
+from bot.domain.events import Actor, CommandIssued
 from bot.engine import Engine
-from bot.events import Actor, CommandIssued
 from storage import migrate
 from storage.store import SqlStore, make_engine
 from storage.tables import (

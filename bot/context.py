@@ -1,53 +1,26 @@
-"""What every flow works with: the transaction, the time, the configuration and small lookups."""
+"""What every flow works with: one unit of work (a transaction at a moment, with an identity
+map of what it read), the rules at that moment (`ctx.rules`) and its outbox (`ctx.outbox`)."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from bot import copy
-from bot.events import Actor
-from bot.hours import DEFAULT_WORKING_HOURS, WorkingHours, zone
-from bot.ids import email_address, parse_handle
-from bot.model import Notification, Pairing, Participant, Program, Session
-from bot.outbox.kinds import Kind
-from bot.ports import Tx
+from bot.domain.events import Actor
+from bot.domain.ids import email_address, parse_handle
+from bot.domain.model import Pairing, Participant, Program, Session
+from bot.domain.ports import Tx
+from bot.outbox.queue import Outbox
+from bot.policy.hours import zone
+from bot.policy.rules import EngineConfig, Rules
 
 log = logging.getLogger(__name__)
+R = TypeVar("R")
 MAX_NAME = 200
 # How often at most a person's contact is noted (Participant.contacted_at).
 CONTACT_EVERY = timedelta(minutes=1)
-
-
-@dataclass(frozen=True)
-class EngineConfig:
-    """Settings the engine needs, read once at start-up by the composition root.
-
-    Args:
-        owners: `platform:user_id` handles allowed to run owner commands everywhere.
-        timezone: fallback timezone when neither the person nor the program has one.
-        working_hours: the default window in which people may be messaged.
-        agenda_lead: how long before a session its agenda is sent.
-        group_platforms: platforms where the bot can talk to both people of a pair in one
-            chat (Slack group DMs); their intros go to the pair together.
-        public_url: the address of `mentorbot serve` that people's calendars can reach.
-    """
-
-    owners: frozenset[str] = frozenset()
-    timezone: str = "UTC"
-    working_hours: WorkingHours = field(
-        default_factory=lambda: WorkingHours.parse(DEFAULT_WORKING_HOURS)
-    )
-    agenda_lead: timedelta = timedelta(hours=24)
-    booking_horizon: timedelta = timedelta(days=366)
-    snooze: timedelta = timedelta(days=7)
-    nudge_reminder_after: timedelta = timedelta(days=3)
-    reflection_reminder_after: timedelta = timedelta(days=2)
-    group_platforms: frozenset[str] = frozenset()
-    # Where people reach `mentorbot serve` (calendar feed links), without a trailing slash.
-    public_url: str = "http://127.0.0.1:3978"
 
 
 @dataclass
@@ -61,8 +34,33 @@ class Context:
     _people: dict[int, Participant] = field(default_factory=dict)
     _pairings: dict[int, Pairing | None] = field(default_factory=dict)
     _sessions: dict[int, list[Session]] = field(default_factory=dict)
-    # Set when this unit of work queued a message that may go at once (see Engine.handle).
-    due_now: bool = False
+
+    def __post_init__(self) -> None:
+        self.rules = Rules(self.config, self.now)
+        self.outbox = Outbox(self.tx, self.rules, self.person_by_handle)
+
+    async def get(self, kind: type[R], record_id: int, *, lock: bool = False) -> R | None:
+        """A record by id through the identity map. A locked read (for a change) refreshes
+        what this unit of work already holds, in place: a cached read and a locked one
+        never disagree, whoever read first."""
+        cache = self._cache(kind)
+        if cache is None:
+            return await self.tx.get(kind, record_id, lock=lock)
+        if not lock and cache.get(record_id) is not None:
+            return cache[record_id]
+        found = await self.tx.get(kind, record_id, lock=lock)
+        held = cache.get(record_id)
+        if held is not None and found is not None:
+            vars(held).update(vars(found))
+            found = held
+        if found is not None or kind is Pairing:
+            cache[record_id] = found
+        return found
+
+    def _cache(self, kind: type) -> dict | None:
+        return {Program: self._programs, Participant: self._people, Pairing: self._pairings}.get(
+            kind
+        )
 
     async def program(self, program_id: int) -> Program:
         if program_id not in self._programs:
@@ -81,8 +79,8 @@ class Context:
         return self._people[participant_id]
 
     async def pairing(self, pairing_id: int) -> Pairing | None:
-        """A pairing for reading (cached for this unit of work); flows that change one lock it
-        with `tx.get(..., lock=True)` instead."""
+        """A pairing for reading (cached for this unit of work); flows that change one read it
+        with `get(Pairing, id, lock=True)`, which refreshes this one too."""
         if pairing_id not in self._pairings:
             self._pairings[pairing_id] = await self.tx.get(Pairing, pairing_id)
         return self._pairings[pairing_id]
@@ -121,11 +119,6 @@ class Context:
         """Cache pairings loaded some other way (the planner's claim)."""
         for pairing in pairings:
             self._pairings[pairing.id] = pairing
-
-    async def replan(self, pairing: Pairing) -> None:
-        """The pair's state changed: have the planner look at it at the next tick."""
-        pairing.plan_at = None
-        await self.tx.replan([pairing.id])
 
     async def people(self, ids: list[int]) -> dict[int, Participant]:
         """Load many participants at once (one query) and cache them."""
@@ -169,7 +162,7 @@ class Context:
         if "contacted_at" in changed:
             # After the save above, which waits for a tick marking them unreachable to
             # commit: the invitation that tick failed is then seen here and queued again.
-            await self._retry_invitations(person)
+            await self.outbox.retry_intros(person)
         self._people[person.id] = person
         return person
 
@@ -184,82 +177,9 @@ class Context:
         self._people[found[0].id] = found[0]
         return found[0]
 
-    async def _retry_invitations(self, person: Participant) -> None:
-        """Queue again the pairing invitations that failed to reach `person` (they are
-        skipped at send time if the pairing has moved on). Only rows still failed are
-        touched: one sent meanwhile by a tick is never queued twice."""
-        if await self.tx.requeue_failed(person.id, Kind.INTRO, self.now):
-            self.due_now = True
-
     async def person_by_handle(self, handle: str) -> Participant:
         platform, user_id = parse_handle(handle)
         return await self.person_for(Actor(platform=platform, user_id=user_id))
-
-    def tz(self, person: Participant, program: Program | None = None) -> str:
-        """The person's timezone, else the program's, else the configured default."""
-        return person.timezone or (program.timezone if program else None) or self.config.timezone
-
-    def hours(self, program: Program | None) -> WorkingHours:
-        if program and program.working_hours:
-            return WorkingHours.parse(program.working_hours)
-        return self.config.working_hours
-
-    def deliverable(
-        self, nominal: datetime, person: Participant, program: Program | None
-    ) -> datetime:
-        """The first moment at or after `nominal` (and now) inside the person's working hours."""
-        return self.hours(program).next_open(max(nominal, self.now), self.tz(person, program))
-
-    def when(self, moment: datetime, person: Participant, program: Program | None = None) -> str:
-        """A short local rendering of `moment` for `person`, e.g. 'Wed 5 Mar, 10:00'."""
-        local = moment.astimezone(zone(self.tz(person, program)))
-        return f"{local:%a} {local.day} {local:%b}, {local:%H:%M}"
-
-    def owners_of(self, program: Program) -> list[str]:
-        return list(program.owners) or sorted(self.config.owners)
-
-    def is_owner(self, handle: str, program: Program | None = None) -> bool:
-        """Owners of `program` and configured owners may run owner commands."""
-        if handle in self.config.owners:
-            return True
-        return program is not None and handle in program.owners
-
-    async def notify(
-        self,
-        kind: Kind,
-        recipient: Participant,
-        due: datetime,
-        key: str,
-        *,
-        series: str = "",
-        pairing_id: int | None = None,
-        session_id: int | None = None,
-        payload: dict[str, Any] | None = None,
-    ) -> bool:
-        """Queue one outbound message; a key that already exists is left alone (idempotent).
-        A kind that is not in the registry (bot.outbox.kinds) fails here, not when sent."""
-        created = await self.tx.add_notification(
-            Notification(
-                key=key,
-                kind=Kind(kind).value,
-                recipient_id=recipient.id,
-                due_at=due,
-                series=series,
-                pairing_id=pairing_id,
-                session_id=session_id,
-                payload=payload or {},
-                created_at=self.now,
-            )
-        )
-        self.due_now |= created and due <= self.now
-        return created
-
-    async def note(
-        self, recipient: Participant, key: str, text: str, program: Program | None, **ids: Any
-    ) -> bool:
-        """Queue a plain informational message for the recipient's next working moment."""
-        due = self.deliverable(self.now, recipient, program)
-        return await self.notify(Kind.NOTE, recipient, due, key, payload={"text": text}, **ids)
 
 
 def _usable(actor: Actor) -> Actor:
@@ -299,7 +219,7 @@ def _refresh(person: Participant, actor: Actor, now: datetime, contact: bool) ->
     if in_touch or (contact and not person.reachable):
         # Reachable is written whenever contact is noted, not only when we read False:
         # a tick may be marking them unreachable at this moment (delivery spares people
-        # noted since shortly before its batch; see bot.delivery).
+        # noted since shortly before its batch; see bot.outbox.delivery).
         person.reachable, person.contacted_at = True, now
         changed |= {"reachable", "contacted_at"}
     return changed
@@ -312,9 +232,3 @@ def _known_zone(name: str) -> bool:
         log.warning("ignoring unknown timezone %r", name)
         return False
     return True
-
-
-def visibility_note(visibility: str, other: str, *, past: bool = False) -> str:
-    """Who will (or can) read a reflection, in words for its author."""
-    section = "reflect.visibility_past" if past else "reflect.visibility"
-    return copy.text(f"{section}.{visibility}", other=other)

@@ -7,12 +7,12 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
-from bot import copy
-from bot.clock import Clock
+from bot.calendar.feed import feed_for
+from bot.calendar.invites import invite_file
 from bot.context import Context, EngineConfig
-from bot.delivery import TickResult, deliver
-from bot.digest import queue_digests
-from bot.events import (
+from bot.domain import copy
+from bot.domain.clock import Clock
+from bot.domain.events import (
     ActionClicked,
     CommandIssued,
     Event,
@@ -22,16 +22,15 @@ from bot.events import (
     SeenHere,
     without_nul,
 )
-from bot.feed import feed_for
-from bot.housekeeping import prune_backlog, prune_seen_events
-from bot.invites import invite_file
-from bot.lifecycle import close_ended_programs
-from bot.messages import Attachment, Button, FormErrors, Message
-from bot.model import Participant, Program
-from bot.pairings import Refused
-from bot.planner import PLAN_BATCH, plan
-from bot.ports import Sender, Store
-from bot.reflections import pending_reflection, save_reflection
+from bot.domain.messages import Attachment, Button, FormErrors, Message, Refused
+from bot.domain.model import Participant, Program
+from bot.domain.ports import Sender, Store
+from bot.flows.lifecycle import close_ended_programs
+from bot.flows.reflections import pending_reflection, save_reflection
+from bot.outbox.delivery import TickResult, deliver
+from bot.outbox.digest import queue_digests
+from bot.outbox.housekeeping import prune_backlog, prune_seen_events
+from bot.outbox.planner import PLAN_BATCH, plan
 from bot.router import route, unknown
 from bot.routes import ACTIONS, COMMANDS, FORMS, HELP
 
@@ -121,7 +120,7 @@ class Engine:
         )
 
     def _due(self, ctx: Context) -> None:
-        if ctx.due_now and self.on_due is not None:
+        if ctx.outbox.due_now and self.on_due is not None:
             self.on_due()
 
     async def calendar_feed(self, token: str) -> str | None:
@@ -149,7 +148,7 @@ class Engine:
 async def _announce(ctx: Context) -> None:
     """Messages queued by this unit of work may go at once: tell the other replicas, at
     commit (the local one is told by `Engine._due` once the commit is done)."""
-    if ctx.due_now:
+    if ctx.outbox.due_now:
         await ctx.tx.announce_due()
 
 

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from bot import copy
 from bot.context import Context
-from bot.events import Event, Mention
-from bot.ids import record_id
-from bot.messages import FormErrors, Message
-from bot.model import FollowUp, Pairing, Participant, Reflection, Session
+from bot.domain import copy
+from bot.domain.events import Event, Mention
+from bot.domain.ids import record_id
+from bot.domain.messages import FormErrors, Message
+from bot.domain.model import FollowUp, Pairing, Participant, Reflection, Session
 
 Reply = Message | FormErrors
 
@@ -78,7 +78,7 @@ async def route(
         return await found.handler(ctx, person, Request(event, value, **more))
     raw_id, _, rest = value.partition(":")
     key = record_id(raw_id)
-    record = await ctx.tx.get(found.loads, key, lock=True) if key else None
+    record = await ctx.get(found.loads, key, lock=True) if key else None
     if record is None:
         return unknown()
     pairing = await _pairing_of(ctx, record)
@@ -95,11 +95,11 @@ async def _pairing_of(ctx: Context, record: Any) -> Pairing | None:
     if isinstance(record, Pairing):
         return record
     if isinstance(record, Reflection):
-        record = await ctx.tx.get(Session, record.session_id)
+        record = await ctx.get(Session, record.session_id)
         if record is None:
             return None
     if isinstance(record, Session | FollowUp):
-        return await ctx.tx.get(Pairing, record.pairing_id, lock=True)
+        return await ctx.get(Pairing, record.pairing_id, lock=True)
     return None
 
 

@@ -6,18 +6,24 @@ fails when the engine renders a button or form that is not registered).
 
 from __future__ import annotations
 
-from bot import commands, lifecycle, privacy, proposals
-from bot.checkins import checkin_form, save_checkin
-from bot.enrolment import enrolment_form, join, leave, save_enrolment
-from bot.feed import calendar_command
-from bot.followups import mark_followup_done
-from bot.model import FollowUp, Pairing, Reflection, Session
-from bot.pairings import answer_consent
-from bot.rebooking import cancel, move, open_move_form
-from bot.reflections import change_visibility, reflection_form, save_reflection, undo_reflection
+from bot.calendar.feed import calendar_command
+from bot.data.export import export_command
+from bot.domain.model import FollowUp, Pairing, Reflection, Session
+from bot.flows import commands, lifecycle, privacy, proposals
+from bot.flows.checkins import checkin_form, save_checkin
+from bot.flows.enrolment import enrolment_form, join, leave, save_enrolment
+from bot.flows.followups import mark_followup_done
+from bot.flows.pairings import answer_consent
+from bot.flows.rebooking import cancel, move, open_move_form
+from bot.flows.reflections import (
+    change_visibility,
+    reflection_form,
+    save_reflection,
+    undo_reflection,
+)
+from bot.flows.sessions import book, open_schedule_form, record_outcome, snooze
+from bot.flows.status import my_status
 from bot.router import Route, Who
-from bot.sessions import book, open_schedule_form, record_outcome, snooze
-from bot.status import my_status
 
 MEMBER, AUTHOR, SELF = Who.MEMBER, Who.AUTHOR, Who.SELF
 
@@ -99,6 +105,6 @@ COMMANDS: dict[str, Route] = {
     "match": Route(lambda c, p, r: proposals.match(c, p, r.args)),
     "pair": Route(commands.pair),
     "program": Route(commands.program),
-    "export": Route(commands.export),
+    "export": Route(export_command),
 }
 HELP = COMMANDS["help"]

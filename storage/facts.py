@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.model import Stage
+from bot.domain.model import Stage
+from bot.domain.ports import PairFacts, ProgramFacts, StageFacts
 from bot.outbox.kinds import Kind
-from bot.ports import PairFacts, ProgramFacts, StageFacts
 from storage.tables import (
     checkins,
     followups,
@@ -24,7 +24,7 @@ from storage.tables import (
 async def program_facts(
     conn: AsyncConnection, program_id: int, now: datetime, since: datetime
 ) -> ProgramFacts:
-    """Counts and per-pair dates for one program's owner status (see bot.ports.ProgramFacts)."""
+    """Counts and per-pair dates for one program's owner status (see ProgramFacts)."""
     s, p = sessions, pairings
     mine = s.c.pairing_id.in_(select(p.c.id).where(p.c.program_id == program_id))
     counted = and_(mine, s.c.status != "cancelled")

@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.model import Notification, NotificationStatus, Pairing, PairingStatus
+from bot.domain.model import Notification, NotificationStatus, Pairing, PairingStatus
 from storage.tables import (
     TABLES,
     notifications,

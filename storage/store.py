@@ -13,7 +13,7 @@ from sqlalchemy import event, select, text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from bot.ports import ProgramFacts
+from bot.domain.ports import ProgramFacts
 from storage import facts, notify
 from storage.queues import QueueTx, records_of
 from storage.tables import TABLES
@@ -54,21 +54,35 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
     # which fails with "database is locked" under a second process. Take the write lock up
     # front instead (BEGIN IMMEDIATE) and wait for it (busy_timeout); transactions are short.
     # https://docs.sqlalchemy.org/en/20/dialects/sqlite.html#serializable-isolation-savepoints-transactional-ddl
+    _sqlite_session(
+        engine,
+        "BEGIN IMMEDIATE",
+        f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}",
+        "PRAGMA journal_mode = WAL",
+        "PRAGMA synchronous = NORMAL",
+        "PRAGMA foreign_keys = ON",
+        # Deleted text (forget-me) is overwritten in the file, not left in free pages.
+        "PRAGMA secure_delete = ON",
+    )
+
+
+def _sqlite_session(engine: AsyncEngine, begin: str | None, *pragmas: str) -> None:
+    """Each new connection runs `pragmas` in autocommit mode (pysqlite opens no transaction
+    of its own); each transaction starts with `begin` (None: statements run on their own)."""
+
     @event.listens_for(engine.sync_engine, "connect")
     def _connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.execute("PRAGMA synchronous = NORMAL")
-        cursor.execute("PRAGMA foreign_keys = ON")
-        # Deleted text (forget-me) is overwritten in the file, not left in free pages.
-        cursor.execute("PRAGMA secure_delete = ON")
+        for pragma in pragmas:
+            cursor.execute(pragma)
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
-    def _begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    if begin is not None:
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _begin(connection):
+            connection.exec_driver_sql(begin)
 
 
 class SqlStore:
@@ -158,14 +172,7 @@ class SqlStore:
 
 def _sqlite_autocommit(url: URL) -> AsyncEngine:
     engine = create_async_engine(url, pool_size=1, max_overflow=0, hide_parameters=True)
-
-    @event.listens_for(engine.sync_engine, "connect")
-    def _connect(dbapi_connection, _record):
-        dbapi_connection.isolation_level = None  # no BEGIN at all
-        cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_SIDE_TIMEOUT_MS}")
-        cursor.close()
-
+    _sqlite_session(engine, None, f"PRAGMA busy_timeout = {SQLITE_SIDE_TIMEOUT_MS}")
     return engine
 
 
@@ -173,24 +180,14 @@ def _sqlite_reader(url: URL) -> AsyncEngine:
     """Connections for read-only transactions: a plain (deferred) BEGIN, which in WAL mode
     reads a snapshot without the write lock, and query_only, so a write is an error."""
     engine = create_async_engine(url, pool_size=READERS, max_overflow=0, hide_parameters=True)
-
-    @event.listens_for(engine.sync_engine, "connect")
-    def _connect(dbapi_connection, _record):
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA query_only = ON")
-        cursor.close()
-
-    @event.listens_for(engine.sync_engine, "begin")
-    def _begin(connection):
-        connection.exec_driver_sql("BEGIN")
-
+    _sqlite_session(
+        engine, "BEGIN", f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}", "PRAGMA query_only = ON"
+    )
     return engine
 
 
 class SqlTx(QueueTx):
-    """One transaction; implements bot.ports.Tx (the queue statements are in QueueTx)."""
+    """One transaction; implements bot.domain.ports.Tx (the queue statements are in QueueTx)."""
 
     def __init__(self, conn: AsyncConnection) -> None:
         super().__init__(conn)

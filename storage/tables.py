@@ -1,4 +1,4 @@
-"""Table definitions (SQLAlchemy Core); column names match the bot.model dataclass fields."""
+"""Table definitions (SQLAlchemy Core); column names match the bot.domain.model dataclass fields."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from bot import model
+from bot.domain import model
 
 metadata = MetaData()
 

@@ -6,13 +6,20 @@ import itertools
 from datetime import UTC, datetime, timedelta
 
 from adapters.console.sender import ConsoleSender
-from bot.clock import VirtualClock
 from bot.context import Context, EngineConfig
+from bot.domain.clock import VirtualClock
+from bot.domain.events import (
+    ActionClicked,
+    Actor,
+    CommandIssued,
+    FormSubmitted,
+    Mention,
+    MessageReceived,
+)
+from bot.domain.messages import Message
+from bot.domain.model import Pairing, Participant, Program
 from bot.engine import Engine
-from bot.events import ActionClicked, Actor, CommandIssued, FormSubmitted, Mention, MessageReceived
-from bot.messages import Message
-from bot.model import Pairing, Participant, Program
-from bot.pairings import create_program, propose_pairing
+from bot.flows.pairings import create_program, propose_pairing
 from storage.store import SqlStore
 
 MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # Monday 2 March 2026, 09:00 UTC

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import copy
+from bot.domain import copy
 
 ROOT = Path(__file__).resolve().parent.parent
 FORBIDDEN = {"slack_bolt", "slack_sdk", "botbuilder", "aiohttp", "sqlalchemy"}
@@ -44,3 +44,74 @@ def test_every_copy_key_used_in_code_exists():
         for part in key.split("."):
             assert part in node, f"prompts/messages.toml has no {key}"
             node = node[part]
+
+
+# --- the layout (docs/architecture.md) ------------------------------------------------------------
+# Each subsystem may import from itself and from the ones listed; the engine's front door (engine,
+# router, routes, context) sits above them all. bot.outbox.kinds is the registry everything
+# queues through, so it imports nothing of the engine.
+LAYERS = {
+    "domain": {"domain"},
+    "policy": {"domain", "policy", "outbox.kinds"},
+    "data": {"domain", "policy", "data", "context", "flows", "router", "outbox.kinds"},
+    "calendar": {"domain", "policy", "calendar", "context", "router", "outbox.kinds"},
+    "flows": {"domain", "policy", "calendar", "flows", "context", "router", "outbox.kinds"},
+    "outbox": {"domain", "policy", "calendar", "flows", "outbox", "context"},
+}
+FRONT = {"engine", "router", "routes", "context", "__init__"}
+MAX_LINES = 300
+
+
+def _bot_imports(path: Path) -> set[str]:
+    """The bot modules `path` imports, as dotted names below bot ("flows.sessions"); imports
+    for type checking only are not dependencies."""
+    found = set()
+    tree = ast.parse(path.read_text())
+    typing_only = {
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING"
+        for inner in ast.walk(node)
+    }
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("bot"):
+            module = node.module.removeprefix("bot").lstrip(".")
+            names = [a.name for a in node.names]
+            found |= {f"{module}.{n}".strip(".") for n in names} if module in LAYERS else {module}
+    return {name for name in found if name}
+
+
+def _allowed(imported: str, allowed: set[str]) -> bool:
+    return any(imported == a or imported.startswith(a + ".") for a in allowed)
+
+
+def test_bot_is_grouped_into_subsystems():
+    top = {p.stem for p in (ROOT / "bot").glob("*.py")}
+    assert top == FRONT, f"modules outside a subsystem: {sorted(top - FRONT)}"
+    packages = {p.name for p in (ROOT / "bot").iterdir() if (p / "__init__.py").exists()}
+    assert packages == set(LAYERS)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in BOT_FILES if p.parent.name in LAYERS],
+    ids=lambda p: f"{p.parent.name}/{p.name}",
+)
+def test_each_subsystem_imports_only_what_sits_below_it(path):
+    allowed = LAYERS[path.parent.name]
+    if path.name == "kinds.py":
+        allowed = set()
+    wrong = sorted(m for m in _bot_imports(path) if not _allowed(m, allowed))
+    assert not wrong, f"{path.parent.name}/{path.name} imports {wrong}"
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(p for folder in ("bot", "adapters", "storage") for p in (ROOT / folder).rglob("*.py")),
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
+def test_modules_stay_short(path):
+    lines = len(path.read_text().splitlines())
+    assert lines <= MAX_LINES, f"{lines} lines: split it where the subjects part"

@@ -14,15 +14,15 @@ from typing import TextIO
 from adapters.console.people import Persona
 from adapters.console.render import render
 from adapters.console.sender import ConsoleSender, Delivered
-from bot.clock import VirtualClock
 from bot.context import Context, EngineConfig
+from bot.domain.clock import VirtualClock
+from bot.domain.events import Actor, CommandIssued
+from bot.domain.messages import FormErrors, Message
+from bot.domain.model import Notification, Pairing, Reflection, Session
 from bot.engine import Engine
-from bot.events import Actor, CommandIssued
-from bot.hours import zone
-from bot.messages import FormErrors, Message
-from bot.model import Notification, Pairing, Reflection, Session
+from bot.flows.pairings import create_program, propose_pairing
 from bot.outbox.kinds import Kind
-from bot.pairings import create_program, propose_pairing
+from bot.policy.hours import zone
 from storage import migrate
 from storage.store import SqlStore, make_engine
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from bot.events import ActionClicked, Actor, Event, FormSubmitted, MessageReceived
-from bot.hours import zone
-from bot.messages import Button, Message
+from bot.domain.events import ActionClicked, Actor, Event, FormSubmitted, MessageReceived
+from bot.domain.messages import Button, Message
+from bot.policy.hours import zone
 
 
 @dataclass

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.hours import zone
-from bot.messages import Form, Invite, Message
+from bot.domain.messages import Form, Invite, Message
+from bot.policy.hours import zone
 
 
 def render(message: Message) -> str:

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.clock import Clock
-from bot.messages import Message
-from bot.model import Participant
+from bot.domain.clock import Clock
+from bot.domain.messages import Message
+from bot.domain.model import Participant
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,10 @@ from slack_bolt.async_app import AsyncApp
 from adapters.slack import inbound, render
 from adapters.slack.directory import Directory
 from adapters.slack.sender import SlackSender
-from bot import copy
+from bot.domain import copy
+from bot.domain.events import CommandIssued
+from bot.domain.messages import FormErrors, Message
 from bot.engine import Engine
-from bot.events import CommandIssued
-from bot.messages import FormErrors, Message
 
 log = logging.getLogger(__name__)
 

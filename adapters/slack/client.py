@@ -13,7 +13,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.retry_after import retry_after_seconds
-from bot.ports import DeliveryError
+from bot.domain.ports import DeliveryError
 
 # Errors that no retry can fix for this person: https://api.slack.com/methods/chat.postMessage
 PERMANENT = frozenset(

@@ -9,7 +9,7 @@ from dataclasses import replace
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.events import Actor
+from bot.domain.events import Actor
 
 log = logging.getLogger(__name__)
 

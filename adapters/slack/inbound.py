@@ -9,7 +9,14 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs
 
 from adapters.slack.render import form_values
-from bot.events import ActionClicked, Actor, CommandIssued, FormSubmitted, Mention, MessageReceived
+from bot.domain.events import (
+    ActionClicked,
+    Actor,
+    CommandIssued,
+    FormSubmitted,
+    Mention,
+    MessageReceived,
+)
 from bot.routes import COMMANDS
 
 PLATFORM = "slack"

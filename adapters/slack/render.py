@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot import copy
-from bot.calendar import REQUEST, google_link, outlook_link
-from bot.ids import parse_handle
-from bot.messages import Button, Field, Form, FormErrors, Message, Section
+from bot.calendar.ics import REQUEST, google_link, outlook_link
+from bot.domain import copy
+from bot.domain.ids import parse_handle
+from bot.domain.messages import Button, Field, Form, FormErrors, Message, Section
 
 MESSAGE_BLOCKS = 50
 VIEW_BLOCKS = 100

@@ -16,9 +16,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.pacing import Pacer
 from adapters.slack.client import delivery_error
 from adapters.slack.render import fallback_text, message_blocks, with_calendar_links
-from bot.ids import parse_handle
-from bot.messages import Message
-from bot.model import Participant
+from bot.domain.ids import parse_handle
+from bot.domain.messages import Message
+from bot.domain.model import Participant
 
 log = logging.getLogger(__name__)
 

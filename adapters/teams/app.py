@@ -25,11 +25,11 @@ from adapters.teams.connector import Connector
 from adapters.teams.exports import INVITES, PATH, USED, ExportLinks, LinkError
 from adapters.teams.gate import Gate
 from adapters.teams.members import Members
-from bot import copy
+from bot.domain import copy
+from bot.domain.events import Actor, CommandIssued, Event, MessageReceived
+from bot.domain.messages import Button, FormErrors, Message
+from bot.domain.ports import DeliveryError
 from bot.engine import Engine
-from bot.events import Actor, CommandIssued, Event, MessageReceived
-from bot.messages import Button, FormErrors, Message
-from bot.ports import DeliveryError
 
 log = logging.getLogger(__name__)
 

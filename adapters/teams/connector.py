@@ -37,7 +37,7 @@ from msrest.exceptions import ClientRequestError, HttpOperationError
 from adapters.pacing import Pacer
 from adapters.retry_after import retry_after_seconds
 from adapters.teams.clients import ClientPool
-from bot.ports import DeliveryError
+from bot.domain.ports import DeliveryError
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 
 from adapters.teams import render
-from bot.events import (
+from bot.domain.events import (
     ActionClicked,
     Actor,
     Event,

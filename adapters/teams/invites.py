@@ -12,10 +12,10 @@ from datetime import UTC, datetime, timedelta
 from aiohttp import web
 
 from adapters.teams.exports import INVITES, ExportLinks, LinkError
-from bot import copy
-from bot.calendar import REQUEST, teams_meeting_link
+from bot.calendar.ics import REQUEST, teams_meeting_link
+from bot.domain import copy
+from bot.domain.messages import Button, Message
 from bot.engine import Engine
-from bot.messages import Button, Message
 
 AGAIN = "Type calendar in Teams for a feed of all your sessions."
 GONE = (

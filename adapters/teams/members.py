@@ -10,7 +10,7 @@ from collections import OrderedDict
 from dataclasses import replace
 
 from adapters.teams.connector import Connector
-from bot.events import Actor
+from bot.domain.events import Actor
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-from bot.messages import Button, Field, Form, FormErrors, Message, Section
+from bot.domain.messages import Button, Field, Form, FormErrors, Message, Section
 
 CARD = "application/vnd.microsoft.card.adaptive"
 VERSION = "1.5"

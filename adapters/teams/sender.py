@@ -7,9 +7,9 @@ from adapters.teams import render
 from adapters.teams.connector import Connector
 from adapters.teams.exports import ExportLinks
 from adapters.teams.invites import with_download
-from bot.messages import Message
-from bot.model import Participant
-from bot.ports import DeliveryError
+from bot.domain.messages import Message
+from bot.domain.model import Participant
+from bot.domain.ports import DeliveryError
 
 
 class TeamsSender:

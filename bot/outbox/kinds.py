@@ -129,26 +129,36 @@ class KindSpec:
 
 _ANOTHER = OnForget.WORDED_WHEN_SENT
 OUTBOX: dict[Kind, KindSpec] = {
-    Kind.INTRO: KindSpec(intro_key, "bot.compose:intro", False, OnPause.SENT, _ANOTHER),
-    Kind.NUDGE: KindSpec(nudge_key, "bot.compose:nudge", True, OnPause.ASKED_AGAIN, _ANOTHER),
-    Kind.ESCALATION: KindSpec(
-        escalation_key, "bot.compose:escalation", False, OnPause.SKIPPED, OnForget.EMPTIED
+    Kind.INTRO: KindSpec(intro_key, "bot.outbox.compose:intro", False, OnPause.SENT, _ANOTHER),
+    Kind.NUDGE: KindSpec(
+        nudge_key, "bot.outbox.compose:nudge", True, OnPause.ASKED_AGAIN, _ANOTHER
     ),
-    Kind.AGENDA: KindSpec(session_key, "bot.compose:agenda", False, OnPause.SKIPPED, _ANOTHER),
-    Kind.CHECK: KindSpec(session_key, "bot.compose:check", False, OnPause.SKIPPED, _ANOTHER),
-    Kind.REFLECT: KindSpec(session_key, "bot.compose:reflect", True, OnPause.SKIPPED, _ANOTHER),
+    Kind.ESCALATION: KindSpec(
+        escalation_key, "bot.outbox.compose:escalation", False, OnPause.SKIPPED, OnForget.EMPTIED
+    ),
+    Kind.AGENDA: KindSpec(
+        session_key, "bot.outbox.compose:agenda", False, OnPause.SKIPPED, _ANOTHER
+    ),
+    Kind.CHECK: KindSpec(session_key, "bot.outbox.compose:check", False, OnPause.SKIPPED, _ANOTHER),
+    Kind.REFLECT: KindSpec(
+        session_key, "bot.outbox.compose:reflect", True, OnPause.SKIPPED, _ANOTHER
+    ),
     Kind.REFLECT_REMINDER: KindSpec(
-        session_key, "bot.compose:reflect", False, OnPause.SKIPPED, _ANOTHER
+        session_key, "bot.outbox.compose:reflect", False, OnPause.SKIPPED, _ANOTHER
     ),
     Kind.CHECKIN: KindSpec(
-        checkin_key, "bot.compose:checkin", False, OnPause.ASKED_AGAIN, _ANOTHER
+        checkin_key, "bot.outbox.compose:checkin", False, OnPause.ASKED_AGAIN, _ANOTHER
     ),
     Kind.CHECKIN_REMINDER: KindSpec(
-        checkin_key, "bot.compose:checkin", False, OnPause.ASKED_AGAIN, _ANOTHER
+        checkin_key, "bot.outbox.compose:checkin", False, OnPause.ASKED_AGAIN, _ANOTHER
     ),
-    Kind.NOTE: KindSpec(note_key, "bot.compose:note", False, OnPause.SENT, OnForget.EMPTIED),
-    Kind.DIGEST: KindSpec(digest_key, "bot.digest:compose_digest", False, OnPause.SENT, _ANOTHER),
-    Kind.INVITE: KindSpec(invite_key, "bot.invites:compose_invite", False, OnPause.SENT, _ANOTHER),
+    Kind.NOTE: KindSpec(note_key, "bot.outbox.compose:note", False, OnPause.SENT, OnForget.EMPTIED),
+    Kind.DIGEST: KindSpec(
+        digest_key, "bot.outbox.digest:compose_digest", False, OnPause.SENT, _ANOTHER
+    ),
+    Kind.INVITE: KindSpec(
+        invite_key, "bot.calendar.invites:compose_invite", False, OnPause.SENT, _ANOTHER
+    ),
 }
 
 

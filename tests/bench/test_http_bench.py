@@ -38,7 +38,8 @@ async def test_slack_status_rows():
     rows = await slack_status(REQUESTS)
     check_rows(rows)
     checked = {r.label: r for r in rows if r.ok is not None}
-    assert set(checked) == {"throughput ratio serve/bare", "serve p99 ms"}
+    assert set(checked) == {"serve p99 ms", "serve CPU ms per request (target)"}
+    assert figure(rows, "bare+read requests/s") > 0, "the bare app with one read answered"
 
 
 async def test_teams_help_rows():

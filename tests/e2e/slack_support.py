@@ -22,7 +22,7 @@ import aiohttp
 
 from adapters.cli import tick_once
 from adapters.settings import Settings
-from bot.clock import VirtualClock
+from bot.domain.clock import VirtualClock
 from tests.fakes.slack_api import TEAM, TOKEN, FakeSlack, Posted
 
 SECRET = "secret"

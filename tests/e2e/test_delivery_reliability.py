@@ -5,7 +5,7 @@ away during a tick, and `serve` plus separate ticks on one SQLite file.
 Every test enrols its pairs with `mentorbot import` (and `mentorbot program create`); each
 pair's intro is then due, in a group DM with both people. What the fake received is compared
 with the outbox rows in the database, conversation by conversation. The sizes follow
-bot.delivery.BATCH, so that several claim batches are involved.
+bot.outbox.delivery.BATCH, so that several claim batches are involved.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
-from bot.delivery import BATCH
+from bot.outbox.delivery import BATCH
 from tests.databases import empty_postgres, fresh_sqlite
 from tests.e2e.slack_support import COMMAND, OWNER, Serve, Workspace, slack_env
 from tests.fakes.slack_api import TEAM, FakeSlack

@@ -3,7 +3,7 @@
 import asyncio
 from datetime import UTC, datetime, timedelta, timezone
 
-from bot.model import Notification, Participant, Program
+from bot.domain.model import Notification, Participant, Program
 from tests.harness import ERIK
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -106,7 +106,7 @@ async def test_find_asks_in_chunks_when_given_more_ids_than_one_statement_takes(
 
 
 async def test_planning_claims_skip_pairs_being_planned_and_wait_for_their_moment(store):
-    from bot.model import Pairing
+    from bot.domain.model import Pairing
 
     async with store.transaction() as tx:
         program = await tx.add(Program(name="P"))
@@ -239,7 +239,7 @@ async def test_event_ids_older_than_a_week_are_forgotten_oldest_first_in_bounded
 
 
 async def test_a_tick_forgets_event_ids_seen_more_than_a_week_ago_by_the_wall_clock(h):
-    from bot.housekeeping import BATCH
+    from bot.outbox.housekeeping import BATCH
 
     await h.say(ERIK, "hello")  # seen now by the wall clock (the engine's clock is in 2026)
     for n in range(BATCH + 5):

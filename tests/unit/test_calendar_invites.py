@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.messages import FormErrors
-from bot.model import Session
+from bot.domain.messages import FormErrors
+from bot.domain.model import Session
 from tests.harness import ERIK, MINA, MONDAY, OWNER, PRIYA, TOM
 from tests.unit.ics_check import invites, mailto, parse, utc
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from bot.export import export_rows, to_csv
-from bot.model import Program, Session
+from bot.data.export import export_rows, to_csv
+from bot.domain.model import Program, Session
 from tests.harness import ERIK, MINA, OWNER
 from tests.unit.ics_check import invites
 

@@ -1,6 +1,6 @@
 """Consent: both accept before anything happens; a decline is quiet and owners see it."""
 
-from bot.model import Pairing, PairingStatus
+from bot.domain.model import Pairing, PairingStatus
 from tests.harness import ERIK, MINA, OWNER, PRIYA
 
 
@@ -62,7 +62,7 @@ async def test_someone_outside_the_pairing_cannot_accept_for_it(h):
 
 
 async def test_a_retried_event_is_handled_once(h):
-    from bot.events import ActionClicked
+    from bot.domain.events import ActionClicked
 
     pairing = await h.pairing(await h.program())
     event = ActionClicked(

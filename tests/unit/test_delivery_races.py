@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.context import Context
-from bot.model import Notification, Participant, Session
-from bot.ports import DeliveryError
+from bot.domain.model import Notification, Participant, Session
+from bot.domain.ports import DeliveryError
 from storage.store import SqlStore
 from tests.databases import empty_postgres
 from tests.harness import ERIK, MINA, PRIYA, TOM, Harness

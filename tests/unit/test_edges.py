@@ -3,8 +3,8 @@
 import asyncio
 from datetime import UTC, date, datetime, timedelta
 
-from bot.events import Actor
-from bot.model import Pairing, Participant, Session
+from bot.domain.events import Actor
+from bot.domain.model import Pairing, Participant, Session
 from tests.harness import ERIK, MINA, PRIYA
 
 

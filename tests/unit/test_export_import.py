@@ -5,9 +5,9 @@ import io
 
 import pytest
 
-from bot.export import COLUMNS, export_rows, to_csv
-from bot.model import Pairing, Participant, Program
-from bot.roster import ImportRejected, import_roster
+from bot.data.export import COLUMNS, export_rows, to_csv
+from bot.data.roster import ImportRejected, import_roster
+from bot.domain.model import Pairing, Participant, Program
 from tests.harness import ERIK, MINA
 
 
@@ -110,7 +110,7 @@ async def test_program_names_in_a_file_match_without_regard_to_case(h):
 
 
 async def test_export_defuses_cells_starting_with_tab_or_carriage_return_names_included(h):
-    from bot.events import Actor
+    from bot.domain.events import Actor
     from tests.harness import OWNER
 
     await h.held_session()

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.context import Context
-from bot.model import Notification, Pairing, Participant, Reflection, Session
+from bot.domain.model import Notification, Pairing, Participant, Reflection, Session
 from storage.store import SqlStore
 from storage.tables import metadata
 from tests.databases import fresh_sqlite

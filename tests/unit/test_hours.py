@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from adapters.settings import Settings, SettingsError
-from bot.hours import InvalidWorkingHours, WorkingHours
+from bot.policy.hours import InvalidWorkingHours, WorkingHours
 
 
 def test_default_window_is_weekdays_nine_to_six():

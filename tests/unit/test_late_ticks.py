@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.model import Notification
+from bot.domain.model import Notification
 from tests.harness import ERIK
 
 

@@ -6,7 +6,7 @@ from statistics import mean
 
 import pytest
 
-from bot.matching import Candidate, Match, barrier, overlap, propose, skills
+from bot.policy.matching import Candidate, Match, barrier, overlap, propose, skills
 
 # --- reading typed skill lists ------------------------------------------------------------
 

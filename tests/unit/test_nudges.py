@@ -3,8 +3,8 @@
 from datetime import UTC, datetime, timedelta
 
 from bot.context import EngineConfig
-from bot.hours import WorkingHours
-from bot.model import Notification, Pairing
+from bot.domain.model import Notification, Pairing
+from bot.policy.hours import WorkingHours
 from tests.harness import ERIK, MINA, OWNER, TOM, Harness
 
 

@@ -9,8 +9,8 @@ from dataclasses import replace
 import pytest
 
 from bot import routes
-from bot.ids import record_id
-from bot.model import Reflection
+from bot.domain.ids import record_id
+from bot.domain.model import Reflection
 from storage.store import make_engine
 from tests.harness import ERIK
 

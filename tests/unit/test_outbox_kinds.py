@@ -69,12 +69,12 @@ def test_keys_keep_the_formats_already_stored():
 
 
 async def test_a_kind_that_is_not_registered_fails_when_queued_and_writes_nothing(h):
-    from bot.model import Notification
+    from bot.domain.model import Notification
 
     person = await h.person(MINA)
 
     async def queue(ctx):
-        await ctx.notify("nudge.typo", person, h.clock.now(), "typo:1")
+        await ctx.outbox.notify("nudge.typo", person, h.clock.now(), "typo:1")
 
     with pytest.raises(ValueError, match=r"nudge\.typo"):
         await h.engine.run(queue)

@@ -9,11 +9,11 @@ import random
 from datetime import UTC, date, datetime, timedelta
 from statistics import mean
 
-from bot.events import Mention
-from bot.export import export_rows
-from bot.matching import Candidate, barrier, overlap
-from bot.messages import FormErrors
-from bot.model import (
+from bot.data.export import export_rows
+from bot.data.pool_file import import_people
+from bot.domain.events import Mention
+from bot.domain.messages import FormErrors
+from bot.domain.model import (
     CheckIn,
     Enrolment,
     Notification,
@@ -23,8 +23,8 @@ from bot.model import (
     Proposal,
     Reflection,
 )
-from bot.pairings import propose_pairing
-from bot.pool_file import import_people
+from bot.flows.pairings import propose_pairing
+from bot.policy.matching import Candidate, barrier, overlap
 from tests.harness import ERIK, MINA, OWNER, PRIYA, TOM
 from tests.unit.test_matching import MENTEES, MENTORS, PAST
 

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from bot import routes
-from bot.events import Actor, Mention
-from bot.messages import FormErrors, Message
-from bot.model import Enrolment, FollowUp, Proposal, Reflection
+from bot.domain.events import Actor, Mention
+from bot.domain.messages import FormErrors, Message
+from bot.domain.model import Enrolment, FollowUp, Proposal, Reflection
 from storage.tables import metadata
 from tests.harness import ERIK, MINA, OWNER
 

@@ -4,9 +4,9 @@ happened, or at a moment it noted. Idle ticks touch nothing; no nudge is lost.""
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from bot.events import Actor
-from bot.model import Pairing
-from bot.planner import LONGEST_SLEEP, PLAN_BATCH
+from bot.domain.events import Actor
+from bot.domain.model import Pairing
+from bot.outbox.planner import LONGEST_SLEEP, PLAN_BATCH
 from tests.harness import ERIK, Harness
 
 

@@ -4,8 +4,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.model import Program
-from bot.pairings import Refused, create_program
+from bot.domain.messages import Refused
+from bot.domain.model import Program
+from bot.flows.pairings import create_program
 from tests.harness import ERIK, OWNER
 
 

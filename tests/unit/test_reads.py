@@ -5,7 +5,7 @@ trace; someone new, or whose contact is due to be noted again, goes the way that
 import asyncio
 from datetime import timedelta
 
-from bot.model import Participant, Program
+from bot.domain.model import Participant, Program
 from tests.harness import MINA, OWNER
 
 
@@ -46,7 +46,7 @@ async def test_contact_is_still_noted_once_a_minute_and_newcomers_are_stored(h):
 
 
 async def test_a_retried_read_is_answered_once(h):
-    from bot.events import CommandIssued
+    from bot.domain.events import CommandIssued
 
     await h.command(OWNER, "me")
     event = CommandIssued("console", "retried-1", OWNER, name="status")

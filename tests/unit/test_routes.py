@@ -4,7 +4,8 @@ route is used: a button naming nothing would answer "I can't find that" to whoev
 import ast
 from pathlib import Path
 
-from bot import lifecycle, routes
+from bot import routes
+from bot.flows import lifecycle
 
 BOT = Path(__file__).resolve().parents[2] / "bot"
 

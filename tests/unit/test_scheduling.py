@@ -4,8 +4,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.messages import FormErrors
-from bot.model import Session
+from bot.domain.messages import FormErrors
+from bot.domain.model import Session
 from tests.harness import ERIK, PRIYA
 
 

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 from bot.context import EngineConfig
-from bot.model import FollowUp, Reflection, Session
+from bot.domain.model import FollowUp, Reflection, Session
 from tests.harness import ERIK, MINA, OWNER, Harness
 
 THU_10_BERLIN = datetime(2026, 3, 5, 9, 0, tzinfo=UTC)
@@ -66,8 +66,8 @@ async def test_an_agenda_due_in_quiet_hours_comes_early_not_late(h):
 
 
 async def test_agendas_vary_by_session_number_and_objective(h):
-    from bot.agenda import agenda_items
-    from bot.model import Program
+    from bot.domain.model import Program
+    from bot.policy.agenda import agenda_items
 
     digital = Program(name="a", objective="digital skills")
     inclusion = Program(name="b", objective="inclusion")

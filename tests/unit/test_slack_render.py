@@ -4,8 +4,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from adapters.slack import render
-from bot.calendar import Occurrence
-from bot.messages import Button, Choice, Field, Form, FormErrors, Invite, Message, Section
+from bot.calendar.ics import Occurrence
+from bot.domain.messages import Button, Choice, Field, Form, FormErrors, Invite, Message, Section
 
 
 def test_user_text_cannot_mention_the_channel_or_fake_a_link():

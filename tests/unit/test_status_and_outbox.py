@@ -5,10 +5,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.domain.events import Actor, Mention
+from bot.domain.model import Notification
+from bot.domain.ports import DeliveryError
 from bot.engine import Engine
-from bot.events import Actor, Mention
-from bot.model import Notification
-from bot.ports import DeliveryError
 from tests.harness import ERIK, MINA, OWNER, PRIYA, TOM
 
 # Concurrent ticks and the set-based status queries: part of the storage contract, on both.

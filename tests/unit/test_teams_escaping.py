@@ -6,7 +6,7 @@ from __future__ import annotations
 from markdown_it import MarkdownIt
 
 from adapters.teams import render
-from bot.messages import Button, Field, Form, FormErrors, Message, Section
+from bot.domain.messages import Button, Field, Form, FormErrors, Message, Section
 
 ATTACK = "[Join the call](https://evil.example/login) **urgent** <b>x</b> `code` _it_ ~s~ a\\b"
 MARKDOWN = MarkdownIt("commonmark")

@@ -9,7 +9,7 @@ from adapters.pacing import Pacer
 from adapters.teams import render
 from adapters.teams.connector import backoff
 from adapters.teams.inbound import text
-from bot.messages import Button, Choice, Field, Form, FormErrors, Message, Section
+from bot.domain.messages import Button, Choice, Field, Form, FormErrors, Message, Section
 from tests.fakes.adaptive_cards import validate
 
 FORM = Form(

@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 from adapters.teams import inbound as teams_inbound
-from bot.events import Actor, Mention, MessageReceived
-from bot.messages import FormErrors
-from bot.model import CheckIn, Enrolment, FollowUp, Pairing, Reflection, Session
-from bot.reflections import MAX_REFLECTION_CHARS
+from bot.domain.events import Actor, Mention, MessageReceived
+from bot.domain.messages import FormErrors
+from bot.domain.model import CheckIn, Enrolment, FollowUp, Pairing, Reflection, Session
+from bot.flows.reflections import MAX_REFLECTION_CHARS
 from tests.harness import ERIK, MINA, OWNER, PRIYA, TOM
 
 

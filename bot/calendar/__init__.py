@@ -1,0 +1,1 @@
+"""Calendar invites and feeds: iCalendar documents, invites, the booking form, feeds."""

@@ -1,0 +1,296 @@
+"""Calendar invites: queued when sessions are booked, moved or cancelled, composed when sent.
+
+Each invite is an outbox row for one person, keyed by the event's uid and sequence, so the
+same (uid, sequence) never reaches anyone twice, across retries and replicas. The .ics is
+built at send time from the session rows the invite names (a move makes a new row, so what
+a row says does not change under the invite). A person gets the changes of one uid in order:
+an invite waits while an earlier one of the same uid to them is pending. A request whose
+sessions were all cancelled, moved or started before it went out is skipped; a cancellation
+goes only to people who were sent a request for that uid, and only for sessions ahead.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import defaultdict
+from datetime import timedelta
+
+from bot.calendar.ics import CANCEL, REQUEST, Attendee, Occurrence, document
+from bot.context import Context
+from bot.domain import copy
+from bot.domain.ids import record_id
+from bot.domain.messages import Attachment, Button, Invite, Message
+from bot.domain.model import (
+    Later,
+    Notification,
+    NotificationStatus,
+    Pairing,
+    PairingStatus,
+    Participant,
+    Program,
+    Session,
+    SessionStatus,
+)
+from bot.outbox.kinds import Kind, invite_key, invite_series
+from bot.policy.agenda import agenda_items
+
+FILE_NAME = "mentoring-session.ics"
+# How long an invite waits for an earlier change of the same event to this person to settle.
+SETTLE = timedelta(seconds=30)
+
+
+def new_uid() -> str:
+    """A calendar uid for a new booking: random, so no one can guess or collide with it."""
+    return f"{secrets.token_hex(16)}@mentorbot"
+
+
+async def next_sequence(ctx: Context, uid: str) -> int:
+    """The SEQUENCE for the next change of the event `uid` (one above any so far)."""
+    return max((s.sequence for s in await ctx.tx.find(Session, uid=uid)), default=-1) + 1
+
+
+async def send_invites(
+    ctx: Context,
+    pairing: Pairing,
+    program: Program,
+    method: str,
+    sessions: list[Session],
+    event: str,
+    by: Participant | None,
+) -> None:
+    """Queue one invite (or cancellation) for these sessions of one uid to each person of
+    the pair still with us, at their next working moment."""
+    uid, sequence = sessions[0].uid, sessions[0].sequence
+    for person_id in (pairing.mentee_id, pairing.mentor_id):
+        person = await ctx.person(person_id)
+        if person.forgotten_at:
+            continue
+        await ctx.outbox.notify(
+            Kind.INVITE,
+            person,
+            ctx.rules.deliverable(ctx.now, person, program),
+            invite_key(uid, sequence, person.id),
+            series=invite_series(uid),
+            pairing_id=pairing.id,
+            session_id=sessions[0].id,
+            payload={
+                "method": method,
+                "sequence": sequence,
+                "sessions": [s.id for s in sessions],
+                "event": event,
+                "by": by.id if by else None,
+            },
+        )
+
+
+async def cancel_sessions(
+    ctx: Context, pairing: Pairing, sessions: list[Session], by: Participant | None, event: str
+) -> None:
+    """Cancel these sessions (each uid's sequence goes up once) and send a cancellation for
+    those still ahead to both people."""
+    program = await ctx.program(pairing.program_id)
+    by_uid: dict[str, list[Session]] = defaultdict(list)
+    for session in sessions:
+        by_uid[session.uid].append(session)
+    for uid, group in by_uid.items():
+        sequence = await next_sequence(ctx, uid)
+        for session in group:
+            session.status, session.outcome_at = SessionStatus.CANCELLED, ctx.now
+            session.outcome_by = by.id if by else None
+            session.sequence = sequence
+            await ctx.tx.save(session, fields=("status", "outcome_at", "outcome_by", "sequence"))
+        ahead = [s for s in group if s.starts_at > ctx.now]
+        if ahead:
+            await send_invites(ctx, pairing, program, CANCEL, ahead, event, by)
+
+
+def session_buttons(session: Session) -> tuple[Button, ...]:
+    value = str(session.id)
+    return (
+        Button(copy.text("buttons.move"), "session.move", value),
+        Button(copy.text("buttons.cancel_session"), "session.cancel", value),
+    )
+
+
+async def compose_invite(ctx: Context, row: Notification) -> Message | None:
+    """The invite message for `row` now, or None when it has nothing left to say."""
+    pairing = await ctx.pairing(row.pairing_id) if row.pairing_id else None
+    recipient = await ctx.person(row.recipient_id)
+    if pairing is None or recipient.forgotten_at:
+        return None
+    method, sequence = row.payload.get("method"), int(row.payload.get("sequence", 0))
+    earlier = (
+        [  # (a uid's first invite has none before it: no need to look)
+            r
+            for r in await ctx.tx.find(
+                Notification, series=row.series, recipient_id=row.recipient_id
+            )
+            if int(r.payload.get("sequence", -1)) < sequence
+        ]
+        if sequence
+        else []
+    )
+    waiting = [r.due_at for r in earlier if r.status == NotificationStatus.PENDING]
+    if waiting:  # each person gets a uid's changes in order: the earlier one settles first
+        return Later(max([ctx.now, *waiting]) + SETTLE)
+    named = set(row.payload.get("sessions") or [])
+    sessions = sorted(
+        (s for s in await ctx.sessions(pairing.id) if s.id in named), key=lambda s: s.starts_at
+    )
+    if method == REQUEST:
+        ahead = [s for s in sessions if s.starts_at > ctx.now]
+        live = [s for s in ahead if s.status == SessionStatus.SCHEDULED]
+        if not live or pairing.status != PairingStatus.ACTIVE:
+            return None
+    elif method == CANCEL:
+        live = [s for s in sessions if s.starts_at > ctx.now]
+        sent = any(
+            r.payload.get("method") == REQUEST and r.status == NotificationStatus.SENT
+            for r in earlier
+        )
+        if not live or not sent:  # nothing to take back from their calendar
+            return None
+    else:
+        return None
+    events = await occurrences(ctx, pairing, method, sessions, sequence)
+    program = await ctx.program(pairing.program_id)
+    text = await _text(ctx, row, pairing, program, recipient, live, len(sessions))
+    ics = document(events, ctx.now, method)
+    mime = f"text/calendar; method={method}"
+    return Message(
+        text=text,
+        buttons=session_buttons(live[0]) if method == REQUEST else (),
+        file=Attachment(FILE_NAME, ics, mime, ref=f"{Kind.INVITE}:{row.id}"),
+        invite=Invite(method, events[0], len(events)),
+    )
+
+
+async def occurrences(
+    ctx: Context, pairing: Pairing, method: str, sessions: list[Session], sequence: int
+) -> list[Occurrence]:
+    """The VEVENTs of an invite: a new series as one repeating event; a single session, a
+    moved occurrence or each cancelled session as an event of its own."""
+    summary, description = await describe(ctx, pairing, sessions[0])
+    people = await who(ctx, pairing, sessions[0])
+    if method == REQUEST and len(sessions) > 1 and sessions[0].repeat_count > 1:
+        first = min(sessions, key=lambda s: s.recurrence_id or s.starts_at)
+        return [event_of(first, summary, description, people, sequence, series=True)]
+    cancelled = method == CANCEL
+    return [
+        event_of(s, summary, description, people, sequence, cancelled=cancelled)
+        for s in sessions
+        if not cancelled or s.starts_at > ctx.now
+    ]
+
+
+def event_of(
+    session: Session,
+    summary: str,
+    description: str,
+    people: tuple[Attendee | None, tuple[Attendee, ...]],
+    sequence: int,
+    *,
+    series: bool = False,
+    cancelled: bool = False,
+) -> Occurrence:
+    """One session as a calendar event; `series` makes it the repeating event of its series
+    (starting at its original time), otherwise an occurrence names its RECURRENCE-ID."""
+    organizer, attendees = people
+    return Occurrence(
+        uid=session.uid,
+        sequence=sequence,
+        starts_at=(session.recurrence_id or session.starts_at) if series else session.starts_at,
+        minutes=session.minutes,
+        tzid=session.tzid or "UTC",
+        summary=summary,
+        description=description,
+        location=session.location,
+        cancelled=cancelled,
+        recurrence_id=None if series else session.recurrence_id,
+        repeat_days=session.repeat_days if series else 0,
+        repeat_count=session.repeat_count if series else 0,
+        organizer=organizer,
+        attendees=attendees,
+    )
+
+
+async def describe(ctx: Context, pairing: Pairing, session: Session) -> tuple[str, str]:
+    """The event's title (the pair and the program) and description (topic and agenda)."""
+    program = await ctx.program(pairing.program_id)
+    mentor, mentee = await ctx.person(pairing.mentor_id), await ctx.person(pairing.mentee_id)
+    summary = copy.text(
+        "invite.summary", mentee=mentee.first_name, mentor=mentor.first_name, program=program.name
+    )
+    lines = [copy.text("agenda.topic", topic=session.topic)] if session.topic else []
+    lines.append(copy.text("invite.agenda"))
+    items = agenda_items(program, session.number, mentor.first_name, mentee.first_name)
+    lines += [f"{n}) {item}" for n, item in enumerate(items, start=1)]
+    lines.append(copy.text("invite.footer"))
+    return summary, "\n".join(lines)
+
+
+async def who(
+    ctx: Context, pairing: Pairing, session: Session
+) -> tuple[Attendee | None, tuple[Attendee, ...]]:
+    """ORGANIZER (whoever booked the event first: a move by the other person keeps it) and
+    ATTENDEEs, for the people whose e-mail we know."""
+    people = [await ctx.person(pairing.mentee_id), await ctx.person(pairing.mentor_id)]
+    known = [p for p in people if p.email and not p.forgotten_at]
+    same = [s for s in await ctx.sessions(pairing.id) if s.uid == session.uid] or [session]
+    booked_by = min(same, key=lambda s: s.id or 0).scheduled_by
+    booker = next((p for p in known if p.id == booked_by), None)
+    organizer = Attendee(booker.label, booker.email) if booker else None
+    return organizer, tuple(Attendee(p.label, p.email) for p in known)
+
+
+async def _text(
+    ctx: Context,
+    row: Notification,
+    pairing: Pairing,
+    program: Program,
+    me: Participant,
+    live: list[Session],
+    count: int,
+) -> str:
+    by_id = row.payload.get("by")
+    other = await ctx.person(pairing.other(me.id))
+    by = await ctx.person(by_id) if by_id else None
+    event = row.payload.get("event", "booked")
+    whose = "self" if by is not None and by.id == me.id else "other"
+    first = live[0]
+    fields = {
+        "first": by.first_name if by else other.first_name,
+        "other": other.first_name,
+        "when": ctx.rules.when(first.starts_at, me, program),
+        "whens": ", ".join(ctx.rules.when(s.starts_at, me, program) for s in live),
+        "minutes": first.minutes,
+        "count": count,
+        "days": first.repeat_days,
+    }
+    if row.payload.get("method") == CANCEL:
+        key = f"invite.cancelled_{whose}" if event == "cancelled" else "invite.called_off"
+    elif event == "booked" and count > 1:
+        key = f"invite.series_{whose}"
+    else:
+        key = f"invite.{'moved' if event == 'moved' else 'booked'}_{whose}"
+    text = copy.text(key, **fields)
+    if first.location:
+        text += "\n" + copy.text("invite.where", where=first.location)
+    return text
+
+
+async def invite_file(ctx: Context, ref: str, platform: str, user_id: str) -> Attachment | None:
+    """The .ics of the invite `ref` (an Attachment.ref) as it stands now, when it was meant
+    for this person and still says something true; None otherwise."""
+    kind, _, row_id = ref.partition(":")
+    found = record_id(row_id)
+    if kind != Kind.INVITE or found is None:
+        return None
+    row = await ctx.get(Notification, found)
+    if row is None or row.kind != Kind.INVITE:
+        return None
+    person = await ctx.get(Participant, row.recipient_id)
+    if person is None or (person.platform, person.user_id) != (platform, user_id):
+        return None
+    message = await compose_invite(ctx, row)
+    return message.file if isinstance(message, Message) else None

@@ -1,0 +1,169 @@
+"""Export of sessions and reflections, respecting who may read each reflection."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import defaultdict
+
+from bot.context import Context
+from bot.domain import copy
+from bot.domain.messages import Attachment, Message, Refused
+from bot.domain.model import (
+    CheckIn,
+    Pairing,
+    Participant,
+    Program,
+    Reflection,
+    Session,
+    Stage,
+    Visibility,
+)
+from bot.flows.commands import owned_programs
+from bot.router import Request
+
+COLUMNS = (
+    "program",
+    "mentor",
+    "mentee",
+    "goal",
+    "session_start",
+    "session_minutes",
+    "session_status",
+    "session_uid",
+    "session_location",
+    "reflection_author",
+    "reflection_role",
+    "reflection_visibility",
+    "what_changed",
+    "will_do",
+    "created_at",
+    "checkin_stage",
+    "checkin_by",
+    "checkin_rating",
+    "checkin_text",
+)
+
+
+async def export_rows(ctx: Context, programs: list[Program]) -> list[dict[str, str]]:
+    """One row per reflection (or per session without one), oldest session first.
+
+    Reflection text is included only at `program` visibility; below it the row shows that a
+    reflection exists, by whom, but not what it says. Check-in answers follow, one row each
+    (their question tells people that program owners read them).
+    """
+    rows: list[dict[str, str]] = []
+    for program in programs:
+        pairings = {p.id: p for p in await ctx.tx.find(Pairing, program_id=program.id)}
+        if not pairings:
+            continue
+        sessions = await ctx.tx.find(Session, pairing_id=list(pairings))
+        reflections: dict[int, list[Reflection]] = defaultdict(list)
+        if sessions:
+            for r in await ctx.tx.find(Reflection, session_id=[s.id for s in sessions]):
+                reflections[r.session_id].append(r)
+        people = await ctx.people(
+            [i for p in pairings.values() for i in (p.mentor_id, p.mentee_id)]
+        )
+
+        for session in sorted(sessions, key=lambda s: (s.starts_at, s.id)):
+            pairing = pairings[session.pairing_id]
+            base = {
+                "program": program.name,
+                "mentor": _name(people[pairing.mentor_id]),
+                "mentee": _name(people[pairing.mentee_id]),
+                "goal": pairing.goal,
+                "session_start": session.starts_at.isoformat(),
+                "session_minutes": str(session.minutes),
+                "session_status": session.status,
+                "session_uid": session.uid or "",
+                "session_location": session.location,
+                "created_at": (session.created_at.isoformat() if session.created_at else ""),
+            }
+            found = sorted(reflections[session.id], key=lambda r: r.id)
+            if not found:
+                rows.append({c: base.get(c, "") for c in COLUMNS})
+            for r in found:
+                shared = r.visibility == Visibility.PROGRAM
+                rows.append(
+                    {
+                        **{c: base.get(c, "") for c in COLUMNS},
+                        "reflection_author": _name(people[r.author_id]),
+                        "reflection_role": r.role,
+                        "reflection_visibility": r.visibility,
+                        "what_changed": r.what_changed if shared else "",
+                        "will_do": r.will_do if shared else "",
+                        "created_at": r.created_at.isoformat() if r.created_at else "",
+                    }
+                )
+        rows += await _checkin_rows(ctx, program, pairings, people)
+    return rows
+
+
+async def _checkin_rows(
+    ctx: Context,
+    program: Program,
+    pairings: dict[int, Pairing],
+    people: dict[int, Participant],
+) -> list[dict[str, str]]:
+    answers = await ctx.tx.find(CheckIn, pairing_id=list(pairings))
+    stages = {stage: n for n, stage in enumerate(Stage)}
+    rows = []
+    for answer in sorted(answers, key=lambda a: (a.pairing_id, stages.get(a.stage, 9), a.id)):
+        pairing = pairings[answer.pairing_id]
+        author = await ctx.person(answer.participant_id)
+        row = {c: "" for c in COLUMNS}
+        row |= {
+            "program": program.name,
+            "mentor": _name(people[pairing.mentor_id]),
+            "mentee": _name(people[pairing.mentee_id]),
+            "goal": pairing.goal,
+            "checkin_stage": answer.stage,
+            "checkin_by": _name(author),
+            "checkin_rating": "" if answer.rating is None else str(answer.rating),
+            "checkin_text": answer.text,
+            "created_at": answer.created_at.isoformat() if answer.created_at else "",
+        }
+        rows.append(row)
+    return rows
+
+
+def to_csv(rows: list[dict[str, str]]) -> str:
+    out = io.StringIO()
+    # RFC 4180 line ends; they also make the writer quote a field holding a lone \r.
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _defuse(v) for k, v in row.items()})
+    return out.getvalue()
+
+
+def to_json(rows: list[dict[str, str]]) -> str:
+    return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+
+
+# What a spreadsheet may read as the start of a formula, including the tab and carriage
+# return that some apps skip before looking (https://owasp.org/www-community/attacks/CSV_Injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _defuse(value: str) -> str:
+    """Keep spreadsheet apps from running text that looks like a formula (CSV injection)."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def _name(person: Participant) -> str:
+    return person.label if person.forgotten_at else (person.display_name or person.handle)
+
+
+async def export_command(ctx: Context, person: Participant, req: Request) -> Message:
+    """`export`: every program the owner runs, as one CSV file."""
+    owned = await owned_programs(ctx, person)
+    if not owned:
+        raise Refused(copy.text("general.not_owner"))
+    rows = await export_rows(ctx, owned)
+    return Message(
+        copy.text("commands.exported", rows=len(rows)),
+        file=Attachment(f"mentorbot-export-{ctx.now:%Y%m%d}.csv", to_csv(rows)),
+    )

@@ -1,0 +1,129 @@
+"""The neutral message model: text, optional buttons, optional form; adapters render it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # a type only: bot.calendar builds invites, adapters read them
+    from bot.calendar.ics import Occurrence
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button; `action` is a stable namespaced id such as ``pairing.accept``."""
+
+    label: str
+    action: str
+    value: str = ""
+    primary: bool = False
+    for_person: str = ""  # the handle of the one person this button is for, in a shared chat
+    url: str = ""  # a link to open instead of an action to run
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Field:
+    """One input of a form. `kind` is one of date, time, choice, text, multiline; `limit`
+    is the most characters the engine keeps (0: the platform's default for the kind)."""
+
+    id: str
+    label: str
+    kind: str = "text"
+    choices: tuple[Choice, ...] = ()
+    optional: bool = False
+    initial: str = ""
+    limit: int = 0
+
+
+@dataclass(frozen=True)
+class Form:
+    """A form; submitting it raises a FormSubmitted event with `id` as its action."""
+
+    id: str
+    title: str
+    fields: tuple[Field, ...]
+    submit_label: str = "Save"
+    value: str = ""
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file to hand over, such as an export or a calendar invite. `ref` names it for the
+    engine to produce again later (a download link on a platform without file uploads)."""
+
+    name: str
+    content: str
+    mime: str = "text/csv"
+    ref: str = ""
+
+
+@dataclass(frozen=True)
+class Invite:
+    """What a calendar invite in a message is: adapters offer "add to calendar" links for a
+    REQUEST (`event` is the first VEVENT of its file), and the console shows the line."""
+
+    method: str
+    event: Occurrence
+    events: int = 1  # VEVENTs in the file (a cancellation may cover several sessions)
+
+
+@dataclass(frozen=True)
+class Section:
+    """A titled part of a message: label/value facts, then lines (one program's status)."""
+
+    title: str
+    facts: tuple[tuple[str, str], ...] = ()
+    lines: tuple[str, ...] = ()
+
+    def plain(self) -> str:
+        return "\n".join([self.title, *(f"{k}: {v}" for k, v in self.facts), *self.lines])
+
+
+@dataclass(frozen=True)
+class Message:
+    """What the engine says to one person; `form` is opened or shown inline by the adapter.
+
+    `audience` names further people (handles) the message is for: a platform that has group
+    chats sends it once to all of them together.
+    """
+
+    text: str
+    buttons: tuple[Button, ...] = ()
+    form: Form | None = None
+    file: Attachment | None = None
+    sections: tuple[Section, ...] = ()
+    audience: tuple[str, ...] = ()
+    invite: Invite | None = None
+
+    def plain(self) -> str:
+        """The text and the sections as plain text, for platforms without layout."""
+        return "\n\n".join(p for p in [self.text, *(s.plain() for s in self.sections)] if p)
+
+
+@dataclass(frozen=True)
+class FormErrors:
+    """A refused form: messages keyed by field id, for the adapter to show on the right field."""
+
+    errors: dict[str, str] = field(default_factory=dict)
+    form: Form | None = None
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.errors.values())
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` for display in at most `limit` characters, with an ellipsis when cut (what is
+    stored stays whole)."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+class Refused(Exception):
+    """A request the engine will not carry out; the message says why and what to do. The
+    engine answers it as a reply, from whichever flow raised it."""

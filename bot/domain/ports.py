@@ -1,0 +1,188 @@
+"""The interfaces the engine needs from the outside: a store and a way to send messages."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol, TypeVar
+
+from bot.domain.messages import Message
+from bot.domain.model import Notification, Pairing, Participant
+
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class PairFacts:
+    """One pairing as owner status sees it: its state, and when it last met and meets next."""
+
+    id: int
+    status: str
+    mentor_id: int
+    mentee_id: int
+    activated_at: datetime | None
+    escalated_at: datetime | None
+    declined_by: int | None
+    last_held: datetime | None
+    upcoming: datetime | None
+
+    def other(self, participant_id: int) -> int:
+        return self.mentee_id if participant_id == self.mentor_id else self.mentor_id
+
+
+@dataclass(frozen=True)
+class StageFacts:
+    """One check-in stage of a program: people asked, answers, and the ratings given."""
+
+    asked: int = 0
+    answered: int = 0
+    rated: int = 0
+    rating_sum: int = 0
+
+
+@dataclass
+class ProgramFacts:
+    """What owner status needs about a program's sessions and outcomes, counted by the
+    store, so status costs the same for ten pairs or ten thousand.
+
+    `sessions` counts sessions that were not cancelled by status, with "unconfirmed" for
+    scheduled ones that have started; `recent` the same for sessions that started since
+    `since`; `booked_recent` those booked since then. `pairs` has every pairing of the
+    program. `unreachable` lists people of proposed or active pairs we cannot reach.
+    `checkins` is by stage; `top_mentors` the (mentor id, suggestions implemented) of the
+    three mentors with most, and `mentors` how many mentors the program has had.
+    """
+
+    pairs: list[PairFacts] = field(default_factory=list)
+
+    sessions: dict[str, int] = field(default_factory=dict)
+    recent: dict[str, int] = field(default_factory=dict)
+    booked_recent: int = 0
+    reflections: int = 0
+    implemented: int = 0
+    failed: int = 0
+    last_error: str = ""
+    unreachable: list[int] = field(default_factory=list)
+    checkins: dict[str, StageFacts] = field(default_factory=dict)
+    top_mentors: list[tuple[int, int]] = field(default_factory=list)
+    mentors: int = 0
+
+
+class Tx(Protocol):
+    """One store transaction: everything in it is committed together or not at all."""
+
+    async def add(self, record: R) -> R:
+        """Insert `record`, fill its `id` (and `created_at` when unset) and return it."""
+
+    async def save(self, record: Any, fields: tuple[str, ...] = ()) -> None:
+        """Write the named fields (default: every field) of an already stored record."""
+
+    async def save_many(self, records: list[Any], fields: tuple[str, ...]) -> None:
+        """Write the named fields of many stored records of one type at once."""
+
+    async def get(self, kind: type[R], record_id: int, *, lock: bool = False) -> R | None:
+        """The record of type `kind` with this id, or None; `lock` holds it until commit."""
+
+    async def find(self, record_type: type[R], /, **where: Any) -> list[R]:
+        """Records whose fields equal the given values (a list means any of them), by id."""
+
+    async def delete(self, record_type: type, /, **where: Any) -> int:
+        """Delete the records whose fields equal the given values; returns how many."""
+
+    def erase_freed_space(self) -> None:
+        """Once this transaction commits, leave none of the text it deleted or overwrote in
+        the database's files (forget-me). SQLite: the write-ahead log is emptied into the
+        file, whose freed space is zeroed; PostgreSQL leaves old row versions to VACUUM."""
+
+    async def program_facts(self, program_id: int, now: datetime, since: datetime) -> ProgramFacts:
+        """Counts and per-pair dates for one program's owner status (see ProgramFacts)."""
+
+    async def first_seen(self, platform: str, event_id: str) -> bool:
+        """Remember an inbound event id; False when it was seen before (a platform retry)."""
+
+    async def prune_seen(self, older_than: timedelta, limit: int) -> int:
+        """Forget up to `limit` of the oldest event ids remembered longer ago than
+        `older_than` by the store's own wall clock; returns how many."""
+
+    async def add_notification(self, notification: Notification) -> bool:
+        """Insert unless a row with the same key exists; True when inserted."""
+
+    async def announce_due(self) -> None:
+        """Once this transaction commits, tell every process listening (`Store.listen`) that
+        rows are due now; a store that cannot reach other processes does nothing."""
+
+    async def claim_due(
+        self, now: datetime, worker: str, lease: timedelta, limit: int, platforms: list[str]
+    ) -> list[Notification]:
+        """Lease up to `limit` pending notifications due by `now` for these platforms."""
+
+    async def claim_planning(self, now: datetime, limit: int) -> list[Pairing]:
+        """Up to `limit` active pairings the planner should look at by `now` (never looked
+        at, or woken since), locked until commit; those locked by another planner are
+        skipped."""
+
+    async def replan(self, pairing_ids: list[int]) -> None:
+        """Have the planner look at these pairings at the next tick (their state changed)."""
+
+    async def still_claimed(self, ids: list[int], worker: str) -> list[Notification]:
+        """The notifications among `ids` that are still pending and leased to `worker`, as
+        they are now (oldest due first); the others changed since they were claimed."""
+
+    async def release(self, claimed: list[Notification], worker: str) -> set[int]:
+        """Save what delivery changed on claimed notifications and drop their leases, only
+        for rows still pending and leased to `worker` (checked under the row locks); returns
+        their ids. The others are left as they are now: taken over after the lease expired,
+        or changed meanwhile (skipped by forget-me, re-queued)."""
+
+    async def requeue_failed(self, recipient_id: int, kind: str, due: datetime) -> int:
+        """Make the recipient's failed notifications of `kind` pending again, due at `due`
+        with no attempts, in one conditional statement (rows no longer failed are left
+        alone); returns how many."""
+
+    async def mark_unreachable(self, participant_ids: list[int], quiet_since: datetime) -> set[int]:
+        """Mark unreachable those of these people who have not reached us since
+        `quiet_since` (by `Participant.contacted_at`); returns the ids marked."""
+
+
+class Store(Protocol):
+    """Opens transactions on the persistent store."""
+
+    def transaction(self) -> AbstractAsyncContextManager[Tx]: ...
+
+    def reading(self) -> AbstractAsyncContextManager[Tx]:
+        """A transaction for reading only: it takes no write lock, and writes fail in it."""
+
+    async def ping(self) -> None:
+        """Read from the store; raises when it does not answer. Takes no write lock."""
+
+    async def listen(self, wake: Callable[[], None]) -> Callable[[], Awaitable[None]] | None:
+        """Call `wake` whenever any process announces due rows (`Tx.announce_due`); returns
+        how to stop listening, or None when this store cannot listen (SQLite)."""
+
+
+class Sender(Protocol):
+    """Delivers a neutral message to one person on one platform."""
+
+    async def send(self, recipient: Participant, message: Message) -> dict[str, Any] | None:
+        """Send now; raise DeliveryError when the platform refuses. May return what it
+        learned about reaching the recipient (a conversation id) to keep in their address."""
+
+
+class DeliveryError(Exception):
+    """A send that did not go through.
+
+    Args:
+        reason: what the platform said, shown to owners when the send finally fails.
+        retry_after: seconds the platform asked us to wait, when it said.
+        permanent: True when retrying cannot help (blocked bot, unknown user).
+    """
+
+    def __init__(
+        self, reason: str, *, retry_after: float | None = None, permanent: bool = False
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+        self.permanent = permanent

@@ -1,0 +1,1 @@
+"""What people do: pairing, booking, reflecting, pausing, forgetting, and the owners' commands."""

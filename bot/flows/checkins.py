@@ -1,0 +1,174 @@
+"""Program check-ins: expectations when a pair starts, a check-in at the program's half-way
+date and a survey at its end (1-5 plus a few words), each with one reminder."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime, time, timedelta
+
+from bot.context import Context
+from bot.domain import copy
+from bot.domain.messages import Button, Choice, Field, Form, FormErrors, Message
+from bot.domain.model import (
+    CheckIn,
+    Later,
+    Notification,
+    NotificationStatus,
+    Pairing,
+    PairingStatus,
+    Participant,
+    Program,
+    Stage,
+)
+from bot.outbox.kinds import Kind, checkin_key, checkin_series
+from bot.policy.hours import zone
+
+log = logging.getLogger(__name__)
+
+REMINDER_AFTER = timedelta(days=3)
+# A pair that was planned more than this after the half-way date has missed that check-in.
+MIDPOINT_WINDOW = timedelta(days=7)
+MAX_TEXT = 1000
+RATED = (Stage.MIDPOINT, Stage.FINAL)
+
+
+async def ask(
+    ctx: Context, pairing: Pairing, program: Program, stage: str, nominal: datetime
+) -> int:
+    """Queue the stage's question to both people, and its one reminder; idempotent."""
+    created = 0
+    for person_id in (pairing.mentee_id, pairing.mentor_id):
+        person = await ctx.person(person_id)
+        if person.forgotten_at:
+            continue
+        common = {
+            "series": checkin_series(stage),
+            "pairing_id": pairing.id,
+            "payload": {"stage": stage},
+        }
+        first = ctx.rules.deliverable(nominal, person, program)
+        key = checkin_key(pairing.id, stage, person.id)
+        created += await ctx.outbox.notify(Kind.CHECKIN, person, first, key, **common)
+        later = ctx.rules.deliverable(first + REMINDER_AFTER, person, program)
+        reminder = checkin_key(pairing.id, stage, person.id, reminder=True)
+        created += await ctx.outbox.notify(Kind.CHECKIN_REMINDER, person, later, reminder, **common)
+    return created
+
+
+def midpoint(program: Program) -> datetime | None:
+    """The start of the program's half-way day, in its timezone; None without both dates."""
+    if not (program.starts_on and program.ends_on):
+        return None
+    day = program.starts_on + (program.ends_on - program.starts_on) / 2
+    return datetime.combine(day, time(), zone(program.timezone)).astimezone(UTC)
+
+
+async def plan_midpoint(ctx: Context, pairing: Pairing, program: Program) -> datetime | None:
+    """Ask the half-way check-in when its day has come; returns when to look again (the
+    half-way moment) while it is still ahead."""
+    mid = midpoint(program)
+    if mid is None or pairing.activated_at is None:
+        return None
+    if ctx.now < mid:
+        return mid
+    if ctx.now < mid + MIDPOINT_WINDOW and pairing.activated_at <= mid:
+        await ask(ctx, pairing, program, Stage.MIDPOINT, mid)
+    return None
+
+
+async def compose_question(
+    ctx: Context, row: Notification, pairing: Pairing
+) -> Message | Later | None:
+    """The check-in question (or its reminder) for `row`, unless it no longer applies. A
+    reminder due before its question went out (ticks stopped for days, then both came due at
+    once) waits until REMINDER_AFTER past now."""
+    stage = row.payload.get("stage", "")
+    wanted = PairingStatus.COMPLETED if stage == Stage.FINAL else PairingStatus.ACTIVE
+    if pairing.status != wanted or await _answered(ctx, pairing.id, row.recipient_id, stage):
+        return None
+    if row.kind == Kind.CHECKIN_REMINDER:
+        question = checkin_key(pairing.id, stage, row.recipient_id)
+        first = await ctx.tx.find(Notification, key=question)
+        if first and first[0].status == NotificationStatus.PENDING:
+            return Later(ctx.now + REMINDER_AFTER)
+        if not first or first[0].status != NotificationStatus.SENT:
+            return None
+    program = await ctx.program(pairing.program_id)
+    other = await ctx.person(pairing.other(row.recipient_id))
+    key = "checkin.reminder" if row.kind == Kind.CHECKIN_REMINDER else f"checkin.ask_{stage}"
+    text = copy.text(key, other=other.first_name, program=program.name)
+    value = f"{pairing.id}:{stage}"
+    label = copy.text("buttons.checkin")
+    return Message(text, buttons=(Button(label, "checkin.answer", value, primary=True),))
+
+
+async def checkin_form(ctx: Context, person: Participant, pairing: Pairing, stage: str) -> Message:
+    """The form for one check-in: a 1-5 rating (half-way and at the end) and a few words.
+    The router has checked that `person` is one of the pair."""
+    if stage not in set(Stage):
+        return Message(copy.text("general.unknown_item"))
+    if await _answered(ctx, pairing.id, person.id, stage):
+        return Message(copy.text("checkin.already"))
+    return Message(copy.text("checkin.who_reads"), form=_form(stage, f"{pairing.id}:{stage}"))
+
+
+def _form(stage: str, value: str) -> Form:
+    fields = []
+    if stage in RATED:
+        choices = tuple(Choice(str(n), copy.text(f"checkin.rating_{n}")) for n in range(5, 0, -1))
+        fields.append(Field("rating", copy.text("checkin.rating_label"), "choice", choices))
+    label = copy.text(f"checkin.text_{stage}")
+    fields.append(Field("text", label, "multiline", optional=stage in RATED, limit=MAX_TEXT))
+    return Form(
+        id="checkin.submit",
+        title=copy.text("checkin.form_title"),
+        fields=tuple(fields),
+        submit_label=copy.text("checkin.submit"),
+        value=value,
+    )
+
+
+async def save_checkin(
+    ctx: Context, person: Participant, pairing: Pairing, stage: str, values: Mapping[str, str]
+) -> Message | FormErrors:
+    """Save one answer; a second answer to the same check-in changes nothing."""
+    if stage not in set(Stage):
+        return Message(copy.text("general.unknown_item"))
+    value = f"{pairing.id}:{stage}"
+    text = " ".join((values.get("text") or "").split())
+    rating = None
+    errors = {}
+    if len(text) > MAX_TEXT:
+        errors["text"] = copy.text(
+            "checkin.too_long", limit=f"{MAX_TEXT:,}", length=f"{len(text):,}"
+        )
+    if stage in RATED:
+        raw = (values.get("rating") or "").strip()
+        if raw not in {"1", "2", "3", "4", "5"}:
+            errors["rating"] = copy.text("checkin.bad_rating")
+        else:
+            rating = int(raw)
+    elif not text:
+        errors["text"] = copy.text("checkin.empty")
+    if errors:
+        return FormErrors(errors, _form(stage, value))
+    if await _answered(ctx, pairing.id, person.id, stage):
+        return Message(copy.text("checkin.already"))
+    await ctx.tx.add(
+        CheckIn(
+            pairing_id=pairing.id,
+            participant_id=person.id,
+            stage=stage,
+            rating=rating,
+            text=text,
+            created_at=ctx.now,
+        )
+    )
+    log.info("check-in saved pairing=%s stage=%s", pairing.id, stage)
+    return Message(copy.text("checkin.saved"))
+
+
+async def _answered(ctx: Context, pairing_id: int, person_id: int, stage: str) -> bool:
+    found = await ctx.tx.find(CheckIn, pairing_id=pairing_id, participant_id=person_id, stage=stage)
+    return bool(found)

@@ -1,0 +1,139 @@
+"""The owners' text commands (status, pair, program, export) and help; bot.routes lists
+every command, the same grammar on every platform."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from bot.context import Context
+from bot.domain import copy
+from bot.domain.messages import Message, Refused
+from bot.domain.model import Participant, Program
+from bot.flows.pairings import (
+    create_program,
+    pick_program,
+    program_arg,
+    propose_pairing,
+    update_program,
+)
+from bot.flows.status import my_status, program_status
+from bot.router import Request
+
+_SETTING = re.compile(
+    r"\b(cadence|minutes|starts|ends|visibility|recognition)=(\S+)", re.IGNORECASE
+)
+
+
+async def help_text(ctx: Context, person: Participant, req: Request) -> Message:
+    return Message(copy.text("general.help"))
+
+
+async def owned_programs(ctx: Context, person: Participant) -> list[Program]:
+    programs = await ctx.tx.find(Program)
+    return sorted(
+        (p for p in programs if ctx.rules.is_owner(person.handle, p)), key=lambda p: p.name.lower()
+    )
+
+
+async def status(ctx: Context, person: Participant, req: Request) -> Message:
+    """An owner's programs (or the one named), else the person's own pairs."""
+    args = req.args.strip()
+    owned = await owned_programs(ctx, person)
+    if args:
+        owned = [p for p in owned if p.name.lower() == args.lower()]
+    if not owned:
+        return await my_status(ctx, person)
+    sections = [(await program_status(ctx, p)).section() for p in owned]
+    return Message("", sections=tuple(sections))
+
+
+async def pair(ctx: Context, person: Participant, req: Request) -> Message:
+    """`pair @mentor @mentee [program=NAME] goal`: propose a pairing (owners only)."""
+    program_name, args = program_arg(req.args)
+    if len(req.mentions) < 2:
+        raise Refused(copy.text("commands.pair_usage"))
+    program = await pick_program(ctx, program_name)
+    if not ctx.rules.is_owner(person.handle, program):
+        raise Refused(copy.text("general.not_owner"))
+    first, second, *others = req.mentions
+    # The goal is what follows the second mention; other mentions stay, as plain names.
+    rest = args.split(second.token, 1)[1] if second.token in args else ""
+    for mention in others:
+        rest = rest.replace(
+            mention.token, "@" + (mention.actor.display_name or mention.actor.user_id)
+        )
+    goal = " ".join(rest.split())
+    mentor = await ctx.person_for(first.actor)
+    mentee = await ctx.person_for(second.actor)
+    await propose_pairing(ctx, program, mentor, mentee, goal)
+    return Message(
+        copy.text(
+            "commands.pair_proposed",
+            mentor=mentor.display_name or mentor.user_id,
+            mentee=mentee.display_name or mentee.user_id,
+            program=program.name,
+        )
+    )
+
+
+async def program(ctx: Context, person: Participant, req: Request) -> Message:
+    """`program create NAME [settings]` or `program set NAME settings`, where settings are
+    cadence=DAYS minutes=30|45|60 starts=DATE ends=DATE visibility=program|pair|private
+    recognition=mentor|manager."""
+    words = req.args.split(None, 1)
+    action = words[0].lower() if words else ""
+    if action not in ("create", "set") or len(words) < 2:
+        raise Refused(copy.text("commands.program_usage"))
+    rest = words[1]
+    settings = {k.lower(): v for k, v in _SETTING.findall(rest)}
+    name = " ".join(_SETTING.sub("", rest).split())
+    values = _settings(settings)
+    if action == "set":
+        program = await pick_program(ctx, name)
+        if not ctx.rules.is_owner(person.handle, program):
+            raise Refused(copy.text("general.not_owner"))
+        if not values:
+            raise Refused(copy.text("commands.program_usage"))
+        await update_program(ctx, program, values)
+        return Message(copy.text("commands.program_set", program=program.name))
+    if not ctx.rules.is_owner(person.handle) and not await owned_programs(ctx, person):
+        raise Refused(copy.text("general.not_owner"))
+    owners = sorted(set(ctx.config.owners) | {person.handle})
+    program = await create_program(ctx, name, owners=owners, **values)
+    return Message(
+        copy.text(
+            "commands.program_created",
+            program=program.name,
+            cadence=program.cadence_days,
+            minutes=program.session_minutes,
+        )
+    )
+
+
+def _settings(raw: dict[str, str]) -> dict:
+    """Typed settings as create_program's arguments; Refused says what a bad one should be."""
+    values: dict = {}
+    try:
+        if "cadence" in raw:
+            values["cadence_days"] = int(raw["cadence"])
+    except ValueError:
+        raise Refused(copy.text("commands.bad_cadence")) from None
+    try:
+        if "minutes" in raw:
+            values["session_minutes"] = int(raw["minutes"])
+    except ValueError:
+        raise Refused(copy.text("schedule.bad_minutes")) from None
+    if values.get("session_minutes", 45) not in (30, 45, 60):
+        raise Refused(copy.text("schedule.bad_minutes"))
+    for key, argument in (("starts", "starts_on"), ("ends", "ends_on")):
+        if key in raw:
+            try:
+                values[argument] = date.fromisoformat(raw[key])
+            except ValueError:
+                raise Refused(copy.text("schedule.bad_date")) from None
+    if "visibility" in raw:
+        values["reflection_visibility"] = raw["visibility"].lower()
+    if "recognition" in raw:
+        values["recognition"] = raw["recognition"].lower()
+    return values

@@ -1,0 +1,93 @@
+"""Follow-ups: the plans reflections name, shown until done; marking one done; and thanking
+the mentor (and their manager) for a suggestion put into practice."""
+
+from __future__ import annotations
+
+from bot.context import Context
+from bot.domain import copy
+from bot.domain.messages import Message, shorten
+from bot.domain.model import (
+    Enrolment,
+    FollowUp,
+    Pairing,
+    Participant,
+    Recognition,
+    Reflection,
+    Role,
+    Visibility,
+)
+from bot.outbox.kinds import Kind, note_key
+
+# Characters of a suggestion quoted in a note (the follow-up keeps it whole).
+QUOTED = 300
+
+
+async def mark_followup_done(ctx: Context, person: Participant, followup: FollowUp) -> Message:
+    """The mentee reports a suggestion as implemented; the mentor is thanked."""
+    pairing = await ctx.get(Pairing, followup.pairing_id)
+    source = await ctx.get(Reflection, followup.reflection_id)
+    if pairing is None or source is None or source.author_id != person.id:
+        return Message(copy.text("general.not_yours"))
+    if followup.done:
+        return Message(copy.text("followup.already"))
+    followup.done, followup.done_at = True, ctx.now
+    await ctx.tx.save(followup)
+    if pairing.role_of(person.id) != Role.MENTEE or source.visibility == Visibility.PRIVATE:
+        return Message(copy.text("followup.done_own"))  # nobody to thank, or not to be told
+    mentor = await ctx.person(pairing.mentor_id)
+    await recognise(ctx, pairing, followup)
+    return Message(copy.text("followup.done", other=mentor.first_name))
+
+
+async def recognise(ctx: Context, pairing: Pairing, followup: FollowUp) -> None:
+    """Thank the mentor for a suggestion the mentee implemented and, where the program says
+    so, tell the mentor's manager. The notes are worded when sent (recognition_text), so a
+    reflection made private meanwhile is not quoted."""
+    program = await ctx.program(pairing.program_id)
+    mentor = await ctx.person(pairing.mentor_id)
+    due = ctx.rules.deliverable(ctx.now, mentor, program)
+    payload = {"recognition": "mentor", "followup": followup.id}
+    key = note_key("followup", followup.id, "thanks")
+    await ctx.outbox.notify(Kind.NOTE, mentor, due, key, pairing_id=pairing.id, payload=payload)
+    if program.recognition != Recognition.MANAGER:
+        return
+    profile = await ctx.tx.find(Enrolment, program_id=program.id, participant_id=mentor.id)
+    if not profile or profile[0].manager_id is None:
+        return
+    manager = await ctx.person(profile[0].manager_id)
+    due = ctx.rules.deliverable(ctx.now, manager, program)
+    payload = {"recognition": "manager", "followup": followup.id}
+    key = note_key("followup", followup.id, "manager")
+    await ctx.outbox.notify(Kind.NOTE, manager, due, key, pairing_id=pairing.id, payload=payload)
+
+
+async def recognition_text(ctx: Context, audience: str, followup_id: int) -> str | None:
+    """The thanks to the mentor (`audience` "mentor") or the news to their manager, as things
+    stand now; None when the suggestion's reflection is private, gone or forgotten. The
+    manager never gets the mentee's name, and gets the suggestion's words only when the
+    reflection is shared with the program."""
+    followup = await ctx.get(FollowUp, followup_id)
+    source = await ctx.get(Reflection, followup.reflection_id) if followup else None
+    pairing = await ctx.pairing(followup.pairing_id) if followup else None
+    if source is None or pairing is None or source.visibility == Visibility.PRIVATE:
+        return None
+    if not followup.text:
+        return None  # the mentee asked to be forgotten
+    program = await ctx.program(pairing.program_id)
+    mentor, mentee = await ctx.person(pairing.mentor_id), await ctx.person(pairing.mentee_id)
+    quoted = shorten(followup.text, QUOTED)
+    if audience == "mentor":
+        return copy.text("followup.thanks_mentor", other=mentee.first_name, text=quoted)
+    shared = source.visibility == Visibility.PROGRAM
+    key = "followup.manager_text" if shared else "followup.manager"
+    return copy.text(key, mentor=mentor.first_name, program=program.name, text=quoted)
+
+
+async def open_followups(ctx: Context, pairing_id: int) -> list[FollowUp]:
+    """A pair's follow-ups not yet done, from reflections not (or no longer) private."""
+    found = await ctx.tx.find(FollowUp, pairing_id=pairing_id, done=False)
+    if not found:
+        return []
+    sources = await ctx.tx.find(Reflection, id=sorted({f.reflection_id for f in found}))
+    shown = {r.id for r in sources if r.visibility != Visibility.PRIVATE}
+    return [f for f in found if f.reflection_id in shown]

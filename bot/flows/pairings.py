@@ -1,0 +1,271 @@
+"""Programs and pairings: creating them, and the consent of both people."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import replace
+from datetime import UTC, date, datetime, time
+
+from bot.context import Context
+from bot.domain import copy
+from bot.domain.ids import parse_handle
+from bot.domain.messages import Message, Refused
+from bot.domain.model import (
+    Pairing,
+    PairingStatus,
+    Participant,
+    Program,
+    Recognition,
+    Role,
+    Stage,
+    Visibility,
+)
+from bot.flows.checkins import ask
+from bot.outbox.kinds import Kind, intro_key, note_key, owner_note_key
+from bot.policy.hours import WorkingHours, zone
+
+log = logging.getLogger(__name__)
+
+OPEN_STATUSES = (PairingStatus.PROPOSED, PairingStatus.ACTIVE, PairingStatus.PAUSED)
+
+
+_PROGRAM_ARG = re.compile(r"""\bprogram=(?:"([^"]+)"|'([^']+)'|(\S+))""", re.IGNORECASE)
+
+
+def program_arg(args: str) -> tuple[str | None, str]:
+    """Split `program=NAME` (quoted when it has spaces) off a command's arguments."""
+    match = _PROGRAM_ARG.search(args)
+    if not match:
+        return None, args
+    name = next((g for g in match.groups() if g), None)
+    return name, args[: match.start()] + args[match.end() :]
+
+
+async def pick_program(
+    ctx: Context, name: str | None, programs: list[Program] | None = None
+) -> Program:
+    """The program called `name` (any case), or the only one there is; Refused otherwise,
+    naming the programs to choose from."""
+    if programs is None:
+        programs = await ctx.tx.find(Program)
+    programs = sorted(programs, key=lambda p: p.name.lower())
+    names = ", ".join(p.name for p in programs)
+    if name:
+        for program in programs:
+            if program.name.lower() == name.strip().lower():
+                return program
+        raise Refused(copy.text("commands.unknown_program", program=name, programs=names or "none"))
+    if not programs:
+        raise Refused(copy.text("commands.no_program"))
+    if len(programs) > 1:
+        raise Refused(copy.text("commands.which_program", programs=names))
+    return programs[0]
+
+
+async def create_program(
+    ctx: Context,
+    name: str,
+    *,
+    objective: str = "digital skills",
+    cadence_days: int = 14,
+    session_minutes: int = 45,
+    owners: list[str] | None = None,
+    timezone: str | None = None,
+    starts_on: date | None = None,
+    ends_on: date | None = None,
+    reflection_visibility: str = Visibility.PROGRAM,
+    working_hours: str | None = None,
+    recognition: str = Recognition.MENTOR,
+) -> Program:
+    """Create a program; raises Refused when the name is taken or a value is out of range."""
+    name = " ".join(name.split())
+    if not name:
+        raise Refused(copy.text("commands.program_usage"))
+    if any(p.name.lower() == name.lower() for p in await ctx.tx.find(Program)):
+        raise Refused(copy.text("commands.program_exists", program=name))
+    try:
+        owners = [f"{p}:{u}" for p, u in map(parse_handle, owners or [])]
+    except ValueError as exc:
+        raise Refused(str(exc)) from None
+    program = Program(
+        name=name,
+        objective=objective,
+        cadence_days=cadence_days,
+        session_minutes=session_minutes,
+        owners=owners or sorted(ctx.config.owners),
+        timezone=timezone or ctx.config.timezone,
+        starts_on=starts_on or ctx.now.date(),
+        ends_on=ends_on,
+        reflection_visibility=reflection_visibility,
+        working_hours=working_hours,
+        recognition=recognition,
+        created_at=ctx.now,
+    )
+    _check(program)
+    return await ctx.tx.add(program)
+
+
+async def update_program(ctx: Context, program: Program, values: dict) -> Program:
+    """Change settings of a program (the same names and checks as create_program)."""
+    changed = replace(program, **values)
+    _check(changed)
+    await ctx.tx.save(changed, fields=tuple(sorted(values)))
+    return changed
+
+
+def _check(program: Program) -> None:
+    """Refuse a program whose settings are out of range, saying what is allowed."""
+    if len(program.name) > 200 or len(program.objective) > 200:
+        raise Refused("Program names and objectives are at most 200 characters.")
+    if not 1 <= program.cadence_days <= 90:
+        raise Refused(copy.text("commands.bad_cadence"))
+    if not 30 <= program.session_minutes <= 60:
+        raise Refused(copy.text("schedule.bad_minutes"))
+    if program.reflection_visibility not in set(Visibility):
+        raise Refused(copy.text("commands.bad_visibility"))
+    if program.recognition not in set(Recognition):
+        raise Refused(copy.text("commands.bad_recognition"))
+    try:
+        zone(program.timezone)
+        if program.working_hours:
+            WorkingHours.parse(program.working_hours)
+    except ValueError as exc:  # InvalidWorkingHours is a ValueError too
+        raise Refused(str(exc)) from None
+    if program.ends_on and program.starts_on and program.ends_on < program.starts_on:
+        raise Refused(
+            f"The program ends ({program.ends_on}) before it starts ({program.starts_on})."
+        )
+
+
+async def propose_pairing(
+    ctx: Context,
+    program: Program,
+    mentor: Participant,
+    mentee: Participant,
+    goal: str,
+    why: str = "",
+) -> Pairing:
+    """Propose a pairing and queue an intro with Accept / Not for me to both people: one
+    shared message where the platform has group chats, else one each."""
+    if mentor.id == mentee.id:
+        raise Refused(copy.text("commands.pair_same"))
+    existing = await ctx.tx.find(
+        Pairing,
+        program_id=program.id,
+        mentor_id=mentor.id,
+        mentee_id=mentee.id,
+        status=list(OPEN_STATUSES),
+    )
+    if existing:
+        raise Refused(
+            copy.text(
+                "commands.pair_exists",
+                mentor=mentor.display_name or mentor.user_id,
+                mentee=mentee.display_name or mentee.user_id,
+                program=program.name,
+            )
+        )
+    pairing = await ctx.tx.add(
+        Pairing(
+            program_id=program.id,
+            mentor_id=mentor.id,
+            mentee_id=mentee.id,
+            goal=goal.strip(),
+            why=why.strip(),
+            created_at=ctx.now,
+        )
+    )
+    if _together(ctx, mentor, mentee):
+        due = max(ctx.rules.deliverable(ctx.now, p, program) for p in (mentee, mentor))
+        await ctx.outbox.notify(
+            Kind.INTRO,
+            mentee,
+            due,
+            intro_key(pairing.id, None),
+            pairing_id=pairing.id,
+            payload={"with": mentor.id},
+        )
+    else:
+        for person in (mentee, mentor):
+            await ctx.outbox.notify(
+                Kind.INTRO,
+                person,
+                ctx.rules.deliverable(ctx.now, person, program),
+                intro_key(pairing.id, person.id),
+                pairing_id=pairing.id,
+            )
+    log.info("pairing proposed pairing=%s program=%s", pairing.id, program.name)
+    return pairing
+
+
+def _together(ctx: Context, mentor: Participant, mentee: Participant) -> bool:
+    return (
+        mentor.platform == mentee.platform
+        and mentor.workspace == mentee.workspace
+        and mentor.platform in ctx.config.group_platforms
+    )
+
+
+async def answer_consent(
+    ctx: Context, person: Participant, pairing: Pairing, accept: bool
+) -> Message:
+    """Record one person's yes or no; both yeses make the pairing active."""
+    role = pairing.role_of(person.id)
+    if role is None:
+        return Message(copy.text("general.not_yours"))
+    program = await ctx.program(pairing.program_id)
+    other = await ctx.person(pairing.other(person.id))
+    if pairing.status == PairingStatus.ACTIVE:
+        return Message(copy.text("consent.active"))
+    if pairing.status != PairingStatus.PROPOSED:
+        return Message(copy.text("consent.declined"))
+    if role == Role.MENTOR:
+        pairing.mentor_consent = accept
+    else:
+        pairing.mentee_consent = accept
+    if not accept:
+        pairing.status = PairingStatus.DECLINED
+        pairing.declined_by = person.id
+        await ctx.tx.save(pairing)
+        await _tell_about_decline(ctx, program, pairing, person, other)
+        return Message(copy.text("consent.declined"))
+    if pairing.mentor_consent and pairing.mentee_consent:
+        pairing.status = PairingStatus.ACTIVE
+        pairing.activated_at = ctx.now
+        pairing.plan_at = None  # the first nudge is planned at the next tick
+        await ctx.tx.save(pairing)
+        first_day = datetime.combine(program.starts_on or ctx.now.date(), time(), UTC)
+        await ask(ctx, pairing, program, Stage.EXPECTATIONS, max(ctx.now, first_day))
+        log.info("pairing active pairing=%s program=%s", pairing.id, program.name)
+        return Message(copy.text("consent.active"))
+    await ctx.tx.save(pairing)
+    return Message(copy.text("consent.waiting", first=person.first_name, other=other.first_name))
+
+
+async def _tell_about_decline(
+    ctx: Context, program: Program, pairing: Pairing, decliner: Participant, other: Participant
+) -> None:
+    text = copy.text("consent.declined_other", other=decliner.first_name, program=program.name)
+    await ctx.outbox.note(
+        other,
+        note_key("declined", pairing.id, "other", other.id),
+        text,
+        program,
+        pairing_id=pairing.id,
+    )
+    owner_text = copy.text(
+        "consent.declined_owner",
+        decliner=decliner.display_name or decliner.user_id,
+        other=other.display_name or other.user_id,
+        program=program.name,
+    )
+    for handle in ctx.rules.owners_of(program):
+        owner = await ctx.person_by_handle(handle)
+        await ctx.outbox.note(
+            owner,
+            owner_note_key(note_key("declined", pairing.id), owner.id),
+            owner_text,
+            program,
+            pairing_id=pairing.id,
+        )

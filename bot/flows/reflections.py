@@ -1,0 +1,247 @@
+"""Reflections after a held session: the form, saving one (with the follow-ups it plans),
+changing who can read it, and taking it back."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from bot.context import Context
+from bot.domain import copy
+from bot.domain.messages import Button, Choice, Field, Form, FormErrors, Message
+from bot.domain.model import (
+    FollowUp,
+    Notification,
+    NotificationStatus,
+    Pairing,
+    Participant,
+    Reflection,
+    Role,
+    Session,
+    SessionStatus,
+    Visibility,
+)
+from bot.flows.followups import recognise
+from bot.outbox.kinds import Kind
+from bot.policy.visibility import visibility_note
+
+log = logging.getLogger(__name__)
+
+# The most a reflection (each of its two texts) keeps; longer ones are refused, never cut.
+MAX_REFLECTION_CHARS = 20_000
+MAX_IMPLEMENTED_CHARS = 1000
+REPLY_WINDOW = timedelta(days=14)
+
+
+async def pending_reflection(ctx: Context, person: Participant) -> Session | None:
+    """The latest held session this person was asked about and has not yet reflected on."""
+    asked = [
+        row
+        for row in await ctx.tx.find(
+            Notification, recipient_id=person.id, kind=Kind.REFLECT, status=NotificationStatus.SENT
+        )
+        # After the one reminder the prompt lapses: a later message is not a reflection.
+        if row.sent_at and ctx.now - row.sent_at <= REPLY_WINDOW
+    ]
+    if not asked:
+        return None
+    session_ids = [row.session_id for row in asked if row.session_id is not None]
+    answered = {
+        r.session_id
+        for r in await ctx.tx.find(Reflection, session_id=session_ids, author_id=person.id)
+    }
+    waiting = [
+        s
+        for s in await ctx.tx.find(Session, id=[i for i in session_ids if i not in answered])
+        if s.status == SessionStatus.HELD
+    ]
+    return max(waiting, key=lambda s: s.starts_at) if waiting else None
+
+
+async def reflection_form(ctx: Context, person: Participant, session: Session) -> Message:
+    pairing = await ctx.get(Pairing, session.pairing_id)
+    if pairing is None:
+        return Message(copy.text("general.unknown_item"))
+    program = await ctx.program(pairing.program_id)
+    other = await ctx.person(pairing.other(person.id))
+    choices = tuple(
+        Choice(v.value, copy.text(f"reflect.visibility_choice.{v.value}", other=other.first_name))
+        for v in (Visibility.PROGRAM, Visibility.PAIR, Visibility.PRIVATE)
+    )
+    implemented = ()
+    if pairing.role_of(person.id) == Role.MENTEE:
+        label = copy.text("reflect.implemented", other=other.first_name)
+        implemented = (
+            Field("implemented", label, kind="text", optional=True, limit=MAX_IMPLEMENTED_CHARS),
+        )
+    form = Form(
+        id="reflection.submit",
+        title=copy.text("reflect.form_title"),
+        value=str(session.id),
+        submit_label=copy.text("reflect.submit"),
+        fields=(
+            Field(
+                "what_changed",
+                copy.text("reflect.what_changed"),
+                kind="multiline",
+                limit=MAX_REFLECTION_CHARS,
+            ),
+            Field(
+                "will_do",
+                copy.text("reflect.will_do"),
+                kind="multiline",
+                optional=True,
+                limit=MAX_REFLECTION_CHARS,
+            ),
+            Field(
+                "visibility",
+                copy.text("reflect.visibility_label"),
+                kind="choice",
+                choices=choices,
+                initial=program.reflection_visibility,
+            ),
+            *implemented,
+        ),
+    )
+    return Message(text=visibility_note(program.reflection_visibility, other.first_name), form=form)
+
+
+async def save_reflection(
+    ctx: Context,
+    person: Participant,
+    session: Session,
+    what_changed: str,
+    will_do: str = "",
+    visibility: str | None = None,
+    implemented: str = "",
+    *,
+    typed: bool = False,
+) -> Message | FormErrors:
+    """Save the person's reflection on `session`; each line of `will_do` becomes a follow-up,
+    and a mentee naming a suggestion they implemented gets the mentor recognised.
+
+    Text longer than the limits is refused whole (nothing is saved). `typed` means the text
+    came as a plain reply rather than from the form: the confirmation then offers Undo, in
+    case it was not meant as a reflection.
+    """
+    pairing = await ctx.get(Pairing, session.pairing_id)
+    if pairing is None or pairing.role_of(person.id) is None:
+        return Message(copy.text("general.not_yours"))
+    if session.status != SessionStatus.HELD:
+        return Message(copy.text("general.unknown_item"))
+    program = await ctx.program(pairing.program_id)
+    visibility = visibility or program.reflection_visibility
+    what_changed, will_do = what_changed.strip(), will_do.strip()
+    done = " ".join(implemented.split())
+    errors = {}
+    if not what_changed:
+        errors["what_changed"] = copy.text("reflect.empty")
+    for field_id, text, limit in (
+        ("what_changed", what_changed, MAX_REFLECTION_CHARS),
+        ("will_do", will_do, MAX_REFLECTION_CHARS),
+        ("implemented", done, MAX_IMPLEMENTED_CHARS),
+    ):
+        if len(text) > limit:
+            key = "reflect.too_long" if typed else "reflect.too_long_field"
+            errors[field_id] = copy.text(key, limit=f"{limit:,}", length=f"{len(text):,}")
+    if visibility not in set(Visibility):
+        errors["visibility"] = "Choose program, pair or private."
+    if errors and typed:
+        return Message(" ".join(errors.values()))
+    if errors:
+        return FormErrors(errors, (await reflection_form(ctx, person, session)).form)
+    if await ctx.tx.find(Reflection, session_id=session.id, author_id=person.id):
+        return Message(copy.text("reflect.already"))
+    reflection = await ctx.tx.add(
+        Reflection(
+            session_id=session.id,
+            author_id=person.id,
+            role=pairing.role_of(person.id) or Role.MENTEE,
+            what_changed=what_changed,
+            will_do=will_do,
+            visibility=visibility,
+            created_at=ctx.now,
+        )
+    )
+    # Follow-ups appear on the pair's agendas, so a private reflection creates none.
+    plans = will_do.splitlines() if visibility != Visibility.PRIVATE else []
+    for line in plans:
+        if line.strip(" -*\t"):
+            await ctx.tx.add(
+                FollowUp(
+                    pairing_id=pairing.id,
+                    reflection_id=reflection.id,
+                    text=line.strip(" -*\t"),
+                    created_at=ctx.now,
+                )
+            )
+    log.info("reflection saved session=%s role=%s", session.id, reflection.role)
+    other = await ctx.person(pairing.other(person.id))
+    if done and reflection.role == Role.MENTEE:
+        followup = await ctx.tx.add(
+            FollowUp(
+                pairing_id=pairing.id,
+                reflection_id=reflection.id,
+                text=done,
+                done=True,
+                created_at=ctx.now,
+                done_at=ctx.now,
+            )
+        )
+        await recognise(ctx, pairing, followup)
+    text = copy.text(
+        "reflect.saved",
+        other=other.first_name,
+        visibility_past=visibility_note(visibility, other.first_name, past=True),
+    )
+    if done and visibility == Visibility.PRIVATE:
+        text += " " + copy.text("reflect.private_no_thanks", other=other.first_name)
+    buttons = _visibility_buttons(reflection, other)
+    if typed:
+        text += " " + copy.text("reflect.undo_hint")
+        undo = Button(copy.text("buttons.undo"), "reflection.undo", str(reflection.id))
+        buttons = (*buttons, undo)
+    return Message(text, buttons=buttons)
+
+
+async def undo_reflection(ctx: Context, person: Participant, reflection: Reflection) -> Message:
+    """Take back a reflection its author just saved (a typed reply not meant as one); its
+    prompt is open again. One whose follow-ups were already acted on stays (the router has
+    checked that `person` wrote it)."""
+    followups = await ctx.tx.find(FollowUp, reflection_id=reflection.id)
+    if any(f.done for f in followups):
+        return Message(copy.text("reflect.undo_too_late"))
+    await ctx.tx.delete(FollowUp, reflection_id=reflection.id)
+    await ctx.tx.delete(Reflection, id=reflection.id)
+    log.info("reflection withdrawn session=%s", reflection.session_id)
+    return Message(copy.text("reflect.undone"))
+
+
+def _visibility_buttons(reflection: Reflection, other: Participant) -> tuple[Button, ...]:
+    """One tap to share the reflection more narrowly (or widely) than it was saved."""
+    return tuple(
+        Button(
+            copy.text(f"reflect.visibility_choice.{v.value}", other=other.first_name),
+            "reflection.visibility",
+            f"{reflection.id}:{v.value}",
+        )
+        for v in (Visibility.PROGRAM, Visibility.PAIR, Visibility.PRIVATE)
+        if v != reflection.visibility
+    )
+
+
+async def change_visibility(
+    ctx: Context,
+    person: Participant,
+    reflection: Reflection,
+    pairing: Pairing | None,
+    visibility: str,
+) -> Message:
+    """The author (checked by the router) changes who can read their reflection."""
+    if pairing is None or visibility not in set(Visibility):
+        return Message(copy.text("general.unknown_item"))
+    reflection.visibility = visibility
+    await ctx.tx.save(reflection, fields=("visibility",))
+    other = await ctx.person(pairing.other(person.id))
+    note = visibility_note(visibility, other.first_name, past=True)
+    return Message(copy.text("reflect.visibility_changed", visibility_past=note))

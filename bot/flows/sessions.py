@@ -1,0 +1,182 @@
+"""Booking sessions, snoozing, and recording whether a session happened."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from bot.calendar.ics import REQUEST
+from bot.calendar.invites import cancel_sessions, new_uid, send_invites, session_buttons
+from bot.calendar.slots import Slot, read_slot, schedule_form
+from bot.context import Context
+from bot.domain import copy
+from bot.domain.messages import Button, FormErrors, Message
+from bot.domain.model import (
+    Pairing,
+    PairingStatus,
+    Participant,
+    Session,
+    SessionStatus,
+)
+from bot.outbox.kinds import Kind, session_key, session_series
+from bot.policy.hours import zone
+
+log = logging.getLogger(__name__)
+
+
+async def open_schedule_form(ctx: Context, person: Participant, pairing: Pairing) -> Message:
+    if pairing.status != PairingStatus.ACTIVE:
+        return Message(copy.text("schedule.not_active"))
+    program = await ctx.program(pairing.program_id)
+    form = schedule_form(ctx, person, pairing, program)
+    return Message(text=copy.text("schedule.pick"), form=form)
+
+
+async def book(
+    ctx: Context, person: Participant, pairing: Pairing, values: dict[str, str]
+) -> Message | FormErrors:
+    """Book a session (or a series at the program's cadence) from the form's values, or
+    say which fields need changing. Each person gets a calendar invite."""
+    if pairing.status != PairingStatus.ACTIVE:
+        return Message(copy.text("schedule.not_active"))
+    program = await ctx.program(pairing.program_id)
+    slot = read_slot(ctx, person, program, values)
+    if not isinstance(slot, Slot):
+        return FormErrors(slot, schedule_form(ctx, person, pairing, program))
+    sessions = await ctx.tx.find(Session, pairing_id=pairing.id)
+    for old in sessions:
+        same = old.starts_at == slot.starts[0] and old.minutes == slot.minutes
+        if same and old.status == SessionStatus.SCHEDULED:  # the same form sent twice
+            when = ctx.rules.when(slot.starts[0], person, program)
+            return Message(copy.text("schedule.already", when=when, minutes=slot.minutes))
+    replaced = [
+        old for old in sessions if old.status == SessionStatus.SCHEDULED and old.starts_at > ctx.now
+    ]
+    if replaced:
+        await cancel_sessions(ctx, pairing, replaced, person, "replaced")
+    booked = await add_sessions(ctx, pairing, person, sessions, slot, uid=new_uid())
+    if pairing.escalated_at is not None:
+        pairing.escalated_at = None
+        await ctx.tx.save(pairing, fields=("escalated_at",))
+    await ctx.outbox.replan(pairing)
+    await send_invites(ctx, pairing, program, REQUEST, booked, "booked", person)
+    other = await ctx.person(pairing.other(person.id))
+    log.info("session booked pairing=%s sessions=%s", pairing.id, [s.id for s in booked])
+    when = ctx.rules.when(slot.starts[0], person, program)
+    if len(booked) > 1:
+        text = copy.text(
+            "schedule.booked_series",
+            count=len(booked),
+            when=when,
+            days=program.cadence_days,
+            minutes=slot.minutes,
+            other=other.first_name,
+        )
+    else:
+        text = copy.text("schedule.booked", when=when, minutes=slot.minutes, other=other.first_name)
+    return Message(text, buttons=session_buttons(booked[0]))
+
+
+async def add_sessions(
+    ctx: Context,
+    pairing: Pairing,
+    person: Participant,
+    sessions: list[Session],
+    slot: Slot,
+    uid: str,
+    sequence: int = 0,
+    recurrence_id: datetime | None = None,
+    tzid: str = "",
+) -> list[Session]:
+    """Store the slot's sessions under calendar `uid` (a series when it has several starts;
+    `recurrence_id` when one occurrence of a series is moved)."""
+    series = len(slot.starts) > 1
+    program = await ctx.program(pairing.program_id)
+    booked = []
+    for start in slot.starts:
+        # Which meeting of the pair this is (agendas rotate by it): earlier ones that took
+        # place or may have, whether or not anyone has said so yet.
+        earlier = sum(
+            1
+            for s in [*sessions, *booked]
+            if s.status in (SessionStatus.HELD, SessionStatus.SCHEDULED) and s.starts_at < start
+        )
+        booked.append(
+            await ctx.tx.add(
+                Session(
+                    pairing_id=pairing.id,
+                    starts_at=start,
+                    minutes=slot.minutes,
+                    number=earlier + 1,
+                    topic=slot.topic,
+                    scheduled_by=person.id,
+                    created_at=ctx.now,
+                    uid=uid,
+                    sequence=sequence,
+                    location=slot.where,
+                    tzid=tzid or slot.tzid,
+                    recurrence_id=start if series else recurrence_id,
+                    repeat_days=program.cadence_days if series else 0,
+                    repeat_count=len(slot.starts) if series else 0,
+                )
+            )
+        )
+    return booked
+
+
+async def snooze(ctx: Context, person: Participant, pairing: Pairing) -> Message:
+    """Put the nudges off for a week (a new round of nudges starts after it)."""
+    if pairing.status != PairingStatus.ACTIVE:
+        return Message(copy.text("schedule.not_active"))
+    pairing.snoozed_until = ctx.now + ctx.config.snooze
+    pairing.escalated_at = None  # snoozing is an answer
+    pairing.plan_at = None  # a new round of nudges after the snooze
+    await ctx.tx.save(pairing)
+    program = await ctx.program(pairing.program_id)
+    back = ctx.rules.deliverable(pairing.snoozed_until, person, program)
+    local = back.astimezone(zone(ctx.rules.tz(person, program)))
+    return Message(copy.text("nudge.snoozed", day=f"{local:%A} {local.day} {local:%B}"))
+
+
+async def record_outcome(
+    ctx: Context, person: Participant, pairing: Pairing, session: Session, outcome: str
+) -> Message:
+    """Held, missed or reschedule: the first answer counts, later ones are told it is done."""
+    if session.status == SessionStatus.CANCELLED and outcome == "reschedule":
+        program = await ctx.program(pairing.program_id)  # asked again: the form again
+        form = schedule_form(ctx, person, pairing, program, session.minutes)
+        return Message(copy.text("check.reschedule"), form=form)
+    if session.status != SessionStatus.SCHEDULED:
+        return Message(copy.text("check.already", status=session.status))
+    session.outcome_at, session.outcome_by = ctx.now, person.id
+    program = await ctx.program(pairing.program_id)
+    await ctx.outbox.replan(pairing)
+    if outcome == "held":
+        session.status = SessionStatus.HELD
+        await ctx.tx.save(session)
+        await _ask_for_reflections(ctx, pairing, session)
+        return Message(copy.text("check.held"))
+    if outcome == "missed":
+        session.status = SessionStatus.MISSED
+        await ctx.tx.save(session)
+        button = Button(copy.text("buttons.schedule"), "session.schedule", str(pairing.id), True)
+        return Message(copy.text("check.missed"), buttons=(button,))
+    session.status = SessionStatus.CANCELLED
+    await ctx.tx.save(session)
+    form = schedule_form(ctx, person, pairing, program, session.minutes)
+    return Message(copy.text("check.reschedule"), form=form)
+
+
+async def _ask_for_reflections(ctx: Context, pairing: Pairing, session: Session) -> None:
+    program = await ctx.program(pairing.program_id)
+    for person_id in (pairing.mentee_id, pairing.mentor_id):
+        person = await ctx.person(person_id)
+        await ctx.outbox.notify(
+            Kind.REFLECT,
+            person,
+            ctx.rules.deliverable(ctx.now, person, program),
+            session_key(Kind.REFLECT, session.id, person_id),
+            series=session_series(session.id),
+            pairing_id=pairing.id,
+            session_id=session.id,
+        )

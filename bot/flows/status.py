@@ -1,0 +1,233 @@
+"""Status views: program figures for owners, and a person's own pairs for everyone else."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from bot.context import Context
+from bot.domain import copy
+from bot.domain.messages import Button, Message, Section
+from bot.domain.model import (
+    PairingStatus,
+    Participant,
+    Program,
+    Session,
+    Stage,
+)
+from bot.domain.ports import StageFacts
+from bot.flows.reflections import pending_reflection
+from bot.policy import cadence
+
+RECENT = timedelta(days=30)
+# Breakdowns over fewer people than this show counts only (no averages, no names).
+MIN_GROUP = 5
+STAGES = (Stage.EXPECTATIONS, Stage.MIDPOINT, Stage.FINAL)
+
+
+@dataclass(frozen=True)
+class Risk:
+    pairing_id: int
+    mentee: str
+    mentor: str
+    reason: str  # escalated | stale | never
+    days: int
+
+
+@dataclass(frozen=True)
+class ProgramStatus:
+    """The figures an owner asks for; counts only, never reflection text.
+
+    `sessions` counts held, missed, scheduled (still to come) and unconfirmed (past, nobody has
+    said whether it happened); `sessions_recent` counts those that started in the last 30 days
+    and `booked_recent` the sessions scheduled in that time.
+    """
+
+    program: Program
+    pairs: dict[str, int]
+    sessions: dict[str, int]
+    sessions_recent: dict[str, int]
+    active: int
+    on_cadence: int
+    at_risk: list[Risk]
+    reflections: int
+    implemented: int
+    booked_recent: int = 0
+    declined: list[str] = field(default_factory=list)
+    failed: int = 0
+    last_error: str = ""
+    unreachable: list[str] = field(default_factory=list)
+    checkins: dict[str, StageFacts] = field(default_factory=dict)
+    top_mentors: list[tuple[str, int]] = field(default_factory=list)
+    mentors: int = 0
+
+    def section(self) -> Section:
+        """The status as a titled section: figures as facts, then pairs at risk and problems."""
+        p = self.program
+        order = ("active", "proposed", "paused", "completed", "ended", "declined")
+        summary = ", ".join(f"{self.pairs[s]} {s}" for s in order if self.pairs.get(s)) or "none"
+        share = f"{round(100 * self.on_cadence / self.active)}%" if self.active else "-"
+        figures = {
+            "pairs": summary,
+            "sessions": copy.text(
+                "status.sessions",
+                held=self.sessions.get("held", 0),
+                scheduled=self.sessions.get("scheduled", 0),
+                missed=self.sessions.get("missed", 0),
+                unconfirmed=self.sessions.get("unconfirmed", 0),
+            ),
+            "recent": copy.text(
+                "status.sessions_recent",
+                booked=self.booked_recent,
+                held=self.sessions_recent.get("held", 0),
+                missed=self.sessions_recent.get("missed", 0),
+            ),
+            "cadence": copy.text(
+                "status.cadence", share=share, on=self.on_cadence, active=self.active
+            ),
+            "reflections": str(self.reflections),
+            "implemented": str(self.implemented),
+        }
+        lines = []
+        if self.at_risk:
+            lines.append(copy.text("status.at_risk"))
+            lines += [
+                "- "
+                + copy.text(
+                    f"status.risk_{r.reason}", mentee=r.mentee, mentor=r.mentor, days=r.days
+                )
+                for r in self.at_risk
+            ]
+        else:
+            lines.append(copy.text("status.at_risk_none"))
+        if self.declined:
+            lines.append(copy.text("status.declines", names="; ".join(self.declined)))
+        if self.unreachable:
+            lines.append(copy.text("status.unreachable", names=", ".join(self.unreachable)))
+        if self.failed:
+            lines.append(copy.text("status.failed", count=self.failed, error=self.last_error))
+        lines += self.checkin_lines() + self.recognition_lines()
+        return Section(
+            title=copy.text(
+                "status.owner_header", program=p.name, objective=p.objective, cadence=p.cadence_days
+            ),
+            facts=tuple((copy.text(f"status.label.{k}"), v) for k, v in figures.items()),
+            lines=tuple(lines),
+        )
+
+    def checkin_lines(self) -> list[str]:
+        """Answers and response rate per check-in; an average only over 5 ratings or more."""
+        lines = []
+        for stage in STAGES:
+            found = self.checkins.get(stage)
+            if found is None:
+                continue
+            rate = f"{round(100 * found.answered / found.asked)}%" if found.asked else "-"
+            line = copy.text(
+                f"status.checkin_{stage}", answered=found.answered, asked=found.asked, rate=rate
+            )
+            if found.rated >= MIN_GROUP:
+                average = f"{found.rating_sum / found.rated:.1f}"
+                line += copy.text("status.checkin_average", average=average, rated=found.rated)
+            elif found.rated:
+                line += copy.text("status.checkin_few", least=MIN_GROUP)
+            lines.append("- " + line)
+        return [copy.text("status.checkins"), *lines] if lines else []
+
+    def recognition_lines(self) -> list[str]:
+        """The mentors whose suggestions were implemented most, named only when the program
+        has at least 5 mentors."""
+        if not self.top_mentors:
+            return []
+        if self.mentors < MIN_GROUP:
+            return [copy.text("status.top_mentors_few", least=MIN_GROUP)]
+        names = ", ".join(f"{name} ({count})" for name, count in self.top_mentors)
+        return [copy.text("status.top_mentors", names=names)]
+
+
+async def program_status(ctx: Context, program: Program) -> ProgramStatus:
+    """Compute the owner's view of one program as of `ctx.now`.
+
+    The store counts sessions and outcomes (ProgramFacts); people are read only where a
+    name is shown."""
+    facts = await ctx.tx.program_facts(program.id, ctx.now, ctx.now - RECENT)
+    pairs = facts.pairs
+    active = [p for p in pairs if p.status == PairingStatus.ACTIVE]
+    found_risks = []
+    for p in active:
+        found = cadence.risk(p, p.last_held, p.upcoming, program, ctx.now)
+        if found:
+            found_risks.append((p, found))
+    declined = [p for p in pairs if p.status == PairingStatus.DECLINED and p.declined_by]
+    named = [i for p, _ in found_risks for i in (p.mentor_id, p.mentee_id)]
+    named += [i for p in declined for i in (p.mentor_id, p.mentee_id)] + facts.unreachable
+    named += [i for i, _ in facts.top_mentors]
+    people = await ctx.people(named)
+
+    def name(pid: int) -> str:
+        person = people.get(pid)
+        return person.label if person else "?"
+
+    risks = [Risk(p.id, name(p.mentee_id), name(p.mentor_id), *found) for p, found in found_risks]
+    risks.sort(key=lambda r: (r.reason != "escalated", -r.days))
+    return ProgramStatus(
+        program=program,
+        pairs=dict(Counter(p.status for p in pairs)),
+        sessions=facts.sessions,
+        sessions_recent=facts.recent,
+        booked_recent=facts.booked_recent,
+        active=len(active),
+        on_cadence=sum(
+            cadence.on_cadence(p, p.last_held, p.upcoming, program, ctx.now) for p in active
+        ),
+        at_risk=risks,
+        reflections=facts.reflections,
+        implemented=facts.implemented,
+        declined=[f"{name(p.declined_by)} ({name(p.other(p.declined_by))})" for p in declined],
+        failed=facts.failed,
+        last_error=facts.last_error,
+        unreachable=sorted(name(pid) for pid in facts.unreachable),
+        checkins=facts.checkins,
+        top_mentors=[(name(i), count) for i, count in facts.top_mentors],
+        mentors=facts.mentors,
+    )
+
+
+async def my_status(ctx: Context, person: Participant) -> Message:
+    """A participant's own pairs, next session and pending reflection - nobody else's - with
+    a Schedule button for each active pair without a booked session."""
+    mine = await ctx.pairings_of(person.id)
+    if not mine:
+        return Message(copy.text("status.me_none"))
+    sessions = await ctx.tx.find(Session, pairing_id=[p.id for p in mine])
+    sections, buttons = [], []
+    for pairing in sorted(mine, key=lambda p: p.id):
+        program = await ctx.program(pairing.program_id)
+        other = await ctx.person(pairing.other(person.id))
+        title = copy.text(
+            f"status.me_pair_{pairing.role_of(person.id)}",
+            other=other.display_name or other.user_id,
+            program=program.name,
+            status=pairing.status,
+        )
+        if pairing.status != PairingStatus.ACTIVE:
+            sections.append(Section(title))
+            continue
+        nxt = cadence.upcoming([s for s in sessions if s.pairing_id == pairing.id], ctx.now)
+        if nxt:
+            when = ctx.rules.when(nxt.starts_at, person, program)
+            line = copy.text("status.me_next", when=when, minutes=nxt.minutes)
+        else:
+            line = copy.text("status.me_no_next")
+            label = copy.text("buttons.schedule_with", other=other.first_name)
+            buttons.append(Button(label, "session.schedule", str(pairing.id), primary=True))
+        sections.append(Section(title, lines=(line,)))
+    lines = [copy.text("status.me_header")]
+    pending = await pending_reflection(ctx, person)
+    if pending:
+        lines.append(copy.text("status.me_pending", when=ctx.rules.when(pending.starts_at, person)))
+        buttons.append(
+            Button(copy.text("buttons.reflect_now"), "reflection.write", str(pending.id))
+        )
+    return Message("\n".join(lines), buttons=tuple(buttons), sections=tuple(sections))

@@ -1,0 +1,278 @@
+"""Compose the message for an outbox row at send time, or decide it is no longer needed."""
+
+from __future__ import annotations
+
+from bot.context import Context
+from bot.domain import copy
+from bot.domain.messages import Button, Message, shorten
+from bot.domain.model import (
+    Later,
+    Notification,
+    Pairing,
+    PairingStatus,
+    Reflection,
+    Role,
+    Session,
+    SessionStatus,
+)
+from bot.flows.checkins import compose_question
+from bot.flows.followups import QUOTED, open_followups, recognition_text
+from bot.outbox.kinds import Kind, composer
+from bot.policy import cadence
+from bot.policy.agenda import agenda_items
+from bot.policy.visibility import visibility_note
+
+# Characters of a follow-up shown in a button (stored whole; agendas quote QUOTED).
+BUTTON_TEXT = 40
+# Buttons for open follow-ups shown with a reflection prompt; more would crowd a phone screen.
+MAX_FOLLOWUP_BUTTONS = 3
+
+
+async def compose(ctx: Context, row: Notification) -> Message | Later | None:
+    """The message for `row` given the current state, None when it should be skipped, or
+    Later when it came due before what it follows up on went out."""
+    return await composer(row.kind)(ctx, row)
+
+
+async def _pairing(ctx: Context, row: Notification, *, active: bool) -> Pairing | None:
+    pairing = await ctx.pairing(row.pairing_id) if row.pairing_id else None
+    if pairing is None or (active and pairing.status != PairingStatus.ACTIVE):
+        return None
+    return pairing
+
+
+async def _session(ctx: Context, row: Notification, pairing: Pairing) -> Session | None:
+    return next((s for s in await ctx.sessions(pairing.id) if s.id == row.session_id), None)
+
+
+async def intro(ctx: Context, row: Notification) -> Message | None:
+    pairing = await _pairing(ctx, row, active=False)
+    return await _intro(ctx, row, pairing) if pairing else None
+
+
+async def checkin(ctx: Context, row: Notification) -> Message | Later | None:
+    pairing = await _pairing(ctx, row, active=False)
+    return await compose_question(ctx, row, pairing) if pairing else None
+
+
+async def nudge(ctx: Context, row: Notification) -> Message | None:
+    pairing = await _pairing(ctx, row, active=True)
+    return await _nudge(ctx, row, pairing) if pairing else None
+
+
+async def agenda(ctx: Context, row: Notification) -> Message | None:
+    pairing = await _pairing(ctx, row, active=True)
+    session = await _session(ctx, row, pairing) if pairing else None
+    return await _agenda(ctx, row, pairing, session) if session else None
+
+
+async def check(ctx: Context, row: Notification) -> Message | None:
+    pairing = await _pairing(ctx, row, active=True)
+    session = await _session(ctx, row, pairing) if pairing else None
+    return await _check(ctx, row, pairing, session) if session else None
+
+
+async def reflect(ctx: Context, row: Notification) -> Message | None:
+    """The reflection prompt, or its reminder."""
+    pairing = await _pairing(ctx, row, active=True)
+    session = await _session(ctx, row, pairing) if pairing else None
+    return await _reflect(ctx, row, pairing, session) if session else None
+
+
+async def note(ctx: Context, row: Notification) -> Message | None:
+    """A note's text as queued, or a recognition worded now; None when there is nothing
+    left to say (forget-me empties payloads, a reflection made private is not quoted)."""
+    if "recognition" in row.payload:
+        audience, followup = row.payload["recognition"], row.payload.get("followup")
+        text = await recognition_text(ctx, audience, followup) if followup else None
+    else:
+        text = row.payload.get("text")
+    return Message(text=text) if text else None
+
+
+async def escalation(ctx: Context, row: Notification) -> Message | None:
+    pairing = await ctx.pairing(row.pairing_id)
+    if pairing is None or pairing.status != PairingStatus.ACTIVE:
+        return None
+    sessions = await ctx.sessions(pairing.id)
+    program = await ctx.program(pairing.program_id)
+    if cadence.upcoming(sessions, ctx.now) is not None:
+        return None
+    if row.series != cadence.nudge_series(pairing, sessions, program):
+        return None  # the pair snoozed or booked since the escalation was planned
+    return await note(ctx, row)
+
+
+async def _intro(ctx: Context, row: Notification, pairing: Pairing) -> Message | None:
+    if pairing.status != PairingStatus.PROPOSED:
+        return None
+    if "with" in row.payload:
+        return await _pair_intro(ctx, pairing)
+    role = pairing.role_of(row.recipient_id)
+    consent = pairing.mentor_consent if role == Role.MENTOR else pairing.mentee_consent
+    if consent is not None:
+        return None
+    program = await ctx.program(pairing.program_id)
+    me, other = (
+        await ctx.person(row.recipient_id),
+        await ctx.person(pairing.other(row.recipient_id)),
+    )
+    text = copy.text(
+        f"intro.{role}",
+        first=me.first_name,
+        other=other.first_name,
+        program=program.name,
+        goal=pairing.goal or "-",
+        why=_why(pairing),
+    )
+    return Message(text=text, buttons=_consent_buttons(pairing))
+
+
+async def _pair_intro(ctx: Context, pairing: Pairing) -> Message | None:
+    """One intro to mentor and mentee together, with Accept / Not for me for each of them."""
+    program = await ctx.program(pairing.program_id)
+    mentor, mentee = await ctx.person(pairing.mentor_id), await ctx.person(pairing.mentee_id)
+    buttons = []
+    for person, consent in ((mentee, pairing.mentee_consent), (mentor, pairing.mentor_consent)):
+        if consent is None:
+            buttons += _consent_buttons(pairing, person.handle)
+    if not buttons:
+        return None
+    text = copy.text(
+        "intro.pair",
+        mentee=mentee.first_name,
+        mentor=mentor.first_name,
+        program=program.name,
+        goal=pairing.goal or "-",
+        why=_why(pairing),
+    )
+    return Message(text=text, buttons=tuple(buttons), audience=(mentor.handle,))
+
+
+def _why(pairing: Pairing) -> str:
+    """ "Why you two: ..." as a sentence of its own (with a space after), or nothing."""
+    why = " ".join(pairing.why.split())
+    if not why:
+        return ""
+    if why[-1] not in ".!?":
+        why += "."
+    return copy.text("intro.why", why=why) + " "
+
+
+def _consent_buttons(pairing: Pairing, for_person: str = "") -> tuple[Button, ...]:
+    value = str(pairing.id)
+    return (
+        Button(copy.text("buttons.accept"), "pairing.accept", value, True, for_person),
+        Button(copy.text("buttons.decline"), "pairing.decline", value, False, for_person),
+    )
+
+
+async def _nudge(ctx: Context, row: Notification, pairing: Pairing) -> Message | None:
+    sessions = await ctx.sessions(pairing.id)
+    program = await ctx.program(pairing.program_id)
+    if cadence.upcoming(sessions, ctx.now) is not None:
+        return None
+    if row.series != cadence.nudge_series(pairing, sessions, program):
+        return None  # the pair booked or snoozed since this was planned
+    role = pairing.role_of(row.recipient_id)
+    other = await ctx.person(pairing.other(row.recipient_id))
+    step = row.payload.get("step", 1)
+    flavour = "reminder" if step > 1 else ("first" if row.payload.get("first") else "next")
+    value = str(pairing.id)
+    return Message(
+        text=copy.text(f"nudge.{flavour}_{role}", other=other.first_name),
+        buttons=(
+            Button(copy.text("buttons.schedule"), "session.schedule", value, primary=True),
+            Button(copy.text("buttons.snooze"), "pairing.snooze", value),
+        ),
+    )
+
+
+async def _agenda(
+    ctx: Context, row: Notification, pairing: Pairing, session: Session
+) -> Message | None:
+    if session.status != SessionStatus.SCHEDULED or session.starts_at <= ctx.now:
+        return None
+    program = await ctx.program(pairing.program_id)
+    me = await ctx.person(row.recipient_id)
+    mentor, mentee = await ctx.person(pairing.mentor_id), await ctx.person(pairing.mentee_id)
+    other = mentee if me.id == mentor.id else mentor
+    followups = await open_followups(ctx, pairing.id)
+    lines = [
+        copy.text(
+            "agenda.header",
+            when=ctx.rules.when(session.starts_at, me, program),
+            minutes=session.minutes,
+            other=other.first_name,
+        )
+    ]
+    if session.topic:
+        lines.append(copy.text("agenda.topic", topic=session.topic))
+    items = agenda_items(program, session.number, mentor.first_name, mentee.first_name)
+    lines += [f"{n}) {item}" for n, item in enumerate(items, start=1)]
+    if followups:
+        lines.append(copy.text("agenda.open_followups"))
+        lines += [f"- {shorten(f.text, QUOTED)}" for f in sorted(followups, key=lambda f: f.id)]
+    return Message(text="\n".join(lines))
+
+
+async def _check(
+    ctx: Context, row: Notification, pairing: Pairing, session: Session
+) -> Message | None:
+    if session.status != SessionStatus.SCHEDULED:
+        return None
+    program = await ctx.program(pairing.program_id)
+    me, other = (
+        await ctx.person(row.recipient_id),
+        await ctx.person(pairing.other(row.recipient_id)),
+    )
+    value = str(session.id)
+    return Message(
+        text=copy.text(
+            "check.question",
+            other=other.first_name,
+            when=ctx.rules.when(session.starts_at, me, program),
+        ),
+        buttons=(
+            Button(copy.text("buttons.held"), "session.held", value, primary=True),
+            Button(copy.text("buttons.missed"), "session.missed", value),
+            Button(copy.text("buttons.reschedule"), "session.reschedule", value),
+        ),
+    )
+
+
+async def _reflect(
+    ctx: Context, row: Notification, pairing: Pairing, session: Session
+) -> Message | None:
+    if session.status != SessionStatus.HELD:
+        return None
+    if await ctx.tx.find(Reflection, session_id=session.id, author_id=row.recipient_id):
+        return None
+    program = await ctx.program(pairing.program_id)
+    role = pairing.role_of(row.recipient_id)
+    other = await ctx.person(pairing.other(row.recipient_id))
+    visibility = visibility_note(program.reflection_visibility, other.first_name)
+    key = "reflect.reminder" if row.kind == Kind.REFLECT_REMINDER else f"reflect.{role}"
+    text = copy.text(key, other=other.first_name, visibility=visibility)
+    buttons = [Button(copy.text("buttons.reflect_form"), "reflection.write", str(session.id))]
+    if role == Role.MENTEE and row.kind == Kind.REFLECT:
+        candidates = [
+            f
+            for f in await open_followups(ctx, pairing.id)
+            if f.created_at is None or f.created_at < (session.outcome_at or ctx.now)
+        ]
+        # Only the follow-ups the mentee planned: they are the ones the mentee can mark done.
+        sources = await ctx.tx.find(Reflection, id=[f.reflection_id for f in candidates])
+        own = {r.id for r in sources if r.author_id == row.recipient_id}
+        open_items = [f for f in candidates if f.reflection_id in own][:MAX_FOLLOWUP_BUTTONS]
+        if open_items:
+            text += "\n" + copy.text("reflect.followups")
+            buttons += [
+                Button(
+                    copy.text("buttons.followup_done", text=shorten(f.text, BUTTON_TEXT)),
+                    "followup.done",
+                    str(f.id),
+                )
+                for f in open_items
+            ]
+    return Message(text=text, buttons=tuple(buttons))

@@ -1,0 +1,99 @@
+"""What a unit of work queues: any kind of message (`notify`), a plain note, a note to a
+program's owners; and the pairs the planner should look at again."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from bot.domain.model import Notification, Pairing, Participant, Program
+from bot.domain.ports import Tx
+from bot.outbox.kinds import Kind, owner_note_key
+from bot.policy.rules import Rules
+
+
+class Outbox:
+    """The outbox of one unit of work. `due_now` is set once it has queued a message that
+    may go at once (Engine.handle then starts a delivery instead of waiting for the tick).
+
+    Args:
+        tx: the unit of work's transaction.
+        rules: working hours and owners, at the unit of work's moment.
+        person_by_handle: the participant behind an owner's handle (created if new).
+    """
+
+    def __init__(
+        self,
+        tx: Tx,
+        rules: Rules,
+        person_by_handle: Callable[[str], Awaitable[Participant]],
+    ) -> None:
+        self.tx = tx
+        self.rules = rules
+        self.now = rules.now
+        self._person_by_handle = person_by_handle
+        self.due_now = False
+
+    async def notify(
+        self,
+        kind: Kind,
+        recipient: Participant,
+        due: datetime,
+        key: str,
+        *,
+        series: str = "",
+        pairing_id: int | None = None,
+        session_id: int | None = None,
+        payload: dict[str, Any] | None = None,
+    ) -> bool:
+        """Queue one outbound message; a key that already exists is left alone (idempotent).
+        A kind that is not in the registry (bot.outbox.kinds) fails here, not when sent."""
+        created = await self.tx.add_notification(
+            Notification(
+                key=key,
+                kind=Kind(kind).value,
+                recipient_id=recipient.id,
+                due_at=due,
+                series=series,
+                pairing_id=pairing_id,
+                session_id=session_id,
+                payload=payload or {},
+                created_at=self.now,
+            )
+        )
+        self.due_now |= created and due <= self.now
+        return created
+
+    async def note(
+        self, recipient: Participant, key: str, text: str, program: Program | None, **ids: Any
+    ) -> bool:
+        """Queue a plain informational message for the recipient's next working moment."""
+        due = self.rules.deliverable(self.now, recipient, program)
+        return await self.notify(Kind.NOTE, recipient, due, key, payload={"text": text}, **ids)
+
+    async def tell_owners(
+        self, program: Program, key: str, text: str, pairing: Pairing | None = None
+    ) -> None:
+        """A note to each owner of the program (once per key and owner)."""
+        for handle in self.rules.owners_of(program):
+            owner = await self._person_by_handle(handle)
+            await self.note(
+                owner,
+                owner_note_key(key, owner.id),
+                text,
+                program,
+                pairing_id=pairing.id if pairing else None,
+            )
+
+    async def replan(self, pairing: Pairing) -> None:
+        """The pair's state changed: have the planner look at it at the next tick."""
+        pairing.plan_at = None
+        await self.tx.replan([pairing.id])
+
+    async def retry_intros(self, person: Participant) -> None:
+        """Queue again the pairing invitations that failed to reach `person` (they are
+        skipped at send time if the pairing has moved on). Only rows still failed are
+        touched: one sent meanwhile by a tick is never queued twice."""
+        if await self.tx.requeue_failed(person.id, Kind.INTRO, self.now):
+            self.due_now = True

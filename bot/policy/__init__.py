@@ -1,0 +1,1 @@
+"""Policies: working hours, cadence and risk, agendas, who fits whom."""

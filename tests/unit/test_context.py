@@ -1,0 +1,21 @@
+"""The unit of work: one transaction with an identity map, so that a cached read and a locked
+read of the same record cannot disagree."""
+
+from dataclasses import replace
+
+from bot.context import Context
+from bot.domain.model import Pairing
+
+
+async def test_a_locked_read_refreshes_what_the_unit_of_work_already_holds(h):
+    pairing = await h.active_pairing()
+    async with h.store.transaction() as tx:
+        ctx = Context(tx, h.clock.now(), h.config)
+        cached = await ctx.pairing(pairing.id)
+        # Changed under it (by another flow of this transaction, or a writer before our lock).
+        await tx.save(replace(cached, goal="Changed meanwhile"), fields=("goal",))
+        assert (await ctx.pairing(pairing.id)).goal != "Changed meanwhile", "a cached read"
+        locked = await ctx.get(Pairing, pairing.id, lock=True)
+        assert locked is cached and cached.goal == "Changed meanwhile"
+        assert await ctx.pairing(pairing.id) is locked
+        assert await ctx.get(Pairing, 10_000, lock=True) is None
