@@ -22,7 +22,7 @@ from bot.domain.events import (
     SeenHere,
     without_nul,
 )
-from bot.domain.messages import Attachment, Button, FormErrors, Message, Refused
+from bot.domain.messages import Attachment, Button, FormErrors, Message, NotYours, Refused
 from bot.domain.model import Participant, Program
 from bot.domain.ports import Sender, Store
 from bot.flows.lifecycle import close_ended_programs
@@ -36,7 +36,7 @@ from bot.routes import ACTIONS, COMMANDS, FORMS, HELP
 
 log = logging.getLogger(__name__)
 
-Reply = Message | FormErrors
+Reply = Message | FormErrors | NotYours
 
 
 class Engine:
@@ -125,13 +125,14 @@ class Engine:
 
     async def calendar_feed(self, token: str) -> str | None:
         """The iCalendar feed behind a personal feed address, or None when the token leads
-        nowhere (read only: nothing is written)."""
-        async with self.store.transaction() as tx:
+        nowhere (in a read-only transaction: a calendar polling it takes no write lock)."""
+        async with self.store.reading() as tx:
             return await feed_for(Context(tx, self.clock.now(), self.config), token)
 
     async def invite_file(self, ref: str, platform: str, user_id: str) -> Attachment | None:
-        """The .ics of a sent invite again (a download link), for the person it was for."""
-        async with self.store.transaction() as tx:
+        """The .ics of a sent invite again (a download link), for the person it was for
+        (read only)."""
+        async with self.store.reading() as tx:
             ctx = Context(tx, self.clock.now(), self.config)
             return await invite_file(ctx, ref, platform, user_id)
 
@@ -160,6 +161,8 @@ async def _dispatch(ctx: Context, person: Participant, event: Event) -> Reply:
         if isinstance(event, MessageReceived):
             return await _direct_message(ctx, person, event)
         if isinstance(event, ActionClicked):
+            if event.for_person and event.for_person != person.handle:
+                return NotYours(event.for_person)  # only the person they are for
             found = ACTIONS.get(event.action)
             return await route(ctx, person, found, event, str(event.value)) if found else unknown()
         if isinstance(event, FormSubmitted):

@@ -59,7 +59,7 @@ LAYERS = {
     "outbox": {"domain", "policy", "calendar", "flows", "outbox", "context"},
 }
 FRONT = {"engine", "router", "routes", "context", "__init__"}
-MAX_LINES = 300
+MAX_LINES = 299  # "under 300"
 
 
 def _bot_imports(path: Path) -> set[str]:

@@ -18,12 +18,14 @@ from collections.abc import Awaitable
 
 from slack_bolt.async_app import AsyncApp
 
+from adapters import turns
 from adapters.slack import inbound, render
 from adapters.slack.directory import Directory
 from adapters.slack.sender import SlackSender
 from bot.domain import copy
 from bot.domain.events import CommandIssued
-from bot.domain.messages import FormErrors, Message
+from bot.domain.ids import parse_handle
+from bot.domain.messages import FormErrors, Message, NotYours
 from bot.engine import Engine
 
 log = logging.getLogger(__name__)
@@ -69,19 +71,19 @@ class SlackBot:
             actor = await self.directory.actor(user_id, team_id, command.get("user_name", ""))
             refs = inbound.mentions(command.get("text", ""))
             people = [(r, await self.directory.actor(r.user_id, team_id, r.name)) for r in refs]
-            reply = await self.engine.handle(inbound.command_event(command, actor, people))
+            event = inbound.command_event(command, actor, people)
         except Exception:
             log.exception("slash command failed")
-            await ack(text=copy.text("general.trouble"))
+            await ack(text=turns.apology().text)
             return
-        if reply is None:  # the same command delivered twice
+        message = (await turns.take(self.engine, event)).message
+        if message is None:  # the same command delivered twice
             await ack()
             return
-        if isinstance(reply, Message) and reply.file:
+        if message.file:
             await ack(text=render.fallback_text(Message(copy.text("commands.export_sending"))))
-            self._later(self.sender.direct(user_id, reply), "export upload")
+            self._later(self.sender.direct(user_id, message), "export upload")
             return
-        message = reply if isinstance(reply, Message) else Message(reply.text)
         await ack(
             text=render.fallback_text(message),
             blocks=render.message_blocks(message),
@@ -97,13 +99,14 @@ class SlackBot:
             actor = await self.directory.actor(event["user"], team_id)
             refs = inbound.mentions(event["text"])
             people = [(r, await self.directory.actor(r.user_id, team_id, r.name)) for r in refs]
-            reply = await self.engine.handle(inbound.message_event(body, actor, people))
+            message = (
+                await turns.take(self.engine, inbound.message_event(body, actor, people))
+            ).message
         except Exception:
             log.exception("direct message failed event=%s", body.get("event_id"))
-            reply = Message(copy.text("general.trouble"))
-        if reply is None:
+            message = turns.apology()
+        if message is None:
             return  # a retry of an event we already answered
-        message = reply if isinstance(reply, Message) else Message(reply.text)
         thread = event.get("thread_ts")
         self._later(self.sender.post(event["channel"], message, thread), "DM reply")
 
@@ -128,23 +131,23 @@ class SlackBot:
         click = inbound.click(body)
         if click.action.startswith("link."):
             return  # a link button (add to calendar): the browser opened it, nothing to do
-        owner = click.block_id.removeprefix("for.") if click.block_id.startswith("for.") else ""
-        if owner and owner != click.user_id:
+        try:
+            actor = await self.directory.actor(click.user_id, click.team_id)
+            turn = await turns.take(self.engine, inbound.clicked(click, actor))
+        except Exception:
+            log.exception("button failed action=%s", click.action)
+            turn = turns.Turn(turns.apology(), failed=True)
+        if isinstance(turn.reply, NotYours):  # said to the one who clicked; the message stays
+            owner = parse_handle(turn.reply.owner)[1]
             await respond(
                 text=copy.text("general.not_your_buttons", person=f"<@{owner}>"),
                 response_type="ephemeral",
                 replace_original=False,
             )
             return
-        try:
-            actor = await self.directory.actor(click.user_id, click.team_id)
-            reply = await self.engine.handle(inbound.clicked(click, actor))
-        except Exception:
-            log.exception("button failed action=%s", click.action)
-            reply = Message(copy.text("general.trouble"))
-        if reply is None:
+        message = turn.message
+        if message is None:
             return
-        message = reply if isinstance(reply, Message) else Message(reply.text)
         if message.form:
             await self._open_form(click, message)
             return
@@ -194,13 +197,13 @@ class SlackBot:
             user_id, team_id = inbound.user_and_team(body)
             actor = await self.directory.actor(user_id, team_id)
             event, context = inbound.submission(body, actor)
-            reply = await self.engine.handle(event)
+            turn = await turns.take(self.engine, event)
         except Exception:
             log.exception("form submission failed")
-            await ack(
-                response_action="errors",
-                errors=_on_first_input(body, copy.text("general.trouble")),
-            )
+            turn = turns.Turn(turns.apology(), failed=True)
+        reply = turn.reply
+        if turn.failed:  # said on the form, which stays open to be sent again
+            await ack(response_action="errors", errors=_on_first_input(body, reply.text))
             return
         if isinstance(reply, FormErrors):
             fields = [

@@ -136,7 +136,16 @@ def click(body: dict) -> Click:
 
 
 def clicked(c: Click, actor: Actor) -> ActionClicked:
-    return ActionClicked(PLATFORM, c.event_id, actor, action=c.action, value=c.value)
+    """The click as an event; buttons in a block "for.U123" are for that person only."""
+    owner = c.block_id.removeprefix("for.") if c.block_id.startswith("for.") else ""
+    return ActionClicked(
+        PLATFORM,
+        c.event_id,
+        actor,
+        action=c.action,
+        value=c.value,
+        for_person=f"{PLATFORM}:{owner}" if owner else "",
+    )
 
 
 def submission(body: dict, actor: Actor) -> tuple[FormSubmitted, dict]:

@@ -19,6 +19,7 @@ import logging
 
 from aiohttp import web
 
+from adapters import turns
 from adapters.teams import inbound, invites, render
 from adapters.teams.auth import NotAdmitted
 from adapters.teams.connector import Connector
@@ -112,12 +113,11 @@ class TeamsBot:
             await self._clicked(activity, who, submit)
             return
         event = inbound.message_event(activity, who)
-        reply = await self._handle(event)
-        if reply is None:
+        message = (await turns.take(self.engine, event)).message
+        if message is None:
             return  # Teams delivered this message before: it was answered then
-        if isinstance(reply, Message) and reply.file is not None:
-            reply = self._download_message(who.user_id, event)
-        message = reply if isinstance(reply, Message) else Message(reply.text)
+        if message.file is not None:
+            message = self._download_message(who.user_id, event)
         address = inbound.address(activity)
         await self.connector.send(address, render.activity(message), activity.get("id") or "")
 
@@ -166,16 +166,7 @@ class TeamsBot:
             await self.connector.send(inbound.address(activity), render.activity(reply))
 
     async def _handle(self, event: Event, quiet: bool = False) -> Message | FormErrors | None:
-        """The engine's answer. A failure is tried once more (Teams sends an install as two
-        activities at once, and both may create the person), then apologised for, except
-        for a welcome, which is better left unsaid."""
-        for attempt in (1, 2):
-            try:
-                return await self.engine.handle(event)
-            except Exception:
-                if attempt == 2:
-                    log.exception("Teams %s failed", event.__class__.__name__)
-        return None if quiet else Message(copy.text("general.trouble"))
+        return (await turns.take(self.engine, event, quiet=quiet)).reply
 
     # --- exports --------------------------------------------------------------------------------
     def _download_message(self, user_id: str, event: MessageReceived) -> Message:

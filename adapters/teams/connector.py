@@ -4,10 +4,9 @@
 Sending and updating activities, the calls made thousands of times per tick, are plain JSON
 requests on one aiohttp session, authorised with the client's credentials: msrest's model
 serialisation costs about 2 ms of CPU per activity, more than everything else a send does.
-The rarer calls (creating a conversation, reading a member) go through the ConnectorClient,
-after its MSAL token is fetched off the loop (msrest would fetch it synchronously on a miss).
-At most 64 clients (adapters/teams/clients.py) and CONVERSATIONS remembered personal chats
-are kept, however many serviceUrls and people come along.
+The rarer calls (creating a conversation, reading a member) use the ConnectorClient, its MSAL
+token fetched off the loop first (msrest would fetch it synchronously). At most 64 clients
+(adapters/teams/clients.py) and CONVERSATIONS personal chats are kept in memory.
 
 Teams allows about 7 messages per second in one conversation and 30 per second per tenant;
 we pace ourselves below that. 429, 412, 502 and 504 are retried here a few times with

@@ -67,10 +67,13 @@ class MemberJoined(Event):
 
 @dataclass(frozen=True)
 class ActionClicked(Event):
-    """A button press: `action` is the button's id and `value` its value."""
+    """A button press: `action` is the button's id and `value` its value; `for_person` the
+    handle of the one person the pressed buttons were for (Button.for_person, in a chat
+    shared by several people), as the platform reports it."""
 
     action: str = ""
     value: str = ""
+    for_person: str = ""
 
 
 @dataclass(frozen=True)

@@ -124,6 +124,14 @@ def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+@dataclass(frozen=True)
+class NotYours:
+    """The answer to someone pressing buttons meant for another person (`owner`, a handle):
+    what they pressed stays as it is, and only they are told whose buttons those are."""
+
+    owner: str
+
+
 class Refused(Exception):
     """A request the engine will not carry out; the message says why and what to do. The
     engine answers it as a reply, from whichever flow raised it."""

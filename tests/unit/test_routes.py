@@ -53,3 +53,36 @@ def test_every_form_the_engine_renders_is_registered():
             assert isinstance(choice, ast.Constant), f"a form id computed at {where}"
             ids.add(choice.value)
     assert ids == set(routes.FORMS)
+
+
+async def test_buttons_for_one_person_answer_only_that_person(h):
+    """In a chat shared by the pair, each person's Accept is theirs alone: the engine says
+    whose buttons they are to anyone else, and nothing changes."""
+    from bot.domain.events import ActionClicked
+    from bot.domain.messages import NotYours
+    from bot.domain.model import Pairing, PairingStatus
+    from tests.harness import ERIK, MINA
+
+    program = await h.program()
+    pairing = await h.pairing(program, MINA, ERIK)
+    click = ActionClicked(
+        "console",
+        "click-1",
+        MINA,
+        action="pairing.accept",
+        value=str(pairing.id),
+        for_person=ERIK.handle,
+    )
+    assert await h.engine.handle(click) == NotYours(ERIK.handle)
+    async with h.store.transaction() as tx:
+        unchanged = await tx.get(Pairing, pairing.id)
+    assert unchanged.mentor_consent is None and unchanged.status == PairingStatus.PROPOSED
+    own = ActionClicked(
+        "console",
+        "click-2",
+        ERIK,
+        action="pairing.accept",
+        value=str(pairing.id),
+        for_person=ERIK.handle,
+    )
+    assert not isinstance(await h.engine.handle(own), NotYours)
