@@ -48,8 +48,11 @@ class Listener:
                 self.wake()
                 await lost.wait()
                 log.warning("lost the connection listening for due messages; reconnecting")
-            except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
+            except Exception as exc:  # whatever it was, try again later: the tick covers it
                 log.warning("cannot listen for due messages (%s); retrying", exc)
+            finally:
+                if self._conn is not None and not self._conn.is_closed():
+                    self._conn.terminate()  # a half-set-up connection, or we are stopping
             await asyncio.sleep(RECONNECT_SECONDS)
 
     def _announced(self, _conn, _pid: int, _channel: str, _payload: str) -> None:
