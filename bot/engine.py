@@ -72,14 +72,16 @@ class Engine:
         """Handle one inbound event; None when the event was already handled (a retry)."""
         event = without_nul(event)
         if reads_only(event):
-            if not self._seen.first(event.platform, event.event_id):
+            if self._seen.seen(event.platform, event.event_id):
                 log.info("duplicate event platform=%s id=%s", event.platform, event.event_id)
                 return None
             async with self.store.reading() as tx:
                 ctx = Context(tx, self.clock.now(), self.config)
                 person = await ctx.known_person(event.actor)
-                if person is not None:
-                    return await _dispatch(ctx, person, event)
+                reply = await _dispatch(ctx, person, event) if person is not None else None
+            if reply is not None:
+                self._seen.remember(event.platform, event.event_id)
+                return reply
             # Someone new, or whose details or contact need noting: the way that writes.
         async with self.store.transaction() as tx:
             if not await tx.first_seen(event.platform, event.event_id):
@@ -114,9 +116,12 @@ class Engine:
         return await deliver(self.store, self.senders, self.clock, self.config, self.worker, result)
 
     async def deliver_now(self) -> TickResult:
-        """Send what is due by now, without planning (rows an event has just queued)."""
+        """Send what is due by now, without planning (rows an event has just queued). Under
+        a worker name of its own: it may run beside this process's tick, and leases tell
+        apart whose rows are whose."""
+        worker = f"{self.worker}-now"
         return await deliver(
-            self.store, self.senders, self.clock, self.config, self.worker, TickResult()
+            self.store, self.senders, self.clock, self.config, worker, TickResult()
         )
 
     def _due(self, ctx: Context) -> None:

@@ -112,11 +112,12 @@ class SeenHere:
         self._keep = keep
         self._ids: OrderedDict[tuple[str, str], None] = OrderedDict()
 
-    def first(self, platform: str, event_id: str) -> bool:
-        key = (platform, event_id)
-        if key in self._ids:
-            return False
-        self._ids[key] = None
+    def seen(self, platform: str, event_id: str) -> bool:
+        return (platform, event_id) in self._ids
+
+    def remember(self, platform: str, event_id: str) -> None:
+        """Note an event once it has been answered (not before: an event that failed, or
+        that went the way that writes, is decided by the store)."""
+        self._ids[(platform, event_id)] = None
         if len(self._ids) > self._keep:
             self._ids.popitem(last=False)
-        return True

@@ -111,6 +111,7 @@ async def _ask_again(ctx: Context, pairing: Pairing, program: Program) -> None:
         later = REMINDER_AFTER if row.kind == Kind.CHECKIN_REMINDER else timedelta()
         row.status, row.attempts, row.due_at = NotificationStatus.PENDING, 0, ctx.now + later
     await ctx.tx.save_many(skipped, ("status", "attempts", "due_at"))
+    ctx.outbox.queued_again(skipped)
 
 
 async def ask_end(ctx: Context, person: Participant, pairing: Pairing) -> Message:

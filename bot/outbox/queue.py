@@ -91,6 +91,10 @@ class Outbox:
         pairing.plan_at = None
         await self.tx.replan([pairing.id])
 
+    def queued_again(self, rows: list[Notification]) -> None:
+        """Rows a flow set pending again (a resume): they may go at once too."""
+        self.due_now |= any(row.due_at <= self.now for row in rows)
+
     async def retry_intros(self, person: Participant) -> None:
         """Queue again the pairing invitations that failed to reach `person` (they are
         skipped at send time if the pairing has moved on). Only rows still failed are

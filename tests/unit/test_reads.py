@@ -52,3 +52,25 @@ async def test_a_retried_read_is_answered_once(h):
     event = CommandIssued("console", "retried-1", OWNER, name="status")
     assert await h.engine.handle(event) is not None
     assert await h.engine.handle(event) is None
+
+
+async def test_a_read_that_failed_is_answered_when_tried_again(h, monkeypatch):
+    """The retry of a failed read (adapters/turns.py tries once more) is not taken for a
+    platform's duplicate: the event counts as answered only once it was."""
+    from adapters import turns
+    from bot.domain.events import CommandIssued
+
+    await h.command(OWNER, "me")
+    reading, calls = h.store.reading, []
+
+    def failing_once():
+        calls.append(1)
+        if len(calls) == 1:
+            raise ConnectionError("the database went away for a moment")
+        return reading()
+
+    monkeypatch.setattr(h.store, "reading", failing_once)
+    turn = await turns.take(h.engine, CommandIssued("console", "flaky-1", OWNER, name="status"))
+    assert not turn.failed and turn.message is not None and len(calls) == 2
+    again = await h.engine.handle(CommandIssued("console", "flaky-1", OWNER, name="status"))
+    assert again is None, "once answered, a platform's retry is a duplicate"
