@@ -127,14 +127,16 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_serve_answers_health_checks(env):
+def test_serve_answers_health_checks(env, tmp_path):
     port = _free_port()
     command = [str(BIN)] if BIN.exists() else [sys.executable, "-m", "adapters.cli"]
+    # Output to a file, not a pipe nobody reads: a full pipe would stop serve mid-write.
+    log = (tmp_path / "serve.log").open("wb")
     process = subprocess.Popen(
         [*command, "serve", "--port", str(port)],
         env={**os.environ, **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         body = None
@@ -147,12 +149,13 @@ def test_serve_answers_health_checks(env):
                     break
             except OSError:
                 if process.poll() is not None:
-                    pytest.fail(f"serve exited: {process.stderr.read().decode()}")
+                    pytest.fail(f"serve exited: {(tmp_path / 'serve.log').read_text()}")
                 time.sleep(0.1)
         assert body == (200, {"status": "ok", "database": "ok"})
     finally:
         process.terminate()
         process.wait(timeout=20)
+        log.close()
 
 
 def test_serve_stops_with_a_clear_message_when_the_database_is_unusable(tmp_path):
