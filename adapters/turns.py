@@ -31,9 +31,9 @@ class Turn:
     def message(self) -> Message | None:
         """The reply to show as a message (form errors where no form is open say what to
         change), or None (also for NotYours, which each platform says in its own way)."""
-        if self.reply is None or isinstance(self.reply, Message | NotYours):
-            return self.reply if isinstance(self.reply, Message) else None
-        return Message(self.reply.text)
+        if isinstance(self.reply, FormErrors):
+            return Message(self.reply.text)
+        return self.reply if isinstance(self.reply, Message) else None
 
 
 async def take(engine: Engine, event: Event, *, quiet: bool = False) -> Turn:

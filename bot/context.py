@@ -138,8 +138,8 @@ class Context:
         sends once more the pairing invitations that could not reach them.
         """
         actor = _usable(actor)
-        found = await self.tx.find(Participant, platform=actor.platform, user_id=actor.user_id)
-        if not found:
+        person = await self._stored(actor)
+        if person is None:
             person = await self.tx.add(
                 Participant(
                     platform=actor.platform,
@@ -155,7 +155,6 @@ class Context:
             )
             self._people[person.id] = person
             return person
-        person = found[0]
         changed = _refresh(person, actor, self.now, contact)
         if changed:
             await self.tx.save(person, fields=tuple(sorted(changed)))
@@ -171,11 +170,15 @@ class Context:
         stored, their details are current and their contact was noted within
         CONTACT_EVERY); None when `person_for(actor, contact=True)` must run instead."""
         actor = _usable(actor)
-        found = await self.tx.find(Participant, platform=actor.platform, user_id=actor.user_id)
-        if not found or _refresh(replace(found[0]), actor, self.now, contact=True):
+        person = await self._stored(actor)
+        if person is None or _refresh(replace(person), actor, self.now, contact=True):
             return None
-        self._people[found[0].id] = found[0]
-        return found[0]
+        self._people[person.id] = person
+        return person
+
+    async def _stored(self, actor: Actor) -> Participant | None:
+        found = await self.tx.find(Participant, platform=actor.platform, user_id=actor.user_id)
+        return found[0] if found else None
 
     async def person_by_handle(self, handle: str) -> Participant:
         platform, user_id = parse_handle(handle)

@@ -42,6 +42,12 @@ async def _pair(ws: Workspace, program: str, mentor: str, mentee: str) -> None:
     assert "asked them both" in str(reply), reply
 
 
+def _slack_serve(fake: FakeSlack, folder, **env: str) -> Serve:
+    """serve for Slack on a SQLite file of its own; `env` overrides the e2e defaults."""
+    base = slack_env(fake, f"sqlite+aiosqlite:///{folder}/m.db")
+    return Serve({**base, **env}, folder / "serve.log")
+
+
 @pytest.fixture
 def slack_fake():
     fake = FakeSlack().start()
@@ -51,8 +57,7 @@ def slack_fake():
 
 
 async def test_the_intro_reaches_slack_without_a_tick_and_only_once(slack_fake, tmp_path):
-    env = slack_env(slack_fake, f"sqlite+aiosqlite:///{tmp_path}/m.db")
-    serve = Serve({**env, **INSTANT, "MENTORBOT_WORKING_HOURS": ALWAYS}, tmp_path / "serve.log")
+    serve = _slack_serve(slack_fake, tmp_path, **INSTANT, MENTORBOT_WORKING_HOURS=ALWAYS)
     try:
         ws = Workspace(serve, slack_fake)
         mentor, mentee = _people(slack_fake, 1)
@@ -72,8 +77,7 @@ async def test_the_intro_reaches_slack_without_a_tick_and_only_once(slack_fake, 
 async def test_out_of_hours_nothing_goes_until_the_hours_open(slack_fake, tmp_path):
     today = datetime.now(UTC).strftime("%a")
     closed = "Mon-Sun 00:00-24:00".replace("Mon-Sun", _all_days_but(today))
-    env = slack_env(slack_fake, f"sqlite+aiosqlite:///{tmp_path}/m.db")
-    serve = Serve({**env, **INSTANT, "MENTORBOT_WORKING_HOURS": closed}, tmp_path / "serve.log")
+    serve = _slack_serve(slack_fake, tmp_path, **INSTANT, MENTORBOT_WORKING_HOURS=closed)
     try:
         ws = Workspace(serve, slack_fake)
         mentor, mentee = _people(slack_fake, 2)
@@ -88,8 +92,7 @@ async def test_out_of_hours_nothing_goes_until_the_hours_open(slack_fake, tmp_pa
 
 
 async def test_with_delivery_left_to_ticks_serve_sends_nothing_itself(slack_fake, tmp_path):
-    env = slack_env(slack_fake, f"sqlite+aiosqlite:///{tmp_path}/m.db")
-    serve = Serve({**env, "MENTORBOT_WORKING_HOURS": ALWAYS}, tmp_path / "serve.log")
+    serve = _slack_serve(slack_fake, tmp_path, MENTORBOT_WORKING_HOURS=ALWAYS)
     try:
         assert serve.env["MENTORBOT_DELIVERY"] == "tick"
         ws = Workspace(serve, slack_fake)
