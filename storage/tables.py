@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 
 from bot.domain import model
@@ -69,6 +70,7 @@ programs = Table(
     Column("working_hours", String(100), nullable=True),
     Column("recognition", String(20), nullable=False, server_default="mentor"),
     _created(),
+    Column("followup_days", Integer, nullable=False, server_default="30"),
 )
 
 participants = Table(
@@ -151,7 +153,11 @@ reflections = Table(
     Column("will_do", Text, nullable=False),
     Column("visibility", String(20), nullable=False),
     _created(),
+    Column("anonymous", Boolean, nullable=False, server_default=false()),
     UniqueConstraint("session_id", "author_id", name="uq_reflections_session_author"),
+    # Full-text search (the learnings library) is kept by migration 0007 beside this table:
+    # an FTS5 table reflections_fts on SQLite, an expression GIN index on PostgreSQL.
+    Index("ix_reflections_visibility", "visibility", "id"),
 )
 
 followups = Table(
@@ -164,6 +170,34 @@ followups = Table(
     Column("done", Boolean, nullable=False),
     _created(),
     Column("done_at", UTCDateTime(), nullable=True),
+    Column("state", String(20), nullable=False, server_default="open"),
+    Column("asks", Integer, nullable=False, server_default="0"),
+    Index("ix_followups_reflection", "reflection_id"),
+)
+
+objectives = Table(
+    "objectives",
+    metadata,
+    _id(),
+    Column("pairing_id", Integer, ForeignKey("pairings.id"), nullable=False, index=True),
+    Column("text", String(200), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("done_on", Date, nullable=True),
+    _created(),
+    Column("updated_at", UTCDateTime(), nullable=True),
+)
+
+pulses = Table(
+    "pulses",
+    metadata,
+    _id(),
+    Column("kind", String(10), nullable=False),
+    Column("pairing_id", Integer, ForeignKey("pairings.id"), nullable=False, index=True),
+    Column("session_id", Integer, ForeignKey("sessions.id"), nullable=False),
+    Column("participant_id", Integer, ForeignKey("participants.id"), nullable=False),
+    Column("value", String(10), nullable=False),
+    _created(),
+    UniqueConstraint("kind", "session_id", "participant_id", name="uq_pulses_once"),
 )
 
 enrolments = Table(
@@ -251,6 +285,8 @@ TABLES: dict[type, Table] = {
     model.Enrolment: enrolments,
     model.Proposal: proposals,
     model.CheckIn: checkins,
+    model.Objective: objectives,
+    model.Pulse: pulses,
 }
 
 

@@ -28,11 +28,36 @@ class SessionStatus(StrEnum):
 
 
 class Visibility(StrEnum):
-    """Who may read a reflection: only its author, the pair, or the program owners too."""
+    """Who may read a reflection: only its author, the pair, the program owners too, or
+    everyone in the program (the learnings library)."""
 
     PRIVATE = "private"
     PAIR = "pair"
     PROGRAM = "program"
+    SHARED = "shared"
+
+
+class ObjectiveState(StrEnum):
+    NOT_STARTED = "not_started"
+    STARTED = "started"
+    DONE = "done"
+
+
+class Action(StrEnum):
+    """Where a follow-up (a "will do" line) stands; its author is asked later."""
+
+    OPEN = "open"
+    STILL = "still"  # asked, and still on it
+    DONE = "done"
+    DROPPED = "dropped"
+
+
+class Fit(StrEnum):
+    """The answer to "Is this pairing working for you?" after the first held session."""
+
+    YES = "yes"
+    NOT_SURE = "not_sure"
+    NO = "no"
 
 
 class Role(StrEnum):
@@ -77,6 +102,8 @@ class Program:
     working_hours: str | None = None
     recognition: str = Recognition.MENTOR
     created_at: datetime | None = None
+    # Days after a reflection that its author is asked whether a "will do" happened.
+    followup_days: int = 30
     id: int | None = None
 
     @property
@@ -200,12 +227,16 @@ class Reflection:
     will_do: str = ""
     visibility: str = Visibility.PROGRAM
     created_at: datetime | None = None
+    # Shared with the program without the author's name.
+    anonymous: bool = False
     id: int | None = None
 
 
 @dataclass
 class FollowUp:
-    """Something a reflection said would be done; carried to later agendas until done."""
+    """Something a reflection said would be done (an action owned by the reflection's
+    author); carried to later agendas until done, and asked about `followup_days` later.
+    `asks` counts the rounds its author was asked in (Still on it starts another)."""
 
     pairing_id: int
     reflection_id: int
@@ -213,6 +244,35 @@ class FollowUp:
     done: bool = False
     created_at: datetime | None = None
     done_at: datetime | None = None
+    state: str = Action.OPEN
+    asks: int = 0
+    id: int | None = None
+
+
+@dataclass
+class Objective:
+    """One of a pair's one to three learning objectives."""
+
+    pairing_id: int
+    text: str
+    state: str = ObjectiveState.NOT_STARTED
+    done_on: date | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    id: int | None = None
+
+
+@dataclass
+class Pulse:
+    """One person's one-tap answer: how useful a held session was (`kind` "useful", 1-5),
+    or whether the pairing works for them after the first one (`kind` "fit", a Fit)."""
+
+    kind: str
+    pairing_id: int
+    session_id: int
+    participant_id: int
+    value: str
+    created_at: datetime | None = None
     id: int | None = None
 
 
