@@ -21,6 +21,7 @@ from bot.domain.events import Event, Mention
 from bot.domain.ids import record_id
 from bot.domain.messages import FormErrors, Message
 from bot.domain.model import FollowUp, Pairing, Participant, Reflection, Session
+from bot.domain.outcomes import Objective
 
 Reply = Message | FormErrors
 
@@ -30,7 +31,7 @@ class Who(StrEnum):
 
     ANYONE = "anyone"  # the flow decides (an owner of the program, anyone enrolling)
     MEMBER = "member"  # the mentor or mentee of the pair the record belongs to
-    AUTHOR = "author"  # the author of the reflection named
+    AUTHOR = "author"  # the author of the reflection named (or of a follow-up's reflection)
     SELF = "self"  # the value is the acting person's own id (forget-me)
 
 
@@ -84,7 +85,7 @@ async def route(
     pairing = await _pairing_of(ctx, record)
     if found.who == Who.MEMBER and (pairing is None or pairing.role_of(person.id) is None):
         return not_yours()
-    if found.who == Who.AUTHOR and record.author_id != person.id:
+    if found.who == Who.AUTHOR and await _author_of(ctx, record) != person.id:
         return not_yours()
     request = Request(event, value, record, pairing, rest, **more)
     return await found.handler(ctx, person, request)
@@ -98,9 +99,16 @@ async def _pairing_of(ctx: Context, record: Any) -> Pairing | None:
         record = await ctx.get(Session, record.session_id)
         if record is None:
             return None
-    if isinstance(record, Session | FollowUp):
+    if isinstance(record, Session | FollowUp | Objective):
         return await ctx.get(Pairing, record.pairing_id, lock=True)
     return None
+
+
+async def _author_of(ctx: Context, record: Any) -> int | None:
+    """Who wrote a reflection, or the reflection a follow-up (an action) came from."""
+    if isinstance(record, FollowUp):
+        record = await ctx.get(Reflection, record.reflection_id)
+    return record.author_id if isinstance(record, Reflection) else None
 
 
 def unknown() -> Message:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from bot.calendar.feed import calendar_command
 from bot.data.export import export_command
 from bot.domain.model import FollowUp, Pairing, Reflection, Session
-from bot.flows import commands, lifecycle, privacy, proposals
+from bot.domain.outcomes import Objective
+from bot.flows import commands, followthrough, lifecycle, objectives, privacy, proposals, pulse
 from bot.flows.checkins import checkin_form, save_checkin
 from bot.flows.enrolment import enrolment_form, join, leave, save_enrolment
 from bot.flows.followups import mark_followup_done
@@ -58,6 +59,16 @@ ACTIONS: dict[str, Route] = {
         lambda c, p, r: change_visibility(c, p, r.record, r.pairing, r.rest), Reflection, AUTHOR
     ),
     "followup.done": Route(lambda c, p, r: mark_followup_done(c, p, r.record), FollowUp, MEMBER),
+    "followthrough.answer": Route(
+        lambda c, p, r: followthrough.answer(c, p, r.record, r.pairing, r.rest), FollowUp, AUTHOR
+    ),
+    "objective.state": Route(
+        lambda c, p, r: objectives.move_on(c, p, r.record, r.pairing, r.rest), Objective, MEMBER
+    ),
+    "objectives.edit": Route(lambda c, p, r: objectives.edit_form(c, p, r.record), Pairing, MEMBER),
+    "pulse.answer": Route(
+        lambda c, p, r: pulse.answer(c, p, r.record, r.pairing, r.rest), Session, MEMBER
+    ),
     "checkin.answer": Route(lambda c, p, r: checkin_form(c, p, r.record, r.rest), Pairing, MEMBER),
     "enrolment.form": Route(lambda c, p, r: enrolment_form(c, p, r.value)),
     "match.confirm": Route(lambda c, p, r: proposals.confirm(c, p, r.value)),
@@ -82,6 +93,9 @@ FORMS: dict[str, Route] = {
         ),
         Session,
         MEMBER,
+    ),
+    "objectives.submit": Route(
+        lambda c, p, r: objectives.save_form(c, p, r.record, r.values), Pairing, MEMBER
     ),
     "enrolment.submit": Route(lambda c, p, r: save_enrolment(c, p, r.value, r.values)),
     "match.edit": Route(lambda c, p, r: proposals.save_edit(c, p, r.value, r.values)),

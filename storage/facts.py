@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.domain.model import Stage
 from bot.domain.ports import PairFacts, ProgramFacts, StageFacts
 from bot.outbox.kinds import Kind
+from storage.outcome_facts import outcome_facts
 from storage.tables import (
     checkins,
     followups,
@@ -95,6 +96,7 @@ async def program_facts(
     unreachable = select(person).where(participants.c.reachable.is_(False), in_live_pair)
     facts.unreachable = sorted((await conn.execute(unreachable)).scalars())
     await _outcome_facts(conn, facts, program_id)
+    facts.outcomes = await outcome_facts(conn, program_id)
     return facts
 
 

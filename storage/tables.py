@@ -22,7 +22,7 @@ from sqlalchemy import (
     false,
 )
 
-from bot.domain import model
+from bot.domain import model, outcomes
 
 metadata = MetaData()
 
@@ -284,9 +284,9 @@ TABLES: dict[type, Table] = {
     model.Notification: notifications,
     model.Enrolment: enrolments,
     model.Proposal: proposals,
-    model.CheckIn: checkins,
-    model.Objective: objectives,
-    model.Pulse: pulses,
+    outcomes.CheckIn: checkins,
+    outcomes.Objective: objectives,
+    outcomes.Pulse: pulses,
 }
 
 

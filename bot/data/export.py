@@ -11,7 +11,7 @@ from bot.context import Context
 from bot.domain import copy
 from bot.domain.messages import Attachment, Message, Refused
 from bot.domain.model import (
-    CheckIn,
+    FollowUp,
     Pairing,
     Participant,
     Program,
@@ -20,7 +20,11 @@ from bot.domain.model import (
     Stage,
     Visibility,
 )
+from bot.domain.outcomes import CheckIn
 from bot.flows.commands import owned_programs
+from bot.flows.figures import outcome_numbers
+from bot.flows.objectives import lines as objective_lines
+from bot.flows.objectives import objectives_of
 from bot.router import Request
 
 COLUMNS = (
@@ -43,6 +47,10 @@ COLUMNS = (
     "checkin_by",
     "checkin_rating",
     "checkin_text",
+    "objectives",
+    "actions",
+    "figure",
+    "value",
 )
 
 
@@ -66,6 +74,8 @@ async def export_rows(ctx: Context, programs: list[Program]) -> list[dict[str, s
         people = await ctx.people(
             [i for p in pairings.values() for i in (p.mentor_id, p.mentee_id)]
         )
+        goals = await objectives_of(ctx, list(pairings))
+        actions = await _actions(ctx, [r.id for found in reflections.values() for r in found])
 
         for session in sorted(sessions, key=lambda s: (s.starts_at, s.id)):
             pairing = pairings[session.pairing_id]
@@ -74,6 +84,7 @@ async def export_rows(ctx: Context, programs: list[Program]) -> list[dict[str, s
                 "mentor": _name(people[pairing.mentor_id]),
                 "mentee": _name(people[pairing.mentee_id]),
                 "goal": pairing.goal,
+                "objectives": "; ".join(objective_lines(goals[pairing.id])),
                 "session_start": session.starts_at.isoformat(),
                 "session_minutes": str(session.minutes),
                 "session_status": session.status,
@@ -85,7 +96,7 @@ async def export_rows(ctx: Context, programs: list[Program]) -> list[dict[str, s
             if not found:
                 rows.append({c: base.get(c, "") for c in COLUMNS})
             for r in found:
-                shared = r.visibility == Visibility.PROGRAM
+                shared = r.visibility in (Visibility.PROGRAM, Visibility.SHARED)
                 rows.append(
                     {
                         **{c: base.get(c, "") for c in COLUMNS},
@@ -94,11 +105,27 @@ async def export_rows(ctx: Context, programs: list[Program]) -> list[dict[str, s
                         "reflection_visibility": r.visibility,
                         "what_changed": r.what_changed if shared else "",
                         "will_do": r.will_do if shared else "",
+                        "actions": "; ".join(actions.get(r.id, [])) if shared else "",
                         "created_at": r.created_at.isoformat() if r.created_at else "",
                     }
                 )
         rows += await _checkin_rows(ctx, program, pairings, people)
+        facts = await ctx.tx.program_facts(program.id, ctx.now, ctx.now)
+        for figure, value in outcome_numbers(facts.outcomes).items():
+            rows.append(
+                {c: "" for c in COLUMNS}
+                | {"program": program.name, "figure": figure, "value": value}
+            )
     return rows
+
+
+async def _actions(ctx: Context, reflection_ids: list[int]) -> dict[int, list[str]]:
+    """Each reflection's planned actions, as "state: text"."""
+    found: dict[int, list[str]] = defaultdict(list)
+    for action in await ctx.tx.find(FollowUp, reflection_id=reflection_ids):
+        if action.asks:
+            found[action.reflection_id].append(f"{action.state}: {action.text}")
+    return found
 
 
 async def _checkin_rows(

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from bot.domain.outcomes import Action
+
 SESSION_MINUTES_MIN = 30
 SESSION_MINUTES_MAX = 60
 SESSION_MINUTES_OFFERED = (30, 45, 60)
@@ -35,29 +37,6 @@ class Visibility(StrEnum):
     PAIR = "pair"
     PROGRAM = "program"
     SHARED = "shared"
-
-
-class ObjectiveState(StrEnum):
-    NOT_STARTED = "not_started"
-    STARTED = "started"
-    DONE = "done"
-
-
-class Action(StrEnum):
-    """Where a follow-up (a "will do" line) stands; its author is asked later."""
-
-    OPEN = "open"
-    STILL = "still"  # asked, and still on it
-    DONE = "done"
-    DROPPED = "dropped"
-
-
-class Fit(StrEnum):
-    """The answer to "Is this pairing working for you?" after the first held session."""
-
-    YES = "yes"
-    NOT_SURE = "not_sure"
-    NO = "no"
 
 
 class Role(StrEnum):
@@ -250,33 +229,6 @@ class FollowUp:
 
 
 @dataclass
-class Objective:
-    """One of a pair's one to three learning objectives."""
-
-    pairing_id: int
-    text: str
-    state: str = ObjectiveState.NOT_STARTED
-    done_on: date | None = None
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
-    id: int | None = None
-
-
-@dataclass
-class Pulse:
-    """One person's one-tap answer: how useful a held session was (`kind` "useful", 1-5),
-    or whether the pairing works for them after the first one (`kind` "fit", a Fit)."""
-
-    kind: str
-    pairing_id: int
-    session_id: int
-    participant_id: int
-    value: str
-    created_at: datetime | None = None
-    id: int | None = None
-
-
-@dataclass
 class Enrolment:
     """A person's profile in one program's pool: their role and what they bring or seek.
 
@@ -306,20 +258,6 @@ class Proposal:
     goal: str = ""
     reason: str = ""
     status: str = "draft"  # draft | confirmed | replaced
-    created_at: datetime | None = None
-    id: int | None = None
-
-
-@dataclass
-class CheckIn:
-    """One person's answer to a program check-in: a 1-5 rating (not asked at the start)
-    and a few words; program owners read both."""
-
-    pairing_id: int
-    participant_id: int
-    stage: str
-    rating: int | None = None
-    text: str = ""
     created_at: datetime | None = None
     id: int | None = None
 

@@ -43,6 +43,25 @@ class StageFacts:
 
 
 @dataclass
+class OutcomeFacts:
+    """What a program's pairs made of their sessions: objectives by state; actions planned
+    in reflections (done, dropped) and first questions about them sent; session pulse
+    answers against questions sent; and pairs still going (active or paused) about which
+    someone answered "no" or "not sure" to the first-session fit question.
+    """
+
+    objectives: dict[str, int] = field(default_factory=dict)
+    actions_planned: int = 0
+    actions_asked: int = 0
+    actions_done: int = 0
+    actions_dropped: int = 0
+    pulse_asked: int = 0
+    pulse_answers: int = 0
+    pulse_sum: int = 0
+    fit_alerts: int = 0
+
+
+@dataclass
 class ProgramFacts:
     """What owner status needs about a program's sessions and outcomes, counted by the
     store, so status costs the same for ten pairs or ten thousand.
@@ -68,6 +87,7 @@ class ProgramFacts:
     checkins: dict[str, StageFacts] = field(default_factory=dict)
     top_mentors: list[tuple[int, int]] = field(default_factory=list)
     mentors: int = 0
+    outcomes: OutcomeFacts = field(default_factory=OutcomeFacts)
 
 
 class Tx(Protocol):

@@ -11,7 +11,6 @@ from bot.context import Context
 from bot.domain import copy
 from bot.domain.messages import Button, Choice, Field, Form, FormErrors, Message
 from bot.domain.model import (
-    CheckIn,
     Later,
     Notification,
     NotificationStatus,
@@ -21,6 +20,7 @@ from bot.domain.model import (
     Program,
     Stage,
 )
+from bot.domain.outcomes import CheckIn
 from bot.outbox.kinds import Kind, checkin_key, checkin_series
 from bot.policy.hours import zone
 

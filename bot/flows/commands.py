@@ -21,7 +21,7 @@ from bot.flows.status import my_status, program_status
 from bot.router import Request
 
 _SETTING = re.compile(
-    r"\b(cadence|minutes|starts|ends|visibility|recognition)=(\S+)", re.IGNORECASE
+    r"\b(cadence|minutes|starts|ends|visibility|recognition|followup)=(\S+)", re.IGNORECASE
 )
 
 
@@ -136,4 +136,8 @@ def _settings(raw: dict[str, str]) -> dict:
         values["reflection_visibility"] = raw["visibility"].lower()
     if "recognition" in raw:
         values["recognition"] = raw["recognition"].lower()
+    if "followup" in raw:
+        if not raw["followup"].isdigit():
+            raise Refused(copy.text("commands.bad_followup"))
+        values["followup_days"] = int(raw["followup"])
     return values

@@ -16,6 +16,7 @@ from bot.domain.model import (
     Role,
     Visibility,
 )
+from bot.domain.outcomes import Action
 from bot.outbox.kinds import Kind, note_key
 
 # Characters of a suggestion quoted in a note (the follow-up keeps it whole).
@@ -30,7 +31,7 @@ async def mark_followup_done(ctx: Context, person: Participant, followup: Follow
         return Message(copy.text("general.not_yours"))
     if followup.done:
         return Message(copy.text("followup.already"))
-    followup.done, followup.done_at = True, ctx.now
+    followup.done, followup.done_at, followup.state = True, ctx.now, Action.DONE
     await ctx.tx.save(followup)
     if pairing.role_of(person.id) != Role.MENTEE or source.visibility == Visibility.PRIVATE:
         return Message(copy.text("followup.done_own"))  # nobody to thank, or not to be told
@@ -84,8 +85,11 @@ async def recognition_text(ctx: Context, audience: str, followup_id: int) -> str
 
 
 async def open_followups(ctx: Context, pairing_id: int) -> list[FollowUp]:
-    """A pair's follow-ups not yet done, from reflections not (or no longer) private."""
-    found = await ctx.tx.find(FollowUp, pairing_id=pairing_id, done=False)
+    """A pair's follow-ups not yet done (nor dropped), from reflections not (or no longer)
+    private."""
+    found = await ctx.tx.find(
+        FollowUp, pairing_id=pairing_id, done=False, state=[Action.OPEN, Action.STILL]
+    )
     if not found:
         return []
     sources = await ctx.tx.find(Reflection, id=sorted({f.reflection_id for f in found}))

@@ -22,12 +22,16 @@ from bot.domain.model import (
     Visibility,
 )
 from bot.flows.checkins import ask
+from bot.flows.objectives import add_objectives, objectives_of, split_goal
+from bot.flows.objectives import buttons as objective_buttons
 from bot.outbox.kinds import Kind, intro_key, note_key, owner_note_key
 from bot.policy.hours import WorkingHours, zone
 
 log = logging.getLogger(__name__)
 
 OPEN_STATUSES = (PairingStatus.PROPOSED, PairingStatus.ACTIVE, PairingStatus.PAUSED)
+# The days after a reflection that its "will do" lines are asked about (the least, the most).
+FOLLOWUP_DAYS = (7, 90)
 
 
 _PROGRAM_ARG = re.compile(r"""\bprogram=(?:"([^"]+)"|'([^']+)'|(\S+))""", re.IGNORECASE)
@@ -77,6 +81,7 @@ async def create_program(
     reflection_visibility: str = Visibility.PROGRAM,
     working_hours: str | None = None,
     recognition: str = Recognition.MENTOR,
+    followup_days: int = 30,
 ) -> Program:
     """Create a program; raises Refused when the name is taken or a value is out of range."""
     name = " ".join(name.split())
@@ -101,6 +106,7 @@ async def create_program(
         working_hours=working_hours,
         recognition=recognition,
         created_at=ctx.now,
+        followup_days=followup_days,
     )
     _check(program)
     return await ctx.tx.add(program)
@@ -126,6 +132,8 @@ def _check(program: Program) -> None:
         raise Refused(copy.text("commands.bad_visibility"))
     if program.recognition not in set(Recognition):
         raise Refused(copy.text("commands.bad_recognition"))
+    if not FOLLOWUP_DAYS[0] <= program.followup_days <= FOLLOWUP_DAYS[1]:
+        raise Refused(copy.text("commands.bad_followup"))
     try:
         zone(program.timezone)
         if program.working_hours:
@@ -150,6 +158,7 @@ async def propose_pairing(
     shared message where the platform has group chats, else one each."""
     if mentor.id == mentee.id:
         raise Refused(copy.text("commands.pair_same"))
+    goal, objectives = split_goal(goal)
     existing = await ctx.tx.find(
         Pairing,
         program_id=program.id,
@@ -176,6 +185,7 @@ async def propose_pairing(
             created_at=ctx.now,
         )
     )
+    await add_objectives(ctx, pairing, objectives)
     if _together(ctx, mentor, mentee):
         due = max(ctx.rules.deliverable(ctx.now, p, program) for p in (mentee, mentor))
         await ctx.outbox.notify(
@@ -238,9 +248,18 @@ async def answer_consent(
         first_day = datetime.combine(program.starts_on or ctx.now.date(), time(), UTC)
         await ask(ctx, pairing, program, Stage.EXPECTATIONS, max(ctx.now, first_day))
         log.info("pairing active pairing=%s program=%s", pairing.id, program.name)
-        return Message(copy.text("consent.active"))
+        return await _active(ctx, pairing)
     await ctx.tx.save(pairing)
     return Message(copy.text("consent.waiting", first=person.first_name, other=other.first_name))
+
+
+async def _active(ctx: Context, pairing: Pairing) -> Message:
+    """Both said yes: the next step, and objectives to propose or check."""
+    found = (await objectives_of(ctx, [pairing.id]))[pairing.id]
+    text = copy.text("consent.active")
+    if not found:
+        text += " " + copy.text("objectives.suggest")
+    return Message(text, buttons=tuple(objective_buttons(found, edit=pairing.id)[-1:]))
 
 
 async def _tell_about_decline(

@@ -11,7 +11,6 @@ from bot.context import Context
 from bot.domain import copy
 from bot.domain.messages import Button, Message
 from bot.domain.model import (
-    CheckIn,
     Enrolment,
     FollowUp,
     Notification,
@@ -22,6 +21,7 @@ from bot.domain.model import (
     Reflection,
     Session,
 )
+from bot.domain.outcomes import CheckIn
 from bot.flows.lifecycle import end_pairing
 from bot.flows.pairings import OPEN_STATUSES
 from bot.outbox.kinds import OnForget, kinds, note_key

@@ -21,6 +21,7 @@ from bot.domain.model import (
     SessionStatus,
     Visibility,
 )
+from bot.flows.followthrough import plan_asks
 from bot.flows.followups import recognise
 from bot.outbox.kinds import Kind
 from bot.policy.visibility import visibility_note
@@ -163,18 +164,21 @@ async def save_reflection(
             created_at=ctx.now,
         )
     )
-    # Follow-ups appear on the pair's agendas, so a private reflection creates none.
-    plans = will_do.splitlines() if visibility != Visibility.PRIVATE else []
-    for line in plans:
-        if line.strip(" -*\t"):
-            await ctx.tx.add(
-                FollowUp(
-                    pairing_id=pairing.id,
-                    reflection_id=reflection.id,
-                    text=line.strip(" -*\t"),
-                    created_at=ctx.now,
-                )
+    # Each line is an action its author is asked about later; those of a private reflection
+    # stay off the pair's agendas (open_followups) and are asked of the author alone.
+    actions = [
+        await ctx.tx.add(
+            FollowUp(
+                pairing_id=pairing.id,
+                reflection_id=reflection.id,
+                text=line.strip(" -*\t"),
+                created_at=ctx.now,
             )
+        )
+        for line in will_do.splitlines()
+        if line.strip(" -*\t")
+    ]
+    await plan_asks(ctx, pairing, program, person, actions)
     log.info("reflection saved session=%s role=%s", session.id, reflection.role)
     other = await ctx.person(pairing.other(person.id))
     if done and reflection.role == Role.MENTEE:

@@ -18,6 +18,7 @@ from bot.domain.model import (
     Session,
     SessionStatus,
 )
+from bot.flows import pulse
 from bot.outbox.kinds import Kind, session_key, session_series
 from bot.policy.hours import zone
 
@@ -154,6 +155,7 @@ async def record_outcome(
     if outcome == "held":
         session.status = SessionStatus.HELD
         await ctx.tx.save(session)
+        await pulse.ask(ctx, pairing, program, session)
         await _ask_for_reflections(ctx, pairing, session)
         return Message(copy.text("check.held"))
     if outcome == "missed":

@@ -16,13 +16,13 @@ from bot.domain.model import (
     Session,
     Stage,
 )
-from bot.domain.ports import StageFacts
+from bot.domain.ports import OutcomeFacts, StageFacts
+from bot.flows import objectives
+from bot.flows.figures import MIN_GROUP, outcome_figures
 from bot.flows.reflections import pending_reflection
 from bot.policy import cadence
 
 RECENT = timedelta(days=30)
-# Breakdowns over fewer people than this show counts only (no averages, no names).
-MIN_GROUP = 5
 STAGES = (Stage.EXPECTATIONS, Stage.MIDPOINT, Stage.FINAL)
 
 
@@ -61,6 +61,7 @@ class ProgramStatus:
     checkins: dict[str, StageFacts] = field(default_factory=dict)
     top_mentors: list[tuple[str, int]] = field(default_factory=list)
     mentors: int = 0
+    outcomes: OutcomeFacts = field(default_factory=OutcomeFacts)
 
     def section(self) -> Section:
         """The status as a titled section: figures as facts, then pairs at risk and problems."""
@@ -88,6 +89,7 @@ class ProgramStatus:
             ),
             "reflections": str(self.reflections),
             "implemented": str(self.implemented),
+            **outcome_figures(self.outcomes),
         }
         lines = []
         if self.at_risk:
@@ -191,6 +193,7 @@ async def program_status(ctx: Context, program: Program) -> ProgramStatus:
         checkins=facts.checkins,
         top_mentors=[(name(i), count) for i, count in facts.top_mentors],
         mentors=facts.mentors,
+        outcomes=facts.outcomes,
     )
 
 
@@ -201,6 +204,7 @@ async def my_status(ctx: Context, person: Participant) -> Message:
     if not mine:
         return Message(copy.text("status.me_none"))
     sessions = await ctx.tx.find(Session, pairing_id=[p.id for p in mine])
+    goals = await objectives.objectives_of(ctx, [p.id for p in mine])
     sections, buttons = [], []
     for pairing in sorted(mine, key=lambda p: p.id):
         program = await ctx.program(pairing.program_id)
@@ -211,9 +215,13 @@ async def my_status(ctx: Context, person: Participant) -> Message:
             program=program.name,
             status=pairing.status,
         )
+        goal_lines = objectives.lines(goals[pairing.id])
+        if goal_lines:
+            goal_lines.insert(0, copy.text("objectives.heading"))
         if pairing.status != PairingStatus.ACTIVE:
-            sections.append(Section(title))
+            sections.append(Section(title, lines=tuple(goal_lines)))
             continue
+        buttons += objectives.buttons(goals[pairing.id], edit=pairing.id)
         nxt = cadence.upcoming([s for s in sessions if s.pairing_id == pairing.id], ctx.now)
         if nxt:
             when = ctx.rules.when(nxt.starts_at, person, program)
@@ -222,7 +230,7 @@ async def my_status(ctx: Context, person: Participant) -> Message:
             line = copy.text("status.me_no_next")
             label = copy.text("buttons.schedule_with", other=other.first_name)
             buttons.append(Button(label, "session.schedule", str(pairing.id), primary=True))
-        sections.append(Section(title, lines=(line,)))
+        sections.append(Section(title, lines=(line, *goal_lines)))
     lines = [copy.text("status.me_header")]
     pending = await pending_reflection(ctx, person)
     if pending:

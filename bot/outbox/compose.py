@@ -17,6 +17,9 @@ from bot.domain.model import (
 )
 from bot.flows.checkins import compose_question
 from bot.flows.followups import QUOTED, open_followups, recognition_text
+from bot.flows.objectives import buttons as objective_buttons
+from bot.flows.objectives import lines as objective_lines
+from bot.flows.objectives import objectives_of
 from bot.outbox.kinds import Kind, composer
 from bot.policy import cadence
 from bot.policy.agenda import agenda_items
@@ -210,6 +213,9 @@ async def _agenda(
         lines.append(copy.text("agenda.topic", topic=session.topic))
     items = agenda_items(program, session.number, mentor.first_name, mentee.first_name)
     lines += [f"{n}) {item}" for n, item in enumerate(items, start=1)]
+    goals = (await objectives_of(ctx, [pairing.id]))[pairing.id]
+    if goals:
+        lines += [copy.text("objectives.heading"), *objective_lines(goals)]
     if followups:
         lines.append(copy.text("agenda.open_followups"))
         lines += [f"- {shorten(f.text, QUOTED)}" for f in sorted(followups, key=lambda f: f.id)]
@@ -255,6 +261,9 @@ async def _reflect(
     key = "reflect.reminder" if row.kind == Kind.REFLECT_REMINDER else f"reflect.{role}"
     text = copy.text(key, other=other.first_name, visibility=visibility)
     buttons = [Button(copy.text("buttons.reflect_form"), "reflection.write", str(session.id))]
+    if role == Role.MENTOR and row.kind == Kind.REFLECT:  # the mentor may mark progress
+        goals = (await objectives_of(ctx, [pairing.id]))[pairing.id]
+        buttons += objective_buttons(goals)
     if role == Role.MENTEE and row.kind == Kind.REFLECT:
         candidates = [
             f

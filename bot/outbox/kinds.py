@@ -29,6 +29,10 @@ class Kind(StrEnum):
     NOTE = "note"  # a plain message worded when queued (or a recognition, worded when sent)
     DIGEST = "digest"  # an owner's weekly digest
     INVITE = "invite"  # a calendar REQUEST or CANCEL
+    FOLLOWTHROUGH = "followthrough"  # "you planned to ... did it happen?"
+    FOLLOWTHROUGH_REMINDER = "followthrough.reminder"
+    PULSE = "pulse"  # after a held session: how useful was it? 1-5
+    FIT = "fit"  # after the first held session: is this pairing working for you?
 
 
 def intro_key(pairing_id: int, person_id: int | None) -> str:
@@ -77,6 +81,21 @@ def invite_series(uid: str) -> str:
 
 def invite_key(uid: str, sequence: int, person_id: int) -> str:
     return f"{invite_series(uid)}:{sequence}:{person_id}"
+
+
+def followthrough_series(rnd: int) -> str:
+    """The rounds of follow-through questions (round 0 is the first ask of each action)."""
+    return f"followthrough:{rnd}"
+
+
+def followthrough_key(followup_id: int, rnd: int, *, reminder: bool = False) -> str:
+    key = f"followthrough:{followup_id}:{rnd}"
+    return f"{key}:reminder" if reminder else key
+
+
+def pulse_key(kind: Kind, session_id: int, person_id: int) -> str:
+    """A pulse after each held session, the fit question after the first: one per person."""
+    return f"{kind}:{session_id}:{person_id}"
 
 
 def note_key(event: str, *about: object) -> str:
@@ -159,6 +178,15 @@ OUTBOX: dict[Kind, KindSpec] = {
     Kind.INVITE: KindSpec(
         invite_key, "bot.calendar.invites:compose_invite", False, OnPause.SENT, _ANOTHER
     ),
+    # An action is its author's own: asked about whatever became of the pair since.
+    Kind.FOLLOWTHROUGH: KindSpec(
+        followthrough_key, "bot.flows.followthrough:compose_ask", False, OnPause.SENT, _ANOTHER
+    ),
+    Kind.FOLLOWTHROUGH_REMINDER: KindSpec(
+        followthrough_key, "bot.flows.followthrough:compose_ask", False, OnPause.SENT, _ANOTHER
+    ),
+    Kind.PULSE: KindSpec(pulse_key, "bot.flows.pulse:compose", False, OnPause.SENT, _ANOTHER),
+    Kind.FIT: KindSpec(pulse_key, "bot.flows.pulse:compose", False, OnPause.SENT, _ANOTHER),
 }
 
 

@@ -4,7 +4,7 @@ when a message may go, how a time reads, who owns what."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from bot.domain.model import Participant, Program
 from bot.policy.hours import DEFAULT_WORKING_HOURS, WorkingHours, zone
@@ -65,6 +65,10 @@ class Rules:
         """A short local rendering of `moment` for `person`, e.g. 'Wed 5 Mar, 10:00'."""
         local = moment.astimezone(zone(self.tz(person, program)))
         return f"{local:%a} {local.day} {local:%b}, {local:%H:%M}"
+
+    def today(self, person: Participant, program: Program | None = None) -> date:
+        """The date it is now where the person is."""
+        return self.now.astimezone(zone(self.tz(person, program))).date()
 
     def owners_of(self, program: Program) -> list[str]:
         return list(program.owners) or sorted(self.config.owners)

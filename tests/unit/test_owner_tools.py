@@ -14,7 +14,6 @@ from bot.data.pool_file import import_people
 from bot.domain.events import Mention
 from bot.domain.messages import FormErrors
 from bot.domain.model import (
-    CheckIn,
     Enrolment,
     Notification,
     Pairing,
@@ -23,6 +22,7 @@ from bot.domain.model import (
     Proposal,
     Reflection,
 )
+from bot.domain.outcomes import CheckIn
 from bot.flows.pairings import propose_pairing
 from bot.policy.matching import Candidate, barrier, overlap
 from tests.harness import ERIK, MINA, OWNER, PRIYA, TOM

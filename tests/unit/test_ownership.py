@@ -14,6 +14,7 @@ from bot import routes
 from bot.domain.events import Actor, Mention
 from bot.domain.messages import FormErrors, Message
 from bot.domain.model import Enrolment, FollowUp, Proposal, Reflection
+from bot.domain.outcomes import Objective
 from storage.tables import metadata
 from tests.harness import ERIK, MINA, OWNER
 
@@ -33,6 +34,7 @@ SECRETS = (
     "Call the brand team",
     "hoping for fresh eyes",
     "short video",
+    "Publish three reels",
 )
 
 
@@ -45,6 +47,7 @@ class World:
     upcoming: int  # booked by Mina, still ahead
     reflection: int  # Erik's
     followup: int
+    objective: int
     run: str  # Olivia's match proposals
     mina: int
     tom: int
@@ -68,6 +71,7 @@ async def _world(h) -> World:
         will_do="Call the brand team",
         visibility="pair",
     )
+    await h.submit(ERIK, "objectives.submit", pairing.id, objective_1="Publish three reels")
     booked = await h.submit(
         MINA, "session.schedule", pairing.id, date="2026-03-25", time="10:00", minutes="45"
     )
@@ -86,10 +90,11 @@ async def _world(h) -> World:
     async def ids(ctx):
         [reflection] = await ctx.tx.find(Reflection, author_id=(await ctx.person_for(ERIK)).id)
         [followup] = await ctx.tx.find(FollowUp)
+        [objective] = await ctx.tx.find(Objective)
         people = [await ctx.person_for(a) for a in (MINA, TOM, ANA, BOWEN)]
-        return reflection.id, followup.id, [p.id for p in people]
+        return reflection.id, followup.id, objective.id, [p.id for p in people]
 
-    reflection, followup, (mina, tom, ana, bowen) = await h.engine.run(ids)
+    reflection, followup, objective, (mina, tom, ana, bowen) = await h.engine.run(ids)
     assert await h.engine.run(lambda ctx: ctx.tx.find(Proposal, run=run))
     return World(
         program.id,
@@ -99,6 +104,7 @@ async def _world(h) -> World:
         upcoming,
         reflection,
         followup,
+        objective,
         run,
         mina,
         tom,
@@ -129,6 +135,10 @@ ACTIONS = {
     },
     **{action: lambda w: [w.upcoming, w.session] for action in ("session.move", "session.cancel")},
     "followup.done": lambda w: [w.followup],
+    "followthrough.answer": lambda w: [f"{w.followup}:0:done", f"{w.followup}:0:dropped"],
+    "objective.state": lambda w: [f"{w.objective}:done", f"{w.objective}:started"],
+    "objectives.edit": lambda w: [w.pair],
+    "pulse.answer": lambda w: [f"{w.session}:useful:5", f"{w.session}:fit:no"],
     "reflection.visibility": lambda w: [f"{w.reflection}:program", f"{w.reflection}:private"],
     "reflection.undo": lambda w: [w.reflection],
     "enrolment.form": lambda w: [w.old, f"{w.old}:{w.tom}", f"{w.program}:{w.tom}"],
@@ -155,6 +165,7 @@ FORMS = {
     ],
     "match.edit": lambda w: [(w.run, {f"mentee.{w.bowen}": str(w.ana)})],
     "checkin.submit": lambda w: [(f"{w.pair}:expectations", {"text": "hijack"})],
+    "objectives.submit": lambda w: [(w.pair, {"objective_1": "hijack", "objective_2": "x"})],
 }
 
 

@@ -188,7 +188,9 @@ async def test_a_private_reflection_stays_off_the_shared_agenda(h):
     await h.book(ERIK, pairing, "2026-03-12", "10:00")
     await h.run_until(datetime(2026, 3, 11, 9, 30, tzinfo=UTC))
     assert not any("SECRET" in d.message.text for d in h.sender.delivered)
-    assert await h.engine.run(lambda ctx: ctx.tx.find(FollowUp)) == []
+    # The plan is still an action of Erik's own: only he is asked about it later.
+    [action] = await h.engine.run(lambda ctx: ctx.tx.find(FollowUp))
+    assert action.text == "SECRET plan" and action.asks == 1
 
 
 async def test_empty_reflection_is_refused_on_the_field(h):

@@ -6,7 +6,14 @@ from __future__ import annotations
 from adapters.teams import inbound as teams_inbound
 from bot.domain.events import Actor, Mention, MessageReceived
 from bot.domain.messages import FormErrors
-from bot.domain.model import CheckIn, Enrolment, FollowUp, Pairing, Reflection, Session
+from bot.domain.model import (
+    Enrolment,
+    FollowUp,
+    Pairing,
+    Reflection,
+    Session,
+)
+from bot.domain.outcomes import CheckIn
 from bot.flows.reflections import MAX_REFLECTION_CHARS
 from tests.harness import ERIK, MINA, OWNER, PRIYA, TOM
 

@@ -1,0 +1,70 @@
+"""Owner figures about outcomes, for status, the digest and the export: objectives, follow-
+through, the session pulse and fit alerts. Averages show only from MIN_GROUP answers."""
+
+from __future__ import annotations
+
+from bot.domain import copy
+from bot.domain.ports import OutcomeFacts
+
+# Averages over fewer answers than this are not shown (nor are names over fewer people).
+MIN_GROUP = 5
+
+
+def pulse_average(o: OutcomeFacts) -> str:
+    """The average usefulness, or "" below MIN_GROUP answers."""
+    return f"{o.pulse_sum / o.pulse_answers:.1f}" if o.pulse_answers >= MIN_GROUP else ""
+
+
+def _rate(part: int, whole: int) -> str:
+    return f"{round(100 * part / whole)}%" if whole else "-"
+
+
+def outcome_figures(o: OutcomeFacts) -> dict[str, str]:
+    """Label key -> value, in words (status.label.<key> names each)."""
+    objectives = sum(o.objectives.values())
+    average = pulse_average(o)
+    if average:
+        pulse = copy.text(
+            "figures.pulse",
+            average=average,
+            answers=o.pulse_answers,
+            rate=_rate(o.pulse_answers, o.pulse_asked),
+        )
+    else:
+        pulse = copy.text("figures.pulse_few", answers=o.pulse_answers, least=MIN_GROUP)
+    return {
+        "objectives": copy.text(
+            "figures.objectives",
+            total=objectives,
+            started=o.objectives.get("started", 0),
+            done=o.objectives.get("done", 0),
+        ),
+        "followthrough": copy.text(
+            "figures.followthrough",
+            done=o.actions_done,
+            dropped=o.actions_dropped,
+            asked=o.actions_asked,
+            planned=o.actions_planned,
+        ),
+        "pulse": pulse,
+        "fit_alerts": str(o.fit_alerts),
+    }
+
+
+def outcome_numbers(o: OutcomeFacts) -> dict[str, str]:
+    """The same figures as plain numbers, for the export (the average blank below
+    MIN_GROUP answers)."""
+    return {
+        "objectives": str(sum(o.objectives.values())),
+        "objectives_started": str(o.objectives.get("started", 0)),
+        "objectives_done": str(o.objectives.get("done", 0)),
+        "actions_planned": str(o.actions_planned),
+        "actions_asked": str(o.actions_asked),
+        "actions_done": str(o.actions_done),
+        "actions_dropped": str(o.actions_dropped),
+        "pulse_asked": str(o.pulse_asked),
+        "pulse_answers": str(o.pulse_answers),
+        "pulse_average": pulse_average(o),
+        "pulse_response_rate": _rate(o.pulse_answers, o.pulse_asked),
+        "fit_alerts_open": str(o.fit_alerts),
+    }

@@ -1,0 +1,176 @@
+"""A pair's learning objectives: one to three, each not started, started or done (with the
+date). Proposed by an owner in `pair` (or `match`), by either person once both accepted,
+and moved on with one tap from `me`, App Home, agendas and the mentor's reflection prompt."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+
+from bot.context import Context
+from bot.domain import copy
+from bot.domain.messages import Button, Field, Form, FormErrors, Message, Refused, shorten
+from bot.domain.model import Pairing, PairingStatus, Participant
+from bot.domain.outcomes import Objective, ObjectiveState
+
+log = logging.getLogger(__name__)
+
+MAX_OBJECTIVES = 3
+MAX_CHARS = 200
+# Characters of an objective shown in a button (the objective is kept whole).
+BUTTON_TEXT = 40
+NEXT = {ObjectiveState.NOT_STARTED: ObjectiveState.STARTED, ObjectiveState.STARTED: "done"}
+_MARKER = re.compile(r"\bobjectives?\s*:", re.IGNORECASE)
+LIVE = (PairingStatus.PROPOSED, PairingStatus.ACTIVE, PairingStatus.PAUSED)
+
+
+def split_goal(text: str) -> tuple[str, list[str]]:
+    """A `pair` goal with "objectives: a; b; c" at its end, as (goal, objectives); raises
+    Refused, naming the reason, for more than three or one that is too long."""
+    found = _MARKER.search(text)
+    if not found:
+        return text, []
+    items = [" ".join(part.split()) for part in text[found.end() :].split(";")]
+    items = [item for item in items if item]
+    problem = check(items)
+    if problem:
+        raise Refused(problem)
+    return text[: found.start()].strip(), items
+
+
+def check(items: list[str]) -> str:
+    """Why these objectives cannot be kept (empty when they can)."""
+    if len(items) > MAX_OBJECTIVES:
+        return copy.text("objectives.too_many", most=MAX_OBJECTIVES, count=len(items))
+    for item in items:
+        if len(item) > MAX_CHARS:
+            return copy.text("objectives.too_long", limit=MAX_CHARS, length=len(item))
+    return ""
+
+
+async def add_objectives(ctx: Context, pairing: Pairing, items: list[str]) -> None:
+    for item in items:
+        await ctx.tx.add(Objective(pairing_id=pairing.id, text=item, created_at=ctx.now))
+
+
+async def objectives_of(ctx: Context, pairing_ids: list[int]) -> dict[int, list[Objective]]:
+    found: dict[int, list[Objective]] = {i: [] for i in pairing_ids}
+    for objective in await ctx.tx.find(Objective, pairing_id=pairing_ids):
+        found[objective.pairing_id].append(objective)
+    return found
+
+
+def lines(objectives: list[Objective]) -> list[str]:
+    """One line per objective with where it stands, for `me`, App Home and agendas."""
+    shown = []
+    for n, objective in enumerate(objectives, start=1):
+        state = copy.text(f"objectives.state.{objective.state}")
+        if objective.done_on:
+            state = copy.text("objectives.done_on", day=f"{objective.done_on:%-d %b}")
+        shown.append(f"{n}. {objective.text} ({state})")
+    return shown
+
+
+def buttons(objectives: list[Objective], *, edit: int | None = None) -> list[Button]:
+    """One tap to move each objective on (started, then done); and Edit when `edit` names
+    the pair."""
+    found = [
+        Button(
+            copy.text(f"objectives.mark_{NEXT[o.state]}", text=shorten(o.text, BUTTON_TEXT)),
+            "objective.state",
+            f"{o.id}:{NEXT[o.state]}",
+        )
+        for o in objectives
+        if o.state in NEXT
+    ]
+    if edit is not None:
+        label = copy.text("objectives.button_edit" if objectives else "objectives.button_new")
+        found.append(Button(label, "objectives.edit", str(edit)))
+    return found
+
+
+async def move_on(
+    ctx: Context, person: Participant, objective: Objective, pairing: Pairing, state: str
+) -> Message:
+    """Set an objective's state (the router has checked that `person` is one of the pair)."""
+    if state not in set(ObjectiveState):
+        return Message(copy.text("general.unknown_item"))
+    if objective.state == state:
+        return Message(
+            copy.text("objectives.already", state=copy.text(f"objectives.state.{state}"))
+        )
+    objective.state = state
+    program = await ctx.program(pairing.program_id)
+    done = state == ObjectiveState.DONE
+    objective.done_on = ctx.rules.today(person, program) if done else None
+    objective.updated_at = ctx.now
+    await ctx.tx.save(objective, fields=("state", "done_on", "updated_at"))
+    log.info("objective %s pairing=%s", state, pairing.id)
+    key = "objectives.moved_done" if state == ObjectiveState.DONE else "objectives.moved"
+    return Message(copy.text(key, text=objective.text))
+
+
+async def edit_form(ctx: Context, person: Participant, pairing: Pairing) -> Message:
+    if pairing.status not in LIVE:
+        return Message(copy.text("objectives.closed"))
+    found = (await objectives_of(ctx, [pairing.id]))[pairing.id]
+    return Message(copy.text("objectives.form_intro"), form=_form(pairing, found))
+
+
+def _form(pairing: Pairing, found: list[Objective]) -> Form:
+    fields = tuple(
+        Field(
+            f"objective_{n}",
+            copy.text("objectives.field", n=n),
+            optional=True,
+            initial=found[n - 1].text if n <= len(found) else "",
+            limit=MAX_CHARS,
+        )
+        for n in range(1, MAX_OBJECTIVES + 1)
+    )
+    return Form(
+        id="objectives.submit",
+        title=copy.text("objectives.form_title"),
+        fields=fields,
+        submit_label=copy.text("objectives.submit"),
+        value=str(pairing.id),
+    )
+
+
+async def save_form(
+    ctx: Context, person: Participant, pairing: Pairing, values: Mapping[str, str]
+) -> Message | FormErrors:
+    """Keep the objectives as written: a changed text is a new objective (not started), an
+    unchanged one keeps its state, and a blanked one is removed."""
+    if pairing.status not in LIVE:
+        return Message(copy.text("objectives.closed"))
+    found = (await objectives_of(ctx, [pairing.id]))[pairing.id]
+    wanted = {}
+    errors = {}
+    for n in range(1, MAX_OBJECTIVES + 1):
+        text = " ".join((values.get(f"objective_{n}") or "").split())
+        problem = check([text]) if text else ""
+        if problem:
+            errors[f"objective_{n}"] = problem
+        elif text:
+            wanted[f"objective_{n}"] = text
+    extra = [k for k in values if k.startswith("objective_") and k not in _form_ids()]
+    if extra:
+        errors[extra[0]] = copy.text("objectives.too_many", most=MAX_OBJECTIVES, count="more")
+    if errors:
+        return FormErrors(errors, _form(pairing, found))
+    keep = {o.text: o for o in found}
+    texts = list(dict.fromkeys(wanted.values()))
+    gone = [o.id for o in found if o.text not in texts]
+    if gone:
+        await ctx.tx.delete(Objective, id=gone)
+    await add_objectives(ctx, pairing, [t for t in texts if t not in keep])
+    other = await ctx.person(pairing.other(person.id))
+    if not texts:
+        return Message(copy.text("objectives.cleared"))
+    return Message(copy.text("objectives.saved", count=len(texts), other=other.first_name))
+
+
+def _form_ids() -> set[str]:
+    return {f"objective_{n}" for n in range(1, MAX_OBJECTIVES + 1)}

@@ -1,0 +1,126 @@
+"""The session pulse and the first-session fit: after "It happened" both people rate the
+session 1-5 with one tap; after the pair's first held session each is asked privately
+whether the pairing works for them, and a "No" or "Not sure" goes to the program owners
+only (never to the other person)."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.context import Context
+from bot.domain import copy
+from bot.domain.messages import Button, Message
+from bot.domain.model import (
+    Notification,
+    Pairing,
+    Participant,
+    Program,
+    Session,
+    SessionStatus,
+)
+from bot.domain.outcomes import Fit, Pulse
+from bot.outbox.kinds import Kind, note_key, owner_note_key, pulse_key
+
+log = logging.getLogger(__name__)
+
+USEFUL = "useful"
+RATINGS = ("1", "2", "3", "4", "5")
+FITS = tuple(Fit)
+
+
+async def ask(ctx: Context, pairing: Pairing, program: Program, session: Session) -> None:
+    """Queue the pulse for both people, and the fit question after the first held session."""
+    held = await ctx.tx.find(Session, pairing_id=pairing.id, status=SessionStatus.HELD)
+    kinds = (Kind.PULSE, Kind.FIT) if len(held) == 1 else (Kind.PULSE,)
+    for kind in kinds:
+        for person_id in (pairing.mentee_id, pairing.mentor_id):
+            person = await ctx.person(person_id)
+            if person.forgotten_at:
+                continue
+            await ctx.outbox.notify(
+                kind,
+                person,
+                ctx.rules.deliverable(ctx.now, person, program),
+                pulse_key(kind, session.id, person.id),
+                series=str(kind),
+                pairing_id=pairing.id,
+                session_id=session.id,
+            )
+
+
+async def compose(ctx: Context, row: Notification) -> Message | None:
+    """The one-tap question, unless it was answered or the session is no longer held."""
+    pairing = await ctx.pairing(row.pairing_id) if row.pairing_id else None
+    session = await ctx.get(Session, row.session_id) if row.session_id else None
+    if pairing is None or session is None or session.status != SessionStatus.HELD:
+        return None
+    kind = USEFUL if row.kind == Kind.PULSE else Kind.FIT
+    if await _answered(ctx, kind, session.id, row.recipient_id):
+        return None
+    other = await ctx.person(pairing.other(row.recipient_id))
+    if kind == USEFUL:
+        labels = [(n, n) for n in RATINGS]
+    else:
+        labels = [(f.value, copy.text(f"fit.{f.value}")) for f in FITS]
+    return Message(
+        copy.text("pulse.ask" if kind == USEFUL else "fit.ask", other=other.first_name),
+        buttons=tuple(
+            Button(label, "pulse.answer", f"{session.id}:{kind}:{value}") for value, label in labels
+        ),
+    )
+
+
+async def answer(
+    ctx: Context, person: Participant, session: Session, pairing: Pairing | None, rest: str
+) -> Message:
+    """One tap on a pulse or fit question (the router has checked that `person` is one of
+    the pair); the first answer counts."""
+    kind, _, value = rest.partition(":")
+    valid = (kind == USEFUL and value in RATINGS) or (kind == Kind.FIT and value in set(Fit))
+    if pairing is None or not valid or session.status != SessionStatus.HELD:
+        return Message(copy.text("general.unknown_item"))
+    if await _answered(ctx, kind, session.id, person.id):
+        return Message(copy.text("pulse.already" if kind == USEFUL else "fit.already"))
+    await ctx.tx.add(
+        Pulse(
+            kind=kind,
+            pairing_id=pairing.id,
+            session_id=session.id,
+            participant_id=person.id,
+            value=value,
+            created_at=ctx.now,
+        )
+    )
+    log.info("%s answered pairing=%s", kind, pairing.id)
+    if kind == USEFUL:
+        return Message(copy.text("pulse.thanks"))
+    if value == Fit.YES:
+        return Message(copy.text("fit.thanks_yes"))
+    other = await ctx.person(pairing.other(person.id))
+    await _tell_owners(ctx, pairing, person, other, value)
+    return Message(copy.text("fit.thanks_doubt", other=other.first_name))
+
+
+async def _tell_owners(
+    ctx: Context, pairing: Pairing, person: Participant, other: Participant, value: str
+) -> None:
+    """The owners hear who doubts the pairing; an owner who is one of the pair does not."""
+    program = await ctx.program(pairing.program_id)
+    text = copy.text(
+        "fit.owner",
+        program=program.name,
+        who=person.label,
+        answer=copy.text(f"fit.answer.{value}"),
+        other=other.label,
+    )
+    for handle in ctx.rules.owners_of(program):
+        owner = await ctx.person_by_handle(handle)
+        if pairing.role_of(owner.id) is not None:
+            continue
+        key = owner_note_key(note_key("fit", pairing.id, person.id), owner.id)
+        await ctx.outbox.note(owner, key, text, program, pairing_id=pairing.id)
+
+
+async def _answered(ctx: Context, kind: str, session_id: int, person_id: int) -> bool:
+    found = await ctx.tx.find(Pulse, kind=kind, session_id=session_id, participant_id=person_id)
+    return bool(found)
