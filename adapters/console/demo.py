@@ -50,6 +50,9 @@ def _cast() -> list[tuple[Persona, Persona, str, str]]:
             "I'll bring Mina into the Q3 brand review.",
         ],
         implements=True,
+        rates="5",
+        fit="yes",
+        follows_through="Done",
     )
     priya = Persona(
         Actor("console", "priya", "Priya Shah", timezone="Europe/London"),
@@ -69,12 +72,15 @@ def _cast() -> list[tuple[Persona, Persona, str, str]]:
             "I asked support to send me five raw tickets every Friday.",
         ],
         skip_first_prompt=True,
+        rates="3",
+        fit="not_sure",
     )
     sam = Persona(
         Actor("console", "sam", "Sam Lee", timezone="Europe/Lisbon"),
         answers_checks=True,
         outcomes=["held", "held", "held"],
         reflections=["Dana is keen; we should storyboard a customer journey next.", "Good one."],
+        rates="4",
     )
     dana = Persona(
         Actor("console", "dana", "Dana Cruz", timezone="America/Los_Angeles"),
@@ -87,6 +93,7 @@ def _cast() -> list[tuple[Persona, Persona, str, str]]:
             "Rewrite the first-week email with Sam|pair",
             "I now check the app store reviews every Monday.",
         ],
+        follows_through="Done",
     )
     return [
         (

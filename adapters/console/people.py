@@ -22,6 +22,9 @@ class Persona:
         reflections: what they write when asked; "form:" prefix means the detailed form.
         skip_first_prompt: ignore a reflection prompt and answer only the reminder.
         implements: press "Done" on an open follow-up when offered.
+        rates: the 1-5 tapped for "How useful was it?" ("" to let it pass).
+        fit: the answer to "Is this pairing working for you?" ("" to let it pass).
+        follows_through: the answer to "Did it happen?" (a button's label).
     """
 
     actor: Actor
@@ -36,6 +39,9 @@ class Persona:
     reflections: list[str] = field(default_factory=list)
     skip_first_prompt: bool = False
     implements: bool = False
+    rates: str = ""
+    fit: str = ""
+    follows_through: str = ""
     woken_by_owner: bool = False
     seen_nudges: int = 0
     skipped_prompt: bool = False
@@ -62,6 +68,11 @@ class Persona:
             return [self._click(at, buttons["session.schedule"], ids, "opens the booking form")]
         if "reflection.write" in buttons:
             return self._on_reflection_prompt(message, at, buttons, ids)
+        if "pulse.answer" in buttons:
+            return self._tap(message, at, ids)
+        if "followthrough.answer" in buttons and self.follows_through:
+            [chosen] = [b for b in message.buttons if b.label == self.follows_through]
+            return [self._click(at, chosen, ids, f"answers '{chosen.label}'")]
         if "checkin.answer" in buttons and self.answers_checks:
             return [self._click(at, buttons["checkin.answer"], ids, "opens the check-in")]
         if message.form is not None and message.form.id == "checkin.submit":
@@ -110,6 +121,16 @@ class Persona:
             ]
         text = self.reflections.pop(0)
         return [*done, (at, f"replies: {text}", MessageReceived(**self._base(ids), text=text))]
+
+    def _tap(self, message: Message, at: datetime, ids):
+        """A rating ("<session>:useful:<n>") or a fit answer ("<session>:fit:<answer>")."""
+        for button in message.buttons:
+            _, kind, value = button.value.split(":")
+            wanted = self.rates if kind == "useful" else self.fit
+            if value == wanted:
+                story = f"taps {button.label}" if kind == "useful" else f"answers '{button.label}'"
+                return [self._click(at, button, ids, story)]
+        return []
 
     def _book(self, at: datetime, pairing_value: str, ids):
         tz = zone(self.actor.timezone or "UTC")

@@ -252,6 +252,9 @@ async def test_owner_status_shows_the_new_figures(h):
         await h.click(ERIK, "followthrough.answer", asked.message.buttons[answer].value)
     facts = dict((await h.command(OWNER, "status")).sections[0].facts)
     assert facts["Objectives"] == "2 set, 1 started, 0 done"
-    assert facts["Follow-through"] == "1 done and 1 dropped of 2 actions asked about (2 planned)"
+    assert (
+        facts["Follow-through"]
+        == "1 done and 1 dropped of 2 actions planned (2 asked about so far)"
+    )
     assert facts["Session pulse"] == "2 answers so far (an average shows from 5)"
     assert facts["Fit alerts open"] == "1"
