@@ -9,7 +9,7 @@ import re
 from bot.calendar.slots import MAX_TOPIC
 from bot.context import Context
 from bot.domain import copy
-from bot.domain.messages import Button, Message
+from bot.domain.messages import Button, Message, shorten
 from bot.domain.model import (
     Enrolment,
     FollowUp,
@@ -21,8 +21,9 @@ from bot.domain.model import (
     Reflection,
     Session,
 )
-from bot.domain.outcomes import CheckIn
+from bot.domain.outcomes import CheckIn, Objective
 from bot.flows.lifecycle import end_pairing
+from bot.flows.objectives import MAX_CHARS as MAX_OBJECTIVE
 from bot.flows.pairings import OPEN_STATUSES
 from bot.outbox.kinds import OnForget, kinds, note_key
 
@@ -97,7 +98,8 @@ async def forget(ctx: Context, person: Participant) -> Message:
 async def _erase_traces(ctx: Context, person: Participant, mine: list[Pairing]) -> None:
     """What others' records about the person's pairs hold of them: notes (which may quote or
     name them; unsent ones are not sent), the topics they typed, the match reason, and their
-    name in goals, topics, reflections, follow-ups and check-ins written by others."""
+    name in goals, objectives, topics, reflections, follow-ups and check-ins written by
+    others."""
     if not mine:
         return
     ids = [p.id for p in mine]
@@ -134,6 +136,10 @@ async def _erase_traces(ctx: Context, person: Participant, mine: list[Pairing]) 
     for answer in answers:
         answer.text = scrub(answer.text)
     await ctx.tx.save_many(answers, ("text",))
+    goals = await ctx.tx.find(Objective, pairing_id=ids)
+    for goal in goals:
+        goal.text = shorten(scrub(goal.text), MAX_OBJECTIVE)  # the column holds no more
+    await ctx.tx.save_many(goals, ("text",))
 
 
 def _scrubber(person: Participant):

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from bot.context import Context
 from bot.domain.model import Notification, Pairing, Participant, Reflection, Session
+from bot.domain.outcomes import Objective
 from storage.store import SqlStore
 from storage.tables import metadata
 from tests.databases import fresh_sqlite
@@ -49,6 +50,7 @@ async def _pair_with_history(h) -> Pairing:
         visibility="pair",
     )
     await h.say(MINA, "Erik Lund understood why reels matter; Erik will try one.")
+    await h.submit(MINA, "objectives.submit", pairing.id, objective_1="Erik posts three reels")
     again = {"date": "2026-03-10", "time": "10:00", "minutes": "45"}
     await h.submit(MINA, "session.schedule", pairing.id, **again, topic="Show Erik the dashboard")
     await h.tick()
@@ -103,6 +105,8 @@ async def test_forget_me_takes_their_name_and_words_out_of_everything_stored(h, 
         set(row.payload) <= {"method", "sequence", "sessions", "event", "by"} for row in invites
     )
     assert person.display_name == "" and person.forgotten_at is not None
+    [objective] = await h.engine.run(lambda ctx: ctx.tx.find(Objective))
+    assert objective.text == "a former participant posts three reels"
 
     # No log line of ours named him (the console platform's transcript aside); libraries that
     # log statement parameters at DEBUG are held at INFO by the command line (tested below).

@@ -3,6 +3,8 @@ the first-session fit question and the owners' new figures."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime
 
 from bot.domain.events import Mention
@@ -258,3 +260,35 @@ async def test_owner_status_shows_the_new_figures(h):
     )
     assert facts["Session pulse"] == "2 answers so far (an average shows from 5)"
     assert facts["Fit alerts open"] == "1"
+
+
+async def test_the_export_has_the_figures_and_only_shared_plans(h):
+    pairing = await _reflect(h, visibility="pair", will_do="Pair-only plan")
+    await h.submit(MINA, "reflection.submit", 1, what_changed="x", will_do="Open plan")
+    await h.submit(MINA, "objectives.submit", pairing.id, objective_1="Post one reel")
+    await h.tick(APRIL_2)
+    reply = await h.command(OWNER, "export")
+    rows = list(csv.DictReader(io.StringIO(reply.file.content)))
+    assert "Pair-only plan" not in reply.file.content
+    assert {r["actions"] for r in rows if r["reflection_author"] == "Mina Park"} == {
+        "open: Open plan"
+    }
+    assert {r["objectives"] for r in rows if r["session_start"]} == {
+        "1. Post one reel (not started)"
+    }
+    figures = {r["figure"]: r["value"] for r in rows if r["figure"]}
+    assert figures["objectives"] == "1" and figures["actions_planned"] == "2"
+    assert figures["actions_asked"] == "2" and figures["pulse_average"] == ""
+    # Nobody but an owner exports.
+    assert (await h.command(ERIK, "export")).file is None
+
+
+async def test_a_question_due_at_the_weekend_waits_for_monday_morning(h):
+    program = await h.program()
+    await h.command(OWNER, "program", "set Digital Leaders followup=32")  # Sat 4 April
+    await _reflect(h, will_do="Try one clip", program=program)
+    await h.tick(datetime(2026, 4, 4, 12, 0, tzinfo=UTC))
+    assert not h.inbox("erik", "Did it happen?")
+    await h.tick(datetime(2026, 4, 6, 7, 0, tzinfo=UTC))  # 09:00 in Berlin
+    [asked] = h.inbox("erik", "Did it happen?")
+    assert asked.at == datetime(2026, 4, 6, 7, 0, tzinfo=UTC)
