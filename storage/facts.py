@@ -129,9 +129,12 @@ async def _outcome_facts(conn: AsyncConnection, facts: ProgramFacts, program_id:
     facts.mentors = len({pair.mentor_id for pair in facts.pairs})
     if not facts.implemented:
         return
+    # Mentors are named for suggestions from reflections that are not private.
+    r = reflections
     per_pair = (
         select(f.c.pairing_id, func.count())
-        .where(f.c.pairing_id.in_(in_program), f.c.done.is_(True))
+        .select_from(f.join(r, r.c.id == f.c.reflection_id))
+        .where(f.c.pairing_id.in_(in_program), f.c.done.is_(True), r.c.visibility != "private")
         .group_by(f.c.pairing_id)
     )
     mentor_of = {pair.id: pair.mentor_id for pair in facts.pairs}

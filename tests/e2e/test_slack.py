@@ -65,7 +65,9 @@ async def test_a_pair_goes_from_slash_command_to_a_stored_reflection(ws, fake, s
     assert f"for.{mentor}" in str(intro.blocks), "the mentor's buttons stay"
     await ws.click(mentor, intro, "pairing.accept", block_prefix=f"for.{mentor}")
     await eventually(lambda: "both in" in texts(intro.blocks), what="pair active")
-    assert not any(b["type"] == "actions" for b in intro.blocks)
+    # The consent buttons are gone; what is left is the offer to set objectives.
+    left = [e for b in intro.blocks if b["type"] == "actions" for e in b["elements"]]
+    assert [e["action_id"].split("#")[0] for e in left] == ["objectives.edit"]
 
     # Nudges with Schedule and Snooze, in each person's DM.
     await ws.tick(when + timedelta(minutes=5))

@@ -7,8 +7,8 @@ import csv
 import io
 from datetime import UTC, datetime
 
-from bot.domain.events import Mention
-from bot.domain.model import FollowUp
+from bot.domain.events import Actor, Mention
+from bot.domain.model import FollowUp, Reflection
 from bot.domain.outcomes import Objective, Pulse
 from tests.harness import ERIK, MINA, OWNER, PRIYA, TOM
 
@@ -292,3 +292,22 @@ async def test_a_question_due_at_the_weekend_waits_for_monday_morning(h):
     await h.tick(datetime(2026, 4, 6, 7, 0, tzinfo=UTC))  # 09:00 in Berlin
     [asked] = h.inbox("erik", "Did it happen?")
     assert asked.at == datetime(2026, 4, 6, 7, 0, tzinfo=UTC)
+
+
+async def test_a_private_plan_done_is_counted_but_never_names_the_mentor(h):
+    program = await h.program()
+    for n in range(4):  # five mentors in all: enough for names to be shown
+        mentor = Actor("console", f"m{n}", f"Mentor{n} Vale", timezone="UTC")
+        mentee = Actor("console", f"e{n}", f"Mentee{n} Vale", timezone="UTC")
+        await h.pairing(program, mentor, mentee)
+    await _reflect(h, visibility="private", will_do="SECRET plan", program=program)
+    await h.tick(APRIL_2)
+    [asked] = h.inbox("erik", "Did it happen?")
+    await h.click(ERIK, "followthrough.answer", asked.message.buttons[0].value)
+    status = (await h.command(OWNER, "status")).plain()
+    assert "1 done and 0 dropped of 1 actions planned" in status
+    assert "Mina Park (" not in status and "Mentors are named here once" not in status
+    # The same plan shared with the pair names her.
+    [reflection] = [r for r in await h.engine.run(lambda ctx: ctx.tx.find(Reflection)) if r.will_do]
+    await h.click(ERIK, "reflection.visibility", f"{reflection.id}:pair")
+    assert "Mina Park (1)" in (await h.command(OWNER, "status")).plain()
