@@ -157,7 +157,7 @@ async def save_form(
             wanted[f"objective_{n}"] = text
     extra = [k for k in values if k.startswith("objective_") and k not in _form_ids()]
     if extra:
-        errors[extra[0]] = copy.text("objectives.too_many", most=MAX_OBJECTIVES, count="more")
+        errors[extra[0]] = copy.text("objectives.too_many_form", most=MAX_OBJECTIVES)
     if errors:
         return FormErrors(errors, _form(pairing, found))
     keep = {o.text: o for o in found}

@@ -205,7 +205,7 @@ async def my_status(ctx: Context, person: Participant) -> Message:
         return Message(copy.text("status.me_none"))
     sessions = await ctx.tx.find(Session, pairing_id=[p.id for p in mine])
     goals = await objectives.objectives_of(ctx, [p.id for p in mine])
-    sections, buttons = [], []
+    sections, buttons, later = [], [], []
     for pairing in sorted(mine, key=lambda p: p.id):
         program = await ctx.program(pairing.program_id)
         other = await ctx.person(pairing.other(person.id))
@@ -221,7 +221,6 @@ async def my_status(ctx: Context, person: Participant) -> Message:
         if pairing.status != PairingStatus.ACTIVE:
             sections.append(Section(title, lines=tuple(goal_lines)))
             continue
-        buttons += objectives.buttons(goals[pairing.id], edit=pairing.id)
         nxt = cadence.upcoming([s for s in sessions if s.pairing_id == pairing.id], ctx.now)
         if nxt:
             when = ctx.rules.when(nxt.starts_at, person, program)
@@ -231,6 +230,7 @@ async def my_status(ctx: Context, person: Participant) -> Message:
             label = copy.text("buttons.schedule_with", other=other.first_name)
             buttons.append(Button(label, "session.schedule", str(pairing.id), primary=True))
         sections.append(Section(title, lines=(line, *goal_lines)))
+        later += objectives.buttons(goals[pairing.id], edit=pairing.id)
     lines = [copy.text("status.me_header")]
     pending = await pending_reflection(ctx, person)
     if pending:
@@ -238,4 +238,5 @@ async def my_status(ctx: Context, person: Participant) -> Message:
         buttons.append(
             Button(copy.text("buttons.reflect_now"), "reflection.write", str(pending.id))
         )
-    return Message("\n".join(lines), buttons=tuple(buttons), sections=tuple(sections))
+    # Booking and reflecting come first; objectives' one-tap buttons after them.
+    return Message("\n".join(lines), buttons=(*buttons, *later), sections=tuple(sections))

@@ -42,7 +42,8 @@ async def test_a_participant_asking_for_status_gets_only_their_own(ws, fake):
     me = await ws.command(mentee, "me")
     assert "No session booked yet." in texts(me["blocks"])
     buttons = [e for b in me["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert [b["action_id"] for b in buttons] == ["session.schedule"]
+    # Booking first; then the pair's objectives (none yet: an offer to set them).
+    assert [b["action_id"] for b in buttons] == ["session.schedule", "objectives.edit"]
 
 
 async def test_a_non_owner_cannot_pair_create_or_export_and_nothing_changes(ws, fake):

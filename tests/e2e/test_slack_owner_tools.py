@@ -154,7 +154,9 @@ async def exported(ws: Workspace, program: str) -> list[dict[str, str]]:
     assert "Preparing your export" in (await ws.command(OWNER, "export"))["text"]
     shared = await eventually(lambda: fake.shared[before:], what="export shared")
     content = fake.uploads[shared[0]["files"][0]["id"]].decode()
-    return [r for r in csv.DictReader(io.StringIO(content)) if r["program"] == program]
+    # The program's figure rows (name, value) follow its sessions and check-ins: not these.
+    rows = csv.DictReader(io.StringIO(content))
+    return [r for r in rows if r["program"] == program and not r["figure"]]
 
 
 async def propose_pairs(ws: Workspace, fake: FakeSlack, program: str, count: int) -> list:

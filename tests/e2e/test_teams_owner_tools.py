@@ -115,7 +115,9 @@ async def export_rows(tenant: Tenant, program: str) -> list[dict[str, str]]:
     async with aiohttp.ClientSession() as session, session.get(link["url"]) as resp:
         assert resp.status == 200
         content = await resp.text()
-    return [r for r in csv.DictReader(io.StringIO(content)) if r["program"] == program]
+    # The program's figure rows (name, value) follow its sessions and check-ins: not these.
+    rows = csv.DictReader(io.StringIO(content))
+    return [r for r in rows if r["program"] == program and not r["figure"]]
 
 
 # --- 7. the weekly digest ---------------------------------------------------------------------
