@@ -129,7 +129,10 @@ ACTIONS = {
     },
     **{action: lambda w: [w.upcoming, w.session] for action in ("session.move", "session.cancel")},
     "followup.done": lambda w: [w.followup],
-    "reflection.visibility": lambda w: [f"{w.reflection}:program", f"{w.reflection}:private"],
+    "reflection.visibility": lambda w: [
+        f"{w.reflection}:{choice}"
+        for choice in ("program", "private", "shared", "shared_anonymous")
+    ],
     "reflection.undo": lambda w: [w.reflection],
     "enrolment.form": lambda w: [w.old, f"{w.old}:{w.tom}", f"{w.program}:{w.tom}"],
     "match.confirm": lambda w: [w.run],
