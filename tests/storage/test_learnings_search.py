@@ -143,3 +143,26 @@ async def test_words_are_never_read_as_syntax(store, words):
     assert found <= {"Anonymous dashboard story", "Dashboards replaced the weekly report"}
     async with store.reading() as tx:
         assert len(await tx.find(Reflection)) == 6, "nothing was changed"
+
+
+async def test_a_match_older_than_hundreds_of_newer_reflections_is_found(store):
+    """PostgreSQL first looks among the newest readable reflections, then asks its index."""
+    one, _two, people, texts = await _world(store)
+    scope = LibraryScope(shared=frozenset({one}))
+    assert len(await _search(store, scope, ["dashboard"], limit=1)) == 1
+    async with store.transaction() as tx:
+        [pairing] = await tx.find(Pairing, program_id=one)
+        for n in range(520):
+            session = await tx.add(Session(pairing.id, NOW, 45, status="held"))
+            await tx.add(
+                Reflection(session.id, people[1].id, "mentee", f"Note {n}", visibility="shared")
+            )
+    found = await _search(store, scope, ["dashboards"], limit=3)
+    assert [texts[e.id] for e in found] == [
+        "Anonymous dashboard story",
+        "Dashboards replaced the weekly report",
+    ]
+    assert [e.what_changed for e in await _search(store, scope, ["note"], limit=2)] == [
+        "Note 519",
+        "Note 518",
+    ]
