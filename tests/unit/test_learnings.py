@@ -5,10 +5,12 @@ once; and nothing typed is ever read as search syntax."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from bot.domain.events import Actor
-from bot.domain.model import Enrolment, Participant, Program, Reflection, Session
+from bot.domain.model import Enrolment, Pairing, Participant, Program, Reflection, Session
 from bot.flows.learnings import QUOTED, SHOWN
 from bot.policy.library import library_scope, search_words
 from tests.harness import ERIK, MINA, OWNER, PRIYA, TOM
@@ -136,7 +138,6 @@ async def test_forget_me_takes_the_entries_out_at_once_and_the_former_participan
         assert SHARED not in await _search(h, reader), reader.user_id
         assert "Post reels" not in await _search(h, reader), reader.user_id
     forgotten = await h.engine.run(lambda ctx: ctx.tx.get(Participant, erik.id))
-    assert library_scope(forgotten, [], [], []) == library_scope(forgotten, [], [], [])
     assert not library_scope(forgotten, await _pairings(h, erik.id), [], [])
     # Writing again, they are someone new, in no program.
     assert "not in a program yet" in await _search(h, ERIK)
@@ -300,3 +301,20 @@ async def test_the_export_leaves_out_the_text_of_entries_shared_without_a_name(h
     await h.click(ERIK, "reflection.visibility", f"{reflection.id}:shared")
     by_role = {r["reflection_role"]: r for r in await h.engine.run(rows)}
     assert by_role["mentee"]["what_changed"] == SHARED, "shared with a name: owners read it"
+
+
+def test_only_current_pairings_and_pool_places_open_a_programs_library():
+    me = Participant("console", "me", id=1)
+    pair = {status: Pairing(7, 1, 2, status=status) for status in ("active", "paused")}
+    pair |= {s: Pairing(8, 2, 1, status=s) for s in ("proposed", "declined", "ended")}
+    scope = library_scope(me, pair.values(), [], [])
+    assert scope.shared == {7} and not scope.owned
+    completed = library_scope(me, [Pairing(9, 1, 2, status="completed")], [], [])
+    assert completed.shared == {9}
+    assert not library_scope(me, [Pairing(9, 3, 2, status="active")], [], []), "not theirs"
+    pool = [Enrolment(5, 1, "mentee"), Enrolment(6, 1, "mentor", status="left")]
+    assert library_scope(me, [], pool, []).shared == {5}
+    owner = library_scope(me, [], [], [Program("Owned", id=4)])
+    assert owner.shared == {4} and owner.owned == {4}
+    me.forgotten_at = datetime(2026, 3, 2, tzinfo=UTC)
+    assert not library_scope(me, pair.values(), pool, [Program("Owned", id=4)])
