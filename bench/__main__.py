@@ -39,6 +39,12 @@ def _http(name: str) -> Callable[[int], Awaitable[list[Row]]]:
     return run
 
 
+async def _learnings(size: int) -> list[Row]:
+    from bench import learnings
+
+    return await learnings.run(size)
+
+
 async def _instant(size: int) -> list[Row]:
     from bench import instant
 
@@ -96,6 +102,13 @@ BENCHMARKS = {
             _instant,
             40,
             3,
+        ),
+        Benchmark(
+            "learnings",
+            "(issue 16) a `learnings` search over N shared reflections, SQLite and PostgreSQL",
+            _learnings,
+            100_000,
+            200,
         ),
         Benchmark(
             "teams-help",

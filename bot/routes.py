@@ -14,6 +14,7 @@ from bot.flows import commands, followthrough, lifecycle, objectives, privacy, p
 from bot.flows.checkins import checkin_form, save_checkin
 from bot.flows.enrolment import enrolment_form, join, leave, save_enrolment
 from bot.flows.followups import mark_followup_done
+from bot.flows.learnings import learnings
 from bot.flows.pairings import answer_consent
 from bot.flows.rebooking import cancel, move, open_move_form
 from bot.flows.reflections import (
@@ -109,6 +110,7 @@ COMMANDS: dict[str, Route] = {
     "help": Route(commands.help_text, reads_only=True),
     "me": Route(lambda c, p, r: my_status(c, p), reads_only=True),
     "status": Route(commands.status, reads_only=True),
+    "learnings": Route(learnings, reads_only=True),
     "join": Route(lambda c, p, r: join(c, p, r.args, r.mentions)),
     "leave": Route(lambda c, p, r: leave(c, p, r.args)),
     "pause": Route(lambda c, p, r: lifecycle.choose(c, p, "pause")),

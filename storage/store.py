@@ -13,8 +13,8 @@ from sqlalchemy import event, select, text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from bot.domain.ports import ProgramFacts
-from storage import facts, notify
+from bot.domain.ports import LearningEntry, LibraryScope, ProgramFacts
+from storage import facts, learnings, notify
 from storage.queues import QueueTx, records_of
 from storage.tables import TABLES
 
@@ -29,6 +29,7 @@ SQLITE_SIDE_TIMEOUT_MS = 2_000
 READERS = 2
 # Values in one IN (...) list; PostgreSQL's protocol allows 32,767 parameters per statement.
 IN_LIST = 10_000
+FTS_OPTIMIZE = "INSERT INTO reflections_fts(reflections_fts) VALUES ('optimize')"
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -99,10 +100,16 @@ class SqlStore:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlTx]:
+        sqlite = self.engine.dialect.name == "sqlite"
         async with self.engine.begin() as conn:
             tx = SqlTx(conn)
             yield tx
-        if tx.erase_requested and self.engine.dialect.name == "sqlite":
+            if tx.erase_requested and sqlite:
+                # FTS5 (SQLite 3.40: no secure-delete option) keeps the words of a deleted or
+                # overwritten reflection in its older index segments until they are merged;
+                # merging them all now drops those words, and secure_delete zeroes the pages.
+                await conn.execute(text(FTS_OPTIMIZE))
+        if tx.erase_requested and sqlite:
             await self._truncate_log()
 
     @asynccontextmanager
@@ -267,3 +274,8 @@ class SqlTx(QueueTx):
 
     async def program_facts(self, program_id: int, now: datetime, since: datetime) -> ProgramFacts:
         return await facts.program_facts(self.conn, program_id, now, since)
+
+    async def learnings(
+        self, scope: LibraryScope, words: list[str], limit: int
+    ) -> list[LearningEntry]:
+        return await learnings.search(self.conn, scope, words, limit)

@@ -57,9 +57,12 @@ COLUMNS = (
 async def export_rows(ctx: Context, programs: list[Program]) -> list[dict[str, str]]:
     """One row per reflection (or per session without one), oldest session first.
 
-    Reflection text is included only at `program` visibility; below it the row shows that a
-    reflection exists, by whom, but not what it says. Check-in answers follow, one row each
-    (their question tells people that program owners read them).
+    Reflection text is included where owners may read it (`program` visibility, or shared
+    with the program under the author's name); otherwise the row shows that a reflection
+    exists, by whom, but not what it says. A reflection shared without its author's name is
+    read in the learnings library, where it stays unnamed: here its row names the pair, so
+    its text is left out. Check-in answers follow, one row each (their question tells people
+    that program owners read them).
     """
     rows: list[dict[str, str]] = []
     for program in programs:
@@ -96,7 +99,7 @@ async def export_rows(ctx: Context, programs: list[Program]) -> list[dict[str, s
             if not found:
                 rows.append({c: base.get(c, "") for c in COLUMNS})
             for r in found:
-                shared = r.visibility in (Visibility.PROGRAM, Visibility.SHARED)
+                shared = _owners_read(r)
                 rows.append(
                     {
                         **{c: base.get(c, "") for c in COLUMNS},
@@ -126,6 +129,13 @@ async def _actions(ctx: Context, reflection_ids: list[int]) -> dict[int, list[st
         if action.asks:
             found[action.reflection_id].append(f"{action.state}: {action.text}")
     return found
+
+
+def _owners_read(reflection: Reflection) -> bool:
+    """Whether the export may hold the reflection's text (see export_rows)."""
+    if reflection.visibility == Visibility.SHARED:
+        return not reflection.anonymous
+    return reflection.visibility == Visibility.PROGRAM
 
 
 async def _checkin_rows(

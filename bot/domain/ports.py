@@ -90,6 +90,32 @@ class ProgramFacts:
     outcomes: OutcomeFacts = field(default_factory=OutcomeFacts)
 
 
+@dataclass(frozen=True)
+class LibraryScope:
+    """What one person may read in the learnings library (bot.policy.library decides it):
+    reflections shared with the program in the programs of `shared`, and those visible to
+    program owners in the programs of `owned`. Empty: nothing at all."""
+
+    shared: frozenset[int] = frozenset()
+    owned: frozenset[int] = frozenset()
+
+    def __bool__(self) -> bool:
+        return bool(self.shared or self.owned)
+
+
+@dataclass(frozen=True)
+class LearningEntry:
+    """One reflection found in the learnings library. `author_id` is None when it was shared
+    without the author's name; `done` holds the texts of its follow-ups marked done."""
+
+    id: int
+    program_id: int
+    what_changed: str
+    author_id: int | None
+    created_at: datetime | None
+    done: tuple[str, ...] = ()
+
+
 class Tx(Protocol):
     """One store transaction: everything in it is committed together or not at all."""
 
@@ -118,6 +144,13 @@ class Tx(Protocol):
 
     async def program_facts(self, program_id: int, now: datetime, since: datetime) -> ProgramFacts:
         """Counts and per-pair dates for one program's owner status (see ProgramFacts)."""
+
+    async def learnings(
+        self, scope: LibraryScope, words: list[str], limit: int
+    ) -> list[LearningEntry]:
+        """Up to `limit` reflections `scope` may read whose texts hold every one of `words`
+        (each a run of letters and digits; none: any), newest first. Reflections of people
+        who asked to be forgotten are never among them."""
 
     async def first_seen(self, platform: str, event_id: str) -> bool:
         """Remember an inbound event id; False when it was seen before (a platform retry)."""

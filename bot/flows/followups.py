@@ -66,7 +66,7 @@ async def recognition_text(ctx: Context, audience: str, followup_id: int) -> str
     """The thanks to the mentor (`audience` "mentor") or the news to their manager, as things
     stand now; None when the suggestion's reflection is private, gone or forgotten. The
     manager never gets the mentee's name, and gets the suggestion's words only when the
-    reflection is shared with the program."""
+    reflection is readable by the program's owners (or by everyone in the program)."""
     followup = await ctx.get(FollowUp, followup_id)
     source = await ctx.get(Reflection, followup.reflection_id) if followup else None
     pairing = await ctx.pairing(followup.pairing_id) if followup else None
@@ -79,7 +79,8 @@ async def recognition_text(ctx: Context, audience: str, followup_id: int) -> str
     quoted = shorten(followup.text, QUOTED)
     if audience == "mentor":
         return copy.text("followup.thanks_mentor", other=mentee.first_name, text=quoted)
-    shared = source.visibility == Visibility.PROGRAM
+    # Shared with the program (the library) is wider than owners-only: the words may go too.
+    shared = source.visibility in (Visibility.PROGRAM, Visibility.SHARED)
     key = "followup.manager_text" if shared else "followup.manager"
     return copy.text(key, mentor=mentor.first_name, program=program.name, text=quoted)
 

@@ -24,7 +24,7 @@ from bot.domain.model import (
 from bot.flows.followthrough import plan_asks
 from bot.flows.followups import recognise
 from bot.outbox.kinds import Kind
-from bot.policy.visibility import visibility_note
+from bot.policy.visibility import CHOICES, choice_of, parse_choice, visibility_note
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +66,8 @@ async def reflection_form(ctx: Context, person: Participant, session: Session) -
     program = await ctx.program(pairing.program_id)
     other = await ctx.person(pairing.other(person.id))
     choices = tuple(
-        Choice(v.value, copy.text(f"reflect.visibility_choice.{v.value}", other=other.first_name))
-        for v in (Visibility.PROGRAM, Visibility.PAIR, Visibility.PRIVATE)
+        Choice(c, copy.text(f"reflect.visibility_choice.{c}", other=other.first_name))
+        for c in CHOICES
     )
     implemented = ()
     if pairing.role_of(person.id) == Role.MENTEE:
@@ -131,7 +131,7 @@ async def save_reflection(
     if session.status != SessionStatus.HELD:
         return Message(copy.text("general.unknown_item"))
     program = await ctx.program(pairing.program_id)
-    visibility = visibility or program.reflection_visibility
+    chosen = parse_choice(visibility or program.reflection_visibility)
     what_changed, will_do = what_changed.strip(), will_do.strip()
     done = " ".join(implemented.split())
     errors = {}
@@ -145,14 +145,15 @@ async def save_reflection(
         if len(text) > limit:
             key = "reflect.too_long" if typed else "reflect.too_long_field"
             errors[field_id] = copy.text(key, limit=f"{limit:,}", length=f"{len(text):,}")
-    if visibility not in set(Visibility):
-        errors["visibility"] = "Choose program, pair or private."
+    if chosen is None:
+        errors["visibility"] = copy.text("reflect.bad_visibility")
     if errors and typed:
         return Message(" ".join(errors.values()))
     if errors:
         return FormErrors(errors, (await reflection_form(ctx, person, session)).form)
     if await ctx.tx.find(Reflection, session_id=session.id, author_id=person.id):
         return Message(copy.text("reflect.already"))
+    visibility, anonymous = chosen  # not None: refused above
     reflection = await ctx.tx.add(
         Reflection(
             session_id=session.id,
@@ -162,6 +163,7 @@ async def save_reflection(
             will_do=will_do,
             visibility=visibility,
             created_at=ctx.now,
+            anonymous=anonymous,
         )
     )
     # Each line is an action its author is asked about later; those of a private reflection
@@ -193,11 +195,8 @@ async def save_reflection(
             )
         )
         await recognise(ctx, pairing, followup)
-    text = copy.text(
-        "reflect.saved",
-        other=other.first_name,
-        visibility_past=visibility_note(visibility, other.first_name, past=True),
-    )
+    note = visibility_note(visibility, other.first_name, past=True, anonymous=anonymous)
+    text = copy.text("reflect.saved", other=other.first_name, visibility_past=note)
     if done and visibility == Visibility.PRIVATE:
         text += " " + copy.text("reflect.private_no_thanks", other=other.first_name)
     buttons = _visibility_buttons(reflection, other)
@@ -223,14 +222,15 @@ async def undo_reflection(ctx: Context, person: Participant, reflection: Reflect
 
 def _visibility_buttons(reflection: Reflection, other: Participant) -> tuple[Button, ...]:
     """One tap to share the reflection more narrowly (or widely) than it was saved."""
+    current = choice_of(reflection.visibility, reflection.anonymous)
     return tuple(
         Button(
-            copy.text(f"reflect.visibility_choice.{v.value}", other=other.first_name),
+            copy.text(f"reflect.visibility_choice.{c}", other=other.first_name),
             "reflection.visibility",
-            f"{reflection.id}:{v.value}",
+            f"{reflection.id}:{c}",
         )
-        for v in (Visibility.PROGRAM, Visibility.PAIR, Visibility.PRIVATE)
-        if v != reflection.visibility
+        for c in CHOICES
+        if c != current
     )
 
 
@@ -239,13 +239,15 @@ async def change_visibility(
     person: Participant,
     reflection: Reflection,
     pairing: Pairing | None,
-    visibility: str,
+    choice: str,
 ) -> Message:
-    """The author (checked by the router) changes who can read their reflection."""
-    if pairing is None or visibility not in set(Visibility):
+    """The author (checked by the router) changes who can read their reflection, and whether
+    it carries their name when shared with the program (`choice`, one of CHOICES)."""
+    chosen = parse_choice(choice)
+    if pairing is None or chosen is None:
         return Message(copy.text("general.unknown_item"))
-    reflection.visibility = visibility
-    await ctx.tx.save(reflection, fields=("visibility",))
+    reflection.visibility, reflection.anonymous = chosen
+    await ctx.tx.save(reflection, fields=("visibility", "anonymous"))
     other = await ctx.person(pairing.other(person.id))
-    note = visibility_note(visibility, other.first_name, past=True)
+    note = visibility_note(chosen[0], other.first_name, past=True, anonymous=chosen[1])
     return Message(copy.text("reflect.visibility_changed", visibility_past=note))

@@ -43,3 +43,12 @@ def test_the_command_lists_and_refuses_unknown_names(capsys):
     assert "replicas" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         main(["nonsense"])
+
+
+async def test_learnings_reports_each_kind_of_search_on_both_databases():
+    from bench import learnings
+
+    rows = _figures(await learnings.run(BENCHMARKS["learnings"].tiny, runs=3))
+    for kind in scale.DATABASES:
+        for label in learnings.QUERIES:
+            assert rows[f"{label} p95 ms ({kind})"].target == "<= 100"

@@ -694,6 +694,8 @@ async def test_an_implemented_suggestion_thanks_the_mentor_and_tells_their_manag
     assert [(e["action_id"].split("#")[0], e["text"]["text"]) for e in choices] == [
         ("reflection.visibility", "Only Erik and me"),
         ("reflection.visibility", "Only me"),
+        ("reflection.visibility", "Everyone in the program"),
+        ("reflection.visibility", "Everyone in the program, without my name"),
         ("reflection.undo", "Undo - that wasn't my reflection"),
     ]
     await ws.click(mentor, saved, "reflection.visibility")

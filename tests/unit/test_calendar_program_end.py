@@ -68,7 +68,7 @@ async def test_the_export_names_each_sessions_calendar_event_and_place(h):
     async def work(ctx):
         return await export_rows(ctx, await ctx.tx.find(Program))
 
-    [row] = await h.engine.run(work)
+    [row] = [r for r in await h.engine.run(work) if not r["figure"]]  # not the figure rows
     assert row["session_uid"] == session.uid and session.uid.endswith("@mentorbot")
     assert row["session_location"] == "https://meet.example.com/mina-erik"
     assert "session_uid,session_location" in to_csv([row]).splitlines()[0]

@@ -42,7 +42,7 @@ async def test_export_withholds_private_reflection_text(h):
     assert "secret insight" not in text and "quiet plan" not in text
     parsed = list(csv.DictReader(io.StringIO(text)))
     assert tuple(parsed[0]) == COLUMNS
-    assert {p["mentor"] for p in parsed} == {"Mina Park"}
+    assert {p["mentor"] for p in parsed if not p["figure"]} == {"Mina Park"}
     assert parsed[0]["session_minutes"] == "45" and parsed[0]["session_status"] == "held"
     assert any(p["what_changed"] == "'=HYPERLINK(evil) shared with owners" for p in parsed)
 

@@ -139,7 +139,10 @@ ACTIONS = {
     "objective.state": lambda w: [f"{w.objective}:done", f"{w.objective}:started"],
     "objectives.edit": lambda w: [w.pair],
     "pulse.answer": lambda w: [f"{w.session}:useful:5", f"{w.session}:fit:no"],
-    "reflection.visibility": lambda w: [f"{w.reflection}:program", f"{w.reflection}:private"],
+    "reflection.visibility": lambda w: [
+        f"{w.reflection}:{choice}"
+        for choice in ("program", "private", "shared", "shared_anonymous")
+    ],
     "reflection.undo": lambda w: [w.reflection],
     "enrolment.form": lambda w: [w.old, f"{w.old}:{w.tom}", f"{w.program}:{w.tom}"],
     "match.confirm": lambda w: [w.run],

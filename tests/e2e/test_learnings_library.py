@@ -1,0 +1,139 @@
+"""The learnings library end to end, through a real `mentorbot serve`: a reflection shared
+with the program (Slack: the modal's choice; Teams: the program's default, by a typed reply)
+is found by `learnings` typed by someone in another pair of the same program, and not by
+someone in another program."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.e2e.conftest import pair_of_people, teams_pair
+from tests.e2e.slack_support import OWNER, eventually, texts, weekday_at
+from tests.e2e.teams_support import OWNER as TEAMS_OWNER
+from tests.e2e.teams_support import activity_text
+from tests.e2e.test_slack import propose, start_program
+from tests.e2e.test_teams import start_program as start_teams_program
+from tests.e2e.test_teams import tick
+
+SAID = "Dashboards & reels replaced <the> weekly report"
+
+
+async def _accepted(ws, fake, mentor: str, mentee: str) -> None:
+    [intro] = fake.posts_to(fake.dm(mentor, mentee))
+    for user in (mentee, mentor):
+        status, _ = await ws.click(user, intro, "pairing.accept", block_prefix=f"for.{user}")
+        assert status == 200
+    await eventually(lambda: "both in" in texts(intro.blocks), what="both accepted")
+
+
+async def test_on_slack_a_reflection_shared_with_the_program_is_found_by_another_participant(
+    ws, fake
+):
+    mentor, mentee = pair_of_people(fake)
+    reader, partner = pair_of_people(fake)
+    outsider, other = pair_of_people(fake)
+    await start_program(ws, "Library")
+    await start_program(ws, "Elsewhere")
+    await propose(ws, "Library", mentor, mentee, "Learn short video")
+    await propose(ws, "Library", reader, partner, "Learn analytics")
+    await propose(ws, "Elsewhere", outsider, other, "Learn reels")
+    when = weekday_at(3, 9)
+    await ws.tick(when)
+    for pair in ((mentor, mentee), (reader, partner), (outsider, other)):
+        await _accepted(ws, fake, *pair)
+
+    # A session booked, held, and the mentee's reflection shared with the program.
+    await ws.tick(when + timedelta(minutes=10))
+    [nudge] = [p for p in fake.posts_to(fake.dm(mentee)) if "Time to book" in p.text]
+    await ws.click(mentee, nudge, "session.schedule")
+    view = (await eventually(lambda: fake.views, what="modal"))[-1]
+    day = weekday_at(5, 9)
+    await ws.submit(
+        mentee, view, {"date": day.date().isoformat(), "time": "10:00", "minutes": "45"}
+    )
+    start = day.replace(hour=9)  # 10:00 in Berlin (winter)
+    await ws.tick(start + timedelta(minutes=50))
+    check = next(p for p in fake.posts_to(fake.dm(mentee)) if "How did your session" in p.text)
+    await ws.click(mentee, check, "session.held")
+    await eventually(lambda: "noted as held" in texts(check.blocks), what="held")
+    await ws.tick(start + timedelta(minutes=55))
+    prompt = next(p for p in fake.posts_to(fake.dm(mentee)) if "what changed" in p.text)
+    views = len(fake.views)
+    await ws.click(mentee, prompt, "reflection.write")
+    await eventually(lambda: len(fake.views) > views, what="reflection modal")
+    modal = fake.views[-1]
+    options = next(
+        e["options"]
+        for b in modal["blocks"]
+        if b.get("block_id") == "visibility"
+        for e in [b["element"]]
+    )
+    assert [o["value"] for o in options][-2:] == ["shared", "shared_anonymous"]
+    status, ack = await ws.submit(
+        mentee, modal, {"what_changed": SAID, "will_do": "Show finance", "visibility": "shared"}
+    )
+    assert status == 200 and ack == {}, ack
+    await eventually(
+        lambda: "learnings library" in texts(prompt.blocks), what="saved, shared with the program"
+    )
+
+    found = await ws.command(reader, "learnings dashboards")
+    body = texts(found["blocks"])
+    assert "Dashboards &amp; reels replaced &lt;the&gt; weekly report" in body, body
+    assert "Theme: digital skills (Library)" in body and "Erik, " in body
+    missing = await ws.command(reader, 'learnings "dashboards" NEAR(zebra*)')
+    assert "Nothing shared matches" in missing["text"] and "fewer words" in missing["text"]
+    elsewhere = await ws.command(outsider, "learnings dashboards")
+    assert "Dashboards" not in str(elsewhere) and "Nothing shared matches" in elsewhere["text"]
+    assert "learnings [words]" in texts((await ws.command(OWNER, "help"))["blocks"])
+
+
+async def test_on_teams_a_reflection_shared_by_default_is_found_by_another_participant(
+    tenant, connector
+):
+    mentor, mentee = teams_pair(tenant)
+    reader, partner = teams_pair(tenant)
+    outsider, other = teams_pair(tenant)
+    await tenant.say(TEAMS_OWNER, "program create Commons cadence=14 minutes=45 visibility=shared")
+    await tenant.latest(TEAMS_OWNER, "Program Commons created")
+    await start_teams_program(tenant, "Faraway")
+    for program, pair in (
+        ("Commons", (mentor, mentee)),
+        ("Commons", (reader, partner)),
+        ("Faraway", (outsider, other)),
+    ):
+        await tenant.say(TEAMS_OWNER, f"pair {{}} {{}} program={program} Learn reels", pair)
+    when = weekday_at(3, 9)
+    await tick(tenant, when)
+    for user in (mentee, mentor, reader, partner, outsider, other):
+        intro = await tenant.latest(user, "Accept")
+        await tenant.submit(user, intro, "Accept")
+    await tenant.latest(mentor, "both in")
+
+    await tick(tenant, when + timedelta(minutes=5))
+    nudge = await tenant.latest(mentee, "Schedule")
+    await tenant.submit(mentee, nudge, "Schedule")
+    day = weekday_at(10, 9).date()
+    good = {"date": day.isoformat(), "time": "10:00", "minutes": "45"}
+    await eventually(lambda: "Book it" in activity_text(nudge.latest), what="booking form")
+    await tenant.submit(mentee, nudge, "Book it", good)
+    await eventually(lambda: "Booked:" in activity_text(nudge.latest), what="booked")
+    start = weekday_at(10, 9).replace(year=day.year, month=day.month, day=day.day)
+    await tick(tenant, start + timedelta(minutes=50))
+    check = await tenant.latest(mentee, "How did your session")
+    await tenant.submit(mentee, check, "It happened")
+    await eventually(lambda: "noted as held" in activity_text(check.latest), what="held")
+    await tick(tenant, start + timedelta(minutes=55))
+    prompt = await tenant.latest(mentee, "what changed for you")
+    assert "learnings library" in activity_text(prompt.latest), "the prompt says who reads it"
+    await tenant.say(mentee, "Dashboards & reels replaced the *weekly* report")
+    saved = await tenant.latest(mentee, "Thanks - saved")
+    assert "Everyone in your program can find it" in activity_text(saved.latest)
+
+    await tenant.say(reader, "learnings dashboard")
+    found = activity_text((await tenant.latest(reader, "Learnings matching")).latest)
+    assert "Dashboards & reels replaced the \\*weekly\\* report" in found, "escaped as Markdown"
+    assert "Theme: digital skills (Commons)" in found and "Erik, " in found
+    await tenant.say(outsider, "learnings dashboard")
+    answer = activity_text((await tenant.latest(outsider, "Nothing shared matches")).latest)
+    assert "Dashboards" not in answer
