@@ -45,7 +45,7 @@ def _cast() -> list[tuple[Persona, Persona, str, str]]:
         outcomes=["held", "held", "held", "held"],
         reflections=[
             "form:|I finally get how a short-video trend is found and remixed"
-            "|Ask brand team for one 15-second test clip|program",
+            "|Ask brand team for one 15-second test clip|shared",
             "We will stop judging videos by views alone - completion rate matters more.",
             "I'll bring Mina into the Q3 brand review.",
         ],
@@ -99,7 +99,8 @@ def _cast() -> list[tuple[Persona, Persona, str, str]]:
         (
             mina,
             erik,
-            "using short video for brand reach",
+            "using short video for brand reach"
+            " objectives: run a 15-second video test with the brand team",
             "Mina runs our short-video tests; Erik leads brand",
         ),
         (
@@ -125,6 +126,7 @@ class DemoReport:
     reflections: dict[str, int] = field(default_factory=dict)
     escalations: int = 0
     final_status: str = ""
+    learnings: str = ""
 
 
 class Demo:
@@ -276,4 +278,11 @@ class Demo:
                 f"{'  (escalated)' if counts.get('escalation') else ''}\n"
             )
         self.out.write(f"\n== Final status for {OWNER.display_name} ==\n{report.final_status}\n")
+        sam = self.people["sam"].actor
+        found = await engine.handle(
+            CommandIssued("console", f"demo-{next(self.ids)}", sam, name="learnings", args="video")
+        )
+        report.learnings = render(found) if isinstance(found, Message) else ""
+        self.out.write(f"\n== {sam.display_name} searches the library: learnings video ==\n")
+        self.out.write(f"{report.learnings}\n")
         return report

@@ -58,6 +58,15 @@ def test_demo_shows_the_whole_cycle_for_every_pair(tmp_path):
     assert "Thanks - saved for your session with" in out
     assert "Suggestions implemented:" in out.split("== Final status")[1]
     assert re.search(r"-> Erik Lund \(\d\d:\d\d Europe/Berlin\)", out)
+    # Issue 16: a follow-through, a pulse, a fit alert and a library search.
+    assert "You planned to: Rewrite the first-week email with Sam" in out
+    assert "<- Dana Cruz answers 'Done'" in out
+    assert "<- Erik Lund taps 5" in out
+    assert "A pairing in Digital Leaders may need a hand: Tom Becker answered" in out
+    final = out.split("== Final status")[1]
+    assert "Session pulse: 4.1 of 5 from 14 answers" in final and "Fit alerts open: 1" in final
+    library = out.split("searches the library: learnings video ==")[1]
+    assert "I finally get how a short-video trend is found" in library
 
 
 def _next_monday_10am() -> str:

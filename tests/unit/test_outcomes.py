@@ -258,7 +258,7 @@ async def test_owner_status_shows_the_new_figures(h):
         facts["Follow-through"]
         == "1 done and 1 dropped of 2 actions planned (2 asked about so far)"
     )
-    assert facts["Session pulse"] == "2 answers so far (an average shows from 5)"
+    assert facts["Session pulse"] == "too few answers for an average yet (2; it shows from 5)"
     assert facts["Fit alerts open"] == "1"
 
 
