@@ -24,7 +24,7 @@ from bot.flows.reflections import (
     undo_reflection,
 )
 from bot.flows.sessions import book, open_schedule_form, record_outcome, snooze
-from bot.flows.status import my_status
+from bot.flows.status import my_status, objective_tapped
 from bot.router import Route, Who
 
 MEMBER, AUTHOR, SELF = Who.MEMBER, Who.AUTHOR, Who.SELF
@@ -64,7 +64,7 @@ ACTIONS: dict[str, Route] = {
         lambda c, p, r: followthrough.answer(c, p, r.record, r.pairing, r.rest), FollowUp, AUTHOR
     ),
     "objective.state": Route(
-        lambda c, p, r: objectives.move_on(c, p, r.record, r.pairing, r.rest), Objective, MEMBER
+        lambda c, p, r: objective_tapped(c, p, r.record, r.pairing, r.rest), Objective, MEMBER
     ),
     "objectives.edit": Route(lambda c, p, r: objectives.edit_form(c, p, r.record), Pairing, MEMBER),
     "pulse.answer": Route(

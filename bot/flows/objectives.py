@@ -72,14 +72,18 @@ def lines(objectives: list[Objective]) -> list[str]:
     return shown
 
 
-def buttons(objectives: list[Objective], *, edit: int | None = None) -> list[Button]:
+def buttons(
+    objectives: list[Objective], *, edit: int | None = None, origin: str = ""
+) -> list[Button]:
     """One tap to move each objective on (started, then done); and Edit when `edit` names
-    the pair."""
+    the pair. `origin` says where the buttons are shown ("me", or "s<session id>" on a
+    reflection prompt), so that the answer can show that view again."""
+    suffix = f":{origin}" if origin else ""
     found = [
         Button(
             copy.text(f"objectives.mark_{NEXT[o.state]}", text=shorten(o.text, BUTTON_TEXT)),
             "objective.state",
-            f"{o.id}:{NEXT[o.state]}",
+            f"{o.id}:{NEXT[o.state]}{suffix}",
         )
         for o in objectives
         if o.state in NEXT

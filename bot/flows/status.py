@@ -10,12 +10,14 @@ from bot.context import Context
 from bot.domain import copy
 from bot.domain.messages import Button, Message, Section
 from bot.domain.model import (
+    Pairing,
     PairingStatus,
     Participant,
     Program,
     Session,
     Stage,
 )
+from bot.domain.outcomes import Objective
 from bot.domain.ports import OutcomeFacts, StageFacts
 from bot.flows import objectives
 from bot.flows.figures import MIN_GROUP, outcome_figures
@@ -23,6 +25,8 @@ from bot.flows.reflections import pending_reflection
 from bot.policy import cadence
 
 RECENT = timedelta(days=30)
+# Buttons in a person's own status: Teams cards show six actions.
+MAX_BUTTONS = 6
 STAGES = (Stage.EXPECTATIONS, Stage.MIDPOINT, Stage.FINAL)
 
 
@@ -230,7 +234,7 @@ async def my_status(ctx: Context, person: Participant) -> Message:
             label = copy.text("buttons.schedule_with", other=other.first_name)
             buttons.append(Button(label, "session.schedule", str(pairing.id), primary=True))
         sections.append(Section(title, lines=(line, *goal_lines)))
-        later += objectives.buttons(goals[pairing.id], edit=pairing.id)
+        later += objectives.buttons(goals[pairing.id], edit=pairing.id, origin="me")
     lines = [copy.text("status.me_header")]
     pending = await pending_reflection(ctx, person)
     if pending:
@@ -238,5 +242,23 @@ async def my_status(ctx: Context, person: Participant) -> Message:
         buttons.append(
             Button(copy.text("buttons.reflect_now"), "reflection.write", str(pending.id))
         )
-    # Booking and reflecting come first; objectives' one-tap buttons after them.
-    return Message("\n".join(lines), buttons=(*buttons, *later), sections=tuple(sections))
+    # Booking and reflecting come first; objectives' one-tap buttons after them, as many as
+    # a Teams card shows.
+    shown = (*buttons, *later)[:MAX_BUTTONS]
+    return Message("\n".join(lines), buttons=shown, sections=tuple(sections))
+
+
+async def objective_tapped(
+    ctx: Context, person: Participant, objective: Objective, pairing: Pairing, rest: str
+) -> Message:
+    """An objective moved on with one tap (`rest` is "<state>[:<origin>]"): from `me` or App
+    Home the view comes back up to date; from a reflection prompt its form button stays."""
+    state, _, origin = rest.partition(":")
+    done = await objectives.move_on(ctx, person, objective, pairing, state)
+    if origin == "me":
+        view = await my_status(ctx, person)
+        return Message(f"{done.text}\n\n{view.text}", buttons=view.buttons, sections=view.sections)
+    if origin.startswith("s") and origin[1:].isdigit():
+        label = copy.text("buttons.reflect_form")
+        return Message(done.text, buttons=(Button(label, "reflection.write", origin[1:]),))
+    return done

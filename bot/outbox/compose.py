@@ -263,7 +263,7 @@ async def _reflect(
     buttons = [Button(copy.text("buttons.reflect_form"), "reflection.write", str(session.id))]
     if role == Role.MENTOR and row.kind == Kind.REFLECT:  # the mentor may mark progress
         goals = (await objectives_of(ctx, [pairing.id]))[pairing.id]
-        buttons += objective_buttons(goals)
+        buttons += objective_buttons(goals, origin=f"s{session.id}")
     if role == Role.MENTEE and row.kind == Kind.REFLECT:
         candidates = [
             f

@@ -156,7 +156,10 @@ async def test_objectives_pulse_fit_and_a_followed_through_plan_reach_the_right_
     ]
     assert labels(me["blocks"], "objectives.edit") == ["Edit objectives"]
     started = await press(ws, mentee, me["blocks"], "objective.state", "Started: Post one reel")
-    assert started["text"] == "Marked as started: Post one reel"
+    # The answer replaces the `me` message with the view brought up to date.
+    assert started["text"].startswith("Marked as started: Post one reel\n")
+    assert "1. Post one reel (started)" in texts(started["blocks"])
+    assert labels(started["blocks"], "objective.state")[0] == "Done: Post one reel"
 
     # The mentor sees that on App Home, adds a third objective there and marks the first done.
     home = await open_home(ws, mentor, "Objectives:")
@@ -179,7 +182,7 @@ async def test_objectives_pulse_fit_and_a_followed_through_plan_reach_the_right_
     }
     status, ack = await ws.submit(mentor, form, values)
     assert status == 200 and ack == {}, ack
-    await one_post(fake, fake.dm(mentor), "Saved 3 objective(s). Erik sees them too")
+    await one_post(fake, fake.dm(mentor), "Objectives saved (3 of 3). Erik sees them too")
     await eventually(
         lambda: (
             "3. Share the dashboard weekly (not started)" in texts(fake.homes[mentor]["blocks"])

@@ -99,7 +99,9 @@ async def test_objectives_pulse_fit_and_a_followed_through_plan_reach_the_right_
     assert "Edit objectives" in titles(me)
     await tenant.submit(mentee, me, "Started: Post one reel")
     assert "Marked as started: Post one reel" in text_of(me), text_of(me)
-    assert not titles(me), "one tap, then the buttons go"
+    # The card comes back as the view brought up to date, ready for the next tap.
+    assert "1. Post one reel (started)" in text_of(me), text_of(me)
+    assert titles(me, "Done:") == ["Done: Post one reel"]
 
     # The mentor sees that in `me`, adds a third objective in the form, and marks one done.
     await tenant.say(mentor, "me")
@@ -123,7 +125,7 @@ async def test_objectives_pulse_fit_and_a_followed_through_plan_reach_the_right_
             "objective_3": "Share the dashboard weekly",
         },
     )
-    assert "Saved 3 objective(s). Erik sees them too" in text_of(me), text_of(me)
+    assert "Objectives saved (3 of 3). Erik sees them too" in text_of(me), text_of(me)
     await tenant.say(mentor, "me")
     me = await tenant.latest(mentor, "3. Share the dashboard weekly (not started)")
     assert "1. Post one reel (started)" in text_of(me), "an unchanged objective keeps its state"

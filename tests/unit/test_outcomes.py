@@ -64,9 +64,11 @@ async def test_an_owner_proposes_objectives_with_the_pair_and_either_person_move
         "Started: read the brand guide",
     ]
     started = next(b for b in me.buttons if b.action == "objective.state")
-    assert (await h.click(MINA, "objective.state", started.value)).text.startswith(
-        "Marked as started"
-    )
+    tapped = await h.click(MINA, "objective.state", started.value)
+    # From `me` the view comes back up to date, its other buttons still there.
+    assert tapped.text.startswith("Marked as started: run a clip test\n\n")
+    assert "1. run a clip test (started)" in tapped.plain()
+    assert [b.label for b in tapped.buttons][:2] == ["Schedule with Erik", "Done: run a clip test"]
     done = await h.click(ERIK, "objective.state", f"{found[0].id}:done")
     assert done.text.startswith("Marked as done")
     first = (await _objectives(h))[0]
@@ -95,6 +97,20 @@ async def test_a_fourth_or_too_long_objective_is_refused_with_the_reason(h):
     assert await _objectives(h) == []
 
 
+async def test_the_mentor_marks_progress_from_the_reflection_prompt_and_keeps_its_form(h):
+    pairing = await h.active_pairing()
+    await h.submit(ERIK, "objectives.submit", pairing.id, objective_1="Post one reel")
+    await h.held_session(pairing)
+    prompt = h.last("mina", "reflection.write").message
+    [tap] = [b for b in prompt.buttons if b.action == "objective.state"]
+    assert tap.label == "Started: Post one reel"
+    reply = await h.click(MINA, "objective.state", tap.value)
+    assert reply.text == "Marked as started: Post one reel"
+    assert [(b.action, b.value) for b in reply.buttons] == [("reflection.write", "1")]
+    erik_prompt = h.last("erik", "reflection.write").message
+    assert not [b for b in erik_prompt.buttons if b.action == "objective.state"]
+
+
 async def test_the_mentee_sets_objectives_on_accepting_and_they_appear_in_the_agenda(h):
     program = await h.program()
     pairing = await h.pairing(program)
@@ -105,7 +121,7 @@ async def test_the_mentee_sets_objectives_on_accepting_and_they_appear_in_the_ag
     form = (await h.click(ERIK, "objectives.edit", edit.value)).form
     assert [f.id for f in form.fields] == ["objective_1", "objective_2", "objective_3"]
     saved = await h.submit(ERIK, "objectives.submit", pairing.id, objective_1="Post one reel")
-    assert saved.text.startswith("Saved 1 objective")
+    assert saved.text.startswith("Objectives saved (1 of 3). Mina sees them too")
     await h.tick()
     await h.book(ERIK, pairing, "2026-03-03", "10:00")
     await h.tick(datetime(2026, 3, 3, 8, 30, tzinfo=UTC))
@@ -152,7 +168,7 @@ async def test_a_will_do_is_asked_about_after_30_days_and_done_tells_the_mentor(
     await h.tick(datetime(2026, 4, 6, 12, 0, tzinfo=UTC))
     reminders = h.inbox("erik", "only reminder")
     assert [d.message.text for d in reminders] == [
-        "A quick one: you planned to Share the dashboard. Did it happen? This is the only reminder."
+        "A quick one about your plan: Share the dashboard\nDid it happen? This is the only reminder."
     ]
     await h.tick(datetime(2026, 5, 20, 10, 0, tzinfo=UTC))
     assert len(h.inbox("erik", "Share the dashboard")) == 2
