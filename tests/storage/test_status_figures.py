@@ -21,6 +21,7 @@ from bot.domain.model import (
     Reflection,
     Session,
 )
+from bot.domain.outcomes import Pulse
 from bot.flows.status import RECENT, ProgramStatus, Risk, program_status
 from bot.policy import cadence
 from bot.policy.rules import EngineConfig
@@ -354,3 +355,19 @@ async def test_the_migration_counts_the_pairs_it_finds(store):
         copied = (await tx.conn.execute(text("SELECT program_id FROM sessions"))).scalars()
         assert set(copied) == {1}
     assert rows == [(2, 1, 3, datetime(2026, 3, 8, 10, tzinfo=UTC)), (0, 0, 0, None)]
+
+
+async def test_session_ratings_are_counted_and_summed_for_the_program(store):
+    async with store.transaction() as tx:
+        mine, other = [await tx.add(Program(name=n)) for n in ("P", "Q")]
+        a, b = [await tx.add(Participant(platform="console", user_id=u)) for u in "ab"]
+        for program, ratings in ((mine, ("4", "5", "2")), (other, ("1",))):
+            pair = await tx.add(Pairing(program_id=program.id, mentor_id=a.id, mentee_id=b.id))
+            for n, rating in enumerate(ratings):
+                session = await tx.add(Session(pairing_id=pair.id, starts_at=NOW, minutes=45))
+                author = (a, b)[n % 2]
+                await tx.add(Pulse("useful", pair.id, session.id, author.id, rating))
+            await tx.add(Pulse("fit", pair.id, session.id, a.id, "no"))
+    async with store.reading() as tx:
+        facts = await tx.program_facts(mine.id, cadence.cutoffs(mine, NOW, NOW - RECENT))
+    assert (facts.outcomes.pulse_answers, facts.outcomes.pulse_sum) == (3, 11)
