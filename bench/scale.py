@@ -30,7 +30,7 @@ from bench.report import Row, at_least, at_most, info, percentile
 from bot.domain.clock import VirtualClock
 from bot.domain.events import Actor, CommandIssued
 from bot.engine import Engine
-from storage import migrate
+from storage import figures, migrate
 from storage.store import SqlStore, make_engine
 from storage.tables import (
     notifications,
@@ -88,9 +88,12 @@ async def _migrate(url: str) -> None:
 
 
 async def analyze(url: str) -> None:
-    """Refresh the planner's statistics, as a database in service has them."""
+    """Refresh the planner's statistics, as a database in service has them, after giving the
+    rows written here what the store keeps beside the rows it writes (storage/figures.py)."""
     engine = make_engine(url)
     try:
+        async with engine.begin() as conn:
+            await figures.refresh_all(conn)
         async with engine.begin() as conn:
             await conn.exec_driver_sql("ANALYZE")
     finally:
@@ -190,6 +193,7 @@ async def populate(
             session_rows.append(
                 dict(
                     pairing_id=pair_id,
+                    program_id=program_id,
                     starts_at=starts,
                     minutes=45,
                     number=n + 1,
@@ -421,12 +425,18 @@ async def book_with_invites(url: str, now: datetime) -> None:
         async with engine.begin() as conn:
             found = (
                 await conn.execute(
-                    select(pairings.c.id, pairings.c.mentor_id, pairings.c.mentee_id)
+                    select(
+                        pairings.c.id,
+                        pairings.c.mentor_id,
+                        pairings.c.mentee_id,
+                        pairings.c.program_id,
+                    )
                 )
             ).all()
         session_rows = [
             dict(
                 pairing_id=pair_id,
+                program_id=program_id,
                 starts_at=now + timedelta(days=2),
                 minutes=45,
                 number=1,
@@ -441,13 +451,13 @@ async def book_with_invites(url: str, now: datetime) -> None:
                 repeat_days=0,
                 repeat_count=0,
             )
-            for pair_id, _, mentee in found
+            for pair_id, _, mentee, program_id in found
         ]
     finally:
         await engine.dispose()
     session_ids = await _insert(url, sessions, session_rows)
     invite_rows = []
-    for session_id, (pair_id, mentor, mentee) in zip(session_ids, found, strict=True):
+    for session_id, (pair_id, mentor, mentee, _) in zip(session_ids, found, strict=True):
         uid = f"bench-{pair_id}@mentorbot"
         payload = {
             "method": "REQUEST",

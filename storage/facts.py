@@ -1,14 +1,21 @@
-"""Owner status, counted in SQL: a program's sessions, pairs, reflections and outcomes."""
+"""Owner status, counted in SQL: a program's pairs, sessions, reflections and outcomes.
+
+No statement here reads a row per session, and only the pairs status names come back as
+rows: the pairs are one pass over the program's pairings, each with its own figures
+(storage/figures.py); sessions in the recent window are index ranges by program; every other
+number is one indexed aggregate in COUNTS, all read in one statement.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Callable
+from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.domain.model import Stage
-from bot.domain.ports import PairFacts, ProgramFacts, StageFacts
+from bot.domain.model import PairingStatus, SessionStatus, Stage
+from bot.domain.ports import Cutoffs, PairFacts, ProgramFacts, StageFacts
 from bot.outbox.kinds import Kind
 from storage.outcome_facts import outcome_facts
 from storage.tables import (
@@ -21,89 +28,177 @@ from storage.tables import (
     sessions,
 )
 
+ACTIVE, DECLINED = PairingStatus.ACTIVE.value, PairingStatus.DECLINED.value
+HELD, MISSED, SCHEDULED = (
+    s.value for s in (SessionStatus.HELD, SessionStatus.MISSED, SessionStatus.SCHEDULED)
+)
 
-async def program_facts(
-    conn: AsyncConnection, program_id: int, now: datetime, since: datetime
-) -> ProgramFacts:
-    """Counts and per-pair dates for one program's owner status (see ProgramFacts)."""
-    s, p = sessions, pairings
-    mine = s.c.pairing_id.in_(select(p.c.id).where(p.c.program_id == program_id))
-    counted = and_(mine, s.c.status != "cancelled")
-    started = case((s.c.starts_at <= now, 1), else_=0)
-    facts = ProgramFacts()
-    recent = and_(s.c.starts_at >= since, s.c.starts_at <= now)
-    by_status = select(
-        s.c.status,
-        func.count(),
-        func.sum(started),
-        func.sum(case((recent, 1), else_=0)),
-        func.sum(case((s.c.created_at >= since, 1), else_=0)),
-    ).where(counted)
-    for status, count, past, in_window, booked in await conn.execute(
-        by_status.group_by(s.c.status)
-    ):
-        _count_sessions(facts.sessions, status, count, past or 0)
-        # Sessions in the window have all started: scheduled ones there are unconfirmed.
-        _count_sessions(facts.recent, status, in_window or 0, in_window or 0)
-        facts.booked_recent += booked or 0
-    held = case((s.c.status == "held", s.c.starts_at))
-    ahead = case((and_(s.c.status == "scheduled", s.c.starts_at > now), s.c.starts_at))
-    columns = (
-        p.c.id,
-        p.c.status,
-        p.c.mentor_id,
-        p.c.mentee_id,
-        p.c.activated_at,
-        p.c.escalated_at,
-        p.c.declined_by,
-    )
-    per_pair = (
-        select(*columns, func.max(held), func.min(ahead))
-        .select_from(p.outerjoin(s, s.c.pairing_id == p.c.id))
-        .where(p.c.program_id == program_id)
-        .group_by(*columns)
-        .order_by(p.c.id)
-    )
-    facts.pairs = [
-        PairFacts(*row[:7], _utc(row[7]), _utc(row[8])) for row in await conn.execute(per_pair)
-    ]
-    r = reflections
-    facts.reflections = await _scalar(
-        conn, select(func.count()).select_from(r.join(s, r.c.session_id == s.c.id)).where(mine)
-    )
+# One number per program (a ProgramFacts field of the same name): a query of one aggregate,
+# indexed by program. All of them are read together, in one statement.
+COUNTS: dict[str, Callable[[int, Cutoffs], Select]] = {}
+
+
+def count(name: str):
+    """Register the query of one ProgramFacts number, given the program id and cutoffs."""
+
+    def register(build: Callable[[int, Cutoffs], Select]) -> Callable[[int, Cutoffs], Select]:
+        COUNTS[name] = build
+        return build
+
+    return register
+
+
+def _pairs_of(program_id: int) -> Select:
+    return select(pairings.c.id).where(pairings.c.program_id == program_id)
+
+
+@count("booked_recent")
+def _booked_recent(program_id: int, cut: Cutoffs) -> Select:
+    s = sessions
+    since = and_(s.c.program_id == program_id, s.c.created_at >= cut.since)
+    return select(func.count()).where(since, s.c.status != SessionStatus.CANCELLED)
+
+
+@count("implemented")
+def _implemented(program_id: int, cut: Cutoffs) -> Select:
     f = followups
-    in_program = select(p.c.id).where(p.c.program_id == program_id)
-    facts.implemented = await _scalar(
-        conn, select(func.count()).where(f.c.pairing_id.in_(in_program), f.c.done.is_(True))
-    )
+    return select(func.count()).where(f.c.pairing_id.in_(_pairs_of(program_id)), f.c.done.is_(True))
+
+
+@count("failed")
+def _failed(program_id: int, cut: Cutoffs) -> Select:
+    return select(func.count()).where(_failed_in(program_id))
+
+
+@count("mentors")
+def _mentors(program_id: int, cut: Cutoffs) -> Select:
+    p = pairings
+    return select(func.count(p.c.mentor_id.distinct())).where(p.c.program_id == program_id)
+
+
+def _failed_in(program_id: int):
     n = notifications
-    failed = and_(n.c.pairing_id.in_(in_program), n.c.status == "failed")
-    facts.failed = await _scalar(conn, select(func.count()).where(failed))
-    if facts.failed:
-        last = select(n.c.last_error).where(failed).order_by(n.c.due_at.desc(), n.c.id.desc())
-        facts.last_error = (await conn.execute(last.limit(1))).scalar() or ""
-    person = participants.c.id
-    in_live_pair = (
-        select(p.c.id)
-        .where(
-            p.c.program_id == program_id,
-            p.c.status.in_(("proposed", "active")),
-            or_(p.c.mentor_id == person, p.c.mentee_id == person),
-        )
-        .exists()
+    return and_(n.c.pairing_id.in_(_pairs_of(program_id)), n.c.status == "failed")
+
+
+async def program_facts(conn: AsyncConnection, program_id: int, cut: Cutoffs) -> ProgramFacts:
+    """One program's figures for owner status as of `cut.now` (see ProgramFacts)."""
+    facts = ProgramFacts()
+    numbers = select(
+        *(build(program_id, cut).scalar_subquery().label(name) for name, build in COUNTS.items())
     )
-    # Few people are unreachable: start from them, then check their pairs.
-    unreachable = select(person).where(participants.c.reachable.is_(False), in_live_pair)
-    facts.unreachable = sorted((await conn.execute(unreachable)).scalars())
+    for name, value in (await conn.execute(numbers)).one()._mapping.items():
+        setattr(facts, name, int(value or 0))
+    await _pair_facts(conn, facts, program_id, cut)
+    await _session_facts(conn, facts, program_id, cut)
+    if facts.failed:
+        n = notifications
+        last = select(n.c.last_error).where(_failed_in(program_id))
+        last = last.order_by(n.c.due_at.desc(), n.c.id.desc()).limit(1)
+        facts.last_error = (await conn.execute(last)).scalar() or ""
     await _outcome_facts(conn, facts, program_id)
     facts.outcomes = await outcome_facts(conn, program_id)
     return facts
 
 
+def _booked(cut: Cutoffs, *, by=None):
+    """Whether the pairing has a session booked to start after `cut.now` (and by `by`)."""
+    s = sessions
+    ahead = and_(s.c.pairing_id == pairings.c.id, s.c.status == SCHEDULED, s.c.starts_at > cut.now)
+    if by is not None:
+        ahead = and_(ahead, s.c.starts_at <= by)
+    return select(s.c.id).where(ahead).exists()
+
+
+async def _pair_facts(
+    conn: AsyncConnection, facts: ProgramFacts, program_id: int, cut: Cutoffs
+) -> None:
+    """Pairs by status with their figures summed, then the few pairs status names."""
+    p, s = pairings, sessions
+    met = or_(
+        p.c.last_held_at >= cut.met_since,
+        p.c.activated_at >= cut.met_since,
+        _booked(cut, by=cut.booked_by),  # looked for only when neither is true
+    )
+    by_status = select(
+        p.c.status,
+        func.count(),
+        func.sum(p.c.held_count),
+        func.sum(p.c.missed_count),
+        func.sum(p.c.reflection_count),
+        func.sum(case((and_(p.c.status == ACTIVE, met), 1), else_=0)),
+    ).where(p.c.program_id == program_id)
+    held = missed = 0
+    for status, pairs, held_n, missed_n, written, on_cadence in await conn.execute(
+        by_status.group_by(p.c.status)
+    ):
+        facts.pairs[status] = pairs
+        held, missed = held + (held_n or 0), missed + (missed_n or 0)
+        facts.reflections += written or 0
+        if status == ACTIVE:
+            facts.active, facts.on_cadence = pairs, on_cadence or 0
+    _count_sessions(facts.sessions, HELD, held, 0)
+    _count_sessions(facts.sessions, MISSED, missed, 0)
+    stale = or_(
+        func.coalesce(p.c.last_held_at, p.c.activated_at) < cut.stale_before,
+        and_(p.c.escalated_at.is_not(None), ~_booked(cut)),
+    )
+    at_risk = and_(p.c.status == ACTIVE, p.c.activated_at.is_not(None), stale)
+    declined = and_(p.c.status == DECLINED, p.c.declined_by.is_not(None))
+    upcoming = select(func.min(s.c.starts_at)).where(
+        s.c.pairing_id == p.c.id, s.c.status == SCHEDULED, s.c.starts_at > cut.now
+    )
+    named = (
+        select(
+            p.c.id,
+            p.c.status,
+            p.c.mentor_id,
+            p.c.mentee_id,
+            p.c.activated_at,
+            p.c.escalated_at,
+            p.c.declined_by,
+            p.c.last_held_at,
+            upcoming.scalar_subquery(),
+        )
+        .where(p.c.program_id == program_id, or_(at_risk, declined))
+        .order_by(p.c.id)
+    )
+    for row in await conn.execute(named):
+        pair = PairFacts(*row)
+        (facts.at_risk if pair.status == ACTIVE else facts.declined).append(pair)
+
+
+async def _session_facts(
+    conn: AsyncConnection, facts: ProgramFacts, program_id: int, cut: Cutoffs
+) -> None:
+    """Scheduled sessions (ahead, or started and unconfirmed), and those that started in the
+    recent window by status: each one range of the program's sessions index."""
+    s = sessions
+
+    def number(*where) -> Any:
+        return select(func.count()).where(s.c.program_id == program_id, *where).scalar_subquery()
+
+    started = s.c.starts_at <= cut.now
+    window = (s.c.starts_at >= cut.since, started)
+    scheduled = s.c.status == SCHEDULED
+    recent = (HELD, MISSED, SCHEDULED)
+    found = select(
+        number(scheduled),
+        number(scheduled, started),
+        *(number(s.c.status == status, *window) for status in recent),
+    )
+    booked, unconfirmed, *in_window = (await conn.execute(found)).one()
+    _count_sessions(facts.sessions, SCHEDULED, booked, unconfirmed)
+    for status, started_recently in zip(recent, in_window, strict=True):
+        # Sessions in the window have all started: scheduled ones there are unconfirmed.
+        _count_sessions(facts.recent, status, started_recently, started_recently)
+
+
 async def _outcome_facts(conn: AsyncConnection, facts: ProgramFacts, program_id: int) -> None:
-    """Check-in answers by stage, and the mentors whose suggestions were implemented."""
+    """Check-in answers by stage, the people we cannot reach, and the mentors whose
+    suggestions were implemented."""
     p, n, c, f = pairings, notifications, checkins, followups
-    in_program = select(p.c.id).where(p.c.program_id == program_id)
+    in_program = _pairs_of(program_id)
     # Through the series index: only check-in rows are read, however big the outbox.
     stages = [f"checkin:{stage}" for stage in Stage]
     asked = (
@@ -124,48 +219,43 @@ async def _outcome_facts(conn: AsyncConnection, facts: ProgramFacts, program_id:
     )
     answered = {row[0]: row[1:] for row in await conn.execute(answers)}
     for stage in sorted(set(found) | set(answered)):
-        count, rated, total = answered.get(stage, (0, 0, 0))
-        facts.checkins[stage] = StageFacts(found.get(stage, 0), count, rated, int(total or 0))
-    facts.mentors = len({pair.mentor_id for pair in facts.pairs})
+        number, rated, total = answered.get(stage, (0, 0, 0))
+        facts.checkins[stage] = StageFacts(found.get(stage, 0), number, rated, int(total or 0))
+    person = participants.c.id
+    in_live_pair = (
+        select(p.c.id)
+        .where(
+            p.c.program_id == program_id,
+            p.c.status.in_((PairingStatus.PROPOSED, ACTIVE)),
+            or_(p.c.mentor_id == person, p.c.mentee_id == person),
+        )
+        .exists()
+    )
+    # Few people are unreachable: start from them, then check their pairs.
+    unreachable = select(person).where(participants.c.reachable.is_(False), in_live_pair)
+    facts.unreachable = sorted((await conn.execute(unreachable)).scalars())
     if not facts.implemented:
         return
     # Mentors are named for suggestions from reflections that are not private.
     r = reflections
-    per_pair = (
-        select(f.c.pairing_id, func.count())
-        .select_from(f.join(r, r.c.id == f.c.reflection_id))
-        .where(f.c.pairing_id.in_(in_program), f.c.done.is_(True), r.c.visibility != "private")
-        .group_by(f.c.pairing_id)
+    per_mentor = (
+        select(p.c.mentor_id, func.count())
+        .select_from(f.join(p, f.c.pairing_id == p.c.id).join(r, r.c.id == f.c.reflection_id))
+        .where(p.c.program_id == program_id, f.c.done.is_(True), r.c.visibility != "private")
+        .group_by(p.c.mentor_id)
+        .order_by(func.count().desc(), p.c.mentor_id)
+        .limit(3)
     )
-    mentor_of = {pair.id: pair.mentor_id for pair in facts.pairs}
-    per_mentor: dict[int, int] = {}
-    for pairing_id, count in await conn.execute(per_pair):
-        mentor = mentor_of[pairing_id]
-        per_mentor[mentor] = per_mentor.get(mentor, 0) + count
-    ranked = sorted(per_mentor.items(), key=lambda item: (-item[1], item[0]))
-    facts.top_mentors = ranked[:3]
+    facts.top_mentors = [(mentor, number) for mentor, number in await conn.execute(per_mentor)]
 
 
-async def _scalar(conn: AsyncConnection, query) -> int:
-    return int((await conn.execute(query)).scalar() or 0)
-
-
-def _count_sessions(counts: dict[str, int], status: str, count: int, started: int) -> None:
+def _count_sessions(counts: dict[str, int], status: str, number: int, started: int) -> None:
     """Scheduled sessions that have started are "unconfirmed": nobody said how it went."""
-    if status == "scheduled":
-        counts["scheduled"] = counts.get("scheduled", 0) + count - started
+    if status == SCHEDULED:
+        counts["scheduled"] = counts.get("scheduled", 0) + number - started
         counts["unconfirmed"] = counts.get("unconfirmed", 0) + started
     else:
-        counts[status] = counts.get(status, 0) + count
+        counts[status] = counts.get(status, 0) + number
     for name in ("scheduled", "unconfirmed", status):
         if counts.get(name) == 0:
             del counts[name]
-
-
-def _utc(value: datetime | str | None) -> datetime | None:
-    """MIN/MAX of a timestamp: SQLite hands back its text, PostgreSQL a datetime."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

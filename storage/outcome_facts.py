@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Integer, and_, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.ports import OutcomeFacts
@@ -30,9 +30,13 @@ async def outcome_facts(conn: AsyncConnection, program_id: int) -> OutcomeFacts:
         found.actions_dropped += count if state == "dropped" else 0
     found.actions_asked = await _sent(conn, followthrough_series(0), Kind.FOLLOWTHROUGH, in_program)
     found.pulse_asked = await _sent(conn, str(Kind.PULSE), Kind.PULSE, in_program)
-    useful = select(u.c.value).where(u.c.kind == "useful", u.c.pairing_id.in_(in_program))
-    values = [int(v) for v in (await conn.execute(useful)).scalars()]
-    found.pulse_answers, found.pulse_sum = len(values), sum(values)
+    # Ratings are the digits 1 to 5 (pulse.RATINGS); counted here, not read row by row.
+    rating = cast(u.c.value, Integer)
+    useful = select(func.count(), func.sum(rating)).where(
+        u.c.kind == "useful", u.c.pairing_id.in_(in_program)
+    )
+    answers, total = (await conn.execute(useful)).one()
+    found.pulse_answers, found.pulse_sum = answers, int(total or 0)
     going = select(p.c.id).where(p.c.program_id == program_id, p.c.status.in_(GOING))
     doubts = select(func.count(func.distinct(u.c.pairing_id))).where(
         u.c.kind == Kind.FIT, u.c.value.in_(DOUBTS), u.c.pairing_id.in_(going)

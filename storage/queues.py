@@ -15,13 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.model import Notification, NotificationStatus, Pairing, PairingStatus
 from storage.tables import (
+    COLUMNS,
     TABLES,
     notifications,
     pairings,
     participants,
     processed_events,
-    utcnow,
 )
+from storage.timestamps import utcnow
 
 R = TypeVar("R")
 PENDING = NotificationStatus.PENDING
@@ -202,7 +203,7 @@ class QueueTx:
         claimed: list[Pairing] = []
         for waiting, order in ((p.c.plan_at.is_(None), p.c.id), (p.c.plan_at <= now, p.c.plan_at)):
             query = (
-                select(p)
+                select(*COLUMNS[Pairing])
                 .where(active, waiting)
                 .order_by(order, p.c.id)
                 .limit(limit - len(claimed))

@@ -6,17 +6,18 @@ import dataclasses
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import event, select, text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from bot.domain.ports import LearningEntry, LibraryScope, ProgramFacts
+from bot.domain.model import Session
+from bot.domain.ports import Cutoffs, LearningEntry, LibraryScope, ProgramFacts
 from storage import facts, learnings, notify
+from storage.figures import Figures, program_of
 from storage.queues import QueueTx, records_of
-from storage.tables import TABLES
+from storage.tables import COLUMNS, TABLES
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")
@@ -104,6 +105,7 @@ class SqlStore:
         async with self.engine.begin() as conn:
             tx = SqlTx(conn)
             yield tx
+            await tx.figures.settle()
             if tx.erase_requested and sqlite:
                 # FTS5 (SQLite 3.40: no secure-delete option) keeps the words of a deleted or
                 # overwritten reflection in its older index segments until they are merged;
@@ -199,6 +201,7 @@ class SqlTx(QueueTx):
     def __init__(self, conn: AsyncConnection) -> None:
         super().__init__(conn)
         self.erase_requested = False
+        self.figures = Figures(conn)
 
     def erase_freed_space(self) -> None:
         self.erase_requested = True
@@ -211,8 +214,11 @@ class SqlTx(QueueTx):
         table = TABLES[type(record)]
         values = dataclasses.asdict(record)
         values.pop("id")
+        if isinstance(record, Session):
+            values["program_id"] = program_of(record)
         result = await self.conn.execute(table.insert().values(**values))
         record.id = result.inserted_primary_key[0]
+        self.figures.wrote([record])
         return record
 
     async def save(self, record: Any, fields: tuple[str, ...] = ()) -> None:
@@ -222,10 +228,15 @@ class SqlTx(QueueTx):
         if fields:
             values = {name: values[name] for name in fields}
         await self.conn.execute(table.update().where(table.c.id == record_id).values(**values))
+        self.figures.wrote([record], fields)
+
+    async def save_many(self, records: list[Any], fields: tuple[str, ...]) -> None:
+        await super().save_many(records, fields)
+        self.figures.wrote(records, fields)
 
     async def get(self, kind: type[R], record_id: int, *, lock: bool = False) -> R | None:
         table = TABLES[kind]
-        query = select(table).where(table.c.id == record_id)
+        query = select(*COLUMNS[kind]).where(table.c.id == record_id)
         if lock:
             # Two people clicking at once must not both read the old state (PostgreSQL;
             # SQLite transactions already take the write lock when they begin).
@@ -235,7 +246,7 @@ class SqlTx(QueueTx):
 
     async def find(self, record_type: type[R], /, **where: Any) -> list[R]:
         table = TABLES[record_type]
-        query = select(table).order_by(table.c.id)
+        query = select(*COLUMNS[record_type]).order_by(table.c.id)
         many: tuple[str, list] | None = None
         for name, value in where.items():
             column = table.c[name]
@@ -263,17 +274,19 @@ class SqlTx(QueueTx):
         table = TABLES[record_type]
         if not where:
             raise ValueError("delete needs a condition")
-        statement = table.delete()
+        conditions = []
         for name, value in where.items():
             column = table.c[name]
             if isinstance(value, list | tuple | set | frozenset):
-                statement = statement.where(column.in_(list(value)))
+                conditions.append(column.in_(list(value)))
             else:
-                statement = statement.where(column.is_(None) if value is None else column == value)
-        return (await self.conn.execute(statement)).rowcount or 0
+                conditions.append(column.is_(None) if value is None else column == value)
+        await self.figures.deleting(record_type, select(table.c.id).where(*conditions))
+        return (await self.conn.execute(table.delete().where(*conditions))).rowcount or 0
 
-    async def program_facts(self, program_id: int, now: datetime, since: datetime) -> ProgramFacts:
-        return await facts.program_facts(self.conn, program_id, now, since)
+    async def program_facts(self, program_id: int, cutoffs: Cutoffs) -> ProgramFacts:
+        await self.figures.settle()  # this transaction's own changes count too
+        return await facts.program_facts(self.conn, program_id, cutoffs)
 
     async def learnings(
         self, scope: LibraryScope, words: list[str], limit: int

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import dataclasses
 
 from sqlalchemy import (
     JSON,
     Boolean,
     Column,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -17,32 +16,15 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    TypeDecorator,
     UniqueConstraint,
     false,
 )
 
 from bot.domain import model, outcomes
+from storage.timestamps import UTCDateTime
+from storage.timestamps import utcnow as utcnow  # where older code looks for it
 
 metadata = MetaData()
-
-
-class UTCDateTime(TypeDecorator):
-    """Aware UTC datetimes in Python; timestamptz on PostgreSQL, naive UTC text on SQLite."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
-        value = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value, dialect):
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _id() -> Column:
@@ -114,6 +96,11 @@ pairings = Table(
     Column("ended_by", Integer, nullable=True),  # a participant id
     Column("plan_at", UTCDateTime(), nullable=True),
     Index("ix_pairings_status_plan_at", "status", "plan_at"),
+    # The pair's own figures for owner status, kept by the store (storage/figures.py).
+    Column("held_count", Integer, nullable=False, server_default="0"),
+    Column("missed_count", Integer, nullable=False, server_default="0"),
+    Column("reflection_count", Integer, nullable=False, server_default="0"),
+    Column("last_held_at", UTCDateTime(), nullable=True),
 )
 
 sessions = Table(
@@ -138,8 +125,13 @@ sessions = Table(
     Column("recurrence_id", UTCDateTime(), nullable=True),
     Column("repeat_days", Integer, nullable=False, server_default="0"),
     Column("repeat_count", Integer, nullable=False, server_default="0"),
-    # Owner status counts sessions per pair from this index alone.
+    # A pair's sessions by status and start: its figures' recount, its next booked session.
     Index("ix_sessions_pairing_status_start", "pairing_id", "status", "starts_at", "created_at"),
+    # The pairing's program, copied by the store, so owner status counts a program's sessions
+    # in a time window from one index range (storage/figures.py).
+    Column("program_id", Integer, nullable=True),
+    Index("ix_sessions_program_status_start", "program_id", "status", "starts_at"),
+    Index("ix_sessions_program_created", "program_id", "created_at", "status"),
 )
 
 reflections = Table(
@@ -289,7 +281,8 @@ TABLES: dict[type, Table] = {
     outcomes.Pulse: pulses,
 }
 
-
-def utcnow() -> datetime:
-    """Wall-clock time for bookkeeping columns the engine does not reason about."""
-    return datetime.now(UTC)
+# What a record is read from: its dataclass's fields. A table may hold more columns, which the
+# store keeps itself (a pairing's figures, a session's program: storage/figures.py).
+COLUMNS: dict[type, list[Column]] = {
+    kind: [table.c[f.name] for f in dataclasses.fields(kind)] for kind, table in TABLES.items()
+}

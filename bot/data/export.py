@@ -25,6 +25,7 @@ from bot.flows.commands import owned_programs
 from bot.flows.figures import outcome_numbers
 from bot.flows.objectives import lines as objective_lines
 from bot.flows.objectives import objectives_of
+from bot.policy import cadence
 from bot.router import Request
 
 COLUMNS = (
@@ -113,7 +114,8 @@ async def export_rows(ctx: Context, programs: list[Program]) -> list[dict[str, s
                     }
                 )
         rows += await _checkin_rows(ctx, program, pairings, people)
-        facts = await ctx.tx.program_facts(program.id, ctx.now, ctx.now)
+        cut = cadence.cutoffs(program, ctx.now, ctx.now)
+        facts = await ctx.tx.program_facts(program.id, cut)
         for figure, value in outcome_numbers(facts.outcomes).items():
             rows.append(
                 {c: "" for c in COLUMNS}

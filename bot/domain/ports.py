@@ -16,7 +16,7 @@ R = TypeVar("R")
 
 @dataclass(frozen=True)
 class PairFacts:
-    """One pairing as owner status sees it: its state, and when it last met and meets next."""
+    """One pairing as owner status names it: its state, and when it last met and meets next."""
 
     id: int
     status: str
@@ -30,6 +30,24 @@ class PairFacts:
 
     def other(self, participant_id: int) -> int:
         return self.mentee_id if participant_id == self.mentor_id else self.mentor_id
+
+
+@dataclass(frozen=True)
+class Cutoffs:
+    """The moments owner status sorts a program by (bot.policy.cadence.cutoffs builds them).
+
+    Sessions that start after `now` are ahead; `since` starts the recent window. An active
+    pair is on cadence when it held a session at or after `met_since`, has one booked after
+    `now` and by `booked_by`, or became active at or after `met_since`. It may be at risk when
+    it last held a session (or, never having held one, became active) before `stale_before`,
+    or was escalated and has nothing booked after `now`.
+    """
+
+    now: datetime
+    since: datetime
+    met_since: datetime
+    booked_by: datetime
+    stale_before: datetime
 
 
 @dataclass(frozen=True)
@@ -63,18 +81,25 @@ class OutcomeFacts:
 
 @dataclass
 class ProgramFacts:
-    """What owner status needs about a program's sessions and outcomes, counted by the
-    store, so status costs the same for ten pairs or ten thousand.
+    """What owner status needs about a program, counted by the store, so status costs about
+    the same for ten pairs or ten thousand (see Cutoffs for the dates it is counted by).
 
-    `sessions` counts sessions that were not cancelled by status, with "unconfirmed" for
-    scheduled ones that have started; `recent` the same for sessions that started since
-    `since`; `booked_recent` those booked since then. `pairs` has every pairing of the
-    program. `unreachable` lists people of proposed or active pairs we cannot reach.
-    `checkins` is by stage; `top_mentors` the (mentor id, suggestions implemented) of the
-    three mentors with most, and `mentors` how many mentors the program has had.
+    `pairs` counts pairings by status; `active` and `on_cadence` the active ones and those on
+    cadence. `at_risk` lists the active pairs that may be at risk (the cadence policy says
+    why), `declined` the declined pairs whose decliner is known, each by id. `sessions` counts
+    sessions that were not cancelled by status, with "unconfirmed" for scheduled ones that
+    have started; `recent` the same for sessions that started since `since`; `booked_recent`
+    those booked since then. `unreachable` lists people of proposed or active pairs we cannot
+    reach. `checkins` is by stage; `top_mentors` the (mentor id, suggestions implemented) of
+    the three mentors with most (from reflections that are not private), and `mentors` how
+    many mentors the program has had; `outcomes` what the pairs made of their sessions.
     """
 
-    pairs: list[PairFacts] = field(default_factory=list)
+    pairs: dict[str, int] = field(default_factory=dict)
+    active: int = 0
+    on_cadence: int = 0
+    at_risk: list[PairFacts] = field(default_factory=list)
+    declined: list[PairFacts] = field(default_factory=list)
 
     sessions: dict[str, int] = field(default_factory=dict)
     recent: dict[str, int] = field(default_factory=dict)
@@ -142,8 +167,8 @@ class Tx(Protocol):
         the database's files (forget-me). SQLite: the write-ahead log is emptied into the
         file, whose freed space is zeroed; PostgreSQL leaves old row versions to VACUUM."""
 
-    async def program_facts(self, program_id: int, now: datetime, since: datetime) -> ProgramFacts:
-        """Counts and per-pair dates for one program's owner status (see ProgramFacts)."""
+    async def program_facts(self, program_id: int, cutoffs: Cutoffs) -> ProgramFacts:
+        """One program's figures for owner status as of `cutoffs.now` (see ProgramFacts)."""
 
     async def learnings(
         self, scope: LibraryScope, words: list[str], limit: int

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -155,17 +154,16 @@ class ProgramStatus:
 async def program_status(ctx: Context, program: Program) -> ProgramStatus:
     """Compute the owner's view of one program as of `ctx.now`.
 
-    The store counts sessions and outcomes (ProgramFacts); people are read only where a
-    name is shown."""
-    facts = await ctx.tx.program_facts(program.id, ctx.now, ctx.now - RECENT)
-    pairs = facts.pairs
-    active = [p for p in pairs if p.status == PairingStatus.ACTIVE]
+    The store counts pairs, sessions and outcomes (ProgramFacts) and lists the few pairs
+    that may be at risk; people are read only where a name is shown."""
+    cut = cadence.cutoffs(program, ctx.now, ctx.now - RECENT)
+    facts = await ctx.tx.program_facts(program.id, cut)
     found_risks = []
-    for p in active:
+    for p in facts.at_risk:
         found = cadence.risk(p, p.last_held, p.upcoming, program, ctx.now)
         if found:
             found_risks.append((p, found))
-    declined = [p for p in pairs if p.status == PairingStatus.DECLINED and p.declined_by]
+    declined = facts.declined
     named = [i for p, _ in found_risks for i in (p.mentor_id, p.mentee_id)]
     named += [i for p in declined for i in (p.mentor_id, p.mentee_id)] + facts.unreachable
     named += [i for i, _ in facts.top_mentors]
@@ -179,14 +177,12 @@ async def program_status(ctx: Context, program: Program) -> ProgramStatus:
     risks.sort(key=lambda r: (r.reason != "escalated", -r.days))
     return ProgramStatus(
         program=program,
-        pairs=dict(Counter(p.status for p in pairs)),
+        pairs=facts.pairs,
         sessions=facts.sessions,
         sessions_recent=facts.recent,
         booked_recent=facts.booked_recent,
-        active=len(active),
-        on_cadence=sum(
-            cadence.on_cadence(p, p.last_held, p.upcoming, program, ctx.now) for p in active
-        ),
+        active=facts.active,
+        on_cadence=facts.on_cadence,
         at_risk=risks,
         reflections=facts.reflections,
         implemented=facts.implemented,

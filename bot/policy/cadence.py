@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.domain.model import Pairing, Program, Session, SessionStatus
-from bot.domain.ports import PairFacts
+from bot.domain.ports import Cutoffs, PairFacts
 from bot.outbox import kinds
 
 # After a missed or cancelled session the pair already saw a Schedule button; wait a little.
@@ -77,18 +77,16 @@ def risk(
     return None
 
 
-def on_cadence(
-    pairing: Pairing | PairFacts,
-    last_held_at: datetime | None,
-    upcoming_at: datetime | None,
-    program: Program,
-    now: datetime,
-) -> bool:
-    """An active pair is on cadence when it met within the cadence, has a session booked
-    within it, or became active less than one cadence ago."""
-    assert pairing.activated_at is not None
-    if last_held_at and now - last_held_at <= program.cadence:
-        return True
-    if upcoming_at and upcoming_at - now <= program.cadence:
-        return True
-    return now - pairing.activated_at <= program.cadence
+def cutoffs(program: Program, now: datetime, since: datetime) -> Cutoffs:
+    """The moments owner status sorts a program's pairs by as of `now`, with `since` as the
+    start of its recent window. The store counts pairs on cadence by them (met within one
+    cadence, booked within one, or active for less than one) and picks the pairs that may be
+    at risk by `risk`'s rule (more than twice the cadence, or escalated with nothing booked);
+    `risk` then says why."""
+    return Cutoffs(
+        now=now,
+        since=since,
+        met_since=now - program.cadence,
+        booked_by=now + program.cadence,
+        stale_before=now - 2 * program.cadence,
+    )

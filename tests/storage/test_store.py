@@ -213,7 +213,8 @@ async def test_only_people_quiet_since_the_moment_given_are_marked_unreachable(s
 
 
 async def _seen(store, platform: str, event_id: str, age: timedelta) -> None:
-    from storage.tables import processed_events, utcnow
+    from storage.tables import processed_events
+    from storage.timestamps import utcnow
 
     async with store.engine.begin() as conn:
         statement = processed_events.insert().values(
