@@ -26,6 +26,7 @@ from pathlib import Path
 import asyncpg
 from sqlalchemy import insert, select
 
+from bench import outcomes
 from bench.report import Row, at_least, at_most, info, percentile
 from bot.domain.clock import VirtualClock
 from bot.domain.events import Actor, CommandIssued
@@ -94,8 +95,14 @@ async def analyze(url: str) -> None:
     try:
         async with engine.begin() as conn:
             await figures.refresh_all(conn)
-        async with engine.begin() as conn:
-            await conn.exec_driver_sql("ANALYZE")
+        if engine.dialect.name != "postgresql":
+            async with engine.begin() as conn:
+                await conn.exec_driver_sql("ANALYZE")
+            return
+        async with engine.connect() as conn:
+            # Autovacuum may be off: VACUUM too, so index-only scans see an all-visible map.
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.exec_driver_sql("VACUUM ANALYZE")
     finally:
         await engine.dispose()
 
@@ -495,11 +502,17 @@ STATUS_TARGET_MS = 150.0  # issue 15 (8); issue 5 asked 250
 
 async def owner_status(pairs: int, runs: int = 20) -> list[Row]:
     """(c) `status` from a program owner for one program of `pairs` pairs with 10 held
-    sessions each and a reflection on every session, through Engine.handle like a command."""
+    sessions each and a reflection on every session, and their outcomes (bench/outcomes.py:
+    objectives, follow-ups asked about, pulse and fit answers, the questions sent), through
+    Engine.handle like a command."""
     rows = [info("pairs / sessions / reflections", f"{pairs} / {10 * pairs} / {10 * pairs}")]
     for kind in DATABASES:
         async with fresh_database(kind) as url:
-            await populate(url, pairs, NOW, held=10, reflect=True)
+            program_id = await populate(url, pairs, NOW, held=10, reflect=True)
+            filled = await outcomes.fill(url, program_id, NOW)
+            await analyze(url)
+            if kind == "sqlite":
+                rows.append(info("outcome rows", " / ".join(f"{n} {t}" for t, n in filled.items())))
             store = SqlStore.from_url(url)
             engine = Engine(store, VirtualClock(NOW))
             owner = Actor("console", "owner", "Olivia Owner", timezone="UTC")
