@@ -17,14 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.domain.model import PairingStatus, SessionStatus, Stage
 from bot.domain.ports import Cutoffs, PairFacts, ProgramFacts, StageFacts
 from bot.outbox.kinds import Kind
-from storage.outcome_facts import outcome_facts
+from storage import outcome_facts
 from storage.tables import (
     checkins,
-    followups,
     notifications,
     pairings,
     participants,
-    reflections,
     sessions,
 )
 
@@ -59,12 +57,6 @@ def _booked_recent(program_id: int, cut: Cutoffs) -> Select:
     return select(func.count()).where(since, s.c.status != SessionStatus.CANCELLED)
 
 
-@count("implemented")
-def _implemented(program_id: int, cut: Cutoffs) -> Select:
-    f = followups
-    return select(func.count()).where(f.c.pairing_id.in_(_pairs_of(program_id)), f.c.done.is_(True))
-
-
 @count("failed")
 def _failed(program_id: int, cut: Cutoffs) -> Select:
     return select(func.count()).where(_failed_in(program_id))
@@ -97,7 +89,7 @@ async def program_facts(conn: AsyncConnection, program_id: int, cut: Cutoffs) ->
         last = last.order_by(n.c.due_at.desc(), n.c.id.desc()).limit(1)
         facts.last_error = (await conn.execute(last)).scalar() or ""
     await _outcome_facts(conn, facts, program_id)
-    facts.outcomes = await outcome_facts(conn, program_id)
+    await outcome_facts.count_asked(conn, facts.outcomes, program_id)
     return facts
 
 
@@ -127,14 +119,17 @@ async def _pair_facts(
         func.sum(p.c.missed_count),
         func.sum(p.c.reflection_count),
         func.sum(case((and_(p.c.status == ACTIVE, met), 1), else_=0)),
+        func.sum(p.c.implemented),
+        *outcome_facts.sums(),
     ).where(p.c.program_id == program_id)
     held = missed = 0
-    for status, pairs, held_n, missed_n, written, on_cadence in await conn.execute(
-        by_status.group_by(p.c.status)
-    ):
+    for row in await conn.execute(by_status.group_by(p.c.status)):
+        status, pairs, held_n, missed_n, written, on_cadence, implemented = row[:7]
+        outcome_facts.add(facts.outcomes, row[7:])
         facts.pairs[status] = pairs
         held, missed = held + (held_n or 0), missed + (missed_n or 0)
         facts.reflections += written or 0
+        facts.implemented += implemented or 0
         if status == ACTIVE:
             facts.active, facts.on_cadence = pairs, on_cadence or 0
     _count_sessions(facts.sessions, HELD, held, 0)
@@ -197,7 +192,7 @@ async def _session_facts(
 async def _outcome_facts(conn: AsyncConnection, facts: ProgramFacts, program_id: int) -> None:
     """Check-in answers by stage, the people we cannot reach, and the mentors whose
     suggestions were implemented."""
-    p, n, c, f = pairings, notifications, checkins, followups
+    p, n, c = pairings, notifications, checkins
     in_program = _pairs_of(program_id)
     # Through the series index: only check-in rows are read, however big the outbox.
     stages = [f"checkin:{stage}" for stage in Stage]
@@ -236,14 +231,14 @@ async def _outcome_facts(conn: AsyncConnection, facts: ProgramFacts, program_id:
     facts.unreachable = sorted((await conn.execute(unreachable)).scalars())
     if not facts.implemented:
         return
-    # Mentors are named for suggestions from reflections that are not private.
-    r = reflections
+    # Mentors are named for suggestions from reflections that are not private, which each
+    # pair counts as it goes (storage/figures.py).
+    shared = func.sum(p.c.implemented_shared)
     per_mentor = (
-        select(p.c.mentor_id, func.count())
-        .select_from(f.join(p, f.c.pairing_id == p.c.id).join(r, r.c.id == f.c.reflection_id))
-        .where(p.c.program_id == program_id, f.c.done.is_(True), r.c.visibility != "private")
+        select(p.c.mentor_id, shared)
+        .where(p.c.program_id == program_id, p.c.implemented_shared > 0)
         .group_by(p.c.mentor_id)
-        .order_by(func.count().desc(), p.c.mentor_id)
+        .order_by(shared.desc(), p.c.mentor_id)
         .limit(3)
     )
     facts.top_mentors = [(mentor, number) for mentor, number in await conn.execute(per_mentor)]

@@ -1,14 +1,18 @@
 """Each pairing's own figures for owner status, kept on its row by the store: sessions held
-and missed, reflections, and the start of the last held session; and on each session a copy
-of its pairing's program (for the program's time windows, see storage/facts.py).
+and missed, reflections, the start of the last held session, and its outcomes (objectives by
+state; actions asked about, done and dropped; follow-ups done, all and from reflections that
+are not private; pulse answers and their sum; "no" or "not sure" fit answers); and on each
+session a copy of its pairing's program (for the program's time windows, see
+storage/facts.py).
 
-A transaction notes the pairs whose sessions or reflections it writes, and recounts each of
-them from its own rows just before it commits (`Figures.settle`), so the figures are always
-those of the rows committed with them. On PostgreSQL the pairing rows are locked first, in a
-statement of their own: the recount that follows then starts after any other transaction
-that recounted the same pair has committed, and sees its rows (a recount in the locking
-statement itself would read the rows as they were before it waited, and lose the other's
-change). SQLite runs one writer at a time.
+A transaction notes the pairs whose sessions, reflections (their session or visibility),
+follow-ups, objectives or pulses it writes or deletes, and recounts each of them from its own
+rows just before it commits (`Figures.settle`), so the figures are always those of the rows
+committed with them. On PostgreSQL the pairing rows are locked first, in a statement of
+their own: the recount that follows then starts after any other transaction that recounted
+the same pair has committed, and sees its rows (a recount in the locking statement itself
+would read the rows as they were before it waited, and lose the other's change). SQLite runs
+one writer at a time.
 
 Nothing else writes these columns, and the engine never reads them (`tables.COLUMNS`).
 """
@@ -18,22 +22,48 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select, update
+from sqlalchemy import Integer, Select, and_, cast, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.domain.model import Reflection, Session
-from storage.tables import pairings, reflections, sessions
+from bot.domain.model import FollowUp, Reflection, Session
+from bot.domain.outcomes import Action, Fit, Objective, ObjectiveState, Pulse
+from storage.tables import (
+    TABLES,
+    followups,
+    objectives,
+    pairings,
+    pulses,
+    reflections,
+    sessions,
+)
 
-# Writing these fields of a session can change its pair's figures.
-COUNTED = frozenset({"status", "starts_at", "pairing_id"})
+# Writing these fields of a record can change its pair's figures (a record of these types
+# has a pairing_id; a reflection's pair is found through its session and its follow-ups).
+COUNTED: dict[type, frozenset[str]] = {
+    Session: frozenset({"status", "starts_at", "pairing_id"}),
+    FollowUp: frozenset({"pairing_id", "reflection_id", "done", "state", "asks"}),
+    Objective: frozenset({"pairing_id", "state"}),
+    Pulse: frozenset({"pairing_id", "kind", "value"}),
+}
+REFLECTION_COUNTED = frozenset({"session_id", "visibility"})
+DOUBTS = (Fit.NO.value, Fit.NOT_SURE.value)  # fit answers that may need the owners
 CHUNK = 5_000  # pairs recounted per statement (ids are bound one parameter each)
 
 
 def recount(pairing_ids: list[int]):
-    """The UPDATE that sets these pairings' figures from their sessions and reflections."""
-    p, s, r = pairings, sessions, reflections
+    """The UPDATE that sets these pairings' figures from their own rows."""
+    p, s, r, f, o, u = pairings, sessions, reflections, followups, objectives, pulses
     mine = s.c.pairing_id == p.c.id
     held = and_(mine, s.c.status == "held")
+
+    def number(table, *where) -> Any:
+        return select(func.count()).where(table.c.pairing_id == p.c.id, *where).scalar_subquery()
+
+    planned = f.c.asks > 0
+    shared = select(r.c.id).where(r.c.id == f.c.reflection_id, r.c.visibility != "private")
+    useful = (u.c.pairing_id == p.c.id, u.c.kind == "useful")
+    rating = func.coalesce(func.sum(cast(u.c.value, Integer)), 0)  # digits 1-5 (flows.pulse)
+    states = {f"objectives_{state}": number(o, o.c.state == state) for state in ObjectiveState}
     return (
         update(p)
         .where(p.c.id.in_(pairing_ids))
@@ -45,6 +75,15 @@ def recount(pairing_ids: list[int]):
             .where(mine)
             .scalar_subquery(),
             last_held_at=select(func.max(s.c.starts_at)).where(held).scalar_subquery(),
+            **states,
+            actions_planned=number(f, planned),
+            actions_done=number(f, planned, f.c.state == Action.DONE),
+            actions_dropped=number(f, planned, f.c.state == Action.DROPPED),
+            implemented=number(f, f.c.done.is_(True)),
+            implemented_shared=number(f, f.c.done.is_(True), shared.exists()),
+            pulse_answers=number(u, *useful[1:]),
+            pulse_sum=select(rating).where(*useful).scalar_subquery(),
+            fit_doubts=number(u, u.c.kind == "fit", u.c.value.in_(DOUBTS)),
         )
     )
 
@@ -63,19 +102,24 @@ class Figures:
         self.conn = conn
         self.pairing_ids: set[int] = set()
         self.session_ids: set[int] = set()  # of reflections written
+        self.reflection_ids: set[int] = set()  # written: their follow-ups' pairs
 
     def wrote(self, records: Iterable[Any], fields: tuple[str, ...] = ()) -> None:
         """Note records added or saved (`fields`: the fields written, empty for all)."""
         for record in records:
-            if isinstance(record, Session) and (not fields or COUNTED & set(fields)):
+            kind = type(record)
+            if kind is Reflection:
+                if not fields or REFLECTION_COUNTED & set(fields):
+                    self.session_ids.add(record.session_id)
+                    self.reflection_ids.add(record.id)
+            elif kind in COUNTED and (not fields or COUNTED[kind] & set(fields)):
                 self.pairing_ids.add(record.pairing_id)
-            elif isinstance(record, Reflection) and (not fields or "session_id" in fields):
-                self.session_ids.add(record.session_id)
 
     async def deleting(self, record_type: type, rows: Select) -> None:
         """Note the pairs of the rows a delete is about to remove (`rows`: their ids)."""
-        if record_type is Session:
-            query = select(sessions.c.pairing_id).where(sessions.c.id.in_(rows))
+        if record_type in COUNTED:
+            table = TABLES[record_type]
+            query = select(table.c.pairing_id).where(table.c.id.in_(rows))
             self.pairing_ids.update((await self.conn.execute(query)).scalars())
         elif record_type is Reflection:
             query = select(reflections.c.session_id).where(reflections.c.id.in_(rows))
@@ -84,11 +128,12 @@ class Figures:
     async def settle(self) -> None:
         """Recount the touched pairs now (the store calls this before every commit)."""
         ids = set(self.pairing_ids)
-        if self.session_ids:
-            query = select(sessions.c.pairing_id).where(sessions.c.id.in_(self.session_ids))
-            ids.update((await self.conn.execute(query)).scalars())
+        ids.update(await self._pairs(sessions.c.pairing_id, sessions.c.id, self.session_ids))
+        f = followups
+        ids.update(await self._pairs(f.c.pairing_id, f.c.reflection_id, self.reflection_ids))
         self.pairing_ids.clear()
         self.session_ids.clear()
+        self.reflection_ids.clear()
         if not ids:
             return
         ordered = sorted(ids)
@@ -98,6 +143,15 @@ class Figures:
                 lock = select(pairings.c.id).where(pairings.c.id.in_(chunk)).order_by("id")
                 await self.conn.execute(lock.with_for_update())
             await self.conn.execute(recount(chunk))
+
+    async def _pairs(self, pairing_id, key, values: set[int]) -> set[int]:
+        """The pairs of the rows whose `key` is one of `values`."""
+        found: set[int] = set()
+        ordered = sorted(values)
+        for start in range(0, len(ordered), CHUNK):
+            query = select(pairing_id).where(key.in_(ordered[start : start + CHUNK]))
+            found.update((await self.conn.execute(query)).scalars())
+        return found
 
 
 async def refresh_all(conn: AsyncConnection) -> None:

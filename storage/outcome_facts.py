@@ -1,48 +1,54 @@
-"""Owner figures about outcomes, counted in SQL: objectives, follow-through, pulse, fit."""
+"""Owner figures about outcomes: objectives, follow-through, pulse and fit, summed from the
+figures each pairing keeps (storage/figures.py) in owner status's one pass over the pairs,
+and the questions sent for them counted through the outbox's series index."""
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, and_, cast, func, select
+from typing import Any
+
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.domain.outcomes import ObjectiveState
 from bot.domain.ports import OutcomeFacts
 from bot.outbox.kinds import Kind, followthrough_series
-from storage.tables import followups, notifications, objectives, pairings, pulses
+from storage.tables import notifications, pairings
 
-# Fit answers that tell the owners a pair may need a hand.
-DOUBTS = ("no", "not_sure")
-GOING = ("active", "paused")
+GOING = ("active", "paused")  # pairs whose fit doubts still call for the owners
+STATES = tuple(ObjectiveState)
+SUMMED = (
+    *(f"objectives_{state}" for state in STATES),
+    *("actions_planned", "actions_done", "actions_dropped", "pulse_answers", "pulse_sum"),
+)
 
 
-async def outcome_facts(conn: AsyncConnection, program_id: int) -> OutcomeFacts:
-    """One grouped count per subject, each through an index on the pair (or the series)."""
-    p, o, f, u = pairings, objectives, followups, pulses
-    in_program = select(p.c.id).where(p.c.program_id == program_id)
-    found = OutcomeFacts()
-    by_state = select(o.c.state, func.count()).where(o.c.pairing_id.in_(in_program))
-    found.objectives = dict((await conn.execute(by_state.group_by(o.c.state))).all())
-    # Planned actions ("will do" lines; a mentee's "implemented" is not asked about).
-    planned = and_(f.c.pairing_id.in_(in_program), f.c.asks > 0)
-    by_action = select(f.c.state, func.count()).where(planned).group_by(f.c.state)
-    for state, count in await conn.execute(by_action):
-        found.actions_planned += count
-        found.actions_done += count if state == "done" else 0
-        found.actions_dropped += count if state == "dropped" else 0
+def sums() -> list[Any]:
+    """The aggregates `add` takes, for a select over pairings (grouped as it likes)."""
+    p = pairings
+    alert = and_(p.c.status.in_(GOING), p.c.fit_doubts > 0)
+    return [*(func.sum(p.c[name]) for name in SUMMED), func.sum(case((alert, 1), else_=0))]
+
+
+def add(found: OutcomeFacts, numbers: Any) -> None:
+    """Add one group's values of `sums()`, in its order, to `found`."""
+    values = [int(n or 0) for n in numbers]
+    states, (planned, done, dropped, answers, total, alerts) = values[:3], values[3:]
+    for state, number in zip(STATES, states, strict=True):
+        if number:  # by state, as a count of the objectives grouped by state gives
+            found.objectives[state.value] = found.objectives.get(state.value, 0) + number
+    found.actions_planned += planned
+    found.actions_done += done
+    found.actions_dropped += dropped
+    found.pulse_answers += answers
+    found.pulse_sum += total
+    found.fit_alerts += alerts
+
+
+async def count_asked(conn: AsyncConnection, found: OutcomeFacts, program_id: int) -> None:
+    """First follow-through questions and pulse questions sent to the program's people."""
+    in_program = select(pairings.c.id).where(pairings.c.program_id == program_id)
     found.actions_asked = await _sent(conn, followthrough_series(0), Kind.FOLLOWTHROUGH, in_program)
     found.pulse_asked = await _sent(conn, str(Kind.PULSE), Kind.PULSE, in_program)
-    # Ratings are the digits 1 to 5 (pulse.RATINGS); counted here, not read row by row.
-    rating = cast(u.c.value, Integer)
-    useful = select(func.count(), func.sum(rating)).where(
-        u.c.kind == "useful", u.c.pairing_id.in_(in_program)
-    )
-    answers, total = (await conn.execute(useful)).one()
-    found.pulse_answers, found.pulse_sum = answers, int(total or 0)
-    going = select(p.c.id).where(p.c.program_id == program_id, p.c.status.in_(GOING))
-    doubts = select(func.count(func.distinct(u.c.pairing_id))).where(
-        u.c.kind == Kind.FIT, u.c.value.in_(DOUBTS), u.c.pairing_id.in_(going)
-    )
-    found.fit_alerts = int((await conn.execute(doubts)).scalar() or 0)
-    return found
 
 
 async def _sent(conn: AsyncConnection, series: str, kind: Kind, in_program) -> int:

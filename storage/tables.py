@@ -75,6 +75,13 @@ participants = Table(
     Index("ix_participants_calendar_token", "calendar_token", unique=True),
 )
 
+# What each pairing keeps of its outcomes for owner status (migration 0009; figures.py).
+OUTCOME_FIGURES = (
+    *(f"objectives_{state}" for state in outcomes.ObjectiveState),
+    *("actions_planned", "actions_done", "actions_dropped", "implemented", "implemented_shared"),
+    *("pulse_answers", "pulse_sum", "fit_doubts"),
+)
+
 pairings = Table(
     "pairings",
     metadata,
@@ -101,6 +108,7 @@ pairings = Table(
     Column("missed_count", Integer, nullable=False, server_default="0"),
     Column("reflection_count", Integer, nullable=False, server_default="0"),
     Column("last_held_at", UTCDateTime(), nullable=True),
+    *(Column(name, Integer, nullable=False, server_default="0") for name in OUTCOME_FIGURES),
 )
 
 sessions = Table(
