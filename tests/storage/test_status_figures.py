@@ -1,6 +1,6 @@
 """Owner status from the figures the store keeps on each pairing: the same as counting the
 rows themselves, after every kind of write, at any moment; and no recount is lost when two
-transactions change one pair's sessions at once."""
+transactions change one pair's sessions, or its pulse answers, at once."""
 
 import asyncio
 import random
@@ -21,7 +21,8 @@ from bot.domain.model import (
     Reflection,
     Session,
 )
-from bot.domain.outcomes import Pulse
+from bot.domain.outcomes import Objective, Pulse
+from bot.domain.ports import OutcomeFacts
 from bot.flows.status import RECENT, ProgramStatus, Risk, program_status
 from bot.policy import cadence
 from bot.policy.rules import EngineConfig
@@ -32,6 +33,11 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 TICK = timedelta(microseconds=1)
 PAIR_STATUSES = ("proposed", "active", "active", "active", "paused", "completed", "declined")
 SESSION_STATUSES = ("scheduled", "held", "missed", "cancelled")
+OBJECTIVE_STATES = ("not_started", "started", "done")
+ACTION_STATES = ("open", "still", "done", "dropped")
+ANSWERS = {"useful": ("1", "2", "3", "4", "5"), "fit": ("yes", "no", "not_sure")}
+ASKED = (("pulse", "pulse"), ("fit", "fit"), ("followthrough", "followthrough:0"))
+ASKED += (("followthrough.reminder", "followthrough:0"), ("followthrough", "followthrough:1"))
 
 
 def _moments(program: Program, now: datetime) -> list[datetime]:
@@ -115,11 +121,7 @@ async def _world(store, rng: random.Random) -> list[Program]:
                         )
                     )
                     if rng.random() < 0.4:
-                        await tx.add(
-                            FollowUp(
-                                pairing_id=pair.id, reflection_id=reflection.id, text="t", done=True
-                            )
-                        )
+                        await tx.add(_action(pair.id, reflection.id, rng))
         await tx.add_notification(
             Notification(
                 key="k1",
@@ -131,6 +133,7 @@ async def _world(store, rng: random.Random) -> list[Program]:
                 last_error="blocked",
             )
         )
+    await _outcomes(store, rng, pairs, sessions, people)
     # Outcomes, one at a time, all at once, and some reflections taken back.
     async with store.transaction() as tx:
         for session in rng.sample(sessions, len(sessions) // 3):
@@ -151,6 +154,99 @@ async def _world(store, rng: random.Random) -> list[Program]:
     return programs
 
 
+def _action(pairing_id: int, reflection_id: int, rng: random.Random) -> FollowUp:
+    state = rng.choice(ACTION_STATES)
+    done = state == "done" if rng.random() < 0.9 else rng.random() < 0.5
+    asks = rng.choice((0, 0, 1, 2))
+    return FollowUp(pairing_id, reflection_id, "t", done=done, state=state, asks=asks)
+
+
+async def _outcomes(store, rng: random.Random, pairs, sessions, people) -> None:
+    """Objectives, pulse and fit answers and the questions sent, written; then objectives,
+    actions, answers and reflections' visibility changed or deleted, and pairs paused."""
+    async with store.transaction() as tx:
+        for pair in pairs:
+            for _ in range(rng.randrange(0, 4)):
+                await tx.add(Objective(pair.id, "o", state=rng.choice(OBJECTIVE_STATES)))
+        for n, session in enumerate(sessions):
+            pair = next(p for p in pairs if p.id == session.pairing_id)
+            for person in (pair.mentor_id, pair.mentee_id):
+                for kind, values in ANSWERS.items():
+                    if rng.random() < 0.5:
+                        answer = Pulse(kind, pair.id, session.id, person, rng.choice(values))
+                        await tx.add(answer)
+                kind, series = rng.choice(ASKED)
+                await tx.add_notification(
+                    Notification(
+                        key=f"asked:{n}:{person}",
+                        kind=kind,
+                        recipient_id=person,
+                        due_at=NOW,
+                        series=series,
+                        pairing_id=pair.id,
+                        status=rng.choice(("sent", "sent", "pending", "skipped")),
+                    )
+                )
+    async with store.transaction() as tx:
+        pair_ids = [p.id for p in pairs]
+        goals = await tx.find(Objective)
+        for goal in rng.sample(goals, len(goals) // 3):
+            goal.state = rng.choice(OBJECTIVE_STATES)
+            await tx.save(goal, fields=("state",) if rng.random() < 0.5 else ())
+        await tx.delete(Objective, id=[g.id for g in rng.sample(goals, len(goals) // 6)])
+        actions = await tx.find(FollowUp)
+        changed = rng.sample(actions, len(actions) // 3)
+        for action in changed:
+            new = _action(action.pairing_id, action.reflection_id, rng)
+            action.state, action.done, action.asks = new.state, new.done, new.asks
+        await tx.save_many(changed, ("state", "done", "asks"))
+        for action in rng.sample(actions, len(actions) // 6):
+            action.state, action.done = "dropped", False
+            await tx.save(action, fields=("state", "done"))
+    async with store.transaction() as tx:  # only visibility: top mentors change with it
+        written = await tx.find(Reflection)
+        for reflection in rng.sample(written, len(written) // 3):
+            reflection.visibility = rng.choice(("program", "pair", "private"))
+            await tx.save(reflection, fields=("visibility",))
+        shown = rng.sample(written, len(written) // 6)
+        for reflection in shown:
+            reflection.visibility = rng.choice(("program", "private"))
+        await tx.save_many(shown, ("visibility",))
+    async with store.transaction() as tx:
+        answers = await tx.find(Pulse)
+        for answer in rng.sample(answers, len(answers) // 4):
+            answer.value = rng.choice(ANSWERS[answer.kind])
+            await tx.save(answer, fields=("value",))
+        await tx.delete(Pulse, id=[a.id for a in rng.sample(answers, len(answers) // 8)])
+        await tx.delete(Pulse, pairing_id=rng.sample(pair_ids, 2))
+        for pair in rng.sample(pairs, 4):
+            pair.status = rng.choice(("active", "paused", "completed"))
+            await tx.save(pair, fields=("status",))
+
+
+def _outcomes_counted(pairs, actions, written, goals, answers, asked) -> OutcomeFacts:
+    """The outcome figures counted in Python from the program's rows."""
+    planned = [a for a in actions if a.asks > 0]
+    useful = [int(a.value) for a in answers if a.kind == "useful"]
+    going = {p.id for p in pairs if p.status in ("active", "paused")}
+    doubts = {a.pairing_id for a in answers if a.kind == "fit" and a.value in ("no", "not_sure")}
+
+    def sent(kind: str, series: str) -> int:
+        return sum(1 for n in asked if (n.kind, n.series, n.status) == (kind, series, "sent"))
+
+    return OutcomeFacts(
+        objectives=dict(Counter(g.state for g in goals)),
+        actions_planned=len(planned),
+        actions_asked=sent("followthrough", "followthrough:0"),
+        actions_done=sum(1 for a in planned if a.state == "done"),
+        actions_dropped=sum(1 for a in planned if a.state == "dropped"),
+        pulse_asked=sent("pulse", "pulse"),
+        pulse_answers=len(useful),
+        pulse_sum=sum(useful),
+        fit_alerts=len(doubts & going),
+    )
+
+
 def _on_cadence(pair: Pairing, last_held, upcoming, program: Program, now: datetime) -> bool:
     """Owner status's cadence rule as it was written before the store counted it."""
     if last_held and now - last_held <= program.cadence:
@@ -166,7 +262,10 @@ async def _counted_from_rows(store, program: Program, now: datetime) -> ProgramS
         pairs = await tx.find(Pairing, program_id=program.id)
         sessions = await tx.find(Session, pairing_id=[p.id for p in pairs])
         written = await tx.find(Reflection, session_id=[s.id for s in sessions])
-        done = await tx.find(FollowUp, pairing_id=[p.id for p in pairs], done=True)
+        actions = await tx.find(FollowUp, pairing_id=[p.id for p in pairs])
+        goals = await tx.find(Objective, pairing_id=[p.id for p in pairs])
+        answers = await tx.find(Pulse, pairing_id=[p.id for p in pairs])
+        asked = await tx.find(Notification, pairing_id=[p.id for p in pairs])
         failed = await tx.find(Notification, status="failed")
         people = {p.id: p for p in await tx.find(Participant)}
     since = now - RECENT
@@ -191,6 +290,7 @@ async def _counted_from_rows(store, program: Program, now: datetime) -> ProgramS
             on_cadence += _on_cadence(p, last, upcoming, program, now)
     risks.sort(key=lambda r: (r.reason != "escalated", -r.days))
     mentor_of = {p.id: p.mentor_id for p in pairs}
+    done = [a for a in actions if a.done]
     private = {r.id for r in written if r.visibility == "private"}
     named = [f for f in done if f.reflection_id not in private]
     per_mentor = Counter(mentor_of[f.pairing_id] for f in named)
@@ -218,6 +318,7 @@ async def _counted_from_rows(store, program: Program, now: datetime) -> ProgramS
         checkins={},
         top_mentors=[(name(i), n) for i, n in top],
         mentors=len(set(mentor_of.values())),
+        outcomes=_outcomes_counted(pairs, actions, written, goals, answers, asked),
     )
 
 
@@ -265,6 +366,30 @@ async def test_outcomes_of_one_pair_recorded_at_once_are_both_counted(store):
         found = select(pairings.c.held_count, pairings.c.last_held_at)
         held, last = (await tx.conn.execute(found.where(pairings.c.id == pair.id))).one()
     assert (held, last) == (2, second.starts_at)
+
+
+async def test_pulse_answers_for_one_pair_given_at_once_are_both_counted(store):
+    async with store.transaction() as tx:
+        program = await tx.add(Program(name="P"))
+        a, b = [await tx.add(Participant(platform="console", user_id=u)) for u in "ab"]
+        pair = await tx.add(Pairing(program_id=program.id, mentor_id=a.id, mentee_id=b.id))
+        session = await tx.add(Session(pairing_id=pair.id, starts_at=NOW, minutes=45))
+
+    async def answer(person_id: int) -> None:
+        async with store.transaction() as tx:
+            await tx.add(Pulse("useful", pair.id, session.id, person_id, "4"))
+            await tx.add(Pulse("fit", pair.id, session.id, person_id, "no"))
+
+    async with store.transaction() as tx:
+        await tx.add(Pulse("useful", pair.id, session.id, a.id, "5"))
+        await tx.figures.settle()  # recounted (one answer) while the other one writes
+        other = asyncio.create_task(answer(b.id))
+        await asyncio.sleep(0.5)  # PostgreSQL: waits for the pair's lock; SQLite: the writer's
+    await asyncio.wait_for(other, 10)
+    async with store.transaction() as tx:
+        p = pairings
+        found = select(p.c.pulse_answers, p.c.pulse_sum, p.c.fit_doubts).where(p.c.id == pair.id)
+        assert (await tx.conn.execute(found)).one() == (2, 9, 1)
 
 
 async def test_the_migration_counts_the_pairs_it_finds(store):

@@ -1,0 +1,120 @@
+"""Revision 0009 gives the pairs it finds their outcome figures, as the store would keep them."""
+
+from datetime import UTC, datetime
+
+from alembic import command
+from sqlalchemy import insert, select
+
+from storage import migrate
+from storage.tables import (
+    OUTCOME_FIGURES,
+    followups,
+    objectives,
+    pairings,
+    participants,
+    programs,
+    pulses,
+    reflections,
+    sessions,
+)
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def _run(action, revision):
+    config = migrate._config()
+
+    def go(sync_connection) -> None:
+        config.attributes["connection"] = sync_connection
+        action(config, revision)
+
+    return go
+
+
+async def test_the_migration_counts_the_outcomes_it_finds(store):
+    async with store.engine.begin() as conn:
+        await conn.run_sync(_run(command.downgrade, "0008"))
+    try:
+        async with store.engine.begin() as conn:  # only the columns revision 0008 has
+            people = [
+                dict(id=i, platform="console", user_id=f"u{i}", display_name="", workspace="")
+                for i in (1, 2)
+            ]
+            await conn.execute(insert(participants), [{**p, "reachable": True} for p in people])
+            await conn.execute(
+                insert(programs).values(
+                    id=1,
+                    name="P",
+                    objective="o",
+                    cadence_days=14,
+                    session_minutes=45,
+                    owners=[],
+                    agenda_set="",
+                    reflection_visibility="program",
+                    timezone="UTC",
+                )
+            )
+            pair = dict(program_id=1, goal="", why="", status="active")
+            await conn.execute(
+                insert(pairings),
+                [{**pair, "id": i, "mentor_id": i, "mentee_id": 3 - i} for i in (1, 2)],
+            )
+            session = dict(pairing_id=1, starts_at=NOW, minutes=45, topic="", status="held")
+            await conn.execute(
+                insert(sessions), [{**session, "id": n, "number": n} for n in (1, 2)]
+            )
+            written = dict(role="mentee", what_changed="x", will_do="")
+            await conn.execute(
+                insert(reflections),
+                [
+                    {**written, "id": 1, "session_id": 1, "author_id": 2, "visibility": "program"},
+                    {**written, "id": 2, "session_id": 2, "author_id": 2, "visibility": "private"},
+                ],
+            )
+            actions = [  # (reflection, done, state, asks)
+                (1, True, "done", 1),
+                (1, False, "dropped", 2),
+                (2, True, "done", 1),
+                (1, True, "done", 0),
+                (2, False, "open", 0),
+            ]
+            await conn.execute(
+                insert(followups),
+                [
+                    dict(pairing_id=1, reflection_id=r, text="t", done=d, state=s, asks=a)
+                    for r, d, s, a in actions
+                ],
+            )
+            states = ("done", "started", "started", "not_started")
+            await conn.execute(
+                insert(objectives), [dict(pairing_id=1, text="o", state=s) for s in states]
+            )
+            answers = [("useful", 1, 1, "4"), ("useful", 1, 2, "2"), ("useful", 2, 1, "5")]
+            answers += [("fit", 1, 1, "no"), ("fit", 1, 2, "not_sure"), ("fit", 2, 2, "yes")]
+            await conn.execute(
+                insert(pulses),
+                [
+                    dict(kind=k, pairing_id=1, session_id=s, participant_id=p, value=v)
+                    for k, s, p, v in answers
+                ],
+            )
+    finally:
+        async with store.engine.begin() as conn:
+            await conn.run_sync(_run(command.upgrade, "head"))
+    async with store.transaction() as tx:
+        found = select(*(pairings.c[name] for name in OUTCOME_FIGURES)).order_by(pairings.c.id)
+        rows = [dict(row._mapping) for row in await tx.conn.execute(found)]
+    assert rows[1] == dict.fromkeys(OUTCOME_FIGURES, 0)
+    assert rows[0] == dict(
+        objectives_not_started=1,
+        objectives_started=2,
+        objectives_done=1,
+        actions_planned=3,
+        actions_done=2,
+        actions_dropped=1,
+        implemented=3,
+        implemented_shared=2,
+        pulse_answers=3,
+        pulse_sum=11,
+        fit_doubts=2,
+    )
