@@ -88,12 +88,9 @@ async def compose_question(
     if pairing.status != wanted or await _answered(ctx, pairing.id, row.recipient_id, stage):
         return None
     if row.kind == Kind.CHECKIN_REMINDER:
-        question = checkin_key(pairing.id, stage, row.recipient_id)
-        first = await ctx.tx.find(Notification, key=question)
-        if first and first[0].status == NotificationStatus.PENDING:
-            return Later(ctx.now + REMINDER_AFTER)
-        if not first or first[0].status != NotificationStatus.SENT:
-            return None
+        ready = await reminder_ready(ctx, checkin_key(pairing.id, stage, row.recipient_id))
+        if ready is not True:
+            return ready or None
     program = await ctx.program(pairing.program_id)
     other = await ctx.person(pairing.other(row.recipient_id))
     key = "checkin.reminder" if row.kind == Kind.CHECKIN_REMINDER else f"checkin.ask_{stage}"
@@ -101,6 +98,16 @@ async def compose_question(
     value = f"{pairing.id}:{stage}"
     label = copy.text("buttons.checkin")
     return Message(text, buttons=(Button(label, "checkin.answer", value, primary=True),))
+
+
+async def reminder_ready(ctx: Context, question_key: str) -> Later | bool:
+    """Whether a reminder may go out: True once its question was sent, False when the
+    question never went out, and Later (REMINDER_AFTER from now) while the question is still
+    pending, as when ticks stopped for days and both came due at once."""
+    question = await ctx.tx.find(Notification, key=question_key)
+    if question and question[0].status == NotificationStatus.PENDING:
+        return Later(ctx.now + REMINDER_AFTER)
+    return bool(question) and question[0].status == NotificationStatus.SENT
 
 
 async def checkin_form(ctx: Context, person: Participant, pairing: Pairing, stage: str) -> Message:

@@ -15,7 +15,6 @@ from bot.domain.model import (
     FollowUp,
     Later,
     Notification,
-    NotificationStatus,
     Pairing,
     Participant,
     Program,
@@ -24,12 +23,12 @@ from bot.domain.model import (
     Visibility,
 )
 from bot.domain.outcomes import Action
+from bot.flows.checkins import REMINDER_AFTER, reminder_ready
 from bot.flows.followups import QUOTED, recognise
 from bot.outbox.kinds import Kind, followthrough_key, followthrough_series
 
 log = logging.getLogger(__name__)
 
-REMINDER_AFTER = timedelta(days=3)
 # Rounds of asking: the first, and at most two more after "Still on it".
 ROUNDS = 3
 ANSWERS = ("done", "still", "dropped")
@@ -73,11 +72,9 @@ async def compose_ask(ctx: Context, row: Notification) -> Message | Later | None
     if source is None or source.author_id != row.recipient_id:
         return None
     if row.kind == Kind.FOLLOWTHROUGH_REMINDER:
-        first = await ctx.tx.find(Notification, key=followthrough_key(action.id, rnd))
-        if first and first[0].status == NotificationStatus.PENDING:
-            return Later(ctx.now + REMINDER_AFTER)
-        if not first or first[0].status != NotificationStatus.SENT:
-            return None
+        ready = await reminder_ready(ctx, followthrough_key(action.id, rnd))
+        if ready is not True:
+            return ready or None
     key = (
         "followthrough.reminder" if row.kind == Kind.FOLLOWTHROUGH_REMINDER else "followthrough.ask"
     )
