@@ -20,7 +20,11 @@ MAX_OBJECTIVES = 3
 MAX_CHARS = 200
 # Characters of an objective shown in a button (the objective is kept whole).
 BUTTON_TEXT = 40
-NEXT = {ObjectiveState.NOT_STARTED: ObjectiveState.STARTED, ObjectiveState.STARTED: "done"}
+NEXT = {
+    ObjectiveState.NOT_STARTED: ObjectiveState.STARTED,
+    ObjectiveState.STARTED: ObjectiveState.DONE,
+}
+FIELDS = tuple(f"objective_{n}" for n in range(1, MAX_OBJECTIVES + 1))  # the form's inputs
 _MARKER = re.compile(r"\bobjectives?\s*:", re.IGNORECASE)
 LIVE = (PairingStatus.PROPOSED, PairingStatus.ACTIVE, PairingStatus.PAUSED)
 
@@ -125,13 +129,13 @@ async def edit_form(ctx: Context, person: Participant, pairing: Pairing) -> Mess
 def _form(pairing: Pairing, found: list[Objective]) -> Form:
     fields = tuple(
         Field(
-            f"objective_{n}",
+            field_id,
             copy.text("objectives.field", n=n),
             optional=True,
             initial=found[n - 1].text if n <= len(found) else "",
             limit=MAX_CHARS,
         )
-        for n in range(1, MAX_OBJECTIVES + 1)
+        for n, field_id in enumerate(FIELDS, start=1)
     )
     return Form(
         id="objectives.submit",
@@ -152,14 +156,14 @@ async def save_form(
     found = (await objectives_of(ctx, [pairing.id]))[pairing.id]
     wanted = {}
     errors = {}
-    for n in range(1, MAX_OBJECTIVES + 1):
-        text = " ".join((values.get(f"objective_{n}") or "").split())
+    for field_id in FIELDS:
+        text = " ".join((values.get(field_id) or "").split())
         problem = check([text]) if text else ""
         if problem:
-            errors[f"objective_{n}"] = problem
+            errors[field_id] = problem
         elif text:
-            wanted[f"objective_{n}"] = text
-    extra = [k for k in values if k.startswith("objective_") and k not in _form_ids()]
+            wanted[field_id] = text
+    extra = [k for k in values if k.startswith("objective_") and k not in FIELDS]
     if extra:
         errors[extra[0]] = copy.text("objectives.too_many_form", most=MAX_OBJECTIVES)
     if errors:
@@ -174,7 +178,3 @@ async def save_form(
     if not texts:
         return Message(copy.text("objectives.cleared"))
     return Message(copy.text("objectives.saved", count=len(texts), other=other.first_name))
-
-
-def _form_ids() -> set[str]:
-    return {f"objective_{n}" for n in range(1, MAX_OBJECTIVES + 1)}
