@@ -9,14 +9,14 @@ number is one indexed aggregate in COUNTS, all read in one statement.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.domain.model import PairingStatus, SessionStatus, Stage
+from bot.domain.model import PairingStatus, SessionStatus
 from bot.domain.ports import Cutoffs, PairFacts, ProgramFacts, StageFacts
-from bot.outbox.kinds import Kind
 from storage import outcome_facts
 from storage.tables import (
     checkins,
@@ -89,7 +89,6 @@ async def program_facts(conn: AsyncConnection, program_id: int, cut: Cutoffs) ->
         last = last.order_by(n.c.due_at.desc(), n.c.id.desc()).limit(1)
         facts.last_error = (await conn.execute(last)).scalar() or ""
     await _outcome_facts(conn, facts, program_id)
-    await outcome_facts.count_asked(conn, facts.outcomes, program_id)
     return facts
 
 
@@ -125,7 +124,7 @@ async def _pair_facts(
     held = missed = 0
     for row in await conn.execute(by_status.group_by(p.c.status)):
         status, pairs, held_n, missed_n, written, on_cadence, implemented = row[:7]
-        outcome_facts.add(facts.outcomes, row[7:])
+        outcome_facts.add(facts, row[7:])
         facts.pairs[status] = pairs
         held, missed = held + (held_n or 0), missed + (missed_n or 0)
         facts.reflections += written or 0
@@ -190,32 +189,17 @@ async def _session_facts(
 
 
 async def _outcome_facts(conn: AsyncConnection, facts: ProgramFacts, program_id: int) -> None:
-    """Check-in answers by stage, the people we cannot reach, and the mentors whose
-    suggestions were implemented."""
-    p, n, c = pairings, notifications, checkins
-    in_program = _pairs_of(program_id)
-    # Through the series index: only check-in rows are read, however big the outbox.
-    stages = [f"checkin:{stage}" for stage in Stage]
-    asked = (
-        select(n.c.series, func.count())
-        .where(
-            n.c.series.in_(stages),
-            n.c.kind == Kind.CHECKIN,
-            n.c.status == "sent",
-            n.c.pairing_id.in_(in_program),
-        )
-        .group_by(n.c.series)
-    )
-    found = {series.removeprefix("checkin:"): count for series, count in await conn.execute(asked)}
+    """Check-in answers by stage (beside the questions sent, which the pairs count), the
+    people we cannot reach, and the mentors whose suggestions were implemented."""
+    p, c = pairings, checkins
     answers = (
         select(c.c.stage, func.count(), func.count(c.c.rating), func.sum(c.c.rating))
-        .where(c.c.pairing_id.in_(in_program))
+        .where(c.c.pairing_id.in_(_pairs_of(program_id)))
         .group_by(c.c.stage)
     )
-    answered = {row[0]: row[1:] for row in await conn.execute(answers)}
-    for stage in sorted(set(found) | set(answered)):
-        number, rated, total = answered.get(stage, (0, 0, 0))
-        facts.checkins[stage] = StageFacts(found.get(stage, 0), number, rated, int(total or 0))
+    for stage, number, rated, total in await conn.execute(answers):
+        found = facts.checkins.get(stage, StageFacts())
+        facts.checkins[stage] = replace(found, answered=number, rated=rated, rating_sum=total or 0)
     person = participants.c.id
     in_live_pair = (
         select(p.c.id)

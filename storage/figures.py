@@ -6,7 +6,8 @@ session a copy of its pairing's program (for the program's time windows, see
 storage/facts.py).
 
 A transaction notes the pairs whose sessions, reflections (their session or visibility),
-follow-ups, objectives or pulses it writes or deletes, and recounts each of them from its own
+follow-ups, objectives or pulses it writes or deletes, or whose questions counted in ASKED it
+marks sent (delivery's release), and recounts each of them from its own
 rows just before it commits (`Figures.settle`), so the figures are always those of the rows
 committed with them. On PostgreSQL the pairing rows are locked first, in a statement of
 their own: the recount that follows then starts after any other transaction that recounted
@@ -25,11 +26,13 @@ from typing import Any
 from sqlalchemy import Integer, Select, and_, cast, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.domain.model import FollowUp, Reflection, Session
+from bot.domain.model import FollowUp, Notification, NotificationStatus, Reflection, Session, Stage
 from bot.domain.outcomes import Action, Fit, Objective, ObjectiveState, Pulse
+from bot.outbox.kinds import Kind, checkin_series, followthrough_series
 from storage.tables import (
     TABLES,
     followups,
+    notifications,
     objectives,
     pairings,
     pulses,
@@ -46,6 +49,15 @@ COUNTED: dict[type, frozenset[str]] = {
     Pulse: frozenset({"pairing_id", "kind", "value"}),
 }
 REFLECTION_COUNTED = frozenset({"session_id", "visibility"})
+SENT = NotificationStatus.SENT.value
+# Questions sent, counted per pair (a figure: the kind and series of the outbox rows it
+# counts): the first ask of each follow-through action, pulses, and check-ins by stage.
+ASKED: dict[str, tuple[str, str]] = {
+    "actions_asked": (Kind.FOLLOWTHROUGH, followthrough_series(0)),
+    "pulse_asked": (Kind.PULSE, str(Kind.PULSE)),
+    **{f"checkins_asked_{s}": (Kind.CHECKIN, checkin_series(s)) for s in Stage},
+}
+ASKED_ROWS = frozenset(ASKED.values())
 DOUBTS = (Fit.NO.value, Fit.NOT_SURE.value)  # fit answers that may need the owners
 CHUNK = 5_000  # pairs recounted per statement (ids are bound one parameter each)
 
@@ -53,6 +65,7 @@ CHUNK = 5_000  # pairs recounted per statement (ids are bound one parameter each
 def recount(pairing_ids: list[int]):
     """The UPDATE that sets these pairings' figures from their own rows."""
     p, s, r, f, o, u = pairings, sessions, reflections, followups, objectives, pulses
+    n = notifications
     mine = s.c.pairing_id == p.c.id
     held = and_(mine, s.c.status == "held")
 
@@ -64,6 +77,10 @@ def recount(pairing_ids: list[int]):
     useful = (u.c.pairing_id == p.c.id, u.c.kind == "useful")
     rating = func.coalesce(func.sum(cast(u.c.value, Integer)), 0)  # digits 1-5 (flows.pulse)
     states = {f"objectives_{state}": number(o, o.c.state == state) for state in ObjectiveState}
+    asked = {
+        name: number(n, n.c.kind == kind, n.c.series == series, n.c.status == SENT)
+        for name, (kind, series) in ASKED.items()
+    }
     return (
         update(p)
         .where(p.c.id.in_(pairing_ids))
@@ -84,6 +101,7 @@ def recount(pairing_ids: list[int]):
             pulse_answers=number(u, *useful[1:]),
             pulse_sum=select(rating).where(*useful).scalar_subquery(),
             fit_doubts=number(u, u.c.kind == "fit", u.c.value.in_(DOUBTS)),
+            **asked,
         )
     )
 
@@ -93,6 +111,16 @@ def program_of(session: Session) -> Any:
     return (
         select(pairings.c.program_id).where(pairings.c.id == session.pairing_id).scalar_subquery()
     )
+
+
+def _counts(record: Any, fields: tuple[str, ...]) -> bool:
+    """Whether writing these fields of a record (of a type with a pairing_id) can change its
+    pair's figures: a COUNTED field, or an outbox row marked sent that ASKED counts."""
+    kind = type(record)
+    if kind is Notification:
+        written = not fields or "status" in fields
+        return written and record.status == SENT and (record.kind, record.series) in ASKED_ROWS
+    return kind in COUNTED and (not fields or bool(COUNTED[kind] & set(fields)))
 
 
 class Figures:
@@ -112,7 +140,7 @@ class Figures:
                 if not fields or REFLECTION_COUNTED & set(fields):
                     self.session_ids.add(record.session_id)
                     self.reflection_ids.add(record.id)
-            elif kind in COUNTED and (not fields or COUNTED[kind] & set(fields)):
+            elif _counts(record, fields):
                 self.pairing_ids.add(record.pairing_id)
 
     async def deleting(self, record_type: type, rows: Select) -> None:

@@ -80,6 +80,8 @@ OUTCOME_FIGURES = (
     *(f"objectives_{state}" for state in outcomes.ObjectiveState),
     *("actions_planned", "actions_done", "actions_dropped", "implemented", "implemented_shared"),
     *("pulse_answers", "pulse_sum", "fit_doubts"),
+    # Questions sent (migration 0010): first follow-through asks, pulses, check-ins by stage.
+    *("actions_asked", "pulse_asked", *(f"checkins_asked_{s}" for s in model.Stage)),
 )
 
 pairings = Table(

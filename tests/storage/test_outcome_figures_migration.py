@@ -1,4 +1,5 @@
-"""Revision 0009 gives the pairs it finds their outcome figures, as the store would keep them."""
+"""Revisions 0009 and 0010 give the pairs they find their outcome figures and their questions
+sent, as the store would keep them."""
 
 from datetime import UTC, datetime
 
@@ -9,6 +10,7 @@ from storage import migrate
 from storage.tables import (
     OUTCOME_FIGURES,
     followups,
+    notifications,
     objectives,
     pairings,
     participants,
@@ -98,6 +100,40 @@ async def test_the_migration_counts_the_outcomes_it_finds(store):
                     for k, s, p, v in answers
                 ],
             )
+            sent = [  # (pairing, kind, series, status)
+                (1, "followthrough", "followthrough:0", "sent"),
+                (1, "followthrough", "followthrough:0", "sent"),
+                (1, "followthrough", "followthrough:1", "sent"),  # a later round
+                (1, "followthrough.reminder", "followthrough:0", "sent"),
+                (1, "followthrough", "followthrough:0", "pending"),
+                (1, "pulse", "pulse", "sent"),
+                (1, "pulse", "pulse", "failed"),
+                (1, "fit", "fit", "sent"),
+                (1, "checkin", "checkin:expectations", "sent"),
+                (1, "checkin", "checkin:expectations", "sent"),
+                (1, "checkin.reminder", "checkin:expectations", "sent"),
+                (1, "checkin", "checkin:final", "sent"),
+                (1, "checkin", "checkin:final", "skipped"),
+                (2, "agenda", "session:1", "sent"),
+            ]
+            await conn.execute(
+                insert(notifications),
+                [
+                    dict(
+                        key=f"k{n}",
+                        kind=kind,
+                        recipient_id=1,
+                        due_at=NOW,
+                        series=series,
+                        pairing_id=pair,
+                        payload={},
+                        status=status,
+                        attempts=1,
+                        last_error="",
+                    )
+                    for n, (pair, kind, series, status) in enumerate(sent)
+                ],
+            )
     finally:
         async with store.engine.begin() as conn:
             await conn.run_sync(_run(command.upgrade, "head"))
@@ -117,4 +153,9 @@ async def test_the_migration_counts_the_outcomes_it_finds(store):
         pulse_answers=3,
         pulse_sum=11,
         fit_doubts=2,
+        actions_asked=2,
+        pulse_asked=1,
+        checkins_asked_expectations=2,
+        checkins_asked_midpoint=0,
+        checkins_asked_final=1,
     )

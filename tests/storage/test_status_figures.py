@@ -20,9 +20,10 @@ from bot.domain.model import (
     Program,
     Reflection,
     Session,
+    Stage,
 )
 from bot.domain.outcomes import Objective, Pulse
-from bot.domain.ports import OutcomeFacts
+from bot.domain.ports import OutcomeFacts, StageFacts
 from bot.flows.status import RECENT, ProgramStatus, Risk, program_status
 from bot.policy import cadence
 from bot.policy.rules import EngineConfig
@@ -38,6 +39,7 @@ ACTION_STATES = ("open", "still", "done", "dropped")
 ANSWERS = {"useful": ("1", "2", "3", "4", "5"), "fit": ("yes", "no", "not_sure")}
 ASKED = (("pulse", "pulse"), ("fit", "fit"), ("followthrough", "followthrough:0"))
 ASKED += (("followthrough.reminder", "followthrough:0"), ("followthrough", "followthrough:1"))
+ASKED += (*(("checkin", f"checkin:{stage}") for stage in Stage), ("checkin.reminder", "checkin:1"))
 
 
 def _moments(program: Program, now: datetime) -> list[datetime]:
@@ -184,9 +186,16 @@ async def _outcomes(store, rng: random.Random, pairs, sessions, people) -> None:
                         due_at=NOW,
                         series=series,
                         pairing_id=pair.id,
-                        status=rng.choice(("sent", "sent", "pending", "skipped")),
+                        status=rng.choice(("pending", "pending", "pending", "skipped")),
                     )
                 )
+    async with store.transaction() as tx:  # sent (or not) as delivery marks them
+        claimed = await tx.claim_due(NOW, "w", timedelta(minutes=5), 10_000, ["console"])
+        assert claimed
+        for row in claimed:
+            row.status = rng.choice(("sent", "sent", "pending"))
+            row.sent_at = NOW if row.status == "sent" else None
+        await tx.release(claimed, "w")
     async with store.transaction() as tx:
         pair_ids = [p.id for p in pairs]
         goals = await tx.find(Objective)
@@ -222,6 +231,12 @@ async def _outcomes(store, rng: random.Random, pairs, sessions, people) -> None:
         for pair in rng.sample(pairs, 4):
             pair.status = rng.choice(("active", "paused", "completed"))
             await tx.save(pair, fields=("status",))
+
+
+def _checkins_counted(asked) -> dict[str, StageFacts]:
+    """Check-in questions sent by stage (the world has no answers)."""
+    sent = Counter(n.series for n in asked if (n.kind, n.status) == ("checkin", "sent"))
+    return {series.removeprefix("checkin:"): StageFacts(n) for series, n in sent.items()}
 
 
 def _outcomes_counted(pairs, actions, written, goals, answers, asked) -> OutcomeFacts:
@@ -315,7 +330,7 @@ async def _counted_from_rows(store, program: Program, now: datetime) -> ProgramS
         failed=len(mine_failed),
         last_error=mine_failed[0].last_error if mine_failed else "",
         unreachable=sorted(name(i) for i in live if not people[i].reachable),
-        checkins={},
+        checkins=_checkins_counted(asked),
         top_mentors=[(name(i), n) for i, n in top],
         mentors=len(set(mentor_of.values())),
         outcomes=_outcomes_counted(pairs, actions, written, goals, answers, asked),
