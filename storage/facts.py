@@ -69,8 +69,12 @@ def _mentors(program_id: int, cut: Cutoffs) -> Select:
 
 
 def _failed_in(program_id: int):
-    n = notifications
-    return and_(n.c.pairing_id.in_(_pairs_of(program_id)), n.c.status == "failed")
+    """Failed outbox rows of the program's pairs: found through the status index (failed rows
+    are few), each checked against its pairing; not through the pairs, which would read
+    every row the program ever queued."""
+    n, p = notifications, pairings
+    mine = select(p.c.id).where(p.c.id == n.c.pairing_id, p.c.program_id == program_id)
+    return and_(n.c.status == "failed", mine.exists())
 
 
 async def program_facts(conn: AsyncConnection, program_id: int, cut: Cutoffs) -> ProgramFacts:
