@@ -13,11 +13,12 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from bot.domain.model import Session
-from bot.domain.ports import Cutoffs, LearningEntry, LibraryScope, ProgramFacts
-from storage import facts, learnings, notify
+from bot.domain.ports import LearningEntry, LibraryScope
+from storage import learnings, notify
 from storage.figures import Figures, program_of
 from storage.queues import QueueTx, records_of
 from storage.tables import COLUMNS, TABLES
+from storage.trends import OwnerFigures
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")
@@ -195,7 +196,7 @@ def _sqlite_reader(url: URL) -> AsyncEngine:
     return engine
 
 
-class SqlTx(QueueTx):
+class SqlTx(OwnerFigures, QueueTx):
     """One transaction; implements bot.domain.ports.Tx (the queue statements are in QueueTx)."""
 
     def __init__(self, conn: AsyncConnection) -> None:
@@ -283,10 +284,6 @@ class SqlTx(QueueTx):
                 conditions.append(column.is_(None) if value is None else column == value)
         await self.figures.deleting(record_type, select(table.c.id).where(*conditions))
         return (await self.conn.execute(table.delete().where(*conditions))).rowcount or 0
-
-    async def program_facts(self, program_id: int, cutoffs: Cutoffs) -> ProgramFacts:
-        await self.figures.settle()  # this transaction's own changes count too
-        return await facts.program_facts(self.conn, program_id, cutoffs)
 
     async def learnings(
         self, scope: LibraryScope, words: list[str], limit: int

@@ -141,6 +141,7 @@ sessions = Table(
     # in a time window from one index range (storage/figures.py).
     Column("program_id", Integer, nullable=True),
     Index("ix_sessions_program_status_start", "program_id", "status", "starts_at"),
+    Index("ix_sessions_program_status_pair", "program_id", "status", "pairing_id", "starts_at"),
     Index("ix_sessions_program_created", "program_id", "created_at", "status"),
 )
 

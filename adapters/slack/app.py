@@ -20,8 +20,9 @@ from slack_bolt.async_app import AsyncApp
 
 from adapters import turns
 from adapters.slack import inbound, render
+from adapters.slack.charts import has_pictures
 from adapters.slack.directory import Directory
-from adapters.slack.sender import SlackSender
+from adapters.slack.sender import SlackSender, respond_pages
 from bot.domain import copy
 from bot.domain.events import CommandIssued
 from bot.domain.ids import parse_handle
@@ -65,7 +66,7 @@ class SlackBot:
         self.app.view(ANY)(self._view)
 
     # --- slash command ------------------------------------------------------------------------
-    async def _command(self, ack, command: dict) -> None:
+    async def _command(self, ack, command: dict, respond) -> None:
         try:
             user_id, team_id = inbound.user_and_team(command)
             actor = await self.directory.actor(user_id, team_id, command.get("user_name", ""))
@@ -83,6 +84,10 @@ class SlackBot:
         if message.file:
             await ack(text=render.fallback_text(Message(copy.text("commands.export_sending"))))
             self._later(self.sender.direct(user_id, message), "export upload")
+            return
+        if has_pictures(message):  # answered after the acknowledgement, page by page
+            await ack()
+            self._later(respond_pages(respond, message), "status with charts")
             return
         await ack(
             text=render.fallback_text(message),

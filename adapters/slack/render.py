@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from adapters.slack import charts
 from bot.calendar.ics import REQUEST, google_link, outlook_link
 from bot.domain import copy
 from bot.domain.ids import parse_handle
@@ -61,13 +62,32 @@ def fallback_text(message: Message) -> str:
 
 
 def message_blocks(message: Message, limit: int = MESSAGE_BLOCKS) -> list[dict]:
-    """The message as blocks: text, sections (facts as fields), then buttons."""
-    content = text_blocks(message.text)
-    for n, section in enumerate(message.sections):
-        if n or message.text:
-            content.append({"type": "divider"})
-        content += _section_blocks(section)
+    """One message's blocks: text, sections (facts as fields; charts, tables in words)."""
+    content = [b for unit in _units(message) for b in unit.words]
     return _fit(content, button_blocks(message.buttons), limit)
+
+
+def message_pages(message: Message) -> list[charts.Page]:
+    """The message as one or more messages, with its charts and tables drawn (two charts
+    and one table per message at most); each page also comes with them in words."""
+    if not charts.has_pictures(message):
+        blocks = message_blocks(message)
+        return [charts.Page(fallback_text(message), blocks, blocks)]
+    pages = charts.paginate(_units(message), button_blocks(message.buttons), MESSAGE_BLOCKS)
+    return [replace(pages[0], text=fallback_text(message)), *pages[1:]]
+
+
+def _units(message: Message) -> list[charts.Unit]:
+    units = [charts.text_unit(text_blocks(message.text))]
+    for n, section in enumerate(message.sections):
+        divider = [{"type": "divider"}] if n or message.text else []
+        units.append(charts.text_unit(divider + _section_blocks(section)))
+        units += charts.section_units(section, n, text_blocks, _small)
+    return units
+
+
+def _small(text: str) -> dict:
+    return {"type": "context", "elements": [mrkdwn(chunk) for chunk in _chunks(text)][:10]}
 
 
 def text_blocks(text: str) -> list[dict]:

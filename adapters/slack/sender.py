@@ -11,11 +11,18 @@ from __future__ import annotations
 import json
 import logging
 
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.pacing import Pacer
+from adapters.slack.charts import Page
 from adapters.slack.client import delivery_error
-from adapters.slack.render import fallback_text, message_blocks, with_calendar_links
+from adapters.slack.render import (
+    fallback_text,
+    message_blocks,
+    message_pages,
+    with_calendar_links,
+)
 from bot.domain.ids import parse_handle
 from bot.domain.messages import Message
 from bot.domain.model import Participant
@@ -80,14 +87,60 @@ class SlackSender:
                 **extra,
             )
             return
+        first, *more = message_pages(message)
+        await self._post_page(channel, first, thread_ts)
+        for page in more:  # charts and tables that did not fit the first message
+            try:
+                await self._channel_pace.wait(channel)
+                await self._post_page(channel, page, thread_ts)
+            except Exception:  # the message went out; retrying would send it twice
+                log.warning("a further part of a message failed channel=%s", channel, exc_info=True)
+
+    async def _post_page(self, channel: str, page: Page, thread_ts: str | None) -> None:
+        """Post one page; when Slack refuses its charts or tables, the page in words."""
+        try:
+            await self._post_blocks(channel, page.text, page.blocks, thread_ts)
+        except SlackApiError as exc:
+            if page.plain == page.blocks or not refused_blocks(exc.response.get("error")):
+                raise
+            log.warning("Slack refused a chart or table (%s); sent in words", _reasons(exc))
+            await self._post_blocks(channel, page.text, page.plain, thread_ts)
+
+    async def _post_blocks(
+        self, channel: str, text: str, blocks: list[dict], thread_ts: str | None
+    ) -> None:
         await self.client.chat_postMessage(
-            channel=channel,
-            text=fallback_text(message),
-            blocks=message_blocks(message),
-            thread_ts=thread_ts,
-            unfurl_links=False,
+            channel=channel, text=text, blocks=blocks, thread_ts=thread_ts, unfurl_links=False
         )
 
     async def direct(self, user_id: str, message: Message) -> None:
         """A reply that is not tied to a message (after a modal): to the person's DM."""
         await self.post(await self.conversation([user_id]), message)
+
+
+async def respond_pages(respond, message: Message) -> None:
+    """A slash command's answer through its response_url (Bolt's `respond`), only to the
+    person who asked, one page after another; a page whose charts or tables Slack refuses
+    (HTTP 400, "invalid_blocks") goes again in words."""
+    for page in message_pages(message):
+        answer = await respond(text=page.text, blocks=page.blocks, response_type="ephemeral")
+        refused = getattr(answer, "status_code", 200) != 200
+        if refused and page.plain != page.blocks and refused_blocks(getattr(answer, "body", "")):
+            log.warning("Slack refused a chart or table (invalid_blocks); sent in words")
+            answer = await respond(text=page.text, blocks=page.plain, response_type="ephemeral")
+            refused = getattr(answer, "status_code", 200) != 200
+        if refused:
+            log.warning("a status page was not shown: %s", getattr(answer, "body", ""))
+            return
+
+
+def refused_blocks(error: object) -> bool:
+    """Whether Slack refused a message for its blocks (such as a chart it does not take)."""
+    return "invalid_blocks" in str(error)
+
+
+def _reasons(exc: SlackApiError) -> str:
+    """What Slack said was wrong with the blocks, as short as it said it."""
+    data = exc.response.data if isinstance(exc.response.data, dict) else {}
+    said = data.get("errors") or (data.get("response_metadata") or {}).get("messages") or []
+    return "; ".join(str(s) for s in said)[:500] or "invalid_blocks"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+from adapters.teams import charts
 from bot.domain.messages import Button, Field, Form, FormErrors, Message, Section
 
 CARD = "application/vnd.microsoft.card.adaptive"
@@ -112,6 +113,9 @@ def _section(section: Section) -> list[dict]:
         facts = [{"title": escape(label), "value": escape(value)} for label, value in section.facts]
         blocks.append({"type": "FactSet", "facts": facts})
     blocks += [_text(line) for line in section.lines]
+    blocks += [charts.chart_element(chart, _text) for chart in section.charts]
+    if section.table is not None:
+        blocks += charts.table_element(section.table, _text, _text)
     return blocks
 
 

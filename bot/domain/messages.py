@@ -74,15 +74,64 @@ class Invite:
 
 
 @dataclass(frozen=True)
+class Series:
+    """One named line or set of bars: a value for each of its chart's categories."""
+
+    name: str
+    values: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A bar or line chart for adapters that can draw one (kind "bar" or "line"), with its
+    words: `plain()` says the same, for notifications, screen readers and the console.
+    `unit` names what the values count."""
+
+    title: str
+    kind: str
+    categories: tuple[str, ...]
+    series: tuple[Series, ...]
+    unit: str = ""
+
+    def plain(self) -> str:
+        names = " / ".join(s.name for s in self.series)
+        title = self.title if len(self.series) == 1 else f"{self.title} ({names})"
+        points = ", ".join(
+            f"{c} {'/'.join(f'{s.values[n]:g}' for s in self.series)}"
+            for n, c in enumerate(self.categories)
+        )
+        return f"{title}: {points}"
+
+
+@dataclass(frozen=True)
+class Table:
+    """Rows under column headings, for adapters that draw tables; `lines` say the same in
+    words, heading included (what the console and notifications show). `more` counts the
+    rows left out of `rows` (the lines hold them all)."""
+
+    caption: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str | int, ...], ...]
+    lines: tuple[str, ...] = ()
+    more: int = 0
+
+
+@dataclass(frozen=True)
 class Section:
-    """A titled part of a message: label/value facts, then lines (one program's status)."""
+    """A titled part of a message: label/value facts, then a table, lines and charts (one
+    program's status)."""
 
     title: str
     facts: tuple[tuple[str, str], ...] = ()
     lines: tuple[str, ...] = ()
+    charts: tuple[Chart, ...] = ()
+    table: Table | None = None
 
     def plain(self) -> str:
-        return "\n".join([self.title, *(f"{k}: {v}" for k, v in self.facts), *self.lines])
+        shown = [self.title, *(f"{k}: {v}" for k, v in self.facts)]
+        if self.table:
+            shown += self.table.lines
+        return "\n".join([*shown, *self.lines, *(c.plain() for c in self.charts)])
 
 
 @dataclass(frozen=True)

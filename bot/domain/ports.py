@@ -115,6 +115,24 @@ class ProgramFacts:
     outcomes: OutcomeFacts = field(default_factory=OutcomeFacts)
 
 
+@dataclass
+class ProgramTrends:
+    """A program week by week, counted by the store from its sessions and pairings: for each
+    week (ending at the moments asked for, oldest first) the sessions that started in it by
+    outcome (held, missed, not confirmed) and those booked in it; the pairs active at its
+    end, and of those the ones that had met within one cadence (or had just begun). `funnel`
+    counts the program's pairs proposed, accepted, with a first session held and with a
+    reflection written."""
+
+    held: list[int] = field(default_factory=list)
+    missed: list[int] = field(default_factory=list)
+    unconfirmed: list[int] = field(default_factory=list)
+    booked: list[int] = field(default_factory=list)
+    active: list[int] = field(default_factory=list)
+    on_cadence: list[int] = field(default_factory=list)
+    funnel: tuple[int, int, int, int] = (0, 0, 0, 0)
+
+
 @dataclass(frozen=True)
 class LibraryScope:
     """What one person may read in the learnings library (bot.policy.library decides it):
@@ -169,6 +187,11 @@ class Tx(Protocol):
 
     async def program_facts(self, program_id: int, cutoffs: Cutoffs) -> ProgramFacts:
         """One program's figures for owner status as of `cutoffs.now` (see ProgramFacts)."""
+
+    async def program_trends(
+        self, program_id: int, week_ends: list[datetime], cadence: timedelta
+    ) -> ProgramTrends:
+        """The program week by week, for the weeks ending at `week_ends` (see ProgramTrends)."""
 
     async def learnings(
         self, scope: LibraryScope, words: list[str], limit: int

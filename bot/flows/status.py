@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from bot.context import Context
 from bot.domain import copy
-from bot.domain.messages import Button, Message, Section
+from bot.domain.messages import Button, Chart, Message, Section
 from bot.domain.model import (
     Pairing,
     PairingStatus,
@@ -17,8 +17,8 @@ from bot.domain.model import (
     Stage,
 )
 from bot.domain.outcomes import Objective
-from bot.domain.ports import OutcomeFacts, StageFacts
-from bot.flows import objectives
+from bot.domain.ports import OutcomeFacts, ProgramTrends, StageFacts
+from bot.flows import charts, objectives
 from bot.flows.figures import MIN_GROUP, outcome_figures
 from bot.flows.reflections import pending_reflection
 from bot.policy import cadence
@@ -65,9 +65,14 @@ class ProgramStatus:
     top_mentors: list[tuple[str, int]] = field(default_factory=list)
     mentors: int = 0
     outcomes: OutcomeFacts = field(default_factory=OutcomeFacts)
+    # Week by week, for charts (None: not counted), and each week's label.
+    trends: ProgramTrends | None = field(default=None, compare=False)
+    weeks: tuple[str, ...] = field(default=(), compare=False)
 
-    def section(self) -> Section:
-        """The status as a titled section: figures as facts, then pairs at risk and problems."""
+    def section(self, shown: str = "status") -> Section:
+        """The status as a titled section: figures as facts, then pairs at risk (a table, in
+        words too) and problems, then charts: all of them for "status", the two weekly ones
+        and the week's change for "digest"."""
         p = self.program
         order = ("active", "proposed", "paused", "completed", "ended", "declined")
         summary = ", ".join(f"{self.pairs[s]} {s}" for s in order if self.pairs.get(s)) or "none"
@@ -94,17 +99,14 @@ class ProgramStatus:
             "implemented": str(self.implemented),
             **outcome_figures(self.outcomes),
         }
-        lines = []
-        if self.at_risk:
-            lines.append(copy.text("status.at_risk"))
-            lines += [
-                "- "
-                + copy.text(
-                    f"status.risk_{r.reason}", mentee=r.mentee, mentor=r.mentor, days=r.days
-                )
-                for r in self.at_risk
-            ]
-        else:
+        lines, risks = [], [copy.text("status.at_risk")]
+        risks += [
+            "- "
+            + copy.text(f"status.risk_{r.reason}", mentee=r.mentee, mentor=r.mentor, days=r.days)
+            for r in self.at_risk
+        ]
+        table = charts.risk_table(self.at_risk, tuple(risks))
+        if table is None:
             lines.append(copy.text("status.at_risk_none"))
         if self.declined:
             lines.append(copy.text("status.declines", names="; ".join(self.declined)))
@@ -113,12 +115,25 @@ class ProgramStatus:
         if self.failed:
             lines.append(copy.text("status.failed", count=self.failed, error=self.last_error))
         lines += self.checkin_lines() + self.recognition_lines()
+        drawn: list[Chart] = []
+        if self.trends is not None:
+            drawn = [
+                charts.sessions_chart(self.weeks, self.trends),
+                charts.cadence_chart(self.weeks, self.trends),
+            ]
+            if shown == "digest":
+                lines.append(charts.week_change(self.trends))
+            else:
+                ratings = charts.ratings_chart(self)
+                drawn += [charts.funnel_chart(self.trends), *([ratings] if ratings else [])]
         return Section(
             title=copy.text(
                 "status.owner_header", program=p.name, objective=p.objective, cadence=p.cadence_days
             ),
             facts=tuple((copy.text(f"status.label.{k}"), v) for k, v in figures.items()),
             lines=tuple(lines),
+            charts=tuple(drawn),
+            table=table,
         )
 
     def checkin_lines(self) -> list[str]:
@@ -158,6 +173,8 @@ async def program_status(ctx: Context, program: Program) -> ProgramStatus:
     that may be at risk; people are read only where a name is shown."""
     cut = cadence.cutoffs(program, ctx.now, ctx.now - RECENT)
     facts = await ctx.tx.program_facts(program.id, cut)
+    ends = charts.week_ends(ctx.now)
+    trends = await ctx.tx.program_trends(program.id, ends, program.cadence)
     found_risks = []
     for p in facts.at_risk:
         found = cadence.risk(p, p.last_held, p.upcoming, program, ctx.now)
@@ -194,6 +211,8 @@ async def program_status(ctx: Context, program: Program) -> ProgramStatus:
         top_mentors=[(name(i), count) for i, count in facts.top_mentors],
         mentors=facts.mentors,
         outcomes=facts.outcomes,
+        trends=trends,
+        weeks=charts.week_labels(program, ends),
     )
 
 

@@ -1,5 +1,7 @@
 """The weekly digest: on Monday morning each owner gets the status of the programs they run
-(figures, pairs at risk with the reason, check-in results) as a direct message."""
+(figures, pairs at risk with the reason, check-in results, the week's change against the
+week before, and the two weekly charts: sessions and pairs on cadence) as a direct
+message."""
 
 from __future__ import annotations
 
@@ -64,5 +66,5 @@ async def compose_digest(ctx: Context, row: Notification) -> Message | None:
     )
     if not programs:
         return None
-    sections = tuple([(await program_status(ctx, p)).section() for p in programs])
+    sections = tuple([(await program_status(ctx, p)).section("digest") for p in programs])
     return Message(copy.text("digest.header", first=owner.first_name), sections=sections)

@@ -128,7 +128,9 @@ class Workspace:
             return resp.status, await resp.text()
 
     async def command(self, user: str, text: str) -> dict:
-        """`/mentoring text` from `user`; returns the acknowledgement's JSON (the answer)."""
+        """`/mentoring text` from `user`; returns the answer: the acknowledgement's JSON, or,
+        when the acknowledgement was empty (an answer with charts comes through the
+        response_url), the first message posted there, with all of them under "pages"."""
         n = next(self._ids)
         body = urlencode(
             {
@@ -147,7 +149,21 @@ class Workspace:
         )
         status, text_body = await self.post(body, "application/x-www-form-urlencoded")
         assert status == 200, (status, text_body)
-        return json.loads(text_body) if text_body.startswith("{") else {"text": text_body}
+        if text_body.strip():
+            return json.loads(text_body) if text_body.startswith("{") else {"text": text_body}
+        return await self.responded(f"command-{n}")
+
+    async def responded(self, name: str, timeout: float = 10.0) -> dict:
+        """The messages posted to one response_url, once they stop coming (see `command`)."""
+        pages: list[dict] = []
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = [r for r in self.fake.responses if r["name"] == name]
+            if found and len(found) == len(pages):
+                return {**found[0], "pages": found}
+            pages = found
+            await asyncio.sleep(0.3)
+        raise AssertionError(f"nothing came through the response_url {name}")
 
     async def event(self, event: dict, event_id: str | None = None, retry: int = 0) -> int:
         body = json.dumps(

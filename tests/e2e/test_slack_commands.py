@@ -28,8 +28,13 @@ async def test_owner_status_is_block_kit_with_figures_and_pairs_at_risk(ws, fake
     fields = [f["text"] for b in reply["blocks"] for f in b.get("fields", [])]
     assert "*Pairs*\n1 active" in fields
     assert any(f.startswith("*On cadence*") for f in fields)
-    body = texts(reply["blocks"])
-    assert "Pairs at risk:" in body and "escalated after two unanswered nudges" in body
+    # In words (the notification text), and as a table row on one of the pages.
+    assert "Pairs at risk:" in reply["text"]
+    assert "escalated after two unanswered nudges" in reply["text"]
+    tables = [b for page in reply["pages"] for b in page["blocks"] if b["type"] == "data_table"]
+    [table] = tables
+    assert [c["text"] for c in table["rows"][0]] == ["Pair", "Reason", "Days since a session"]
+    assert [row[1]["text"] for row in table["rows"][1:]] == ["escalated"]
     escalation = [p for p in fake.posts_to(fake.dm(OWNER)) if "two reminders" in p.text]
     assert len(escalation) == 1, log
 

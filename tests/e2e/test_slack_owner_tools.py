@@ -237,11 +237,22 @@ async def test_owners_get_one_weekly_digest_on_monday_from_a_week_after_the_prog
     [sent] = posts_with(fake, fake.dm(OWNER), digest)[digests:]
     assert sent.text.startswith("Good morning Olivia - your weekly mentoring digest.")
     # This program's section: from its title to the next program's.
-    section = texts(sent.blocks).split("*Almanac - ", 1)[1].split(", a session every")[1]
+    # The words (the notification text), then the same pair as a row of the at-risk table.
+    section = sent.text.split("Almanac - ", 1)[1].split(", a session every")[1]
     assert "Pairs at risk:" in section
     names = " &amp; ".join(fake.users[u]["real_name"] for u in (mentee, mentor))
     assert re.search(rf"- {re.escape(names)}: no session yet after \d+ days", section), section
     assert "- Expectations at the start: 1 of 2 answered (50%)" in section
+    assert "This week: 0 sessions held (same as the week before)" in section
+    pages = [p for p in fake.posts_to(fake.dm(OWNER)) if p.ts >= sent.ts]
+    tables = [b for p in pages for b in p.blocks if b["type"] == "data_table"]
+    pair = " & ".join(fake.users[u]["real_name"] for u in (mentee, mentor))
+    rows = [[c["text"] for c in row] for t in tables for row in t["rows"][1:]]
+    assert [pair, "no session yet"] in [row[:2] for row in rows], rows
+    shown = [b["title"] for p in pages for b in p.blocks if b["type"] == "data_visualization"]
+    assert shown.count("Sessions per week, by outcome") == shown.count(
+        "Active pairs on cadence, by week"
+    ) >= 1
     await ws.tick(monday + timedelta(hours=1))
     assert len(posts_with(fake, fake.dm(OWNER), digest)) == digests + 1, "one digest a week"
 

@@ -1,0 +1,144 @@
+"""A program week by week, for owners' charts: counted from the stored sessions and pairings
+in two statements, whatever the program's size.
+
+- Sessions by week and outcome, and sessions booked by week: one count per week and status,
+  each a range of the program's sessions index (program, status, start) or (program, created).
+- Pairs active at each week's end and those on cadence then: one pass over the program's
+  pairings, joined to each pair's last held session before each week's end (one grouped pass
+  over the held sessions of the weeks, read from the index alone). A pair is active at a
+  moment when it had begun and not yet ended, and on cadence when it then had met within one
+  cadence or had begun within one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.domain.model import SessionStatus
+from bot.domain.ports import Cutoffs, ProgramFacts, ProgramTrends
+from storage import facts
+from storage.figures import Figures
+from storage.tables import pairings, sessions
+
+WEEK = timedelta(days=7)
+HELD, MISSED, SCHEDULED, CANCELLED = (
+    s.value
+    for s in (
+        SessionStatus.HELD,
+        SessionStatus.MISSED,
+        SessionStatus.SCHEDULED,
+        SessionStatus.CANCELLED,
+    )
+)
+
+
+class OwnerFigures:
+    """Owner status's reads of a transaction (storage.store.SqlTx): each first recounts the
+    pairs the transaction changed, so its own changes count too."""
+
+    conn: AsyncConnection
+    figures: Figures
+
+    async def program_facts(self, program_id: int, cutoffs: Cutoffs) -> ProgramFacts:
+        await self.figures.settle()
+        return await facts.program_facts(self.conn, program_id, cutoffs)
+
+    async def program_trends(
+        self, program_id: int, week_ends: list[datetime], cadence: timedelta
+    ) -> ProgramTrends:
+        await self.figures.settle()
+        return await program_trends(self.conn, program_id, week_ends, cadence)
+
+
+async def program_trends(
+    conn: AsyncConnection, program_id: int, week_ends: list[datetime], cadence: timedelta
+) -> ProgramTrends:
+    found = ProgramTrends()
+    if not week_ends:
+        return found
+    await _sessions_by_week(conn, found, program_id, week_ends)
+    await _pairs_by_week(conn, found, program_id, week_ends, cadence)
+    return found
+
+
+async def _sessions_by_week(
+    conn: AsyncConnection, found: ProgramTrends, program_id: int, week_ends: list[datetime]
+) -> None:
+    s = sessions
+
+    def started(status: str, end: datetime) -> Any:
+        week = (s.c.status == status, s.c.starts_at > end - WEEK, s.c.starts_at <= end)
+        return select(func.count()).where(s.c.program_id == program_id, *week).scalar_subquery()
+
+    def booked(end: datetime) -> Any:
+        week = (s.c.created_at > end - WEEK, s.c.created_at <= end, s.c.status != CANCELLED)
+        return select(func.count()).where(s.c.program_id == program_id, *week).scalar_subquery()
+
+    outcomes = (HELD, MISSED, SCHEDULED)
+    numbers = select(
+        *(started(status, end) for status in outcomes for end in week_ends),
+        *(booked(end) for end in week_ends),
+    )
+    row = [int(n or 0) for n in (await conn.execute(numbers)).one()]
+    weeks = len(week_ends)
+    found.held, found.missed, found.unconfirmed, found.booked = (
+        row[n * weeks : (n + 1) * weeks] for n in range(4)
+    )
+
+
+async def _pairs_by_week(
+    conn: AsyncConnection,
+    found: ProgramTrends,
+    program_id: int,
+    week_ends: list[datetime],
+    cadence: timedelta,
+) -> None:
+    p, s = pairings, sessions
+    # Each pair's last held session at or before each week's end (within reach of a cadence).
+    last = (
+        select(
+            s.c.pairing_id,
+            *(
+                func.max(case((s.c.starts_at <= end, s.c.starts_at))).label(f"last_{n}")
+                for n, end in enumerate(week_ends)
+            ),
+        )
+        .where(
+            s.c.program_id == program_id,
+            s.c.status == HELD,
+            # Compared through an expression, so that the index read is the pair-ordered one
+            # (ix_sessions_program_status_pair, which holds every column used here and
+            # needs no sort to group) rather than the range by start.
+            func.coalesce(s.c.starts_at, s.c.starts_at) > week_ends[0] - cadence,
+            func.coalesce(s.c.starts_at, s.c.starts_at) <= week_ends[-1],
+        )
+        .group_by(s.c.pairing_id)
+        .subquery()
+    )
+    active, on_cadence = [], []
+    for n, end in enumerate(week_ends):
+        going = and_(p.c.activated_at <= end, or_(p.c.ended_at.is_(None), p.c.ended_at > end))
+        met = or_(last.c[f"last_{n}"] > end - cadence, p.c.activated_at > end - cadence)
+        active.append(func.sum(case((going, 1), else_=0)))
+        on_cadence.append(func.sum(case((and_(going, met), 1), else_=0)))
+    funnel = (
+        func.count(),
+        func.sum(case((p.c.activated_at.is_not(None), 1), else_=0)),
+        func.sum(case((p.c.held_count > 0, 1), else_=0)),
+        func.sum(case((p.c.reflection_count > 0, 1), else_=0)),
+    )
+    query = (
+        select(*funnel, *active, *on_cadence)
+        .select_from(p.outerjoin(last, last.c.pairing_id == p.c.id))
+        .where(p.c.program_id == program_id)
+    )
+    row = [int(n or 0) for n in (await conn.execute(query)).one()]
+    weeks = len(week_ends)
+    proposed, accepted, first_held, reflected = row[:4]
+    found.funnel = (proposed, accepted, first_held, reflected)
+    found.active = row[4 : 4 + weeks]
+    found.on_cadence = row[4 + weeks :]
