@@ -109,6 +109,9 @@ def _parser() -> argparse.ArgumentParser:
 
     status = sub.add_parser("status", help="print the owner status of programs")
     status.add_argument("program", nargs="?", help="one program (default: all)")
+    status.add_argument(
+        "--chart", action="store_true", help="the program's charts as text (needs PROGRAM)"
+    )
     return parser
 
 

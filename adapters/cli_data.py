@@ -9,6 +9,7 @@ from pathlib import Path
 
 from adapters.bootstrap import build_engine, close_senders, open_store, platform_senders
 from adapters.settings import Settings
+from adapters.text_charts import section_charts
 from bot.context import Context
 from bot.data.export import export_rows, to_csv, to_json
 from bot.data.pool_file import import_people, is_people_file
@@ -87,11 +88,16 @@ async def program(settings: Settings, args) -> int:
 
 
 async def status(settings: Settings, args) -> int:
+    if getattr(args, "chart", False) and not args.program:
+        raise UsageError("--chart needs a program: mentorbot status --chart PROGRAM")
+
     async def work(ctx: Context) -> list[str]:
-        return [
-            (await program_status(ctx, p)).section().plain()
-            for p in await _programs(ctx, args.program)
+        sections = [
+            (await program_status(ctx, p)).section() for p in await _programs(ctx, args.program)
         ]
+        if getattr(args, "chart", False):
+            return [section_charts(s) for s in sections]
+        return [s.plain() for s in sections]
 
     views = await with_engine(settings, None, lambda engine: engine.run(work))
     print(

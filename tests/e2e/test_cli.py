@@ -172,3 +172,25 @@ def test_serve_stops_with_a_clear_message_when_the_database_is_unusable(tmp_path
     done = mentorbot("serve", "--port", str(_free_port()), env={"DATABASE_URL": bad}, timeout=60)
     assert done.returncode == 1
     assert "Cannot use the database" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_status_chart_prints_the_program_s_charts_as_text(env, tmp_path):
+    roster = tmp_path / "pairs.csv"
+    roster.write_text(ROSTER)
+    assert mentorbot("import", str(roster), env=env).returncode == 0
+    done = mentorbot("status", "--chart", "Digital Leaders", env=env)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert out.startswith("Digital Leaders - ")
+    sessions = out.split("Sessions per week, by outcome (sessions)\n")[1].split("\n\n")[0]
+    lines = sessions.splitlines()
+    assert lines[0].split() == ["█", "Held", "▓", "Missed", "▒", "Not", "confirmed"]
+    assert len(lines) == 13 and all(line.endswith("0 / 0 / 0") for line in lines[1:])
+    funnel = out.split("From proposal to reflection (pairs)\n")[1].split("\n\n")[0].splitlines()
+    assert [line.split()[-1] for line in funnel] == ["1", "0", "0", "0"]  # proposed
+    assert funnel[0].split()[0] == "Proposed" and "█" * 30 in funnel[0]
+    assert "Average ratings" not in out, "no averages from fewer than 5 answers"
+    alone = mentorbot("status", "--chart", env=env)
+    assert alone.returncode == 1 and "--chart needs a program" in alone.stderr
+    unknown = mentorbot("status", "--chart", "Nope", env=env)
+    assert unknown.returncode == 1 and "no program called 'Nope'" in unknown.stderr
