@@ -44,6 +44,8 @@ async def test_a_participant_asking_for_status_gets_only_their_own(ws, fake):
     reply = await ws.command(mentee, "status")
     body = texts(reply["blocks"])
     assert "Mentored by Mina Park" in body and "Pairs at risk" not in body
+    assert "pages" not in reply, "answered at once: no program charts for a participant"
+    assert not [b for b in reply["blocks"] if b["type"].startswith("data_")]
     me = await ws.command(mentee, "me")
     assert "No session booked yet." in texts(me["blocks"])
     buttons = [e for b in me["blocks"] if b["type"] == "actions" for e in b["elements"]]

@@ -1,0 +1,146 @@
+"""Owners' charts: what they show (the 5-person rule), and how Slack and Teams get them
+within each platform's rules."""
+
+from datetime import UTC, datetime
+
+from adapters.slack import render as slack
+from adapters.teams import render as teams
+from bot.domain.messages import Message, Section
+from bot.domain.model import Program
+from bot.domain.ports import OutcomeFacts, ProgramTrends, StageFacts
+from bot.flows import charts
+from bot.flows.status import ProgramStatus, Risk
+
+NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+
+
+def _trends(active: int, on: int) -> ProgramTrends:
+    return ProgramTrends(
+        held=list(range(12)),
+        missed=[1] * 12,
+        unconfirmed=[0] * 11 + [2],
+        booked=[3] * 11 + [5],
+        active=[active] * 12,
+        on_cadence=[on] * 11 + [on - 1],
+        funnel=(9, 8, 6, 4),
+    )
+
+
+def _status(trends: ProgramTrends, risks=(), checkins=None, pulses=(0, 0)) -> ProgramStatus:
+    program = Program(name="Video", timezone="Europe/Berlin")
+    return ProgramStatus(
+        program=program,
+        pairs={"active": trends.active[-1]},
+        sessions={},
+        sessions_recent={},
+        active=trends.active[-1],
+        on_cadence=trends.on_cadence[-1],
+        at_risk=list(risks),
+        reflections=0,
+        implemented=0,
+        checkins=checkins or {},
+        outcomes=OutcomeFacts(pulse_answers=pulses[0], pulse_sum=pulses[1]),
+        trends=trends,
+        weeks=charts.week_labels(program, charts.week_ends(NOW)),
+    )
+
+
+def test_weeks_are_labelled_by_the_day_they_began_in_the_programs_zone():
+    ends = charts.week_ends(NOW)
+    assert len(ends) == 12 and ends[-1] == NOW and ends[0] == datetime(2026, 9, 14, 9, tzinfo=UTC)
+    labels = charts.week_labels(Program(name="P", timezone="Europe/Berlin"), ends)
+    assert labels[0] == "7 Sep" and labels[-1] == "23 Nov"
+
+
+def test_shares_and_averages_only_over_five_people_else_counts():
+    small = _status(_trends(active=4, on=3), checkins={"midpoint": StageFacts(6, 4, 4, 16)})
+    drawn = small.section().charts
+    titles = [c.title for c in drawn]
+    assert titles == [
+        "Sessions per week, by outcome",
+        "Active pairs on cadence, by week",
+        "From proposal to reflection",
+    ], "a count of pairs, and no averages from 4 ratings"
+    assert drawn[1].series[0].values[-1] == 2.0
+    big = _status(
+        _trends(active=10, on=8),
+        checkins={"expectations": StageFacts(9, 6, 5, 20), "final": StageFacts(9, 4, 4, 8)},
+        pulses=(5, 21),
+    )
+    cadence, ratings = big.section().charts[1], big.section().charts[3]
+    assert cadence.title == "Active pairs on cadence, % by week"
+    assert cadence.series[0].values[0] == 80.0 and cadence.series[0].values[-1] == 70.0
+    assert ratings.categories == ("Check-in: start", "Session pulse")
+    assert ratings.series[0].values == (4.0, 4.2)
+
+
+def test_the_digest_has_the_two_weekly_charts_and_the_weeks_change():
+    section = _status(_trends(active=10, on=8)).section("digest")
+    assert [c.title for c in section.charts] == [
+        "Sessions per week, by outcome",
+        "Active pairs on cadence, % by week",
+    ]
+    assert (
+        "This week: 11 sessions held (+1 on the week before), 1 missed (same as the week"
+        " before), 5 booked (+2 on the week before); 10 active pairs (same as the week"
+        " before), 70% on cadence (-10 points on the week before)." in section.lines
+    )
+
+
+def test_pairs_at_risk_are_a_table_and_the_same_words():
+    risks = [Risk(n, f"Mentee {n}", f"Mentor {n}", "stale", 30 + n) for n in range(60)]
+    section = _status(_trends(10, 8), risks=risks).section()
+    table = section.table
+    assert table.columns == ("Pair", "Reason", "Days since a session")
+    assert table.rows[0] == ("Mentee 0 & Mentor 0", "no session lately", 30)
+    assert len(table.rows) == 50 and table.more == 10
+    assert table.lines[0] == "Pairs at risk:" and len(table.lines) == 61
+    assert "- Mentee 59 & Mentor 59: no session for 89 days" in section.plain()
+
+
+def test_slack_gets_two_charts_and_one_table_per_message_and_words_for_each():
+    risks = [Risk(1, "Ana <b>", "Ben", "never", 40)]
+    message = Message("", sections=(_status(_trends(10, 8), risks=risks).section(),))
+    pages = slack.message_pages(message)
+    kinds = [[b["type"] for b in p.blocks if b["type"].startswith("data_")] for p in pages]
+    assert kinds == [
+        ["data_visualization", "data_visualization"],
+        ["data_visualization", "data_table"],
+    ]
+    for page in pages:
+        assert not [b for b in page.plain if b["type"].startswith("data_")]
+        assert len(page.blocks) <= 50 and page.text
+    chart = pages[0].blocks[[b["type"] for b in pages[0].blocks].index("data_visualization")]
+    assert [s["name"] for s in chart["chart"]["series"]] == ["Held", "Missed", "Not confirmed"]
+    assert chart["chart"]["axis_config"]["categories"][0] == "7 Sep"
+    assert all(len(s["data"]) == 12 for s in chart["chart"]["series"])
+    table = next(b for b in pages[1].blocks if b["type"] == "data_table")
+    assert table["rows"][1][0] == {"type": "raw_text", "text": "Ana <b> & Ben"}
+    words = slack.message_blocks(message)  # one message, without charts: App Home, a click
+    assert not [b for b in words if b["type"].startswith("data_")]
+    assert "Ana &lt;b&gt; &amp; Ben: no session yet after 40 days" in str(words)
+
+
+def test_teams_gets_chart_elements_and_a_table_each_with_words_to_fall_back_on():
+    risks = [Risk(1, "Ana *x*", "Ben", "never", 40)]
+    message = Message("", sections=(_status(_trends(10, 8), risks=risks).section(),))
+    body = teams.card(message)["body"]
+    drawn = [e for e in body if e["type"].startswith("Chart.") or e["type"] == "Table"]
+    assert [e["type"] for e in drawn] == [
+        "Chart.VerticalBar.Grouped",
+        "Chart.Line",
+        "Chart.VerticalBar",
+        "Table",
+    ]
+    assert all(e["fallback"]["type"] == "TextBlock" for e in drawn)
+    grouped = drawn[0]
+    assert [d["legend"] for d in grouped["data"]] == ["Held", "Missed", "Not confirmed"]
+    assert grouped["data"][0]["values"][-1] == {"x": "23 Nov", "y": 11}
+    cell = drawn[3]["rows"][1]["cells"][0]["items"][0]["text"]
+    assert cell == "Ana \\*x\\* & Ben", "people's text is escaped: Teams reads Markdown"
+
+
+def test_a_section_without_charts_renders_as_before():
+    section = Section("Plain", facts=(("Pairs", "1 active"),), lines=("No pairs at risk.",))
+    [page] = slack.message_pages(Message("", sections=(section,)))
+    assert page.blocks == page.plain == slack.message_blocks(Message("", sections=(section,)))
