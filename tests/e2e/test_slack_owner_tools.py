@@ -250,9 +250,11 @@ async def test_owners_get_one_weekly_digest_on_monday_from_a_week_after_the_prog
     rows = [[c["text"] for c in row] for t in tables for row in t["rows"][1:]]
     assert [pair, "no session yet"] in [row[:2] for row in rows], rows
     shown = [b["title"] for p in pages for b in p.blocks if b["type"] == "data_visualization"]
-    assert shown.count("Sessions per week, by outcome") == shown.count(
-        "Active pairs on cadence, by week"
-    ) >= 1
+    assert (
+        shown.count("Sessions per week, by outcome")
+        == shown.count("Active pairs on cadence, by week")
+        >= 1
+    )
     await ws.tick(monday + timedelta(hours=1))
     assert len(posts_with(fake, fake.dm(OWNER), digest)) == digests + 1, "one digest a week"
 
