@@ -87,24 +87,34 @@ class SlackSender:
                 **extra,
             )
             return
-        first, *more = message_pages(message)
-        await self._post_page(channel, first, thread_ts)
-        for page in more:  # charts and tables that did not fit the first message
-            try:
+        in_words = False  # once Slack refuses a chart, the rest goes in words too
+        for n, page in enumerate(message_pages(message)):
+            if n == 0:
+                in_words = await self._post_page(channel, page, thread_ts, in_words)
+                continue
+            try:  # charts and tables that did not fit the first message
                 await self._channel_pace.wait(channel)
-                await self._post_page(channel, page, thread_ts)
+                in_words = await self._post_page(channel, page, thread_ts, in_words)
             except Exception:  # the message went out; retrying would send it twice
                 log.warning("a further part of a message failed channel=%s", channel, exc_info=True)
 
-    async def _post_page(self, channel: str, page: Page, thread_ts: str | None) -> None:
-        """Post one page; when Slack refuses its charts or tables, the page in words."""
+    async def _post_page(
+        self, channel: str, page: Page, thread_ts: str | None, in_words: bool
+    ) -> bool:
+        """Post one page, in words when `in_words` or when Slack refuses its charts or
+        tables (logged the first time); returns whether the page went in words."""
+        if in_words or page.plain == page.blocks:
+            await self._post_blocks(channel, page.text, page.plain, thread_ts)
+            return in_words
         try:
             await self._post_blocks(channel, page.text, page.blocks, thread_ts)
+            return False
         except SlackApiError as exc:
-            if page.plain == page.blocks or not refused_blocks(exc.response.get("error")):
+            if not refused_blocks(exc.response.get("error")):
                 raise
             log.warning("Slack refused a chart or table (%s); sent in words", _reasons(exc))
-            await self._post_blocks(channel, page.text, page.plain, thread_ts)
+        await self._post_blocks(channel, page.text, page.plain, thread_ts)
+        return True
 
     async def _post_blocks(
         self, channel: str, text: str, blocks: list[dict], thread_ts: str | None
@@ -120,18 +130,29 @@ class SlackSender:
 
 async def respond_pages(respond, message: Message) -> None:
     """A slash command's answer through its response_url (Bolt's `respond`), only to the
-    person who asked, one page after another; a page whose charts or tables Slack refuses
-    (HTTP 400, "invalid_blocks") goes again in words."""
+    person who asked, one page after another; when Slack refuses a page's charts or tables
+    (HTTP 400, "invalid_blocks"), that page and the rest go in words, logged once."""
+    in_words = False
     for page in message_pages(message):
-        answer = await respond(text=page.text, blocks=page.blocks, response_type="ephemeral")
-        refused = getattr(answer, "status_code", 200) != 200
-        if refused and page.plain != page.blocks and refused_blocks(getattr(answer, "body", "")):
-            log.warning("Slack refused a chart or table (invalid_blocks); sent in words")
+        answer = None
+        if not in_words:
+            answer = await respond(text=page.text, blocks=page.blocks, response_type="ephemeral")
+            if page.plain != page.blocks and _refused(answer) and refused_blocks(_body(answer)):
+                log.warning("Slack refused a chart or table (invalid_blocks); sent in words")
+                in_words, answer = True, None
+        if answer is None:
             answer = await respond(text=page.text, blocks=page.plain, response_type="ephemeral")
-            refused = getattr(answer, "status_code", 200) != 200
-        if refused:
-            log.warning("a status page was not shown: %s", getattr(answer, "body", ""))
+        if _refused(answer):
+            log.warning("a status page was not shown: %s", _body(answer))
             return
+
+
+def _refused(answer) -> bool:
+    return getattr(answer, "status_code", 200) != 200
+
+
+def _body(answer) -> str:
+    return str(getattr(answer, "body", ""))
 
 
 def refused_blocks(error: object) -> bool:
