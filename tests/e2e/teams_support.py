@@ -190,6 +190,16 @@ def _nodes(tree):
             yield from _nodes(item)
 
 
+def elements(sent: Sent, kind: str) -> list[dict]:
+    """The elements of the card in `sent` whose type starts with `kind`, in card order."""
+    return [
+        node
+        for card in FakeConnector.cards(sent)
+        for node in _nodes(card.get("body", []))
+        if str(node.get("type", "")).startswith(kind)
+    ]
+
+
 def inputs(sent: Sent) -> dict[str, dict]:
     """The inputs of the card in `sent`, by id."""
     return {

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import aiohttp
 
 from tests.e2e.slack_support import COMMAND, weekday_at
-from tests.e2e.teams_support import OWNER, Tenant, activity_text, button, inputs
+from tests.e2e.teams_support import OWNER, Tenant, activity_text, button, elements, inputs
 from tests.e2e.test_teams import active_pair, start_program, tick
 from tests.fakes.bot_connector import Sent
 
@@ -154,6 +154,30 @@ async def test_owners_get_one_weekly_digest_from_the_monday_a_week_after_a_progr
     assert "1 active" in body, body
     assert re.search(r"Erik Lund\d+ & Mina Park\d+: no session yet after \d+ days", body), body
     assert "Expectations at the start: 1 of 2 answered (50%)" in body, body
+    # Beside the words: the two charts of a digest and the at-risk table, each with its
+    # fallback for clients that cannot draw it (the fake checks the card against the schemas).
+    charts = elements(digest, "Chart.")
+    titles = ["Sessions per week, by outcome", "Active pairs on cadence, by week"]
+    assert [c["title"] for c in charts] == titles, charts
+    assert [len(c["data"][0]["values"]) for c in charts] == [12, 12]
+    assert all(c["fallback"]["text"].startswith(c["title"]) for c in charts), charts
+    [table] = elements(digest, "Table")
+    rows = [[cell["items"][0]["text"] for cell in row["cells"]] for row in table["rows"]]
+    assert rows[0] == ["Pair", "Reason", "Days since a session"], rows
+    assert [row[1] for row in rows[1:]] == ["no session yet"], rows
+    assert re.fullmatch(r"Erik Lund\d+ & Mina Park\d+", rows[1][0]), rows
+    assert "Pairs at risk:" in table["fallback"]["text"], table
+
+    # Owner status has the funnel too; the mentee's own status has no program charts.
+    status = await owner_says(tenant, "status Digest", "Digest - ")
+    assert [c["title"] for c in elements(status, "Chart.")] == [
+        *titles,
+        "From proposal to reflection",
+    ]
+    assert len(elements(status, "Table")) == 1
+    await tenant.say(mentee, "status")
+    own = await tenant.latest(mentee, "Mentored by")
+    assert not elements(own, "Chart.") and not elements(own, "Table"), text_of(own)
 
     # Once a week: the Tuesday's tick sends no second one.
     await tick(tenant, monday + timedelta(days=8))
