@@ -6,6 +6,8 @@ reject a card, render it wrongly or lose user input: unknown types, a version ab
 without ids or with duplicate ids, choices without a title or value, Submit/Execute `data` that
 is not an object (Teams merges the input values into it), malformed date and time values, and
 ToggleVisibility targets that do not exist. Unknown *properties* are deliberately not flagged.
+Teams chart elements (`Chart.*`) are let through: `card_schema` checks them against the Teams
+chart schema (and everything else against the official schema) before it runs these checks.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 
 MAX_VERSION = (1, 5)
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
+CHART_PREFIX = "Chart."  # Chart.Line, Chart.VerticalBar, ...: Teams-only elements
 
 INPUT_TYPES = frozenset(
     {
@@ -131,7 +134,7 @@ class _Checker:
             self.problem(where, "element has no type")
             return
         where = f"{where} ({kind})"
-        if kind not in ELEMENT_TYPES:
+        if kind not in ELEMENT_TYPES and not kind.startswith(CHART_PREFIX):
             hint = " (an action belongs in actions)" if kind in ACTION_TYPES else ""
             self.problem(where, f"unknown element type {kind!r}{hint}")
             return

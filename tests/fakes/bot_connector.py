@@ -2,7 +2,8 @@
 
 It answers the calls a Teams bot makes through botbuilder's ConnectorClient (create a
 conversation, send, reply, update and delete activities, fetch a member), records every call
-with its time, and checks every Adaptive Card it is sent with `tests.fakes.adaptive_cards`.
+with its time, and checks every Adaptive Card it is sent with `tests.fakes.card_schema` (the
+official Adaptive Card 1.5 schema, the Teams chart schema and the hand-written checks).
 Failures can be injected (`fail`) and users can block the bot (`block`). The server runs its own
 event loop in a thread, so one instance can outlive the event loops of many tests.
 
@@ -25,7 +26,8 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.adaptive_cards import ADAPTIVE_CARD, validate
+from tests.fakes.adaptive_cards import ADAPTIVE_CARD
+from tests.fakes.card_schema import problems as card_problems
 
 TENANT_ID = "72f988bf-0000-4000-8000-00000000c0de"
 BOT_ID = "28:mentorbot-test"
@@ -421,7 +423,7 @@ class FakeConnector:
             if not isinstance(attachment, dict):
                 self.violations.append(f"{where}: attachments[{i}] is not an object")
             elif attachment.get("contentType") == ADAPTIVE_CARD:
-                for problem in validate(attachment.get("content")):
+                for problem in card_problems(attachment.get("content")):
                     self.violations.append(f"{where}: attachments[{i}]: {problem}")
 
 
