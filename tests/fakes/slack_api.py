@@ -1,6 +1,6 @@
 """A fake Slack Web API on 127.0.0.1: answers as Slack does, records every call, and checks
-every message and view against Slack's limits. It runs in its own thread so one server can
-outlive the event loops of many tests."""
+every message and view against Slack's Block Kit rules (tests/fakes/block_kit.py). It runs in
+its own thread so one server can outlive the event loops of many tests."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 
 from aiohttp import web
+
+from tests.fakes import block_kit
 
 TOKEN = "xoxb-test-token"
 BOT_USER = "UBOT"
@@ -55,6 +57,10 @@ class FakeSlack:
         self.uploads: dict[str, bytes] = {}
         self.shared: list[dict] = []
         self.violations: list[str] = []
+        # Block types refused as a workspace without them refuses them, and each refusal:
+        # (where, channel or name, the refused block types).
+        self._refuse: frozenset[str] = frozenset()
+        self.refused: list[tuple[str, str, list[str]]] = []
         self.users: dict[str, dict] = {}
         self._fail: dict[str, list[float]] = {}
         self._ids = itertools.count(1)
@@ -94,6 +100,15 @@ class FakeSlack:
             "profile": profile,
             "is_bot": False,
         }
+
+    def refuse_block_types(self, types: set[str]) -> None:
+        """Refuse messages and views holding any of these block types, as Slack does where
+        they are not enabled: chat.postMessage, chat.update and chat.postEphemeral answer
+        `invalid_blocks` with its `errors`, a response_url answers HTTP 400 "invalid_blocks",
+        views.open and views.publish answer `invalid_arguments`. Nothing refused is recorded
+        as posted; each refusal goes in `refused`. An empty set accepts everything again."""
+        with self._lock:
+            self._refuse = frozenset(types)
 
     def rate_limit(self, method: str, times: int = 1, retry_after: float = 1) -> None:
         """Answer the next `times` calls of `method` with 429 and Retry-After."""
@@ -286,7 +301,11 @@ class FakeSlack:
 
     def _chat_postMessage(self, args: dict) -> dict:
         blocks = _json(args.get("blocks")) or []
-        self._check_message(args.get("text", ""), blocks, "chat.postMessage")
+        channel = str(args.get("channel", ""))
+        self._check_message(args.get("text", ""), blocks, f"chat.postMessage to {channel}")
+        refused = self._refusal(blocks, "chat.postMessage", channel)
+        if refused:
+            return refused
         ts = f"{time.time():.0f}.{next(self._ids):06d}"
         posted = Posted(args["channel"], ts, args.get("text", ""), blocks, args.get("thread_ts"))
         self.messages[(posted.channel, ts)] = posted
@@ -297,25 +316,38 @@ class FakeSlack:
         if posted is None:
             return {"ok": False, "error": "message_not_found"}
         blocks = _json(args.get("blocks")) or []
-        self._check_message(args.get("text", ""), blocks, "chat.update")
+        self._check_message(args.get("text", ""), blocks, f"chat.update of {posted.ts}")
+        refused = self._refusal(blocks, "chat.update", posted.channel)
+        if refused:
+            return refused
         posted.updates.append((posted.text, posted.blocks))
         posted.text, posted.blocks = args.get("text", posted.text), blocks
         return {"ok": True, "channel": posted.channel, "ts": posted.ts}
 
     def _chat_postEphemeral(self, args: dict) -> dict:
-        self._check_message(args.get("text", ""), _json(args.get("blocks")) or [], "ephemeral")
+        blocks = _json(args.get("blocks")) or []
+        channel = str(args.get("channel", ""))
+        self._check_message(args.get("text", ""), blocks, f"chat.postEphemeral to {channel}")
+        refused = self._refusal(blocks, "chat.postEphemeral", channel)
+        if refused:
+            return refused
         return {"ok": True, "message_ts": f"{time.time():.6f}"}
 
     def _views_open(self, args: dict) -> dict:
         view = _json(args.get("view")) or {}
         self._check_view(view, "views.open")
+        if self._refusal(view.get("blocks") or [], "views.open", str(args.get("trigger_id"))):
+            return {"ok": False, "error": "invalid_arguments"}
         view = {**view, "id": f"V{next(self._ids)}", "hash": f"h{next(self._ids)}"}
         self.views.append(view)
         return {"ok": True, "view": view}
 
     def _views_publish(self, args: dict) -> dict:
         view = _json(args.get("view")) or {}
-        self._check_view(view, "views.publish")
+        user = str(args.get("user_id", ""))
+        self._check_view(view, f"views.publish for {user}")
+        if self._refusal(view.get("blocks") or [], "views.publish", user):
+            return {"ok": False, "error": "invalid_arguments"}
         self.homes[args.get("user_id", "")] = view
         return {"ok": True, "view": {**view, "id": f"V{next(self._ids)}"}}
 
@@ -348,8 +380,13 @@ class FakeSlack:
 
     async def _response(self, request: web.Request) -> web.Response:
         body = await request.json()
-        self._check_message(body.get("text", ""), body.get("blocks") or [], "response_url")
-        self.responses.append({"name": request.match_info["name"], **body})
+        name, blocks = request.match_info["name"], body.get("blocks") or []
+        self._check_message(body.get("text", ""), blocks, f"response_url {name}")
+        # Like an incoming webhook, a response_url refuses blocks with HTTP 400 and a bare
+        # "invalid_blocks" (https://github.com/slackapi/java-slack-sdk/issues/1017).
+        if self._refusal(blocks, "response_url", name):
+            return web.Response(status=400, text="invalid_blocks")
+        self.responses.append({"name": name, **body})
         return web.Response(text="ok")
 
     # --- Socket Mode: https://api.slack.com/apis/socket-mode -----------------------------------
@@ -376,46 +413,43 @@ class FakeSlack:
         asyncio.run_coroutine_threadsafe(self._sockets[-1].send_json(envelope), self._loop)
         return True
 
-    # --- Slack's limits (https://api.slack.com/reference/block-kit/blocks) -----------------------
+    # --- Slack's rules ----------------------------------------------------------------------------
     def _check_message(self, text: str, blocks: list, where: str) -> None:
-        if len(blocks) > 50:
-            self.violations.append(f"{where}: {len(blocks)} blocks (max 50)")
         if not text and not blocks:
             self.violations.append(f"{where}: neither text nor blocks")
-        self._check_blocks(blocks, where)
+        self.violations += [f"{where}: {p}" for p in block_kit.problems(blocks, "message")]
 
     def _check_view(self, view: dict, where: str) -> None:
-        blocks = view.get("blocks") or []
-        if len(blocks) > 100:
-            self.violations.append(f"{where}: {len(blocks)} blocks (max 100)")
+        """A modal or App Home view (https://docs.slack.dev/reference/views): titles and
+        buttons of at most 24 characters, private_metadata of at most 3000, and its blocks."""
+        surface = "home" if view.get("type") == "home" else "modal"
+        if view.get("type") != surface:
+            self.violations.append(f"{where}: view type {view.get('type')!r}")
         if len(view.get("private_metadata") or "") > 3000:
             self.violations.append(f"{where}: private_metadata over 3000 characters")
         for key in ("title", "submit", "close"):
-            if key in view and len(view[key]["text"]) > 24:
-                self.violations.append(f"{where}: {key} over 24 characters")
-        self._check_blocks(blocks, where)
+            if key in view:
+                found = block_kit.text(view[key], key, 24, plain=True)
+                self.violations += [f"{where}: {p}" for p in found]
+        found = block_kit.problems(view.get("blocks") or [], surface)
+        self.violations += [f"{where}: {p}" for p in found]
 
-    def _check_blocks(self, blocks: list, where: str) -> None:
-        block_ids = [b["block_id"] for b in blocks if "block_id" in b]
-        if len(block_ids) != len(set(block_ids)):
-            self.violations.append(f"{where}: duplicate block_id {block_ids}")
-        for block in blocks:
-            if len(block.get("block_id", "")) > 255:
-                self.violations.append(f"{where}: block_id over 255 characters")
-            texts = [block.get("text"), *block.get("fields", []), *block.get("elements", [])]
-            for item in texts:
-                text = item.get("text") if isinstance(item, dict) else None
-                if isinstance(text, str) and len(text) > 3000:
-                    self.violations.append(f"{where}: text over 3000 characters")
-            if block.get("type") == "actions":
-                ids = [e.get("action_id") for e in block["elements"]]
-                if len(ids) != len(set(ids)):
-                    self.violations.append(f"{where}: duplicate action_id {ids}")
-                for element in block["elements"]:
-                    if len(element.get("action_id", "")) > 255:
-                        self.violations.append(f"{where}: action_id over 255 characters")
-                    if len(element["text"]["text"]) > 75:
-                        self.violations.append(f"{where}: button label over 75 characters")
+    def _refusal(self, blocks: list, where: str, target: str) -> dict | None:
+        """Slack's answer refusing `blocks` for a refused block type (None when it takes
+        them), the refusal recorded. Slack's own words for an unsupported type may differ."""
+        hits = [(n, b.get("type")) for n, b in enumerate(blocks) if isinstance(b, dict)]
+        hits = [(n, kind) for n, kind in hits if kind in self._refuse]
+        if not hits:
+            return None
+        self.refused.append((where, target, sorted({kind for _, kind in hits})))
+        errors = [f"unsupported type `{kind}` [json-pointer:/blocks/{n}/type]" for n, kind in hits]
+        messages = [f"[ERROR] {e}" for e in errors]
+        return {
+            "ok": False,
+            "error": "invalid_blocks",
+            "errors": errors,
+            "response_metadata": {"messages": messages},
+        }
 
 
 def _json(value):
