@@ -4,10 +4,10 @@ in two statements, whatever the program's size.
 - Sessions by week and outcome, and sessions booked by week: one count per week and status,
   each a range of the program's sessions index (program, status, start) or (program, created).
 - Pairs active at each week's end and those on cadence then: one pass over the program's
-  pairings, joined to each pair's last held session before each week's end (one grouped pass
-  over the held sessions of the weeks, read from the index alone). A pair is active at a
-  moment when it had begun and not yet ended, and on cadence when it then had met within one
-  cadence or had begun within one.
+  pairings, joined to the spans of time each pair held sessions in (one grouped pass over the
+  held sessions of the weeks, read from the index alone, a few comparisons a session). A pair
+  is active at a moment when it had begun and not yet ended, and on cadence when it then had
+  met within one cadence or had begun within one.
 """
 
 from __future__ import annotations
@@ -15,7 +15,18 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import (
+    BigInteger,
+    Subquery,
+    and_,
+    case,
+    cast,
+    distinct,
+    func,
+    literal_column,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.model import SessionStatus
@@ -97,32 +108,20 @@ async def _pairs_by_week(
     week_ends: list[datetime],
     cadence: timedelta,
 ) -> None:
-    p, s = pairings, sessions
-    # Each pair's last held session at or before each week's end (within reach of a cadence).
-    last = (
-        select(
-            s.c.pairing_id,
-            *(
-                func.max(case((s.c.starts_at <= end, s.c.starts_at))).label(f"last_{n}")
-                for n, end in enumerate(week_ends)
-            ),
-        )
-        .where(
-            s.c.program_id == program_id,
-            s.c.status == HELD,
-            # Compared through an expression, so that the index read is the pair-ordered one
-            # (ix_sessions_program_status_pair, which holds every column used here and
-            # needs no sort to group) rather than the range by start.
-            func.coalesce(s.c.starts_at, s.c.starts_at) > week_ends[0] - cadence,
-            func.coalesce(s.c.starts_at, s.c.starts_at) <= week_ends[-1],
-        )
-        .group_by(s.c.pairing_id)
-        .subquery()
-    )
+    p = pairings
+    # The moments that matter are the weeks' ends and a cadence before each: between two of
+    # them a held session is within a cadence of the same weeks' ends. So each pair's held
+    # sessions come back as the spans between those moments that they fell in, a bit each,
+    # and week n asks whether the pair has a bit of the spans within a cadence of its end.
+    cuts = sorted({*week_ends, *(end - cadence for end in week_ends)})
+    spans = [((cuts[n - 1], cuts[n]), 1 << n) for n in range(1, len(cuts))]
+    held = _held_spans(program_id, spans, conn.dialect.name == "sqlite")
+    met_spans = func.coalesce(held.c.spans, 0)
     active, on_cadence = [], []
-    for n, end in enumerate(week_ends):
+    for end in week_ends:
+        near = sum(bit for (after, upto), bit in spans if after >= end - cadence and upto <= end)
         going = and_(p.c.activated_at <= end, or_(p.c.ended_at.is_(None), p.c.ended_at > end))
-        met = or_(last.c[f"last_{n}"] > end - cadence, p.c.activated_at > end - cadence)
+        met = or_(met_spans.op("&")(near) != 0, p.c.activated_at > end - cadence)
         active.append(func.sum(case((going, 1), else_=0)))
         on_cadence.append(func.sum(case((and_(going, met), 1), else_=0)))
     funnel = (
@@ -133,7 +132,7 @@ async def _pairs_by_week(
     )
     query = (
         select(*funnel, *active, *on_cadence)
-        .select_from(p.outerjoin(last, last.c.pairing_id == p.c.id))
+        .select_from(p.outerjoin(held, held.c.pairing_id == p.c.id))
         .where(p.c.program_id == program_id)
     )
     row = [int(n or 0) for n in (await conn.execute(query)).one()]
@@ -142,3 +141,43 @@ async def _pairs_by_week(
     found.funnel = (proposed, accepted, first_held, reflected)
     found.active = row[4 : 4 + weeks]
     found.on_cadence = row[4 + weeks :]
+
+
+Span = tuple[tuple[datetime, datetime], int]
+
+
+def _held_spans(program_id: int, spans: list[Span], sqlite: bool) -> Subquery:
+    """Each pair of the program with the spans its held sessions fell in (the sum of their
+    distinct bits), read in pair order from an index."""
+    s = sessions
+    start: Any = s.c.starts_at
+    if sqlite:
+        # Compared through an expression, so that SQLite reads the pair-ordered index
+        # (ix_sessions_program_status_pair, which holds every column used here and needs
+        # no sort to group) rather than the range by start. PostgreSQL would take this for
+        # a rare condition and sort the sessions instead.
+        start = func.coalesce(start, start)
+    bits = cast(func.sum(distinct(_span_bit(s.c.starts_at, spans))), BigInteger)
+    return (
+        select(s.c.pairing_id, bits.label("spans"))
+        .where(
+            s.c.program_id == program_id,
+            s.c.status == HELD,
+            start > spans[0][0][0],
+            start <= spans[-1][0][1],
+        )
+        .group_by(s.c.pairing_id)
+        .subquery()
+    )
+
+
+def _span_bit(moment: Any, spans: list[Span]) -> Any:
+    """The bit of the span `moment` falls in, found by halving the spans: a handful of
+    comparisons for each session rather than two for each week."""
+    if len(spans) == 1:
+        return literal_column(str(spans[0][1]))
+    half = len(spans) // 2
+    return case(
+        (moment <= spans[half - 1][0][1], _span_bit(moment, spans[:half])),
+        else_=_span_bit(moment, spans[half:]),
+    )
