@@ -5,7 +5,7 @@
 A message holds at most two charts; a chart's title has at most 50 characters, 1-6 series
 named in at most 20 characters, and 1-20 categories of at most 20 characters, each series
 one number per category. A table holds 2-101 rows (heading included) of 1-20 cells, at most
-10,000 characters in all; we send one per message. Views (App Home, modals) take neither.
+10,000 characters in all; we send one per message. Views (App Home, modals) get the words.
 
 Every page also comes without them (`Page.plain`): the same message with each chart as its
 words and each table as its lines, sent instead when Slack refuses the blocks (a workspace
@@ -72,16 +72,19 @@ def chart_block(chart: Chart, block_id: str) -> dict:
 def table_block(table: Table, block_id: str) -> dict:
     """A data_table block: the heading, then as many rows as fit the rules."""
 
+    def said(value: str | int) -> str:
+        return str(value) or "-"  # a cell's text may not be empty
+
     def cell(value: str | int) -> dict:
         if isinstance(value, int):
-            return {"type": "raw_number", "value": value, "text": str(value)}
-        return {"type": "raw_text", "text": value or "-"}
+            return {"type": "raw_number", "value": value, "text": said(value)}
+        return {"type": "raw_text", "text": said(value)}
 
     heading = [cell(c) for c in table.columns]
-    used = sum(len(c) for c in table.columns)
+    used = sum(len(said(c)) for c in table.columns)
     rows = [heading]
     for row in table.rows[:TABLE_ROWS]:
-        size = sum(len(str(v)) for v in row)
+        size = sum(len(said(v)) for v in row)
         if used + size > TABLE_CHARS:
             break
         used += size

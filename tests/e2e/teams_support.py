@@ -191,12 +191,18 @@ def _nodes(tree):
 
 
 def elements(sent: Sent, kind: str) -> list[dict]:
-    """The elements of the card in `sent` whose type starts with `kind`, in card order."""
+    """The elements of the card in `sent` of type `kind` (or, for a kind ending in a dot
+    such as "Chart.", whose type starts with it), in card order."""
+
+    def match(node: dict) -> bool:
+        found = str(node.get("type", ""))
+        return found.startswith(kind) if kind.endswith(".") else found == kind
+
     return [
         node
         for card in FakeConnector.cards(sent)
         for node in _nodes(card.get("body", []))
-        if str(node.get("type", "")).startswith(kind)
+        if match(node)
     ]
 
 

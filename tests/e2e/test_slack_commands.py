@@ -39,6 +39,25 @@ async def test_owner_status_is_block_kit_with_figures_and_pairs_at_risk(ws, fake
     assert len(escalation) == 1, log
 
 
+async def test_when_slack_refuses_charts_owner_status_comes_in_words_logged_once(ws, fake):
+    await active_pair(ws, fake, "Wordy")
+    drawn = {"data_visualization", "data_table"}
+    refusals = ws.serve.output().count("Slack refused a chart or table")
+    refused = len(fake.refused)
+    fake.refuse_block_types(drawn)
+    try:
+        reply = await ws.command(OWNER, "status Wordy")
+    finally:
+        fake.refuse_block_types(set())
+    assert not [b for page in reply["pages"] for b in page["blocks"] if b["type"] in drawn]
+    words = "\n".join(texts(page["blocks"]) for page in reply["pages"])
+    assert "*Pairs*\n1 active" in words, words
+    for chart in ("Sessions per week, by outcome (Held", "From proposal to reflection: "):
+        assert chart in words, words
+    assert [r[0] for r in fake.refused[refused:]] == ["response_url"], fake.refused
+    assert ws.serve.output().count("Slack refused a chart or table") == refusals + 1
+
+
 async def test_a_participant_asking_for_status_gets_only_their_own(ws, fake):
     _mentor, mentee, _ = await active_pair(ws, fake, "Mine")
     reply = await ws.command(mentee, "status")

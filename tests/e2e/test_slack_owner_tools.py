@@ -134,6 +134,10 @@ async def join_pool(
     return modal
 
 
+REFUSED = "Slack refused a chart or table"
+DRAWN = {"data_visualization", "data_table"}
+
+
 def posts_with(fake: FakeSlack, channel: str, words: str) -> list[Posted]:
     return [p for p in fake.posts_to(channel) if words in p.text]
 
@@ -210,7 +214,9 @@ def inputs(modal: dict) -> list[str]:
 
 
 # --- 7: the weekly digest (first: its week-old rule is checked before other programs exist) ----
-async def test_owners_get_one_weekly_digest_on_monday_from_a_week_after_the_program_began(ws, fake):
+async def test_owners_get_one_weekly_digest_on_monday_from_a_week_after_the_program_began(
+    ws, fake, caplog
+):
     created = datetime.now(UTC)
     await start_program(ws, "Almanac")
     mentor, mentee = pair_of_people(fake)
@@ -257,6 +263,26 @@ async def test_owners_get_one_weekly_digest_on_monday_from_a_week_after_the_prog
     )
     await ws.tick(monday + timedelta(hours=1))
     assert len(posts_with(fake, fake.dm(OWNER), digest)) == digests + 1, "one digest a week"
+
+    # A week later Slack refuses charts and tables: the digest comes all the same, in words,
+    # and the refusal is logged once for the whole digest (the tick runs in this process).
+    caplog.clear()
+    refused = len(fake.refused)
+    fake.refuse_block_types(DRAWN)
+    try:
+        await ws.tick(monday + timedelta(days=7))
+    finally:
+        fake.refuse_block_types(set())
+    [plain] = posts_with(fake, fake.dm(OWNER), digest)[digests + 1 :]
+    pages = [p for p in fake.posts_to(fake.dm(OWNER)) if p.ts >= plain.ts]
+    assert not [b for p in pages for b in p.blocks if b["type"] in DRAWN]
+    words = "\n".join(texts(p.blocks) for p in pages)
+    assert "Sessions per week, by outcome (Held / Missed / Not confirmed): " in words, words
+    assert f"- {names}: " in words, words  # still at risk, now escalated
+    assert [r[0] for r in fake.refused[refused:]] == ["chat.postMessage"], fake.refused
+    logged = [r.getMessage() for r in caplog.records if r.getMessage().startswith(REFUSED)]
+    assert len(logged) == 1, caplog.text
+    assert "unsupported type `data_visualization`" in logged[0], "Slack's reasons are kept"
 
 
 # --- 1, 2: the pool and matching ----------------------------------------------------------------
