@@ -608,3 +608,30 @@ async def test_a_paused_pair_is_not_nudged_until_resumed_and_ending_is_confident
     assert f"{mina} ended the pairing with {erik} in Breaks" in owner, owner
     await tenant.say(mentee, "end")
     await tenant.latest(mentee, "You have no pairing to end.")
+
+
+# --- owner status with charts and the at-risk table -------------------------------------
+
+
+async def test_owner_status_shows_an_escalated_pair_in_the_at_risk_table_beside_its_charts(
+    tenant,
+):
+    _mentor, _mentee, when = await active_pair(tenant, "Quiet")
+    for days in range(12):  # nudge, reminder, then the owner is told (working days only)
+        moment = when + timedelta(days=days, minutes=10)
+        if moment.weekday() < 5:
+            await tick(tenant, moment)
+    status = await owner_says(tenant, "status Quiet", "Quiet - ")
+    assert "escalated after two unanswered nudges" in text_of(status), text_of(status)
+    [table] = elements(status, "Table")
+    rows = [[cell["items"][0]["text"] for cell in row["cells"]] for row in table["rows"]]
+    assert rows[0] == ["Pair", "Reason", "Days since a session"], rows
+    assert [row[1] for row in rows[1:]] == ["escalated"], rows
+    assert table["fallback"]["type"] == "TextBlock", table
+    charts = elements(status, "Chart.")
+    assert [c["type"] for c in charts] == [
+        "Chart.VerticalBar.Grouped",
+        "Chart.Line",
+        "Chart.VerticalBar",
+    ], charts
+    assert all(c["fallback"]["type"] == "TextBlock" for c in charts), charts
