@@ -14,6 +14,7 @@ where they are not enabled yet answers `invalid_blocks`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.domain import copy
@@ -122,23 +123,30 @@ def section_units(section: Section, n: int, text_blocks, context) -> list[Unit]:
     table = section.table
     if table is not None:
         shown = table_block(table, f"table.{n}")
-        left = table.more + len(table.rows) - (len(shown["rows"]) - 1)
+        rows = len(shown["rows"]) - 1
+        left = table.more + len(table.rows) - rows
         note = [context(copy.text("status.chart.risk_more", count=left))] if left else []
-        units.append(Unit("table", [shown, *note], text_blocks("\n".join(table.lines))))
+        words = text_blocks("\n".join(table.words(rows)))
+        units.append(Unit("table", [shown, *note], [*words, *note]))
     return units
 
 
-def paginate(units: list[Unit], tail: list[dict], limit: int) -> list[Page]:
+Fit = Callable[[list[dict], list[dict], int], list[dict]]
+
+
+def paginate(units: list[Unit], tail: list[dict], limit: int, fit: Fit) -> list[Page]:
     """Pages of the units in order, at most two charts and one table and `limit` blocks
-    each, with `tail` (buttons) on the last page; each page's text is what it says."""
+    each (drawn or in words), with `tail` (buttons) on the last page; `fit` cuts a page
+    that is still too long (one long text). Each page's text is what it says."""
     pages: list[tuple[list[dict], list[dict], list[str]]] = [([], [], [])]
     charts = tables = 0
     for unit in units:
-        blocks = pages[-1][0]
+        drawn, words, _ = pages[-1]
         full = (unit.kind == "chart" and charts >= CHARTS_PER_MESSAGE) or (
             unit.kind == "table" and tables >= 1
         )
-        if (full or len(blocks) + len(unit.drawn) > limit - len(tail)) and blocks:
+        size = max(len(drawn) + len(unit.drawn), len(words) + len(unit.words))
+        if (full or size > limit - len(tail)) and drawn:
             pages.append(([], [], []))
             charts = tables = 0
         drawn, words, text = pages[-1]
@@ -147,10 +155,26 @@ def paginate(units: list[Unit], tail: list[dict], limit: int) -> list[Page]:
         text += [_said(b) for b in unit.words]
         charts += unit.kind == "chart"
         tables += unit.kind == "table"
+    last = len(pages) - 1
     return [
-        Page(_cut("\n".join(t for t in text if t), 3000), [*drawn, *tail], [*words, *tail])
-        for drawn, words, text in pages
+        Page(
+            _cut("\n".join(t for t in text if t), 3000),
+            fit(drawn, tail if n == last else [], limit),
+            fit(words, tail if n == last else [], limit),
+        )
+        for n, (drawn, words, text) in enumerate(pages)
     ]
+
+
+def at_most(pages: list[Page], most: int, fit: Fit, limit: int) -> list[Page]:
+    """At most `most` pages: those from the last one on go together in words (`fit` cuts
+    them to `limit` blocks with a note), for a reply that may be sent only so many times."""
+    if len(pages) <= most:
+        return pages
+    rest = pages[most - 1 :]
+    text = _cut("\n".join(p.text for p in rest), 3000)
+    blocks = fit([b for p in rest for b in p.plain], [], limit)
+    return [*pages[: most - 1], Page(text, blocks, blocks)]
 
 
 def _said(block: dict) -> str:

@@ -1,9 +1,7 @@
-"""Neutral messages and forms → Block Kit messages, modals and the App Home view.
-
-Every function here is pure and keeps within Slack's limits
-(https://api.slack.com/reference/block-kit/blocks): 50 blocks per message, 100 per view,
-3000 characters per text object, 75 per button label, 25 elements per actions block.
-"""
+"""Neutral messages and forms → Block Kit messages, modals and the App Home view: pure
+functions within Slack's limits (https://api.slack.com/reference/block-kit/blocks): 50 blocks
+per message, 100 per view, 3000 characters per text object, 75 per button label, 25 elements
+per actions block."""
 
 from __future__ import annotations
 
@@ -67,13 +65,15 @@ def message_blocks(message: Message, limit: int = MESSAGE_BLOCKS) -> list[dict]:
     return _fit(content, button_blocks(message.buttons), limit)
 
 
-def message_pages(message: Message) -> list[charts.Page]:
-    """The message as one or more messages, with its charts and tables drawn (two charts
-    and one table per message at most); each page also comes with them in words."""
+def message_pages(message: Message, most: int = 0) -> list[charts.Page]:
+    """The message as messages (at most `most`, if given) with its charts and tables drawn,
+    two charts and one table each at most; each page also comes with them in words."""
     if not charts.has_pictures(message):
         blocks = message_blocks(message)
         return [charts.Page(fallback_text(message), blocks, blocks)]
-    pages = charts.paginate(_units(message), button_blocks(message.buttons), MESSAGE_BLOCKS)
+    units, buttons = _units(message), button_blocks(message.buttons)
+    pages = charts.paginate(units, buttons, MESSAGE_BLOCKS, _fit)
+    pages = charts.at_most(pages, most or len(pages), _fit, MESSAGE_BLOCKS)
     return [replace(pages[0], text=fallback_text(message)), *pages[1:]]
 
 

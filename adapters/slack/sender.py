@@ -30,6 +30,9 @@ from bot.domain.model import Participant
 log = logging.getLogger(__name__)
 
 PER_CHANNEL = 1.0  # messages per second in one conversation
+# A slash command may be answered through its response_url up to 5 times in 30 minutes
+# (https://api.slack.com/interactivity/slash-commands, "Sending delayed responses").
+RESPONSES = 5
 
 
 class SlackSender:
@@ -92,10 +95,12 @@ class SlackSender:
             if n == 0:
                 in_words = await self._post_page(channel, page, thread_ts, in_words)
                 continue
-            try:  # charts and tables that did not fit the first message
+            try:  # what did not fit the first message: charts, a table, further programs
                 await self._channel_pace.wait(channel)
                 in_words = await self._post_page(channel, page, thread_ts, in_words)
-            except Exception:  # the message went out; retrying would send it twice
+            except Exception:
+                # The client has already retried dropped connections and 429s; the first page
+                # went out, and the outbox retrying the message would send that one twice.
                 log.warning("a further part of a message failed channel=%s", channel, exc_info=True)
 
     async def _post_page(
@@ -133,7 +138,7 @@ async def respond_pages(respond, message: Message) -> None:
     person who asked, one page after another; when Slack refuses a page's charts or tables
     (HTTP 400, "invalid_blocks"), that page and the rest go in words, logged once."""
     in_words = False
-    for page in message_pages(message):
+    for page in message_pages(message, most=RESPONSES):
         answer = None
         if not in_words:
             answer = await respond(text=page.text, blocks=page.blocks, response_type="ephemeral")

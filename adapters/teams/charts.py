@@ -47,13 +47,14 @@ def table_element(table: Table, cell_text: Callable[[str], dict], words: Callabl
         return {"type": "TableRow", "cells": cells}
 
     shown = table.rows[:TABLE_ROWS]
+    left = table.more + len(table.rows) - len(shown)
+    more = [copy.text("status.chart.risk_more", count=left)] if left else []
     element = {
         "type": "Table",
         "columns": [{"width": 3 if n == 0 else 2} for n in range(len(table.columns))],
         "firstRowAsHeader": True,
         "rows": [row(table.columns, heading=True), *(row(r) for r in shown)],
-        "fallback": words("\n".join(table.lines)),
+        # The same rows in words (a card has room for so many), and how many more there are.
+        "fallback": words("\n".join([*table.words(len(shown)), *more])),
     }
-    left = table.more + len(table.rows) - len(shown)
-    more = [words(copy.text("status.chart.risk_more", count=left))] if left else []
-    return [words(table.caption) | {"weight": "bolder"}, element, *more]
+    return [words(table.caption) | {"weight": "bolder"}, element, *map(words, more)]

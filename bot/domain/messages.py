@@ -106,14 +106,19 @@ class Chart:
 @dataclass(frozen=True)
 class Table:
     """Rows under column headings, for adapters that draw tables; `lines` say the same in
-    words, heading included (what the console and notifications show). `more` counts the
-    rows left out of `rows` (the lines hold them all)."""
+    words: a heading, then a line for each row (what the console and notifications show).
+    `more` counts the rows left out of `rows` (the lines hold them all)."""
 
     caption: str
     columns: tuple[str, ...]
     rows: tuple[tuple[str | int, ...], ...]
     lines: tuple[str, ...] = ()
     more: int = 0
+
+    def words(self, rows: int) -> tuple[str, ...]:
+        """The heading and the lines of the first `rows` rows: the table in words, cut where
+        a drawn one is."""
+        return self.lines[: 1 + rows]
 
 
 @dataclass(frozen=True)

@@ -52,8 +52,10 @@ def sessions_chart(labels: tuple[str, ...], trends: ProgramTrends) -> Chart:
 
 
 def cadence_chart(labels: tuple[str, ...], trends: ProgramTrends) -> Chart:
-    """The share of active pairs on cadence each week, or their number while a week had
-    fewer than MIN_GROUP active pairs."""
+    """The share of pairs under way (begun, not ended; paused ones too) that had met within
+    a cadence, or had begun within one, at each week's end; their number while a week had
+    fewer than MIN_GROUP of them. Unlike the "on cadence" figure of status, a session booked
+    ahead does not count: which were booked at a past moment is not kept."""
     if any(0 < active < MIN_GROUP for active in trends.active):
         values = tuple(float(n) for n in trends.on_cadence)
         series = Series(_t("cadence_series"), values)
@@ -109,12 +111,13 @@ def week_change(trends: ProgramTrends) -> str:
     def last_two(values: list[int]) -> tuple[int, int]:
         return values[-1], values[-2]
 
-    def change(now: float, before: float, unit: str = "") -> str:
+    def change(now: float, before: float, points: bool = False) -> str:
         amount = now - before
         if not amount:
             return _t("no_change")
         sign = "+" if amount > 0 else "-"
-        return _t("change", sign=sign, amount=f"{abs(amount):g}{unit}")
+        size = _t("points", amount=f"{abs(amount):g}") if points else f"{abs(amount):g}"
+        return _t("change", sign=sign, amount=size)
 
     def share(on: int, active: int) -> int:
         return round(100 * on / active) if active else 0
@@ -126,7 +129,7 @@ def week_change(trends: ProgramTrends) -> str:
     if any(0 < a < MIN_GROUP for a in active):  # a share of so few pairs names people
         cadence_text, cadence_change = str(on[0]), change(*on)
     else:
-        cadence_text, cadence_change = f"{cadence[0]}%", change(*cadence, unit=" points")
+        cadence_text, cadence_change = f"{cadence[0]}%", change(*cadence, points=True)
     return _t(
         "week_change",
         held=held[0],

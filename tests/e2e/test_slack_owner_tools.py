@@ -258,7 +258,7 @@ async def test_owners_get_one_weekly_digest_on_monday_from_a_week_after_the_prog
     shown = [b["title"] for p in pages for b in p.blocks if b["type"] == "data_visualization"]
     assert (
         shown.count("Sessions per week, by outcome")
-        == shown.count("Active pairs on cadence, by week")
+        == shown.count("Pairs that met within a cadence, by week")
         >= 1
     )
     await ws.tick(monday + timedelta(hours=1))

@@ -157,7 +157,7 @@ async def test_owners_get_one_weekly_digest_from_the_monday_a_week_after_a_progr
     # Beside the words: the two charts of a digest and the at-risk table, each with its
     # fallback for clients that cannot draw it (the fake checks the card against the schemas).
     charts = elements(digest, "Chart.")
-    titles = ["Sessions per week, by outcome", "Active pairs on cadence, by week"]
+    titles = ["Sessions per week, by outcome", "Pairs that met within a cadence, by week"]
     assert [c["title"] for c in charts] == titles, charts
     assert [len(c["data"][0]["values"]) for c in charts] == [12, 12]
     assert all(c["fallback"]["text"].startswith(c["title"]) for c in charts), charts

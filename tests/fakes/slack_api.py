@@ -386,6 +386,11 @@ class FakeSlack:
         # "invalid_blocks" (https://github.com/slackapi/java-slack-sdk/issues/1017).
         if self._refusal(blocks, "response_url", name):
             return web.Response(status=400, text="invalid_blocks")
+        # A slash command's response_url takes 5 replies in all
+        # (https://api.slack.com/interactivity/slash-commands, "Sending delayed responses").
+        if sum(r["name"] == name for r in self.responses) >= 5:
+            self.violations.append(f"response_url {name}: a sixth reply")
+            return web.Response(status=404, text="used_url")
         self.responses.append({"name": name, **body})
         return web.Response(text="ok")
 

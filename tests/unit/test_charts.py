@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 from adapters.slack import render as slack
 from adapters.teams import render as teams
-from bot.domain.messages import Message, Section
+from bot.domain.messages import Button, Message, Section
 from bot.domain.model import Program
 from bot.domain.ports import OutcomeFacts, ProgramTrends, StageFacts
 from bot.flows import charts
@@ -58,7 +58,7 @@ def test_shares_and_averages_only_over_five_people_else_counts():
     titles = [c.title for c in drawn]
     assert titles == [
         "Sessions per week, by outcome",
-        "Active pairs on cadence, by week",
+        "Pairs that met within a cadence, by week",
         "From proposal to reflection",
     ], "a count of pairs, and no averages from 4 ratings"
     assert drawn[1].series[0].values[-1] == 2.0
@@ -68,7 +68,7 @@ def test_shares_and_averages_only_over_five_people_else_counts():
         pulses=(5, 21),
     )
     cadence, ratings = big.section().charts[1], big.section().charts[3]
-    assert cadence.title == "Active pairs on cadence, % by week"
+    assert cadence.title == "Pairs that met within a cadence, % by week"
     assert cadence.series[0].values[0] == 80.0 and cadence.series[0].values[-1] == 70.0
     assert ratings.categories == ("Check-in: start", "Session pulse")
     assert ratings.series[0].values == (4.0, 4.2)
@@ -78,12 +78,12 @@ def test_the_digest_has_the_two_weekly_charts_and_the_weeks_change():
     section = _status(_trends(active=10, on=8)).section("digest")
     assert [c.title for c in section.charts] == [
         "Sessions per week, by outcome",
-        "Active pairs on cadence, % by week",
+        "Pairs that met within a cadence, % by week",
     ]
     assert (
         "This week: 11 sessions held (+1 on the week before), 1 missed (same as the week"
-        " before), 5 booked (+2 on the week before); 10 active pairs (same as the week"
-        " before), 70% on cadence (-10 points on the week before)." in section.lines
+        " before), 5 booked (+2 on the week before); 10 pairs under way (same as the week"
+        " before), 70% met within a cadence (-10 points on the week before)." in section.lines
     )
 
 
@@ -144,3 +144,38 @@ def test_a_section_without_charts_renders_as_before():
     section = Section("Plain", facts=(("Pairs", "1 active"),), lines=("No pairs at risk.",))
     [page] = slack.message_pages(Message("", sections=(section,)))
     assert page.blocks == page.plain == slack.message_blocks(Message("", sections=(section,)))
+
+
+def test_many_pairs_at_risk_stay_within_each_platforms_message_size():
+    risks = [Risk(n, f"Mentee {n}", f"Mentor {n}", "stale", 30) for n in range(3000)]
+    status = _status(_trends(10, 8), risks=risks)
+    message = Message("", sections=(status.section(),) * 4)
+    pages = slack.message_pages(message)
+    for page in pages:  # drawn, and in words when Slack refuses the drawing
+        assert len(page.blocks) <= 50 and len(page.plain) <= 50
+    words = "\n".join(str(b) for p in pages for b in p.plain)
+    assert "Mentee 49 &amp; Mentor 49" in words and "Mentee 50 " not in words
+    assert words.count("and 2950 more: the export lists them all") == 4
+    # A slash command's reply may be sent 5 times: the rest comes in words in the fifth.
+    assert len(pages) > 5
+    answered = slack.message_pages(message, most=5)
+    assert answered[:4] == pages[:4] and len(answered) == 5
+    assert answered[4].blocks == answered[4].plain and len(answered[4].blocks) <= 50
+    assert "Mentee 49 &amp; Mentor 49" in str(answered[4].blocks), "the second table, in words"
+    # Teams: 20 rows in the table, and only their words to fall back on.
+    [table] = [
+        e
+        for e in teams.card(Message("", sections=(status.section(),)))["body"][:40]
+        if e["type"] == "Table"
+    ]
+    assert len(table["rows"]) == 21
+    assert table["fallback"]["text"].count("Mentee") == 20
+    assert "and 2980 more" in table["fallback"]["text"]
+
+
+def test_buttons_come_once_on_the_last_page():
+    section = _status(_trends(10, 8), risks=[Risk(1, "Ana", "Ben", "never", 40)]).section()
+    message = Message("", buttons=(Button("Export", "export.csv"),), sections=(section,))
+    pages = slack.message_pages(message)
+    actions = [[b for b in p.blocks if b["type"] == "actions"] for p in pages]
+    assert len(pages) > 1 and [len(a) for a in actions] == [0] * (len(pages) - 1) + [1]
