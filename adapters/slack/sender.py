@@ -135,21 +135,38 @@ class SlackSender:
 
 async def respond_pages(respond, message: Message) -> None:
     """A slash command's answer through its response_url (Bolt's `respond`), only to the
-    person who asked, one page after another; when Slack refuses a page's charts or tables
-    (HTTP 400, "invalid_blocks"), that page and the rest go in words, logged once."""
-    in_words = False
-    for page in message_pages(message, most=RESPONSES):
-        answer = None
-        if not in_words:
-            answer = await respond(text=page.text, blocks=page.blocks, response_type="ephemeral")
-            if page.plain != page.blocks and _refused(answer) and refused_blocks(_body(answer)):
-                log.warning("Slack refused a chart or table (invalid_blocks); sent in words")
-                in_words, answer = True, None
-        if answer is None:
-            answer = await respond(text=page.text, blocks=page.plain, response_type="ephemeral")
+    person who asked, one page after another, within the replies Slack takes. When Slack
+    refuses a page's charts or tables (HTTP 400, "invalid_blocks"), the rest goes in words,
+    logged once."""
+    pages = message_pages(message, most=RESPONSES)
+    for n, page in enumerate(pages):
+        answer = await _reply(respond, page.text, page.blocks)
+        if page.plain != page.blocks and _refused(answer) and refused_blocks(_body(answer)):
+            log.warning("Slack refused a chart or table (invalid_blocks); sent in words")
+            await _in_words(respond, message, pages[n:], RESPONSES - n - 1, whole=n == 0)
+            return
         if _refused(answer):
             log.warning("a status page was not shown: %s", _body(answer))
             return
+
+
+async def _in_words(respond, message: Message, pages: list[Page], left: int, whole: bool) -> None:
+    """The refused page and those after it in words, in the `left` replies Slack still
+    takes; the `whole` answer in one when none of it was shown yet."""
+    rest = [(p.text, p.plain) for p in pages]
+    if whole:
+        rest = [(fallback_text(message), message_blocks(message))]
+    if len(rest) > left:
+        log.warning("%d parts of a status not shown: no replies left", len(rest) - left)
+    for text, blocks in rest[:left]:
+        answer = await _reply(respond, text, blocks)
+        if _refused(answer):
+            log.warning("a status page was not shown: %s", _body(answer))
+            return
+
+
+async def _reply(respond, text: str, blocks: list[dict]):
+    return await respond(text=text, blocks=blocks, response_type="ephemeral")
 
 
 def _refused(answer) -> bool:

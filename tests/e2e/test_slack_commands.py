@@ -49,6 +49,8 @@ async def test_when_slack_refuses_charts_owner_status_comes_in_words_logged_once
         reply = await ws.command(OWNER, "status Wordy")
     finally:
         fake.refuse_block_types(set())
+    # Nothing was shown before the refusal: the whole answer comes in words, in one reply.
+    assert len(reply["pages"]) == 1
     assert not [b for page in reply["pages"] for b in page["blocks"] if b["type"] in drawn]
     words = "\n".join(texts(page["blocks"]) for page in reply["pages"])
     assert "*Pairs*\n1 active" in words, words
