@@ -3,11 +3,13 @@ in two statements, whatever the program's size.
 
 - Sessions by week and outcome, and sessions booked by week: one count per week and status,
   each a range of the program's sessions index (program, status, start) or (program, created).
-- Pairs active at each week's end and those on cadence then: one pass over the program's
-  pairings, joined to the spans of time each pair held sessions in (one grouped pass over the
-  held sessions of the weeks, read from the index alone, a few comparisons a session). A pair
-  is active at a moment when it had begun and not yet ended, and on cadence when it then had
-  met within one cadence or had begun within one.
+- Pairs under way at each week's end and those that had met within a cadence then: one pass
+  over the program's pairings, joined to the spans of time each pair held sessions in (one
+  grouped pass over the held sessions of the weeks, in pair order from an index, a few
+  comparisons a session). A pair is under way at a moment when it had begun and not yet ended
+  (paused or not), and counts as having met when it had held a session within one cadence
+  before or had begun within one. (Owner status's "on cadence" also counts sessions booked
+  ahead; which sessions were booked at a past moment is not kept.)
 """
 
 from __future__ import annotations
