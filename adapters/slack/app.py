@@ -66,7 +66,7 @@ class SlackBot:
         self.app.view(ANY)(self._view)
 
     # --- slash command ------------------------------------------------------------------------
-    async def _command(self, ack, command: dict, respond) -> None:
+    async def _command(self, ack, command: dict) -> None:
         try:
             user_id, team_id = inbound.user_and_team(command)
             actor = await self.directory.actor(user_id, team_id, command.get("user_name", ""))
@@ -87,6 +87,7 @@ class SlackBot:
             return
         if has_pictures(message):  # answered after the acknowledgement, page by page
             await ack()
+            respond = self.sender.responder(command.get("response_url", ""))
             self._later(respond_pages(respond, message), "status with charts")
             return
         await ack(

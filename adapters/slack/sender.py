@@ -13,6 +13,7 @@ import logging
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.pacing import Pacer
 from adapters.slack.charts import Page
@@ -132,9 +133,14 @@ class SlackSender:
         """A reply that is not tied to a message (after a modal): to the person's DM."""
         await self.post(await self.conversation([user_id]), message)
 
+    def responder(self, response_url: str):
+        """Posts to a slash command's response_url over the client's connection pool (Bolt's
+        own `respond` opens a new connection for every post)."""
+        return AsyncWebhookClient(url=response_url, session=self.client.session, timeout=10).send
+
 
 async def respond_pages(respond, message: Message) -> None:
-    """A slash command's answer through its response_url (Bolt's `respond`), only to the
+    """A slash command's answer through its response_url (`respond`: `responder`), only to the
     person who asked, one page after another, within the replies Slack takes. When Slack
     refuses a page's charts or tables (HTTP 400, "invalid_blocks"), the rest goes in words,
     logged once."""
