@@ -91,11 +91,10 @@ class SlackSender:
                 **extra,
             )
             return
-        in_words = False  # once Slack refuses a chart, the rest goes in words too
-        for n, page in enumerate(message_pages(message)):
-            if n == 0:
-                in_words = await self._post_page(channel, page, thread_ts, in_words)
-                continue
+        first, *more = message_pages(message)
+        # Once Slack refuses a chart, the rest goes in words too.
+        in_words = await self._post_page(channel, first, thread_ts, False)
+        for page in more:
             try:  # what did not fit the first message: charts, a table, further programs
                 await self._channel_pace.wait(channel)
                 in_words = await self._post_page(channel, page, thread_ts, in_words)
