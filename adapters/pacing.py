@@ -5,12 +5,17 @@ Only keys whose next free slot is still ahead matter; the others are forgotten o
 passes `size` keys, and if more than half of `size` are still waiting then, the least
 recently used go too (a call may then come sooner than its interval, which the platform
 answers with a 429 that is honoured). So the map stays bounded however many conversations
-come along."""
+come along.
+
+`stop()` ends every wait at once with NotSent, and makes later waits raise it too: a process
+that is stopping posts nothing it had not started posting."""
 
 from __future__ import annotations
 
 import asyncio
 import time
+
+from bot.domain.ports import NotSent
 
 SIZE = 10_000
 
@@ -22,19 +27,34 @@ class Pacer:
         self.interval = 1.0 / rate if rate > 0 else 0.0
         self.size = size
         self._next: dict[str, float] = {}  # in order of last use, oldest first
+        self._stopped = asyncio.Event()
 
     def __len__(self) -> int:
         return len(self._next)
 
     async def wait(self, key: str) -> None:
-        """Wait for this key's next free slot, and take it."""
+        """Wait for this key's next free slot, and take it; NotSent once stopped."""
+        if self._stopped.is_set():
+            raise NotSent("stopping")
         now = time.monotonic()
         slot = max(now, self._next.get(key, 0.0))
         if not self.interval and slot <= now:
             return
         self._remember(key, slot + self.interval, now)
         if slot > now:
-            await asyncio.sleep(slot - now)
+            try:
+                await asyncio.wait_for(self._stopped.wait(), slot - now)
+            except TimeoutError:
+                return
+            raise NotSent("stopping")
+
+    def stop(self) -> None:
+        """End every wait now, and every later one, with NotSent."""
+        self._stopped.set()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped.is_set()
 
     def hold(self, key: str, seconds: float) -> None:
         """The platform asked us to wait (Retry-After): nothing for this key before then."""

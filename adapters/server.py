@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,7 +25,7 @@ from adapters.slack.app import SlackBot
 from adapters.slack.http import events_handler
 from bot.calendar.feed import PATH as FEED_PATH
 from bot.engine import Engine
-from bot.outbox.courier import Courier
+from bot.outbox.courier import Courier, finish
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,29 @@ async def run_tick(engine: Engine) -> None:
         return
     if result.due or result.planned:
         log.info("tick: %s", result.line())
+
+
+# How long a stop waits for the tick and the courier to finish what they are sending: within
+# the 10 s that `docker stop` (and 30 s that Kubernetes) give a process after SIGTERM.
+STOP_WITHIN = 8.0
+
+
+class Ticks:
+    """The scheduler's job: one tick at a time, which a stop lets finish (the engine hands
+    back what it has not sent) rather than cancelling it half-way through a send."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.running: asyncio.Task | None = None
+
+    async def run(self) -> None:
+        if self.engine.stopping:
+            return
+        self.running = asyncio.current_task()
+        try:
+            await run_tick(self.engine)
+        finally:
+            self.running = None
 
 
 @dataclass
@@ -167,11 +191,11 @@ async def create_app(settings: Settings, *, slack_socket_mode: bool = False) -> 
         app.router.add_post("/api/messages", teams_off)
         log.info("Teams is off (MENTORBOT_TEAMS=off, or no MICROSOFT_APP_ID)")
     scheduler = AsyncIOScheduler()
+    ticks = Ticks(engine)
     scheduler.add_job(
-        run_tick,
+        ticks.run,  # a coroutine function, so APScheduler runs it on the loop
         "interval",
         seconds=settings.tick_seconds,
-        args=[engine],
         max_instances=1,
         coalesce=True,
         id="tick",
@@ -188,11 +212,18 @@ async def create_app(settings: Settings, *, slack_socket_mode: bool = False) -> 
         if slack and slack.socket:
             await slack.socket.connect_async()
 
+    async def stopping(_app: web.Application) -> None:
+        # SIGTERM (every deploy): claim and send nothing more from now on, while aiohttp
+        # still finishes the requests under way; the tick and the courier hand back at
+        # once what they claimed and had not sent.
+        engine.stop()
+
     async def stop(_app: web.Application) -> None:
+        engine.stop()
+        await asyncio.gather(finish(ticks.running, STOP_WITHIN), courier.close(STOP_WITHIN))
         scheduler.shutdown(wait=False)
         if listening:
             await listening()
-        await courier.close()
         if slack:
             await slack.close()
         await close_senders(senders)
@@ -200,5 +231,6 @@ async def create_app(settings: Settings, *, slack_socket_mode: bool = False) -> 
         await store.close()
 
     app.on_startup.append(start)
+    app.on_shutdown.append(stopping)
     app.on_cleanup.append(stop)
     return app

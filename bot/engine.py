@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -26,7 +27,12 @@ from bot.domain.messages import Attachment, Button, FormErrors, Message, NotYour
 from bot.domain.model import Participant, Program
 from bot.domain.ports import Sender, Store
 from bot.flows.lifecycle import close_ended_programs
-from bot.flows.reflections import pending_reflection, save_reflection
+from bot.flows.reflections import (
+    PromptInFlight,
+    pending_reflection,
+    prompt_in_flight,
+    save_reflection,
+)
 from bot.outbox.delivery import TickResult, deliver
 from bot.outbox.digest import queue_digests
 from bot.outbox.housekeeping import prune_backlog, prune_seen_events
@@ -37,6 +43,10 @@ from bot.routes import ACTIONS, COMMANDS, FORMS, HELP
 log = logging.getLogger(__name__)
 
 Reply = Message | FormErrors | NotYours
+# Pauses before a typed reply is taken again while its prompt is being sent: a send is written
+# back within milliseconds, so this only waits out a prompt still waiting for its turn, and
+# stays well within the 3 s in which Slack wants an event answered.
+IN_FLIGHT_WAITS = (0.05, 0.1, 0.2, 0.4, 0.5)
 
 
 class Engine:
@@ -67,9 +77,37 @@ class Engine:
         self.worker = worker or f"worker-{uuid.uuid4().hex[:12]}"
         self.on_due = on_due
         self._seen = SeenHere()
+        self._stopping = False
+
+    def stop(self) -> None:
+        """The process is stopping: plan and claim nothing more, and send nothing that is not
+        already on its way (rows claimed but not sent are handed back at once); a tick or
+        delivery under way returns soon after."""
+        self._stopping = True
+        for sender in self.senders.values():
+            stop = getattr(sender, "stop", None)
+            if stop is not None:
+                stop()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
 
     async def handle(self, event: Event) -> Reply | None:
-        """Handle one inbound event; None when the event was already handled (a retry)."""
+        """Handle one inbound event; None when the event was already handled (a retry).
+
+        A typed reply that comes while a reflection prompt to its author is still being sent
+        (claimed, its send not yet written back) is taken again a moment later, so it is
+        never told that nothing was asked (see bot.outbox.delivery)."""
+        for wait in IN_FLIGHT_WAITS:
+            try:
+                return await self._handle(event, patient=True)
+            except PromptInFlight:
+                log.info("a reply came while its prompt was being sent; looking again")
+                await asyncio.sleep(wait)
+        return await self._handle(event, patient=False)
+
+    async def _handle(self, event: Event, patient: bool) -> Reply | None:
         event = without_nul(event)
         if reads_only(event):
             if self._seen.seen(event.platform, event.event_id):
@@ -89,7 +127,7 @@ class Engine:
                 return None
             ctx = Context(tx, self.clock.now(), self.config)
             person = await ctx.person_for(event.actor, contact=True)
-            reply = await _dispatch(ctx, person, event)
+            reply = await _dispatch(ctx, person, event, patient)
             await _announce(ctx)
         self._due(ctx)
         return reply
@@ -99,7 +137,7 @@ class Engine:
         result = TickResult()
         now = self.clock.now()
         first, pruned = True, 0
-        while True:  # a batch of pairs per transaction, until none is left to look at
+        while not self._stopping:  # a batch of pairs per transaction, until none is left
             async with self.store.transaction() as tx:
                 ctx = Context(tx, now, self.config)
                 if first:  # what program dates bring: the end of a program, the digests
@@ -113,7 +151,15 @@ class Engine:
             if looked < PLAN_BATCH:
                 break
         await prune_backlog(self.store, pruned)
-        return await deliver(self.store, self.senders, self.clock, self.config, self.worker, result)
+        return await deliver(
+            self.store,
+            self.senders,
+            self.clock,
+            self.config,
+            self.worker,
+            result,
+            lambda: self._stopping,
+        )
 
     async def deliver_now(self) -> TickResult:
         """Send what is due by now, without planning (rows an event has just queued). Under
@@ -121,7 +167,13 @@ class Engine:
         apart whose rows are whose."""
         worker = f"{self.worker}-now"
         return await deliver(
-            self.store, self.senders, self.clock, self.config, worker, TickResult()
+            self.store,
+            self.senders,
+            self.clock,
+            self.config,
+            worker,
+            TickResult(),
+            lambda: self._stopping,
         )
 
     def _due(self, ctx: Context) -> None:
@@ -158,13 +210,16 @@ async def _announce(ctx: Context) -> None:
         await ctx.tx.announce_due()
 
 
-async def _dispatch(ctx: Context, person: Participant, event: Event) -> Reply:
-    """Through the router (bot.routes); a Refused anywhere becomes its message."""
+async def _dispatch(
+    ctx: Context, person: Participant, event: Event, patient: bool = False
+) -> Reply:
+    """Through the router (bot.routes); a Refused anywhere becomes its message. `patient`:
+    raise PromptInFlight rather than say that no reply was expected (see Engine.handle)."""
     try:
         if isinstance(event, CommandIssued):
             return await _command(ctx, person, event)
         if isinstance(event, MessageReceived):
-            return await _direct_message(ctx, person, event)
+            return await _direct_message(ctx, person, event, patient)
         if isinstance(event, ActionClicked):
             if event.for_person and event.for_person != person.handle:
                 return NotYours(event.for_person)  # only the person they are for
@@ -201,7 +256,9 @@ def reads_only(event: Event) -> bool:
     return False
 
 
-async def _direct_message(ctx: Context, person: Participant, event: MessageReceived) -> Reply:
+async def _direct_message(
+    ctx: Context, person: Participant, event: MessageReceived, patient: bool = False
+) -> Reply:
     """A plain DM: text that starts with a command word runs that command, with the rest as
     its arguments; any other text answers a pending reflection prompt (saved with an Undo
     button), or gets a pointer to help."""
@@ -226,6 +283,8 @@ async def _direct_message(ctx: Context, person: Participant, event: MessageRecei
     session = await pending_reflection(ctx, person)
     if session is not None and text:
         return await save_reflection(ctx, person, session, text, typed=True)
+    if text and patient and await prompt_in_flight(ctx, person):
+        raise PromptInFlight
     return Message(copy.text("general.nothing_pending"))
 
 

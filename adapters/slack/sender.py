@@ -27,6 +27,7 @@ from adapters.slack.render import (
 from bot.domain.ids import parse_handle
 from bot.domain.messages import Message
 from bot.domain.model import Participant
+from bot.domain.ports import NotSent
 
 log = logging.getLogger(__name__)
 
@@ -60,9 +61,16 @@ class SlackSender:
             await self._workspace_pace.wait(recipient.workspace)
             await self._channel_pace.wait(channel)
             await self.post(channel, message)
+        except NotSent:
+            raise  # stopping: nothing went out
         except Exception as exc:
             raise delivery_error(exc) from exc
         return {"channel": channel} if len(users) == 1 and not known else None
+
+    def stop(self) -> None:
+        """Post nothing more that is still waiting for its turn (see Sender)."""
+        self._workspace_pace.stop()
+        self._channel_pace.stop()
 
     async def conversation(self, users: list[str]) -> str:
         """The id of the DM with one user, or the group DM with several (opened once)."""

@@ -36,7 +36,7 @@ from msrest.exceptions import ClientRequestError, HttpOperationError
 from adapters.pacing import Pacer
 from adapters.retry_after import retry_after_seconds
 from adapters.teams.clients import ClientPool
-from bot.domain.ports import DeliveryError
+from bot.domain.ports import DeliveryError, NotSent
 
 log = logging.getLogger(__name__)
 
@@ -250,15 +250,24 @@ class Connector:
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 return await call()
+            except NotSent:
+                raise  # stopping: nothing went out
             except Exception as exc:
                 error = delivery_error(exc)
                 status = status_of(exc)
                 wait = backoff(attempt, error.retry_after)
                 if status not in RETRYABLE or attempt == ATTEMPTS or wait > LONGEST_WAIT:
                     raise error from exc
+                if self._tenant_pace.stopped:
+                    raise NotSent("stopping") from exc  # no wait for another try now
                 log.info("Teams said %s; retrying in %.2f s", status, wait)
                 await asyncio.sleep(wait)
         raise AssertionError("unreachable")  # the loop always returns or raises
+
+    def stop(self) -> None:
+        """Post nothing more that is still waiting for its turn (see bot.domain.ports.Sender)."""
+        self._tenant_pace.stop()
+        self._conversation_pace.stop()
 
     async def close(self) -> None:
         await self.clients.close()

@@ -36,5 +36,9 @@ class TeamsSender:
         await self.connector.send(address, render.activity(message))
         return learned
 
+    def stop(self) -> None:
+        """Post nothing more that is still waiting for its turn (see Sender)."""
+        self.connector.stop()
+
     async def close(self) -> None:
         await self.connector.close()

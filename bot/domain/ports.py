@@ -264,11 +264,22 @@ class Store(Protocol):
 
 
 class Sender(Protocol):
-    """Delivers a neutral message to one person on one platform."""
+    """Delivers a neutral message to one person on one platform.
+
+    A sender that waits for its turn (pacing below a platform's rate limits) may also have
+    `stop()`: from then on a send still waiting raises NotSent instead of posting, and a post
+    already under way finishes. The engine calls it when the process is asked to stop.
+    """
 
     async def send(self, recipient: Participant, message: Message) -> dict[str, Any] | None:
-        """Send now; raise DeliveryError when the platform refuses. May return what it
-        learned about reaching the recipient (a conversation id) to keep in their address."""
+        """Send now; raise DeliveryError when the platform refuses, NotSent when the sender
+        was stopped before the platform had it. May return what it learned about reaching the
+        recipient (a conversation id) to keep in their address."""
+
+
+class NotSent(Exception):
+    """The sender stopped before the platform had the message: nothing went out, and it
+    counts as no attempt (the row is handed back for the next worker)."""
 
 
 class DeliveryError(Exception):

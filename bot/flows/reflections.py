@@ -59,6 +59,22 @@ async def pending_reflection(ctx: Context, person: Participant) -> Session | Non
     return max(waiting, key=lambda s: s.starts_at) if waiting else None
 
 
+class PromptInFlight(Exception):
+    """A reflection prompt to this person is on its way right now (claimed, its send not yet
+    written back): a reply may be answering it, so look again in a moment."""
+
+
+async def prompt_in_flight(ctx: Context, person: Participant) -> bool:
+    """Whether a reflection prompt to `person` is being sent by some worker just now."""
+    rows = await ctx.tx.find(
+        Notification,
+        recipient_id=person.id,
+        kind=[Kind.REFLECT, Kind.REFLECT_REMINDER],
+        status=NotificationStatus.PENDING,
+    )
+    return any(r.lease_owner and r.lease_expires_at and r.lease_expires_at > ctx.now for r in rows)
+
+
 async def reflection_form(ctx: Context, person: Participant, session: Session) -> Message:
     pairing = await ctx.get(Pairing, session.pairing_id)
     if pairing is None:

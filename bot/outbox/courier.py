@@ -40,8 +40,19 @@ class Courier:
             if not self._again:
                 return
 
-    async def close(self) -> None:
-        """Let a run in progress finish (its rows are leased: cut short, they would wait for
-        the lease to expire)."""
-        if self._task is not None:
-            await asyncio.wait({self._task}, timeout=10)
+    async def close(self, within: float) -> None:
+        """Wait for a run in progress: once the engine is stopping it sends nothing new and
+        hands back what it had not sent, so it ends soon. After `within` seconds it is
+        cancelled (a send stuck in a long Retry-After wait keeps that row's lease)."""
+        await finish(self._task, within)
+
+
+async def finish(task: asyncio.Task | None, within: float) -> None:
+    """Wait up to `within` seconds for `task` to end, then cancel it and wait for that."""
+    if task is None or task.done():
+        return
+    done, _ = await asyncio.wait({task}, timeout=within)
+    if not done:
+        log.warning("still sending after %.0f s of stopping; cancelled", within)
+        task.cancel()
+        await asyncio.wait({task}, timeout=5)

@@ -1,12 +1,17 @@
-"""Sending due outbox rows: claim under a lease, compose, send, then mark sent or retry.
+"""Sending due outbox rows: claim under a lease, compose, send, and record each row as soon
+as its send returns.
 
 The contract: a row is sent once in normal operation, however many processes tick at once
-(claims skip rows another worker holds). A process that dies after sending but before
-recording a batch leaves those rows leased; once the lease expires another worker sends them
-again. Duplicates are therefore only possible for the batch in flight at a crash (at most
-BATCH rows), and nothing is ever marked sent that was not sent. A row that someone changed
-while a tick held it (forget-me skipped it, a resume queued it again) is left as they left
-it, and a row that cannot be composed fails on its own: nothing stops the rest of the outbox.
+(claims skip rows another worker holds). Each row is written back (sent, or when to retry)
+the moment the platform has answered, several at once when sends finish together, so a
+prompt counts as asked from the moment the platform has it: a reply typed while the rest of
+the batch is still going out finds it asked. A process that is told to stop (`stopping`)
+claims nothing more, sends nothing more, and hands back at once the rows it claimed but did
+not send. Only a process that dies between a send and its write-back (a few milliseconds)
+leaves that row leased; once the lease expires another worker sends it again. Nothing is
+ever marked sent that was not sent. A row that someone changed while a tick held it
+(forget-me skipped it, a resume queued it again) is left as they left it, and a row that
+cannot be composed fails on its own: nothing stops the rest of the outbox.
 """
 
 from __future__ import annotations
@@ -16,7 +21,8 @@ import logging
 import random
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,7 +30,7 @@ from bot.context import CONTACT_EVERY, Context, EngineConfig
 from bot.domain.clock import Clock
 from bot.domain.messages import Message
 from bot.domain.model import Later, Notification, NotificationStatus, Participant
-from bot.domain.ports import DeliveryError, Sender, Store, Tx
+from bot.domain.ports import DeliveryError, NotSent, Sender, Store, Tx
 from bot.outbox.compose import compose
 from bot.outbox.kinds import OUTBOX, Kind
 
@@ -33,7 +39,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 FIRST_RETRY = timedelta(seconds=30)
 LEASE = timedelta(minutes=5)
-BATCH = 200  # rows claimed at once: also the most that a crash can leave to be sent twice
+BATCH = 200  # rows claimed at once
 CONCURRENCY = 64  # people being sent to at once (each person's messages go in order)
 
 
@@ -58,6 +64,10 @@ class TickResult:
         )
 
 
+def _never() -> bool:
+    return False
+
+
 async def deliver(
     store: Store,
     senders: dict[str, Sender],
@@ -65,28 +75,32 @@ async def deliver(
     config: EngineConfig,
     worker: str,
     result: TickResult,
+    stopping: Callable[[], bool] = _never,
 ) -> TickResult:
-    """Send everything due by the clock's now on the platforms we have senders for.
+    """Send everything due by the clock's now on the platforms we have senders for, until
+    `stopping()` says the process is stopping.
 
-    Batch by batch: claim (one transaction), compose (one), send with up to CONCURRENCY
-    people at a time and each person's messages in order, then record what happened (one).
+    Batch by batch: claim (one transaction), compose (one), then send with up to CONCURRENCY
+    people at a time and each person's messages in order, each row written back as soon as
+    its send returns (see _Recorder).
     """
     now = clock.now()
     # Stop well before the leases run out, so no other worker takes rows over while we are
     # still sending them (slow platforms, long Retry-After waits); the next tick goes on.
     deadline = time.monotonic() + LEASE.total_seconds() / 2
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and not stopping():
         async with store.transaction() as tx:
             claimed = await tx.claim_due(now, worker, LEASE, BATCH, sorted(senders))
         if not claimed:
             break
         async with store.transaction() as tx:
             outgoing = await _compose_batch(Context(tx, now, config), claimed, worker, result)
-        if not outgoing:
-            continue
-        outcome = await _send_batch(senders, outgoing, deadline, now, result)
-        async with store.transaction() as tx:
-            await _record(tx, outgoing, worker, now, outcome, result)
+        if outgoing:
+            recorder = _Recorder(store, worker, now, result)
+            try:
+                await _send_batch(senders, outgoing, recorder, deadline, stopping, now, result)
+            finally:
+                await recorder.close()
     return result
 
 
@@ -95,15 +109,9 @@ class _Outgoing:
     row: Notification
     person: Participant
     message: Message
-
-
-@dataclass
-class _Outcome:
-    """What sending a batch taught us about people, saved with the rows."""
-
-    refused: list[Notification] = field(default_factory=list)  # permanently, e.g. blocked
-    learned: dict[int, dict[str, Any]] = field(default_factory=dict)
-    replan: set[int] = field(default_factory=set)
+    started: bool = False  # handed to the sender (sent or not, it is no longer ours to hand back)
+    refused: bool = False  # permanently, e.g. the bot blocked: see _record
+    learned: dict[str, Any] | None = None  # about reaching the person, kept in their address
 
 
 async def _compose_batch(
@@ -155,37 +163,101 @@ async def _compose_batch(
 async def _send_batch(
     senders: dict[str, Sender],
     outgoing: list[_Outgoing],
+    recorder: _Recorder,
     deadline: float,
+    stopping: Callable[[], bool],
     now: datetime,
     result: TickResult,
-) -> _Outcome:
-    """Send to up to CONCURRENCY people at once, each person's messages in order."""
-    outcome = _Outcome()
+) -> None:
+    """Send to up to CONCURRENCY people at once, each person's messages in order; each row
+    goes to the recorder as soon as its send returns. Rows not sent (the process is stopping,
+    the deadline passed, or their write-back failed) are handed back, even when the batch is
+    cancelled."""
     gate = asyncio.Semaphore(CONCURRENCY)
 
     async def send_in_order(items: list[_Outgoing]) -> None:
         async with gate:
             for item in items:
-                if time.monotonic() <= deadline:  # else untouched, for the next tick
-                    result.due += 1
-                    await _send_one(senders, item, now, result, outcome)
+                if stopping() or time.monotonic() > deadline or recorder.failed:
+                    return  # the rest of this person's rows are handed back below
+                item.started = True
+                if await _send_one(senders, item, now, result):
+                    recorder.done(item)
+                else:
+                    item.started = False
+                    return
 
     by_person: dict[int, list[_Outgoing]] = defaultdict(list)
     for item in outgoing:
         by_person[item.row.recipient_id].append(item)
-    await asyncio.gather(*(send_in_order(items) for items in by_person.values()))
-    return outcome
+    try:
+        await asyncio.gather(*(send_in_order(items) for items in by_person.values()))
+    finally:
+        # A send cancelled half-way may have reached the platform: that row keeps its lease
+        # (another worker sends it once the lease has expired). The others were never sent.
+        recorder.hand_back([item.row for item in outgoing if not item.started])
+
+
+class _Recorder:
+    """Writes sent rows back in the background as soon as their sends return: each write
+    takes every row finished since the last one began, so a quiet moment costs one row's
+    transaction and a busy one shares it. Rows handed back lose their lease unchanged."""
+
+    def __init__(self, store: Store, worker: str, now: datetime, result: TickResult) -> None:
+        self.store = store
+        self.worker = worker
+        self.now = now
+        self.result = result
+        self.failed: BaseException | None = None
+        self._done: list[_Outgoing] = []
+        self._back: list[Notification] = []
+        self._wake = asyncio.Event()
+        self._closing = False
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    def done(self, item: _Outgoing) -> None:
+        self._done.append(item)
+        self._wake.set()
+
+    def hand_back(self, rows: list[Notification]) -> None:
+        self._back.extend(rows)
+        self._wake.set()
+
+    async def close(self) -> None:
+        """Write what is left, then end; raises the error a write-back failed with."""
+        self._closing = True
+        self._wake.set()
+        await asyncio.shield(self._task)
+        if self.failed is not None:
+            raise self.failed
+
+    async def _run(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            done, back = self._done, self._back
+            self._done, self._back = [], []
+            if done or back:
+                try:
+                    async with self.store.transaction() as tx:
+                        await _record(tx, done, back, self.worker, self.now, self.result)
+                except Exception as exc:  # the database went away: send nothing more
+                    self.failed = exc
+                    return
+            if self._closing and not self._done and not self._back:
+                return
 
 
 async def _record(
     tx: Tx,
-    outgoing: list[_Outgoing],
+    sent: list[_Outgoing],
+    back: list[Notification],
     worker: str,
     now: datetime,
-    outcome: _Outcome,
     result: TickResult,
 ) -> None:
-    """Save the sent batch's rows (those still pending and ours) and what we learned.
+    """Save rows whose sends returned (those still pending and ours), what we learned about
+    their people, and drop the leases of rows handed back unsent.
 
     A refused send (the bot blocked) marks its recipient unreachable, unless they reached us
     since shortly before the batch was claimed (they may have unblocked the bot and written
@@ -194,28 +266,38 @@ async def _record(
     # People first: someone writing in at this moment either waits for this transaction
     # (and is then made reachable, with this failed invitation queued again) or is seen here
     # as in touch. Two contact windows: contact is noted at most once per window.
-    refused = sorted({row.recipient_id for row in outcome.refused})
-    marked = await tx.mark_unreachable(refused, now - 2 * CONTACT_EVERY)
-    for row in outcome.refused:
+    refused = [item.row for item in sent if item.refused]
+    marked = await tx.mark_unreachable(
+        sorted({row.recipient_id for row in refused}), now - 2 * CONTACT_EVERY
+    )
+    for row in refused:
         if row.recipient_id in marked or row.attempts >= MAX_ATTEMPTS:
             _fail(row, result)
         else:
             row.due_at = now + retry_delay(row.attempts, None)
             result.retrying += 1
             log.info("send refused but recipient in touch; retrying notification=%s", row.id)
-    held = await tx.release([item.row for item in outgoing], worker)
-    for item in outgoing:
+    held = await tx.release([item.row for item in sent] + back, worker)
+    for item in sent:
         if item.row.id not in held:  # forget-me skipped it meanwhile, or the lease was lost
             log.info("notification=%s changed while sending; left as it is", item.row.id)
-    await tx.replan(sorted(outcome.replan))
-    if not outcome.learned:
+    replan = {
+        item.row.pairing_id
+        for item in sent
+        if item.row.status == NotificationStatus.SENT
+        and item.row.pairing_id is not None
+        and OUTBOX[Kind(item.row.kind)].wakes_planner
+    }
+    await tx.replan(sorted(replan))
+    learned = {item.person.id: item.learned for item in sent if item.learned}
+    if not learned:
         return
-    people = await tx.find(Participant, id=sorted(outcome.learned))
+    people = await tx.find(Participant, id=sorted(learned))
     for person in people:
         # Only keys the address lacks: someone who wrote in meanwhile has a fresher one.
         known = person.address or {}
-        learned = {k: v for k, v in outcome.learned[person.id].items() if k not in known}
-        person.address = {**known, **learned}
+        fresh = {k: v for k, v in learned[person.id].items() if k not in known}
+        person.address = {**known, **fresh}
     await tx.save_many(people, ("address",))
 
 
@@ -242,15 +324,17 @@ async def _outside_working_hours(
 
 
 async def _send_one(
-    senders: dict[str, Sender],
-    item: _Outgoing,
-    now: datetime,
-    result: TickResult,
-    outcome: _Outcome,
-) -> None:
+    senders: dict[str, Sender], item: _Outgoing, now: datetime, result: TickResult
+) -> bool:
+    """Send one row and note on it what happened; False when the sender was stopped before
+    the platform had it (nothing to record: the row is handed back)."""
     row, person = item.row, item.person
+    result.due += 1
     try:
-        learned = await senders[person.platform].send(person, item.message)
+        item.learned = await senders[person.platform].send(person, item.message)
+    except NotSent:
+        result.due -= 1
+        return False
     except Exception as exc:  # any failure of one send is that row's failure, not the batch's
         error = (
             exc
@@ -262,20 +346,17 @@ async def _send_one(
         row.attempts += 1
         row.last_error = error.reason[:500]
         if error.permanent:
-            outcome.refused.append(row)  # failed or retried: see _record
+            item.refused = True  # failed or retried: see _record
         elif row.attempts >= MAX_ATTEMPTS:
             _fail(row, result)
         else:
             row.due_at = now + retry_delay(row.attempts, error.retry_after)
             result.retrying += 1
-        return
+        return True
     row.status = NotificationStatus.SENT
     row.sent_at = now
     result.sent += 1
-    if learned:
-        outcome.learned[person.id] = learned
-    if OUTBOX[Kind(row.kind)].wakes_planner and row.pairing_id is not None:
-        outcome.replan.add(row.pairing_id)
+    return True
 
 
 def retry_delay(attempt: int, retry_after: float | None) -> timedelta:

@@ -286,8 +286,9 @@ class Workspace:
         return await tick_once(Settings.from_env(self.serve.env), VirtualClock(now))
 
 
-async def eventually(check, timeout: float = 10.0, what: str = "condition"):
-    """Poll `check()` until it returns something truthy (background replies take a moment)."""
+async def eventually(check, timeout: float = 10.0, what: str = "condition", interval=0.05):
+    """Poll `check()` every `interval` seconds until it returns something truthy (background
+    replies take a moment)."""
     deadline = time.monotonic() + timeout
     while True:
         found = check()
@@ -295,7 +296,7 @@ async def eventually(check, timeout: float = 10.0, what: str = "condition"):
             return found
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(interval)
 
 
 def texts(blocks: list) -> str:
