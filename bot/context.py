@@ -91,6 +91,10 @@ class Context:
             self._sessions[pairing_id] = await self.tx.find(Session, pairing_id=pairing_id)
         return self._sessions[pairing_id]
 
+    def sessions_changed(self, pairing_id: int) -> None:
+        """This unit of work added or changed the pairing's sessions: read them again."""
+        self._sessions.pop(pairing_id, None)
+
     async def preload(self, pairing_ids: list[int]) -> None:
         """Read these pairings, their people, programs and sessions in a few queries."""
         wanted = sorted({i for i in pairing_ids if i not in self._pairings})

@@ -291,7 +291,7 @@ async def _direct_message(
 async def _remind_reflection(ctx: Context, person: Participant, reply: Message) -> Message:
     """Text like "status meetings got shorter" ran a command; if a reflection is waiting,
     say how to send it, in case that text was meant as one."""
-    if reply.form or reply.file or any(b.action == "reflection.write" for b in reply.buttons):
+    if reply.form or reply.file or any(b.action == "reflection.write" for b in reply.every_button):
         return reply  # nothing to add to, or it already offers the reflection
     session = await pending_reflection(ctx, person)
     if session is None:

@@ -12,8 +12,8 @@ from bot.domain.model import FollowUp, Pairing, Reflection, Session
 from bot.domain.outcomes import Objective
 from bot.flows import commands, followthrough, lifecycle, objectives, privacy, proposals, pulse
 from bot.flows.checkins import checkin_form, save_checkin
+from bot.flows.debrief import action_done
 from bot.flows.enrolment import enrolment_form, join, leave, save_enrolment
-from bot.flows.followups import mark_followup_done
 from bot.flows.learnings import learnings
 from bot.flows.pairings import answer_consent
 from bot.flows.rebooking import cancel, move, open_move_form
@@ -59,7 +59,7 @@ ACTIONS: dict[str, Route] = {
     "reflection.visibility": Route(
         lambda c, p, r: change_visibility(c, p, r.record, r.pairing, r.rest), Reflection, AUTHOR
     ),
-    "followup.done": Route(lambda c, p, r: mark_followup_done(c, p, r.record), FollowUp, MEMBER),
+    "followup.done": Route(lambda c, p, r: action_done(c, p, r.record, r.rest), FollowUp, MEMBER),
     "followthrough.answer": Route(
         lambda c, p, r: followthrough.answer(c, p, r.record, r.pairing, r.rest), FollowUp, AUTHOR
     ),

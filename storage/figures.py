@@ -51,13 +51,13 @@ COUNTED: dict[type, frozenset[str]] = {
 REFLECTION_COUNTED = frozenset({"session_id", "visibility"})
 SENT = NotificationStatus.SENT.value
 # Questions sent, counted per pair (a figure: the kind and series of the outbox rows it
-# counts): the first ask of each follow-through action, pulses, and check-ins by stage.
-ASKED: dict[str, tuple[str, str]] = {
+# counts, None for any series): the first ask of each follow-through action, session ratings
+# (each post-session card asks one, flows/debrief.py), and check-ins by stage.
+ASKED: dict[str, tuple[str, str | None]] = {
     "actions_asked": (Kind.FOLLOWTHROUGH, followthrough_series(0)),
-    "pulse_asked": (Kind.PULSE, str(Kind.PULSE)),
+    "pulse_asked": (Kind.REFLECT, None),
     **{f"checkins_asked_{s}": (Kind.CHECKIN, checkin_series(s)) for s in Stage},
 }
-ASKED_ROWS = frozenset(ASKED.values())
 DOUBTS = (Fit.NO.value, Fit.NOT_SURE.value)  # fit answers that may need the owners
 CHUNK = 5_000  # pairs recounted per statement (ids are bound one parameter each)
 
@@ -78,7 +78,12 @@ def recount(pairing_ids: list[int]):
     rating = func.coalesce(func.sum(cast(u.c.value, Integer)), 0)  # digits 1-5 (flows.pulse)
     states = {f"objectives_{state}": number(o, o.c.state == state) for state in ObjectiveState}
     asked = {
-        name: number(n, n.c.kind == kind, n.c.series == series, n.c.status == SENT)
+        name: number(
+            n,
+            n.c.kind == kind,
+            n.c.status == SENT,
+            *([] if series is None else [n.c.series == series]),
+        )
         for name, (kind, series) in ASKED.items()
     }
     return (
@@ -119,7 +124,14 @@ def _counts(record: Any, fields: tuple[str, ...]) -> bool:
     kind = type(record)
     if kind is Notification:
         written = not fields or "status" in fields
-        return written and record.status == SENT and (record.kind, record.series) in ASKED_ROWS
+        return (
+            written
+            and record.status == SENT
+            and any(
+                record.kind == kind and series in (None, record.series)
+                for kind, series in ASKED.values()
+            )
+        )
     return kind in COUNTED and (not fields or bool(COUNTED[kind] & set(fields)))
 
 

@@ -133,6 +133,22 @@ class QueueTx:
         rows = records_of(Notification, await self.conn.execute(statement))
         return sorted(rows, key=lambda r: r.due_at)
 
+    async def lease(self, ids: list[int], worker: str, now: datetime, lease: timedelta) -> set[int]:
+        if not ids:
+            return set()
+        n = notifications
+        statement = (
+            update(n)
+            .where(
+                n.c.id.in_(ids),
+                n.c.status == PENDING,
+                or_(n.c.lease_expires_at.is_(None), n.c.lease_expires_at < now),
+            )
+            .values(lease_owner=worker, lease_expires_at=now + lease)
+            .returning(n.c.id)
+        )
+        return set((await self.conn.execute(statement)).scalars())
+
     async def still_claimed(self, ids: list[int], worker: str) -> list[Notification]:
         if not ids:
             return []

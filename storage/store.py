@@ -12,7 +12,7 @@ from sqlalchemy import event, select, text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from bot.domain.model import Session
+from bot.domain.model import Notification, Session
 from bot.domain.ports import LearningEntry, LibraryScope
 from storage import learnings, notify
 from storage.figures import Figures, program_of
@@ -234,6 +234,12 @@ class SqlTx(OwnerFigures, QueueTx):
     async def save_many(self, records: list[Any], fields: tuple[str, ...]) -> None:
         await super().save_many(records, fields)
         self.figures.wrote(records, fields)
+
+    async def add_notification(self, notification: Notification) -> bool:
+        created = await super().add_notification(notification)
+        if created:  # one already sent (shown in a reply) counts as a question asked
+            self.figures.wrote([notification])
+        return created
 
     async def get(self, kind: type[R], record_id: int, *, lock: bool = False) -> R | None:
         table = TABLES[kind]

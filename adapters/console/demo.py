@@ -56,7 +56,10 @@ def _cast() -> list[tuple[Persona, Persona, str, str]]:
     )
     priya = Persona(
         Actor("console", "priya", "Priya Shah", timezone="Europe/London"),
-        reflections=["Tom listened; next time I'll bring real complaint tickets."],
+        reflections=[
+            "Tom listened; next time I'll bring real complaint tickets.",
+            "The tickets landed: Tom wants the top three themes each month.",
+        ],
     )
     tom = Persona(
         Actor("console", "tom", "Tom Becker", timezone="America/New_York"),
@@ -70,6 +73,7 @@ def _cast() -> list[tuple[Persona, Persona, str, str]]:
         reflections=[
             "Seeing the complaint queue live changed how I read our NPS numbers.",
             "I asked support to send me five raw tickets every Friday.",
+            "Our weekly review now starts with one customer complaint, read out loud.",
         ],
         skip_first_prompt=True,
         rates="3",
@@ -118,15 +122,35 @@ def _cast() -> list[tuple[Persona, Persona, str, str]]:
     ]
 
 
+@dataclass(frozen=True)
+class Budget:
+    """One person's share of the conversation: direct messages the bot sent them on its own
+    (answers to what they pressed or typed are not counted), and the sessions held in their
+    pairs."""
+
+    name: str
+    role: str  # "leader", "mentor" or "owner"
+    messages: int
+    held: int
+
+    @property
+    def per_session(self) -> float | None:
+        return self.messages / self.held if self.held else None
+
+
 @dataclass
 class DemoReport:
-    """What the demo ran, for the closing table and for tests."""
+    """What the demo ran, for the closing tables and for tests. `crowded` lists each time
+    someone got two messages in the same minute without having just pressed or typed
+    anything (person, minute)."""
 
     stages: dict[str, Counter] = field(default_factory=dict)
     reflections: dict[str, int] = field(default_factory=dict)
     escalations: int = 0
     final_status: str = ""
     learnings: str = ""
+    budgets: list[Budget] = field(default_factory=list)
+    crowded: list[tuple[str, str]] = field(default_factory=list)
 
 
 class Demo:
@@ -141,6 +165,8 @@ class Demo:
         self.queue: list[tuple[datetime, int, str, str, object]] = []
         self.people: dict[str, Persona] = {}
         self.last_day: date | None = None
+        self.received: list[tuple[str, datetime]] = []  # (user id, when) of each delivery
+        self.acted: set[tuple[str, datetime]] = set()  # (user id, minute) of each act
 
     async def run(self) -> DemoReport:
         with tempfile.TemporaryDirectory(prefix="mentorbot-demo-") as folder:
@@ -222,6 +248,7 @@ class Demo:
             self._line(f"<- {who} {story}")
             if event is None:
                 continue
+            self.acted.add((event.actor.user_id, _minute(self.clock.now())))
             reply = await engine.handle(event)
             if isinstance(reply, FormErrors):
                 self._line(f"   bot: {reply.text}", indent=True)
@@ -235,10 +262,49 @@ class Demo:
 
     def _delivered(self, item: Delivered) -> None:
         person = item.recipient
+        self.received.append((person.user_id, item.at))
         local = item.at.astimezone(zone(person.timezone or "UTC"))
         self._line(
             f"-> {person.display_name} ({local:%H:%M} {person.timezone}): {render(item.message)}"
         )
+
+    async def _budgets(self, engine: Engine) -> list[Budget]:
+        """Each person's messages against the sessions held in their pairs."""
+
+        async def gather(ctx: Context) -> list[Budget]:
+            roles: dict[int, str] = {}
+            held: Counter = Counter()
+            for pairing in await ctx.tx.find(Pairing):
+                roles[pairing.mentee_id], roles[pairing.mentor_id] = "leader", "mentor"
+                sessions = await ctx.tx.find(Session, pairing_id=pairing.id, status="held")
+                held[pairing.mentee_id] += len(sessions)
+                held[pairing.mentor_id] += len(sessions)
+            got = Counter(user_id for user_id, _ in self.received)
+            found = []
+            order = {"leader": 0, "mentor": 1}
+            for user_id in got:
+                person = await ctx.person_for(
+                    self.people[user_id].actor if user_id in self.people else OWNER
+                )
+                role = roles.get(person.id, "owner")
+                found.append(Budget(person.display_name, role, got[user_id], held[person.id]))
+            return sorted(found, key=lambda b: (order.get(b.role, 2), b.name))
+
+        return await engine.run(gather)
+
+    def _crowded(self) -> list[tuple[str, str]]:
+        """Two deliveries to one person in one minute, unless they acted in that minute or
+        the one before (an answer to what they just did)."""
+        seen: Counter = Counter((user_id, _minute(at)) for user_id, at in self.received)
+        found = []
+        for (user_id, minute), count in sorted(seen.items()):
+            just = {(user_id, minute), (user_id, minute - timedelta(minutes=1))}
+            if count > 1 and not just & self.acted:
+                name = (
+                    self.people[user_id].actor.display_name if user_id in self.people else user_id
+                )
+                found.append((name, f"{minute:%a %d %b %H:%M}Z"))
+        return found
 
     def _line(self, text: str, indent: bool = False) -> None:
         now = self.clock.now()
@@ -266,6 +332,8 @@ class Demo:
                 report.reflections[label] = len(await ctx.tx.find(Reflection, session_id=sessions))
 
         await engine.run(gather)
+        report.budgets = await self._budgets(engine)
+        report.crowded = self._crowded()
         status = await engine.handle(
             CommandIssued("console", f"demo-{next(self.ids)}", OWNER, name="status")
         )
@@ -277,6 +345,15 @@ class Demo:
                 f"{label:<14} {cells}  reflections saved {report.reflections[label]}"
                 f"{'  (escalated)' if counts.get('escalation') else ''}\n"
             )
+        self.out.write("\n== Messages per person (sent by the bot on its own) ==\n")
+        self.out.write(
+            f"{'person':<14} {'role':<7} {'messages':>8} {'held':>5} {'per session':>12}\n"
+        )
+        for b in report.budgets:
+            per = f"{b.per_session:.1f}" if b.per_session is not None else "-"
+            self.out.write(f"{b.name:<14} {b.role:<7} {b.messages:>8} {b.held:>5} {per:>12}\n")
+        crowded = ", ".join(f"{who} at {when}" for who, when in report.crowded) or "nobody"
+        self.out.write(f"Two messages in the same minute, unasked: {crowded}.\n")
         self.out.write(f"\n== Final status for {OWNER.display_name} ==\n{report.final_status}\n")
         sam = self.people["sam"].actor
         found = await engine.handle(
@@ -286,3 +363,7 @@ class Demo:
         self.out.write(f"\n== {sam.display_name} searches the library: learnings video ==\n")
         self.out.write(f"{report.learnings}\n")
         return report
+
+
+def _minute(at: datetime) -> datetime:
+    return at.replace(second=0, microsecond=0)

@@ -46,32 +46,42 @@ class Persona:
     seen_nudges: int = 0
     skipped_prompt: bool = False
     last_nudge: Message | None = None
+    cards_seen: set = field(default_factory=set)
 
     @property
     def name(self) -> str:
         return self.actor.display_name.split()[0]
 
     def react(self, message: Message, now: datetime, ids) -> list[tuple[datetime, str, Event]]:
-        """What this person does about `message`: (when, narration, event) triples."""
+        """What this person does about `message`: (when, narration, event) triples; a
+        check-in that came along with the message is answered too."""
+        done = self._react(message, now, ids)
+        buttons = {b.action: b for b in message.every_button}
+        if "checkin.answer" in buttons and self.answers_checks and len(buttons) > 1:
+            at = now + self.delay
+            done.append(self._click(at, buttons["checkin.answer"], ids, "opens the check-in"))
+        return done
+
+    def _react(self, message: Message, now: datetime, ids) -> list[tuple[datetime, str, Event]]:
         at = now + self.delay
-        buttons = {b.action: b for b in message.buttons}
+        buttons = {b.action: b for b in message.every_button}
         if "pairing.accept" in buttons:
             return [self._click(at, buttons["pairing.accept"], ids, "accepts")]
-        if "pairing.snooze" in buttons:
-            return self._on_nudge(message, at, buttons, ids)
+        if "pairing.snooze" in buttons or (
+            "session.schedule" in buttons and "objectives.edit" in buttons
+        ):
+            return self._on_nudge(message, at, buttons, ids)  # a nudge, or "you're both in"
         if "session.held" in buttons and self.answers_checks:
             outcome = self.outcomes.pop(0) if self.outcomes else "held"
             return [self._click(at, buttons[f"session.{outcome}"], ids, f"answers '{outcome}'")]
         if message.form is not None and self.books and message.form.id == "session.schedule":
-            return [self._book(at, message.form.value, ids)]
+            return [self._book(at, message.form, ids)]
+        if "pulse.answer" in buttons or "reflection.write" in buttons:
+            return self._on_card(message, at, buttons, ids)
         if "session.schedule" in buttons and self.books:
             return [self._click(at, buttons["session.schedule"], ids, "opens the booking form")]
-        if "reflection.write" in buttons:
-            return self._on_reflection_prompt(message, at, buttons, ids)
-        if "pulse.answer" in buttons:
-            return self._tap(message, at, ids)
         if "followthrough.answer" in buttons and self.follows_through:
-            [chosen] = [b for b in message.buttons if b.label == self.follows_through]
+            [chosen] = [b for b in message.every_button if b.label == self.follows_through]
             return [self._click(at, chosen, ids, f"answers '{chosen.label}'")]
         if "checkin.answer" in buttons and self.answers_checks:
             return [self._click(at, buttons["checkin.answer"], ids, "opens the check-in")]
@@ -85,7 +95,7 @@ class Persona:
         """The owner had a word: book from the last nudge after all."""
         if self.last_nudge is None:
             return []
-        buttons = {b.action: b for b in self.last_nudge.buttons}
+        buttons = {b.action: b for b in self.last_nudge.every_button}
         self.ignore_nudges = 0
         return [
             self._click(
@@ -98,43 +108,65 @@ class Persona:
         self.last_nudge = message
         if not self.books or self.seen_nudges <= self.ignore_nudges:
             return []
-        if self.snoozes:
+        if self.snoozes and "pairing.snooze" in buttons:
             self.snoozes -= 1
             return [self._click(at, buttons["pairing.snooze"], ids, "snoozes for a week")]
         return [self._click(at, buttons["session.schedule"], ids, "opens the booking form")]
 
-    def _on_reflection_prompt(self, message, at, buttons, ids):
-        if not self.reflections:
+    def _on_card(self, message, at, buttons, ids):
+        """The post-session card, all in one sitting: the rating and the fit question, an
+        action done, the reflection, and booking the next session. The card drawn again
+        after each tap is the same card: it is answered once (its reminder once more)."""
+        session = next(
+            b.value.split(":")[0]
+            for b in message.every_button
+            if b.action in ("reflection.write", "pulse.answer")
+        )
+        reminder = "reminder" in message.text
+        if (session, reminder) in self.cards_seen:
             return []
-        if self.skip_first_prompt and not self.skipped_prompt and "reminder" not in message.text:
+        self.cards_seen.add((session, reminder))
+        if self.skip_first_prompt and not self.skipped_prompt and not reminder:
             self.skipped_prompt = True
             return []
-        done = [
-            self._click(at, b, ids, f"marks done: {b.label}")
-            for b in message.buttons
-            if b.action == "followup.done" and self.implements
-        ][:1]
-        if self.reflections[0].startswith("form:"):
-            return [
-                *done,
-                self._click(at, buttons["reflection.write"], ids, "opens the reflection form"),
-            ]
-        text = self.reflections.pop(0)
-        return [*done, (at, f"replies: {text}", MessageReceived(**self._base(ids), text=text))]
+        done = self._tap(message, at, ids)
+        actions = [b for b in message.every_button if b.action == "followup.done"]
+        if self.implements and actions:
+            done.append(self._click(at, actions[0], ids, "marks a planned action done"))
+        if "reflection.write" in buttons and self.reflections:
+            if self.reflections[0].startswith("form:"):
+                write = buttons["reflection.write"]
+                done.append(self._click(at, write, ids, "opens the reflection form"))
+            else:
+                text = self.reflections.pop(0)
+                event = MessageReceived(**self._base(ids), text=text)
+                done.append((at, f"replies: {text}", event))
+        if "session.schedule" in buttons and self.books:
+            done.append(self._click(at, buttons["session.schedule"], ids, "books the next one"))
+        return done
 
-    def _tap(self, message: Message, at: datetime, ids):
-        """A rating ("<session>:useful:<n>") or a fit answer ("<session>:fit:<answer>")."""
-        for button in message.buttons:
+    def _tap(self, message: Message, at: datetime, ids) -> list:
+        """The rating ("<session>:useful:<n>") and the fit answer ("<session>:fit:<answer>")
+        this person gives, where the message asks them."""
+        taps = []
+        for button in message.every_button:
+            if button.action != "pulse.answer":
+                continue
             _, kind, value = button.value.split(":")
             wanted = self.rates if kind == "useful" else self.fit
             if value == wanted:
                 story = f"taps {button.label}" if kind == "useful" else f"answers '{button.label}'"
-                return [self._click(at, button, ids, story)]
-        return []
+                taps.append(self._click(at, button, ids, story))
+        return taps
 
-    def _book(self, at: datetime, pairing_value: str, ids):
+    def _book(self, at: datetime, form, ids):
+        """The date the form suggests (the next session's due day), else three days on."""
+        pairing_value = form.value
         tz = zone(self.actor.timezone or "UTC")
-        day = at.astimezone(tz).date() + timedelta(days=3)
+        suggested = next((f.initial for f in form.fields if f.id == "date" and f.initial), "")
+        soonest = at.astimezone(tz).date() + timedelta(days=1)
+        day = date.fromisoformat(suggested) if suggested else soonest + timedelta(days=2)
+        day = max(day, soonest)
         while day.weekday() >= 5:
             day += timedelta(days=1)
         values = {"date": day.isoformat(), "time": f"{self.hour:02d}:00", "minutes": self.minutes}

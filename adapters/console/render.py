@@ -8,7 +8,12 @@ from bot.policy.hours import zone
 
 def render(message: Message) -> str:
     """The message as text a terminal can show."""
-    lines = [message.plain()]
+    head = [message.text] if message.text else []
+    for ask in message.asks:  # each question, then its buttons
+        head.append(ask.text)
+        if ask.buttons:
+            head.append(" ".join(f"[{b.label}]" for b in ask.buttons))
+    lines = ["\n\n".join(p for p in ["\n".join(head), *(s.plain() for s in message.sections)] if p)]
     if message.buttons:
         lines.append(" ".join(f"[{b.label}]" for b in message.buttons))
     if message.form:

@@ -79,6 +79,10 @@ def message_pages(message: Message, most: int = 0) -> list[charts.Page]:
 
 def _units(message: Message) -> list[charts.Unit]:
     units = [charts.text_unit(text_blocks(message.text))]
+    for n, ask in enumerate(message.asks):  # each question with its own row of buttons
+        units.append(
+            charts.text_unit(text_blocks(ask.text) + button_blocks(ask.buttons, f"ask.{n}"))
+        )
     for n, section in enumerate(message.sections):
         divider = [{"type": "divider"}] if n or message.text else []
         units.append(charts.text_unit(divider + _section_blocks(section)))
@@ -119,7 +123,10 @@ def button_blocks(buttons: tuple[Button, ...], prefix: str = "actions") -> list[
 
 def after_click(blocks: list[dict], block_id: str, reply: Message, tag: str) -> list[dict]:
     """The original message's blocks with the clicked actions block replaced by the reply
-    (and the reply's own buttons), so the same buttons cannot be pressed twice."""
+    (and the reply's own buttons), so the same buttons cannot be pressed twice; a reply that
+    redraws the message replaces it whole."""
+    if reply.redraw:
+        return message_blocks(with_calendar_links(reply))
     answer = [{"type": "context", "elements": [mrkdwn(chunk)]} for chunk in _chunks(reply.plain())]
     answer += button_blocks(reply.buttons, prefix=f"r{tag}")
     out: list[dict] = []

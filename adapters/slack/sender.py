@@ -88,7 +88,7 @@ class SlackSender:
             shown = with_calendar_links(message)
             extra = (
                 {"blocks": json.dumps(message_blocks(shown))}
-                if shown.buttons
+                if shown.buttons or shown.asks
                 else {"initial_comment": fallback_text(message)}
             )
             await self.client.files_upload_v2(

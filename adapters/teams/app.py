@@ -124,7 +124,9 @@ class TeamsBot:
     async def _clicked(self, activity: dict, who: Actor, submit: inbound.Submit) -> None:
         """Action.Submit: answer by redrawing the card that was clicked, so it cannot be
         submitted again; when Teams did not say which card, the answer comes as a message."""
-        reply = await self._handle(inbound.submit_event(activity, who, submit))
+        reply = self._with_links(
+            await self._handle(inbound.submit_event(activity, who, submit)), who
+        )
         if reply is None:
             return
         card = render.after_click(submit.previous, reply, submit.values)
@@ -145,7 +147,9 @@ class TeamsBot:
         if submit is None:
             return web.Response(status=200)  # invokes we do not offer (search, tabs, ...)
         who = await self.members.with_email(inbound.actor(activity))
-        reply = await self._handle(inbound.submit_event(activity, who, submit))
+        reply = self._with_links(
+            await self._handle(inbound.submit_event(activity, who, submit)), who
+        )
         answer = Message("") if reply is None else reply
         card = render.after_click(submit.previous, answer, submit.values)
         return web.json_response({"statusCode": 200, "type": render.CARD, "value": card})
@@ -164,6 +168,13 @@ class TeamsBot:
         reply = await self._handle(event, quiet=True)
         if isinstance(reply, Message) and activity["type"] == "conversationUpdate":
             await self.connector.send(inbound.address(activity), render.activity(reply))
+
+    def _with_links(self, reply, who: Actor):
+        """A calendar invite in an answer (booking, the post-session card) as links: a bot
+        cannot drop a file into a personal chat."""
+        if isinstance(reply, Message) and reply.file is not None and reply.invite is not None:
+            return invites.with_download(reply, self.invites, who.user_id)
+        return reply
 
     async def _handle(self, event: Event, quiet: bool = False) -> Message | FormErrors | None:
         return (await turns.take(self.engine, event, quiet=quiet)).reply

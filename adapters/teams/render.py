@@ -20,6 +20,7 @@ VERSION = "1.5"
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 ACTION, FORM, VALUE, TEXT = "mb.a", "mb.f", "mb.v", "mb.t"
 CONTEXT_LIMIT = 1000  # characters of the original text carried in each button's data
+SUMMARY_LIMIT = 500  # characters of a card's summary
 # Teams refuses an activity over about 28 KB in all; one text keeps well inside that.
 TEXT_BYTES = 24_000
 # Default Input.Text lengths when the engine sets no limit of its own.
@@ -40,13 +41,22 @@ def escape(text: str) -> str:
 def activity(message: Message) -> dict:
     """The message as a Bot Framework activity (a dict the connector client accepts)."""
     text = _fit(escape(message.plain()))
-    if not (message.buttons or message.form or message.sections):
+    if not (message.buttons or message.form or message.sections or message.asks):
         return {"type": "message", "text": text, "textFormat": "markdown"}
     return {
         "type": "message",
-        "summary": message.text[:200],
+        "summary": summary(message),
         "attachments": [attachment(card(message))],
     }
+
+
+def summary(message: Message) -> str:
+    """What a notification and a screen reader say of a card: the whole message in words,
+    the questions included, shortened at a word when long (a status's figures)."""
+    words = " ".join(message.plain().split())
+    if len(words) <= SUMMARY_LIMIT:
+        return words
+    return words[: SUMMARY_LIMIT - 1].rsplit(" ", 1)[0] + "…"
 
 
 def attachment(content: dict) -> dict:
@@ -61,6 +71,12 @@ def card(message: Message, *, above: str = "", errors: FormErrors | None = None)
         body.append(_text(above, subtle=True))
     if message.text:
         body.append(_text(message.text))
+    for ask in message.asks:  # each question with its own row of buttons
+        body.append(_text(ask.text))
+        if ask.buttons:
+            body.append(
+                {"type": "ActionSet", "actions": [_button(b, message.text) for b in ask.buttons]}
+            )
     for section in message.sections:
         body += _section(section)
     actions = [_button(b, message.text) for b in message.buttons]
@@ -89,7 +105,7 @@ def after_click(previous: str, reply: Message | FormErrors, submitted: dict | No
         if form is not None and submitted:
             form = _refill(form, submitted)
         return card(Message(""), above=previous, errors=FormErrors(reply.errors, form))
-    return card(reply, above=previous)
+    return card(reply) if reply.redraw else card(reply, above=previous)
 
 
 def _refill(form: Form, submitted: dict) -> Form:

@@ -57,30 +57,56 @@ async def send_invites(
     sessions: list[Session],
     event: str,
     by: Participant | None,
-) -> None:
+) -> Message | None:
     """Queue one invite (or cancellation) for these sessions of one uid to each person of
-    the pair still with us, at their next working moment."""
+    the pair still with us, at their next working moment. A request reaches `by` (the one
+    who booked or moved it, at the keyboard now, whatever the hour) at once instead: it is
+    returned, to go in the answer to what they did, and recorded as sent."""
     uid, sequence = sessions[0].uid, sessions[0].sequence
+    shown = None
     for person_id in (pairing.mentee_id, pairing.mentor_id):
         person = await ctx.person(person_id)
         if person.forgotten_at:
             continue
-        await ctx.outbox.notify(
-            Kind.INVITE,
-            person,
-            ctx.rules.deliverable(ctx.now, person, program),
-            invite_key(uid, sequence, person.id),
-            series=invite_series(uid),
-            pairing_id=pairing.id,
-            session_id=sessions[0].id,
-            payload={
+        key = invite_key(uid, sequence, person.id)
+        fields = {
+            "series": invite_series(uid),
+            "pairing_id": pairing.id,
+            "session_id": sessions[0].id,
+            "payload": {
                 "method": method,
                 "sequence": sequence,
                 "sessions": [s.id for s in sessions],
                 "event": event,
                 "by": by.id if by else None,
             },
-        )
+        }
+        if method == REQUEST and by is not None and person.id == by.id:
+            shown = await _in_reply(ctx, person, program, key, fields)
+            if shown is not None:
+                continue
+        due = ctx.rules.deliverable(ctx.now, person, program)
+        await ctx.outbox.notify(Kind.INVITE, person, due, key, **fields)
+    return shown
+
+
+async def _in_reply(
+    ctx: Context, person: Participant, program: Program, key: str, fields: dict
+) -> Message | None:
+    """The invite for the person at the keyboard, recorded as sent now; None (nothing
+    recorded) when it cannot go yet (an earlier change of the event to them is still on its
+    way: it then waits its turn like the partner's)."""
+    if not await ctx.outbox.shown_in_reply(Kind.INVITE, person, key, **fields):
+        return None  # the same invite already exists (the same form sent twice)
+    [row] = await ctx.tx.find(Notification, key=key)
+    ctx.sessions_changed(row.pairing_id)
+    message = await compose_invite(ctx, row)
+    if isinstance(message, Message):
+        return message
+    row.status, row.sent_at = NotificationStatus.PENDING, None
+    row.due_at = message.until if isinstance(message, Later) else ctx.now
+    await ctx.tx.save(row, fields=("status", "sent_at", "due_at"))
+    return None
 
 
 async def cancel_sessions(
@@ -277,6 +303,25 @@ async def _text(
     if first.location:
         text += "\n" + copy.text("invite.where", where=first.location)
     return text
+
+
+async def invite_for(ctx: Context, person: Participant, session: Session) -> Message | None:
+    """The person's newest calendar invite that covers `session`, as it would be sent now
+    (sent already, or on its way); None when there is none."""
+    rows = await ctx.tx.find(
+        Notification, series=invite_series(session.uid), recipient_id=person.id, kind=Kind.INVITE
+    )
+    live = [
+        r
+        for r in rows
+        if r.payload.get("method") == REQUEST
+        and session.id in (r.payload.get("sessions") or [])
+        and r.status in (NotificationStatus.SENT, NotificationStatus.PENDING)
+    ]
+    if not live:
+        return None
+    message = await compose_invite(ctx, max(live, key=lambda r: r.id))
+    return message if isinstance(message, Message) else None
 
 
 async def invite_file(ctx: Context, ref: str, platform: str, user_id: str) -> Attachment | None:

@@ -38,15 +38,18 @@ def schedule_form(
     program: Program,
     minutes: int = 0,
     moving: Session | None = None,
+    due: datetime | None = None,
 ) -> Form:
     """The booking form: date, start time in the person's timezone, 30/45/60, optional topic
     and place, and how many sessions to book at the program's cadence. `moving` makes it
-    the form that moves that session, filled in with its values."""
+    the form that moves that session, filled in with its values; `due` (when the next
+    session is due by the cadence) fills in the date."""
     minutes = (moving.minutes if moving else 0) or minutes or program.session_minutes
     tz = ctx.rules.tz(person, program)
     local = moving.starts_at.astimezone(zone(tz)) if moving else None
+    day = _day(local) or (_day(due.astimezone(zone(tz))) if due and due > ctx.now else "")
     fields = [
-        Field("date", copy.text("schedule.date"), kind="date", initial=_day(local)),
+        Field("date", copy.text("schedule.date"), kind="date", initial=day),
         Field("time", copy.text("schedule.time", timezone=tz), kind="time", initial=_hm(local)),
         Field(
             "minutes",

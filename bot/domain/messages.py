@@ -22,6 +22,15 @@ class Button:
 
 
 @dataclass(frozen=True)
+class Ask:
+    """One question of a message with its own one-tap answers (a 1-5 rating, yes / no, Mark
+    done), shown as a line with its row of buttons under it."""
+
+    text: str
+    buttons: tuple[Button, ...] = ()
+
+
+@dataclass(frozen=True)
 class Choice:
     value: str
     label: str
@@ -144,7 +153,10 @@ class Message:
     """What the engine says to one person; `form` is opened or shown inline by the adapter.
 
     `audience` names further people (handles) the message is for: a platform that has group
-    chats sends it once to all of them together.
+    chats sends it once to all of them together. `asks` are questions with their own buttons,
+    after the text. `redraw`, on the answer to a click, says that the answer is the clicked
+    message drawn anew (a card with one of its asks answered): it replaces the whole message,
+    not only the row of buttons that was pressed.
     """
 
     text: str
@@ -154,10 +166,19 @@ class Message:
     sections: tuple[Section, ...] = ()
     audience: tuple[str, ...] = ()
     invite: Invite | None = None
+    asks: tuple[Ask, ...] = ()
+    redraw: bool = False
 
     def plain(self) -> str:
-        """The text and the sections as plain text, for platforms without layout."""
-        return "\n\n".join(p for p in [self.text, *(s.plain() for s in self.sections)] if p)
+        """The text, the asks and the sections as plain text: what a platform without layout
+        shows, and what notifications and screen readers read."""
+        parts = [self.text, *(a.text for a in self.asks), *(s.plain() for s in self.sections)]
+        return "\n\n".join(p for p in parts if p)
+
+    @property
+    def every_button(self) -> tuple[Button, ...]:
+        """The asks' buttons, then the message's own."""
+        return (*(b for a in self.asks for b in a.buttons), *self.buttons)
 
 
 @dataclass(frozen=True)

@@ -227,6 +227,10 @@ class Tx(Protocol):
     async def replan(self, pairing_ids: list[int]) -> None:
         """Have the planner look at these pairings at the next tick (their state changed)."""
 
+    async def lease(self, ids: list[int], worker: str, now: datetime, lease: timedelta) -> set[int]:
+        """Lease to `worker` those of these notifications that are pending and leased to
+        nobody (or whose lease has expired), whether due or not; returns their ids."""
+
     async def still_claimed(self, ids: list[int], worker: str) -> list[Notification]:
         """The notifications among `ids` that are still pending and leased to `worker`, as
         they are now (oldest due first); the others changed since they were claimed."""

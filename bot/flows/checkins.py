@@ -27,6 +27,8 @@ from bot.policy.hours import zone
 log = logging.getLogger(__name__)
 
 REMINDER_AFTER = timedelta(days=3)
+# How long a check-in waits for another message to go with before it goes alone.
+RIDE_WAIT = timedelta(days=7)
 # A pair that was planned more than this after the half-way date has missed that check-in.
 MIDPOINT_WINDOW = timedelta(days=7)
 MAX_TEXT = 1000
@@ -36,23 +38,38 @@ RATED = (Stage.MIDPOINT, Stage.FINAL)
 async def ask(
     ctx: Context, pairing: Pairing, program: Program, stage: str, nominal: datetime
 ) -> int:
-    """Queue the stage's question to both people, and its one reminder; idempotent."""
+    """Queue the stage's question to both people, and its one reminder; idempotent.
+
+    While the pair is under way the question and its reminder can wait: each goes with the
+    next message the person gets (a nudge, an agenda, an invite, "did it happen?") from its
+    moment on, and alone only RIDE_WAIT later (bot.outbox.delivery). The end-of-program
+    survey goes at once: no other message follows it."""
+    rides = stage != Stage.FINAL
+    wait = RIDE_WAIT if rides else timedelta()
     created = 0
     for person_id in (pairing.mentee_id, pairing.mentor_id):
         person = await ctx.person(person_id)
         if person.forgotten_at:
             continue
-        common = {
-            "series": checkin_series(stage),
-            "pairing_id": pairing.id,
-            "payload": {"stage": stage},
-        }
-        first = ctx.rules.deliverable(nominal, person, program)
-        key = checkin_key(pairing.id, stage, person.id)
-        created += await ctx.outbox.notify(Kind.CHECKIN, person, first, key, **common)
-        later = ctx.rules.deliverable(first + REMINDER_AFTER, person, program)
-        reminder = checkin_key(pairing.id, stage, person.id, reminder=True)
-        created += await ctx.outbox.notify(Kind.CHECKIN_REMINDER, person, later, reminder, **common)
+        # (from when it may go along with another message, when it goes alone at the latest)
+        question = (nominal, nominal + wait)
+        reminder = (nominal + REMINDER_AFTER, nominal + wait + REMINDER_AFTER + wait)
+        for kind, (rides_from, alone) in (
+            (Kind.CHECKIN, question),
+            (Kind.CHECKIN_REMINDER, reminder),
+        ):
+            payload: dict = {"stage": stage}
+            if rides:
+                payload["rides_from"] = rides_from.isoformat()
+            created += await ctx.outbox.notify(
+                kind,
+                person,
+                ctx.rules.deliverable(alone, person, program),
+                checkin_key(pairing.id, stage, person.id, reminder=kind == Kind.CHECKIN_REMINDER),
+                series=checkin_series(stage),
+                pairing_id=pairing.id,
+                payload=payload,
+            )
     return created
 
 
@@ -101,13 +118,19 @@ async def compose_question(
 
 
 async def reminder_ready(ctx: Context, question_key: str) -> Later | bool:
-    """Whether a reminder may go out: True once its question was sent, False when the
-    question never went out, and Later (REMINDER_AFTER from now) while the question is still
-    pending, as when ticks stopped for days and both came due at once."""
+    """Whether a reminder may go out: True once its question was sent REMINDER_AFTER ago,
+    False when the question never went out, and Later while the question is still pending
+    (as when ticks stopped for days and both came due at once) or was sent only lately (it
+    went early, with another message)."""
     question = await ctx.tx.find(Notification, key=question_key)
     if question and question[0].status == NotificationStatus.PENDING:
         return Later(ctx.now + REMINDER_AFTER)
-    return bool(question) and question[0].status == NotificationStatus.SENT
+    if not question or question[0].status != NotificationStatus.SENT:
+        return False
+    sent = question[0].sent_at
+    if sent is not None and ctx.now < sent + REMINDER_AFTER:
+        return Later(sent + REMINDER_AFTER)
+    return True
 
 
 async def checkin_form(ctx: Context, person: Participant, pairing: Pairing, stage: str) -> Message:

@@ -3,6 +3,8 @@ the mentor (and their manager) for a suggestion put into practice."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.context import Context
 from bot.domain import copy
 from bot.domain.messages import Message, shorten
@@ -21,6 +23,8 @@ from bot.outbox.kinds import Kind, note_key
 
 # Characters of a suggestion quoted in a note (the follow-up keeps it whole).
 QUOTED = 300
+# How long a mentor's thank-you waits for another message to go along with.
+THANKS_WAIT = timedelta(days=2)
 
 
 async def mark_followup_done(ctx: Context, person: Participant, followup: FollowUp) -> Message:
@@ -46,9 +50,10 @@ async def recognise(ctx: Context, pairing: Pairing, followup: FollowUp) -> None:
     reflection made private meanwhile is not quoted."""
     program = await ctx.program(pairing.program_id)
     mentor = await ctx.person(pairing.mentor_id)
-    due = ctx.rules.deliverable(ctx.now, mentor, program)
-    payload = {"recognition": "mentor", "followup": followup.id}
+    # A thank-you can wait a little for the mentor's next message, and go along with it.
+    payload = {"recognition": "mentor", "followup": followup.id, "rides_from": ctx.now.isoformat()}
     key = note_key("followup", followup.id, "thanks")
+    due = ctx.rules.deliverable(ctx.now + THANKS_WAIT, mentor, program)
     await ctx.outbox.notify(Kind.NOTE, mentor, due, key, pairing_id=pairing.id, payload=payload)
     if program.recognition != Recognition.MANAGER:
         return

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time
 from bot.context import Context
 from bot.domain import copy
 from bot.domain.ids import parse_handle
-from bot.domain.messages import Message, Refused
+from bot.domain.messages import Button, Message, Refused
 from bot.domain.model import (
     Pairing,
     PairingStatus,
@@ -24,7 +24,8 @@ from bot.domain.model import (
 from bot.flows.checkins import ask
 from bot.flows.objectives import add_objectives, objectives_of, split_goal
 from bot.flows.objectives import buttons as objective_buttons
-from bot.outbox.kinds import Kind, intro_key, note_key, owner_note_key
+from bot.outbox.kinds import Kind, intro_key, note_key, nudge_key, owner_note_key
+from bot.policy import cadence
 from bot.policy.hours import WorkingHours, zone
 
 log = logging.getLogger(__name__)
@@ -248,18 +249,44 @@ async def answer_consent(
         first_day = datetime.combine(program.starts_on or ctx.now.date(), time(), UTC)
         await ask(ctx, pairing, program, Stage.EXPECTATIONS, max(ctx.now, first_day))
         log.info("pairing active pairing=%s program=%s", pairing.id, program.name)
-        return await _active(ctx, pairing)
+        return await _active(ctx, person, pairing, program)
     await ctx.tx.save(pairing)
     return Message(copy.text("consent.waiting", first=person.first_name, other=other.first_name))
 
 
-async def _active(ctx: Context, pairing: Pairing) -> Message:
-    """Both said yes: the next step, and objectives to propose or check."""
+async def _active(ctx: Context, person: Participant, pairing: Pairing, program: Program) -> Message:
+    """Both said yes: the next step, booking, right here (this is the person's first nudge
+    to book, so no other comes), and objectives to propose or check."""
     found = (await objectives_of(ctx, [pairing.id]))[pairing.id]
+    buttons = objective_buttons(found, edit=pairing.id)[-1:]
     text = copy.text("consent.active")
+    if await first_nudge_in_reply(ctx, person, pairing, program):
+        text = copy.text("consent.active_book")
+        schedule = Button(copy.text("buttons.schedule"), "session.schedule", str(pairing.id), True)
+        buttons = [schedule, *buttons]
     if not found:
         text += " " + copy.text("objectives.suggest")
-    return Message(text, buttons=tuple(objective_buttons(found, edit=pairing.id)[-1:]))
+    return Message(text, buttons=tuple(buttons))
+
+
+async def first_nudge_in_reply(
+    ctx: Context, person: Participant, pairing: Pairing, program: Program
+) -> bool:
+    """The pair has just become active and `person` completed it: they get the first nudge
+    to book in that answer (recorded as sent, so that its reminder counts from now), and the
+    planner nudges only the other. False when the program has not started yet (its first
+    day brings the nudges)."""
+    if program.starts_on and ctx.now.date() < program.starts_on:
+        return False
+    series = cadence.nudge_series(pairing, [], program)
+    return await ctx.outbox.shown_in_reply(
+        Kind.NUDGE,
+        person,
+        nudge_key(series, 1, person.id),
+        series=series,
+        pairing_id=pairing.id,
+        payload={"step": 1, "first": True},
+    )
 
 
 async def _tell_about_decline(

@@ -1,7 +1,7 @@
-"""The session pulse and the first-session fit: after "It happened" both people rate the
-session 1-5 with one tap; after the pair's first held session each is asked privately
-whether the pairing works for them, and a "No" or "Not sure" goes to the program owners
-only (never to the other person)."""
+"""The session pulse and the first-session fit, answered on the post-session card
+(flows/debrief.py): both people rate the session 1-5 with one tap; after the pair's first
+held session each is asked privately whether the pairing works for them, and a "No" or "Not
+sure" goes to the program owners only (never to the other person)."""
 
 from __future__ import annotations
 
@@ -12,47 +12,31 @@ from bot.domain import copy
 from bot.domain.messages import Button, Message
 from bot.domain.model import (
     Notification,
+    NotificationStatus,
     Pairing,
     Participant,
-    Program,
     Session,
     SessionStatus,
 )
 from bot.domain.outcomes import Fit, Pulse
-from bot.outbox.kinds import Kind, note_key, owner_note_key, pulse_key
+from bot.flows.debrief import RATINGS, USEFUL, debrief
+from bot.outbox.kinds import Kind, note_key, owner_note_key, session_key
 
 log = logging.getLogger(__name__)
 
-USEFUL = "useful"
-RATINGS = ("1", "2", "3", "4", "5")
 FITS = tuple(Fit)
 
 
-async def ask(ctx: Context, pairing: Pairing, program: Program, session: Session) -> None:
-    """Queue the pulse for both people, and the fit question after the first held session."""
-    held = await ctx.tx.find(Session, pairing_id=pairing.id, status=SessionStatus.HELD)
-    kinds = (Kind.PULSE, Kind.FIT) if len(held) == 1 else (Kind.PULSE,)
-    for kind in kinds:
-        for person_id in (pairing.mentee_id, pairing.mentor_id):
-            person = await ctx.person(person_id)
-            if person.forgotten_at:
-                continue
-            await ctx.outbox.notify(
-                kind,
-                person,
-                ctx.rules.deliverable(ctx.now, person, program),
-                pulse_key(kind, session.id, person.id),
-                series=str(kind),
-                pairing_id=pairing.id,
-                session_id=session.id,
-            )
-
-
 async def compose(ctx: Context, row: Notification) -> Message | None:
-    """The one-tap question, unless it was answered or the session is no longer held."""
+    """A PULSE or FIT row queued before the post-session card asked both (issue 24): the
+    question on its own, unless that card went to the person, it was answered, or the
+    session is no longer held."""
     pairing = await ctx.pairing(row.pairing_id) if row.pairing_id else None
     session = await ctx.get(Session, row.session_id) if row.session_id else None
     if pairing is None or session is None or session.status != SessionStatus.HELD:
+        return None
+    card = session_key(Kind.REFLECT, session.id, row.recipient_id)
+    if await ctx.tx.find(Notification, key=card, status=NotificationStatus.SENT):
         return None
     kind = USEFUL if row.kind == Kind.PULSE else Kind.FIT
     if await _answered(ctx, kind, session.id, row.recipient_id):
@@ -73,32 +57,34 @@ async def compose(ctx: Context, row: Notification) -> Message | None:
 async def answer(
     ctx: Context, person: Participant, session: Session, pairing: Pairing | None, rest: str
 ) -> Message:
-    """One tap on a pulse or fit question (the router has checked that `person` is one of
-    the pair); the first answer counts."""
+    """One tap on the card's rating or fit question (the router has checked that `person`
+    is one of the pair); the first answer counts. The answer is the card drawn again, with
+    the rest of it still open."""
     kind, _, value = rest.partition(":")
     valid = (kind == USEFUL and value in RATINGS) or (kind == Kind.FIT and value in set(Fit))
     if pairing is None or not valid or session.status != SessionStatus.HELD:
         return Message(copy.text("general.unknown_item"))
+    said = ""
     if await _answered(ctx, kind, session.id, person.id):
-        return Message(copy.text("pulse.already" if kind == USEFUL else "fit.already"))
-    await ctx.tx.add(
-        Pulse(
-            kind=kind,
-            pairing_id=pairing.id,
-            session_id=session.id,
-            participant_id=person.id,
-            value=value,
-            created_at=ctx.now,
+        said = copy.text("pulse.already" if kind == USEFUL else "fit.already")
+    else:
+        await ctx.tx.add(
+            Pulse(
+                kind=kind,
+                pairing_id=pairing.id,
+                session_id=session.id,
+                participant_id=person.id,
+                value=value,
+                created_at=ctx.now,
+            )
         )
-    )
-    log.info("%s answered pairing=%s", kind, pairing.id)
-    if kind == USEFUL:
-        return Message(copy.text("pulse.thanks"))
-    if value == Fit.YES:
-        return Message(copy.text("fit.thanks_yes"))
-    other = await ctx.person(pairing.other(person.id))
-    await _tell_owners(ctx, pairing, person, other, value)
-    return Message(copy.text("fit.thanks_doubt", other=other.first_name))
+        log.info("%s answered pairing=%s", kind, pairing.id)
+        if kind == Kind.FIT and value != Fit.YES:
+            other = await ctx.person(pairing.other(person.id))
+            await _tell_owners(ctx, pairing, person, other, value)
+            said = copy.text("fit.thanks_doubt", other=other.first_name)
+    card = await debrief(ctx, person, pairing, session, said=said)
+    return card or Message(said or copy.text("pulse.thanks"))
 
 
 async def _tell_owners(

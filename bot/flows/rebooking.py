@@ -7,13 +7,13 @@ from __future__ import annotations
 import logging
 
 from bot.calendar.ics import REQUEST
-from bot.calendar.invites import cancel_sessions, next_sequence, send_invites, session_buttons
+from bot.calendar.invites import cancel_sessions, next_sequence, send_invites
 from bot.calendar.slots import Slot, read_slot, schedule_form
 from bot.context import Context
 from bot.domain import copy
 from bot.domain.messages import Button, FormErrors, Message
 from bot.domain.model import Pairing, PairingStatus, Participant, Session, SessionStatus
-from bot.flows.sessions import add_sessions
+from bot.flows.sessions import add_sessions, booked_reply
 
 log = logging.getLogger(__name__)
 
@@ -78,12 +78,10 @@ async def move(
         tzid=session.tzid,
     )
     await ctx.outbox.replan(pairing)
-    await send_invites(ctx, pairing, program, REQUEST, [moved], "moved", person)
+    invite = await send_invites(ctx, pairing, program, REQUEST, [moved], "moved", person)
     log.info("session moved pairing=%s from=%s to=%s", pairing.id, session.id, moved.id)
     other = await ctx.person(pairing.other(person.id))
-    when = ctx.rules.when(moved.starts_at, person, program)
-    text = copy.text("schedule.moved", when=when, minutes=moved.minutes, other=other.first_name)
-    return Message(text, buttons=session_buttons(moved))
+    return booked_reply(ctx, person, other, program, "schedule.moved", moved, invite)
 
 
 async def cancel(ctx: Context, person: Participant, session: Session) -> Message:

@@ -18,8 +18,9 @@ from bot.domain.model import (
     Session,
     SessionStatus,
 )
-from bot.flows import pulse
+from bot.flows.debrief import debrief
 from bot.outbox.kinds import Kind, session_key, session_series
+from bot.policy import cadence
 from bot.policy.hours import zone
 
 log = logging.getLogger(__name__)
@@ -29,8 +30,54 @@ async def open_schedule_form(ctx: Context, person: Participant, pairing: Pairing
     if pairing.status != PairingStatus.ACTIVE:
         return Message(copy.text("schedule.not_active"))
     program = await ctx.program(pairing.program_id)
-    form = schedule_form(ctx, person, pairing, program)
-    return Message(text=copy.text("schedule.pick"), form=form)
+    due = cadence.next_due(await ctx.sessions(pairing.id), program)
+    form = schedule_form(ctx, person, pairing, program, due=due)
+    other = await ctx.person(pairing.other(person.id))
+    return Message(text=zones_note(ctx, person, other, program), form=form)
+
+
+def zones_note(ctx: Context, person: Participant, other: Participant, program) -> str:
+    """Which clock the booking form's times are on, and the partner's when it differs."""
+    mine, theirs = ctx.rules.tz(person, program), ctx.rules.tz(other, program)
+    _, their_now = ctx.rules.when_both(ctx.now, person, other, program)
+    if not their_now:
+        return copy.text("schedule.pick", timezone=mine)
+    return copy.text(
+        "schedule.pick_other",
+        timezone=mine,
+        other=other.first_name,
+        other_timezone=theirs,
+        their_now=their_now,
+    )
+
+
+def booked_reply(
+    ctx: Context,
+    person: Participant,
+    other: Participant,
+    program,
+    key: str,
+    first: Session,
+    invite: Message | None,
+    **fields,
+) -> Message:
+    """The answer to a booking or a move: when it is, on both clocks, with the booker's own
+    calendar invite in it (and its links), drawn in place of the form."""
+    when, their_time = ctx.rules.when_both(first.starts_at, person, other, program)
+    theirs = copy.text("schedule.their_time", time=their_time, other=other.first_name)
+    text = copy.text(
+        key,
+        when=when,
+        their_time=theirs if their_time else "",
+        minutes=first.minutes,
+        other=other.first_name,
+        **fields,
+    )
+    if invite is None:
+        return Message(text, buttons=session_buttons(first), redraw=True)
+    return Message(
+        text, buttons=invite.buttons, file=invite.file, invite=invite.invite, redraw=True
+    )
 
 
 async def book(
@@ -60,22 +107,22 @@ async def book(
         pairing.escalated_at = None
         await ctx.tx.save(pairing, fields=("escalated_at",))
     await ctx.outbox.replan(pairing)
-    await send_invites(ctx, pairing, program, REQUEST, booked, "booked", person)
+    invite = await send_invites(ctx, pairing, program, REQUEST, booked, "booked", person)
     other = await ctx.person(pairing.other(person.id))
     log.info("session booked pairing=%s sessions=%s", pairing.id, [s.id for s in booked])
-    when = ctx.rules.when(slot.starts[0], person, program)
     if len(booked) > 1:
-        text = copy.text(
+        return booked_reply(
+            ctx,
+            person,
+            other,
+            program,
             "schedule.booked_series",
+            booked[0],
+            invite,
             count=len(booked),
-            when=when,
             days=program.cadence_days,
-            minutes=slot.minutes,
-            other=other.first_name,
         )
-    else:
-        text = copy.text("schedule.booked", when=when, minutes=slot.minutes, other=other.first_name)
-    return Message(text, buttons=session_buttons(booked[0]))
+    return booked_reply(ctx, person, other, program, "schedule.booked", booked[0], invite)
 
 
 async def add_sessions(
@@ -155,9 +202,8 @@ async def record_outcome(
     if outcome == "held":
         session.status = SessionStatus.HELD
         await ctx.tx.save(session)
-        await pulse.ask(ctx, pairing, program, session)
-        await _ask_for_reflections(ctx, pairing, session)
-        return Message(copy.text("check.held"))
+        await _ask_for_reflections(ctx, pairing, session, person)
+        return await debrief(ctx, person, pairing, session) or Message(copy.text("check.held"))
     if outcome == "missed":
         session.status = SessionStatus.MISSED
         await ctx.tx.save(session)
@@ -169,16 +215,22 @@ async def record_outcome(
     return Message(copy.text("check.reschedule"), form=form)
 
 
-async def _ask_for_reflections(ctx: Context, pairing: Pairing, session: Session) -> None:
+async def _ask_for_reflections(
+    ctx: Context, pairing: Pairing, session: Session, answered_by: Participant
+) -> None:
+    """One card to each: the one who said it happened sees theirs as the answer to that
+    click; the partner gets theirs as a message in their working hours."""
     program = await ctx.program(pairing.program_id)
     for person_id in (pairing.mentee_id, pairing.mentor_id):
         person = await ctx.person(person_id)
-        await ctx.outbox.notify(
-            Kind.REFLECT,
-            person,
-            ctx.rules.deliverable(ctx.now, person, program),
-            session_key(Kind.REFLECT, session.id, person_id),
-            series=session_series(session.id),
-            pairing_id=pairing.id,
-            session_id=session.id,
-        )
+        key = session_key(Kind.REFLECT, session.id, person_id)
+        ids = {
+            "series": session_series(session.id),
+            "pairing_id": pairing.id,
+            "session_id": session.id,
+        }
+        if person_id == answered_by.id:
+            await ctx.outbox.shown_in_reply(Kind.REFLECT, person, key, **ids)
+        elif not person.forgotten_at:
+            due = ctx.rules.deliverable(ctx.now, person, program)
+            await ctx.outbox.notify(Kind.REFLECT, person, due, key, **ids)

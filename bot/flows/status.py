@@ -19,6 +19,7 @@ from bot.domain.model import (
 from bot.domain.outcomes import Objective
 from bot.domain.ports import OutcomeFacts, ProgramTrends, StageFacts
 from bot.flows import charts, objectives
+from bot.flows.debrief import card_of
 from bot.flows.figures import MIN_GROUP, outcome_figures
 from bot.flows.reflections import pending_reflection
 from bot.policy import cadence
@@ -267,13 +268,11 @@ async def objective_tapped(
     ctx: Context, person: Participant, objective: Objective, pairing: Pairing, rest: str
 ) -> Message:
     """An objective moved on with one tap (`rest` is "<state>[:<origin>]"): from `me` or App
-    Home the view comes back up to date; from a reflection prompt its form button stays."""
+    Home the view comes back up to date; from the post-session card the card is drawn again."""
     state, _, origin = rest.partition(":")
     done = await objectives.move_on(ctx, person, objective, pairing, state)
     if origin == "me":
         view = await my_status(ctx, person)
         return Message(f"{done.text}\n\n{view.text}", buttons=view.buttons, sections=view.sections)
-    if origin.startswith("s") and origin[1:].isdigit():
-        label = copy.text("buttons.reflect_form")
-        return Message(done.text, buttons=(Button(label, "reflection.write", origin[1:]),))
-    return done
+    card = await card_of(ctx, person, pairing, origin, done.text)
+    return card or done

@@ -10,25 +10,17 @@ from bot.domain.model import (
     Notification,
     Pairing,
     PairingStatus,
-    Reflection,
     Role,
     Session,
     SessionStatus,
 )
 from bot.flows.checkins import compose_question
 from bot.flows.followups import QUOTED, open_followups, recognition_text
-from bot.flows.objectives import buttons as objective_buttons
 from bot.flows.objectives import lines as objective_lines
 from bot.flows.objectives import objectives_of
-from bot.outbox.kinds import Kind, composer
+from bot.outbox.kinds import composer
 from bot.policy import cadence
 from bot.policy.agenda import agenda_items
-from bot.policy.visibility import visibility_note
-
-# Characters of a follow-up shown in a button (stored whole; agendas quote QUOTED).
-BUTTON_TEXT = 40
-# Buttons for open follow-ups shown with a reflection prompt; more would crowd a phone screen.
-MAX_FOLLOWUP_BUTTONS = 3
 
 
 async def compose(ctx: Context, row: Notification) -> Message | Later | None:
@@ -73,13 +65,6 @@ async def check(ctx: Context, row: Notification) -> Message | None:
     pairing = await _pairing(ctx, row, active=True)
     session = await _session(ctx, row, pairing) if pairing else None
     return await _check(ctx, row, pairing, session) if session else None
-
-
-async def reflect(ctx: Context, row: Notification) -> Message | None:
-    """The reflection prompt, or its reminder."""
-    pairing = await _pairing(ctx, row, active=True)
-    session = await _session(ctx, row, pairing) if pairing else None
-    return await _reflect(ctx, row, pairing, session) if session else None
 
 
 async def note(ctx: Context, row: Notification) -> Message | None:
@@ -245,43 +230,3 @@ async def _check(
             Button(copy.text("buttons.reschedule"), "session.reschedule", value),
         ),
     )
-
-
-async def _reflect(
-    ctx: Context, row: Notification, pairing: Pairing, session: Session
-) -> Message | None:
-    if session.status != SessionStatus.HELD:
-        return None
-    if await ctx.tx.find(Reflection, session_id=session.id, author_id=row.recipient_id):
-        return None
-    program = await ctx.program(pairing.program_id)
-    role = pairing.role_of(row.recipient_id)
-    other = await ctx.person(pairing.other(row.recipient_id))
-    visibility = visibility_note(program.reflection_visibility, other.first_name)
-    key = "reflect.reminder" if row.kind == Kind.REFLECT_REMINDER else f"reflect.{role}"
-    text = copy.text(key, other=other.first_name, visibility=visibility)
-    buttons = [Button(copy.text("buttons.reflect_form"), "reflection.write", str(session.id))]
-    if role == Role.MENTOR and row.kind == Kind.REFLECT:  # the mentor may mark progress
-        goals = (await objectives_of(ctx, [pairing.id]))[pairing.id]
-        buttons += objective_buttons(goals, origin=f"s{session.id}")
-    if role == Role.MENTEE and row.kind == Kind.REFLECT:
-        candidates = [
-            f
-            for f in await open_followups(ctx, pairing.id)
-            if f.created_at is None or f.created_at < (session.outcome_at or ctx.now)
-        ]
-        # Only the follow-ups the mentee planned: they are the ones the mentee can mark done.
-        sources = await ctx.tx.find(Reflection, id=[f.reflection_id for f in candidates])
-        own = {r.id for r in sources if r.author_id == row.recipient_id}
-        open_items = [f for f in candidates if f.reflection_id in own][:MAX_FOLLOWUP_BUTTONS]
-        if open_items:
-            text += "\n" + copy.text("reflect.followups")
-            buttons += [
-                Button(
-                    copy.text("buttons.followup_done", text=shorten(f.text, BUTTON_TEXT)),
-                    "followup.done",
-                    str(f.id),
-                )
-                for f in open_items
-            ]
-    return Message(text=text, buttons=tuple(buttons))

@@ -22,13 +22,13 @@ import random
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from bot.context import CONTACT_EVERY, Context, EngineConfig
 from bot.domain.clock import Clock
-from bot.domain.messages import Message
+from bot.domain.messages import Ask, Message
 from bot.domain.model import Later, Notification, NotificationStatus, Participant
 from bot.domain.ports import DeliveryError, NotSent, Sender, Store, Tx
 from bot.outbox.compose import compose
@@ -112,6 +112,7 @@ class _Outgoing:
     started: bool = False  # handed to the sender (sent or not, it is no longer ours to hand back)
     refused: bool = False  # permanently, e.g. the bot blocked: see _record
     learned: dict[str, Any] | None = None  # about reaching the person, kept in their address
+    riders: list[Notification] = field(default_factory=list)  # questions going along (_ride)
 
 
 async def _compose_batch(
@@ -157,7 +158,95 @@ async def _compose_batch(
             continue
         settled.append(row)
     await ctx.tx.release(settled, worker)
-    return outgoing
+    return await _ride(ctx, outgoing, worker)
+
+
+async def _ride(ctx: Context, outgoing: list[_Outgoing], worker: str) -> list[_Outgoing]:
+    """One message per person per batch: what else came due for the same person goes with
+    their first message, as an ask of its own (its text and buttons), rather than as a
+    second message in the same minute; a message with a form, a file, sections or an
+    audience of its own goes on its own. Questions that can wait (a kind that `rides`: a
+    check-in) also come along once their "rides_from" has passed, though not yet due, with
+    a message of a kind that `carries` (leased here like the batch). A message taken along
+    is recorded with the one that took it: sent with it, or handed back with it."""
+    first: dict[int, _Outgoing] = {}
+    kept = []
+    for item in outgoing:
+        carrier = first.get(item.row.recipient_id)
+        if carrier is not None and _same_invite(carrier.message, item.message):
+            # One holds the other's calendar invite (a post-session card showing the next
+            # session): the fuller one goes, the other with it.
+            if len(item.message.asks) > len(carrier.message.asks):
+                kept[kept.index(carrier)] = item
+                first[item.row.recipient_id] = item
+                item.riders += [carrier.row, *carrier.riders]
+            else:
+                carrier.riders.append(item.row)
+            continue
+        if carrier is not None and _fits(carrier.message, item.message):
+            _take_along(carrier, item.row, item.message)
+            continue
+        kept.append(item)
+        if carrier is None and not (item.message.audience or item.message.form):
+            first[item.row.recipient_id] = item
+    carriers = {
+        person: item for person, item in first.items() if OUTBOX[Kind(item.row.kind)].carries
+    }
+    if not carriers:
+        return kept
+    riding = [kind for kind, spec in OUTBOX.items() if spec.rides]
+    waiting = await ctx.tx.find(
+        Notification, recipient_id=sorted(carriers), kind=riding, status=NotificationStatus.PENDING
+    )
+    ready = [row for row in waiting if _may_ride(row, ctx.now)]
+    leased = await ctx.tx.lease([row.id for row in ready], worker, ctx.now, LEASE)
+    back = []
+    for row in ready:
+        if row.id not in leased:
+            continue  # another worker has it
+        message = await compose(ctx, row)
+        carrier = carriers[row.recipient_id]
+        if isinstance(message, Message) and _fits(carrier.message, message):
+            _take_along(carrier, row, message)
+        else:
+            back.append(row)  # not ready (a reminder before its time): as it was
+    await ctx.tx.release(back, worker)
+    return kept
+
+
+def _same_invite(one: Message, other: Message) -> bool:
+    a, b = one.invite, other.invite
+    return (
+        a is not None
+        and b is not None
+        and (a.method, a.event.uid, a.event.sequence)
+        == (
+            b.method,
+            b.event.uid,
+            b.event.sequence,
+        )
+    )
+
+
+def _fits(carrier: Message, rider: Message) -> bool:
+    """Whether `rider` can go along with `carrier`: it has no form, file, invite or audience
+    of its own, and brings sections (a digest's) only to a message without any."""
+    if rider.form or rider.file or rider.invite or rider.audience:
+        return False
+    return not (rider.sections and carrier.sections)
+
+
+def _may_ride(row: Notification, now: datetime) -> bool:
+    rides_from = row.payload.get("rides_from")
+    free = row.lease_expires_at is None or row.lease_expires_at < now
+    return free and isinstance(rides_from, str) and datetime.fromisoformat(rides_from) <= now
+
+
+def _take_along(carrier: _Outgoing, row: Notification, message: Message) -> None:
+    asks = (*carrier.message.asks, Ask(message.text, message.buttons), *message.asks)
+    sections = carrier.message.sections or message.sections
+    carrier.message = replace(carrier.message, asks=asks, sections=sections)
+    carrier.riders.append(row)
 
 
 async def _send_batch(
@@ -195,7 +284,9 @@ async def _send_batch(
     finally:
         # A send cancelled half-way may have reached the platform: that row keeps its lease
         # (another worker sends it once the lease has expired). The others were never sent.
-        recorder.hand_back([item.row for item in outgoing if not item.started])
+        recorder.hand_back(
+            [row for item in outgoing if not item.started for row in (item.row, *item.riders)]
+        )
 
 
 class _Recorder:
@@ -277,16 +368,22 @@ async def _record(
             row.due_at = now + retry_delay(row.attempts, None)
             result.retrying += 1
             log.info("send refused but recipient in touch; retrying notification=%s", row.id)
-    held = await tx.release([item.row for item in sent] + back, worker)
+    riders = []
+    for item in sent:  # asked with their carrier, or handed back with it
+        for row in item.riders:
+            if item.row.status == NotificationStatus.SENT:
+                row.status, row.sent_at = NotificationStatus.SENT, item.row.sent_at
+            riders.append(row)
+    held = await tx.release([item.row for item in sent] + riders + back, worker)
     for item in sent:
         if item.row.id not in held:  # forget-me skipped it meanwhile, or the lease was lost
             log.info("notification=%s changed while sending; left as it is", item.row.id)
     replan = {
-        item.row.pairing_id
-        for item in sent
-        if item.row.status == NotificationStatus.SENT
-        and item.row.pairing_id is not None
-        and OUTBOX[Kind(item.row.kind)].wakes_planner
+        row.pairing_id
+        for row in [item.row for item in sent] + riders
+        if row.status == NotificationStatus.SENT
+        and row.pairing_id is not None
+        and OUTBOX[Kind(row.kind)].wakes_planner
     }
     await tx.replan(sorted(replan))
     learned = {item.person.id: item.learned for item in sent if item.learned}

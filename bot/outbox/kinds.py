@@ -31,6 +31,8 @@ class Kind(StrEnum):
     INVITE = "invite"  # a calendar REQUEST or CANCEL
     FOLLOWTHROUGH = "followthrough"  # "you planned to ... did it happen?"
     FOLLOWTHROUGH_REMINDER = "followthrough.reminder"
+    # Asked on their own before the post-session card carried them (issue 24); rows of them
+    # still in the outbox are skipped when that card was sent.
     PULSE = "pulse"  # after a held session: how useful was it? 1-5
     FIT = "fit"  # after the first held session: is this pairing working for you?
 
@@ -137,6 +139,10 @@ class KindSpec:
             counts from the send).
         on_pause: see OnPause.
         on_forget: see OnForget.
+        carries: a message of this kind may take along a question that can wait (one that
+            `rides`) to the same person, as an ask of its own, instead of it going alone.
+        rides: a question that can wait: from its row's payload "rides_from" it goes with
+            the next message to the person that `carries`; alone only at its due time.
     """
 
     key: Callable[..., str]
@@ -144,39 +150,52 @@ class KindSpec:
     wakes_planner: bool
     on_pause: OnPause
     on_forget: OnForget
+    carries: bool = False
+    rides: bool = False
 
 
 _ANOTHER = OnForget.WORDED_WHEN_SENT
 OUTBOX: dict[Kind, KindSpec] = {
     Kind.INTRO: KindSpec(intro_key, "bot.outbox.compose:intro", False, OnPause.SENT, _ANOTHER),
     Kind.NUDGE: KindSpec(
-        nudge_key, "bot.outbox.compose:nudge", True, OnPause.ASKED_AGAIN, _ANOTHER
+        nudge_key, "bot.outbox.compose:nudge", True, OnPause.ASKED_AGAIN, _ANOTHER, carries=True
     ),
     Kind.ESCALATION: KindSpec(
         escalation_key, "bot.outbox.compose:escalation", False, OnPause.SKIPPED, OnForget.EMPTIED
     ),
     Kind.AGENDA: KindSpec(
-        session_key, "bot.outbox.compose:agenda", False, OnPause.SKIPPED, _ANOTHER
+        session_key, "bot.outbox.compose:agenda", False, OnPause.SKIPPED, _ANOTHER, carries=True
     ),
-    Kind.CHECK: KindSpec(session_key, "bot.outbox.compose:check", False, OnPause.SKIPPED, _ANOTHER),
+    Kind.CHECK: KindSpec(
+        session_key, "bot.outbox.compose:check", False, OnPause.SKIPPED, _ANOTHER, carries=True
+    ),
+    # The one card after a held session (rating, fit, reflection), and its one reminder.
     Kind.REFLECT: KindSpec(
-        session_key, "bot.outbox.compose:reflect", True, OnPause.SKIPPED, _ANOTHER
+        session_key, "bot.flows.debrief:compose", True, OnPause.SKIPPED, _ANOTHER
     ),
     Kind.REFLECT_REMINDER: KindSpec(
-        session_key, "bot.outbox.compose:reflect", False, OnPause.SKIPPED, _ANOTHER
+        session_key, "bot.flows.debrief:compose", False, OnPause.SKIPPED, _ANOTHER
     ),
     Kind.CHECKIN: KindSpec(
-        checkin_key, "bot.outbox.compose:checkin", False, OnPause.ASKED_AGAIN, _ANOTHER
+        checkin_key, "bot.outbox.compose:checkin", False, OnPause.ASKED_AGAIN, _ANOTHER, rides=True
     ),
     Kind.CHECKIN_REMINDER: KindSpec(
-        checkin_key, "bot.outbox.compose:checkin", False, OnPause.ASKED_AGAIN, _ANOTHER
+        checkin_key, "bot.outbox.compose:checkin", False, OnPause.ASKED_AGAIN, _ANOTHER, rides=True
     ),
-    Kind.NOTE: KindSpec(note_key, "bot.outbox.compose:note", False, OnPause.SENT, OnForget.EMPTIED),
+    # A note rides only when queued with "rides_from" (a thank-you to a mentor).
+    Kind.NOTE: KindSpec(
+        note_key, "bot.outbox.compose:note", False, OnPause.SENT, OnForget.EMPTIED, rides=True
+    ),
     Kind.DIGEST: KindSpec(
         digest_key, "bot.outbox.digest:compose_digest", False, OnPause.SENT, _ANOTHER
     ),
     Kind.INVITE: KindSpec(
-        invite_key, "bot.calendar.invites:compose_invite", False, OnPause.SENT, _ANOTHER
+        invite_key,
+        "bot.calendar.invites:compose_invite",
+        False,
+        OnPause.SENT,
+        _ANOTHER,
+        carries=True,
     ),
     # An action is its author's own: asked about whatever became of the pair since.
     Kind.FOLLOWTHROUGH: KindSpec(

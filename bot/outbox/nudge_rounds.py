@@ -1,12 +1,13 @@
-"""Rounds of nudges to book: a nudge to both people, a reminder after a few days, then the
-program owners, until the pair books or snoozes (planned by bot.outbox.planner)."""
+"""Rounds of nudges to book: a nudge to the leader (and to the mentor a day later, unless the
+leader has booked by then), a reminder to the leader after a few days, then the program
+owners, until the pair books or snoozes (planned by bot.outbox.planner)."""
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 
 from bot.context import Context
 from bot.domain import copy
@@ -15,6 +16,8 @@ from bot.outbox.kinds import Kind, escalation_key, nudge_key
 from bot.policy import cadence
 
 log = logging.getLogger(__name__)
+# How long the mentor's first nudge of a round waits for the leader to book.
+MENTOR_LATER = timedelta(days=1)
 
 
 def wake(wakes: dict[int, datetime], pairing: Pairing, at: datetime) -> None:
@@ -84,8 +87,11 @@ async def _next_nudge_step(
         if row.kind == Kind.NUDGE and row.recipient_id == pairing.mentee_id and row.sent_at
     }
     planned_steps = {row.payload.get("step") for row in history if row.kind == Kind.NUDGE}
-    if 1 not in planned_steps:
-        return await _nudge_both(ctx, rnd, 1, rnd.base)
+    nudged = {row.recipient_id for row in history if row.payload.get("step") == 1}
+    if not nudged >= {pairing.mentee_id, pairing.mentor_id}:  # one may have had it in a reply
+        created = await _nudge_both(ctx, rnd, 1, rnd.base)
+        if 1 not in planned_steps:
+            return created
     wait = ctx.config.nudge_reminder_after
     if 2 not in planned_steps:
         sent = sent_to_mentee.get(1)
@@ -129,14 +135,20 @@ async def _next_nudge_step(
 
 
 async def _nudge_both(ctx: Context, rnd: _NudgeRound, step: int, nominal: datetime) -> int:
+    """The step's nudge to both. The leader is the one asked to book: the mentor's first
+    nudge waits a day, and is skipped when the leader has booked by then (the mentor then
+    hears of the session from the invite alone)."""
     pairing, program, series = rnd.pairing, rnd.program, rnd.series
     created = 0
     for person_id in (pairing.mentee_id, pairing.mentor_id):
+        if step > 1 and person_id == pairing.mentor_id:
+            continue  # the mentor hears once a round; then the owners step in, not the junior
         person = await ctx.person(person_id)
+        later = step == 1 and person_id == pairing.mentor_id
         created += await ctx.outbox.notify(
             Kind.NUDGE,
             person,
-            ctx.rules.deliverable(nominal, person, program),
+            ctx.rules.deliverable(nominal + MENTOR_LATER if later else nominal, person, program),
             nudge_key(series, step, person_id),
             series=series,
             pairing_id=pairing.id,

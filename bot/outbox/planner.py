@@ -25,6 +25,9 @@ from bot.flows.checkins import plan_midpoint
 from bot.outbox.kinds import Kind, session_key, session_series
 from bot.outbox.nudge_rounds import plan_nudges, wake
 
+# How long after a session the mentor is asked whether it happened, when the leader has not
+# said (each answer brings both people their post-session card).
+CHECK_LATER = timedelta(days=1)
 # Reflection reminders are only planned for sessions that ended recently.
 REFLECTION_WINDOW = timedelta(days=14)
 # Pairs planned in one transaction (a short write lock on SQLite, a bounded batch on a replica).
@@ -79,7 +82,8 @@ async def _plan_session_messages(
         program = await ctx.program(pairing.program_id)
         for session in by_pairing[pairing.id]:
             if session.status == SessionStatus.SCHEDULED:
-                created += await _plan_agenda_and_check(ctx, pairing, program, session)
+                first = _asked_first(pairing, by_pairing[pairing.id])
+                created += await _plan_agenda_and_check(ctx, pairing, program, session, first)
             elif (
                 session.status == SessionStatus.HELD
                 and session.outcome_at
@@ -91,8 +95,22 @@ async def _plan_session_messages(
     return created
 
 
+def _asked_first(pairing: Pairing, sessions: list[Session]) -> int:
+    """Who is asked "did it happen?" first: whoever of the pair answered it last time, else
+    the leader. The other is asked a day later, only if nobody has answered by then."""
+    answered = [
+        s
+        for s in sessions
+        if s.status in (SessionStatus.HELD, SessionStatus.MISSED) and s.outcome_at and s.outcome_by
+    ]
+    last = max(answered, key=lambda s: s.outcome_at) if answered else None
+    if last is not None and last.outcome_by == pairing.mentor_id:
+        return pairing.mentor_id
+    return pairing.mentee_id
+
+
 async def _plan_agenda_and_check(
-    ctx: Context, pairing: Pairing, program: Program, session: Session
+    ctx: Context, pairing: Pairing, program: Program, session: Session, first: int
 ) -> int:
     created = 0
     series = session_series(session.id)
@@ -110,10 +128,13 @@ async def _plan_agenda_and_check(
                     pairing_id=pairing.id,
                     session_id=session.id,
                 )
+        # "Did it happen?" goes to one of them when the session ends, to the other only when
+        # nobody has answered a day later (the check is skipped once someone has).
+        asked_at = session.ends_at if person_id == first else session.ends_at + CHECK_LATER
         created += await ctx.outbox.notify(
             Kind.CHECK,
             person,
-            ctx.rules.deliverable(session.ends_at, person, program),
+            ctx.rules.deliverable(asked_at, person, program),
             session_key(Kind.CHECK, session.id, person_id),
             series=series,
             pairing_id=pairing.id,

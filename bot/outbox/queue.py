@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
-from bot.domain.model import Notification, Pairing, Participant, Program
+from bot.domain.model import Notification, NotificationStatus, Pairing, Participant, Program
 from bot.domain.ports import Tx
 from bot.outbox.kinds import Kind, owner_note_key
 from bot.policy.rules import Rules
@@ -64,6 +64,37 @@ class Outbox:
         )
         self.due_now |= created and due <= self.now
         return created
+
+    async def shown_in_reply(
+        self,
+        kind: Kind,
+        recipient: Participant,
+        key: str,
+        *,
+        series: str = "",
+        pairing_id: int | None = None,
+        session_id: int | None = None,
+        payload: dict[str, Any] | None = None,
+    ) -> bool:
+        """Record a message that reaches `recipient` as the answer to their own click (the
+        card after "It happened", the invite after booking): a row already sent now, so that
+        typed replies, reminders and owners' figures see it as asked, and no second copy is
+        ever queued."""
+        return await self.tx.add_notification(
+            Notification(
+                key=key,
+                kind=Kind(kind).value,
+                recipient_id=recipient.id,
+                due_at=self.now,
+                status=NotificationStatus.SENT,
+                sent_at=self.now,
+                series=series,
+                pairing_id=pairing_id,
+                session_id=session_id,
+                payload=payload or {},
+                created_at=self.now,
+            )
+        )
 
     async def note(
         self, recipient: Participant, key: str, text: str, program: Program | None, **ids: Any

@@ -24,6 +24,14 @@ def upcoming(sessions: list[Session], now: datetime) -> Session | None:
     return min(future, key=lambda s: s.starts_at) if future else None
 
 
+def next_due(sessions: list[Session], program: Program) -> datetime | None:
+    """When the pair's next session is due by the cadence: one cadence after the start of
+    its latest session held or booked; None before the first."""
+    counted = [s for s in sessions if s.status in (SessionStatus.HELD, SessionStatus.SCHEDULED)]
+    last = max(counted, key=lambda s: s.starts_at) if counted else None
+    return last.starts_at + program.cadence if last else None
+
+
 def nudge_base(pairing: Pairing, sessions: list[Session], program: Program) -> datetime:
     """When the pair should next be asked to book, given its history (ignores upcoming ones)."""
     assert pairing.activated_at is not None

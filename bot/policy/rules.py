@@ -66,6 +66,22 @@ class Rules:
         local = moment.astimezone(zone(self.tz(person, program)))
         return f"{local:%a} {local.day} {local:%b}, {local:%H:%M}"
 
+    def when_both(
+        self, moment: datetime, me: Participant, other: Participant, program: Program | None
+    ) -> tuple[str, str]:
+        """`moment` for `me` with my zone named, and for `other` when their clock differs
+        ("" otherwise): ('Thu 5 Mar, 10:00 (Europe/Berlin)', '09:00').
+
+        Naming the zone leaves no doubt about which 10:00 is meant."""
+        mine, theirs = self.tz(me, program), self.tz(other, program)
+        local = moment.astimezone(zone(mine))
+        there = moment.astimezone(zone(theirs))
+        when = f"{self.when(moment, me, program)} ({mine})"
+        if there.replace(tzinfo=None) == local.replace(tzinfo=None):
+            return when, ""
+        day = "" if there.date() == local.date() else f"{there:%a} "
+        return when, f"{day}{there:%H:%M}"
+
     def today(self, person: Participant, program: Program | None = None) -> date:
         """The date it is now where the person is."""
         return self.now.astimezone(zone(self.tz(person, program))).date()

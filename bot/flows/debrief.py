@@ -1,0 +1,225 @@
+"""After a held session, one card to each person: the one-tap 1-5 rating, the private fit
+question (after the pair's first session only), the reflection ask ("what changed?" for the
+leader, "what stood out?" for the mentor) and, once, what the card can move on (the mentor's
+objectives, the leader's planned actions). Answering one part redraws the card in place with
+the rest still open; its one reminder asks only what is still open.
+
+The person who says "It happened" gets their card as the answer to that click; the partner
+gets it as one message (a REFLECT row, whose composer is `compose`). Both count as asked the
+moment they are shown (see bot.outbox.delivery and `flows.sessions.record_outcome`).
+"""
+
+from __future__ import annotations
+
+from bot.calendar.invites import invite_for, session_buttons
+from bot.context import Context
+from bot.domain import copy
+from bot.domain.messages import Ask, Button, Message, shorten
+from bot.domain.model import (
+    FollowUp,
+    Notification,
+    Pairing,
+    PairingStatus,
+    Participant,
+    Reflection,
+    Role,
+    Session,
+    SessionStatus,
+)
+from bot.domain.outcomes import Fit, Pulse
+from bot.flows.followups import QUOTED, mark_followup_done, open_followups
+from bot.flows.objectives import NEXT, objectives_of
+from bot.outbox.kinds import Kind
+from bot.policy import cadence
+from bot.policy.hours import zone
+from bot.policy.visibility import visibility_note
+
+USEFUL = "useful"  # a Pulse's kind for the 1-5 rating
+RATINGS = ("1", "2", "3", "4", "5")
+# Planned actions a leader can mark done from the card; more would crowd a phone screen.
+MAX_ACTIONS = 3
+
+
+async def compose(ctx: Context, row: Notification) -> Message | None:
+    """The card of a REFLECT row (or its reminder), or None when nothing is left to ask."""
+    pairing = await ctx.pairing(row.pairing_id) if row.pairing_id else None
+    if pairing is None or pairing.status != PairingStatus.ACTIVE:
+        return None
+    session = next((s for s in await ctx.sessions(pairing.id) if s.id == row.session_id), None)
+    if session is None:
+        return None
+    person = await ctx.person(row.recipient_id)
+    card = await debrief(ctx, person, pairing, session, reminder=row.kind == Kind.REFLECT_REMINDER)
+    return card if card is not None and card.asks else None
+
+
+async def debrief(
+    ctx: Context,
+    person: Participant,
+    pairing: Pairing,
+    session: Session,
+    *,
+    reminder: bool = False,
+    said: str = "",
+) -> Message | None:
+    """The card for `person` about a held `session`: what is still open as asks, what was
+    answered as a line each; `said` (the answer to a click just made) opens it. None when the
+    session was not held. The reminder names the session and asks only the three core
+    questions still open."""
+    if session.status != SessionStatus.HELD:
+        return None
+    program = await ctx.program(pairing.program_id)
+    other = await ctx.person(pairing.other(person.id))
+    role = pairing.role_of(person.id) or Role.MENTEE
+    when = ctx.rules.when(session.starts_at, person, program)
+    answers = {
+        p.kind: p.value
+        for p in await ctx.tx.find(Pulse, session_id=session.id, participant_id=person.id)
+    }
+    asks: list[Ask] = []
+    done: list[str] = [said] if said else []
+    if USEFUL not in answers:
+        asks.append(Ask(copy.text("debrief.rate"), _ratings(session)))
+    elif not reminder:
+        done.append(copy.text("debrief.rated", value=answers[USEFUL]))
+    if await first_held(ctx, pairing, session):
+        if Kind.FIT not in answers:
+            asks.append(Ask(copy.text("debrief.fit", other=other.first_name), _fits(session)))
+        elif not reminder:
+            done.append(copy.text("debrief.fit_answered", other=other.first_name))
+    wrote = await ctx.tx.find(Reflection, session_id=session.id, author_id=person.id)
+    if not wrote:
+        visibility = visibility_note(program.reflection_visibility, other.first_name)
+        write = Button(copy.text("buttons.reflect_form"), "reflection.write", str(session.id))
+        asks.append(
+            Ask(
+                copy.text(f"debrief.reflect_{role}", other=other.first_name, visibility=visibility),
+                (write,),
+            )
+        )
+    elif not reminder:
+        done.append(copy.text("debrief.reflected"))
+    if not reminder:
+        asks += await _moves(ctx, person, pairing, session, role)
+    invite = None
+    if asks or not reminder:  # a reminder with nothing else open does not go for this alone
+        nxt, invite = await _next_session(ctx, person, pairing, program, other)
+        asks += nxt
+    header = "debrief.reminder" if reminder else "debrief.header"
+    lines = [copy.text(header, other=other.first_name, when=when), *done]
+    if not asks:
+        lines.append(copy.text("debrief.all_done"))
+    return Message(
+        "\n".join(lines),
+        asks=tuple(asks),
+        redraw=True,
+        file=invite.file if invite else None,
+        invite=invite.invite if invite else None,
+    )
+
+
+async def card_of(
+    ctx: Context, person: Participant, pairing: Pairing | None, origin: str, said: str
+) -> Message | None:
+    """The card a click came from (`origin` "s<session id>", as the card's buttons carry it)
+    drawn again with `said` at its top; None when the click came from elsewhere."""
+    if pairing is None or not origin.startswith("s") or not origin[1:].isdigit():
+        return None
+    session = next((s for s in await ctx.sessions(pairing.id) if s.id == int(origin[1:])), None)
+    return await debrief(ctx, person, pairing, session, said=said) if session else None
+
+
+async def action_done(
+    ctx: Context, person: Participant, followup: FollowUp, origin: str
+) -> Message:
+    """A planned action marked done (flows.followups); from the card, the card again."""
+    done = await mark_followup_done(ctx, person, followup)
+    pairing = await ctx.pairing(followup.pairing_id)
+    return await card_of(ctx, person, pairing, origin, done.text) or done
+
+
+async def first_held(ctx: Context, pairing: Pairing, session: Session) -> bool:
+    """Whether `session` is the pair's first held one (the fit question goes with it)."""
+    held = [s for s in await ctx.sessions(pairing.id) if s.status == SessionStatus.HELD]
+    return bool(held) and min(held, key=lambda s: (s.starts_at, s.id)).id == session.id
+
+
+async def _next_session(
+    ctx: Context, person: Participant, pairing: Pairing, program, other: Participant
+) -> tuple[list[Ask], Message | None]:
+    """The pair's next session, with the person's calendar invite for it (when one was sent
+    or is on its way: a booking made in the same sitting as "It happened" reaches the partner
+    with this card, not as a second message); or, with nothing booked, booking it from here
+    while this one is fresh (a pair that does needs no nudge to book)."""
+    sessions = await ctx.sessions(pairing.id)
+    if pairing.status != PairingStatus.ACTIVE:
+        return [], None
+    upcoming = cadence.upcoming(sessions, ctx.now)
+    if upcoming is not None:
+        when, theirs = ctx.rules.when_both(upcoming.starts_at, person, other, program)
+        their_time = copy.text("schedule.their_time", time=theirs, other=other.first_name)
+        text = copy.text("debrief.next", when=when, their_time=their_time if theirs else "")
+        invite = await invite_for(ctx, person, upcoming)
+        return [Ask(text, session_buttons(upcoming))], invite
+    due = cadence.next_due(sessions, program)
+    if due is None:
+        return [], None
+    local = due.astimezone(zone(ctx.rules.tz(person, program)))
+    day = f"{local:%a} {local.day} {local:%b}"
+    button = Button(copy.text("buttons.schedule"), "session.schedule", str(pairing.id))
+    return [Ask(copy.text("debrief.book", day=day), (button,))], None
+
+
+def _ratings(session: Session) -> tuple[Button, ...]:
+    return tuple(Button(n, "pulse.answer", f"{session.id}:{USEFUL}:{n}") for n in RATINGS)
+
+
+def _fits(session: Session) -> tuple[Button, ...]:
+    return tuple(
+        Button(copy.text(f"fit.{f.value}"), "pulse.answer", f"{session.id}:{Kind.FIT}:{f.value}")
+        for f in Fit
+    )
+
+
+async def _moves(
+    ctx: Context, person: Participant, pairing: Pairing, session: Session, role: Role
+) -> list[Ask]:
+    """What the card can move on with one tap, each quoted whole with a short button: the
+    mentor's objectives, and the actions the leader planned in earlier reflections."""
+    origin = f"s{session.id}"
+    if role == Role.MENTOR:
+        goals = (await objectives_of(ctx, [pairing.id]))[pairing.id]
+        return [
+            Ask(
+                copy.text(
+                    "debrief.objective",
+                    text=shorten(o.text, QUOTED),
+                    state=copy.text(f"objectives.state.{o.state}"),
+                ),
+                (
+                    Button(
+                        copy.text(f"buttons.mark_{NEXT[o.state]}"),
+                        "objective.state",
+                        f"{o.id}:{NEXT[o.state]}:{origin}",
+                    ),
+                ),
+            )
+            for o in goals
+            if o.state in NEXT
+        ]
+    candidates = [
+        f
+        for f in await open_followups(ctx, pairing.id)
+        if f.created_at is None or f.created_at < (session.outcome_at or ctx.now)
+    ]
+    # Only the actions this person planned: they are the ones they can mark done.
+    sources = await ctx.tx.find(Reflection, id=[f.reflection_id for f in candidates])
+    own = {r.id for r in sources if r.author_id == person.id}
+    mine = sorted((f for f in candidates if f.reflection_id in own), key=lambda f: f.id)
+    return [
+        Ask(
+            copy.text("debrief.action", text=shorten(f.text, QUOTED)),
+            (Button(copy.text("buttons.mark_done"), "followup.done", f"{f.id}:{origin}"),),
+        )
+        for f in mine[:MAX_ACTIONS]
+    ]
