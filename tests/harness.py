@@ -128,16 +128,17 @@ class Harness:
         return [
             d
             for d in self.sender.delivered
-            if d.recipient.user_id == user_id and containing in d.message.text
+            if d.recipient.user_id == user_id and containing in d.message.plain()
         ]
 
     def texts(self, user_id: str) -> list[str]:
-        return [d.message.text for d in self.inbox(user_id)]
+        """What each delivery said, with the questions (asks) it carried."""
+        return [d.message.plain() for d in self.inbox(user_id)]
 
     def last(self, user_id: str, action: str | None = None):
         """The latest delivery to `user_id` (with a button for `action`, when given)."""
         for item in reversed(self.inbox(user_id)):
-            if action is None or any(b.action == action for b in item.message.buttons):
+            if action is None or any(b.action == action for b in item.message.every_button):
                 return item
         raise AssertionError(f"{user_id} got no message with {action}")
 

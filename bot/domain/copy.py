@@ -34,8 +34,19 @@ def text(key: str, **fields: Any) -> str:
         raise MissingCopy(f"{key}: placeholder {exc}") from exc
 
 
-def agenda_plans(agenda_set: str) -> list[list[str]]:
-    """The session plans of an agenda set, falling back to the general set."""
+def agenda_plans(agenda_set: str) -> list[list[dict]]:
+    """The session plans of an agenda set, falling back to the general set: each a list of
+    items with their "lead", "share" and "text"."""
     sets = _load("agendas.toml")["sets"]
     chosen = sets.get(agenda_set.strip().lower()) or sets["general"]
     return chosen["plans"]
+
+
+def agenda_sets() -> list[str]:
+    """The names of every agenda set."""
+    return list(_load("agendas.toml")["sets"])
+
+
+def agenda_own() -> dict[str, dict]:
+    """The items of a plan a pair makes of its own objectives and actions."""
+    return _load("agendas.toml")["own"]

@@ -142,12 +142,11 @@ async def add_sessions(
     program = await ctx.program(pairing.program_id)
     booked = []
     for start in slot.starts:
-        # Which meeting of the pair this is (agendas rotate by it): earlier ones that took
-        # place or may have, whether or not anyone has said so yet.
+        # Which meeting of the pair this is (agendas follow it, none twice): earlier ones
+        # that took place, may have, or were planned and missed (their plan was sent).
+        counted = (SessionStatus.HELD, SessionStatus.SCHEDULED, SessionStatus.MISSED)
         earlier = sum(
-            1
-            for s in [*sessions, *booked]
-            if s.status in (SessionStatus.HELD, SessionStatus.SCHEDULED) and s.starts_at < start
+            1 for s in [*sessions, *booked] if s.status in counted and s.starts_at < start
         )
         booked.append(
             await ctx.tx.add(

@@ -14,6 +14,7 @@ from bot.domain.model import (
     Session,
     SessionStatus,
 )
+from bot.domain.outcomes import ObjectiveState
 from bot.flows.checkins import compose_question
 from bot.flows.followups import QUOTED, open_followups, recognition_text
 from bot.flows.objectives import lines as objective_lines
@@ -21,6 +22,7 @@ from bot.flows.objectives import objectives_of
 from bot.outbox.kinds import composer
 from bot.policy import cadence
 from bot.policy.agenda import agenda_items
+from bot.policy.agenda import lines as agenda_lines
 
 
 async def compose(ctx: Context, row: Notification) -> Message | Later | None:
@@ -196,9 +198,17 @@ async def _agenda(
     ]
     if session.topic:
         lines.append(copy.text("agenda.topic", topic=session.topic))
-    items = agenda_items(program, session.number, mentor.first_name, mentee.first_name)
-    lines += [f"{n}) {item}" for n, item in enumerate(items, start=1)]
     goals = (await objectives_of(ctx, [pairing.id]))[pairing.id]
+    items = agenda_items(
+        program,
+        session.number,
+        mentor.first_name,
+        mentee.first_name,
+        session.minutes,
+        objectives=[o.text for o in goals if o.state != ObjectiveState.DONE],
+        actions=[f.text for f in sorted(followups, key=lambda f: f.id)],
+    )
+    lines += agenda_lines(items, mentor.first_name, mentee.first_name)
     if goals:
         lines += [copy.text("objectives.heading"), *objective_lines(goals)]
     if followups:
