@@ -14,6 +14,9 @@ def render(message: Message) -> str:
         if ask.buttons:
             head.append(" ".join(f"[{b.label}]" for b in ask.buttons))
     lines = ["\n\n".join(p for p in ["\n".join(head), *(s.plain() for s in message.sections)] if p)]
+    if message.select:
+        options = "/".join(c.label for c in message.select.options)
+        lines.append(f"<choose {message.select.label}: {options}>")
     if message.buttons:
         lines.append(" ".join(f"[{b.label}]" for b in message.buttons))
     if message.form:

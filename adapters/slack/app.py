@@ -226,7 +226,20 @@ class SlackBot:
     async def _show_after_submit(
         self, user_id: str, team_id: str, context: dict, reply: Message
     ) -> None:
-        if context.get("c") and context.get("t") and isinstance(context.get("m"), list):
+        known = context.get("c") and context.get("t") and isinstance(context.get("m"), list)
+        if reply.file is not None:
+            # An answer with a file (the booker's calendar invite) is a message of its own:
+            # chat.update cannot attach one. The message the form came from loses the row
+            # of buttons that opened it, and keeps the rest (a card's other questions).
+            await self.sender.direct(user_id, reply)
+            if known and context["m"]:
+                await self.client.chat_update(
+                    channel=context["c"],
+                    ts=context["t"],
+                    text=_text_of(context["m"]),
+                    blocks=context["m"],
+                )
+        elif known:
             await self.client.chat_update(
                 channel=context["c"],
                 ts=context["t"],
@@ -254,6 +267,15 @@ class SlackBot:
         """Wait for replies still being sent (at shutdown)."""
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=timeout)
+
+
+def _text_of(blocks: list) -> str:
+    """A notification text for blocks kept from a message (its first section's text)."""
+    for block in blocks:
+        text = block.get("text") if isinstance(block, dict) else None
+        if isinstance(text, dict) and isinstance(text.get("text"), str):
+            return text["text"][:3000]
+    return " "
 
 
 def _on_first_input(body: dict, text: str) -> dict[str, str]:

@@ -124,7 +124,7 @@ def click(body: dict) -> Click:
     stamp = act.get("action_ts") or uuid.uuid4().hex
     return Click(
         action=action_id.split("#", 1)[0],
-        value=str(act.get("value") or ""),
+        value=str(act.get("value") or _selected(act)),
         block_id=str(act.get("block_id") or ""),
         user_id=user_id,
         team_id=_team(body),
@@ -133,6 +133,12 @@ def click(body: dict) -> Click:
         message=body.get("message") if isinstance(body.get("message"), dict) else None,
         event_id=f"action:{stamp}:{user_id}:{action_id}",
     )
+
+
+def _selected(act: dict) -> str:
+    """The value of the option chosen in a select menu ("" for a button without a value)."""
+    option = act.get("selected_option")
+    return str(option.get("value") or "") if isinstance(option, dict) else ""
 
 
 def clicked(c: Click, actor: Actor) -> ActionClicked:

@@ -11,7 +11,7 @@ from adapters.slack import charts
 from bot.calendar.ics import REQUEST, google_link, outlook_link
 from bot.domain import copy
 from bot.domain.ids import parse_handle
-from bot.domain.messages import Button, Field, Form, FormErrors, Message, Section
+from bot.domain.messages import Button, Field, Form, FormErrors, Message, Section, Select
 
 MESSAGE_BLOCKS = 50
 VIEW_BLOCKS = 100
@@ -62,7 +62,7 @@ def fallback_text(message: Message) -> str:
 def message_blocks(message: Message, limit: int = MESSAGE_BLOCKS) -> list[dict]:
     """One message's blocks: text, sections (facts as fields; charts, tables in words)."""
     content = [b for unit in _units(message) for b in unit.words]
-    return _fit(content, button_blocks(message.buttons), limit)
+    return _fit(content, _actions(message), limit)
 
 
 def message_pages(message: Message, most: int = 0) -> list[charts.Page]:
@@ -71,7 +71,7 @@ def message_pages(message: Message, most: int = 0) -> list[charts.Page]:
     if not charts.has_pictures(message):
         blocks = message_blocks(message)
         return [charts.Page(fallback_text(message), blocks, blocks)]
-    units, buttons = _units(message), button_blocks(message.buttons)
+    units, buttons = _units(message), _actions(message)
     pages = charts.paginate(units, buttons, MESSAGE_BLOCKS, _fit)
     pages = charts.at_most(pages, most or len(pages), _fit, MESSAGE_BLOCKS)
     return [replace(pages[0], text=fallback_text(message)), *pages[1:]]
@@ -97,6 +97,33 @@ def _small(text: str) -> dict:
 def text_blocks(text: str) -> list[dict]:
     """Sections of mrkdwn, split on line breaks so that none passes the text limit."""
     return [{"type": "section", "text": mrkdwn(chunk)} for chunk in _chunks(text)]
+
+
+def _actions(message: Message) -> list[dict]:
+    """The message's select menu (with its label), then its buttons."""
+    return select_blocks(message.select) + button_blocks(message.buttons)
+
+
+def select_blocks(select: Select | None, prefix: str = "select") -> list[dict]:
+    """A one-choice menu: a static_select in an actions block (choosing runs the action with
+    the option's value; https://api.slack.com/reference/block-kit/block-elements#static_select)."""
+    if select is None:
+        return []
+    options = [
+        {"text": plain_text(c.label, LABEL_LIMIT), "value": c.value[:150]}
+        for c in select.options[:100]
+    ]
+    element: dict = {
+        "type": "static_select",
+        "action_id": select.action,
+        "placeholder": plain_text(select.label, 150),
+        "options": options,
+    }
+    chosen = [o for o, c in zip(options, select.options, strict=False) if c.value == select.initial]
+    if chosen:
+        element["initial_option"] = chosen[0]
+    label = {"type": "context", "elements": [mrkdwn(select.label)]}
+    return [label, {"type": "actions", "block_id": prefix, "elements": [element]}]
 
 
 def button_blocks(buttons: tuple[Button, ...], prefix: str = "actions") -> list[dict]:
@@ -128,7 +155,9 @@ def after_click(blocks: list[dict], block_id: str, reply: Message, tag: str) -> 
     if reply.redraw:
         return message_blocks(with_calendar_links(reply))
     answer = [{"type": "context", "elements": [mrkdwn(chunk)]} for chunk in _chunks(reply.plain())]
-    answer += button_blocks(reply.buttons, prefix=f"r{tag}")
+    answer += select_blocks(reply.select, prefix=f"rs{tag}") + button_blocks(
+        reply.buttons, prefix=f"r{tag}"
+    )
     out: list[dict] = []
     replaced = False
     for block in blocks:

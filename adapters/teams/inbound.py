@@ -209,7 +209,8 @@ def submission(activity: dict) -> Submit | None:
 
 
 def submit_event(activity: dict, who: Actor, submit: Submit) -> Event:
-    value = str(submit.data.get(render.VALUE) or "")
+    # A button carries its value; a one-choice menu's value is the option chosen.
+    value = str(submit.data.get(render.VALUE) or submit.data.get(render.CHOICE) or "")
     if submit.is_form:
         return FormSubmitted(
             PLATFORM,

@@ -13,12 +13,13 @@ import json
 from dataclasses import replace
 
 from adapters.teams import charts
-from bot.domain.messages import Button, Field, Form, FormErrors, Message, Section
+from bot.domain.messages import Button, Field, Form, FormErrors, Message, Section, Select
 
 CARD = "application/vnd.microsoft.card.adaptive"
 VERSION = "1.5"
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 ACTION, FORM, VALUE, TEXT = "mb.a", "mb.f", "mb.v", "mb.t"
+CHOICE = "mb.c"  # the input of a one-choice menu (Message.select): its option is the value
 CONTEXT_LIMIT = 1000  # characters of the original text carried in each button's data
 SUMMARY_LIMIT = 500  # characters of a card's summary
 # Teams refuses an activity over about 28 KB in all; one text keeps well inside that.
@@ -41,7 +42,7 @@ def escape(text: str) -> str:
 def activity(message: Message) -> dict:
     """The message as a Bot Framework activity (a dict the connector client accepts)."""
     text = _fit(escape(message.plain()))
-    if not (message.buttons or message.form or message.sections or message.asks):
+    if not (message.buttons or message.form or message.sections or message.asks or message.select):
         return {"type": "message", "text": text, "textFormat": "markdown"}
     return {
         "type": "message",
@@ -80,6 +81,9 @@ def card(message: Message, *, above: str = "", errors: FormErrors | None = None)
     for section in message.sections:
         body += _section(section)
     actions = [_button(b, message.text) for b in message.buttons]
+    if message.select is not None:
+        body += _select(message.select)
+        actions.insert(0, _choose(message.select, message.text))
     form = errors.form if errors and errors.form else message.form
     if form is not None:
         if errors:
@@ -151,6 +155,28 @@ def _button(b: Button, text: str) -> dict:
     if b.primary:
         button["style"] = "positive"
     return button
+
+
+def _select(select: Select) -> list[dict]:
+    """A one-choice menu: a compact ChoiceSet whose value is the action's whole value."""
+    element: dict = {
+        "type": "Input.ChoiceSet",
+        "id": CHOICE,
+        "label": select.label,
+        "style": "compact",
+        "choices": [{"title": c.label, "value": c.value} for c in select.options],
+    }
+    if select.initial:
+        element["value"] = select.initial
+    return [element]
+
+
+def _choose(select: Select, text: str) -> dict:
+    return {
+        "type": "Action.Submit",
+        "title": select.submit_label,
+        "data": _data(text, **{ACTION: select.action}),
+    }
 
 
 def _submit(form: Form, text: str) -> dict:

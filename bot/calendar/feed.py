@@ -19,7 +19,7 @@ from bot.calendar.ics import Occurrence, document
 from bot.calendar.invites import describe, event_of, who
 from bot.context import Context
 from bot.domain import copy
-from bot.domain.messages import Message
+from bot.domain.messages import Button, Message
 from bot.domain.model import Participant, Session, SessionStatus
 
 FEED_PAST = timedelta(days=90)
@@ -45,7 +45,14 @@ async def calendar_command(ctx: Context, person: Participant, args: str) -> Mess
     url = ctx.config.public_url.rstrip("/") + feed_path(person.calendar_token or "")
     webcal = "webcal://" + url.split("://", 1)[-1]
     key = "calendar.reset" if word == "reset" else "calendar.feed"
-    return Message(copy.text(key, url=url, webcal=webcal))
+    # The addresses go in buttons: a long link in text runs past a chat's column.
+    return Message(
+        copy.text(key),
+        buttons=(
+            Button(copy.text("buttons.feed_link"), "link.feed", url=url),
+            Button(copy.text("buttons.feed_subscribe"), "link.webcal", url=webcal),
+        ),
+    )
 
 
 async def feed_for(ctx: Context, token: str) -> str | None:

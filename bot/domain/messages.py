@@ -37,6 +37,19 @@ class Choice:
 
 
 @dataclass(frozen=True)
+class Select:
+    """One choice among options, which runs `action` with the chosen option's value (the
+    whole value, id included): a select menu in Slack, a choice list with a button in Teams.
+    For one setting with several values, where a button each would crowd the message."""
+
+    label: str
+    action: str
+    options: tuple[Choice, ...]
+    initial: str = ""
+    submit_label: str = "OK"
+
+
+@dataclass(frozen=True)
 class Field:
     """One input of a form. `kind` is one of date, time, choice, text, multiline; `limit`
     is the most characters the engine keeps (0: the platform's default for the kind)."""
@@ -154,9 +167,9 @@ class Message:
 
     `audience` names further people (handles) the message is for: a platform that has group
     chats sends it once to all of them together. `asks` are questions with their own buttons,
-    after the text. `redraw`, on the answer to a click, says that the answer is the clicked
-    message drawn anew (a card with one of its asks answered): it replaces the whole message,
-    not only the row of buttons that was pressed.
+    after the text; `select` a one-choice menu before the buttons. `redraw`, on the answer
+    to a click, says that the answer is the clicked message drawn anew (a card with one of
+    its asks answered): it replaces the whole message, not only the row that was pressed.
     """
 
     text: str
@@ -168,6 +181,7 @@ class Message:
     invite: Invite | None = None
     asks: tuple[Ask, ...] = ()
     redraw: bool = False
+    select: Select | None = None
 
     def plain(self) -> str:
         """The text, the asks and the sections as plain text: what a platform without layout

@@ -199,6 +199,21 @@ async def save_checkin(
     return Message(copy.text("checkin.saved"))
 
 
+async def open_checkins(ctx: Context, person: Participant) -> list[tuple[int, str]]:
+    """The check-ins `person` was asked and has not answered: (pairing id, stage) each."""
+    asked = await ctx.tx.find(
+        Notification, recipient_id=person.id, kind=Kind.CHECKIN, status=NotificationStatus.SENT
+    )
+    found = []
+    for row in asked:
+        stage = row.payload.get("stage", "")
+        if row.pairing_id is not None and not await _answered(
+            ctx, row.pairing_id, person.id, stage
+        ):
+            found.append((row.pairing_id, stage))
+    return found
+
+
 async def _answered(ctx: Context, pairing_id: int, person_id: int, stage: str) -> bool:
     found = await ctx.tx.find(CheckIn, pairing_id=pairing_id, participant_id=person_id, stage=stage)
     return bool(found)

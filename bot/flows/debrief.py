@@ -27,8 +27,9 @@ from bot.domain.model import (
     SessionStatus,
 )
 from bot.domain.outcomes import Fit, Pulse
+from bot.flows import objectives
 from bot.flows.followups import QUOTED, mark_followup_done, open_followups
-from bot.flows.objectives import NEXT, objectives_of
+from bot.flows.objectives import objectives_of
 from bot.outbox.kinds import Kind
 from bot.policy import cadence
 from bot.policy.hours import zone
@@ -189,24 +190,7 @@ async def _moves(
     origin = f"s{session.id}"
     if role == Role.MENTOR:
         goals = (await objectives_of(ctx, [pairing.id]))[pairing.id]
-        return [
-            Ask(
-                copy.text(
-                    "debrief.objective",
-                    text=shorten(o.text, QUOTED),
-                    state=copy.text(f"objectives.state.{o.state}"),
-                ),
-                (
-                    Button(
-                        copy.text(f"buttons.mark_{NEXT[o.state]}"),
-                        "objective.state",
-                        f"{o.id}:{NEXT[o.state]}:{origin}",
-                    ),
-                ),
-            )
-            for o in goals
-            if o.state in NEXT
-        ]
+        return objectives.asks(goals, origin=origin)
     candidates = [
         f
         for f in await open_followups(ctx, pairing.id)

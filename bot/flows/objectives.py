@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 from bot.context import Context
 from bot.domain import copy
-from bot.domain.messages import Button, Field, Form, FormErrors, Message, Refused, shorten
+from bot.domain.messages import Ask, Button, Field, Form, FormErrors, Message, Refused, shorten
 from bot.domain.model import Pairing, PairingStatus, Participant
 from bot.domain.outcomes import Objective, ObjectiveState
 
@@ -20,6 +20,7 @@ MAX_OBJECTIVES = 3
 MAX_CHARS = 200
 # Characters of an objective shown in a button (the objective is kept whole).
 BUTTON_TEXT = 40
+QUOTED = 200  # characters of an objective quoted in an ask (the form takes no more)
 NEXT = {
     ObjectiveState.NOT_STARTED: ObjectiveState.STARTED,
     ObjectiveState.STARTED: ObjectiveState.DONE,
@@ -96,6 +97,30 @@ def buttons(
         label = copy.text("objectives.button_edit" if objectives else "objectives.button_new")
         found.append(Button(label, "objectives.edit", str(edit)))
     return found
+
+
+def asks(objectives: list[Objective], *, origin: str = "") -> list[Ask]:
+    """Each objective not yet done, quoted whole with a short button to move it on (started,
+    then done); `origin` as for `buttons`."""
+    suffix = f":{origin}" if origin else ""
+    return [
+        Ask(
+            copy.text(
+                "objectives.ask",
+                text=shorten(o.text, QUOTED),
+                state=copy.text(f"objectives.state.{o.state}"),
+            ),
+            (
+                Button(
+                    copy.text(f"buttons.mark_{NEXT[o.state]}"),
+                    "objective.state",
+                    f"{o.id}:{NEXT[o.state]}{suffix}",
+                ),
+            ),
+        )
+        for o in objectives
+        if o.state in NEXT
+    ]
 
 
 async def move_on(

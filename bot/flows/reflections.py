@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from bot.context import Context
 from bot.domain import copy
-from bot.domain.messages import Button, Choice, Field, Form, FormErrors, Message
+from bot.domain.messages import Button, Choice, Field, Form, FormErrors, Message, Select
 from bot.domain.model import (
     FollowUp,
     Notification,
@@ -215,12 +215,11 @@ async def save_reflection(
     text = copy.text("reflect.saved", other=other.first_name, visibility_past=note)
     if done and visibility == Visibility.PRIVATE:
         text += " " + copy.text("reflect.private_no_thanks", other=other.first_name)
-    buttons = _visibility_buttons(reflection, other)
+    buttons: tuple[Button, ...] = ()
     if typed:
         text += " " + copy.text("reflect.undo_hint")
-        undo = Button(copy.text("buttons.undo"), "reflection.undo", str(reflection.id))
-        buttons = (*buttons, undo)
-    return Message(text, buttons=buttons)
+        buttons = (Button(copy.text("buttons.undo"), "reflection.undo", str(reflection.id)),)
+    return Message(text, buttons=buttons, select=_visibility_choice(reflection, other))
 
 
 async def undo_reflection(ctx: Context, person: Participant, reflection: Reflection) -> Message:
@@ -236,17 +235,20 @@ async def undo_reflection(ctx: Context, person: Participant, reflection: Reflect
     return Message(copy.text("reflect.undone"))
 
 
-def _visibility_buttons(reflection: Reflection, other: Participant) -> tuple[Button, ...]:
-    """One tap to share the reflection more narrowly (or widely) than it was saved."""
-    current = choice_of(reflection.visibility, reflection.anonymous)
-    return tuple(
-        Button(
-            copy.text(f"reflect.visibility_choice.{c}", other=other.first_name),
-            "reflection.visibility",
-            f"{reflection.id}:{c}",
-        )
-        for c in CHOICES
-        if c != current
+def _visibility_choice(reflection: Reflection, other: Participant) -> Select:
+    """Who can read the reflection, as one choice (its current one chosen)."""
+    return Select(
+        copy.text("reflect.visibility_label"),
+        "reflection.visibility",
+        tuple(
+            Choice(
+                f"{reflection.id}:{c}",
+                copy.text(f"reflect.visibility_choice.{c}", other=other.first_name),
+            )
+            for c in CHOICES
+        ),
+        initial=f"{reflection.id}:{choice_of(reflection.visibility, reflection.anonymous)}",
+        submit_label=copy.text("buttons.change"),
     )
 
 

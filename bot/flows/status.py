@@ -19,6 +19,7 @@ from bot.domain.model import (
 from bot.domain.outcomes import Objective
 from bot.domain.ports import OutcomeFacts, ProgramTrends, StageFacts
 from bot.flows import charts, objectives
+from bot.flows.checkins import open_checkins
 from bot.flows.debrief import card_of
 from bot.flows.figures import MIN_GROUP, outcome_figures
 from bot.flows.reflections import pending_reflection
@@ -225,7 +226,7 @@ async def my_status(ctx: Context, person: Participant) -> Message:
         return Message(copy.text("status.me_none"))
     sessions = await ctx.tx.find(Session, pairing_id=[p.id for p in mine])
     goals = await objectives.objectives_of(ctx, [p.id for p in mine])
-    sections, buttons, later = [], [], []
+    sections, buttons, later, asks = [], [], [], []
     for pairing in sorted(mine, key=lambda p: p.id):
         program = await ctx.program(pairing.program_id)
         other = await ctx.person(pairing.other(person.id))
@@ -250,7 +251,8 @@ async def my_status(ctx: Context, person: Participant) -> Message:
             label = copy.text("buttons.schedule_with", other=other.first_name)
             buttons.append(Button(label, "session.schedule", str(pairing.id), primary=True))
         sections.append(Section(title, lines=(line, *goal_lines)))
-        later += objectives.buttons(goals[pairing.id], edit=pairing.id, origin="me")
+        asks += objectives.asks(goals[pairing.id], origin="me")
+        later += objectives.buttons([], edit=pairing.id)
     lines = [copy.text("status.me_header")]
     pending = await pending_reflection(ctx, person)
     if pending:
@@ -258,10 +260,15 @@ async def my_status(ctx: Context, person: Participant) -> Message:
         buttons.append(
             Button(copy.text("buttons.reflect_now"), "reflection.write", str(pending.id))
         )
-    # Booking and reflecting come first; objectives' one-tap buttons after them, as many as
-    # a Teams card shows.
+    for pairing_id, stage in await open_checkins(ctx, person):
+        lines.append(copy.text("status.me_checkin"))
+        buttons.append(
+            Button(copy.text("buttons.checkin"), "checkin.answer", f"{pairing_id}:{stage}")
+        )
+    # Booking, reflecting and check-ins come first; editing objectives after them, as many
+    # as a Teams card shows. Each objective is moved on from its own line (an ask).
     shown = (*buttons, *later)[:MAX_BUTTONS]
-    return Message("\n".join(lines), buttons=shown, sections=tuple(sections))
+    return Message("\n".join(lines), buttons=shown, sections=tuple(sections), asks=tuple(asks))
 
 
 async def objective_tapped(
