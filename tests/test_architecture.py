@@ -104,5 +104,3 @@ def test_each_subsystem_imports_only_what_sits_below_it(path):
         allowed = set()
     wrong = sorted(m for m in _bot_imports(path) if not _allowed(m, allowed))
     assert not wrong, f"{path.parent.name}/{path.name} imports {wrong}"
-
-

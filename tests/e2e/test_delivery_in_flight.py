@@ -201,7 +201,8 @@ class Setup:
         return await self.engine.run(work)
 
     async def held(self, program, mentor: Actor, mentee: Actor, now: datetime) -> None:
-        """A pair that met yesterday and said so just now: its reflection prompts are due."""
+        """A pair that met yesterday, and the leader said so just now: the leader saw their
+        post-session card in that answer, the mentor's is due."""
         [pairing] = await self.pairs(program, [(mentor, mentee)])
         for person in (mentor, mentee):
             await self.handle(ActionClicked, person, action="pairing.accept", value=str(pairing.id))
@@ -259,18 +260,18 @@ async def test_a_reply_typed_100_ms_after_its_prompt_arrives_is_saved_while_the_
     try:
         side.attach(serve)
         arrived = await eventually(
-            lambda: side.prompts_to(mentee.user_id), 30, "the reflection prompt", interval=0.005
+            lambda: side.prompts_to(mentor.user_id), 30, "the reflection prompt", interval=0.005
         )
         replied_after = time.monotonic() - arrived[0]
         posts_then = side.posts()
-        await side.reply(mentee.user_id, REPLY)
+        await side.reply(mentor.user_id, REPLY)
         assert replied_after < 0.1, f"the reply went {replied_after:.3f} s after the prompt"
         assert posts_then < BATCH_PAIRS, "the batch had finished before the reply: not a race"
 
         answer = await eventually(
             lambda: (
-                "Thanks - saved" in side.answers_to(mentee.user_id)
-                and side.answers_to(mentee.user_id)
+                "Thanks - saved" in side.answers_to(mentor.user_id)
+                and side.answers_to(mentor.user_id)
             ),
             10,
             "the reply's answer",
@@ -280,7 +281,7 @@ async def test_a_reply_typed_100_ms_after_its_prompt_arrives_is_saved_while_the_
         assert saved == [(REPLY,)]
         # The batch goes on to the end.
         deadline = time.monotonic() + 60
-        while any(row[2] != "sent" for row in await outbox(url) if row[1] == "intro"):
+        while any(row[2] == "pending" for row in await outbox(url) if row[1] == "intro"):
             assert time.monotonic() < deadline, "the intros were not all sent within 60 s"
             await asyncio.sleep(0.5)
     finally:
