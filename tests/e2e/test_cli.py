@@ -41,11 +41,17 @@ def env(database_url, tmp_path):
     }
 
 
-def test_demo_shows_the_whole_cycle_for_every_pair(tmp_path):
+@pytest.fixture(scope="module")
+def demo() -> str:
+    """`mentorbot demo`'s transcript (run once for the tests that read it)."""
     done = mentorbot("demo", timeout=300)
     assert done.returncode == 0, done.stderr
-    out = done.stdout
-    table = out.split("== The cycle, per pair (messages sent) ==")[1].split("== Final status")[0]
+    return done.stdout
+
+
+def test_demo_shows_the_whole_cycle_for_every_pair(demo):
+    out = demo
+    table = out.split("== The cycle, per pair (messages sent) ==")[1].split("== Messages per")[0]
     rows = [line for line in table.splitlines() if line.strip()]
     assert len(rows) >= 3
     for row in rows:
@@ -64,9 +70,36 @@ def test_demo_shows_the_whole_cycle_for_every_pair(tmp_path):
     assert "<- Erik Lund taps 5" in out
     assert "A pairing in Digital Leaders may need a hand: Tom Becker answered" in out
     final = out.split("== Final status")[1]
-    assert "Session pulse: 4.1 of 5 from 14 answers" in final and "Fit alerts open: 1" in final
+    assert "Session pulse: 4.1 of 5 from 11 answers" in final and "Fit alerts open: 1" in final
     library = out.split("searches the library: learnings video ==")[1]
     assert "I finally get how a short-video trend is found" in library
+
+
+BUDGET = re.compile(r"^(\w+ \w+)\s+(leader|mentor|owner)\s+(\d+)\s+(\d+)\s+(\S+)$", re.M)
+
+
+def test_the_demo_keeps_each_person_within_the_message_budget(demo):
+    """Issue 24's budget, on the demo's 8 weeks and 3 pairs: each leader gets at most 4 direct
+    messages per session held, each mentor at most 5, and nobody two in the same minute
+    unless they had just pressed or typed something. A feature that adds a message must
+    remove another."""
+    table = demo.split("== Messages per person")[1].split("== Final status")[0]
+    rows = {
+        name: (role, int(sent), int(held)) for name, role, sent, held, _ in BUDGET.findall(table)
+    }
+    leaders = {n: r for n, r in rows.items() if r[0] == "leader"}
+    mentors = {n: r for n, r in rows.items() if r[0] == "mentor"}
+    assert len(leaders) == 3 and len(mentors) == 3, table
+    for name, (role, sent, held) in {**leaders, **mentors}.items():
+        most = 4 if role == "leader" else 5
+        assert held >= 3, f"{name} held only {held} sessions: the demo no longer shows the cycle"
+        assert sent <= most * held, f"{name} ({role}): {sent} messages for {held} sessions held"
+        shown = float(BUDGET.search(table[table.index(name) :]).group(5))
+        assert shown == round(sent / held, 1)
+    assert "Two messages in the same minute, unasked: nobody." in table
+    # Counted from the transcript too: the table agrees with what people were sent.
+    for name, (_, sent, _) in rows.items():
+        assert len(re.findall(rf"^\d\d:\d\dZ -> {name} \(", demo, re.M)) == sent, name
 
 
 def _next_working_day_10am() -> str:

@@ -333,9 +333,10 @@ def test_three_ticks_at_once_on_postgresql_plan_and_send_everything_once(slack, 
     assert total(runs, "sent") == len(pairs) and total(runs, "failed") == 0
     assert overlap >= 2, "the ticks never held batches at the same time (a very slow machine?)"
 
-    # Everyone said yes: three planners race to queue two nudges per pair, then send them. (No
-    # holding here: whichever planner gets a pair first plans it; the others see its rows
-    # only once it commits, by which time they may have found nothing due and stopped.)
+    # Everyone said yes: three planners race to queue two nudges per pair (the leader's now,
+    # the mentor's a day later), then send what is due. (No holding here: whichever planner
+    # gets a pair first plans it; the others see its rows only once it commits, by which
+    # time they may have found nothing due and stopped.)
     activate_all(pg_url, now)
     later = now + timedelta(hours=1)
     runs = [tick(env, tmp_path, later) for _ in range(3)]
@@ -344,15 +345,26 @@ def test_three_ticks_at_once_on_postgresql_plan_and_send_everything_once(slack, 
     nudges = [row for row in outbox(pg_url, slack) if row.kind == "nudge"]
     assert len(nudges) == 2 * len(pairs)
     assert total(runs, "planned") == len(nudges), "a row was planned twice, or one was lost"
-    assert total(runs, "sent") == len(nudges) and total(runs, "failed") == 0
-    assert {row.channel for row in nudges} == {
-        slack.dm(person) for p in pairs for person in (p.mentor, p.mentee)
-    }
-    assert_all_sent_once(slack, outbox(pg_url, slack))
+    assert total(runs, "sent") == len(pairs) and total(runs, "failed") == 0
+    leaders = [row for row in nudges if row.status == "sent"]
+    assert {row.channel for row in leaders} == {slack.dm(p.mentee) for p in pairs}
+    assert_all_sent_once(slack, [row for row in outbox(pg_url, slack) if row.status == "sent"])
 
     # A fourth tick at the same moment finds nothing to plan or send.
     again = tick(env, tmp_path, later).ok().counts()
     assert (again["planned"], again["due"], again["sent"]) == (0, 0, 0)
+
+    # A day on, nobody booked: three ticks at once send the mentors theirs, each once.
+    day_on = later + timedelta(days=1)
+    runs = [tick(env, tmp_path, day_on) for _ in range(3)]
+    for run in runs:
+        run.ok()
+    assert total(runs, "sent") == len(pairs) and total(runs, "failed") == 0
+    nudges = [row for row in outbox(pg_url, slack) if row.kind == "nudge"]
+    assert {row.channel for row in nudges} == {
+        slack.dm(person) for p in pairs for person in (p.mentor, p.mentee)
+    }
+    assert_all_sent_once(slack, outbox(pg_url, slack))
 
 
 # --- 2. SIGKILL mid-tick -----------------------------------------------------------------------
@@ -550,10 +562,15 @@ async def test_serve_and_separate_ticks_share_one_sqlite_file(slack, sqlite_url,
             workers.append(asyncio.create_task(consent(imported)))
 
         def finished() -> bool:
-            # Intros, then per active pair two nudges and two expectation check-ins; their
-            # reminders are three days off and wait.
-            rows = [r for r in outbox(sqlite_url, slack) if r.kind != "checkin.reminder"]
-            expected = len(pairs) + 4 * len(clicked)
+            # Intros, then per active pair two nudges (the mentor, who accepted second, had
+            # theirs in that answer) and the leader's expectations check-in, which goes along
+            # with the leader's nudge; the mentor's waits for a message to go along with,
+            # and the reminders are days off.
+            rows = [r for r in outbox(sqlite_url, slack) if r.kind in ("intro", "nudge")]
+            rows += [
+                r for r in outbox(sqlite_url, slack) if r.kind == "checkin" and r.status == "sent"
+            ]
+            expected = len(pairs) + 3 * len(clicked)
             return (
                 len(clicked) == WAVES * CLICKED
                 and len(rows) == expected
@@ -576,8 +593,19 @@ async def test_serve_and_separate_ticks_share_one_sqlite_file(slack, sqlite_url,
             task.cancel()  # only still running when the test failed
         await asyncio.to_thread(serve.stop)
 
-    due = [r for r in outbox(sqlite_url, slack) if r.kind != "checkin.reminder"]
-    assert_all_sent_once(slack, due)
+    rows = outbox(sqlite_url, slack)
+    # Each conversation got what was sent to it, once: the intros, the leaders' nudges (each
+    # carrying a check-in); the mentors' nudges were answers to their clicks, not posts.
+    posted = [
+        r
+        for r in rows
+        if r.kind == "intro"
+        or (r.kind == "nudge" and r.channel in {slack.dm(p.mentee) for p in clicked})
+    ]
+    assert_all_sent_once(slack, [r for r in posted if r.status == "sent"])
+    assert (
+        Counter(r.kind for r in rows if r.kind in ("intro", "nudge") and r.status != "sent") == {}
+    )
     assert answers and set(answers) == {200}, Counter(answers)
     assert LOCKED not in log and "Traceback" not in log, log[-4000:]
     for run in runs:
@@ -586,7 +614,7 @@ async def test_serve_and_separate_ticks_share_one_sqlite_file(slack, sqlite_url,
     # the separate ticks sent each row once.
     pattern = r"(?:tick|delivered): due \d+, sent (\d+)"
     served = sum(int(n) for n in re.findall(pattern, log))
-    assert served + total(runs, "sent") == len(pairs) + 4 * len(clicked)
+    assert served + total(runs, "sent") == len(pairs) + len(clicked)
 
 
 def _command(ws: Workspace, user: str, text: str) -> tuple[str, str]:
