@@ -10,8 +10,10 @@ from datetime import UTC, date, datetime, time
 from bot.context import Context
 from bot.domain import copy
 from bot.domain.ids import parse_handle
-from bot.domain.messages import Button, Message, Refused
+from bot.domain.messages import Ask, Button, Message, Refused
 from bot.domain.model import (
+    Notification,
+    NotificationStatus,
     Pairing,
     PairingStatus,
     Participant,
@@ -21,10 +23,10 @@ from bot.domain.model import (
     Stage,
     Visibility,
 )
-from bot.flows.checkins import ask
+from bot.flows.checkins import ask, compose_question
 from bot.flows.objectives import add_objectives, objectives_of, split_goal
 from bot.flows.objectives import buttons as objective_buttons
-from bot.outbox.kinds import Kind, intro_key, note_key, nudge_key, owner_note_key
+from bot.outbox.kinds import Kind, checkin_key, intro_key, note_key, nudge_key, owner_note_key
 from bot.policy import cadence
 from bot.policy.hours import WorkingHours, zone
 
@@ -266,7 +268,25 @@ async def _active(ctx: Context, person: Participant, pairing: Pairing, program: 
         buttons = [schedule, *buttons]
     if not found:
         text += " " + copy.text("objectives.suggest")
-    return Message(text, buttons=tuple(buttons))
+    asks = await checkin_in_reply(ctx, person, pairing)
+    return Message(text, buttons=tuple(buttons), asks=asks)
+
+
+async def checkin_in_reply(ctx: Context, person: Participant, pairing: Pairing) -> tuple[Ask, ...]:
+    """The expectations check-in for `person`, asked in this answer when it may go now (the
+    program has begun): its row is recorded as sent, so it does not come again later."""
+    key = checkin_key(pairing.id, Stage.EXPECTATIONS, person.id)
+    rows = await ctx.tx.find(Notification, key=key, status=NotificationStatus.PENDING)
+    rides_from = rows[0].payload.get("rides_from") if rows else None
+    if not rows or not rides_from or datetime.fromisoformat(rides_from) > ctx.now:
+        return ()
+    question = await compose_question(ctx, rows[0], pairing)
+    if not isinstance(question, Message):
+        return ()
+    row = rows[0]
+    row.status, row.sent_at = NotificationStatus.SENT, ctx.now
+    await ctx.tx.save(row, fields=("status", "sent_at"))
+    return (Ask(question.text, question.buttons),)
 
 
 async def first_nudge_in_reply(
