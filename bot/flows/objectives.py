@@ -19,7 +19,6 @@ log = logging.getLogger(__name__)
 MAX_OBJECTIVES = 3
 MAX_CHARS = 200
 # Characters of an objective shown in a button (the objective is kept whole).
-BUTTON_TEXT = 40
 QUOTED = 200  # characters of an objective quoted in an ask (the form takes no more)
 NEXT = {
     ObjectiveState.NOT_STARTED: ObjectiveState.STARTED,
@@ -77,31 +76,16 @@ def lines(objectives: list[Objective]) -> list[str]:
     return shown
 
 
-def buttons(
-    objectives: list[Objective], *, edit: int | None = None, origin: str = ""
-) -> list[Button]:
-    """One tap to move each objective on (started, then done); and Edit when `edit` names
-    the pair. `origin` says where the buttons are shown ("me", or "s<session id>" on a
-    reflection prompt), so that the answer can show that view again."""
-    suffix = f":{origin}" if origin else ""
-    found = [
-        Button(
-            copy.text(f"objectives.mark_{NEXT[o.state]}", text=shorten(o.text, BUTTON_TEXT)),
-            "objective.state",
-            f"{o.id}:{NEXT[o.state]}{suffix}",
-        )
-        for o in objectives
-        if o.state in NEXT
-    ]
-    if edit is not None:
-        label = copy.text("objectives.button_edit" if objectives else "objectives.button_new")
-        found.append(Button(label, "objectives.edit", str(edit)))
-    return found
+def edit_button(objectives: list[Objective], pairing_id: int) -> Button:
+    """Set the pair's objectives, or edit those it has."""
+    label = copy.text("objectives.button_edit" if objectives else "objectives.button_new")
+    return Button(label, "objectives.edit", str(pairing_id))
 
 
 def asks(objectives: list[Objective], *, origin: str = "") -> list[Ask]:
     """Each objective not yet done, quoted whole with a short button to move it on (started,
-    then done); `origin` as for `buttons`."""
+    then done). `origin` says where they are shown ("me", or "s<session id>" on the
+    post-session card), so that the answer can show that view again."""
     suffix = f":{origin}" if origin else ""
     return [
         Ask(

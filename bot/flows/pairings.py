@@ -24,8 +24,7 @@ from bot.domain.model import (
     Visibility,
 )
 from bot.flows.checkins import ask, compose_question
-from bot.flows.objectives import add_objectives, objectives_of, split_goal
-from bot.flows.objectives import buttons as objective_buttons
+from bot.flows.objectives import add_objectives, edit_button, objectives_of, split_goal
 from bot.outbox.kinds import Kind, checkin_key, intro_key, note_key, nudge_key, owner_note_key
 from bot.policy import cadence
 from bot.policy.hours import WorkingHours, zone
@@ -260,7 +259,7 @@ async def _active(ctx: Context, person: Participant, pairing: Pairing, program: 
     """Both said yes: the next step, booking, right here (this is the person's first nudge
     to book, so no other comes), and objectives to propose or check."""
     found = (await objectives_of(ctx, [pairing.id]))[pairing.id]
-    buttons = objective_buttons(found, edit=pairing.id)[-1:]
+    buttons = [edit_button(found, pairing.id)]
     text = copy.text("consent.active")
     if await first_nudge_in_reply(ctx, person, pairing, program):
         text = copy.text("consent.active_book")

@@ -252,7 +252,7 @@ async def my_status(ctx: Context, person: Participant) -> Message:
             buttons.append(Button(label, "session.schedule", str(pairing.id), primary=True))
         sections.append(Section(title, lines=(line, *goal_lines)))
         asks += objectives.asks(goals[pairing.id], origin="me")
-        later += objectives.buttons([], edit=pairing.id)
+        later.append(objectives.edit_button(goals[pairing.id], pairing.id))
     lines = [copy.text("status.me_header")]
     pending = await pending_reflection(ctx, person)
     if pending:
