@@ -41,6 +41,8 @@ FIRST_RETRY = timedelta(seconds=30)
 LEASE = timedelta(minutes=5)
 BATCH = 200  # rows claimed at once
 CONCURRENCY = 64  # people being sent to at once (each person's messages go in order)
+# Between two messages to one person that cannot go as one.
+SPACING = timedelta(minutes=2)
 
 
 @dataclass
@@ -158,14 +160,18 @@ async def _compose_batch(
             continue
         settled.append(row)
     await ctx.tx.release(settled, worker)
-    return await _ride(ctx, outgoing, worker)
+    return await _ride(ctx, outgoing, worker, result)
 
 
-async def _ride(ctx: Context, outgoing: list[_Outgoing], worker: str) -> list[_Outgoing]:
+async def _ride(
+    ctx: Context, outgoing: list[_Outgoing], worker: str, result: TickResult
+) -> list[_Outgoing]:
     """One message per person per batch: what else came due for the same person goes with
     their first message, as an ask of its own (its text and buttons), rather than as a
-    second message in the same minute; a message with a form, a file, sections or an
-    audience of its own goes on its own. Questions that can wait (a kind that `rides`: a
+    second message in the same minute. A message with a form, a file, sections or an
+    audience of its own cannot go along, nor can a post-session card be joined with anything
+    (a tap on it draws the card again, in place of the whole message): such a second message
+    waits SPACING, a third twice that. Questions that can wait (a kind that `rides`: a
     check-in) also come along once their "rides_from" has passed, though not yet due, with
     a message of a kind that `carries` (leased here like the batch). A message taken along
     is recorded with the one that took it: sent with it, or handed back with it."""
@@ -189,6 +195,7 @@ async def _ride(ctx: Context, outgoing: list[_Outgoing], worker: str) -> list[_O
         kept.append(item)
         if carrier is None and not (item.message.audience or item.message.form):
             first[item.row.recipient_id] = item
+    kept = await _space(ctx, kept, worker, result)
     carriers = {
         person: item for person, item in first.items() if OUTBOX[Kind(item.row.kind)].carries
     }
@@ -214,6 +221,26 @@ async def _ride(ctx: Context, outgoing: list[_Outgoing], worker: str) -> list[_O
     return kept
 
 
+async def _space(
+    ctx: Context, kept: list[_Outgoing], worker: str, result: TickResult
+) -> list[_Outgoing]:
+    """Each person's first message goes now; the others wait SPACING apart (handed back with
+    their new due time), so that nobody gets two in the same minute."""
+    seen: dict[int, int] = defaultdict(int)
+    now, later = [], []
+    for item in kept:
+        waits = seen[item.row.recipient_id]
+        seen[item.row.recipient_id] += 1
+        if waits:
+            item.row.due_at = ctx.now + waits * SPACING
+            later += [item.row, *item.riders]
+            result.deferred += 1
+        else:
+            now.append(item)
+    await ctx.tx.release(later, worker)
+    return now
+
+
 def _same_invite(one: Message, other: Message) -> bool:
     a, b = one.invite, other.invite
     return (
@@ -230,8 +257,11 @@ def _same_invite(one: Message, other: Message) -> bool:
 
 def _fits(carrier: Message, rider: Message) -> bool:
     """Whether `rider` can go along with `carrier`: it has no form, file, invite or audience
-    of its own, and brings sections (a digest's) only to a message without any."""
+    of its own, neither is a post-session card (drawn again whole when tapped), and it
+    brings sections (a digest's) only to a message without any."""
     if rider.form or rider.file or rider.invite or rider.audience:
+        return False
+    if rider.redraw or carrier.redraw:
         return False
     return not (rider.sections and carrier.sections)
 
