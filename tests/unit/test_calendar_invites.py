@@ -11,10 +11,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from adapters.console.sender import Delivered
 from bot.domain.messages import FormErrors
 from bot.domain.model import Session
 from tests.harness import ERIK, MINA, MONDAY, OWNER, PRIYA, TOM
-from tests.unit.ics_check import invites, mailto, parse, utc
+from tests.unit.ics_check import Ics, invites, mailto, parse, utc
 
 BERLIN = ZoneInfo("Europe/Berlin")
 THU_10_BERLIN = datetime(2026, 3, 5, 9, 0, tzinfo=UTC)
@@ -36,9 +37,25 @@ async def _deliver(h, days: int = 1) -> None:
     await h.run_until(h.clock.now() + timedelta(days=days))
 
 
+async def _in_answer(h, actor, reply) -> Ics:
+    """The calendar invite in the answer to `actor`'s own booking or move: theirs at once,
+    drawn in place of the form, held to what `invites` checks of a delivered one."""
+    assert reply.redraw and reply.file is not None and reply.invite is not None
+    ics = parse(reply.file.content, Delivered(h.clock.now(), await h.person(actor), reply))
+    assert reply.file.mime == f"text/calendar; method={ics.method}"
+    assert reply.invite.method == ics.method
+    return ics
+
+
+def _feed_link(reply) -> str:
+    """The feed address of a `calendar` answer: a link button (the text holds no links)."""
+    [url] = [b.url for b in reply.buttons if b.action == "link.feed"]
+    return url
+
+
 async def _feed(h, actor):
     reply = await h.command(actor, "calendar")
-    return FEED.search(reply.text).group(1)
+    return FEED.search(_feed_link(reply)).group(1)
 
 
 # --- booking --------------------------------------------------------------------------------
@@ -49,13 +66,19 @@ async def test_a_booking_sends_both_people_a_request_for_the_booked_instant(h):
     await h.tick()
     reply = await _book(h, ERIK, pairing, "2026-03-05", topic="Budget deck", where="Room 4.12")
     [session] = await _sessions(h, pairing)
+    assert reply.text == (  # both on Berlin time: one clock named
+        "Booked: Thu 5 Mar, 10:00 (Europe/Berlin), 45 min with Mina. Here's your calendar"
+        " invite; Mina gets one too, and you both get an agenda the day before."
+    )
     assert [(b.action, b.value) for b in reply.buttons] == [
         ("session.move", str(session.id)),
         ("session.cancel", str(session.id)),
     ]
+    erik_invite = await _in_answer(h, ERIK, reply)  # the booker's comes in the answer
     await h.tick()
-    for user in ("mina", "erik"):
-        [ics] = invites(h, user)
+    assert invites(h, "erik") == [], "and is not sent again"
+    [mina_invite] = invites(h, "mina")
+    for ics in (mina_invite, erik_invite):
         event = ics.event
         assert ics.method == "REQUEST"
         assert utc(event["dtstart"].dt) == THU_10_BERLIN == session.starts_at
@@ -88,24 +111,28 @@ async def test_organizer_and_attendees_are_the_people_whose_email_is_known(h):
 
 
 @pytest.mark.parametrize(
-    ("booker", "first_day", "utc_hours"),
+    ("booker", "first_day", "utc_hours", "partners_clock"),
     [
-        (ERIK, "2026-03-20", [9, 9, 8]),  # Berlin: CET, CET, then CEST from 29 March
-        (TOM, "2026-03-05", [15, 14, 14]),  # New York: EST, then EDT from 8 March
+        (ERIK, "2026-03-20", [9, 9, 8], "(05:00 for Tom)"),  # Berlin: CEST from 29 March
+        (TOM, "2026-03-05", [15, 14, 14], "(16:00 for Erik)"),  # New York: EDT from 8 March
     ],
 )
 async def test_a_series_stays_at_ten_local_for_the_booker_across_a_clock_change(
-    h, booker, first_day, utc_hours
+    h, booker, first_day, utc_hours, partners_clock
 ):
     pairing = await h.active_pairing(await h.program(cadence_days=7), mentor=TOM, mentee=ERIK)
-    await _book(h, booker, pairing, first_day, repeat="3")
+    reply = await _book(h, booker, pairing, first_day, repeat="3")
+    partner = TOM if booker == ERIK else ERIK
+    assert partners_clock in reply.text, "the answer names the first time on both clocks"
+    booker_invite = await _in_answer(h, booker, reply)
     await _deliver(h)
     booker_zone = ZoneInfo(booker.timezone)
     sessions = await _sessions(h, pairing)
     assert [s.starts_at.astimezone(booker_zone).hour for s in sessions] == [10, 10, 10]
     assert [s.starts_at.hour for s in sessions] == utc_hours
-    for user in ("tom", "erik"):  # the partner's calendar too, whatever their zone
-        [ics] = invites(h, user)
+    [partner_invite] = invites(h, partner.user_id)
+    assert invites(h, booker.user_id) == []
+    for ics in (booker_invite, partner_invite):  # the partner's calendar too, whatever their zone
         assert ics.event["dtstart"].params["TZID"] == booker.timezone
         assert ics.starts() == [s.starts_at for s in sessions]
         assert [e.start.astimezone(booker_zone).hour for e in ics.occurrences()] == [10, 10, 10]
@@ -125,9 +152,10 @@ async def test_a_series_is_one_repeating_event_over_its_stored_sessions(h, caden
     days = [s.starts_at.astimezone(BERLIN).date() for s in sessions]
     assert days == [date(2026, 3, 5) + timedelta(days=cadence * n) for n in range(3)]
     assert [b.value for b in reply.buttons] == [str(sessions[0].id)] * 2
+    erik_invite = await _in_answer(h, ERIK, reply)
     await h.tick()
-    for user in ("mina", "erik"):
-        [ics] = invites(h, user)
+    [mina_invite] = invites(h, "mina")
+    for ics in (mina_invite, erik_invite):
         rule = ics.event["rrule"]
         assert (rule["FREQ"], rule["INTERVAL"], rule["COUNT"]) == ([freq], [interval], [3])
         assert str(ics.event["uid"]) == sessions[0].uid
@@ -140,7 +168,8 @@ async def test_a_series_is_one_repeating_event_over_its_stored_sessions(h, caden
 async def test_a_move_sends_both_the_same_uid_with_a_higher_sequence_and_the_new_time(h):
     pairing = await h.active_pairing()
     await h.tick()
-    await _book(h, ERIK, pairing, "2026-03-05")
+    booking = await _book(h, ERIK, pairing, "2026-03-05")
+    received = {"erik": [await _in_answer(h, ERIK, booking)]}
     [booked] = await _sessions(h, pairing)
     await h.tick()
     opened = await h.click(MINA, "session.move", booked.id)
@@ -148,6 +177,8 @@ async def test_a_move_sends_both_the_same_uid_with_a_higher_sequence_and_the_new
     reply = await h.submit(
         MINA, "session.move", booked.id, date="2026-03-06", time="11:00", minutes="45"
     )
+    assert reply.text.startswith("Moved: Fri 6 Mar, 11:00")
+    received["mina"] = [*invites(h, "mina"), await _in_answer(h, MINA, reply)]
     old, moved = await _sessions(h, pairing)
     assert (old.status, moved.status, moved.uid, moved.sequence) == (
         "cancelled",
@@ -157,8 +188,9 @@ async def test_a_move_sends_both_the_same_uid_with_a_higher_sequence_and_the_new
     )
     assert [b.value for b in reply.buttons] == [str(moved.id)] * 2
     await h.tick()
+    received["erik"] += invites(h, "erik")
     for user in ("mina", "erik"):
-        first, update = invites(h, user)
+        first, update = received[user]
         assert update.method == "REQUEST"
         assert update.key == (booked.uid, 1, "REQUEST") and first.key[1] == 0
         assert update.starts() == [datetime(2026, 3, 6, 10, 0, tzinfo=UTC)]
@@ -171,11 +203,13 @@ async def test_moving_one_occurrence_of_a_series_names_its_original_start(h):
     await _book(h, ERIK, pairing, "2026-03-05", repeat="3")
     first, second, third = await _sessions(h, pairing)
     await h.tick()
-    await h.submit(MINA, "session.move", second.id, date="2026-03-20", time="09:00", minutes="45")
+    reply = await h.submit(
+        MINA, "session.move", second.id, date="2026-03-20", time="09:00", minutes="45"
+    )
+    minas = await _in_answer(h, MINA, reply)  # the mover's update comes in the answer
     await h.tick()
     new_time = datetime(2026, 3, 20, 8, 0, tzinfo=UTC)
-    for user in ("mina", "erik"):
-        update = invites(h, user)[-1]
+    for update in (minas, invites(h, "erik")[-1]):
         event = update.event
         assert update.key == (first.uid, 1, "REQUEST")
         assert utc(event["recurrence-id"].dt) == second.starts_at
@@ -266,12 +300,14 @@ async def test_a_cancellation_sent_after_a_session_began_leaves_that_session_out
 async def test_someone_whose_request_never_went_out_gets_no_cancellation_either(h):
     pairing = await h.active_pairing(mentor=TOM, mentee=ERIK)
     await h.tick()
-    await _book(h, ERIK, pairing, "2026-03-05")  # 04:00 in New York: Tom's invite waits
+    booking = await _book(h, ERIK, pairing, "2026-03-05")  # 04:00 in New York: Tom's waits
+    eriks = [await _in_answer(h, ERIK, booking)]
     [booked] = await _sessions(h, pairing)
     await h.tick()
     await h.click(ERIK, "session.cancel", booked.id)
     await _deliver(h)
-    assert [ics.key[1:] for ics in invites(h, "erik")] == [(0, "REQUEST"), (1, "CANCEL")]
+    eriks += invites(h, "erik")
+    assert [ics.key[1:] for ics in eriks] == [(0, "REQUEST"), (1, "CANCEL")]
     assert invites(h, "tom") == []
 
 
@@ -296,19 +332,21 @@ async def test_a_cancellation_due_with_the_request_it_takes_back_follows_that_re
 async def test_no_one_gets_the_same_uid_and_sequence_twice(h):
     pairing = await h.active_pairing()
     await h.tick()
-    await _book(h, ERIK, pairing, "2026-03-05")
+    booking = await _book(h, ERIK, pairing, "2026-03-05")
+    in_answers = {"erik": [await _in_answer(h, ERIK, booking)], "mina": []}
     [booked] = await _sessions(h, pairing)
     for _ in range(3):
         await h.tick()
     again = await _book(h, ERIK, pairing, "2026-03-05")  # the same form sent twice
     assert not isinstance(again, FormErrors) and "already" in again.text
+    assert again.file is None and again.invite is None
     await h.click(ERIK, "session.cancel", booked.id)
     await h.click(ERIK, "session.cancel", booked.id)  # a second click
     for _ in range(3):
         await h.tick()
     await _deliver(h, days=2)
     for user in ("mina", "erik"):
-        keys = [ics.key for ics in invites(h, user)]
+        keys = [ics.key for ics in in_answers[user] + invites(h, user)]
         assert keys == [(booked.uid, 0, "REQUEST"), (booked.uid, 1, "CANCEL")]
 
 
@@ -355,8 +393,12 @@ async def test_the_feed_lists_only_the_persons_own_sessions(h):
     await _book(h, PRIYA, theirs, "2026-03-06")
     [mine], [other] = await _sessions(h, ours), await _sessions(h, theirs)
     reply = await h.command(ERIK, "calendar")
-    assert f"{h.config.public_url}/calendar/" in reply.text
-    feed = parse(await h.engine.calendar_feed(FEED.search(reply.text).group(1)))
+    link = _feed_link(reply)
+    assert link.startswith(f"{h.config.public_url}/calendar/")
+    assert "/calendar/" not in reply.text, "the address is a button, not text"
+    [webcal] = [b.url for b in reply.buttons if b.action == "link.webcal"]
+    assert webcal == "webcal://" + link.split("://", 1)[1]
+    feed = parse(await h.engine.calendar_feed(FEED.search(link).group(1)))
     assert feed.method == ""
     assert [str(e["uid"]) for e in feed.events] == [mine.uid]
     assert feed.starts() == [mine.starts_at]
@@ -369,7 +411,7 @@ async def test_a_reset_feed_address_and_a_made_up_one_lead_nowhere(h):
     old = await _feed(h, ERIK)
     assert await _feed(h, ERIK) == old  # the same address until reset
     reply = await h.command(ERIK, "calendar", "reset")
-    new = FEED.search(reply.text).group(1)
+    new = FEED.search(_feed_link(reply)).group(1)
     assert new != old
     assert await h.engine.calendar_feed(old) is None
     assert parse(await h.engine.calendar_feed(new)).starts() == [THU_10_BERLIN]

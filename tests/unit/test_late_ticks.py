@@ -6,22 +6,29 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.domain.model import Notification
-from tests.harness import ERIK
+from tests.harness import MINA
 
 
 async def test_a_check_in_reminder_due_with_its_question_waits_three_days_after_it(h):
     await h.active_pairing()  # both accept on Monday 2 March; the expectations question is due
-    # No tick for four days: the question (due Monday) and its reminder (due Thursday) are
-    # both due at the first tick.
+    # Erik, who accepted last, was asked in his answer; Mina's question goes with her first
+    # nudge (due Tuesday). No tick for four days: her nudge, her question and its reminder
+    # (riding from Thursday) are all due at the first tick.
     await h.tick(h.clock.now() + timedelta(days=4))
-    assert len(h.inbox("erik", "what do you hope to get from it?")) == 1
-    assert not h.inbox("erik", "one-minute answer"), "no reminder in the same breath"
-    erik = await h.person(ERIK)
-    [reminder] = await h.engine.run(
-        lambda ctx: ctx.tx.find(Notification, kind="checkin.reminder", recipient_id=erik.id)
+    assert len(h.inbox("mina", "what do you hope to get from it?")) == 1
+    assert not h.inbox("mina", "one-minute answer"), "no reminder in the same breath"
+    mina = await h.person(MINA)
+    [question] = await h.engine.run(
+        lambda ctx: ctx.tx.find(Notification, kind="checkin", recipient_id=mina.id)
     )
+    [reminder] = await h.engine.run(
+        lambda ctx: ctx.tx.find(Notification, kind="checkin.reminder", recipient_id=mina.id)
+    )
+    assert question.status == "sent" and question.sent_at == h.clock.now()
     assert reminder.status == "pending"
     assert reminder.due_at >= h.clock.now() + timedelta(days=3)
 
-    await h.run_until(h.clock.now() + timedelta(days=4))
-    assert len(h.inbox("erik", "one-minute answer")) == 1, "the one reminder still comes"
+    # Nothing else comes for Mina to carry it, so the reminder goes alone when it is due.
+    await h.run_until(reminder.due_at + timedelta(hours=1))
+    [sent] = h.inbox("mina", "one-minute answer")
+    assert sent.at >= question.sent_at + timedelta(days=3), "the one reminder still comes, later"

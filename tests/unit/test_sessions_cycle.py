@@ -1,9 +1,10 @@
 """Agenda before, did-it-happen after, and the reflection loop with its follow-ups."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from bot.context import EngineConfig
-from bot.domain.model import FollowUp, Reflection, Session
+from bot.domain.model import FollowUp, Notification, Reflection, Session
 from tests.harness import ERIK, MINA, OWNER, Harness
 
 THU_10_BERLIN = datetime(2026, 3, 5, 9, 0, tzinfo=UTC)
@@ -17,12 +18,18 @@ async def _booked(h, program=None):
 
 
 async def _held(h):
+    """Erik says the session of Thursday happened; returns the pair and the card he got."""
     pairing = await _booked(h)
     await h.run_until(THU_10_BERLIN + timedelta(hours=1, minutes=1))
-    reply = await h.click(ERIK, "session.held", 1)
-    assert "noted as held" in reply.text
+    card = await h.click(ERIK, "session.held", 1)
+    assert card.text == "Thanks for meeting Mina (Thu 5 Mar, 10:00)." and card.redraw
     await h.tick()
-    return pairing
+    return pairing, card
+
+
+def _ask(card, action):
+    """The card's question answered with a button for `action`."""
+    return next(a for a in card.asks if any(b.action == action for b in a.buttons))
 
 
 def _agendas(h, user):
@@ -40,6 +47,10 @@ async def test_agenda_arrives_a_day_before_with_at_least_three_items(h):
         line for line in agenda.message.text.splitlines() if line[:2] in ("1)", "2)", "3)", "4)")
     ]
     assert len(items) >= 3
+    # Each item says how long it takes and who leads it; together they fill the 45 minutes.
+    shares = [re.search(r" \((\d+) min, (Mina leads|Erik leads|together)\)$", i) for i in items]
+    assert all(shares), items
+    assert sum(int(m.group(1)) for m in shares) == 45
     assert agenda.message.text.startswith("Thu 5 Mar, 10:00, 45 min with Mina")
     assert len(_agendas(h, "mina")) == 1
 
@@ -72,13 +83,14 @@ async def test_agendas_vary_by_session_number_and_objective(h):
     digital = Program(name="a", objective="digital skills")
     inclusion = Program(name="b", objective="inclusion")
     first, second = (
-        agenda_items(digital, 1, "Mina", "Erik"),
-        agenda_items(digital, 2, "Mina", "Erik"),
+        agenda_items(digital, 1, "Mina", "Erik", 45),
+        agenda_items(digital, 2, "Mina", "Erik", 45),
     )
-    assert first != second
-    assert agenda_items(inclusion, 1, "Mina", "Erik") != first
-    assert any("chooses" in item for item in agenda_items(inclusion, 1, "Mina", "Erik"))
-    assert all(len(agenda_items(digital, n, "M", "E")) >= 3 for n in range(1, 9))
+    assert [i.text for i in first] != [i.text for i in second]
+    included = agenda_items(inclusion, 1, "Mina", "Erik", 45)
+    assert [i.text for i in included] != [i.text for i in first]
+    assert any("chooses" in item.text for item in included)
+    assert all(len(agenda_items(digital, n, "M", "E", 45)) >= 3 for n in range(1, 9))
 
 
 async def test_did_it_happen_is_asked_after_the_end_and_the_first_answer_counts(h):
@@ -127,12 +139,12 @@ async def test_reschedule_returns_the_booking_form(h):
 
 
 async def test_executive_reply_in_dm_is_saved_as_reflection(h):
-    await _held(h)
-    prompt = h.last("erik", "reflection.write")
-    assert "what changed for you as a result of this session?" in prompt.message.text
-    assert "(Your program owners will see your answer.)" in prompt.message.text
-    mentor_prompt = h.last("mina", "reflection.write")
-    assert len(mentor_prompt.message.text) < len(prompt.message.text)
+    _, card = await _held(h)
+    prompt = _ask(card, "reflection.write").text
+    assert prompt.startswith("What changed for you as a result? Just reply here with a line")
+    assert "(Your program owners will see your answer.)" in prompt
+    mentor_card = h.last("mina", "reflection.write").message
+    assert _ask(mentor_card, "reflection.write").text.startswith("What stood out for you?")
     reply = await h.say(ERIK, "I now read completion rates, not views.")
     assert reply.text == (
         "Thanks - saved for your session with Mina. Your program owners can read it."
@@ -149,7 +161,12 @@ async def test_executive_reply_in_dm_is_saved_as_reflection(h):
 
 async def test_reflection_reminder_once_after_two_days_then_silence(h):
     await _held(h)
-    asked = h.last("erik", "reflection.write").at
+    erik = await h.person(ERIK)
+    [card] = await h.engine.run(
+        lambda ctx: ctx.tx.find(Notification, kind="reflect", recipient_id=erik.id)
+    )
+    assert card.status == "sent", "the card in the answer to It happened counts as asked"
+    asked = card.sent_at
     await h.run_until(asked + timedelta(days=2) - timedelta(minutes=1))
     assert not any("only reminder" in t for t in h.texts("erik"))
     await h.run_until(asked + timedelta(days=6))
@@ -180,7 +197,7 @@ async def test_form_reflection_lines_of_will_do_become_follow_ups(h):
 
 
 async def test_a_private_reflection_stays_off_the_shared_agenda(h):
-    pairing = await _held(h)
+    pairing, _ = await _held(h)
     reply = await h.submit(
         ERIK, "reflection.submit", 1, what_changed="x", will_do="SECRET plan", visibility="private"
     )
@@ -201,7 +218,7 @@ async def test_empty_reflection_is_refused_on_the_field(h):
 
 
 async def test_follow_ups_reach_the_next_agenda_and_done_thanks_the_mentor(h):
-    pairing = await _held(h)
+    pairing, _ = await _held(h)
     await h.submit(
         ERIK, "reflection.submit", 1, what_changed="x", will_do="Try one clip", visibility="program"
     )
@@ -210,15 +227,19 @@ async def test_follow_ups_reach_the_next_agenda_and_done_thanks_the_mentor(h):
     agenda = _agendas(h, "erik")[-1].message.text
     assert "Still open from last time:\n- Try one clip" in agenda
     await h.run_until(datetime(2026, 3, 12, 10, 0, tzinfo=UTC))
-    await h.click(ERIK, "session.held", 2)
+    card = await h.click(ERIK, "session.held", 2)
     await h.tick()
-    prompt = h.last("erik", "followup.done")
-    done_button = next(b for b in prompt.message.buttons if b.action == "followup.done")
+    planned = _ask(card, "followup.done")
+    assert planned.text == "You planned: Try one clip"
+    [done_button] = planned.buttons
     reply = await h.click(ERIK, "followup.done", done_button.value)
-    assert "I'll let Mina know" in reply.text
+    assert reply.redraw and "I'll let Mina know" in reply.text
+    assert not any(b.action == "followup.done" for b in reply.every_button)
     again = await h.click(ERIK, "followup.done", done_button.value)
     assert "already marked as done" in again.text
-    await h.tick()
+    # The thank-you waits up to two days for another message to Mina, then goes alone: on
+    # Monday morning, as the two days end on a Saturday.
+    await h.run_until(datetime(2026, 3, 16, 9, 0, tzinfo=UTC))
     assert any("put one of your suggestions into practice" in t for t in h.texts("mina"))
     status = await h.command(OWNER, "status")
     assert "Suggestions implemented: 1" in status.plain()

@@ -115,7 +115,11 @@ async def test_a_reflection_over_the_limit_is_refused_whole_with_the_limit_named
 
 
 async def test_a_long_topic_or_check_in_answer_is_refused_not_cut(h):
-    pairing = await h.active_pairing()
+    pairing = await h.pairing(await h.program())
+    await h.click(MINA, "pairing.accept", pairing.id)
+    accepted = await h.click(ERIK, "pairing.accept", pairing.id)
+    # Erik completes the consent, and is asked the expectations check-in in that answer.
+    checkin = next(b for b in accepted.every_button if b.action == "checkin.answer")
     topic = "A topic that goes on " * 12
     booked = await h.submit(
         ERIK,
@@ -128,8 +132,6 @@ async def test_a_long_topic_or_check_in_answer_is_refused_not_cut(h):
     )
     assert isinstance(booked, FormErrors) and "at most 200" in booked.errors["topic"]
     assert await h.engine.run(lambda ctx: ctx.tx.find(Session)) == []
-    await h.tick()
-    checkin = h.last("erik", "checkin.answer").message.buttons[0]
     answer = await h.submit(ERIK, "checkin.submit", checkin.value, text="hope " * 300)
     assert isinstance(answer, FormErrors) and "at most 1,000" in answer.errors["text"]
     assert await h.engine.run(lambda ctx: ctx.tx.find(CheckIn)) == []
