@@ -119,7 +119,8 @@ class TeamsBot:
         if message.file is not None:
             message = self._download_message(who.user_id, event)
         address = inbound.address(activity)
-        await self.connector.send(address, render.activity(message), activity.get("id") or "")
+        reply_to = activity.get("id") or ""
+        await self.connector.send(address, render.activity(message), reply_to, answering=True)
 
     async def _clicked(self, activity: dict, who: Actor, submit: inbound.Submit) -> None:
         """Action.Submit: answer by redrawing the card that was clicked, so it cannot be
@@ -139,7 +140,7 @@ class TeamsBot:
                 return
             except Exception as exc:  # the card is gone or cannot be edited: say it anew
                 log.info("card update failed (%s); sending the answer instead", exc)
-        await self.connector.send(address, outgoing)
+        await self.connector.send(address, outgoing, answering=True)
 
     async def _invoke(self, activity: dict) -> web.Response:
         """Action.Execute: the updated card goes back in the invoke response."""
@@ -167,7 +168,9 @@ class TeamsBot:
         event = inbound.joined(activity, who)
         reply = await self._handle(event, quiet=True)
         if isinstance(reply, Message) and activity["type"] == "conversationUpdate":
-            await self.connector.send(inbound.address(activity), render.activity(reply))
+            await self.connector.send(
+                inbound.address(activity), render.activity(reply), answering=True
+            )
 
     def _with_links(self, reply, who: Actor):
         """A calendar invite in an answer (booking, the post-session card) as links: a bot

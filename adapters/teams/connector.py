@@ -136,15 +136,19 @@ class Connector:
             return await asyncio.to_thread(credentials.get_access_token)
         return None
 
-    async def send(self, address: dict, activity: dict, reply_to: str = "") -> str:
-        """Post an activity to the conversation in `address`; returns the new activity's id."""
+    async def send(
+        self, address: dict, activity: dict, reply_to: str = "", *, answering: bool = False
+    ) -> str:
+        """Post an activity to the conversation in `address`; returns the new activity's id.
+        `answering`: the answer to what the person just did, which does not queue behind a
+        delivery run's sends to the tenant (only the conversation's own pace applies)."""
         path = f"v3/conversations/{quote(address['conversationId'], safe='')}/activities"
         if reply_to:
             path += f"/{quote(reply_to, safe='')}"
         body = self._activity_json(address, activity)
 
         async def post() -> dict:
-            await self._pace(address)
+            await self._pace(address, tenant=not answering)
             return await self._request("POST", address["serviceUrl"], path, body)
 
         response = await self._call(post)
@@ -157,7 +161,7 @@ class Connector:
         body = {**self._activity_json(address, activity), "id": activity_id}
 
         async def put() -> dict:
-            await self._pace(address)
+            await self._pace(address, tenant=False)  # always an answer to a click
             return await self._request("PUT", address["serviceUrl"], path, body)
 
         await self._call(put)
@@ -241,8 +245,9 @@ class Connector:
             "from": {"id": address.get("botId") or "", "name": address.get("botName") or ""},
         }
 
-    async def _pace(self, address: dict) -> None:
-        await self._tenant_pace.wait(address.get("tenantId") or "")
+    async def _pace(self, address: dict, tenant: bool = True) -> None:
+        if tenant:
+            await self._tenant_pace.wait(address.get("tenantId") or "")
         await self._conversation_pace.wait(address.get("conversationId") or "")
 
     async def _call(self, call: Callable[[], Awaitable[T]]) -> T:
