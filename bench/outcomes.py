@@ -28,7 +28,8 @@ FITS = ("yes",) * 8 + ("no", "not_sure")
 async def fill(url: str, program_id: int, now: datetime) -> dict[str, int]:
     """Per pair: two objectives, one follow-up asked about per reflection (a fifth of those
     reflections private), a pulse answer from both people on every held session, fit answers
-    after the first, and the pulse, fit and follow-through questions sent. Returns counts."""
+    after the first, and the post-session cards and follow-through questions sent. Returns
+    counts."""
     engine = make_engine(url)
     counts: dict[str, int] = {}
     try:
@@ -91,10 +92,10 @@ async def fill(url: str, program_id: int, now: datetime) -> dict[str, int]:
                 ],
             }
             asked = []
-            for n, (sid, pid, number, _) in enumerate(held):
-                for person in people[pid]:
-                    for kind in ("pulse", "fit") if number == 1 else ("pulse",):
-                        asked.append(_sent(f"{kind}:{sid}:{person}", kind, kind, person, pid, sid))
+            for n, (sid, pid, _, _) in enumerate(held):
+                for person in people[pid]:  # the post-session card asks the rating (and fit)
+                    key = f"session:{sid}:reflect:{person}"
+                    asked.append(_sent(key, "reflect", f"session:{sid}", person, pid, sid))
                 mentee = people[pid][1]
                 key = f"followthrough:{n}:0"
                 asked.append(_sent(key, "followthrough", "followthrough:0", mentee, pid, None))

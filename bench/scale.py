@@ -31,6 +31,7 @@ from bench.report import Row, at_least, at_most, info, percentile
 from bot.domain.clock import VirtualClock
 from bot.domain.events import Actor, CommandIssued
 from bot.engine import Engine
+from bot.outbox.nudge_rounds import MENTOR_LATER
 from storage import figures, migrate
 from storage.store import SqlStore, make_engine
 from storage.tables import (
@@ -357,13 +358,17 @@ def _delivered(stats: dict, platform: str) -> tuple[int, int]:
 
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+# When both people of a new pair have their first nudge due: the leader's is due at once,
+# the mentor's a day later (bot.outbox.nudge_rounds).
+BOTH_NUDGED = NOW + MENTOR_LATER
 SLACK_TARGET, TEAMS_TARGET, RSS_TARGET = 1000.0, 500.0, 250.0
 
 
 async def dispatch(notifications: int) -> list[Row]:
     """(b) One `mentorbot tick` sending `notifications` due first nudges (both people of
-    notifications/2 new pairs) to the stub, for Slack and Teams recipients, on SQLite and
-    PostgreSQL. The rows are planned beforehand (timed separately); the tick only sends."""
+    notifications/2 new pairs, the day the mentor's is due too) to the stub, for Slack and
+    Teams recipients, on SQLite and PostgreSQL. The rows are planned beforehand (timed
+    separately); the tick only sends."""
     pairs = max(1, notifications // 2)
     rows = [info("notifications per run", 2 * pairs)]
     for kind in DATABASES:
@@ -373,7 +378,8 @@ async def dispatch(notifications: int) -> list[Row]:
                     address = slack_address if platform == "slack" else teams_address(stub)
                     await populate(url, pairs, NOW, platform=platform, address=address)
                     planned, plan_seconds = await plan_everything(url, NOW)
-                    sent, seconds, rss = finish_tick(start_tick(tick_env(url, platform, stub), NOW))
+                    env = tick_env(url, platform, stub)
+                    sent, seconds, rss = finish_tick(start_tick(env, BOTH_NUDGED))
                 reached, doubled = _delivered(stub_stats(stub), platform)
             if sent != 2 * pairs or reached != 2 * pairs or doubled:
                 raise RuntimeError(
@@ -408,7 +414,7 @@ async def invites(notifications: int) -> list[Row]:
                             await book_with_invites(url, NOW)
                         await plan_everything(url, NOW)
                         env = tick_env(url, platform, stub)
-                        sent, seconds, _ = finish_tick(start_tick(env, NOW))
+                        sent, seconds, _ = finish_tick(start_tick(env, BOTH_NUDGED))
                     reached, doubled = _delivered(stub_stats(stub), platform)
                 if sent != 2 * pairs or reached != 2 * pairs or doubled:
                     raise RuntimeError(
@@ -581,14 +587,15 @@ async def idle_tick(pairs: int, runs: int = 20) -> list[Row]:
 
 async def replicas(notifications: int, count: int = 3) -> list[Row]:
     """(e) `count` `mentorbot tick` processes started together on one PostgreSQL database,
-    planning and sending `notifications` first nudges to the stub: duplicates and losses."""
+    planning and sending `notifications` first nudges to the stub (the day both people of
+    each pair have theirs due): duplicates and losses."""
     pairs = max(1, notifications // 2)
     with platform_stub() as stub:
         async with fresh_database("postgresql") as url:
             await populate(url, pairs, NOW, platform="slack", address=slack_address)
             env = tick_env(url, "slack", stub)
             started = time.perf_counter()
-            children = [start_tick(env, NOW) for _ in range(count)]
+            children = [start_tick(env, BOTH_NUDGED) for _ in range(count)]
             results = [finish_tick(child) for child in children]
             seconds = time.perf_counter() - started
         reached, doubled = _delivered(stub_stats(stub), "slack")

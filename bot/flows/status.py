@@ -280,6 +280,11 @@ async def objective_tapped(
     done = await objectives.move_on(ctx, person, objective, pairing, state)
     if origin == "me":
         view = await my_status(ctx, person)
-        return Message(f"{done.text}\n\n{view.text}", buttons=view.buttons, sections=view.sections)
+        return Message(
+            f"{done.text}\n\n{view.text}",
+            buttons=view.buttons,
+            sections=view.sections,
+            asks=view.asks,
+        )
     card = await card_of(ctx, person, pairing, origin, done.text)
     return card or done

@@ -1,5 +1,7 @@
 """Revisions 0009 and 0010 give the pairs they find their outcome figures and their questions
-sent, as the store would keep them."""
+sent, as the store would keep them; revision 0012 counts the ratings asked again as the
+post-session cards sent (each card asks the rating), and its downgrade as the pulse questions
+sent on their own before."""
 
 from datetime import UTC, datetime
 
@@ -106,9 +108,14 @@ async def test_the_migration_counts_the_outcomes_it_finds(store):
                 (1, "followthrough", "followthrough:1", "sent"),  # a later round
                 (1, "followthrough.reminder", "followthrough:0", "sent"),
                 (1, "followthrough", "followthrough:0", "pending"),
-                (1, "pulse", "pulse", "sent"),
+                (1, "pulse", "pulse", "sent"),  # asked on its own: 0012 no longer counts it
                 (1, "pulse", "pulse", "failed"),
                 (1, "fit", "fit", "sent"),
+                (1, "reflect", "session:1", "sent"),  # post-session cards: a rating asked each
+                (1, "reflect", "session:1", "sent"),
+                (1, "reflect", "session:2", "sent"),
+                (1, "reflect", "session:2", "pending"),
+                (1, "reflect.reminder", "session:1", "sent"),
                 (1, "checkin", "checkin:expectations", "sent"),
                 (1, "checkin", "checkin:expectations", "sent"),
                 (1, "checkin.reminder", "checkin:expectations", "sent"),
@@ -154,8 +161,103 @@ async def test_the_migration_counts_the_outcomes_it_finds(store):
         pulse_sum=11,
         fit_doubts=2,
         actions_asked=2,
-        pulse_asked=1,
+        pulse_asked=3,
         checkins_asked_expectations=2,
         checkins_asked_midpoint=0,
         checkins_asked_final=1,
     )
+
+
+async def test_revision_0012_counts_ratings_asked_as_the_cards_sent_and_its_downgrade_as_pulses(
+    store,
+):
+    async with store.engine.begin() as conn:
+        await conn.run_sync(_run(command.downgrade, "0011"))
+    try:
+        async with store.engine.begin() as conn:
+            people = [
+                dict(id=i, platform="console", user_id=f"u{i}", display_name="", workspace="")
+                for i in (1, 2, 3, 4)
+            ]
+            await conn.execute(insert(participants), [{**p, "reachable": True} for p in people])
+            await conn.execute(
+                insert(programs).values(
+                    id=1,
+                    name="P",
+                    objective="o",
+                    cadence_days=14,
+                    session_minutes=45,
+                    owners=[],
+                    agenda_set="",
+                    reflection_visibility="program",
+                    timezone="UTC",
+                )
+            )
+            # Pair 1 met before the card asked the rating: a pulse row and a card each, its
+            # figure the pulses. Pair 2 has one card sent, the other's still to go, and a
+            # pulse row skipped (its card asked it); nothing counted yet.
+            pairs = [(1, 1, 2, 2), (2, 3, 4, 0)]  # (id, mentor, mentee, pulse_asked)
+            await conn.execute(
+                insert(pairings),
+                [
+                    dict(
+                        id=i,
+                        program_id=1,
+                        mentor_id=mentor,
+                        mentee_id=mentee,
+                        goal="",
+                        why="",
+                        status="active",
+                        pulse_asked=asked,
+                    )
+                    for i, mentor, mentee, asked in pairs
+                ],
+            )
+            session = dict(starts_at=NOW, minutes=45, topic="", status="held", number=1)
+            await conn.execute(
+                insert(sessions), [{**session, "id": i, "pairing_id": i} for i in (1, 2)]
+            )
+            rows = [  # (pairing, recipient, kind, series, status)
+                (1, 1, "pulse", "pulse", "sent"),
+                (1, 2, "pulse", "pulse", "sent"),
+                (1, 1, "reflect", "session:1", "sent"),
+                (1, 2, "reflect", "session:1", "sent"),
+                (1, 2, "reflect.reminder", "session:1", "sent"),
+                (2, 4, "reflect", "session:2", "sent"),
+                (2, 3, "reflect", "session:2", "pending"),
+                (2, 3, "pulse", "pulse", "skipped"),
+            ]
+            await conn.execute(
+                insert(notifications),
+                [
+                    dict(
+                        key=f"k{n}",
+                        kind=kind,
+                        recipient_id=person,
+                        due_at=NOW,
+                        series=series,
+                        pairing_id=pair,
+                        session_id=pair,
+                        payload={},
+                        status=status,
+                        attempts=1,
+                        last_error="",
+                    )
+                    for n, (pair, person, kind, series, status) in enumerate(rows)
+                ],
+            )
+        async with store.engine.begin() as conn:
+            await conn.run_sync(_run(command.upgrade, "0012"))
+        assert await _ratings_asked(store) == [2, 1]
+        async with store.engine.begin() as conn:
+            await conn.run_sync(_run(command.downgrade, "0011"))
+        assert await _ratings_asked(store) == [2, 0]
+    finally:
+        async with store.engine.begin() as conn:
+            await conn.run_sync(_run(command.upgrade, "head"))
+
+
+async def _ratings_asked(store) -> list[int]:
+    async with store.engine.begin() as conn:
+        found = select(pairings.c.pulse_asked).order_by(pairings.c.id)
+        return list((await conn.execute(found)).scalars())

@@ -37,7 +37,11 @@ SESSION_STATUSES = ("scheduled", "held", "missed", "cancelled")
 OBJECTIVE_STATES = ("not_started", "started", "done")
 ACTION_STATES = ("open", "still", "done", "dropped")
 ANSWERS = {"useful": ("1", "2", "3", "4", "5"), "fit": ("yes", "no", "not_sure")}
-ASKED = (("pulse", "pulse"), ("fit", "fit"), ("followthrough", "followthrough:0"))
+# Outbox rows of the questions counted as sent (series "{session}": the row's session id):
+# post-session cards (each asks the rating), their reminders, pulse and fit rows queued
+# before the card asked both, follow-through questions and check-ins.
+ASKED = (("reflect", "session:{session}"), ("reflect.reminder", "session:{session}"))
+ASKED += (("pulse", "pulse"), ("fit", "fit"), ("followthrough", "followthrough:0"))
 ASKED += (("followthrough.reminder", "followthrough:0"), ("followthrough", "followthrough:1"))
 ASKED += (*(("checkin", f"checkin:{stage}") for stage in Stage), ("checkin.reminder", "checkin:1"))
 
@@ -178,15 +182,19 @@ async def _outcomes(store, rng: random.Random, pairs, sessions, people) -> None:
                         answer = Pulse(kind, pair.id, session.id, person, rng.choice(values))
                         await tx.add(answer)
                 kind, series = rng.choice(ASKED)
+                # Sent as it is queued: a card shown in the answer to "It happened".
+                status = rng.choice(("pending", "pending", "pending", "skipped", "sent"))
                 await tx.add_notification(
                     Notification(
                         key=f"asked:{n}:{person}",
                         kind=kind,
                         recipient_id=person,
                         due_at=NOW,
-                        series=series,
+                        series=series.format(session=session.id),
                         pairing_id=pair.id,
-                        status=rng.choice(("pending", "pending", "pending", "skipped")),
+                        session_id=session.id,
+                        status=status,
+                        sent_at=NOW if status == "sent" else None,
                     )
                 )
     async with store.transaction() as tx:  # sent (or not) as delivery marks them
@@ -246,8 +254,11 @@ def _outcomes_counted(pairs, actions, written, goals, answers, asked) -> Outcome
     going = {p.id for p in pairs if p.status in ("active", "paused")}
     doubts = {a.pairing_id for a in answers if a.kind == "fit" and a.value in ("no", "not_sure")}
 
-    def sent(kind: str, series: str) -> int:
-        return sum(1 for n in asked if (n.kind, n.series, n.status) == (kind, series, "sent"))
+    def sent(kind: str, series: str | None = None) -> int:
+        """Rows of `kind` sent (of `series`, when given)."""
+        return sum(
+            1 for n in asked if (n.kind, n.status) == (kind, "sent") and series in (None, n.series)
+        )
 
     return OutcomeFacts(
         objectives=dict(Counter(g.state for g in goals)),
@@ -255,7 +266,7 @@ def _outcomes_counted(pairs, actions, written, goals, answers, asked) -> Outcome
         actions_asked=sent("followthrough", "followthrough:0"),
         actions_done=sum(1 for a in planned if a.state == "done"),
         actions_dropped=sum(1 for a in planned if a.state == "dropped"),
-        pulse_asked=sent("pulse", "pulse"),
+        pulse_asked=sent("reflect"),  # each post-session card asks the 1-5 rating
         pulse_answers=len(useful),
         pulse_sum=sum(useful),
         fit_alerts=len(doubts & going),
@@ -511,3 +522,40 @@ async def test_session_ratings_are_counted_and_summed_for_the_program(store):
     async with store.reading() as tx:
         facts = await tx.program_facts(mine.id, cadence.cutoffs(mine, NOW, NOW - RECENT))
     assert (facts.outcomes.pulse_answers, facts.outcomes.pulse_sum) == (3, 11)
+
+
+async def test_ratings_asked_are_the_post_session_cards_sent_shown_in_a_reply_or_delivered(store):
+    async with store.transaction() as tx:
+        program = await tx.add(Program(name="P"))
+        a, b = [await tx.add(Participant(platform="console", user_id=u)) for u in "ab"]
+        pair = await tx.add(Pairing(program_id=program.id, mentor_id=a.id, mentee_id=b.id))
+        session = await tx.add(Session(pairing_id=pair.id, starts_at=NOW, minutes=45))
+
+    def row(kind: str, person: Participant, status: str) -> Notification:
+        return Notification(
+            key=f"{kind}:{session.id}:{person.id}",
+            kind=kind,
+            recipient_id=person.id,
+            due_at=NOW,
+            series=f"session:{session.id}",
+            pairing_id=pair.id,
+            session_id=session.id,
+            status=status,
+            sent_at=NOW if status == "sent" else None,
+        )
+
+    async def asked() -> int:
+        async with store.reading() as tx:
+            facts = await tx.program_facts(program.id, cadence.cutoffs(program, NOW, NOW - RECENT))
+        return facts.outcomes.pulse_asked
+
+    async with store.transaction() as tx:
+        await tx.add_notification(row("reflect", b, "sent"))  # the card in the clicker's reply
+        await tx.add_notification(row("reflect", a, "pending"))  # the partner's, in their hours
+        await tx.add_notification(row("pulse", a, "sent"))  # asked on its own before the card
+    assert await asked() == 1
+    async with store.transaction() as tx:
+        [partner] = await tx.claim_due(NOW, "w", timedelta(minutes=5), 10, ["console"])
+        partner.status, partner.sent_at = "sent", NOW
+        await tx.release([partner], "w")
+    assert await asked() == 2

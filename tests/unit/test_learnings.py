@@ -56,13 +56,26 @@ async def _library(h, visibility: str = "shared", **more: str):
     return saved
 
 
+async def _held_session_card(h, pairing: Pairing):
+    """The harness's held session of Tue 3 March, keeping the post-session card that Erik
+    gets as the answer to his "It happened" (with its reflection ask)."""
+    await h.tick()
+    await h.book(ERIK, pairing, "2026-03-03", "10:00")
+    await h.tick(datetime(2026, 3, 3, 11, 0, tzinfo=UTC))
+    card = await h.click(ERIK, "session.held", 1)
+    await h.tick()
+    return card
+
+
 async def _search(h, actor: Actor, words: str = "") -> str:
     reply = await h.command(actor, "learnings", words)
     return reply.plain()
 
 
-def _button(reply, choice: str):
-    return next(b for b in reply.buttons if b.value.endswith(f":{choice}"))
+def _choice(reply, choice: str):
+    """The option for `choice` in the saved reply's one choice of who can read it."""
+    assert reply.select.action == "reflection.visibility"
+    return next(o for o in reply.select.options if o.value.endswith(f":{choice}"))
 
 
 async def test_a_shared_reflection_is_read_by_everyone_in_its_program(h):
@@ -115,14 +128,15 @@ async def test_an_entry_shared_without_a_name_names_nobody_not_even_to_owners(h)
 
 async def test_a_visibility_change_counts_at_once_both_ways(h):
     saved = await _library(h)
-    narrowed = await h.click(ERIK, "reflection.visibility", _button(saved, "pair").value)
+    assert saved.select.initial == _choice(saved, "shared").value
+    narrowed = await h.click(ERIK, "reflection.visibility", _choice(saved, "pair").value)
     assert narrowed.text == "Done. Only you and Mina can read it."
     assert SHARED not in await _search(h, TOM, "dashboard")
-    widened = await h.click(ERIK, "reflection.visibility", _button(saved, "shared_anonymous").value)
+    widened = await h.click(ERIK, "reflection.visibility", _choice(saved, "shared_anonymous").value)
     assert "without your name" in widened.text
     found = await _search(h, TOM, "dashboard")
     assert SHARED in found and "Erik" not in found
-    reflection_id = _button(saved, "pair").value.split(":")[0]
+    reflection_id = _choice(saved, "pair").value.split(":")[0]
     named = await h.click(ERIK, "reflection.visibility", f"{reflection_id}:shared")
     assert "with your first name" in named.text
     assert "Erik, 3 Mar 2026" in await _search(h, TOM, "dashboard")
@@ -277,8 +291,8 @@ async def test_an_owner_can_make_sharing_with_the_program_the_default(h):
     )
     done = await h.command(OWNER, "program", "set Digital Leaders visibility=shared")
     assert done.text == "Saved the new settings of Digital Leaders."
-    await h.held_session(pairing)
-    prompt = h.last("erik", "reflection.write").message.text
+    card = await _held_session_card(h, pairing)
+    [prompt] = [a.text for a in card.asks if any(b.action == "reflection.write" for b in a.buttons)]
     assert "in the learnings library - with your first name" in prompt
     saved = await h.say(ERIK, "Reels reach people our ads never do")
     assert "Everyone in your program can find it in the learnings library" in saved.text

@@ -8,15 +8,48 @@ import io
 from datetime import UTC, datetime
 
 from bot.domain.events import Actor, Mention
-from bot.domain.model import FollowUp, Reflection
+from bot.domain.messages import Ask, Message
+from bot.domain.model import FollowUp, Notification, Reflection
 from bot.domain.outcomes import Objective, Pulse
 from tests.harness import ERIK, MINA, OWNER, PRIYA, TOM
 
 APRIL_2 = datetime(2026, 4, 2, 12, 0, tzinfo=UTC)  # 30 days after the reflection below
+HEADER = "Thanks for meeting {other} (Tue 3 Mar, 10:00)."  # the post-session card's first line
+RATE = "How was it? One tap: 1 = not much, 5 = very useful."
+FIT = "Is this pairing working for you?"
 
 
 async def _objectives(h) -> list[Objective]:
     return await h.engine.run(lambda ctx: ctx.tx.find(Objective))
+
+
+async def _held(h, pairing=None) -> tuple:
+    """The harness's held session (Tue 3 March, 10:00 Berlin), keeping the post-session card
+    Erik gets as the answer to his "It happened": (pairing, Erik's card)."""
+    pairing = pairing or await h.active_pairing()
+    await h.tick()
+    await h.book(ERIK, pairing, "2026-03-03", "10:00")
+    await h.tick(datetime(2026, 3, 3, 11, 0, tzinfo=UTC))
+    card = await h.click(ERIK, "session.held", 1)
+    await h.tick()
+    return pairing, card
+
+
+def _ask(card: Message, starting: str) -> Ask:
+    [found] = [a for a in card.asks if a.text.startswith(starting)]
+    return found
+
+
+def _questions(h, user_id: str, containing: str = "Did it happen?") -> list[tuple]:
+    """Every question sent to `user_id` whose text has `containing`, as (when, Ask): a
+    message's own text and buttons, or one of the questions it carried along."""
+    found = []
+    for delivered in h.inbox(user_id):
+        message = delivered.message
+        for ask in (Ask(message.text, message.buttons), *message.asks):
+            if containing in ask.text:
+                found.append((delivered.at, ask))
+    return found
 
 
 async def _reflect(
@@ -57,18 +90,29 @@ async def test_an_owner_proposes_objectives_with_the_pair_and_either_person_move
     await h.click(MINA, "pairing.accept", pairing_id)
     await h.click(ERIK, "pairing.accept", pairing_id)
     me = await h.command(ERIK, "me")
-    plain = me.plain()
-    assert "1. run a clip test (not started)" in plain
-    assert [b.label for b in me.buttons if b.action == "objective.state"] == [
-        "Started: run a clip test",
-        "Started: read the brand guide",
+    assert "1. run a clip test (not started)" in me.plain()
+    # Each objective is quoted whole on a line of its own, moved on with one short button.
+    assert [(a.text, [b.label for b in a.buttons]) for a in me.asks] == [
+        ("Objective: run a clip test (not started)", ["Mark started"]),
+        ("Objective: read the brand guide (not started)", ["Mark started"]),
     ]
-    started = next(b for b in me.buttons if b.action == "objective.state")
+    assert not [b for b in me.buttons if b.action == "objective.state"]
+    started = me.asks[0].buttons[0]
     tapped = await h.click(MINA, "objective.state", started.value)
-    # From `me` the view comes back up to date, its other buttons still there.
+    # From `me` the view comes back up to date, with everything it offers still there.
     assert tapped.text.startswith("Marked as started: run a clip test\n\n")
     assert "1. run a clip test (started)" in tapped.plain()
-    assert [b.label for b in tapped.buttons][:2] == ["Schedule with Erik", "Done: run a clip test"]
+    assert [(a.text, [b.label for b in a.buttons]) for a in tapped.asks] == [
+        ("Objective: run a clip test (started)", ["Mark done"]),
+        ("Objective: read the brand guide (not started)", ["Mark started"]),
+    ]
+    assert [b.label for b in tapped.buttons][:1] == ["Schedule with Erik"]
+    fresh = await h.command(MINA, "me")
+    assert (tapped.asks, tapped.buttons, tapped.sections) == (
+        fresh.asks,
+        fresh.buttons,
+        fresh.sections,
+    )
     done = await h.click(ERIK, "objective.state", f"{found[0].id}:done")
     assert done.text.startswith("Marked as done")
     first = (await _objectives(h))[0]
@@ -97,18 +141,30 @@ async def test_a_fourth_or_too_long_objective_is_refused_with_the_reason(h):
     assert await _objectives(h) == []
 
 
-async def test_the_mentor_marks_progress_from_the_reflection_prompt_and_keeps_its_form(h):
+async def test_the_mentor_marks_progress_from_the_post_session_card_and_the_rest_stays_asked(h):
     pairing = await h.active_pairing()
     await h.submit(ERIK, "objectives.submit", pairing.id, objective_1="Post one reel")
-    await h.held_session(pairing)
-    prompt = h.last("mina", "reflection.write").message
-    [tap] = [b for b in prompt.buttons if b.action == "objective.state"]
-    assert tap.label == "Started: Post one reel"
+    _, erik_card = await _held(h, pairing)
+    card = h.last("mina", "objective.state").message
+    objective = _ask(card, "Objective:")
+    assert objective.text == "Objective: Post one reel (not started)"
+    [tap] = objective.buttons
+    assert tap.label == "Mark started"
     reply = await h.click(MINA, "objective.state", tap.value)
-    assert reply.text == "Marked as started: Post one reel"
-    assert [(b.action, b.value) for b in reply.buttons] == [("reflection.write", "1")]
-    erik_prompt = h.last("erik", "reflection.write").message
-    assert not [b for b in erik_prompt.buttons if b.action == "objective.state"]
+    # The card comes back in place: the move is a line, the objective one step on, the rest
+    # (rating, fit, reflection, next session) still asked.
+    assert reply.redraw
+    assert reply.text == HEADER.format(other="Erik") + "\nMarked as started: Post one reel"
+    moved = _ask(reply, "Objective:")
+    assert moved.text == "Objective: Post one reel (started)"
+    assert [b.label for b in moved.buttons] == ["Mark done"]
+    assert [a.text for a in reply.asks if a is not moved] == [
+        a.text for a in card.asks if a is not objective
+    ]
+    assert ("reflection.write", "1") in [(b.action, b.value) for b in reply.every_button]
+    # The mentee's card has no objectives to move on.
+    assert erik_card.asks
+    assert not [b for b in erik_card.every_button if b.action == "objective.state"]
 
 
 async def test_the_mentee_sets_objectives_on_accepting_and_they_appear_in_the_agenda(h):
@@ -125,8 +181,8 @@ async def test_the_mentee_sets_objectives_on_accepting_and_they_appear_in_the_ag
     await h.tick()
     await h.book(ERIK, pairing, "2026-03-03", "10:00")
     await h.tick(datetime(2026, 3, 3, 8, 30, tzinfo=UTC))
-    agenda = h.last("mina").message.text
-    assert "Objectives:\n1. Post one reel (not started)" in agenda
+    [agenda] = h.inbox("mina", "Suggested agenda:")
+    assert "Objectives:\n1. Post one reel (not started)" in agenda.message.plain()
     # Editing keeps an unchanged objective's state and drops a blanked one.
     [objective] = await _objectives(h)
     await h.click(MINA, "objective.state", f"{objective.id}:started")
@@ -145,33 +201,35 @@ async def test_the_mentee_sets_objectives_on_accepting_and_they_appear_in_the_ag
 async def test_a_will_do_is_asked_about_after_30_days_and_done_tells_the_mentor(h):
     await _reflect(h)
     await h.tick(APRIL_2)
-    asked = h.inbox("erik", "Did it happen?")
-    assert [d.message.text for d in asked] == [
+    asked = _questions(h, "erik")
+    assert [ask.text for _, ask in asked] == [
         "You planned to: Try one 15-second clip\nDid it happen?",
         "You planned to: Share the dashboard\nDid it happen?",
     ]
-    assert asked[0].at == APRIL_2
-    assert not h.inbox("mina", "Did it happen?")
-    buttons = asked[0].message.buttons
+    assert [at for at, _ in asked] == [APRIL_2, APRIL_2]
+    assert not _questions(h, "mina")
+    buttons = asked[0][1].buttons
     assert [b.label for b in buttons] == ["Done", "Still on it", "Dropped"]
     done = await h.click(ERIK, "followthrough.answer", buttons[0].value)
     assert done.text == "Brilliant - marked as done. I'll let Mina know it came from your sessions."
     assert (await h.click(ERIK, "followthrough.answer", buttons[0].value)).text.startswith(
         "Thanks - you've already answered"
     )
-    # Nobody else may answer Erik's question; Mina is thanked for the one done.
-    forged = await h.click(MINA, "followthrough.answer", asked[1].message.buttons[0].value)
+    # Nobody else may answer Erik's question. Mina is thanked for the one done: not at once
+    # (a thank-you waits up to two days to go with her next message), then on its own.
+    forged = await h.click(MINA, "followthrough.answer", asked[1][1].buttons[0].value)
     assert forged.text == "That belongs to someone else's pairing, so I've left it alone."
     await h.tick()
-    assert any("Try one 15-second clip" in t for t in h.texts("mina"))
+    assert not any("Try one 15-second clip" in t for t in h.texts("mina"))
     # One reminder for the unanswered one, three days later, then silence.
     await h.tick(datetime(2026, 4, 6, 12, 0, tzinfo=UTC))
-    reminders = h.inbox("erik", "only reminder")
-    assert [d.message.text for d in reminders] == [
+    assert any("Try one 15-second clip" in t for t in h.texts("mina"))
+    reminders = _questions(h, "erik", "only reminder")
+    assert [ask.text for _, ask in reminders] == [
         "A quick one about your plan: Share the dashboard\nDid it happen? This is the only reminder."
     ]
     await h.tick(datetime(2026, 5, 20, 10, 0, tzinfo=UTC))
-    assert len(h.inbox("erik", "Share the dashboard")) == 2
+    assert len(_questions(h, "erik", "Share the dashboard")) == 2
 
 
 async def test_still_on_it_asks_again_at_most_twice(h):
@@ -181,9 +239,10 @@ async def test_still_on_it_asks_again_at_most_twice(h):
     replies = []
     for day in (10, 17, 24):  # the reflection was saved on 3 March: a week later, each time
         await h.tick(datetime(2026, 3, day, 12, 0, tzinfo=UTC))
-        asked = h.inbox("erik", "Did it happen?")
-        assert len(asked) == len(replies) + 1, [d.message.text for d in asked]
-        reply = await h.click(ERIK, "followthrough.answer", asked[-1].message.buttons[1].value)
+        asked = _questions(h, "erik")
+        assert len(asked) == len(replies) + 1, [ask.text for _, ask in asked]
+        [_, still, _] = asked[-1][1].buttons
+        reply = await h.click(ERIK, "followthrough.answer", still.value)
         replies.append(reply.text)
     assert replies == [
         "Got it - I'll ask again in 7 days.",
@@ -191,7 +250,7 @@ async def test_still_on_it_asks_again_at_most_twice(h):
         "Got it. I won't ask about this one again - good luck with it.",
     ]
     await h.tick(datetime(2026, 5, 1, 12, 0, tzinfo=UTC))
-    assert len(h.inbox("erik", "15-second clip")) == 3
+    assert len(_questions(h, "erik", "15-second clip")) == 3
     [action] = await h.engine.run(lambda ctx: ctx.tx.find(FollowUp))
     assert (action.state, action.asks) == ("still", 3)
 
@@ -199,21 +258,21 @@ async def test_still_on_it_asks_again_at_most_twice(h):
 async def test_dropped_ends_the_questions_and_a_private_plan_is_the_authors_alone(h):
     await _reflect(h, visibility="private", will_do="SECRET plan")
     await h.tick(APRIL_2)
-    [asked] = h.inbox("erik", "Did it happen?")
-    dropped = await h.click(ERIK, "followthrough.answer", asked.message.buttons[2].value)
+    [(_, asked)] = _questions(h, "erik")
+    dropped = await h.click(ERIK, "followthrough.answer", asked.buttons[2].value)
     assert dropped.text == "Fair enough - dropped. No more questions about it."
     await h.tick(datetime(2026, 6, 1, 10, 0, tzinfo=UTC))
-    assert len(h.inbox("erik", "SECRET")) == 1
+    assert len(_questions(h, "erik", "SECRET")) == 1
     assert not any("SECRET" in t for who in ("mina", "olivia") for t in h.texts(who))
 
 
 async def test_a_private_plan_done_does_not_tell_the_mentor(h):
     await _reflect(h, visibility="private", will_do="SECRET plan")
     await h.tick(APRIL_2)
-    [asked] = h.inbox("erik", "Did it happen?")
-    done = await h.click(ERIK, "followthrough.answer", asked.message.buttons[0].value)
+    [(_, asked)] = _questions(h, "erik")
+    done = await h.click(ERIK, "followthrough.answer", asked.buttons[0].value)
     assert done.text == "Brilliant - marked as done."
-    await h.tick()
+    await h.tick(datetime(2026, 4, 6, 12, 0, tzinfo=UTC))  # past any wait for a thank-you
     assert not any("SECRET" in t for t in h.texts("mina"))
 
 
@@ -228,46 +287,61 @@ async def test_followup_days_is_checked(h):
 
 
 async def test_both_rate_the_session_and_a_no_fit_reaches_the_owners_only(h):
-    pairing = await h.held_session()
-    for who in ("erik", "mina"):
-        [pulse] = h.inbox(who, "How useful was your session")
-        assert [b.label for b in pulse.message.buttons] == ["1", "2", "3", "4", "5"]
-    rate = h.inbox("erik", "How useful")[0].message.buttons[3]
-    assert (await h.click(ERIK, "pulse.answer", rate.value)).text == "Thanks - noted."
-    assert (await h.click(ERIK, "pulse.answer", rate.value)).text.startswith("You've already rated")
-    fit = [d for d in h.inbox("erik") if d.message.text.startswith("Now that you've had")]
-    assert [b.label for b in fit[-1].message.buttons] == ["Yes", "Not sure", "No"]
-    no = fit[-1].message.buttons[2]
+    pairing, erik_card = await _held(h)
+    mina_card = h.last("mina", "pulse.answer").message
+    for card, other in ((erik_card, "Mina"), (mina_card, "Erik")):
+        assert card.redraw and card.text == HEADER.format(other=other)
+        assert [b.label for b in _ask(card, RATE).buttons] == ["1", "2", "3", "4", "5"]
+        assert [b.label for b in _ask(card, FIT).buttons] == ["Yes", "Not sure", "No"]
+    # The rating and the fit are asked on the card only, no longer as messages of their own.
+    queued = await h.engine.run(lambda ctx: ctx.tx.find(Notification, kind=["pulse", "fit"]))
+    assert queued == []
+    rate = _ask(erik_card, RATE).buttons[3]
+    rated = await h.click(ERIK, "pulse.answer", rate.value)
+    assert rated.redraw
+    assert rated.text == HEADER.format(other="Mina") + "\nYou rated it 4 of 5 - thanks."
+    assert not [a for a in rated.asks if a.text == RATE]
+    again = await h.click(ERIK, "pulse.answer", rate.value)
+    assert "You've already rated that session" in again.text
+    no = _ask(rated, FIT).buttons[2]
     reply = await h.click(ERIK, "pulse.answer", no.value)
-    assert "only them - Mina won't hear" in reply.text
+    # Its thanks comes first on the card, the fit no longer asked.
+    header, thanks, *_ = reply.text.split("\n")
+    assert header == HEADER.format(other="Mina")
+    assert "only them - Mina won't hear" in thanks
+    assert "Noted how the pairing is going for you (Mina is never told)." in reply.text
+    assert not [a for a in reply.asks if a.text.startswith(FIT)]
     await h.tick()
     [note] = h.inbox("olivia", "Is this pairing working")
     assert 'Erik Lund answered "no"' in note.message.text
     assert not any("answered" in t for t in h.texts("mina"))
     stored = await h.engine.run(lambda ctx: ctx.tx.find(Pulse))
     assert sorted((p.kind, p.value) for p in stored) == [("fit", "no"), ("useful", "4")]
-    # A second held session brings a pulse again, not the fit question.
+    # A second held session brings a rating again, not the fit question: on the card of the
+    # one who says it happened, and on the other's.
     await h.book(MINA, pairing, "2026-03-17", "10:00")
     await h.tick(datetime(2026, 3, 17, 11, 0, tzinfo=UTC))
-    await h.click(MINA, "session.held", 2)
+    second = await h.click(MINA, "session.held", 2)
     await h.tick()
-    assert len([d for d in h.inbox("mina") if d.message.text.startswith("Now that")]) == 1
-    assert len(h.inbox("mina", "How useful")) == 2
+    erik_second = h.last("erik", "pulse.answer").message
+    for card in (second, erik_second):
+        assert [b.value for b in _ask(card, RATE).buttons] == [f"2:useful:{n}" for n in "12345"]
+        assert not [a for a in card.asks if a.text.startswith(FIT)]
 
 
 async def test_owner_status_shows_the_new_figures(h):
-    pairing = await h.held_session()
+    pairing, erik_card = await _held(h)
     await h.submit(ERIK, "objectives.submit", pairing.id, objective_1="A", objective_2="B")
     [first, _] = await _objectives(h)
     await h.click(ERIK, "objective.state", f"{first.id}:started")
-    for who, actor in (("erik", ERIK), ("mina", MINA)):
-        await h.click(actor, "pulse.answer", h.inbox(who, "How useful")[0].message.buttons[4].value)
-    fit = [d for d in h.inbox("mina") if d.message.text.startswith("Now that")][-1]
-    await h.click(MINA, "pulse.answer", fit.message.buttons[1].value)
+    mina_card = h.last("mina", "pulse.answer").message
+    for actor, card in ((ERIK, erik_card), (MINA, mina_card)):
+        await h.click(actor, "pulse.answer", _ask(card, RATE).buttons[4].value)
+    await h.click(MINA, "pulse.answer", _ask(mina_card, FIT).buttons[1].value)
     await h.submit(ERIK, "reflection.submit", 1, what_changed="x", will_do="Plan A\nPlan B")
     await h.tick(APRIL_2)
-    for asked, answer in zip(h.inbox("erik", "Did it happen?"), (0, 2), strict=True):
-        await h.click(ERIK, "followthrough.answer", asked.message.buttons[answer].value)
+    for (_, asked), answer in zip(_questions(h, "erik"), (0, 2), strict=True):
+        await h.click(ERIK, "followthrough.answer", asked.buttons[answer].value)
     facts = dict((await h.command(OWNER, "status")).sections[0].facts)
     assert facts["Objectives"] == "2 set, 1 started, 0 done"
     assert (
@@ -295,6 +369,8 @@ async def test_the_export_has_the_figures_and_only_shared_plans(h):
     figures = {r["figure"]: r["value"] for r in rows if r["figure"]}
     assert figures["objectives"] == "1" and figures["actions_planned"] == "2"
     assert figures["actions_asked"] == "2" and figures["pulse_average"] == ""
+    # A rating asked on each person's card, the one shown in the answer to It happened too.
+    assert figures["pulse_asked"] == "2"
     # Nobody but an owner exports.
     assert (await h.command(ERIK, "export")).file is None
 
@@ -318,8 +394,8 @@ async def test_a_private_plan_done_is_counted_but_never_names_the_mentor(h):
         await h.pairing(program, mentor, mentee)
     await _reflect(h, visibility="private", will_do="SECRET plan", program=program)
     await h.tick(APRIL_2)
-    [asked] = h.inbox("erik", "Did it happen?")
-    await h.click(ERIK, "followthrough.answer", asked.message.buttons[0].value)
+    [(_, asked)] = _questions(h, "erik")
+    await h.click(ERIK, "followthrough.answer", asked.buttons[0].value)
     status = (await h.command(OWNER, "status")).plain()
     assert "1 done and 0 dropped of 1 actions planned" in status
     assert "Mina Park (" not in status and "Mentors are named here once" not in status
