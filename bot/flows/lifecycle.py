@@ -104,9 +104,18 @@ async def _ask_again(ctx: Context, pairing: Pairing, program: Program) -> None:
         )
         if row.kind != Kind.NUDGE or row.series == series
     ]
-    # One nudge, not a nudge and its reminder at once: the lowest step skipped.
-    steps = [row.payload.get("step", 1) for row in skipped if row.kind == Kind.NUDGE]
-    skipped = [r for r in skipped if r.kind != Kind.NUDGE or r.payload.get("step", 1) == min(steps)]
+    # One nudge each, not a nudge and its reminder at once: each person's lowest step skipped
+    # (the two need not be at the same step: the mentor's first comes a day late).
+    lowest: dict[int, int] = {}
+    for row in skipped:
+        if row.kind == Kind.NUDGE:
+            step = row.payload.get("step", 1)
+            lowest[row.recipient_id] = min(step, lowest.get(row.recipient_id, step))
+    skipped = [
+        r
+        for r in skipped
+        if r.kind != Kind.NUDGE or r.payload.get("step", 1) == lowest[r.recipient_id]
+    ]
     for row in skipped:
         later = REMINDER_AFTER if row.kind == Kind.CHECKIN_REMINDER else timedelta()
         row.status, row.attempts, row.due_at = NotificationStatus.PENDING, 0, ctx.now + later

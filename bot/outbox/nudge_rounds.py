@@ -92,21 +92,23 @@ async def _next_nudge_step(
         created = await _nudge_both(ctx, rnd, 1, rnd.base)
         if 1 not in planned_steps:
             return created
+    else:
+        created = 0
     wait = ctx.config.nudge_reminder_after
     if 2 not in planned_steps:
         sent = sent_to_mentee.get(1)
         if sent and ctx.now >= sent + wait:
-            return await _nudge_both(ctx, rnd, 2, sent + wait)
+            return created + await _nudge_both(ctx, rnd, 2, sent + wait)
         if sent:
             wake(wakes, pairing, sent + wait)
-        return 0
+        return created
     if any(row.kind == Kind.ESCALATION for row in history):
-        return 0
+        return created
     sent = sent_to_mentee.get(2)
     if not (sent and ctx.now >= sent + wait):
         if sent:
             wake(wakes, pairing, sent + wait)
-        return 0
+        return created
     if pairing.escalated_at is None:
         pairing.escalated_at = ctx.now
         # Only this column: a snooze saved meanwhile by a click must not be overwritten.
@@ -118,7 +120,6 @@ async def _next_nudge_step(
         mentor=mentor.display_name,
         program=program.name,
     )
-    created = 0
     for handle in ctx.rules.owners_of(program):
         owner = await ctx.person_by_handle(handle)
         created += await ctx.outbox.notify(

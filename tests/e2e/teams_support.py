@@ -7,15 +7,18 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import aiohttp
 
-from tests.e2e.slack_support import Serve, eventually
+from tests.e2e.slack_support import Serve, Workspace, eventually
 from tests.fakes.bot_connector import BOT_ID, TENANT_ID, FakeConnector, Sent
 
 OWNER = "29:owner-olivia"
+BERLIN = ZoneInfo("Europe/Berlin")  # the people's time zone (clientInfo in every activity)
 CARD = "application/vnd.microsoft.card.adaptive"
+CHOICE = "mb.c"  # the id of a one-choice menu's Input.ChoiceSet (Message.select)
 
 
 def teams_env(database_url: str) -> dict[str, str]:
@@ -120,14 +123,24 @@ class Tenant:
             status, body = await self.post(activity)
             assert status == 200, body
 
-    async def submit(self, user: str, sent: Sent, title: str, inputs: dict | None = None) -> dict:
+    async def submit(
+        self, user: str, sent: Sent, title: str, inputs: dict | None = None, under: str = ""
+    ) -> dict:
         """Action.Submit on the card in `sent`: a message with the button's data (and the
-        inputs) as its value, replying to the card's activity."""
-        data = {**button(sent, title)["data"], **(inputs or {})}
+        inputs) as its value, replying to the card's activity. With `under`, the button in
+        the row under the question (a TextBlock) containing those words."""
+        data = {**button(sent, title, under)["data"], **(inputs or {})}
         activity = self.activity(user, value=data, replyToId=sent.id, text="")
         status, body = await self.post(activity)
         assert status == 200, body
         return activity
+
+    async def choose(self, user: str, sent: Sent, option: str, title: str) -> dict:
+        """Pick `option` (by its title) in the card's one-choice menu (the Input.ChoiceSet
+        "mb.c") and press the button `title` that sends it, as Teams does on Action.Submit."""
+        menu = inputs(sent)[CHOICE]
+        [value] = [c["value"] for c in menu["choices"] if c["title"] == option]
+        return await self.submit(user, sent, title, {CHOICE: value})
 
     async def execute(
         self, user: str, sent: Sent, title: str, inputs: dict | None = None
@@ -163,13 +176,50 @@ class Tenant:
         return "\n---\n".join(self.fake.texts_in(self.chat(user)))
 
 
-def button(sent: Sent, title: str) -> dict:
-    """The action titled `title` in the (latest version of the) card in `sent`."""
+def button(sent: Sent, title: str, under: str = "") -> dict:
+    """The action titled `title` in the (latest version of the) card in `sent`: among its own
+    actions, then in the rows of buttons in its body (each under its question). With `under`,
+    only the row right under the TextBlock containing those words."""
+    for action in actions(sent, under):
+        if action.get("title") == title:
+            return action
+    where = f" under {under!r}" if under else ""
+    raise AssertionError(f"no {title!r} button{where} in {json.dumps(sent.latest)[:800]}")
+
+
+def actions(sent: Sent, under: str = "") -> list[dict]:
+    """The buttons of the card in `sent`: its own actions (those of the message's text), then
+    each ActionSet's in its body (those of each question). With `under`, only the ActionSet
+    right after the TextBlock containing `under`."""
+    found: list[dict] = []
     for card in FakeConnector.cards(sent):
-        for action in card.get("actions", []):
-            if action.get("title") == title:
-                return action
-    raise AssertionError(f"no {title!r} button in {json.dumps(sent.latest)[:800]}")
+        if not under:
+            found += card.get("actions", [])
+        body = card.get("body", [])
+        for n, block in enumerate(body):
+            if block.get("type") != "ActionSet":
+                continue
+            above = body[n - 1] if n else {}
+            if not under or (above.get("type") == "TextBlock" and under in above.get("text", "")):
+                found += block.get("actions", [])
+    return found
+
+
+def titles(sent: Sent, under: str = "") -> list[str]:
+    """The titles of the card's buttons (see `actions`)."""
+    return [a["title"] for a in actions(sent, under)]
+
+
+def asks(sent: Sent) -> list[str]:
+    """The questions of the card in `sent`: the text of each TextBlock that has a row of
+    buttons right under it, in card order."""
+    return [
+        body[n - 1]["text"]
+        for card in FakeConnector.cards(sent)
+        for body in [card.get("body", [])]
+        for n, block in enumerate(body)
+        if block.get("type") == "ActionSet" and n and body[n - 1].get("type") == "TextBlock"
+    ]
 
 
 def activity_text(activity: dict) -> str:
@@ -214,3 +264,59 @@ def inputs(sent: Sent) -> dict[str, dict]:
         for node in _nodes(card)
         if str(node.get("type", "")).startswith("Input.")
     }
+
+
+# --- moving in time, and steps of a pair's life ------------------------------------------------
+async def tick(tenant: Tenant, when: datetime) -> str:
+    """`mentorbot tick --now when`: what is due then is sent; returns its output."""
+    return await Workspace(tenant.serve, None).tick(when)
+
+
+def weekday_after(moment: datetime, days: int, hour: int) -> datetime:
+    """hour:00 UTC on the day `days` days after `moment`, or on the next weekday after it."""
+    later = (moment + timedelta(days=days)).replace(hour=hour, minute=0)
+    while later.weekday() >= 5:
+        later += timedelta(days=1)
+    return later
+
+
+def working_hour_after(moment: datetime) -> datetime:
+    """The first whole hour at least a minute after `moment` that is inside the default
+    working hours in Berlin (Monday to Friday, 09:00-18:00)."""
+    local = (moment + timedelta(hours=1)).astimezone(BERLIN)
+    local = local.replace(minute=0, second=0, microsecond=0)
+    while local.weekday() >= 5 or not 9 <= local.hour < 18:
+        local += timedelta(hours=1)
+    return local.astimezone(UTC)
+
+
+def evening_after(moment: datetime) -> datetime:
+    """The first 20:00 in Berlin after `moment`: outside working hours, whatever the day."""
+    local = moment.astimezone(BERLIN).replace(hour=20, minute=0, second=0, microsecond=0)
+    return (local if local > moment else local + timedelta(days=1)).astimezone(UTC)
+
+
+def morning_after(moment: datetime) -> datetime:
+    """The first Monday-to-Friday 09:00 in Berlin after `moment`, when working hours open."""
+    local = moment.astimezone(BERLIN).replace(hour=9, minute=0, second=0, microsecond=0)
+    while local <= moment or local.weekday() >= 5:
+        local += timedelta(days=1)
+    return local.astimezone(UTC)
+
+
+async def book_and_hold(tenant: Tenant, mentee: str, day: date) -> tuple[datetime, Sent]:
+    """The mentee books a 45-minute session on `day` at 11:00 Berlin from `me`; a tick after
+    its end asks them whether it happened, and they say it did. Returns its start and the
+    card that asked, which is then the mentee's post-session card."""
+    await tenant.say(mentee, "me")
+    card = await tenant.latest(mentee, "Schedule with Mina")
+    await tenant.submit(mentee, card, "Schedule with Mina")
+    values = {"date": day.isoformat(), "time": "11:00", "minutes": "45"}
+    await tenant.submit(mentee, card, "Book it", values)
+    assert "Booked:" in activity_text(card.latest), activity_text(card.latest)
+    start = datetime.combine(day, time(11, 0), BERLIN).astimezone(UTC)
+    await tick(tenant, start + timedelta(minutes=50))
+    check = await tenant.latest(mentee, "How did your session")
+    await tenant.submit(mentee, check, "It happened")
+    assert "Thanks for meeting Mina" in activity_text(check.latest), activity_text(check.latest)
+    return start, check

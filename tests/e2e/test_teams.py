@@ -11,13 +11,9 @@ from datetime import timedelta
 import aiohttp
 
 from tests.e2e.conftest import teams_pair
-from tests.e2e.slack_support import Workspace, eventually, weekday_at
-from tests.e2e.teams_support import OWNER, Tenant, activity_text, button, inputs
+from tests.e2e.slack_support import eventually, weekday_at
+from tests.e2e.teams_support import CHOICE, OWNER, Tenant, activity_text, button, inputs, tick
 from tests.fakes.adaptive_cards import validate
-
-
-async def tick(tenant: Tenant, when) -> str:
-    return await Workspace(tenant.serve, None).tick(when)
 
 
 async def start_program(tenant: Tenant, name: str) -> None:
@@ -73,13 +69,16 @@ async def test_a_pair_goes_from_the_pair_command_to_a_stored_reflection(tenant, 
     assert answer["type"] == "application/vnd.microsoft.card.adaptive"
     card = answer["value"]
     assert validate(card) == [], "the invoke answer is a valid card too"
-    assert "both in" in str(card)
-    # The consent buttons are gone; what is left is the offer to set objectives.
-    assert [a["title"] for a in card["actions"]] == ["Set objectives"]
+    assert "Next step: booking your first session (30-60 min) - tap Schedule" in str(card)
+    # The consent buttons are gone; what is left is booking the first session (this answer
+    # is the mentor's nudge) and the offer to set objectives.
+    assert [a["title"] for a in card["actions"]] == ["Schedule", "Set objectives"]
 
-    # Nudges with Schedule; Schedule shows the booking form inline in the same card.
+    # The mentee is nudged with Schedule (the mentor is not: they had theirs in the answer);
+    # Schedule shows the booking form inline in the same card.
     await tick(tenant, when + timedelta(minutes=5))
-    nudge = await tenant.latest(mentee, "Schedule")
+    nudge = await tenant.latest(mentee, "Time to book your first session")
+    assert "Time to book" not in tenant.texts(mentor), "the mentor's nudge was the answer"
     await tenant.submit(mentee, nudge, "Schedule")
     await eventually(lambda: inputs(nudge), what="form inline in the nudge card")
     fields = inputs(nudge)
@@ -114,6 +113,8 @@ async def test_a_pair_goes_from_the_pair_command_to_a_stored_reflection(tenant, 
     await tenant.submit(mentee, nudge, "Book it", good)
     await eventually(lambda: "Booked:" in activity_text(nudge.latest), what="booked")
     assert not inputs(nudge), "the form is gone once booked"
+    assert "Here's your calendar invite; Mina gets one too" in activity_text(nudge.latest)
+    assert button(nudge, "Add to calendar (.ics)")["type"] == "Action.OpenUrl", "in the answer"
     stale = {**nudge.updates[-2]}  # a client still showing the form submits it again
     resubmit = tenant.activity(
         mentee, value={**button_data(stale, "Book it"), **good}, replyToId=nudge.id, text=""
@@ -125,25 +126,45 @@ async def test_a_pair_goes_from_the_pair_command_to_a_stored_reflection(tenant, 
     await tick(tenant, when + timedelta(minutes=10))
     assert tenant.texts(mentor).count("booked your next session") == 1, "one booking, one note"
 
-    # Agenda the day before, then did-it-happen after the end (Held by Action.Submit).
+    # Agenda the day before, then did-it-happen after the end, to the mentee only (Held by
+    # Action.Submit): the card becomes the post-session card, asking for a line.
     start = weekday_at(10, 9).replace(year=day.year, month=day.month, day=day.day)
     await tick(tenant, start - timedelta(hours=20))
     agenda = await tenant.latest(mentee, "Suggested agenda")
     assert "Topic: Reels" in activity_text(agenda.latest)
     await tick(tenant, start + timedelta(minutes=50))
     check = await tenant.latest(mentee, "How did your session")
+    assert "How did your session" not in tenant.texts(mentor), "the mentor is asked a day later"
     await tenant.submit(mentee, check, "It happened")
-    await eventually(lambda: "noted as held" in activity_text(check.latest), what="held")
+    await eventually(lambda: "Thanks for meeting Mina" in activity_text(check.latest), what="held")
+    assert "What changed for you as a result? Just reply here" in activity_text(check.latest)
+    assert "Mark done" not in activity_text(check.latest), "nothing was planned yet"
 
-    # The reflection prompt, answered by a typed reply that Teams delivers twice.
+    # The mentor gets one card of their own at the next tick.
     await tick(tenant, start + timedelta(minutes=55))
-    await tenant.latest(mentee, "what changed for you")
+    [card] = [t for t in tenant.fake.texts_in(tenant.chat(mentor)) if "Thanks for meeting" in t]
+    assert "Thanks for meeting Erik" in card and "What stood out for you?" in card, card
+
+    # The reflection, typed in reply to the card; Teams delivers it twice.
     reply = tenant.activity(mentee, text="I now read completion rates &amp; retention")
     for _ in range(2):
         assert (await tenant.post(reply))[0] == 200
-    await tenant.latest(mentee, "Thanks - saved")
+    saved = await tenant.latest(mentee, "Thanks - saved")
     await asyncio.sleep(0.5)
     assert tenant.texts(mentee).count("Thanks - saved") == 1, "a redelivery is answered once"
+    # Who can read it is one choice (a ChoiceSet and its Change button), beside Undo.
+    menu = inputs(saved)[CHOICE]
+    assert menu["type"] == "Input.ChoiceSet" and menu["style"] == "compact", menu
+    options = {c["title"]: c["value"] for c in menu["choices"]}
+    assert list(options) == [
+        "Program owners, and Mina",
+        "Only Mina and me",
+        "Only me",
+        "Everyone in the program",
+        "Everyone in the program, without my name",
+    ], options
+    assert menu["value"] == options["Program owners, and Mina"], "the program's default"
+    assert [a["title"] for a in tenant.fake.cards(saved)[0]["actions"]] == ["Change", "Undo"]
 
     # The owner's export: a time-limited link that serve answers with the CSV.
     await tenant.say(OWNER, "export Cycle")
@@ -154,10 +175,27 @@ async def test_a_pair_goes_from_the_pair_command_to_a_stored_reflection(tenant, 
         assert resp.status == 200 and "attachment" in resp.headers["Content-Disposition"]
         content = await resp.text()
     rows = [r for r in csv.DictReader(io.StringIO(content)) if r["program"] == "Cycle"]
-    saved = [r for r in rows if "completion rates & retention" in r.get("what_changed", "")]
-    assert len(saved) == 1, rows
+    shown = [r for r in rows if "completion rates & retention" in r.get("what_changed", "")]
+    assert len(shown) == 1, rows
     async with aiohttp.ClientSession() as session, session.get(link["url"] + "x") as resp:
         assert resp.status == 403 and "not valid" in await resp.text()
+
+    # The mentee makes the reflection theirs alone: the owners' next export leaves it out.
+    await tenant.choose(mentee, saved, "Only me", "Change")
+    await eventually(lambda: "Only you can read it." in activity_text(saved.latest), what="chosen")
+    assert not await export_rows(tenant, "Cycle", "completion rates"), "private now"
+
+
+async def export_rows(tenant: Tenant, program: str, containing: str) -> list[dict[str, str]]:
+    """The rows of the owner's export for `program` whose what_changed contains the words."""
+    await tenant.say(OWNER, f"export {program}")
+    ready = await tenant.latest(OWNER, "export is ready")
+    url = button(ready, "Download CSV")["url"]
+    async with aiohttp.ClientSession() as session, session.get(url) as resp:
+        assert resp.status == 200
+        content = await resp.text()
+    rows = csv.DictReader(io.StringIO(content))
+    return [r for r in rows if r["program"] == program and containing in r["what_changed"]]
 
 
 def button_data(activity: dict, title: str) -> dict:

@@ -1,12 +1,15 @@
 """Calendar invites on Teams, end to end: a booking brings both people a signed link to the
-.ics (served by `mentorbot serve` at /teams/invites/...) and a Teams "new meeting" link;
+.ics (served by `mentorbot serve` at /teams/invites/...) and a Teams "new meeting" link,
+the booker in the booking answer itself and the partner in a message of their own;
 Reschedule and Cancel session change the same calendar event (same UID, higher SEQUENCE)
 and make older links answer 410; a series is one repeating event; pausing cancels what is
-booked; and `calendar` gives a private feed that `calendar reset` replaces.
+booked; and `calendar` gives a private feed, its links as buttons, that `calendar reset`
+replaces.
 
 Everything goes through a real `mentorbot serve` (activities POSTed to /api/messages, a
-fake Bot Connector as their serviceUrl) and `mentorbot tick --now`, which sends the invites.
-Each .ics is read with both icalendar and recurring_ical_events.
+fake Bot Connector as their serviceUrl) and `mentorbot tick --now`, which sends the
+partner's invites and the cancellations. Each .ics is read with both icalendar and
+recurring_ical_events.
 """
 
 from __future__ import annotations
@@ -106,7 +109,11 @@ def read_ics(text: str) -> tuple[Calendar, list[datetime]]:
 
 async def invite(tenant: Tenant, user: str) -> Invite:
     """The newest invite in the person's chat, with the .ics its link serves."""
-    sent = await tenant.latest(user, ADD_ICS)
+    return await invite_in(tenant, await tenant.latest(user, ADD_ICS))
+
+
+async def invite_in(tenant: Tenant, sent: Sent) -> Invite:
+    """The invite that the message in `sent` carries now, with the .ics its link serves."""
     link = button(sent, ADD_ICS)
     assert link["type"] == "Action.OpenUrl", link
     url = link["url"]
@@ -160,7 +167,7 @@ async def active_pairs(tenant: Tenant, program: str, count: int = 1) -> list[tup
 
 async def book(tenant: Tenant, user: str, start: datetime, **values: str) -> Sent:
     """Book from `me`: Schedule with ..., then Book it with `start` (Berlin time) and
-    `values`; returns the card, which then shows the booking."""
+    `values`; returns the card, which then shows the booking with the booker's invite."""
     await tenant.say(user, "me")
     card = await tenant.latest(user, "Schedule with")
     title = next(a["title"] for a in FakeConnector.cards(card)[0]["actions"])
@@ -184,21 +191,27 @@ def forged(url: str, **changes: str) -> str:
 # --- 1. a booking: the .ics link and the Teams meeting link ------------------------------------
 
 
-async def test_both_people_get_an_ics_link_and_a_teams_meeting_link_for_a_booked_session(tenant):
+async def test_both_people_get_an_ics_link_and_a_teams_meeting_link_the_booker_in_the_booking_answer(
+    tenant,
+):
     [(mentor, mentee)] = await active_pairs(tenant, "Invites")
     day = weekday_at(10, 9).date()
     start = berlin(day, 10)
     card = await book(tenant, mentee, start, topic="Reels", where="Room 4.12")
-    assert [a["title"] for a in FakeConnector.cards(card)[0]["actions"]] == [
-        "Reschedule",
-        "Cancel session",
-    ], "the booking reply can move or cancel it at once"
-    assert ADD_ICS not in activity_text(card.latest), "invites come with the tick"
+    mine = await invite_in(tenant, card)
+    assert (
+        f"Booked: {day:%a} {day.day} {day:%b}, 10:00 (Europe/Berlin), 45 min with Mina. Here's"
+        " your calendar invite; Mina gets one too, and you both get an agenda the day before."
+        in mine.text
+    ), mine.text
+    assert "for Mina)" not in mine.text, "both are on Berlin time: one clock is enough"
+    assert "booked your next session" not in tenant.texts(mentor), "the partner's waits"
 
+    seen = len(tenant.fake.sent_to(tenant.chat(mentee)))
     await tick(tenant, weekday_at(3, 9) + timedelta(minutes=5))
-    mine, theirs = await invite(tenant, mentee), await invite(tenant, mentor)
-    assert "Here's the calendar invite for your session with Mina" in mine.text, mine.text
+    theirs = await invite(tenant, mentor)
     assert "Erik booked your next session" in theirs.text, theirs.text
+    assert len(tenant.fake.sent_to(tenant.chat(mentee))) == seen, "the booker's is not sent again"
 
     for got in (mine, theirs):
         assert got.titles() == [ADD_ICS, MEETING, "Reschedule", "Cancel session"], got.titles()
@@ -250,12 +263,13 @@ async def test_moving_then_cancelling_a_session_updates_one_calendar_event_and_o
     when = weekday_at(3, 9)
     day = weekday_at(10, 9).date()
     start = berlin(day, 10)
-    await book(tenant, mentee, start)
+    booked = await book(tenant, mentee, start)
     await tick(tenant, when + timedelta(minutes=5))
-    first = {user: await invite(tenant, user) for user in (mentee, mentor)}
+    first = {mentee: await invite_in(tenant, booked), mentor: await invite(tenant, mentor)}
     uid = first[mentee].uid
 
-    # The mentor moves it from the invite: Reschedule shows the form in the same card.
+    # The mentor moves it from the invite: Reschedule shows the form in the same card, and
+    # moving it draws the card again with the updated invite.
     card = first[mentor].sent
     await tenant.submit(mentor, card, "Reschedule")
     assert "Pick the new time for your session" in activity_text(card.latest)
@@ -263,12 +277,15 @@ async def test_moving_then_cancelling_a_session_updates_one_calendar_event_and_o
     values = {"date": moved_to.astimezone(BERLIN).date().isoformat(), "time": "14:30"}
     await tenant.submit(mentor, card, "Move it", values | {"minutes": "30"})
     assert "Moved:" in activity_text(card.latest), activity_text(card.latest)
+    assert "Here's your updated calendar invite; Erik gets one too." in activity_text(card.latest)
+    moved = await invite_in(tenant, card)
 
     await tick(tenant, when + timedelta(minutes=10))
-    second = {user: await invite(tenant, user) for user in (mentee, mentor)}
+    second = {mentee: await invite(tenant, mentee), mentor: moved}
     assert "Mina moved your session" in second[mentee].text, second[mentee].text
+    assert second[mentee].sent.id != first[mentee].sent.id, "the partner's comes as a new message"
     for user, got in second.items():
-        assert got.sent.id != first[user].sent.id, "a new message"
+        assert got.url != first[user].url, "a new link"
         assert got.method == "REQUEST" and got.uid == uid
         assert got.sequence > first[user].sequence, (got.sequence, first[user].sequence)
         [event] = got.events
@@ -309,9 +326,11 @@ async def test_a_series_of_three_is_one_repeating_event_and_pausing_the_pair_can
     starts = [berlin(day + timedelta(days=14 * n), 10) for n in range(3)]
     card = await book(tenant, mentee, starts[0], repeat="3")
     assert "Booked 3 sessions with Mina, every 14 days" in activity_text(card.latest)
+    assert "Here's one calendar invite for all of them" in activity_text(card.latest)
 
     await tick(tenant, when + timedelta(minutes=5))
-    requests = {user: await invite(tenant, user) for user in (mentee, mentor)}
+    requests = {mentee: await invite_in(tenant, card), mentor: await invite(tenant, mentor)}
+    assert "Erik booked your next 3 sessions" in requests[mentor].text, requests[mentor].text
     for got in requests.values():
         assert got.method == "REQUEST"
         [event] = got.events
@@ -343,12 +362,27 @@ async def test_a_series_of_three_is_one_repeating_event_and_pausing_the_pair_can
 
 
 async def feed_url(tenant: Tenant, user: str, command: str, reply: str) -> str:
-    """Type `command`; the feed address in the answer (as Teams shows it)."""
+    """Type `command`; the feed address in the answer's Feed link button (the text has no
+    link), checked against its Subscribe (webcal) button."""
     await tenant.say(user, command)
-    text = shown(activity_text((await tenant.latest(user, reply)).latest))
-    found = re.findall(r"http://127\.0\.0\.1:\d+/calendar/[0-9a-f]{48}\.ics", text)
-    assert found, text
-    return found[0]
+    answer = await tenant.latest(user, reply)
+    assert "http" not in shown(answer.latest.get("summary", "")), "no links in the words"
+    assert not [t for t in text_blocks(answer) if "://" in t], "no links in the text"
+    feed, subscribe = button(answer, "Feed link"), button(answer, "Subscribe")
+    assert feed["type"] == subscribe["type"] == "Action.OpenUrl", (feed, subscribe)
+    url = feed["url"]
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/calendar/[0-9a-f]{48}\.ics", url), url
+    assert subscribe["url"] == "webcal://" + url.removeprefix("http://"), subscribe
+    return url
+
+
+def text_blocks(sent: Sent) -> list[str]:
+    return [
+        block["text"]
+        for card in FakeConnector.cards(sent)
+        for block in card["body"]
+        if block.get("type") == "TextBlock"
+    ]
 
 
 async def test_the_calendar_command_gives_a_private_feed_that_reset_replaces(tenant):

@@ -1,22 +1,36 @@
-"""Teams end to end, outcomes (issue 16): objectives moved on with one tap from `me`, the
-session pulse and the first-session fit question (a doubt reaches the owners only), a "will
-do" followed through 30 days later with the mentor told, and the owners' figures in `status`.
-Everything goes through a real `mentorbot serve` (activities POSTed to /api/messages, a fake
-Bot Connector as their serviceUrl) and ticks at chosen moments."""
+"""Teams end to end, outcomes (issue 16, one card after a session since issue 24):
+objectives moved on with one tap from `me` and from the mentor's post-session card, the
+session rating and the first-session fit question on that card (a doubt reaches the owners
+only), a "will do" followed through 30 days later with the mentor told, and the owners'
+figures in `status`. Everything goes through a real `mentorbot serve` (activities POSTed to
+/api/messages, a fake Bot Connector as their serviceUrl) and ticks at chosen moments."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 from tests.e2e.conftest import teams_pair
-from tests.e2e.teams_support import OWNER, Tenant, activity_text, inputs
-from tests.e2e.test_slack_outcomes import evening_after, morning_after, working_hour_after
-from tests.e2e.test_teams import start_program, tick
-from tests.e2e.test_teams_owner_tools import book_and_hold, weekday_after
+from tests.e2e.teams_support import (
+    OWNER,
+    Tenant,
+    activity_text,
+    asks,
+    book_and_hold,
+    evening_after,
+    inputs,
+    morning_after,
+    tick,
+    titles,
+    weekday_after,
+    working_hour_after,
+)
+from tests.e2e.test_teams import start_program
 from tests.fakes.bot_connector import FakeConnector, Sent
 
 FIT_NOTE = "may need a hand"
 ASKED = "Did it happen?"
+RATE = "How was it? One tap: 1 = not much, 5 = very useful."
+FIT = "Is this pairing working for you?"
 # What the mentee plans in a reflection, and how they answer "Did it happen?" about each.
 PLANS = (
     "Post a reel every Friday",
@@ -25,22 +39,13 @@ PLANS = (
     "Try a 15-second cut",
 )
 ANSWERS = ("Done", "Still on it", "Dropped", "Done")
+OPTIONS = ["Done", "Still on it", "Dropped"]
 
 
 # --- helpers ------------------------------------------------------------------------------------
 def text_of(sent: Sent) -> str:
     """What the card (as it stands now) says, buttons included."""
     return activity_text(sent.latest).strip()
-
-
-def titles(sent: Sent, starting: str = "") -> list[str]:
-    """The titles of the card's buttons (those starting with `starting`), in order."""
-    return [
-        action["title"]
-        for card in FakeConnector.cards(sent)
-        for action in card.get("actions", [])
-        if action["title"].startswith(starting)
-    ]
 
 
 def facts(sent: Sent) -> dict[str, str]:
@@ -89,28 +94,33 @@ async def test_objectives_pulse_fit_and_a_followed_through_plan_reach_the_right_
         await tenant.submit(user, await tenant.latest(user, "Accept"), "Accept")
     await tenant.latest(mentor, "both in")
 
-    # `me` lists them with one tap to move each on; the mentee starts the first.
+    # `me` lists them, each quoted whole with one tap to move it on; the mentee starts the
+    # first.
     await tenant.say(mentee, "me")
     me = await tenant.latest(mentee, "Objectives:")
     assert "Objectives:\n1. Post one reel (not started)\n2. Read the brand guide (not started)" in (
         text_of(me)
     ), text_of(me)
-    assert titles(me, "Started:") == ["Started: Post one reel", "Started: Read the brand guide"]
+    assert asks(me) == [
+        "Objective: Post one reel (not started)",
+        "Objective: Read the brand guide (not started)",
+    ], asks(me)
+    assert titles(me, "Post one reel") == titles(me, "Read the brand guide") == ["Mark started"]
     assert "Edit objectives" in titles(me)
-    await tenant.submit(mentee, me, "Started: Post one reel")
+    await tenant.submit(mentee, me, "Mark started", under="Post one reel")
     assert "Marked as started: Post one reel" in text_of(me), text_of(me)
     # The card comes back as the view brought up to date, ready for the next tap.
     assert "1. Post one reel (started)" in text_of(me), text_of(me)
-    assert titles(me, "Done:") == ["Done: Post one reel"]
+    assert titles(me, "Objective: Post one reel (started)") == ["Mark done"], text_of(me)
 
     # The mentor sees that in `me`, adds a third objective in the form, and marks one done.
     await tenant.say(mentor, "me")
     me = await tenant.latest(mentor, "Objectives:")
     assert "1. Post one reel (started)\n2. Read the brand guide (not started)" in text_of(me)
-    assert titles(me, "Done:") + titles(me, "Started:") == [
-        "Done: Post one reel",
-        "Started: Read the brand guide",
-    ]
+    assert [(ask, titles(me, ask)) for ask in asks(me)] == [
+        ("Objective: Post one reel (started)", ["Mark done"]),
+        ("Objective: Read the brand guide (not started)", ["Mark started"]),
+    ], text_of(me)
     await tenant.submit(mentor, me, "Edit objectives")
     form = inputs(me)
     assert list(form) == ["objective_1", "objective_2", "objective_3"], form
@@ -129,42 +139,75 @@ async def test_objectives_pulse_fit_and_a_followed_through_plan_reach_the_right_
     await tenant.say(mentor, "me")
     me = await tenant.latest(mentor, "3. Share the dashboard weekly (not started)")
     assert "1. Post one reel (started)" in text_of(me), "an unchanged objective keeps its state"
-    await tenant.submit(mentor, me, "Done: Post one reel")
+    await tenant.submit(mentor, me, "Mark done", under="Post one reel")
     assert "Marked as done: Post one reel. Nice work." in text_of(me), text_of(me)
     await tenant.say(mentee, "me")
     me = await tenant.latest(mentee, "Share the dashboard weekly")
     assert "1. Post one reel (done " in text_of(me), "the mentee sees it too"
-    assert "Done: Post one reel" not in titles(me)
+    assert not [ask for ask in asks(me) if "Post one reel" in ask], "nothing left to move on"
 
-    # A session, booked from `me` and held.
-    start = await book_and_hold(tenant, mentee, weekday_after(intro_at, 2, 9).date())
-
-    # Both are asked how useful it was, and (their first session) whether the pairing works.
+    # A session, booked from `me` and held: the mentee's "It happened" comes back as their
+    # post-session card; the mentor gets one card of their own at the next tick.
+    start, card = await book_and_hold(tenant, mentee, weekday_after(intro_at, 2, 9).date())
+    cards = {mentee: card}
+    seen = sent_count(tenant, mentor)
     await tick(tenant, start + timedelta(minutes=55))
-    pulses = {u: await tenant.latest(u, "How useful was your session") for u in (mentor, mentee)}
-    assert text_of(pulses[mentee]).startswith("How useful was your session with Mina?")
-    assert text_of(pulses[mentor]).startswith("How useful was your session with Erik?")
-    assert titles(pulses[mentee]) == ["1", "2", "3", "4", "5"]
-    fits = {u: await tenant.latest(u, "is this pairing working for you?") for u in (mentor, mentee)}
-    assert text_of(fits[mentee]).startswith(
-        "Now that you've had a first session with Mina: is this pairing working for you?"
-    )
-    assert titles(fits[mentee]) == ["Yes", "Not sure", "No"]
+    [cards[mentor]] = every(tenant, mentor, "Thanks for meeting")
+    assert cards[mentor] in tenant.fake.sent_to(tenant.chat(mentor))[seen:], "one new card"
+    assert text_of(cards[mentee]).startswith("Thanks for meeting Mina (")
+    assert text_of(cards[mentor]).startswith("Thanks for meeting Erik (")
+    assert not every(tenant, mentee, "How useful was your session"), "no separate rating"
 
-    await tenant.submit(mentee, pulses[mentee], "4")
-    assert "Thanks - noted." in text_of(pulses[mentee]) and not titles(pulses[mentee])
-    await tenant.submit(mentor, pulses[mentor], "5")
-    assert "Thanks - noted." in text_of(pulses[mentor])
+    # Both rate the session and (their first session) say whether the pairing works; each
+    # card asks for a reflection, the mentor's moves the objectives not done on, and each
+    # offers to book the next session.
+    fit = {
+        mentee: f"{FIT} Only the program owners see this answer, never Mina.",
+        mentor: f"{FIT} Only the program owners see this answer, never Erik.",
+    }
+    assert asks(cards[mentee])[:-1] == [
+        RATE,
+        fit[mentee],
+        "What changed for you as a result? Just reply here with a line, or tap Write more."
+        " (Your program owners will see your answer.)",
+    ], asks(cards[mentee])
+    assert asks(cards[mentor])[:-1] == [
+        RATE,
+        fit[mentor],
+        "What stood out for you? Just reply here with a line, or tap Write more."
+        " (Your program owners will see your answer.)",
+        "Objective: Read the brand guide (not started)",
+        "Objective: Share the dashboard weekly (not started)",
+    ], asks(cards[mentor])
+    for card in cards.values():
+        assert titles(card, RATE) == ["1", "2", "3", "4", "5"]
+        assert titles(card, FIT) == ["Yes", "Not sure", "No"]
+        assert titles(card, "What") == ["Write more"]
+        assert asks(card)[-1].startswith("The next session is due around "), asks(card)
+        assert asks(card)[-1].endswith(". Book it now, while this one is fresh?"), asks(card)
+        assert titles(card, "The next session is due") == ["Schedule"]
+
+    # A rating redraws the card: the answer as a line, the rest still asked.
+    await tenant.submit(mentee, cards[mentee], "4", under=RATE)
+    assert "You rated it 4 of 5 - thanks." in text_of(cards[mentee]), text_of(cards[mentee])
+    assert RATE not in asks(cards[mentee]) and fit[mentee] in asks(cards[mentee])
+    await tenant.submit(mentor, cards[mentor], "5", under=RATE)
+    assert "You rated it 5 of 5 - thanks." in text_of(cards[mentor])
 
     # The mentee's "No" goes to the owner, and only to the owner.
     seen = {u: sent_count(tenant, u) for u in (mentor, OWNER)}
-    await tenant.submit(mentee, fits[mentee], "No")
-    assert (
-        "I've told the program owners, and only them - Mina won't hear about your answer."
-        in text_of(fits[mentee])
-    ), text_of(fits[mentee])
-    await tenant.submit(mentor, fits[mentor], "Yes")
-    assert "Glad to hear it." in text_of(fits[mentor])
+    await tenant.submit(mentee, cards[mentee], "No", under=FIT)
+    header, thanks = text_of(cards[mentee]).split("\n")[:2]
+    assert header.startswith("Thanks for meeting Mina ("), text_of(cards[mentee])
+    assert thanks.startswith(  # at the card's top
+        "Thanks for being honest. I've told the program owners, and only them - Mina won't hear"
+        " about your answer."
+    ), text_of(cards[mentee])
+    assert "Noted how the pairing is going for you (Mina is never told)." in text_of(cards[mentee])
+    assert asks(cards[mentee])[0].startswith("What changed for you"), "the rest is still asked"
+    await tenant.submit(mentor, cards[mentor], "Yes", under=FIT)
+    assert "Noted how the pairing is going for you (Erik is never told)." in text_of(cards[mentor])
+    assert "I've told the program owners" not in text_of(cards[mentor])
     await tick(tenant, start + timedelta(minutes=60))
     [note] = [t for t in chat_since(tenant, OWNER, seen[OWNER]) if FIT_NOTE in t]
     assert note == (
@@ -177,67 +220,90 @@ async def test_objectives_pulse_fit_and_a_followed_through_plan_reach_the_right_
     everything = tenant.texts(mentor)
     assert FIT_NOTE not in everything and "honest" not in everything, "nor in an update"
 
-    # The mentee's reflection plans four things.
-    prompt = await tenant.latest(mentee, "what changed for you")
-    await tenant.submit(mentee, prompt, "Write more")
+    # The mentor starts an objective from the card, which is drawn again.
+    await tenant.submit(mentor, cards[mentor], "Mark started", under="Read the brand guide")
+    assert "Marked as started: Read the brand guide" in text_of(cards[mentor])
+    moved = asks(cards[mentor])
+    assert "Objective: Read the brand guide (started)" in moved, moved
+    assert titles(cards[mentor], "Read the brand guide") == ["Mark done"]
+
+    # The mentee's reflection, from the card, plans four things.
+    card = cards[mentee]
+    await tenant.submit(mentee, card, "Write more")
     reflection = {
         "what_changed": "Short clips hold attention",
         "will_do": "\n".join(PLANS),
         "visibility": "pair",
     }
-    await tenant.submit(mentee, prompt, "Save", reflection)
-    assert "Thanks - saved" in text_of(prompt), text_of(prompt)
+    await tenant.submit(mentee, card, "Save", reflection)
+    assert "Thanks - saved" in text_of(card), text_of(card)
     saved_at = datetime.now(UTC)  # serve keeps the reflection at its own (real) time
 
     # Not asked before 30 days have passed...
     await tick(tenant, working_hour_after(saved_at + timedelta(days=28)))
     assert not every(tenant, mentee, ASKED)
 
-    # ...nor once they have but outside working hours; then at 09:00, about each plan, and
-    # only the author.
+    # ...nor once they have but outside working hours; then at 09:00, about each plan in one
+    # message (one question each), and only the author.
     evening = evening_after(saved_at + timedelta(days=30))
     await tick(tenant, evening)
     assert not every(tenant, mentee, ASKED), "not in the evening"
     ask_at = morning_after(evening)
     await tick(tenant, ask_at)
-    questions = every(tenant, mentee, ASKED)
-    assert [text_of(q) for q in questions] == [
-        f"You planned to: {plan}\nDid it happen?\nDone\nStill on it\nDropped" for plan in PLANS
-    ]
+    [questions] = every(tenant, mentee, ASKED)
+    # The first question is the message's own text, with the card's own buttons; the others
+    # go along with it, each with its row of buttons.
+    first, *others = PLANS
+    assert text_of(questions).startswith(f"You planned to: {first}\n{ASKED}"), text_of(questions)
+    assert [a["title"] for a in FakeConnector.cards(questions)[0]["actions"]] == OPTIONS
+    assert asks(questions) == [f"You planned to: {plan}\n{ASKED}" for plan in others]
+    assert all(titles(questions, plan) == OPTIONS for plan in others), text_of(questions)
     assert not every(tenant, mentor, ASKED), "only the author is asked"
 
     # The mentor sending the mentee's Done is refused and changes nothing.
-    updates = len(questions[0].updates)
+    updates = len(questions.updates)
     mentor_seen = sent_count(tenant, mentor)
-    await tenant.submit(mentor, questions[0], "Done")
+    await tenant.submit(mentor, questions, "Done")
     refused = await tenant.latest(mentor, "That belongs to someone else's pairing")
     assert refused in tenant.fake.sent_to(tenant.chat(mentor))[mentor_seen:]
-    assert len(questions[0].updates) == updates, "the mentee's card is untouched"
+    assert len(questions.updates) == updates, "the mentee's card is untouched"
 
-    # The mentee answers: two done (the mentor hears of each), one still on, one dropped.
+    # The mentee answers each in that message: two done (the mentor hears of each), one still
+    # on, one dropped. An answer takes its question's buttons away and leaves the others.
     answers = {
         "Done": "Brilliant - marked as done. I'll let Mina know it came from your sessions.",
         "Still on it": "Got it - I'll ask again in 30 days.",
         "Dropped": "Fair enough - dropped. No more questions about it.",
     }
-    for question, label in zip(questions, ANSWERS, strict=True):
-        await tenant.submit(mentee, question, label)
-        assert answers[label] in text_of(question), text_of(question)
-        assert not titles(question), "one answer, then the buttons go"
+    for n, (plan, label) in enumerate(zip(PLANS, ANSWERS, strict=True)):
+        # The first question is the message's own text: its buttons are the card's own.
+        await tenant.submit(mentee, questions, label, under=plan if n else "")
+        assert answers[label] in text_of(questions), text_of(questions)
+        assert not titles(questions, plan), "one answer, then the buttons go"
+        for later in PLANS[n + 1 :]:
+            assert titles(questions, later) == OPTIONS, (f"{later!r} is open", text_of(questions))
+    assert not titles(questions), "all four answered"
     seen = sent_count(tenant, mentor)
     await tick(tenant, ask_at + timedelta(minutes=5))
-    thanks = [t for t in chat_since(tenant, mentor, seen) if "suggestions" in t]
+    # (a thank-you goes along with the mentor's next message for up to two days, then alone)
+    await tick(tenant, working_hour_after(ask_at + timedelta(days=2)))
+    thanks = [
+        line
+        for text in chat_since(tenant, mentor, seen)
+        for line in text.split("\n")
+        if "suggestions" in line
+    ]
     assert thanks == [
         f'Erik put one of your suggestions into practice: "{plan}".'
         " Thank you for making a difference."
         for plan, label in zip(PLANS, ANSWERS, strict=True)
         if label == "Done"
-    ]
+    ], thanks
 
     # The owner's figures.
     await tenant.say(OWNER, "status Yield")
     status = facts(await tenant.latest(OWNER, "Yield - "))
-    assert status["Objectives"] == "3 set, 0 started, 1 done", status
+    assert status["Objectives"] == "3 set, 1 started, 1 done", status
     assert (
         status["Follow-through"]
         == "2 done and 1 dropped of 4 actions planned (4 asked about so far)"

@@ -15,18 +15,28 @@ import csv
 import io
 import itertools
 import re
-from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime, timedelta
 
 import aiohttp
 
 from tests.e2e.slack_support import COMMAND, weekday_at
-from tests.e2e.teams_support import OWNER, Tenant, activity_text, button, elements, inputs
-from tests.e2e.test_teams import active_pair, start_program, tick
+from tests.e2e.teams_support import (
+    OWNER,
+    Tenant,
+    activity_text,
+    asks,
+    book_and_hold,
+    button,
+    elements,
+    inputs,
+    tick,
+    titles,
+    weekday_after,
+)
+from tests.e2e.test_teams import active_pair, start_program
 from tests.fakes.bot_connector import Sent
 
 _ids = itertools.count(1)
-BERLIN = ZoneInfo("Europe/Berlin")
 DIGEST = "your weekly mentoring digest"
 
 
@@ -44,14 +54,6 @@ def text_of(sent: Sent) -> str:
 def count(tenant: Tenant, user: str, words: str) -> int:
     """How many messages in the person's chat contain `words`."""
     return sum(words in text for text in tenant.fake.texts_in(tenant.chat(user)))
-
-
-def weekday_after(moment: datetime, days: int, hour: int) -> datetime:
-    """hour:00 UTC on the day `days` days after `moment`, or on the next weekday after it."""
-    later = (moment + timedelta(days=days)).replace(hour=hour, minute=0)
-    while later.weekday() >= 5:
-        later += timedelta(days=1)
-    return later
 
 
 async def mentorbot(tenant: Tenant, *args: str) -> str:
@@ -100,7 +102,8 @@ async def owner_says(tenant: Tenant, text: str, expect: str) -> Sent:
 
 
 async def answer_checkin(tenant: Tenant, user: str, question: str, values: dict[str, str]) -> Sent:
-    """Press Answer (1 min) on the newest check-in question containing `question`, submit."""
+    """Press Answer (1 min) on the newest message containing `question` (a check-in, or
+    `me` listing an open one), then send `values`."""
     card = await tenant.latest(user, question)
     await tenant.submit(user, card, "Answer (1 min)")
     await tenant.submit(user, card, "Send", values)
@@ -378,7 +381,7 @@ async def test_pairs_answer_check_ins_at_the_start_half_way_and_end_and_owners_s
     tenant,
 ):
     today = datetime.now(UTC).date()
-    ends = today + timedelta(days=20)  # half-way: today + 10 days
+    ends = today + timedelta(days=50)  # half-way: today + 25 days
     await owner_says(tenant, f"program create Checks ends={ends.isoformat()}", "Checks created")
     pairs = [people(tenant, "Mina Park", "Erik Lund") for _ in range(3)]
     for mentor, mentee in pairs:
@@ -387,12 +390,18 @@ async def test_pairs_answer_check_ins_at_the_start_half_way_and_end_and_owners_s
     for mentor, mentee in pairs:
         for user in (mentee, mentor):
             await tenant.submit(user, await tenant.latest(user, "Accept"), "Accept")
+    (mentor1, mentee1), (mentor2, mentee2), (mentor3, mentee3) = pairs
 
-    # Both said yes: at the next tick each is asked what they expect.
+    # Both said yes: each is asked what they expect, the mentor (who said yes last) in the
+    # answer to that, the mentee along with their first nudge at the next tick.
+    hope = "what do you hope to get from it?"
+    assert "You're both in" in text_of(await tenant.latest(mentor1, hope))
+    assert not count(tenant, mentee1, hope), "the mentee's waits for the nudge"
     started = weekday_at(1, 9) + timedelta(minutes=5)
     await tick(tenant, started)
-    (mentor1, mentee1), (mentor2, mentee2), (mentor3, mentee3) = pairs
-    question = await tenant.latest(mentee1, "what do you hope to get from it?")
+    question = await tenant.latest(mentee1, hope)
+    assert "Time to book your first session" in text_of(question), text_of(question)
+    assert count(tenant, mentee1, hope) == 1, "one message"
     await tenant.submit(mentee1, question, "Answer (1 min)")
     assert list(inputs(question)) == ["text"], "no rating at the start"
     await tenant.submit(mentee1, question, "Send", {"text": "  "})
@@ -402,14 +411,20 @@ async def test_pairs_answer_check_ins_at_the_start_half_way_and_end_and_owners_s
     for user in (mentee2, mentor2, mentee3):
         await answer_checkin(tenant, user, "what do you hope", {"text": f"Hopes of {user}"})
 
-    # One reminder after three days, only to those who did not answer.
+    # One reminder, only to those who did not answer. It would go along with another message
+    # from three days on; the mentors get none (their first nudge was the answer to Accept),
+    # so it goes alone, 17 days after the question.
     await tick(tenant, weekday_at(7, 10))
     reminder = "a one-minute answer about Checks is still open"
+    assert [count(tenant, u, reminder) for u in (mentor1, mentor3)] == [0, 0], "not yet"
+    await tick(tenant, weekday_at(18, 10))
     assert [count(tenant, u, reminder) for u in (mentor1, mentor3)] == [1, 1]
     assert [count(tenant, u, reminder) for u in (mentee1, mentor2, mentee2, mentee3)] == [0] * 4
 
-    # Half-way: a 1-5 rating and a few words.
-    await tick(tenant, weekday_at(10, 10))
+    # Half-way: a 1-5 rating and a few words. The tick after the half-way day asks it; with
+    # no other message to go along with, it goes alone a week after that day.
+    await tick(tenant, weekday_at(26, 10))
+    await tick(tenant, weekday_at(33, 10))
     midpoint = await tenant.latest(mentee1, "Checks is half-way through")
     await tenant.submit(mentee1, midpoint, "Answer (1 min)")
     assert set(inputs(midpoint)) == {"rating", "text"}
@@ -421,8 +436,8 @@ async def test_pairs_answer_check_ins_at_the_start_half_way_and_end_and_owners_s
     for user, rating in ratings.items():
         await answer_checkin(tenant, user, "half-way through", {"rating": rating, "text": "ok"})
 
-    # After the end date the pairs are completed and asked the final survey.
-    await tick(tenant, weekday_at(21, 10))
+    # After the end date the pairs are completed and asked the final survey at once.
+    await tick(tenant, weekday_at(51, 10))
     for user, rating in ((mentee1, "5"), (mentor1, "4")):
         await answer_checkin(
             tenant, user, "Checks has ended", {"rating": rating, "text": f"Final of {user}"}
@@ -467,42 +482,44 @@ async def test_implemented_suggestions_reach_the_mentors_manager_and_forget_me_e
         await tenant.submit(user, await tenant.latest(user, "Accept"), "Accept")
 
     # Session 1: the mentee names a suggestion put into practice and plans another; the
-    # mentor plans something too.
-    first = await book_and_hold(tenant, mentee, weekday_at(4, 9).date())
-    await answer_checkin(tenant, mentee, "what do you hope", {"text": "My secret hopes"})
-    await tick(tenant, first + timedelta(minutes=55))
-    prompt = await tenant.latest(mentee, "what changed for you")
-    await tenant.submit(mentee, prompt, "Write more")
-    assert "implemented" in inputs(prompt), "the mentee's form asks what was put into practice"
+    # mentor plans something too. The mentee's expectations check-in came along with "Did it
+    # happen?"; `me` still offers it once that card has become the post-session card.
+    first, card = await book_and_hold(tenant, mentee, weekday_at(4, 9).date())
+    await tenant.say(mentee, "me")
+    waiting = "Waiting for you: a one-minute check-in for your program owners."
+    await answer_checkin(tenant, mentee, waiting, {"text": "My secret hopes"})
+    await tenant.submit(mentee, card, "Write more")
+    assert "implemented" in inputs(card), "the mentee's form asks what was put into practice"
     reflection = {
         "what_changed": "My private thoughts on reels",
         "will_do": "Post reels at 6pm",
         "visibility": "program",
         "implemented": "Reply to every comment",
     }
-    await tenant.submit(mentee, prompt, "Save", reflection)
-    assert "Thanks - saved" in text_of(prompt), text_of(prompt)
-    prompt = await tenant.latest(mentor, "what stood out")
-    await tenant.submit(mentor, prompt, "Write more")
-    assert "implemented" not in inputs(prompt), "only mentees report what they implemented"
+    await tenant.submit(mentee, card, "Save", reflection)
+    assert "Thanks - saved" in text_of(card), text_of(card)
+    await tick(tenant, first + timedelta(minutes=55))
+    card = await tenant.latest(mentor, "What stood out")
+    await tenant.submit(mentor, card, "Write more")
+    assert "implemented" not in inputs(card), "only mentees report what they implemented"
     values = {"what_changed": "Erik is quick", "will_do": "Send my dashboard"}
-    await tenant.submit(mentor, prompt, "Save", values | {"visibility": "pair"})
+    await tenant.submit(mentor, card, "Save", values | {"visibility": "pair"})
 
     # Session 2: the mentor's thanks and the manager's note for session 1 arrive; the
-    # mentee's reflection prompt offers what they planned last time.
-    second = await book_and_hold(tenant, mentee, weekday_after(first, 1, 9).date())
+    # mentee's post-session card offers what they planned last time.
+    second, card = await book_and_hold(tenant, mentee, weekday_after(first, 1, 9).date())
     thanks = text_of(await tenant.latest(mentor, "put one of your suggestions into practice"))
     assert '"Reply to every comment"' in thanks, thanks
     note = text_of(await tenant.latest(boss, "Some good news from the Credit program"))
     assert "a suggestion from Mina, who you manage, was put into practice" in note, note
     assert '"Reply to every comment"' in note and "Erik" not in note, "never the mentee's name"
-    await tick(tenant, second + timedelta(minutes=55))
-    prompt = await tenant.latest(mentee, "tap one if it's done")
-    offered = [a["title"] for a in tenant.fake.cards(prompt)[0]["actions"]]
-    await tenant.submit(mentee, prompt, "Done: Post reels at 6pm")
-    assert "Nice - marked as done. I'll let Mina know." in text_of(prompt), text_of(prompt)
     # Only the mentee's own follow-ups: the mentor's "Send my dashboard" is not theirs to mark.
-    assert offered == ["Write more", "Done: Post reels at 6pm"], offered
+    planned = [ask for ask in asks(card) if ask.startswith("You planned")]
+    assert planned == ["You planned: Post reels at 6pm"], asks(card)
+    assert titles(card, "You planned: Post reels at 6pm") == ["Mark done"]
+    await tenant.submit(mentee, card, "Mark done", under="Post reels at 6pm")
+    assert "Nice - marked as done. I'll let Mina know." in text_of(card), text_of(card)
+    assert not [ask for ask in asks(card) if ask.startswith("You planned")], "one tap, then gone"
 
     # Before the next tick the mentee asks to be forgotten; Keep it changes nothing.
     await tenant.say(mentee, "forget-me")
@@ -536,23 +553,6 @@ async def test_implemented_suggestions_reach_the_mentors_manager_and_forget_me_e
     # note to the manager were still waiting, and quote the deleted follow-up.
     for user in (mentor, boss):
         assert not count(tenant, user, "Post reels at 6pm"), tenant.texts(user)
-
-
-async def book_and_hold(tenant: Tenant, mentee: str, day) -> datetime:
-    """The mentee books a 45-minute session on `day` at 11:00 Berlin from `me`; a tick after
-    its end asks whether it happened, and the mentee says it did. Returns its start."""
-    await tenant.say(mentee, "me")
-    card = await tenant.latest(mentee, "Schedule with Mina")
-    await tenant.submit(mentee, card, "Schedule with Mina")
-    values = {"date": day.isoformat(), "time": "11:00", "minutes": "45"}
-    await tenant.submit(mentee, card, "Book it", values)
-    assert "Booked:" in text_of(card), text_of(card)
-    start = datetime.combine(day, time(11, 0), BERLIN).astimezone(UTC)
-    await tick(tenant, start + timedelta(minutes=50))
-    check = await tenant.latest(mentee, "How did your session")
-    await tenant.submit(mentee, check, "It happened")
-    assert "noted as held" in text_of(check), text_of(check)
-    return start
 
 
 # --- 6. pause, resume, end --------------------------------------------------------------------

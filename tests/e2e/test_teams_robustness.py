@@ -185,7 +185,7 @@ async def test_proactive_nudge_uses_the_stored_reference_after_a_restart(
         try:
             tenant = Tenant(first, connector)
             tenant.person(OWNER, "Olivia Grant")
-            _mentor, mentee, _ = await active_pair(tenant, "Restart")
+            mentor, mentee, _ = await active_pair(tenant, "Restart")
             moved = Tenant(first, other)
             moved.person(mentee, "Erik Lund")
             own_chat = "a:erik-own-chat"
@@ -207,10 +207,17 @@ async def test_proactive_nudge_uses_the_stored_reference_after_a_restart(
                     morning = weekday_at(1, 8, 5)
                 out = await Workspace(second, None).tick(morning)
                 sent = re.search(r"sent (\d+)", out).group(1)
-            assert sent == "4", second.output()  # the nudge and the expectations check-in, each
+            # The mentee's nudge, their expectations check-in along with it: one message (the
+            # mentor had both in the answer to their Accept).
+            assert sent == "1", second.output()
 
-            nudges = [s for s in other.sent_to(own_chat) if "Time to book" in str(s.activity)]
+            nudges = [
+                s for s in other.sent_to(own_chat) if "Time to book" in activity_text(s.latest)
+            ]
             assert len(nudges) == 1, "the nudge went to the stored conversation and serviceUrl"
+            assert "what do you hope to get from it?" in activity_text(nudges[0].latest), "along"
+            mentor_chat = connector.sent_to(connector.conversation_for(mentor))
+            assert not [s for s in mentor_chat if "Time to book" in activity_text(s.latest)]
             assert not other.calls_of("create"), "no new conversation was needed"
             assert "Traceback" not in second.output()
         finally:

@@ -183,10 +183,12 @@ async def test_the_owner_changes_proposals_in_a_form_that_refuses_a_mentor_twice
 
 async def test_check_ins_at_start_half_way_and_end_with_one_reminder_each(h):
     program = await h.program("Dated", starts_on=date(2026, 3, 2), ends_on=date(2026, 4, 30))
-    pairing = await h.active_pairing(program)
-    await h.tick()
-    [ask] = h.inbox("erik", "what do you hope")
-    [button] = ask.message.buttons
+    pairing = await h.pairing(program)
+    await h.click(MINA, "pairing.accept", pairing.id)
+    # Erik's yes makes the pair active: his answer asks the expectations check-in too.
+    answer = await h.click(ERIK, "pairing.accept", pairing.id)
+    [ask] = [a for a in answer.asks if "what do you hope" in a.text]
+    [button] = ask.buttons
     form = await h.click(ERIK, button.action, button.value)
     assert [f.id for f in form.form.fields] == ["text"]
     empty = await h.submit(ERIK, "checkin.submit", button.value, text=" ")
@@ -195,11 +197,19 @@ async def test_check_ins_at_start_half_way_and_end_with_one_reminder_each(h):
         "program owners"
         in (await h.submit(ERIK, "checkin.submit", button.value, text="Learn to post")).text
     )
-    await h.run_until(datetime(2026, 3, 9, 12, 0, tzinfo=UTC), timedelta(hours=6))
+    # Mina's goes along with her first nudge, a day later. Her one reminder, due 3 days after
+    # that, waits for another message to go with; none comes, so it goes alone on 19 March.
+    await h.run_until(datetime(2026, 3, 18, 12, 0, tzinfo=UTC), timedelta(hours=6))
+    [to_mina] = h.inbox("mina", "what do you hope")
+    assert to_mina.message.text.startswith("Time to book your first session with Erik")
+    assert not h.inbox("mina", "won't ask again")
+    await h.run_until(datetime(2026, 3, 19, 12, 0, tzinfo=UTC), timedelta(hours=6))
     assert not h.inbox("erik", "won't ask again"), "Erik answered: no reminder"
     assert len(h.inbox("mina", "won't ask again")) == 1
-    # Half-way: 31 March.
-    await h.run_until(datetime(2026, 3, 31, 16, 0, tzinfo=UTC), timedelta(hours=12))
+    # Half-way: 31 March; with no other message to go along with, it goes alone a week later.
+    await h.run_until(datetime(2026, 4, 6, 16, 0, tzinfo=UTC), timedelta(hours=12))
+    assert not h.inbox("mina", "half-way")
+    await h.run_until(datetime(2026, 4, 7, 16, 0, tzinfo=UTC), timedelta(hours=12))
     [mid] = h.inbox("mina", "half-way")
     form = await h.click(MINA, "checkin.answer", mid.message.buttons[0].value)
     assert [f.id for f in form.form.fields] == ["rating", "text"]
@@ -234,10 +244,13 @@ async def test_pause_stops_nudges_and_resume_brings_them_back(h):
     assert "Paused" in paused.text
     await h.run_until(h.clock.now() + timedelta(days=10))
     assert not h.inbox("erik", "book"), "no nudges while paused"
+    assert not h.inbox("mina", "book"), "not even the mentor's first, due the next day"
     assert len(h.inbox("mina", "paused your pairing")) == 1
     await h.click(MINA, "pairing.resume", pairing.id)
     await h.run_until(h.clock.now() + timedelta(days=1))
-    assert h.inbox("erik", "book")
+    # Erik's reminder (his first nudge was his answer to Accept) and Mina's first nudge.
+    assert len(h.inbox("erik", "gentle reminder")) == 1
+    assert len(h.inbox("mina", "book your first session")) == 1
     assert len(h.inbox("erik", "resumed your pairing")) == 1
 
 
@@ -298,13 +311,19 @@ async def test_recognition_thanks_the_mentor_and_tells_their_manager(h):
         visibility="pair",
     )
     assert "saved" in saved.text
-    await h.run_until(h.clock.now() + timedelta(hours=12))  # Tom works in New York
-    assert h.inbox("mina", "Weekly video")
+    thanked_at = h.clock.now()
+    await h.run_until(thanked_at + timedelta(hours=12))  # Tom works in New York
     [boss] = h.inbox("tom", "put into practice")
-    assert "Weekly video" not in boss.message.text, (
+    assert "Weekly video" not in boss.message.plain(), (
         "a pair-only reflection's words stay in the pair"
     )
-    assert "Erik" not in boss.message.text
+    assert "Erik" not in boss.message.plain()
+    # Mina's thanks waits up to 2 days for a message of hers to go along with, then goes.
+    assert not h.inbox("mina", "Weekly video")
+    await h.run_until(thanked_at + timedelta(days=2, hours=1))
+    [thanks] = h.inbox("mina", "Weekly video")
+    assert thanks.at == thanked_at + timedelta(days=2)
+    assert "Erik put one of your suggestions into practice" in thanks.message.plain()
     status = await h.command(OWNER, "status")
     assert any("named here once the program has 5" in line for line in status.sections[0].lines)
     assert pairing.id

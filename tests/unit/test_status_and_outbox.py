@@ -85,25 +85,32 @@ async def test_owner_pairs_people_with_a_command(h):
 
 
 async def test_two_ticks_at_the_same_time_send_nothing_twice(h):
-    # Two intros (now pointless: skipped), two expectation check-ins and two nudges.
+    # Erik had his first nudge and check-in in his answer to Accept. On Tuesday: two intros
+    # (now pointless: skipped) and Mina's nudge, with her expectations check-in along.
     await h.active_pairing()
-    first = await h.tick()
+    tuesday = h.clock.now() + timedelta(days=1)
+    first = await h.tick(tuesday)
     second = await h.tick()
-    assert (first.sent, first.skipped, first.planned) == (4, 2, 2)
+    assert (first.sent, first.skipped, first.planned) == (1, 2, 1), first.line()
     assert (second.due, second.sent, second.planned) == (0, 0, 0)
-    assert len(h.sender.delivered) == 4
+    [nudge] = h.sender.delivered
+    assert nudge.recipient.user_id == "mina" and len(nudge.message.asks) == 1
+    assert "what do you hope" in nudge.message.asks[0].text
 
 
 async def test_concurrent_ticks_plan_and_send_each_notification_once(h):
     await h.active_pairing()
+    h.clock.advance(timedelta(days=1))  # Tuesday: Mina's first nudge is due
     other = Engine(h.store, h.clock, h.config, {"console": h.sender})
     results = await asyncio.gather(h.engine.tick(), other.tick(), h.engine.tick())
-    assert sum(r.sent for r in results) == 4, "two nudges and two expectation check-ins"
-    assert sum(r.planned for r in results) == 2
-    assert len(h.sender.delivered) == 4
+    assert sum(r.sent for r in results) == 1, "Mina's nudge, her check-in going along"
+    assert sum(r.planned for r in results) == 1
+    [nudge] = h.sender.delivered
+    assert [a.buttons[0].action for a in nudge.message.asks] == ["checkin.answer"]
     rows = await h.engine.run(lambda ctx: ctx.tx.find(Notification))
     # 2 intros, 2 nudges, 2 check-ins and their 2 reminders (due in three days).
     assert len({r.key for r in rows}) == len(rows) == 8
+    assert {r.status for r in rows if r.kind in ("nudge", "checkin")} == {"sent"}
 
 
 class Refusing:
