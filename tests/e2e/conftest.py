@@ -6,6 +6,8 @@ import itertools
 
 import pytest
 
+from tests.databases import empty_postgres, fresh_sqlite
+from tests.e2e import conversation_support
 from tests.e2e.slack_support import OWNER, Serve, Workspace, slack_env
 from tests.e2e.teams_support import OWNER as TEAMS_OWNER
 from tests.e2e.teams_support import Tenant, teams_env
@@ -83,3 +85,29 @@ def teams_pair(tenant: Tenant) -> tuple[str, str]:
         tenant.person(f"29:mentor-{n}", f"Mina Park{n}"),
         tenant.person(f"29:exec-{n}", f"Erik Lund{n}"),
     )
+
+
+# --- the conversation tests: each on both platforms and both databases ------------------------
+@pytest.fixture(params=["slack", "teams"])
+def side(request):
+    if request.param == "slack":
+        fake = FakeSlack().start()
+        fake.add_user(OWNER, "Olivia Grant", "UTC")
+        yield conversation_support.SlackSide(fake)
+        fake.release()
+        fake.stop()
+        assert not fake.violations, fake.violations
+    else:
+        connector = FakeConnector().start()
+        yield conversation_support.TeamsSide(connector)
+        connector.stop()
+        assert not connector.violations, connector.violations
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def url(request, sqlite_template, tmp_path) -> str:
+    if request.param == "sqlite":
+        return fresh_sqlite(sqlite_template, tmp_path)
+    run = request.getfixturevalue("postgres")
+    await empty_postgres(run.url)
+    return run.url
