@@ -15,6 +15,7 @@ from bot.domain import copy
 from bot.domain.clock import Clock
 from bot.domain.events import (
     ActionClicked,
+    Actor,
     CommandIssued,
     Event,
     FormSubmitted,
@@ -33,6 +34,7 @@ from bot.flows.reflections import (
     prompt_in_flight,
     save_reflection,
 )
+from bot.outbox.compose import still_asked, with_the_rest
 from bot.outbox.delivery import TickResult, deliver
 from bot.outbox.digest import queue_digests
 from bot.outbox.housekeeping import prune_backlog, prune_seen_events
@@ -179,6 +181,18 @@ class Engine:
     def _due(self, ctx: Context) -> None:
         if ctx.outbox.due_now and self.on_due is not None:
             self.on_due()
+
+    async def with_the_rest(self, actor: Actor, sent_as: str, reply: Reply) -> Reply:
+        """`reply` to a click on the platform's message `sent_as`, followed by what the rest
+        of that message still asks, worded now (for a platform that redraws a whole message
+        after a click; bot.outbox.compose.still_asked); read only."""
+        if not isinstance(reply, Message) or not sent_as:
+            return reply
+        async with self.store.reading() as tx:
+            ctx = Context(tx, self.clock.now(), self.config)
+            found = await tx.find(Participant, platform=actor.platform, user_id=actor.user_id)
+            parts = await still_asked(ctx, found[0], sent_as) if found else []
+        return with_the_rest(reply, parts)
 
     async def calendar_feed(self, token: str) -> str | None:
         """The iCalendar feed behind a personal feed address, or None when the token leads

@@ -78,7 +78,8 @@ def message_pages(message: Message, most: int = 0) -> list[charts.Page]:
 
 
 def _units(message: Message) -> list[charts.Unit]:
-    units = [charts.text_unit(text_blocks(message.text))]
+    own = button_blocks(message.buttons) if message.asks else []  # under the text they answer
+    units = [charts.text_unit(text_blocks(message.text) + own)]
     for n, ask in enumerate(message.asks):  # each question with its own row of buttons
         units.append(
             charts.text_unit(text_blocks(ask.text) + button_blocks(ask.buttons, f"ask.{n}"))
@@ -100,8 +101,10 @@ def text_blocks(text: str) -> list[dict]:
 
 
 def _actions(message: Message) -> list[dict]:
-    """The message's select menu (with its label), then its buttons."""
-    return select_blocks(message.select) + button_blocks(message.buttons)
+    """The message's select menu (with its label), then its buttons (which go under its text
+    instead when questions with their own buttons follow it)."""
+    own = () if message.asks else message.buttons
+    return select_blocks(message.select) + button_blocks(own)
 
 
 def select_blocks(select: Select | None, prefix: str = "select") -> list[dict]:
@@ -154,7 +157,15 @@ def after_click(blocks: list[dict], block_id: str, reply: Message, tag: str) -> 
     redraws the message replaces it whole."""
     if reply.redraw:
         return message_blocks(with_calendar_links(reply))
-    answer = [{"type": "context", "elements": [mrkdwn(chunk)]} for chunk in _chunks(reply.plain())]
+    answer = [{"type": "context", "elements": [mrkdwn(chunk)]} for chunk in _chunks(reply.text)]
+    for n, ask in enumerate(reply.asks):  # the answer's own questions, each with its buttons
+        answer += [{"type": "context", "elements": [mrkdwn(c)]} for c in _chunks(ask.text)]
+        answer += button_blocks(ask.buttons, prefix=f"r{tag}.{n}")
+    answer += [
+        {"type": "context", "elements": [mrkdwn(chunk)]}
+        for section in reply.sections
+        for chunk in _chunks(section.plain())
+    ]
     answer += select_blocks(reply.select, prefix=f"rs{tag}") + button_blocks(
         reply.buttons, prefix=f"r{tag}"
     )

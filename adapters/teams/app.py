@@ -125,15 +125,15 @@ class TeamsBot:
     async def _clicked(self, activity: dict, who: Actor, submit: inbound.Submit) -> None:
         """Action.Submit: answer by redrawing the card that was clicked, so it cannot be
         submitted again; when Teams did not say which card, the answer comes as a message."""
-        reply = self._with_links(
-            await self._handle(inbound.submit_event(activity, who, submit)), who
-        )
+        card_id = activity.get("replyToId") or ""
+        reply = await self._handle(inbound.submit_event(activity, who, submit))
+        # The card is drawn again whole: what else it asked comes back under the answer.
+        reply = self._with_links(await self.engine.with_the_rest(who, card_id, reply), who)
         if reply is None:
             return
         card = render.after_click(submit.previous, reply, submit.values)
         outgoing = {"type": "message", "attachments": [render.attachment(card)]}
         address = inbound.address(activity)
-        card_id = activity.get("replyToId") or ""
         if card_id:
             try:
                 await self.connector.update(address, card_id, outgoing)
@@ -148,9 +148,9 @@ class TeamsBot:
         if submit is None:
             return web.Response(status=200)  # invokes we do not offer (search, tabs, ...)
         who = await self.members.with_email(inbound.actor(activity))
-        reply = self._with_links(
-            await self._handle(inbound.submit_event(activity, who, submit)), who
-        )
+        turn = await self._handle(inbound.submit_event(activity, who, submit))
+        card_id = activity.get("replyToId") or ""
+        reply = self._with_links(await self.engine.with_the_rest(who, card_id, turn), who)
         answer = Message("") if reply is None else reply
         card = render.after_click(submit.previous, answer, submit.values)
         return web.json_response({"statusCode": 200, "type": render.CARD, "value": card})

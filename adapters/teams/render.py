@@ -20,6 +20,7 @@ VERSION = "1.5"
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 ACTION, FORM, VALUE, TEXT = "mb.a", "mb.f", "mb.v", "mb.t"
 CHOICE = "mb.c"  # the input of a one-choice menu (Message.select): its option is the value
+OWN = "mb.own"  # the ActionSet of the message's own buttons, under its text (before its asks)
 CONTEXT_LIMIT = 1000  # characters of the original text carried in each button's data
 SUMMARY_LIMIT = 500  # characters of a card's summary
 # Teams refuses an activity over about 28 KB in all; one text keeps well inside that.
@@ -72,6 +73,10 @@ def card(message: Message, *, above: str = "", errors: FormErrors | None = None)
         body.append(_text(above, subtle=True))
     if message.text:
         body.append(_text(message.text))
+    own = [_button(b, message.text) for b in message.buttons]
+    if message.asks and own:  # the text's own buttons under it, not under the last question
+        body.append({"type": "ActionSet", "id": OWN, "actions": own})
+        own = []
     for ask in message.asks:  # each question with its own row of buttons
         body.append(_text(ask.text))
         if ask.buttons:
@@ -80,7 +85,7 @@ def card(message: Message, *, above: str = "", errors: FormErrors | None = None)
             )
     for section in message.sections:
         body += _section(section)
-    actions = [_button(b, message.text) for b in message.buttons]
+    actions = own
     if message.select is not None:
         body += _select(message.select)
         actions.insert(0, _choose(message.select, message.text))

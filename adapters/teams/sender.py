@@ -9,7 +9,7 @@ from adapters.teams.exports import ExportLinks
 from adapters.teams.invites import with_download
 from bot.domain.messages import Message
 from bot.domain.model import Participant
-from bot.domain.ports import DeliveryError
+from bot.domain.ports import SENT_AS, DeliveryError
 
 
 class TeamsSender:
@@ -33,8 +33,9 @@ class TeamsSender:
             address["conversationId"] = await self.connector.open(address, recipient.user_id)
             learned = {"conversationId": address["conversationId"]}
         message = with_download(message, self.invites, recipient.user_id)
-        await self.connector.send(address, render.activity(message))
-        return learned
+        activity_id = await self.connector.send(address, render.activity(message))
+        # The card's id: a click on it later is answered with what it still asks.
+        return {**(learned or {}), SENT_AS: activity_id} if activity_id else learned
 
     def stop(self) -> None:
         """Post nothing more that is still waiting for its turn (see Sender)."""

@@ -278,7 +278,12 @@ class Sender(Protocol):
     async def send(self, recipient: Participant, message: Message) -> dict[str, Any] | None:
         """Send now; raise DeliveryError when the platform refuses, NotSent when the sender
         was stopped before the platform had it. May return what it learned about reaching the
-        recipient (a conversation id) to keep in their address."""
+        recipient (a conversation id) to keep in their address, and under SENT_AS the
+        platform's id of the message, kept on the outbox rows it carried (a platform that
+        redraws a whole message after a click finds what else it still asks by it)."""
+
+
+SENT_AS = "sent_as"
 
 
 class NotSent(Exception):

@@ -194,7 +194,10 @@ async def record_outcome(
         form = schedule_form(ctx, person, pairing, program, session.minutes)
         return Message(copy.text("check.reschedule"), form=form)
     if session.status != SessionStatus.SCHEDULED:
-        return Message(copy.text("check.already", status=session.status))
+        already = copy.text("check.already", status=session.status)
+        if session.status == SessionStatus.HELD:  # a late tap: the card, not a dead end
+            return await debrief(ctx, person, pairing, session, said=already) or Message(already)
+        return Message(already)
     session.outcome_at, session.outcome_by = ctx.now, person.id
     program = await ctx.program(pairing.program_id)
     await ctx.outbox.replan(pairing)

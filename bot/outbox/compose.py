@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.context import Context
 from bot.domain import copy
-from bot.domain.messages import Button, Message, shorten
+from bot.domain.messages import Ask, Button, Message, shorten
 from bot.domain.model import (
     Later,
     Notification,
+    NotificationStatus,
     Pairing,
     PairingStatus,
+    Participant,
     Role,
     Session,
     SessionStatus,
 )
 from bot.domain.outcomes import ObjectiveState
+from bot.domain.ports import SENT_AS
 from bot.flows.checkins import compose_question
 from bot.flows.followups import QUOTED, open_followups, recognition_text
 from bot.flows.objectives import lines as objective_lines
@@ -29,6 +34,34 @@ async def compose(ctx: Context, row: Notification) -> Message | Later | None:
     """The message for `row` given the current state, None when it should be skipped, or
     Later when it came due before what it follows up on went out."""
     return await composer(row.kind)(ctx, row)
+
+
+async def still_asked(ctx: Context, person: Participant, sent_as: str) -> list[Message]:
+    """What the message the platform knows as `sent_as` still asks `person`, worded from the
+    state as it is now: each outbox row that went in it, composed again (one answered since,
+    or no longer needed, is left out). For a platform that redraws a whole message after a
+    click (Teams): the rest of the message stays usable."""
+    rows = await ctx.tx.find(Notification, recipient_id=person.id, status=NotificationStatus.SENT)
+    mine = sorted((r for r in rows if r.payload.get(SENT_AS) == sent_as), key=lambda r: r.id)
+    parts = []
+    for row in mine:
+        message = await compose(ctx, row)
+        if isinstance(message, Message):
+            parts.append(message)
+    return parts
+
+
+def with_the_rest(reply: Message, parts: list[Message]) -> Message:
+    """The answer to a click on a message, followed by what the rest of that message still
+    asks (`parts`): not the part the answer draws again (a card), nor one whose buttons the
+    answer already has."""
+    own = {(b.action, b.value) for b in reply.every_button}
+    rest: list[Ask] = []
+    for part in parts:
+        if (reply.redraw and part.redraw) or own & {(b.action, b.value) for b in part.every_button}:
+            continue
+        rest += [Ask(part.text, part.buttons), *part.asks]
+    return replace(reply, asks=(*reply.asks, *rest)) if rest else reply
 
 
 async def _pairing(ctx: Context, row: Notification, *, active: bool) -> Pairing | None:

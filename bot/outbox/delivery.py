@@ -30,7 +30,7 @@ from bot.context import CONTACT_EVERY, Context, EngineConfig
 from bot.domain.clock import Clock
 from bot.domain.messages import Ask, Message
 from bot.domain.model import Later, Notification, NotificationStatus, Participant
-from bot.domain.ports import DeliveryError, NotSent, Sender, Store, Tx
+from bot.domain.ports import SENT_AS, DeliveryError, NotSent, Sender, Store, Tx
 from bot.outbox.compose import compose
 from bot.outbox.kinds import OUTBOX, Kind
 
@@ -115,6 +115,7 @@ class _Outgoing:
     refused: bool = False  # permanently, e.g. the bot blocked: see _record
     learned: dict[str, Any] | None = None  # about reaching the person, kept in their address
     riders: list[Notification] = field(default_factory=list)  # questions going along (_ride)
+    sent_as: str | None = None  # the platform's id of the message, when it says (SENT_AS)
 
 
 async def _compose_batch(
@@ -404,6 +405,9 @@ async def _record(
             if item.row.status == NotificationStatus.SENT:
                 row.status, row.sent_at = NotificationStatus.SENT, item.row.sent_at
             riders.append(row)
+        if item.sent_as and item.row.status == NotificationStatus.SENT:
+            for row in (item.row, *item.riders):
+                row.payload = {**row.payload, SENT_AS: item.sent_as}
     held = await tx.release([item.row for item in sent] + riders + back, worker)
     for item in sent:
         if item.row.id not in held:  # forget-me skipped it meanwhile, or the lease was lost
@@ -458,7 +462,9 @@ async def _send_one(
     row, person = item.row, item.person
     result.due += 1
     try:
-        item.learned = await senders[person.platform].send(person, item.message)
+        learned = await senders[person.platform].send(person, item.message)
+        item.sent_as = (learned or {}).pop(SENT_AS, None)
+        item.learned = learned
     except NotSent:
         result.due -= 1
         return False

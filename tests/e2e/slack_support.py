@@ -201,18 +201,65 @@ class Workspace:
         return await self.post(body, "application/x-www-form-urlencoded")
 
     async def click(
-        self, user: str, posted: Posted | None, action: str, *, block_prefix: str = "", home=None
+        self,
+        user: str,
+        posted: Posted | None,
+        action: str,
+        *,
+        block_prefix: str = "",
+        label: str = "",
+        home=None,
     ) -> tuple[int, str]:
         """Press the first button whose action_id starts with `action` (in a block whose id
-        starts with `block_prefix`) on a posted message, or on the Home view `home`."""
+        starts with `block_prefix`, labelled `label` when given) on a posted message, or on
+        the Home view `home`."""
         blocks = posted.blocks if posted else home["blocks"]
         block, element = next(
-            (b, e)
-            for b in blocks
-            if b.get("type") == "actions" and b.get("block_id", "").startswith(block_prefix)
-            for e in b["elements"]
-            if e["action_id"].split("#")[0] == action
+            (
+                (b, e)
+                for b in blocks
+                if b.get("type") == "actions" and b.get("block_id", "").startswith(block_prefix)
+                for e in b["elements"]
+                if e["action_id"].split("#")[0] == action
+                and (not label or e.get("text", {}).get("text") == label)
+            ),
+            (None, None),
         )
+        assert element is not None, f"no {action} button {label!r} in: {texts(blocks)}"
+        action_payload = {
+            "action_id": element["action_id"],
+            "block_id": block["block_id"],
+            "text": element["text"],
+            "value": element.get("value", ""),
+            "type": "button",
+        }
+        return await self._act(user, posted, blocks, action_payload)
+
+    async def choose(self, user: str, posted: Posted, action: str, label: str) -> tuple[int, str]:
+        """Pick the option labelled `label` in the select menu (static_select) for `action`
+        on a posted message, as Slack sends it: the chosen option, no value of its own."""
+        block, element = next(
+            (b, e)
+            for b in posted.blocks
+            if b.get("type") == "actions"
+            for e in b["elements"]
+            if e["type"] == "static_select" and e["action_id"] == action
+        )
+        options = [o for o in element["options"] if o["text"]["text"] == label]
+        assert options, f"no option {label!r} in {[o['text']['text'] for o in element['options']]}"
+        action_payload = {
+            "action_id": element["action_id"],
+            "block_id": block["block_id"],
+            "type": "static_select",
+            "selected_option": options[0],
+            "placeholder": element.get("placeholder"),
+        }
+        return await self._act(user, posted, posted.blocks, action_payload)
+
+    async def _act(
+        self, user: str, posted: Posted | None, blocks: list, action: dict
+    ) -> tuple[int, str]:
+        """Send a block_actions payload for one action on a posted message (or Home)."""
         n = next(self._ids)
         if posted:
             container = {"type": "message", "message_ts": posted.ts, "channel_id": posted.channel}
@@ -227,16 +274,7 @@ class Workspace:
             "trigger_id": f"{n}.222.valid",
             "team": {"id": TEAM, "domain": "workspace-domain"},
             "response_url": self.fake.response_url(f"action-{n}"),
-            "actions": [
-                {
-                    "action_id": element["action_id"],
-                    "block_id": block["block_id"],
-                    "text": element["text"],
-                    "value": element.get("value", ""),
-                    "type": "button",
-                    "action_ts": f"{time.time():.6f}{n}",
-                }
-            ],
+            "actions": [{**action, "action_ts": f"{time.time():.6f}{n}"}],
         }
         if posted:
             payload["channel"] = {"id": posted.channel}
@@ -244,7 +282,7 @@ class Workspace:
                 "type": "message",
                 "ts": posted.ts,
                 "text": posted.text,
-                "blocks": posted.blocks,
+                "blocks": blocks,
             }
         return await self.interact(payload)
 
@@ -308,3 +346,35 @@ def texts(blocks: list) -> str:
                 text = item.get("text")
                 out.append(text["text"] if isinstance(text, dict) else str(text or ""))
     return "\n".join(out)
+
+
+def row_for(blocks: list, words: str) -> str:
+    """The block id of the row of buttons that answers the part of a message whose text holds
+    `words`: one of its questions (asks, each drawn as its text, then its row), or the
+    message's own text (its own row comes after the questions)."""
+    for n, block in enumerate(blocks):
+        text = block.get("text") if block.get("type") == "section" else None
+        if not (isinstance(text, dict) and words in text.get("text", "")):
+            continue
+        after = blocks[n + 1] if n + 1 < len(blocks) else {}
+        if after.get("type") == "actions":
+            return after["block_id"]
+        if not any(b.get("type") == "actions" for b in blocks[:n]):  # the message's own text
+            own = [
+                b
+                for b in blocks
+                if b.get("type") == "actions" and not b.get("block_id", "").startswith("ask.")
+            ]
+            if own:
+                return own[0]["block_id"]
+    raise AssertionError(f"no buttons answer {words!r} in: {texts(blocks)}")
+
+
+def actions_of(blocks: list) -> list[str]:
+    """The action ids of the buttons and menus in a list of blocks, in order."""
+    return [
+        e["action_id"].split("#")[0]
+        for b in blocks
+        if b.get("type") == "actions"
+        for e in b["elements"]
+    ]

@@ -18,6 +18,7 @@ from tests.fakes.bot_connector import BOT_ID, TENANT_ID, FakeConnector, Sent
 OWNER = "29:owner-olivia"
 BERLIN = ZoneInfo("Europe/Berlin")  # the people's time zone (clientInfo in every activity)
 CARD = "application/vnd.microsoft.card.adaptive"
+OWN_BUTTONS = "mb.own"  # adapters/teams/render.py: the ActionSet of a message's own buttons
 CHOICE = "mb.c"  # the id of a one-choice menu's Input.ChoiceSet (Message.select)
 
 
@@ -218,7 +219,10 @@ def asks(sent: Sent) -> list[str]:
         for card in FakeConnector.cards(sent)
         for body in [card.get("body", [])]
         for n, block in enumerate(body)
-        if block.get("type") == "ActionSet" and n and body[n - 1].get("type") == "TextBlock"
+        if block.get("type") == "ActionSet"
+        and block.get("id") != OWN_BUTTONS  # the message's own, under its text
+        and n
+        and body[n - 1].get("type") == "TextBlock"
     ]
 
 

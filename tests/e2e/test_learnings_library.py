@@ -10,10 +10,8 @@ from datetime import timedelta
 from tests.e2e.conftest import pair_of_people, teams_pair
 from tests.e2e.slack_support import OWNER, eventually, texts, weekday_at
 from tests.e2e.teams_support import OWNER as TEAMS_OWNER
-from tests.e2e.teams_support import activity_text
+from tests.e2e.teams_support import activity_text, tick
 from tests.e2e.test_slack import propose, start_program
-from tests.e2e.test_teams import start_program as start_teams_program
-from tests.e2e.test_teams import tick
 
 SAID = "Dashboards & reels replaced <the> weekly report"
 
@@ -55,9 +53,9 @@ async def test_on_slack_a_reflection_shared_with_the_program_is_found_by_another
     await ws.tick(start + timedelta(minutes=50))
     check = next(p for p in fake.posts_to(fake.dm(mentee)) if "How did your session" in p.text)
     await ws.click(mentee, check, "session.held")
-    await eventually(lambda: "noted as held" in texts(check.blocks), what="held")
-    await ws.tick(start + timedelta(minutes=55))
-    prompt = next(p for p in fake.posts_to(fake.dm(mentee)) if "what changed" in p.text)
+    # The question becomes the mentee's card, which asks for the reflection.
+    await eventually(lambda: "What changed for you" in texts(check.blocks), what="held: card")
+    prompt = check
     views = len(fake.views)
     await ws.click(mentee, prompt, "reflection.write")
     await eventually(lambda: len(fake.views) > views, what="reflection modal")
@@ -96,7 +94,8 @@ async def test_on_teams_a_reflection_shared_by_default_is_found_by_another_parti
     outsider, other = teams_pair(tenant)
     await tenant.say(TEAMS_OWNER, "program create Commons cadence=14 minutes=45 visibility=shared")
     await tenant.latest(TEAMS_OWNER, "Program Commons created")
-    await start_teams_program(tenant, "Faraway")
+    await tenant.say(TEAMS_OWNER, "program create Faraway cadence=14 minutes=45")
+    await tenant.latest(TEAMS_OWNER, "Program Faraway created")
     for program, pair in (
         ("Commons", (mentor, mentee)),
         ("Commons", (reader, partner)),
@@ -122,10 +121,11 @@ async def test_on_teams_a_reflection_shared_by_default_is_found_by_another_parti
     await tick(tenant, start + timedelta(minutes=50))
     check = await tenant.latest(mentee, "How did your session")
     await tenant.submit(mentee, check, "It happened")
-    await eventually(lambda: "noted as held" in activity_text(check.latest), what="held")
-    await tick(tenant, start + timedelta(minutes=55))
-    prompt = await tenant.latest(mentee, "what changed for you")
-    assert "learnings library" in activity_text(prompt.latest), "the prompt says who reads it"
+    # The question becomes the mentee's card, which asks for the reflection.
+    await eventually(
+        lambda: "What changed for you" in activity_text(check.latest), what="held: card"
+    )
+    assert "learnings library" in activity_text(check.latest), "the card says who reads it"
     await tenant.say(mentee, "Dashboards & reels replaced the *weekly* report")
     saved = await tenant.latest(mentee, "Thanks - saved")
     assert "Everyone in your program can find it" in activity_text(saved.latest)

@@ -9,7 +9,15 @@ import io
 from datetime import timedelta
 
 from tests.e2e.conftest import pair_of_people
-from tests.e2e.slack_support import OWNER, Workspace, eventually, texts, weekday_at
+from tests.e2e.slack_support import (
+    OWNER,
+    Workspace,
+    actions_of,
+    eventually,
+    row_for,
+    texts,
+    weekday_at,
+)
 from tests.fakes.slack_api import FakeSlack
 
 
@@ -65,24 +73,33 @@ async def test_a_pair_goes_from_slash_command_to_a_stored_reflection(ws, fake, s
     assert f"for.{mentor}" in str(intro.blocks), "the mentor's buttons stay"
     await ws.click(mentor, intro, "pairing.accept", block_prefix=f"for.{mentor}")
     await eventually(lambda: "both in" in texts(intro.blocks), what="pair active")
-    # The consent buttons are gone; what is left is the offer to set objectives.
-    left = [e for b in intro.blocks if b["type"] == "actions" for e in b["elements"]]
-    assert [e["action_id"].split("#")[0] for e in left] == ["objectives.edit"]
+    # The consent buttons are gone; the second yes is answered with the next step, booking
+    # (this is Mina's nudge to book), and the offer to set objectives.
+    assert "tap Schedule to pick a time" in texts(intro.blocks)
+    left = actions_of(intro.blocks)
+    assert not {"pairing.accept", "pairing.decline"} & set(left), left
+    assert {"session.schedule", "objectives.edit"} <= set(left), left
 
-    # Nudges with Schedule and Snooze, in each person's DM.
+    # The planner nudges only Erik, in his DM, with Schedule and Snooze; his question about
+    # what he hopes for comes along with it.
     await ws.tick(when + timedelta(minutes=5))
     [nudge] = [p for p in fake.posts_to(fake.dm(mentee)) if "Time to book" in p.text]
-    assert {
-        e["action_id"] for b in nudge.blocks if b["type"] == "actions" for e in b["elements"]
-    } == {
-        "session.schedule",
+    assert not [p for p in fake.posts_to(fake.dm(mentor)) if "Time to book" in p.text]
+    assert sorted(actions_of(nudge.blocks)) == [
+        "checkin.answer",
         "pairing.snooze",
-    }
+        "session.schedule",
+    ]
+    assert row_for(nudge.blocks, "what do you hope to get from it?") != row_for(
+        nudge.blocks, "Time to book"
+    ), "each with its own row of buttons"
 
-    # Schedule opens a modal; a 90-minute session is refused inside it, on the right field.
+    # Schedule opens a modal on Erik's clock; a 90-minute session is refused inside it, on
+    # the right field.
     await ws.click(mentee, nudge, "session.schedule")
     view = await eventually(lambda: fake.views, what="views.open")
     view = view[-1]
+    assert "Times here are your time (Europe/Berlin)." in texts(view["blocks"])
     assert [b["element"]["type"] for b in view["blocks"] if b["type"] == "input"] == [
         "datepicker",
         "timepicker",
@@ -101,11 +118,19 @@ async def test_a_pair_goes_from_slash_command_to_a_stored_reflection(ws, fake, s
         mentee, view, {"date": day.isoformat(), "time": "10:00", "minutes": "45", "topic": "Reels"}
     )
     assert status == 200 and ack == {}, ack
-    await eventually(lambda: "Booked:" in texts(nudge.blocks), what="nudge updated after booking")
-    left = {e["action_id"] for b in nudge.blocks if b["type"] == "actions" for e in b["elements"]}
-    assert left == {"session.move", "session.cancel"}, "Schedule cannot be used twice"
+    # The answer, with Erik's calendar invite, is a DM of its own; the nudge keeps only its
+    # question, so Schedule cannot be used twice.
+    booked = await eventually(
+        lambda: [p for p in fake.posts_to(fake.dm(mentee)) if p.text.startswith("Booked:")],
+        what="booking answer",
+    )
+    [booked] = booked
+    assert booked.files and "Here's your calendar invite; Mina gets one too" in booked.text
+    assert {"session.move", "session.cancel"} <= set(actions_of(booked.blocks))
+    await eventually(lambda: "session.schedule" not in str(nudge.blocks), what="nudge updated")
+    assert actions_of(nudge.blocks) == ["checkin.answer"]
 
-    # Agenda the day before, then did-it-happen after the end.
+    # Agenda the day before, then did-it-happen after the end, to Erik (he leads).
     start = weekday_at(10, 8)  # 10:00 Berlin in winter is 09:00 UTC; 08:00 UTC is before
     start = start.replace(year=day.year, month=day.month, day=day.day, hour=9)
     await ws.tick(start - timedelta(hours=20))
@@ -113,12 +138,19 @@ async def test_a_pair_goes_from_slash_command_to_a_stored_reflection(ws, fake, s
     assert agenda and "Topic: Reels" in agenda[0].text
     await ws.tick(start + timedelta(minutes=50))
     check = next(p for p in fake.posts_to(fake.dm(mentee)) if "How did your session" in p.text)
-    await ws.click(mentee, check, "session.held")
-    await eventually(lambda: "noted as held" in texts(check.blocks), what="held recorded")
+    assert not [p for p in fake.posts_to(fake.dm(mentor)) if "How did your session" in p.text]
 
-    # The reflection prompt, answered by a DM reply that Slack delivers three times.
+    # "It happened" turns the question into the post-session card, asking for his reflection.
+    await ws.click(mentee, check, "session.held")
+    await eventually(lambda: "Thanks for meeting Mina" in texts(check.blocks), what="card")
+    assert "What changed for you as a result?" in texts(check.blocks)
+    assert {"pulse.answer", "reflection.write"} <= set(actions_of(check.blocks))
+
+    # Mina gets her card at the next tick; Erik answers his by a DM reply that Slack
+    # delivers three times.
     await ws.tick(start + timedelta(minutes=55))
-    assert any("what changed for you" in p.text for p in fake.posts_to(fake.dm(mentee)))
+    [card] = [p for p in fake.posts_to(fake.dm(mentor)) if "Thanks for meeting Erik" in p.text]
+    assert "What stood out for you?" in card.text
     for retry in range(3):
         assert (
             await ws.dm(mentee, "I now read completion rates &amp; retention", "EvREFLECT", retry)
@@ -131,6 +163,13 @@ async def test_a_pair_goes_from_slash_command_to_a_stored_reflection(ws, fake, s
     await _settle()
     saved = [p for p in fake.posts_to(fake.dm(mentee)) if "Thanks - saved" in p.text]
     assert len(saved) == 1, "Slack's retries are answered once"
+
+    # Erik answered "did it happen?", so Mina is not asked it a day later.
+    later = start + timedelta(days=1, minutes=55)
+    while later.weekday() >= 5:  # (Mina's working day)
+        later += timedelta(days=1)
+    await ws.tick(later)
+    assert not [p for p in fake.posts_to(fake.dm(mentor)) if "How did your session" in p.text]
 
     # The owner's export holds the reflection once.
     reply = await ws.command(OWNER, "export")

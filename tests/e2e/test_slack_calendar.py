@@ -1,7 +1,8 @@
 """Slack end to end, calendar invites (issue 14): a booking reaches both people as an .ics
-file with calendar links, Reschedule and Cancel send updates under the same uid, pausing
-cancels what was booked, a series is one repeating event, and each person's feed lists only
-their own sessions - through a real `mentorbot serve` and `mentorbot tick --now`."""
+file with calendar links (the booker's in the answer to the booking, the partner's at the next
+tick), Reschedule and Cancel send updates under the same uid, pausing cancels what was booked,
+a series is one repeating event, and each person's feed lists only their own sessions -
+through a real `mentorbot serve` and `mentorbot tick --now`."""
 
 from __future__ import annotations
 
@@ -87,15 +88,33 @@ async def open_form(ws: Workspace, user: str, posted: Posted, action: str) -> di
 
 
 async def book(ws: Workspace, person: Person, values: dict[str, str]) -> Posted:
-    """`me` in the DM, Schedule, and the booking form sent with `values`; returns the
-    message whose Schedule button was used (it now says what was booked)."""
+    """`me` in the DM, Schedule, and the booking form sent with `values`; returns the answer:
+    a DM of its own carrying the booker's calendar invite. The `me` message loses the row of
+    buttons Schedule was in."""
     status = await reply_in_dm(ws, person, "me")
     form = await open_form(ws, person.user, status, "session.schedule")
     assert form["callback_id"] == "session.schedule"
+    answer = await answer_with_invite(ws, person, form, values)
+    assert answer.text.startswith("Booked"), answer.text
+    await eventually(lambda: "session.schedule" not in str(status.blocks), what="Schedule used")
+    return answer
+
+
+async def answer_with_invite(
+    ws: Workspace, person: Person, form: dict, values: dict[str, str]
+) -> Posted:
+    """Send a booking or move form; returns its answer, which comes as a DM of its own with
+    the person's calendar invite (a file share shown as a message)."""
+    before = len(shares(ws.fake, person))
     sent, ack = await ws.submit(person.user, form, values)
     assert sent == 200 and ack == {}, ack
-    await eventually(lambda: "Booked" in texts(status.blocks), what="booking confirmed")
-    return status
+
+    def shown() -> list[Posted]:
+        return [message_of(ws.fake, s) for s in shares(ws.fake, person)[before:]]
+
+    [answer] = await eventually(lambda: all(shown()) and shown(), what="answer with invite")
+    assert answer.channel == person.dm
+    return answer
 
 
 def berlin(day: date, hour: int, minute: int = 0) -> datetime:
@@ -112,10 +131,16 @@ def ics_of(fake: FakeSlack, share: dict) -> Calendar:
     return Calendar.from_ical(fake.uploads[file["id"]])
 
 
-def message_of(fake: FakeSlack, share: dict) -> Posted:
+def message_of(fake: FakeSlack, share: dict) -> Posted | None:
     """The message a file share shows up as in the DM (a share with blocks)."""
     [file] = share["files"]
-    return next(p for p in fake.messages.values() if file["id"] in p.files)
+    return next((p for p in list(fake.messages.values()) if file["id"] in p.files), None)
+
+
+def said(fake: FakeSlack, share: dict) -> str:
+    """What a file share says: its comment, or the text of the message it shows up as (a
+    share with buttons, or with a question that came along)."""
+    return share.get("initial_comment") or message_of(fake, share).text
 
 
 def events(calendar: Calendar) -> list:
@@ -135,6 +160,16 @@ def buttons(posted: Posted) -> dict[str, dict]:
     return {
         e["action_id"]: e for b in posted.blocks if b["type"] == "actions" for e in b["elements"]
     }
+
+
+def feed_link(answer: Posted) -> str:
+    """The feed's address from the answer to `calendar`: a link button (Feed link), with the
+    same address for calendar apps (Subscribe, webcal://) beside it; the text has no link."""
+    found = buttons(answer)
+    url = found["link.feed"]["url"]
+    assert found["link.webcal"]["url"] == "webcal://" + url.removeprefix("http://")
+    assert "http" not in answer.text and "webcal" not in answer.text, answer.text
+    return url
 
 
 def utc(moment: datetime) -> str:
@@ -164,9 +199,16 @@ async def test_a_booking_sends_both_an_invite_that_reschedule_and_cancel_update_
     booked = await book(
         ws, mentee, {"date": day.isoformat(), "time": "10:00", "minutes": "45", "topic": "Reels"}
     )
-    assert {"session.move", "session.cancel"} <= set(buttons(booked)), "the reply has them too"
+    assert booked.text.startswith(
+        f"Booked: {start:%a} {start.day} {start:%b}, 10:00 (Europe/Berlin), 45 min with Mina."
+        " Here's your calendar invite; Mina gets one too, and you both get an agenda the day"
+        " before."
+    ), booked.text
+    assert "for Mina)" not in booked.text, "the same clock: said once"
+    assert [s["channel_id"] for s in shares(fake, mentee)] == [mentee.dm]
+    assert not shares(fake, mentor), "Mina's is queued for her working hours"
 
-    # The tick sends each of them one .ics in their DM, with links and buttons.
+    # The tick sends Mina hers; each of them has one .ics in their DM, with links and buttons.
     await ws.tick(when + timedelta(minutes=5))
     requests = {}
     for person in (mentee, mentor):
@@ -196,7 +238,7 @@ async def test_a_booking_sends_both_an_invite_that_reschedule_and_cancel_update_
         requests[person.user] = (event, invite)
     uid = str(requests[mentee.user][0]["UID"])
     assert str(requests[mentor.user][0]["UID"]) == uid
-    assert requests[mentee.user][1].text.startswith("Here's the calendar invite for your session")
+    assert requests[mentee.user][1] is booked
     assert requests[mentor.user][1].text.startswith("Erik booked your next session")
 
     # 6: pressing a link button (the browser opens it) changes and posts nothing.
@@ -209,7 +251,8 @@ async def test_a_booking_sends_both_an_invite_that_reschedule_and_cancel_update_
     assert len(fake.calls) == calls, [c.method for c in fake.calls[calls:]]
     assert (len(fake.responses), len(fake.views), invite.updates) == (responses, views, [])
 
-    # 2: Reschedule opens the move form, filled in; the new time reaches both under the uid.
+    # 2: Reschedule opens the move form, filled in; the new time reaches both under the uid:
+    # Mina's updated invite in the answer, Erik's at the next tick.
     form = await open_form(ws, mentor.user, invite, "session.move")
     assert form["callback_id"] == "session.move"
     initial = {b["block_id"]: b["element"] for b in form["blocks"] if b["type"] == "input"}
@@ -217,11 +260,11 @@ async def test_a_booking_sends_both_an_invite_that_reschedule_and_cancel_update_
     assert initial["time"]["initial_time"] == "10:00"
     later = weekday_at(12, 9).date()
     moved_to = berlin(later, 15, 30)
-    sent, ack = await ws.submit(
-        mentor.user, form, {"date": later.isoformat(), "time": "15:30", "minutes": "45"}
+    answer = await answer_with_invite(
+        ws, mentor, form, {"date": later.isoformat(), "time": "15:30", "minutes": "45"}
     )
-    assert sent == 200 and ack == {}, ack
-    await eventually(lambda: "Moved:" in texts(invite.blocks), what="move confirmed")
+    assert answer.text.startswith(f"Moved: {moved_to:%a} {moved_to.day} {moved_to:%b}, 15:30")
+    await eventually(lambda: "session.move" not in buttons(invite), what="the old row gone")
     await ws.tick(when + timedelta(minutes=10))
     moved = {}
     for person in (mentee, mentor):
@@ -233,6 +276,7 @@ async def test_a_booking_sends_both_an_invite_that_reschedule_and_cancel_update_
         assert event["SEQUENCE"] > requests[person.user][0]["SEQUENCE"]
         assert event["DTSTART"].dt == moved_to and expanded(calendar, moved_to) == [moved_to]
         moved[person.user] = (event, message_of(fake, share))
+    assert moved[mentor.user][1] is answer
     assert moved[mentee.user][1].text.startswith("Mina moved your session to")
 
     # 3: Cancel session on the updated invite sends both a cancellation of it.
@@ -250,7 +294,7 @@ async def test_a_booking_sends_both_an_invite_that_reschedule_and_cancel_update_
         assert str(event["UID"]) == uid and event["STATUS"] == "CANCELLED"
         assert event["SEQUENCE"] > moved[person.user][0]["SEQUENCE"]
         assert event["DTSTART"].dt == moved_to
-        assert "calendar update" in share["initial_comment"]
+        assert "calendar update" in said(fake, share)
 
 
 # --- 4, 3: a series, then a pause ----------------------------------------------------------------
@@ -261,7 +305,8 @@ async def test_a_series_is_one_repeating_invite_and_pausing_the_pair_cancels_it(
     booked = await book(
         ws, mentor, {"date": day.isoformat(), "time": "10:00", "minutes": "30", "repeat": "3"}
     )
-    assert "Booked 3 sessions" in texts(booked.blocks)
+    assert booked.text.startswith("Booked 3 sessions with Erik, every 14 days from")
+    assert "Here's one calendar invite for all of them; Erik gets one too" in booked.text
 
     await ws.tick(when + timedelta(minutes=5))
     uids = set()
@@ -314,7 +359,8 @@ async def test_the_calendar_feed_lists_only_the_persons_own_sessions_until_its_l
     feeds = {}
     for person, hour in ((mentor, 11), (other_mentor, 14)):
         answer = await reply_in_dm(ws, person, "calendar")
-        [url] = link.findall(answer.text)
+        url = feed_link(answer)
+        assert link.fullmatch(url), url
         status, kind, body = await fetch(url)
         assert status == 200 and kind.startswith("text/calendar"), (status, kind)
         calendar = Calendar.from_ical(body)
@@ -327,14 +373,14 @@ async def test_the_calendar_feed_lists_only_the_persons_own_sessions_until_its_l
     assert mine != theirs and theirs not in body, "another pair's session is not in the feed"
     assert other_mentee.email not in body and mentee.email in body
     again = await reply_in_dm(ws, mentor, "calendar")
-    assert link.findall(again.text) == [url], "the same link until it is reset"
+    assert feed_link(again) == url, "the same link until it is reset"
 
     wrong = url.rsplit("/", 1)[0] + f"/{secrets.token_urlsafe(24)}.ics"
     assert (await fetch(wrong))[0] == 404
 
     reset = await reply_in_dm(ws, mentor, "calendar reset")
-    [new_url] = link.findall(reset.text)
-    assert new_url != url
+    new_url = feed_link(reset)
+    assert link.fullmatch(new_url) and new_url != url
     assert (await fetch(url))[0] == 404, "the old link stops working"
     status, _, body = await fetch(new_url)
     assert status == 200 and {str(e["UID"]) for e in events(Calendar.from_ical(body))} == {mine}

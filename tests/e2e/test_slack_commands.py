@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests.e2e.conftest import pair_of_people
-from tests.e2e.slack_support import OWNER, eventually, texts, weekday_at
+from tests.e2e.slack_support import OWNER, actions_of, eventually, texts, weekday_at
 from tests.e2e.test_slack import active_pair, start_program
 
 
@@ -119,14 +119,18 @@ async def test_app_home_shows_pairs_and_its_buttons_work(ws, fake):
 
 
 async def test_snooze_updates_the_message_so_it_cannot_be_pressed_again(ws, fake):
-    mentor, _mentee, when = await active_pair(ws, fake, "Sleepy")
+    _mentor, mentee, when = await active_pair(ws, fake, "Sleepy")
     await ws.tick(when + timedelta(minutes=10))
-    [nudge] = [p for p in fake.posts_to(fake.dm(mentor)) if "Time to book" in p.text]
-    await ws.click(mentor, nudge, "pairing.snooze")
+    [nudge] = [p for p in fake.posts_to(fake.dm(mentee)) if "Time to book" in p.text]
+    await ws.click(mentee, nudge, "pairing.snooze")
     await eventually(lambda: "Snoozed for a week" in texts(nudge.blocks), what="snoozed")
-    assert not any(b["type"] == "actions" for b in nudge.blocks)
-    await ws.tick(when + timedelta(days=4))
-    reminders = [p for p in fake.posts_to(fake.dm(mentor)) if "isn't booked yet" in p.text]
+    # Schedule and Snooze are gone; the check-in that came along keeps its own button.
+    assert actions_of(nudge.blocks) == ["checkin.answer"]
+    later = when + timedelta(days=4)  # the reminder would be due by now (on a working day)
+    while later.weekday() >= 5:
+        later += timedelta(days=1)
+    await ws.tick(later)
+    reminders = [p for p in fake.posts_to(fake.dm(mentee)) if "isn't booked yet" in p.text]
     assert not reminders, "no reminder while snoozed"
 
 
@@ -142,31 +146,35 @@ async def test_reflection_modal_saves_with_the_chosen_visibility(ws, fake):
     )
     start = day.replace(hour=9)  # 10:00 in Berlin (winter)
     await ws.tick(start + timedelta(minutes=65))
-    check = next(p for p in fake.posts_to(fake.dm(mentor)) if "How did your session" in p.text)
+    check = next(p for p in fake.posts_to(fake.dm(mentee)) if "How did your session" in p.text)
     stale = type(check)(check.channel, check.ts, check.text, list(check.blocks))
-    await ws.click(mentor, check, "session.held")
-    await eventually(lambda: "noted as held" in texts(check.blocks), what="held")
-    await ws.click(mentor, stale, "session.missed")  # a second, late click on the old copy
+    await ws.click(mentee, check, "session.held")
+    await eventually(lambda: "Thanks for meeting Mina" in texts(check.blocks), what="held")
+    await ws.click(mentee, stale, "session.missed")  # a second, late click on the old copy
     await eventually(lambda: "already recorded as held" in texts(check.blocks), what="answered")
+
+    # Mina's card comes at the next tick; Write more opens the reflection modal.
     await ws.tick(start + timedelta(minutes=70))
-    prompt = next(p for p in fake.posts_to(fake.dm(mentee)) if "what changed" in p.text)
+    card = next(p for p in fake.posts_to(fake.dm(mentor)) if "Thanks for meeting Erik" in p.text)
+    assert "What stood out for you?" in card.text
     views_before = len(fake.views)
-    await ws.click(mentee, prompt, "reflection.write")
+    await ws.click(mentor, card, "reflection.write")
     await eventually(lambda: len(fake.views) > views_before, what="reflection modal")
     modal = fake.views[-1]
     assert modal["callback_id"] == "reflection.submit"
-    empty = await ws.submit(mentee, modal, {"what_changed": "", "visibility": "pair"})
+    empty = await ws.submit(mentor, modal, {"what_changed": "", "visibility": "pair"})
     assert empty[1]["errors"]["what_changed"].startswith("Write a sentence")
     status, ack = await ws.submit(
-        mentee,
+        mentor,
         modal,
         {"what_changed": "Shorter meetings", "will_do": "Try reels", "visibility": "pair"},
     )
     assert status == 200 and ack == {}
-    await eventually(lambda: "Only you and Mina" in texts(prompt.blocks), what="prompt updated")
-    again = await ws.submit(mentee, modal, {"what_changed": "Twice", "visibility": "pair"})
+    await eventually(lambda: "Only you and Erik" in texts(card.blocks), what="card updated")
+    assert "reflection.write" not in actions_of(card.blocks), "Write more is used up"
+    again = await ws.submit(mentor, modal, {"what_changed": "Twice", "visibility": "pair"})
     assert again[0] == 200
     await eventually(
-        lambda: any("already shared" in p.text for p in fake.posts_to(fake.dm(mentee))),
+        lambda: any("already shared" in p.text for p in fake.posts_to(fake.dm(mentor))),
         what="second save answered",
     )

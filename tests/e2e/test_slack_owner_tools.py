@@ -17,7 +17,16 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from tests.e2e.conftest import pair_of_people
-from tests.e2e.slack_support import COMMAND, OWNER, Workspace, eventually, texts, weekday_at
+from tests.e2e.slack_support import (
+    COMMAND,
+    OWNER,
+    Workspace,
+    actions_of,
+    eventually,
+    row_for,
+    texts,
+    weekday_at,
+)
 from tests.e2e.test_slack import active_pair, start_program
 from tests.fakes.slack_api import TEAM, FakeSlack, Posted
 
@@ -52,15 +61,19 @@ async def import_people(ws: Workspace, folder: Path, rows: str) -> str:
     return out.decode()
 
 
-async def press(ws: Workspace, user: str, blocks: list, action: str, label: str = "") -> dict:
+async def press(
+    ws: Workspace, user: str, blocks: list, action: str, label: str = "", question: str = ""
+) -> dict:
     """Press a button on an ephemeral answer (a slash command's, or what replaced it), as Slack
-    sends it: no `message`, `is_ephemeral` in the container. Returns the modal the press
-    opened, or the answer that replaced the ephemeral message (via response_url)."""
+    sends it: no `message`, `is_ephemeral` in the container; with `question`, the one that
+    answers the part of the message holding those words. Returns the modal the press opened,
+    or the answer that replaced the ephemeral message (via response_url)."""
+    row = row_for(blocks, question) if question else ""
     found = next(
         (
             (b, e)
             for b in blocks
-            if b.get("type") == "actions"
+            if b.get("type") == "actions" and b.get("block_id", "").startswith(row)
             for e in b["elements"]
             if e["action_id"].split("#")[0] == action and label in e["text"]["text"]
         ),
@@ -109,10 +122,11 @@ async def press(ws: Workspace, user: str, blocks: list, action: str, label: str 
     return await eventually(answered, what=f"answer to {action}")
 
 
-async def open_form(ws: Workspace, user: str, posted: Posted, action: str) -> dict:
-    """Click a button on a posted message that opens a modal; returns the modal."""
+async def open_form(ws: Workspace, user: str, posted: Posted, action: str, row: str = "") -> dict:
+    """Click a button on a posted message (in the row of buttons `row`, when given) that
+    opens a modal; returns the modal."""
     before = len(ws.fake.views)
-    status, _ = await ws.click(user, posted, action)
+    status, _ = await ws.click(user, posted, action, block_prefix=row)
     assert status == 200
     return (await eventually(lambda: ws.fake.views[before:], what=f"{action} modal"))[0]
 
@@ -185,17 +199,37 @@ async def accept_intro(ws: Workspace, fake: FakeSlack, mentor: str, mentee: str)
 
 
 async def answer_checkin(
-    ws: Workspace, user: str, question: Posted, values: dict[str, str]
+    ws: Workspace, user: str, question: Posted, values: dict[str, str], about: str = ""
 ) -> dict:
-    """Press Answer (1 min) on a check-in question and send the form; returns the modal."""
-    modal = await open_form(ws, user, question, "checkin.answer")
+    """Press Answer (1 min) on a check-in question (the one whose text holds `about`, in a
+    message asking more than one thing) and send the form; returns the modal."""
+    row = row_for(question.blocks, about) if about else ""
+    modal = await open_form(ws, user, question, "checkin.answer", row)
     assert modal["callback_id"] == "checkin.submit"
+    saved = texts(question.blocks).count("program owners will read it")
     status, ack = await ws.submit(user, modal, values)
     assert status == 200 and ack == {}, ack
     await eventually(
-        lambda: "program owners will read it" in texts(question.blocks), what="answer saved"
+        lambda: texts(question.blocks).count("program owners will read it") > saved,
+        what="answer saved",
     )
     return modal
+
+
+async def answer_checkin_from_me(ws: Workspace, user: str, values: dict[str, str]) -> None:
+    """`/mentoring me` lists the check-in the person was asked and has not answered: Answer
+    (1 min) there, and the form sent; the thanks comes as a DM."""
+    me = await ws.command(user, "me")
+    assert "Waiting for you: a one-minute check-in for your program owners." in texts(me["blocks"])
+    modal = await press(ws, user, me["blocks"], "checkin.answer", "Answer (1 min)")
+    assert modal["callback_id"] == "checkin.submit"
+    saved = len(posts_with(ws.fake, ws.fake.dm(user), "program owners will read it"))
+    status, ack = await ws.submit(user, modal, values)
+    assert status == 200 and ack == {}, ack
+    await eventually(
+        lambda: len(posts_with(ws.fake, ws.fake.dm(user), "program owners will read it")) > saved,
+        what="answer saved",
+    )
 
 
 def next_weekday(day: date, hour: int, minute: int = 0) -> datetime:
@@ -248,7 +282,7 @@ async def test_owners_get_one_weekly_digest_on_monday_from_a_week_after_the_prog
     assert "Pairs at risk:" in section
     names = " &amp; ".join(fake.users[u]["real_name"] for u in (mentee, mentor))
     assert re.search(rf"- {re.escape(names)}: no session yet after \d+ days", section), section
-    assert "- Expectations at the start: 1 of 2 answered (50%)" in section
+    assert "- Expectations at the start: 1 of 2 answered (50%)" in section, section
     assert "This week: 0 sessions held (same as the week before)" in section
     pages = [p for p in fake.posts_to(fake.dm(OWNER)) if p.ts >= sent.ts]
     tables = [b for p in pages for b in p.blocks if b["type"] == "data_table"]
@@ -494,50 +528,78 @@ async def test_check_ins_ask_at_the_start_half_way_and_end_and_owners_see_the_re
     for mentor, mentee in pairs:
         await accept_intro(ws, fake, mentor, mentee)
 
-    # Expectations: one question each with an Answer button, once the pair is active.
+    # Expectations, once the pair is active: each mentor (the second to say yes) is asked in
+    # the answer to their yes; each mentee's question comes along with their nudge to book.
+    for mentor, mentee in pairs:
+        [intro] = fake.posts_to(fake.dm(mentor, mentee))
+        erik = fake.users[mentee]["real_name"].split()[0]
+        assert f"You and {erik} are starting out in Punctual." in texts(intro.blocks)
     await ws.tick(intro_at + timedelta(minutes=5))
+    mentors = [mentor for mentor, _ in pairs]
+    mentees = [mentee for _, mentee in pairs]
     people = [person for pair in pairs for person in pair]
     asked = {
-        u: await one_post(fake, fake.dm(u), "what do you hope to get from it?") for u in people
+        u: await one_post(fake, fake.dm(u), "what do you hope to get from it?") for u in mentees
     }
-    first_mentor, first_mentee = pairs[0]
+    first_mentee = pairs[0][1]
     question = asked[first_mentee]
+    assert question.text.startswith("Time to book your first session with Mina")
     assert "You and Mina are starting out in Punctual." in question.text
-    buttons = [e for b in question.blocks if b["type"] == "actions" for e in b["elements"]]
-    assert [(e["action_id"], e["text"]["text"]) for e in buttons] == [
-        ("checkin.answer", "Answer (1 min)")
-    ]
-    modal = await open_form(ws, first_mentee, question, "checkin.answer")
+    row = row_for(question.blocks, "what do you hope to get from it?")
+    assert [
+        (e["action_id"], e["text"]["text"])
+        for b in question.blocks
+        if b.get("block_id") == row
+        for e in b["elements"]
+    ] == [("checkin.answer", "Answer (1 min)")]
+    modal = await open_form(ws, first_mentee, question, "checkin.answer", row)
     assert modal["callback_id"] == "checkin.submit" and inputs(modal) == ["text"]
     _, ack = await ws.submit(first_mentee, modal, {"text": "  "})
     assert ack["errors"] == {"text": "Write a line about what you hope for, then send."}
     await ws.submit(first_mentee, modal, {"text": "Learn to plan reels"})
     await eventually(lambda: "program owners will read it" in texts(question.blocks), what="saved")
-    assert not any(b["type"] == "actions" for b in question.blocks)
-    silent = pairs[2][0]  # the one person who never answers the expectations question
-    for user in people:
+    left = actions_of(question.blocks)
+    assert "checkin.answer" not in left and "session.schedule" in left, "the nudge stays"
+    silent = pairs[2][1]  # the one person who never answers the expectations question
+    for user in mentees:
         if user not in (first_mentee, silent):
             await answer_checkin(ws, user, asked[user], {"text": "Learn from each other"})
+    for user in mentors:
+        await answer_checkin_from_me(ws, user, {"text": "Learn from each other"})
 
-    # Half-way: the unanswered expectations question is reminded once, and everyone gets the
-    # half-way question with a 1-5 rating.
+    # Half-way: the mentees' half-way question (a 1-5 rating) comes along with their
+    # reminder to book, and so does the one reminder of the unanswered expectations question.
     half_way = next_weekday(
         max(today + timedelta(days=10), (intro_at + timedelta(days=3)).date()), 10
     )
     await ws.tick(half_way)
     reminder = "a one-minute answer about Punctual is still open. I won't ask again."
-    assert len(posts_with(fake, fake.dm(silent), reminder)) == 1
-    assert not posts_with(fake, fake.dm(first_mentor), reminder), "answered: no reminder"
-    mid = {u: await one_post(fake, fake.dm(u), "Punctual is half-way through.") for u in people}
-    modal = await open_form(ws, first_mentee, mid[first_mentee], "checkin.answer")
+
+    def reminded(user: str) -> list[Posted]:  # (an answered message keeps its words)
+        return [p for p in fake.posts_to(fake.dm(user)) if reminder in p.text + texts(p.blocks)]
+
+    assert len(reminded(silent)) == 1
+    assert not [p for u in people if u != silent for p in reminded(u)], "answered: no reminder"
+    halfway = "Punctual is half-way through."
+    mid = {u: await one_post(fake, fake.dm(u), halfway) for u in mentees}
+    assert mid[silent].text.startswith("A gentle reminder: your next session with")
+    assert reminder in mid[silent].text, "one message"
+    row = row_for(mid[first_mentee].blocks, halfway)
+    modal = await open_form(ws, first_mentee, mid[first_mentee], "checkin.answer", row)
     assert inputs(modal) == ["rating", "text"]
     _, ack = await ws.submit(first_mentee, modal, {"text": "More time on analytics"})
     assert ack["errors"] == {"rating": "Pick a number from 1 to 5."}
     await ws.submit(first_mentee, modal, {"rating": "4", "text": "More time on analytics"})
     await eventually(lambda: "will read it" in texts(mid[first_mentee].blocks), what="saved")
+    # The mentors get no message to go along with: theirs comes on its own a week later.
+    assert not [p for u in mentors for p in posts_with(fake, fake.dm(u), halfway)]
+    await ws.tick(half_way + timedelta(days=7))
+    for user in mentors:
+        mid[user] = await one_post(fake, fake.dm(user), halfway)
+        assert mid[user].text.startswith(halfway)
     others = [u for u in people if u != first_mentee]
     for user, rating in zip(others, "54545", strict=True):
-        await answer_checkin(ws, user, mid[user], {"rating": rating})
+        await answer_checkin(ws, user, mid[user], {"rating": rating}, halfway)
 
     # After the end date the pairs are completed and asked the final survey.
     await ws.tick(next_weekday(ends + timedelta(days=1), 10))
@@ -545,7 +607,7 @@ async def test_check_ins_ask_at_the_start_half_way_and_end_and_owners_see_the_re
     await answer_checkin(
         ws, first_mentee, final[first_mentee], {"rating": "5", "text": "Book before you hang up"}
     )
-    assert len(posts_with(fake, fake.dm(silent), reminder)) == 1, "one reminder, ever"
+    assert len(reminded(silent)) == 1, "one reminder, ever"
 
     status = await status_of(ws, "Punctual")
     assert "*Pairs*\n3 completed" in status
@@ -643,10 +705,10 @@ async def test_a_paused_pair_gets_no_nudges_until_resumed_and_ending_is_confiden
 
     choose = await ws.command(mentee, "resume")
     resumed = await press(ws, mentee, choose["blocks"], "pairing.resume", "Resume: Mina (Still)")
-    assert resumed["text"] == "Resumed. I'll nudge you and Mina to book your next session."
+    assert resumed["text"] == "Resumed. Next step: booking your next session."
     await ws.tick(when + timedelta(minutes=10))
+    # Erik, who leads, is nudged to book (Mina had her nudge in the answer to her yes).
     await one_post(fake, fake.dm(mentee), book)
-    await one_post(fake, fake.dm(mentor), book)
     await one_post(fake, fake.dm(mentor), "Erik resumed your pairing in Still.")
 
     choose = await ws.command(mentee, "end")
@@ -722,29 +784,37 @@ async def test_an_implemented_suggestion_thanks_the_mentor_and_tells_their_manag
     await ws.tick(start + timedelta(minutes=50))
     check = await one_post(fake, fake.dm(mentee), "How did your session")
     await ws.click(mentee, check, "session.held")
-    await eventually(lambda: "noted as held" in texts(check.blocks), what="held")
+    await eventually(lambda: "Thanks for meeting Mina" in texts(check.blocks), what="held")
     await ws.tick(start + timedelta(minutes=55))
+    await one_post(fake, fake.dm(mentor), "Thanks for meeting Erik")  # Mina's card
 
-    # The mentor's typed reflection can be narrowed with one tap.
+    # The mentor's typed reflection can be narrowed with one choice.
     await ws.dm(mentor, "Erik is ready for analytics")
     saved = await one_post(fake, fake.dm(mentor), "Thanks - saved")
     assert "Your program owners can read it." in saved.text
-    choices = [e for b in saved.blocks if b["type"] == "actions" for e in b["elements"]]
-    assert [(e["action_id"].split("#")[0], e["text"]["text"]) for e in choices] == [
-        ("reflection.visibility", "Only Erik and me"),
-        ("reflection.visibility", "Only me"),
-        ("reflection.visibility", "Everyone in the program"),
-        ("reflection.visibility", "Everyone in the program, without my name"),
-        ("reflection.undo", "Undo - that wasn't my reflection"),
+    assert "Who can read this" in texts(saved.blocks)
+    elements = [e for b in saved.blocks if b["type"] == "actions" for e in b["elements"]]
+    [menu] = [e for e in elements if e["type"] == "static_select"]
+    assert menu["action_id"] == "reflection.visibility"
+    assert [o["text"]["text"] for o in menu["options"]] == [
+        "Program owners, and Erik",
+        "Only Erik and me",
+        "Only me",
+        "Everyone in the program",
+        "Everyone in the program, without my name",
     ]
-    await ws.click(mentor, saved, "reflection.visibility")
+    assert menu["initial_option"]["text"]["text"] == "Program owners, and Erik"
+    assert [(e["action_id"], e["text"]["text"]) for e in elements if e["type"] == "button"] == [
+        ("reflection.undo", "Undo")
+    ]
+    await ws.choose(mentor, saved, "reflection.visibility", "Only Erik and me")
     await eventually(
         lambda: "Done. Only you and Erik can read it." in texts(saved.blocks), what="narrowed"
     )
 
-    # The mentee names a suggestion they put into practice, in a pair-only reflection.
-    prompt = await one_post(fake, fake.dm(mentee), "How did it go with Mina?")
-    modal = await open_form(ws, mentee, prompt, "reflection.write")
+    # The mentee names a suggestion they put into practice, in a pair-only reflection written
+    # from their card.
+    modal = await open_form(ws, mentee, check, "reflection.write")
     assert inputs(modal) == ["what_changed", "will_do", "visibility", "implemented"]
     _, ack = await ws.submit(
         mentee,
@@ -756,7 +826,7 @@ async def test_an_implemented_suggestion_thanks_the_mentor_and_tells_their_manag
         },
     )
     assert ack == {}, ack
-    await eventually(lambda: "Only you and Mina can read it." in texts(prompt.blocks), what="saved")
+    await eventually(lambda: "Only you and Mina can read it." in texts(check.blocks), what="saved")
     assert not fake.posts_to(fake.dm(boss))
 
     # Owners see the count at once; mentors are named only once the program has five.

@@ -72,7 +72,9 @@ async def test_a_pair_goes_from_the_pair_command_to_a_stored_reflection(tenant, 
     assert "Next step: booking your first session (30-60 min) - tap Schedule" in str(card)
     # The consent buttons are gone; what is left is booking the first session (this answer
     # is the mentor's nudge) and the offer to set objectives.
-    assert [a["title"] for a in card["actions"]] == ["Schedule", "Set objectives"]
+    rows = [b["actions"] for b in card["body"] if b.get("type") == "ActionSet"]
+    assert [a["title"] for a in rows[0]] == ["Schedule", "Set objectives"], "under its text"
+    assert "what do you hope to get from it?" in str(card), "and the check-in with it"
 
     # The mentee is nudged with Schedule (the mentor is not: they had theirs in the answer);
     # Schedule shows the booking form inline in the same card.

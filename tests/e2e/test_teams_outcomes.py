@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from tests.e2e.conftest import teams_pair
 from tests.e2e.teams_support import (
+    OWN_BUTTONS,
     OWNER,
     Tenant,
     activity_text,
@@ -165,12 +166,17 @@ async def test_objectives_pulse_fit_and_a_followed_through_plan_reach_the_right_
         mentee: f"{FIT} Only the program owners see this answer, never Mina.",
         mentor: f"{FIT} Only the program owners see this answer, never Erik.",
     }
-    assert asks(cards[mentee])[:-1] == [
+    assert asks(cards[mentee])[:3] == [
         RATE,
         fit[mentee],
         "What changed for you as a result? Just reply here with a line, or tap Write more."
         " (Your program owners will see your answer.)",
     ], asks(cards[mentee])
+    # Under it, what the card it replaced still asked: the check-in that went along with
+    # "did it happen?" stays usable (Teams draws a card again whole after a click).
+    assert asks(cards[mentee])[3].startswith("The next session is due around")
+    assert "what do you hope to get from it?" in asks(cards[mentee])[4], asks(cards[mentee])
+    assert titles(cards[mentee], "You and Mina are starting out") == ["Answer (1 min)"]
     assert asks(cards[mentor])[:-1] == [
         RATE,
         fit[mentor],
@@ -183,8 +189,8 @@ async def test_objectives_pulse_fit_and_a_followed_through_plan_reach_the_right_
         assert titles(card, RATE) == ["1", "2", "3", "4", "5"]
         assert titles(card, FIT) == ["Yes", "Not sure", "No"]
         assert titles(card, "What") == ["Write more"]
-        assert asks(card)[-1].startswith("The next session is due around "), asks(card)
-        assert asks(card)[-1].endswith(". Book it now, while this one is fresh?"), asks(card)
+        [book] = [a for a in asks(card) if a.startswith("The next session is due around ")]
+        assert book.endswith(". Book it now, while this one is fresh?"), asks(card)
         assert titles(card, "The next session is due") == ["Schedule"]
 
     # A rating redraws the card: the answer as a line, the rest still asked.
@@ -255,7 +261,9 @@ async def test_objectives_pulse_fit_and_a_followed_through_plan_reach_the_right_
     # go along with it, each with its row of buttons.
     first, *others = PLANS
     assert text_of(questions).startswith(f"You planned to: {first}\n{ASKED}"), text_of(questions)
-    assert [a["title"] for a in FakeConnector.cards(questions)[0]["actions"]] == OPTIONS
+    [card] = FakeConnector.cards(questions)
+    [own] = [b for b in card["body"] if b.get("id") == OWN_BUTTONS]  # under its own text
+    assert [a["title"] for a in own["actions"]] == OPTIONS
     assert asks(questions) == [f"You planned to: {plan}\n{ASKED}" for plan in others]
     assert all(titles(questions, plan) == OPTIONS for plan in others), text_of(questions)
     assert not every(tenant, mentor, ASKED), "only the author is asked"
