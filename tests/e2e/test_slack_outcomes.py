@@ -218,13 +218,13 @@ async def test_objectives_the_session_card_and_a_followed_through_plan_reach_the
     await ws.tick(start + timedelta(minutes=50))
     check = await one_post(fake, fake.dm(mentee), "How did your session")
     await ws.click(mentee, check, "session.held")
-    await eventually(lambda: "Thanks for meeting Mina" in texts(check.blocks), what="held")
+    await eventually(lambda: "Thanks for your session with Mina" in texts(check.blocks), what="held")
 
     # The mentor's card comes at the next tick. Each card asks for a 1-5 rating and (their
     # first session) whether the pairing works; the mentor's also moves objectives on.
     await ws.tick(start + timedelta(minutes=55))
     cards = {mentee: check, mentor: await one_post(fake, fake.dm(mentor), "Thanks for meeting")}
-    assert cards[mentor].text.startswith("Thanks for meeting Erik (")
+    assert cards[mentor].text.startswith("Thanks for your session with Erik (")
     rate = "How was it? One tap: 1 = not much, 5 = very useful."
     for user, other in ((mentee, "Mina"), (mentor, "Erik")):
         shown = texts(cards[user].blocks)
@@ -274,7 +274,7 @@ async def test_objectives_the_session_card_and_a_followed_through_plan_reach_the
     )
     # The thanks comes first, right under the card's heading, then what was answered.
     shown = texts(cards[mentee].blocks)
-    assert shown.startswith("Thanks for meeting Mina (")
+    assert shown.startswith("Thanks for your session with Mina (")
     assert (
         shown.index("Thanks for being honest.")
         < shown.index("You rated it 4 of 5 - thanks.")

@@ -155,8 +155,8 @@ async def test_objectives_pulse_fit_and_a_followed_through_plan_reach_the_right_
     await tick(tenant, start + timedelta(minutes=55))
     [cards[mentor]] = every(tenant, mentor, "Thanks for meeting")
     assert cards[mentor] in tenant.fake.sent_to(tenant.chat(mentor))[seen:], "one new card"
-    assert text_of(cards[mentee]).startswith("Thanks for meeting Mina (")
-    assert text_of(cards[mentor]).startswith("Thanks for meeting Erik (")
+    assert text_of(cards[mentee]).startswith("Thanks for your session with Mina (")
+    assert text_of(cards[mentor]).startswith("Thanks for your session with Erik (")
     assert not every(tenant, mentee, "How useful was your session"), "no separate rating"
 
     # Both rate the session and (their first session) say whether the pairing works; each
@@ -204,7 +204,7 @@ async def test_objectives_pulse_fit_and_a_followed_through_plan_reach_the_right_
     seen = {u: sent_count(tenant, u) for u in (mentor, OWNER)}
     await tenant.submit(mentee, cards[mentee], "No", under=FIT)
     header, thanks = text_of(cards[mentee]).split("\n")[:2]
-    assert header.startswith("Thanks for meeting Mina ("), text_of(cards[mentee])
+    assert header.startswith("Thanks for your session with Mina ("), text_of(cards[mentee])
     assert thanks.startswith(  # at the card's top
         "Thanks for being honest. I've told the program owners, and only them - Mina won't hear"
         " about your answer."

@@ -35,7 +35,7 @@ async def test_it_happened_brings_each_person_one_message(h):
     [mina] = h.inbox("mina")[before["mina"] :]
     for message, other in ((card, "Mina"), (mina.message, "Erik")):
         asks = " | ".join(_asks(message))
-        assert message.text.startswith(f"Thanks for meeting {other} (Tue 3 Mar, 10:00)")
+        assert message.text.startswith(f"Thanks for your session with {other} (Tue 3 Mar, 10:00)")
         assert "How was it?" in asks and "Is this pairing working for you?" in asks
         assert {b.action for b in message.every_button} >= {"pulse.answer", "reflection.write"}
     assert "What changed for you" in " ".join(_asks(card))

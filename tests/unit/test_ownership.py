@@ -76,8 +76,10 @@ async def _world(h) -> World:
         MINA, "session.schedule", pairing.id, date="2026-03-25", time="10:00", minutes="45"
     )
     upcoming = int(next(b.value for b in booked.buttons if b.action == "session.move"))
-    checkin = h.last("erik", "checkin.answer").message.buttons[0]
-    await h.submit(ERIK, "checkin.submit", checkin.value, text="hoping for fresh eyes")
+    # Erik was asked his expectations in the answer to his Accept (it completed the pair).
+    await h.submit(
+        ERIK, "checkin.submit", f"{pairing.id}:expectations", text="hoping for fresh eyes"
+    )
     for person, role, field in ((ANA, "mentor", "teaches"), (BOWEN, "mentee", "learns")):
         join = await h.command(person, "join")
         await h.submit(

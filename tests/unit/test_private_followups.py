@@ -25,15 +25,13 @@ async def _held_with_plan(h, visibility: str = "pair", **more: str):
 
 
 def _visibility_button(reply, visibility: str):
-    return next(
-        b
-        for b in reply.buttons
-        if b.action == "reflection.visibility" and b.value.endswith(f":{visibility}")
-    )
+    """The option of the who-can-read-it choice (a Select) for `visibility`."""
+    assert reply.select.action == "reflection.visibility"
+    return next(o for o in reply.select.options if o.value.endswith(f":{visibility}"))
 
 
 def _everything_shown(h, user: str) -> str:
-    return "\n".join(d.message.plain() + str(d.message.buttons) for d in h.inbox(user))
+    return "\n".join(d.message.plain() + str(d.message.every_button) for d in h.inbox(user))
 
 
 async def test_making_a_reflection_private_takes_its_plans_off_agendas_and_prompts(h):
@@ -54,9 +52,9 @@ async def test_making_a_reflection_private_takes_its_plans_off_agendas_and_promp
     for user in ("mina", "erik"):
         later = h.inbox(user)[shown_before[user] :]
         assert later, f"{user} got the new agenda and prompts"
-        assert not any(PLAN[:30] in d.message.plain() + str(d.message.buttons) for d in later)
+        assert not any(PLAN[:30] in d.message.plain() + str(d.message.every_button) for d in later)
         me = await h.say(ERIK if user == "erik" else MINA, "me")
-        assert PLAN[:30] not in me.plain() + str(me.buttons)
+        assert PLAN[:30] not in me.plain() + str(me.every_button)
 
 
 async def test_a_private_reflection_thanks_nobody_with_its_words(h):

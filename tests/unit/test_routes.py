@@ -11,22 +11,24 @@ BOT = Path(__file__).resolve().parents[2] / "bot"
 
 
 def _calls(name: str):
-    """(file, line, the action or form id argument) of every `name(...)` in bot/."""
+    """(file, line, the action or form id argument) of every `name(...)` in bot/: a Button's
+    or Select's action is its second argument, a Form's id its first."""
     for path in sorted(BOT.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == name:
                 keywords = {k.arg: k.value for k in node.keywords}
                 if "url" in keywords:
                     continue  # a link opens an address; nothing comes back to route
-                arg = keywords.get("action" if name == "Button" else "id")
-                if arg is None and len(node.args) > (1 if name == "Button" else 0):
-                    arg = node.args[1 if name == "Button" else 0]
+                arg = keywords.get("id" if name == "Form" else "action")
+                if arg is None and len(node.args) > (0 if name == "Form" else 1):
+                    arg = node.args[0 if name == "Form" else 1]
                 yield f"{path.name}:{node.lineno}", arg
 
 
 def test_every_button_the_engine_renders_names_a_registered_action():
+    """A button, or a one-choice menu (Select), whose action is a route."""
     literal, computed = set(), []
-    for where, arg in _calls("Button"):
+    for where, arg in [*_calls("Button"), *_calls("Select")]:
         if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
             literal.add((arg.value, where))
         else:

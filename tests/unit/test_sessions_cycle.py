@@ -22,7 +22,7 @@ async def _held(h):
     pairing = await _booked(h)
     await h.run_until(THU_10_BERLIN + timedelta(hours=1, minutes=1))
     card = await h.click(ERIK, "session.held", 1)
-    assert card.text == "Thanks for meeting Mina (Thu 5 Mar, 10:00)." and card.redraw
+    assert card.text == "Thanks for your session with Mina (Thu 5 Mar, 10:00)." and card.redraw
     await h.tick()
     return pairing, card
 
