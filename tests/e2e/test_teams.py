@@ -144,7 +144,7 @@ async def test_a_pair_goes_from_the_pair_command_to_a_stored_reflection(tenant, 
 
     # The mentor gets one card of their own at the next tick.
     await tick(tenant, start + timedelta(minutes=55))
-    [card] = [t for t in tenant.fake.texts_in(tenant.chat(mentor)) if "Thanks for meeting" in t]
+    [card] = [t for t in tenant.fake.texts_in(tenant.chat(mentor)) if "Thanks for your session with" in t]
     assert "Thanks for your session with Erik" in card and "What stood out for you?" in card, card
 
     # The reflection, typed in reply to the card; Teams delivers it twice.

@@ -153,7 +153,7 @@ async def test_objectives_pulse_fit_and_a_followed_through_plan_reach_the_right_
     cards = {mentee: card}
     seen = sent_count(tenant, mentor)
     await tick(tenant, start + timedelta(minutes=55))
-    [cards[mentor]] = every(tenant, mentor, "Thanks for meeting")
+    [cards[mentor]] = every(tenant, mentor, "Thanks for your session with")
     assert cards[mentor] in tenant.fake.sent_to(tenant.chat(mentor))[seen:], "one new card"
     assert text_of(cards[mentee]).startswith("Thanks for your session with Mina (")
     assert text_of(cards[mentor]).startswith("Thanks for your session with Erik (")
