@@ -27,10 +27,8 @@ from storage.timestamps import utcnow
 R = TypeVar("R")
 PENDING = NotificationStatus.PENDING
 
-# What delivery changes on a claimed row (the payload gains the platform's id of the message
-# it went in; the write is guarded by status and lease owner, see `release`).
+# What delivery changes on a claimed row.
 RELEASED = (
-    "payload",
     "status",
     "attempts",
     "last_error",
