@@ -31,10 +31,9 @@ from bot.domain.model import (
     Session,
     SessionStatus,
 )
-from bot.domain.outcomes import Objective
+from bot.domain.outcomes import Objective, ObjectiveState
 from bot.outbox.kinds import Kind, invite_key, invite_series
-from bot.policy.agenda import agenda_items
-from bot.policy.agenda import lines as agenda_lines
+from bot.policy.agenda import session_lines
 
 FILE_NAME = "mentoring-session.ics"
 # How long an invite waits for an earlier change of the same event to this person to settle.
@@ -252,15 +251,10 @@ async def describe(ctx: Context, pairing: Pairing, session: Session) -> tuple[st
     lines = [copy.text("agenda.topic", topic=session.topic)] if session.topic else []
     lines.append(copy.text("invite.agenda"))
     goals = await ctx.tx.find(Objective, pairing_id=pairing.id)
-    items = agenda_items(
-        program,
-        session.number,
-        mentor.first_name,
-        mentee.first_name,
-        session.minutes,
-        objectives=[o.text for o in sorted(goals, key=lambda o: o.id) if o.state != "done"],
-    )
-    lines += agenda_lines(items, mentor.first_name, mentee.first_name)
+    open_goals = [
+        o.text for o in sorted(goals, key=lambda o: o.id) if o.state != ObjectiveState.DONE
+    ]
+    lines += session_lines(program, session, mentor.first_name, mentee.first_name, open_goals)
     lines.append(copy.text("invite.footer"))
     return summary, "\n".join(lines)
 

@@ -26,8 +26,7 @@ from bot.flows.objectives import lines as objective_lines
 from bot.flows.objectives import objectives_of
 from bot.outbox.kinds import composer
 from bot.policy import cadence
-from bot.policy.agenda import agenda_items
-from bot.policy.agenda import lines as agenda_lines
+from bot.policy.agenda import session_lines
 
 
 async def compose(ctx: Context, row: Notification) -> Message | Later | None:
@@ -232,16 +231,14 @@ async def _agenda(
     if session.topic:
         lines.append(copy.text("agenda.topic", topic=session.topic))
     goals = (await objectives_of(ctx, [pairing.id]))[pairing.id]
-    items = agenda_items(
+    lines += session_lines(
         program,
-        session.number,
+        session,
         mentor.first_name,
         mentee.first_name,
-        session.minutes,
         objectives=[o.text for o in goals if o.state != ObjectiveState.DONE],
         actions=[f.text for f in sorted(followups, key=lambda f: f.id)],
     )
-    lines += agenda_lines(items, mentor.first_name, mentee.first_name)
     if goals:
         lines += [copy.text("objectives.heading"), *objective_lines(goals)]
     if followups:

@@ -49,19 +49,8 @@ class Outbox:
     ) -> bool:
         """Queue one outbound message; a key that already exists is left alone (idempotent).
         A kind that is not in the registry (bot.outbox.kinds) fails here, not when sent."""
-        created = await self.tx.add_notification(
-            Notification(
-                key=key,
-                kind=Kind(kind).value,
-                recipient_id=recipient.id,
-                due_at=due,
-                series=series,
-                pairing_id=pairing_id,
-                session_id=session_id,
-                payload=payload or {},
-                created_at=self.now,
-            )
-        )
+        row = self._row(kind, recipient, key, due, series, pairing_id, session_id, payload)
+        created = await self.tx.add_notification(row)
         self.due_now |= created and due <= self.now
         return created
 
@@ -80,20 +69,31 @@ class Outbox:
         card after "It happened", the invite after booking): a row already sent now, so that
         typed replies, reminders and owners' figures see it as asked, and no second copy is
         ever queued."""
-        return await self.tx.add_notification(
-            Notification(
-                key=key,
-                kind=Kind(kind).value,
-                recipient_id=recipient.id,
-                due_at=self.now,
-                status=NotificationStatus.SENT,
-                sent_at=self.now,
-                series=series,
-                pairing_id=pairing_id,
-                session_id=session_id,
-                payload=payload or {},
-                created_at=self.now,
-            )
+        row = self._row(kind, recipient, key, self.now, series, pairing_id, session_id, payload)
+        row.status, row.sent_at = NotificationStatus.SENT, self.now
+        return await self.tx.add_notification(row)
+
+    def _row(
+        self,
+        kind: Kind,
+        recipient: Participant,
+        key: str,
+        due: datetime,
+        series: str,
+        pairing_id: int | None,
+        session_id: int | None,
+        payload: dict[str, Any] | None,
+    ) -> Notification:
+        return Notification(
+            key=key,
+            kind=Kind(kind).value,
+            recipient_id=recipient.id,
+            due_at=due,
+            series=series,
+            pairing_id=pairing_id,
+            session_id=session_id,
+            payload=payload or {},
+            created_at=self.now,
         )
 
     async def note(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.domain import copy
-from bot.domain.model import Program
+from bot.domain.model import Program, Session
 
 STEP = 5  # minutes an item's length is rounded to
 SHORTEST = 5  # minutes any item gets
@@ -49,6 +49,21 @@ def agenda_items(
         Item(_fill(item["text"], mentor, mentee), str(item["lead"]), length)
         for item, length in zip(plan, shares, strict=True)
     ]
+
+
+def session_lines(
+    program: Program,
+    session: Session,
+    mentor: str,
+    mentee: str,
+    objectives: list[str] | None = None,
+    actions: list[str] | None = None,
+) -> list[str]:
+    """The agenda of `session` as lines (see `agenda_items` and `lines`)."""
+    items = agenda_items(
+        program, session.number, mentor, mentee, session.minutes, objectives, actions
+    )
+    return lines(items, mentor, mentee)
 
 
 def own_plan(number: int, objectives: list[str], actions: list[str]) -> list[dict]:
