@@ -32,8 +32,16 @@ class Pacer:
     def __len__(self) -> int:
         return len(self._next)
 
-    async def wait(self, key: str) -> None:
-        """Wait for this key's next free slot, and take it; NotSent once stopped."""
+    async def wait(self, key: str, *, stoppable: bool = True) -> None:
+        """Wait for this key's next free slot, and take it; NotSent once stopped, unless not
+        `stoppable` (an answer to someone, or the rest of a message already begun)."""
+        if not stoppable:
+            now = time.monotonic()
+            slot = max(now, self._next.get(key, 0.0))
+            self._remember(key, slot + self.interval, now)
+            if slot > now:
+                await asyncio.sleep(slot - now)
+            return
         if self._stopped.is_set():
             raise NotSent("stopping")
         now = time.monotonic()

@@ -15,6 +15,7 @@ import logging
 import re
 import uuid
 from collections.abc import Awaitable
+from dataclasses import replace
 
 from slack_bolt.async_app import AsyncApp
 
@@ -137,6 +138,7 @@ class SlackBot:
         click = inbound.click(body)
         if click.action.startswith("link."):
             return  # a link button (add to calendar): the browser opened it, nothing to do
+        actor = None
         try:
             actor = await self.directory.actor(click.user_id, click.team_id)
             turn = await turns.take(self.engine, inbound.clicked(click, actor))
@@ -157,7 +159,7 @@ class SlackBot:
         if message.form:
             await self._open_form(click, message)
             return
-        self._later(self._show_after_click(click, message, respond), "update after click")
+        self._later(self._show_after_click(click, actor, message, respond), "update after click")
 
     async def _open_form(self, click: inbound.Click, message: Message) -> None:
         """Open the form as a modal; it remembers where the click came from, so the original
@@ -178,8 +180,15 @@ class SlackBot:
         except Exception:
             log.exception("views.open failed form=%s", message.form.id)
 
-    async def _show_after_click(self, click: inbound.Click, message: Message, respond) -> None:
+    async def _show_after_click(
+        self, click: inbound.Click, actor, message: Message, respond
+    ) -> None:
         container = click.container
+        ids = container.get("channel_id") and container.get("message_ts")
+        if message.redraw and actor is not None and ids:
+            # Drawn again whole: what else the message asked comes back under the answer.
+            sent_as = f"{container['channel_id']}:{container['message_ts']}"
+            message = await self.engine.with_the_rest(actor, sent_as, message)
         if container.get("type") == "view":  # a button on the Home tab
             await self.publish_home(click.user_id, click.team_id)
             await self.sender.direct(click.user_id, message)
@@ -240,11 +249,14 @@ class SlackBot:
                     blocks=context["m"],
                 )
         elif known:
+            # The form was a modal, not part of the message: its answer goes under what the
+            # message still shows, whatever it would redraw in a card.
+            shown = replace(reply, redraw=False)
             await self.client.chat_update(
                 channel=context["c"],
                 ts=context["t"],
-                text=render.fallback_text(reply),
-                blocks=render.after_click(context["m"], "", reply, "s"),
+                text=render.fallback_text(shown),
+                blocks=render.after_click(context["m"], "", shown, "s"),
             )
         else:
             await self.sender.direct(user_id, reply)

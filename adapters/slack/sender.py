@@ -27,7 +27,7 @@ from adapters.slack.render import (
 from bot.domain.ids import parse_handle
 from bot.domain.messages import Message
 from bot.domain.model import Participant
-from bot.domain.ports import NotSent
+from bot.domain.ports import SENT_AS, NotSent
 
 log = logging.getLogger(__name__)
 
@@ -60,12 +60,15 @@ class SlackSender:
             channel = known or await self.conversation(users)
             await self._workspace_pace.wait(recipient.workspace)
             await self._channel_pace.wait(channel)
-            await self.post(channel, message)
+            ts = await self.post(channel, message)
         except NotSent:
             raise  # stopping: nothing went out
         except Exception as exc:
             raise delivery_error(exc) from exc
-        return {"channel": channel} if len(users) == 1 and not known else None
+        learned = {"channel": channel} if len(users) == 1 and not known else {}
+        if ts:  # the message's id, so that a click on it later can find what else it asked
+            learned[SENT_AS] = f"{channel}:{ts}"
+        return learned or None
 
     def stop(self) -> None:
         """Post nothing more that is still waiting for its turn (see Sender)."""
@@ -80,8 +83,11 @@ class SlackSender:
             self._channels[key] = response["channel"]["id"]
         return self._channels[key]
 
-    async def post(self, channel: str, message: Message, thread_ts: str | None = None) -> None:
-        """Post the message (and upload its file, if any) to a conversation."""
+    async def post(
+        self, channel: str, message: Message, thread_ts: str | None = None
+    ) -> str | None:
+        """Post the message (and upload its file, if any) to a conversation; returns the
+        first message's ts (None for a file upload)."""
         if message.file:
             # One message with the file: blocks (text and buttons, such as an invite's
             # calendar links) when there are buttons, else the text as its comment.
@@ -98,43 +104,43 @@ class SlackSender:
                 title=message.file.name,
                 **extra,
             )
-            return
+            return None
         first, *more = message_pages(message)
         # Once Slack refuses a chart, the rest goes in words too.
-        in_words = await self._post_page(channel, first, thread_ts, False)
+        in_words, ts = await self._post_page(channel, first, thread_ts, False)
         for page in more:
             try:  # what did not fit the first message: charts, a table, further programs
-                await self._channel_pace.wait(channel)
-                in_words = await self._post_page(channel, page, thread_ts, in_words)
+                await self._channel_pace.wait(channel, stoppable=False)  # it is under way
+                in_words, _ = await self._post_page(channel, page, thread_ts, in_words)
             except Exception:
                 # The client has already retried dropped connections and 429s; the first page
                 # went out, and the outbox retrying the message would send that one twice.
                 log.warning("a further part of a message failed channel=%s", channel, exc_info=True)
+        return ts
 
     async def _post_page(
         self, channel: str, page: Page, thread_ts: str | None, in_words: bool
-    ) -> bool:
+    ) -> tuple[bool, str | None]:
         """Post one page, in words when `in_words` or when Slack refuses its charts or
-        tables (logged the first time); returns whether the page went in words."""
+        tables (logged the first time); returns whether the page went in words, and its ts."""
         if in_words or page.plain == page.blocks:
-            await self._post_blocks(channel, page.text, page.plain, thread_ts)
-            return in_words
+            return in_words, await self._post_blocks(channel, page.text, page.plain, thread_ts)
         try:
-            await self._post_blocks(channel, page.text, page.blocks, thread_ts)
-            return False
+            return False, await self._post_blocks(channel, page.text, page.blocks, thread_ts)
         except SlackApiError as exc:
             if not refused_blocks(exc.response.get("error")):
                 raise
             log.warning("Slack refused a chart or table (%s); sent in words", _reasons(exc))
-        await self._post_blocks(channel, page.text, page.plain, thread_ts)
-        return True
+        return True, await self._post_blocks(channel, page.text, page.plain, thread_ts)
 
     async def _post_blocks(
         self, channel: str, text: str, blocks: list[dict], thread_ts: str | None
-    ) -> None:
-        await self.client.chat_postMessage(
+    ) -> str | None:
+        response = await self.client.chat_postMessage(
             channel=channel, text=text, blocks=blocks, thread_ts=thread_ts, unfurl_links=False
         )
+        ts = response.get("ts")
+        return ts if isinstance(ts, str) else None
 
     async def direct(self, user_id: str, message: Message) -> None:
         """A reply that is not tied to a message (after a modal): to the person's DM."""

@@ -246,9 +246,12 @@ class Connector:
         }
 
     async def _pace(self, address: dict, tenant: bool = True) -> None:
+        """A proactive send waits for the tenant's and the conversation's turn (and goes no
+        further once stopping); an answer only for its conversation's, stopping or not."""
         if tenant:
             await self._tenant_pace.wait(address.get("tenantId") or "")
-        await self._conversation_pace.wait(address.get("conversationId") or "")
+        conversation = address.get("conversationId") or ""
+        await self._conversation_pace.wait(conversation, stoppable=tenant)
 
     async def _call(self, call: Callable[[], Awaitable[T]]) -> T:
         """Run a connector call, retrying throttling and gateway errors; raise DeliveryError."""
@@ -263,8 +266,8 @@ class Connector:
                 wait = backoff(attempt, error.retry_after)
                 if status not in RETRYABLE or attempt == ATTEMPTS or wait > LONGEST_WAIT:
                     raise error from exc
-                if self._tenant_pace.stopped:
-                    raise NotSent("stopping") from exc  # no wait for another try now
+                if self._tenant_pace.stopped and status == 429:
+                    raise NotSent("stopping") from exc  # throttled: nothing landed, no wait now
                 log.info("Teams said %s; retrying in %.2f s", status, wait)
                 await asyncio.sleep(wait)
         raise AssertionError("unreachable")  # the loop always returns or raises

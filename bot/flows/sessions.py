@@ -65,6 +65,8 @@ def booked_reply(
     calendar invite in it (and its links), drawn in place of the form."""
     when, their_time = ctx.rules.when_both(first.starts_at, person, other, program)
     theirs = copy.text("schedule.their_time", time=their_time, other=other.first_name)
+    if invite is None:  # an earlier change of this event to them is still on its way
+        key += "_later"
     text = copy.text(
         key,
         when=when,

@@ -41,6 +41,8 @@ FIRST_RETRY = timedelta(seconds=30)
 LEASE = timedelta(minutes=5)
 BATCH = 200  # rows claimed at once
 CONCURRENCY = 64  # people being sent to at once (each person's messages go in order)
+# Pauses before a failed write-back is tried again.
+WRITE_RETRIES = (0.1, 0.5)
 # Between two messages to one person that cannot go as one.
 SPACING = timedelta(minutes=2)
 
@@ -57,6 +59,10 @@ class TickResult:
     retrying: int = 0
     skipped: int = 0
     deferred: int = 0
+
+    def add(self, other: TickResult) -> None:
+        for name in ("planned", "due", "sent", "failed", "retrying", "skipped", "deferred"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
 
     def line(self) -> str:
         return (
@@ -116,6 +122,7 @@ class _Outgoing:
     learned: dict[str, Any] | None = None  # about reaching the person, kept in their address
     riders: list[Notification] = field(default_factory=list)  # questions going along (_ride)
     sent_as: str | None = None  # the platform's id of the message, when it says (SENT_AS)
+    taken: int = 0  # messages taken along as asks (_take_along)
 
 
 async def _compose_batch(
@@ -180,16 +187,20 @@ async def _ride(
     kept = []
     for item in outgoing:
         carrier = first.get(item.row.recipient_id)
-        if carrier is not None and _same_invite(carrier.message, item.message):
+        if (
+            carrier is not None
+            and not carrier.taken
+            and _same_invite(carrier.message, item.message)
+        ):
             # One holds the other's calendar invite (a post-session card showing the next
-            # session): the fuller one goes, the other with it.
-            if len(item.message.asks) > len(carrier.message.asks):
-                kept[kept.index(carrier)] = item
-                first[item.row.recipient_id] = item
-                item.riders += [carrier.row, *carrier.riders]
-            else:
-                carrier.riders.append(item.row)
-            continue
+            # session): the fuller goes, the other with it, unless both ask something.
+            fuller, other = (item, carrier) if item.message.asks else (carrier, item)
+            if not other.message.asks:
+                if fuller is item:
+                    kept[kept.index(carrier)] = item
+                    first[item.row.recipient_id] = item
+                fuller.riders += [other.row, *other.riders]
+                continue
         if carrier is not None and _fits(carrier.message, item.message):
             _take_along(carrier, item.row, item.message)
             continue
@@ -197,9 +208,10 @@ async def _ride(
         if carrier is None and not (item.message.audience or item.message.form):
             first[item.row.recipient_id] = item
     kept = await _space(ctx, kept, worker, result)
-    carriers = {
-        person: item for person, item in first.items() if OUTBOX[Kind(item.row.kind)].carries
-    }
+    carriers: dict[int, _Outgoing] = {}
+    for item in kept:  # what goes now, one message a person at most
+        if OUTBOX[Kind(item.row.kind)].carries and not item.message.audience:
+            carriers.setdefault(item.row.recipient_id, item)
     if not carriers:
         return kept
     riding = [kind for kind, spec in OUTBOX.items() if spec.rides]
@@ -212,8 +224,15 @@ async def _ride(
     for row in ready:
         if row.id not in leased:
             continue  # another worker has it
-        message = await compose(ctx, row)
         carrier = carriers[row.recipient_id]
+        try:
+            message = await compose(ctx, row)
+        except Exception as exc:  # one rider we cannot word fails alone, as in _compose_batch
+            log.exception("could not compose notification=%s kind=%s", row.id, row.kind)
+            row.status = NotificationStatus.FAILED
+            row.last_error = f"could not compose: {exc.__class__.__name__}: {exc}"[:500]
+            back.append(row)
+            continue
         if isinstance(message, Message) and _fits(carrier.message, message):
             _take_along(carrier, row, message)
         else:
@@ -233,7 +252,8 @@ async def _space(
         waits = seen[item.row.recipient_id]
         seen[item.row.recipient_id] += 1
         if waits:
-            item.row.due_at = ctx.now + waits * SPACING
+            for row in (item.row, *item.riders):  # what goes along waits with it
+                row.due_at = ctx.now + waits * SPACING
             later += [item.row, *item.riders]
             result.deferred += 1
         else:
@@ -278,6 +298,7 @@ def _take_along(carrier: _Outgoing, row: Notification, message: Message) -> None
     sections = carrier.message.sections or message.sections
     carrier.message = replace(carrier.message, asks=asks, sections=sections)
     carrier.riders.append(row)
+    carrier.taken += 1
 
 
 async def _send_batch(
@@ -347,11 +368,18 @@ class _Recorder:
         self._wake.set()
 
     async def close(self) -> None:
-        """Write what is left, then end; raises the error a write-back failed with."""
+        """Write what is left, then end; raises the error a write-back failed with (after a
+        last try to hand back the rows that were never sent)."""
         self._closing = True
         self._wake.set()
         await asyncio.shield(self._task)
         if self.failed is not None:
+            if self._back:
+                try:
+                    async with self.store.transaction() as tx:
+                        await tx.release(self._back, self.worker)
+                except Exception:
+                    log.warning("could not hand back %d unsent rows", len(self._back))
             raise self.failed
 
     async def _run(self) -> None:
@@ -362,13 +390,30 @@ class _Recorder:
             self._done, self._back = [], []
             if done or back:
                 try:
-                    async with self.store.transaction() as tx:
-                        await _record(tx, done, back, self.worker, self.now, self.result)
+                    await self._write(done, back)
                 except Exception as exc:  # the database went away: send nothing more
                     self.failed = exc
+                    self._back += back
                     return
             if self._closing and not self._done and not self._back:
                 return
+
+    async def _write(self, done: list[_Outgoing], back: list[Notification]) -> None:
+        """One write-back, tried again twice (PostgreSQL may pick it as a deadlock's victim
+        beside a click on the same person); its counts count once, when it commits."""
+        for attempt, pause in enumerate((*WRITE_RETRIES, None)):
+            counted = TickResult()
+            try:
+                async with self.store.transaction() as tx:
+                    await _record(tx, done, back, self.worker, self.now, counted)
+            except Exception:
+                if pause is None:
+                    raise
+                log.warning("write-back failed (try %d); trying again", attempt + 1)
+                await asyncio.sleep(pause)
+                continue
+            self.result.add(counted)
+            return
 
 
 async def _record(
@@ -400,6 +445,15 @@ async def _record(
             row.due_at = now + retry_delay(row.attempts, None)
             result.retrying += 1
             log.info("send refused but recipient in touch; retrying notification=%s", row.id)
+    learned = {item.person.id: item.learned for item in sent if item.learned}
+    if learned:  # people before outbox rows, in the order every flow locks them
+        people = await tx.find(Participant, id=sorted(learned))
+        for person in people:
+            # Only keys the address lacks: someone who wrote in meanwhile has a fresher one.
+            known = person.address or {}
+            fresh = {k: v for k, v in learned[person.id].items() if k not in known}
+            person.address = {**known, **fresh}
+        await tx.save_many(people, ("address",))
     riders = []
     for item in sent:  # asked with their carrier, or handed back with it
         for row in item.riders:
@@ -430,16 +484,6 @@ async def _record(
         and OUTBOX[Kind(row.kind)].wakes_planner
     }
     await tx.replan(sorted(replan))
-    learned = {item.person.id: item.learned for item in sent if item.learned}
-    if not learned:
-        return
-    people = await tx.find(Participant, id=sorted(learned))
-    for person in people:
-        # Only keys the address lacks: someone who wrote in meanwhile has a fresher one.
-        known = person.address or {}
-        fresh = {k: v for k, v in learned[person.id].items() if k not in known}
-        person.address = {**known, **fresh}
-    await tx.save_many(people, ("address",))
 
 
 def _fail(row: Notification, result: TickResult) -> None:
