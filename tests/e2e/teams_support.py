@@ -322,5 +322,7 @@ async def book_and_hold(tenant: Tenant, mentee: str, day: date) -> tuple[datetim
     await tick(tenant, start + timedelta(minutes=50))
     check = await tenant.latest(mentee, "How did your session")
     await tenant.submit(mentee, check, "It happened")
-    assert "Thanks for your session with Mina" in activity_text(check.latest), activity_text(check.latest)
+    assert "Thanks for your session with Mina" in activity_text(check.latest), activity_text(
+        check.latest
+    )
     return start, check

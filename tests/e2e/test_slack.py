@@ -142,14 +142,18 @@ async def test_a_pair_goes_from_slash_command_to_a_stored_reflection(ws, fake, s
 
     # "It happened" turns the question into the post-session card, asking for his reflection.
     await ws.click(mentee, check, "session.held")
-    await eventually(lambda: "Thanks for your session with Mina" in texts(check.blocks), what="card")
+    await eventually(
+        lambda: "Thanks for your session with Mina" in texts(check.blocks), what="card"
+    )
     assert "What changed for you as a result?" in texts(check.blocks)
     assert {"pulse.answer", "reflection.write"} <= set(actions_of(check.blocks))
 
     # Mina gets her card at the next tick; Erik answers his by a DM reply that Slack
     # delivers three times.
     await ws.tick(start + timedelta(minutes=55))
-    [card] = [p for p in fake.posts_to(fake.dm(mentor)) if "Thanks for your session with Erik" in p.text]
+    [card] = [
+        p for p in fake.posts_to(fake.dm(mentor)) if "Thanks for your session with Erik" in p.text
+    ]
     assert "What stood out for you?" in card.text
     for retry in range(3):
         assert (

@@ -149,13 +149,17 @@ async def test_reflection_modal_saves_with_the_chosen_visibility(ws, fake):
     check = next(p for p in fake.posts_to(fake.dm(mentee)) if "How did your session" in p.text)
     stale = type(check)(check.channel, check.ts, check.text, list(check.blocks))
     await ws.click(mentee, check, "session.held")
-    await eventually(lambda: "Thanks for your session with Mina" in texts(check.blocks), what="held")
+    await eventually(
+        lambda: "Thanks for your session with Mina" in texts(check.blocks), what="held"
+    )
     await ws.click(mentee, stale, "session.missed")  # a second, late click on the old copy
     await eventually(lambda: "already recorded as held" in texts(check.blocks), what="answered")
 
     # Mina's card comes at the next tick; Write more opens the reflection modal.
     await ws.tick(start + timedelta(minutes=70))
-    card = next(p for p in fake.posts_to(fake.dm(mentor)) if "Thanks for your session with Erik" in p.text)
+    card = next(
+        p for p in fake.posts_to(fake.dm(mentor)) if "Thanks for your session with Erik" in p.text
+    )
     assert "What stood out for you?" in card.text
     views_before = len(fake.views)
     await ws.click(mentor, card, "reflection.write")

@@ -218,12 +218,17 @@ async def test_objectives_the_session_card_and_a_followed_through_plan_reach_the
     await ws.tick(start + timedelta(minutes=50))
     check = await one_post(fake, fake.dm(mentee), "How did your session")
     await ws.click(mentee, check, "session.held")
-    await eventually(lambda: "Thanks for your session with Mina" in texts(check.blocks), what="held")
+    await eventually(
+        lambda: "Thanks for your session with Mina" in texts(check.blocks), what="held"
+    )
 
     # The mentor's card comes at the next tick. Each card asks for a 1-5 rating and (their
     # first session) whether the pairing works; the mentor's also moves objectives on.
     await ws.tick(start + timedelta(minutes=55))
-    cards = {mentee: check, mentor: await one_post(fake, fake.dm(mentor), "Thanks for your session with")}
+    cards = {
+        mentee: check,
+        mentor: await one_post(fake, fake.dm(mentor), "Thanks for your session with"),
+    }
     assert cards[mentor].text.startswith("Thanks for your session with Erik (")
     rate = "How was it? One tap: 1 = not much, 5 = very useful."
     for user, other in ((mentee, "Mina"), (mentor, "Erik")):

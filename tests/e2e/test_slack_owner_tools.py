@@ -784,7 +784,9 @@ async def test_an_implemented_suggestion_thanks_the_mentor_and_tells_their_manag
     await ws.tick(start + timedelta(minutes=50))
     check = await one_post(fake, fake.dm(mentee), "How did your session")
     await ws.click(mentee, check, "session.held")
-    await eventually(lambda: "Thanks for your session with Mina" in texts(check.blocks), what="held")
+    await eventually(
+        lambda: "Thanks for your session with Mina" in texts(check.blocks), what="held"
+    )
     await ws.tick(start + timedelta(minutes=55))
     await one_post(fake, fake.dm(mentor), "Thanks for your session with Erik")  # Mina's card
 

@@ -138,13 +138,17 @@ async def test_a_pair_goes_from_the_pair_command_to_a_stored_reflection(tenant, 
     check = await tenant.latest(mentee, "How did your session")
     assert "How did your session" not in tenant.texts(mentor), "the mentor is asked a day later"
     await tenant.submit(mentee, check, "It happened")
-    await eventually(lambda: "Thanks for your session with Mina" in activity_text(check.latest), what="held")
+    await eventually(
+        lambda: "Thanks for your session with Mina" in activity_text(check.latest), what="held"
+    )
     assert "What changed for you as a result? Just reply here" in activity_text(check.latest)
     assert "Mark done" not in activity_text(check.latest), "nothing was planned yet"
 
     # The mentor gets one card of their own at the next tick.
     await tick(tenant, start + timedelta(minutes=55))
-    [card] = [t for t in tenant.fake.texts_in(tenant.chat(mentor)) if "Thanks for your session with" in t]
+    [card] = [
+        t for t in tenant.fake.texts_in(tenant.chat(mentor)) if "Thanks for your session with" in t
+    ]
     assert "Thanks for your session with Erik" in card and "What stood out for you?" in card, card
 
     # The reflection, typed in reply to the card; Teams delivers it twice.

@@ -537,7 +537,8 @@ async def test_implemented_suggestions_reach_the_mentors_manager_and_forget_me_e
     assert "Erik" not in ended, ended
     owner_note = text_of(await tenant.latest(OWNER, "asked for their data to be deleted"))
     assert f"their pairing with {tenant.names[mentor]} in Credit has ended" in owner_note
-    assert "Erik Lund" not in owner_note
+    # (The note may come along with the weekly digest, which names other tests' pairs.)
+    assert tenant.names[mentee] not in owner_note
 
     rows = await export_rows(tenant, "Credit")
     assert rows and all(r["mentee"] == "a former participant" for r in rows), rows

@@ -14,7 +14,9 @@ from bot.domain.outcomes import Objective, Pulse
 from tests.harness import ERIK, MINA, OWNER, PRIYA, TOM
 
 APRIL_2 = datetime(2026, 4, 2, 12, 0, tzinfo=UTC)  # 30 days after the reflection below
-HEADER = "Thanks for your session with {other} (Tue 3 Mar, 10:00)."  # the post-session card's first line
+HEADER = (
+    "Thanks for your session with {other} (Tue 3 Mar, 10:00)."  # the post-session card's first line
+)
 RATE = "How was it? One tap: 1 = not much, 5 = very useful."
 FIT = "Is this pairing working for you?"
 
