@@ -190,10 +190,11 @@ class Context:
 
 
 def _usable(actor: Actor) -> Actor:
-    """The actor with a name that fits and only a timezone we can use (else none: the
-    program's applies)."""
+    """The actor with a tidy name that fits (none when it is only whitespace) and only a
+    timezone we can use (else none: the program's applies)."""
     timezone = actor.timezone if actor.timezone and _known_zone(actor.timezone) else None
-    return replace(actor, display_name=actor.display_name[:MAX_NAME], timezone=timezone)
+    name = " ".join(actor.display_name.split())[:MAX_NAME]  # only whitespace: no name
+    return replace(actor, display_name=name, timezone=timezone)
 
 
 def _refresh(person: Participant, actor: Actor, now: datetime, contact: bool) -> set[str]:

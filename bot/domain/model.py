@@ -125,10 +125,12 @@ class Participant:
 
     @property
     def label(self) -> str:
-        """The name to show; someone who asked to be forgotten has none."""
+        """The name to show, its spaces tidied; the user id when the name is nothing but
+        whitespace (a platform profile may say "\u3000"); someone who asked to be forgotten
+        has none."""
         if self.forgotten_at:
             return "a former participant"
-        return self.display_name or self.user_id
+        return " ".join(self.display_name.split()) or self.user_id
 
 
 @dataclass

@@ -1,0 +1,41 @@
+"""Issue 25 through a real `mentorbot serve`: what people write reaches only the audience they
+were promised, and any input costs bounded work."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from tests.e2e.conftest import pair_of_people
+from tests.e2e.slack_support import OWNER, eventually, texts
+from tests.fakes.slack_api import TEAM
+
+BLANK = "\u3000\u2003"  # a profile name that is nothing but (wide) spaces
+
+
+# --- 11. a name of only whitespace ----------------------------------------------------------
+async def test_slack_someone_named_only_whitespace_is_introduced_by_their_user_id(ws, fake):
+    mentor, _ = pair_of_people(fake)
+    blank = "UBLANK1"
+    fake.users[blank] = {
+        "id": blank,
+        "team_id": TEAM,
+        "name": "",
+        "real_name": BLANK,
+        "tz": "Europe/Berlin",
+        "profile": {"real_name": BLANK, "display_name": BLANK},
+        "is_bot": False,
+    }
+    reply = await ws.command(OWNER, "program create Spaces cadence=14 minutes=45")
+    assert "Program Spaces created" in reply["text"], reply
+    reply = await ws.command(OWNER, f"pair <@{mentor}> <@{blank}> program=Spaces Learn video")
+    assert "Sorry - something went wrong" not in str(reply), reply
+    await ws.tick(datetime.now(UTC) + timedelta(minutes=1))
+    intro = await eventually(lambda: fake.posts_to(fake.dm(blank, mentor)), what="the intro")
+    assert f"Hi {blank} and" in texts(intro[0].blocks), texts(intro[0].blocks)
+
+
+async def test_teams_someone_named_only_whitespace_is_welcomed_by_their_user_id(tenant):
+    user = tenant.person("29:blank-name", BLANK)
+    await tenant.install(user)
+    welcome = await tenant.latest(user, "I'm mentorbot")
+    assert "Hi 29:blank-name, I'm mentorbot" in welcome.latest.get("text", ""), welcome.latest
