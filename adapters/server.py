@@ -20,7 +20,7 @@ from adapters.bootstrap import (
     platform_senders,
 )
 from adapters.logs import HideLinkTokens
-from adapters.settings import Settings
+from adapters.settings import EVERY_TENANT, Settings
 from adapters.slack.app import SlackBot
 from adapters.slack.http import events_handler
 from bot.calendar.feed import PATH as FEED_PATH
@@ -138,11 +138,14 @@ def _mount_teams(app: web.Application, settings: Settings, engine: Engine, sende
         keys = None
     else:
         keys = SigningKeys(settings.teams_openid_url)
-    if settings.teams_tenants:
-        log.info("Teams serves these tenants only: %s", ", ".join(sorted(settings.teams_tenants)))
+    tenants = settings.teams_tenants - {EVERY_TENANT}  # the gate's empty set: every tenant
+    if tenants:
+        log.info("Teams serves these tenants only: %s", ", ".join(sorted(tenants)))
+    elif EVERY_TENANT in settings.teams_tenants:
+        log.warning("Teams serves every tenant that installs the app (MENTORBOT_TEAMS_TENANTS=*)")
     else:
-        log.info("Teams serves every tenant (set MENTORBOT_TEAMS_TENANTS to limit it)")
-    gate = Gate(keys, settings.microsoft_app_id, settings.teams_tenants)
+        log.info("Teams serves every tenant (local mode: this machine only)")
+    gate = Gate(keys, settings.microsoft_app_id, tenants)
     sender = senders["teams"]
     TeamsBot(engine, sender.connector, links, gate, sender.invites).mount(app)
 

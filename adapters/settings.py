@@ -43,7 +43,8 @@ class Settings:
     slack_rate: float = 10.0  # messages per second per workspace (0: no limit of our own)
     teams_rate: float = 30.0  # messages per second per tenant (0: no limit of our own)
     teams_mode: str = ""  # MENTORBOT_TEAMS: "on", "off", "local", or "" (unset: see `teams`)
-    teams_tenants: frozenset[str] = frozenset()  # lower case; empty: every tenant
+    # Lower case; {"*"} (EVERY_TENANT): every tenant, on purpose; empty: not said (local mode).
+    teams_tenants: frozenset[str] = frozenset()
     teams_openid_url: str = TEAMS_OPENID_URL
     microsoft_app_id: str = ""
     microsoft_app_password: str = ""
@@ -174,6 +175,9 @@ class Settings:
         return self.database_url.startswith("sqlite")
 
 
+EVERY_TENANT = "*"
+
+
 def public(url: str) -> bool:
     """True when a URL names a host other than this machine."""
     host = urlsplit(url).hostname if url else None
@@ -204,10 +208,14 @@ def _delivery(raw: str) -> str:
 
 
 def _tenants(env: Mapping[str, str]) -> frozenset[str]:
-    """MENTORBOT_TEAMS_TENANTS, or the app's own tenant; empty means every tenant."""
+    """MENTORBOT_TEAMS_TENANTS, or the app's own tenant; EVERY_TENANT ("*") when the operator
+    chose to serve every tenant, empty when nothing says (refused with an app id: see
+    adapters/teams/startup.py)."""
     raw = env.get("MENTORBOT_TEAMS_TENANTS")
     if raw is None or not raw.strip():
         raw = env.get("MICROSOFT_APP_TENANT_ID", "")
+    if raw.strip() == EVERY_TENANT:
+        return frozenset({EVERY_TENANT})
     return frozenset(part.strip().lower() for part in raw.split(",") if part.strip())
 
 

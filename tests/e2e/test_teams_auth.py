@@ -210,6 +210,7 @@ async def test_a_stalled_identity_endpoint_freezes_nothing(fake, tmp_path):
         "MICROSOFT_APP_PASSWORD": "not-a-real-secret",
         "MENTORBOT_PUBLIC_URL": "https://mentorbot.example.com",
         "MENTORBOT_SECRET": LINK_SECRET,
+        "MENTORBOT_TEAMS_TENANTS": "*",
         "HTTPS_PROXY": proxy.url,
         "HTTP_PROXY": proxy.url,
         "NO_PROXY": "127.0.0.1,localhost",

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from tests.e2e.conftest import pair_of_people
-from tests.e2e.slack_support import OWNER, eventually, texts
+from tests.e2e.slack_support import OWNER, Serve, eventually, texts
 from tests.fakes.slack_api import TEAM
 
-BLANK = "\u3000\u2003"  # a profile name that is nothing but (wide) spaces
+BLANK = "\u3000\u2003"
+APP_ID = "00000000-0000-4000-8000-0000000000aa"  # a profile name that is nothing but (wide) spaces
 
 
 # --- 11. a name of only whitespace ----------------------------------------------------------
@@ -39,3 +42,24 @@ async def test_teams_someone_named_only_whitespace_is_welcomed_by_their_user_id(
     await tenant.install(user)
     welcome = await tenant.latest(user, "I'm mentorbot")
     assert "Hi 29:blank-name, I'm mentorbot" in welcome.latest.get("text", ""), welcome.latest
+
+
+# --- 2. a MultiTenant bot serves every tenant only when told so -------------------------------
+def test_serve_will_not_start_a_multitenant_bot_for_every_tenant_unless_told(tmp_path):
+    env = {
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/mentorbot.db",
+        "MICROSOFT_APP_ID": APP_ID,
+        "MICROSOFT_APP_PASSWORD": "not-a-real-secret",
+        "MENTORBOT_PUBLIC_URL": "https://mentorbot.example.com",
+        "MENTORBOT_SECRET": "s" * 40,
+        "MENTORBOT_TEAMS_OPENID_URL": "http://127.0.0.1:9/openid",  # never fetched here
+    }
+    with pytest.raises(RuntimeError) as refused:
+        Serve(env, tmp_path / "refused.log")
+    assert "MENTORBOT_TEAMS_TENANTS is missing" in str(refused.value), refused.value
+    assert "or to * to serve every tenant on purpose" in str(refused.value)
+    served = Serve({**env, "MENTORBOT_TEAMS_TENANTS": "*"}, tmp_path / "served.log")
+    try:
+        assert "serves every tenant that installs the app" in served.output()
+    finally:
+        served.stop()

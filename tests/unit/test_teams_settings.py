@@ -14,6 +14,7 @@ APP = {
     "MICROSOFT_APP_PASSWORD": "not-a-real-secret",
     "MENTORBOT_PUBLIC_URL": "https://mentorbot.example.com",
     "MENTORBOT_SECRET": "x" * 32,
+    "MENTORBOT_TEAMS_TENANTS": "tenant-1",
 }
 
 
@@ -85,3 +86,15 @@ def test_the_openid_url_is_https_or_on_this_machine():
     assert settings(MENTORBOT_TEAMS_OPENID_URL=local).teams_openid_url == local
     with pytest.raises(SettingsError, match="MENTORBOT_TEAMS_OPENID_URL"):
         settings(MENTORBOT_TEAMS_OPENID_URL="http://login.example.com/openid")
+
+
+def test_a_multitenant_bot_serves_every_tenant_only_when_told_so():
+    """Issue 25, item 2: without a tenant list, anyone in any tenant that installs an app with
+    this bot id would reach the programs; serve refuses, and says what to set."""
+    bare = {k: v for k, v in APP.items() if k != "MENTORBOT_TEAMS_TENANTS"}
+    said = refusal(settings(**bare))
+    assert "MENTORBOT_TEAMS_TENANTS is missing" in said and "or to * to serve" in said
+    everyone = settings(**{**bare, "MENTORBOT_TEAMS_TENANTS": " * "})
+    everyone.check_teams()
+    assert everyone.teams_tenants == {"*"}
+    settings(**{**bare, "MICROSOFT_APP_TENANT_ID": "own-tenant"}).check_teams()
