@@ -30,6 +30,7 @@ from bot.domain.outcomes import Fit, Pulse
 from bot.flows import objectives
 from bot.flows.followups import QUOTED, mark_followup_done, open_followups
 from bot.flows.objectives import objectives_of
+from bot.flows.reflections import promised
 from bot.outbox.kinds import Kind
 from bot.policy import cadence
 from bot.policy.hours import zone
@@ -90,7 +91,9 @@ async def debrief(
             done.append(copy.text("debrief.fit_answered", other=other.first_name))
     wrote = await ctx.tx.find(Reflection, session_id=session.id, author_id=person.id)
     if not wrote:
-        visibility = visibility_note(program.reflection_visibility, other.first_name)
+        visibility = visibility_note(
+            await promised(ctx, person, session, program), other.first_name
+        )
         write = Button(copy.text("buttons.reflect_form"), "reflection.write", str(session.id))
         asks.append(
             Ask(

@@ -23,7 +23,7 @@ from bot.domain.model import (
 )
 from bot.flows.followthrough import plan_asks
 from bot.flows.followups import recognise
-from bot.outbox.kinds import Kind
+from bot.outbox.kinds import Kind, session_key
 from bot.policy.visibility import CHOICES, choice_of, parse_choice, visibility_note
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 MAX_REFLECTION_CHARS = 20_000
 MAX_IMPLEMENTED_CHARS = 1000
 REPLY_WINDOW = timedelta(days=14)
+# The payload key of a reflection prompt's row that keeps who the person was told would read
+# the answer (the program's default when they were asked).
+PROMISED = "visibility"
 
 
 async def pending_reflection(ctx: Context, person: Participant) -> Session | None:
@@ -75,11 +78,22 @@ async def prompt_in_flight(ctx: Context, person: Participant) -> bool:
     return any(r.lease_owner and r.lease_expires_at and r.lease_expires_at > ctx.now for r in rows)
 
 
+async def promised(ctx: Context, person: Participant, session: Session, program) -> str:
+    """Who `person` was told would read their reflection on `session` when they were asked
+    (kept on the prompt's row); the program's default only for a prompt from before that was
+    kept. A later change of the default never widens what was asked."""
+    key = session_key(Kind.REFLECT, session.id, person.id)
+    rows = await ctx.tx.find(Notification, key=key)
+    kept = rows[0].payload.get(PROMISED) if rows else None
+    return kept if isinstance(kept, str) and parse_choice(kept) else program.reflection_visibility
+
+
 async def reflection_form(ctx: Context, person: Participant, session: Session) -> Message:
     pairing = await ctx.get(Pairing, session.pairing_id)
     if pairing is None:
         return Message(copy.text("general.unknown_item"))
     program = await ctx.program(pairing.program_id)
+    default = await promised(ctx, person, session, program)
     other = await ctx.person(pairing.other(person.id))
     choices = tuple(
         Choice(c, copy.text(f"reflect.visibility_choice.{c}", other=other.first_name))
@@ -115,12 +129,12 @@ async def reflection_form(ctx: Context, person: Participant, session: Session) -
                 copy.text("reflect.visibility_label"),
                 kind="choice",
                 choices=choices,
-                initial=program.reflection_visibility,
+                initial=default,
             ),
             *implemented,
         ),
     )
-    return Message(text=visibility_note(program.reflection_visibility, other.first_name), form=form)
+    return Message(text=visibility_note(default, other.first_name), form=form)
 
 
 async def save_reflection(
@@ -147,7 +161,7 @@ async def save_reflection(
     if session.status != SessionStatus.HELD:
         return Message(copy.text("general.unknown_item"))
     program = await ctx.program(pairing.program_id)
-    chosen = parse_choice(visibility or program.reflection_visibility)
+    chosen = parse_choice(visibility or await promised(ctx, person, session, program))
     what_changed, will_do = what_changed.strip(), will_do.strip()
     done = " ".join(implemented.split())
     errors = {}

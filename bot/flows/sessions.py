@@ -19,6 +19,7 @@ from bot.domain.model import (
     SessionStatus,
 )
 from bot.flows.debrief import debrief
+from bot.flows.reflections import PROMISED
 from bot.outbox.kinds import Kind, session_key, session_series
 from bot.policy import cadence
 from bot.policy.hours import zone
@@ -232,6 +233,8 @@ async def _ask_for_reflections(
             "series": session_series(session.id),
             "pairing_id": pairing.id,
             "session_id": session.id,
+            # Who they are told will read it stays with the question (never widened later).
+            "payload": {PROMISED: program.reflection_visibility},
         }
         if person_id == answered_by.id:
             await ctx.outbox.shown_in_reply(Kind.REFLECT, person, key, **ids)
