@@ -1,4 +1,5 @@
-"""Who a Slack user is (name, timezone, e-mail), from users.info, remembered for an hour."""
+"""Who a Slack user is (name, timezone, e-mail), from users.info, remembered for an hour
+(a failed look-up for five minutes)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from bot.domain.events import Actor
 log = logging.getLogger(__name__)
 
 TTL_SECONDS = 3600
+FAILED_TTL_SECONDS = 300  # a failed look-up is not tried again for five minutes
 SIZE = 10_000
 
 
@@ -35,7 +37,11 @@ class Directory:
             user = response.get("user") or {}
         except Exception as exc:  # unknown user, missing scope, outage: carry on with less
             log.warning("users.info failed user=%s: %s", user_id, exc)
-            return Actor("slack", user_id, name, team_id)
+            # Not asked again for a while: a message naming many unknown people costs one
+            # look-up each, once.
+            fallback = Actor("slack", user_id, name, team_id)
+            self._remember(user_id, fallback, FAILED_TTL_SECONDS)
+            return fallback
         profile = user.get("profile") or {}
         display = (
             profile.get("real_name") or user.get("real_name") or profile.get("display_name") or name
@@ -49,11 +55,14 @@ class Directory:
             # Shown with the users:read.email scope; calendar invites name people by it.
             email=str(profile.get("email") or ""),
         )
-        self._known[user_id] = (time.monotonic() + TTL_SECONDS, found)
+        self._remember(user_id, found, TTL_SECONDS)
+        return found
+
+    def _remember(self, user_id: str, actor: Actor, seconds: float) -> None:
+        self._known[user_id] = (time.monotonic() + seconds, actor)
         self._known.move_to_end(user_id)
         while len(self._known) > SIZE:
             self._known.popitem(last=False)
-        return found
 
 
 def _with_team(actor: Actor, team_id: str) -> Actor:

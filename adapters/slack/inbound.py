@@ -37,8 +37,24 @@ class MentionRef:
 
 
 def mentions(text: str) -> list[MentionRef]:
-    """The people mentioned in a command's text, in order."""
-    return [MentionRef(m.group(0), m.group(1), m.group(2) or "") for m in MENTION.finditer(text)]
+    """The people mentioned in a command's text, in order, as far as a command uses them:
+    only `pair` (two people) and `join` (a manager) read mentions, so other text resolves
+    none, and at most USED_MENTIONS are looked up (each may cost a users.info call)."""
+    words = text.split(None, 1)
+    if not words or words[0].lower() not in MENTIONING:
+        return []
+    found = []
+    for m in MENTION.finditer(text):
+        found.append(MentionRef(m.group(0), m.group(1), m.group(2) or ""))
+        if len(found) == USED_MENTIONS:
+            break
+    return found
+
+
+# The commands that read mentions (bot/flows: pair @mentor @mentee, join @manager), and the
+# most any of them reads.
+MENTIONING = ("pair", "join")
+USED_MENTIONS = 3
 
 
 def unescape(text: str) -> str:

@@ -63,3 +63,21 @@ def test_serve_will_not_start_a_multitenant_bot_for_every_tenant_unless_told(tmp
         assert "serves every tenant that installs the app" in served.output()
     finally:
         served.stop()
+
+
+# --- 9. bounded work for a message full of mentions ---------------------------------------------
+async def test_a_slack_message_naming_thousands_of_people_costs_a_few_look_ups(ws, fake):
+    sender, _ = pair_of_people(fake)
+    crowd = " ".join(f"<@UNOBODY{i:04d}>" for i in range(2000))
+    before = len(fake.calls_to("users.info", ok_only=False))
+    assert await ws.dm(sender, f"hello {crowd}") == 200
+    assert await ws.dm(sender, f"pair {crowd} program=Nowhere goal") == 200
+    assert await ws.dm(sender, f"pair {crowd} program=Nowhere goal") == 200  # typed again
+    await eventually(lambda: len(fake.posts_to(fake.dm(sender))) >= 3, what="three answers")
+    looked_up = [c.args.get("user") for c in fake.calls_to("users.info", ok_only=False)[before:]]
+    # The sender once, and the three people a command can use once each: an unknown person
+    # is not asked about again within minutes.
+    assert sorted(set(looked_up)) == sorted(
+        {sender, "UNOBODY0000", "UNOBODY0001", "UNOBODY0002"}
+    ), looked_up
+    assert len(looked_up) == 4, looked_up
