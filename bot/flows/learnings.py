@@ -9,7 +9,7 @@ import logging
 from bot.context import Context
 from bot.domain import copy
 from bot.domain.messages import Message, Section, shorten
-from bot.domain.model import Enrolment, Participant, Program
+from bot.domain.model import Participant, Program
 from bot.domain.ports import LearningEntry
 from bot.policy.hours import zone
 from bot.policy.library import library_scope, search_words
@@ -27,10 +27,9 @@ async def learnings(ctx: Context, person: Participant, req: Request) -> Message:
     """The newest shared reflections `person` may read (those holding every word of
     `req.args`, when there are words), each with its program's objective as theme."""
     pairings = await ctx.pairings_of(person.id)
-    enrolments = await ctx.tx.find(Enrolment, participant_id=person.id)
     programs = await ctx.tx.find(Program)
     owned = [p for p in programs if ctx.rules.is_owner(person.handle, p)]
-    scope = library_scope(person, pairings, enrolments, owned)
+    scope = library_scope(person, pairings, owned)
     if not scope:
         return Message(copy.text("learnings.no_program"))
     words = search_words(req.args)

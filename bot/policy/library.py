@@ -1,11 +1,12 @@
 """Who reads what in the learnings library, and what a search is allowed to ask for.
 
 The rule, in one place: a person reads the reflections shared with the program in each
-program they take part in now (an active, paused or completed pairing, or a place in the
-pool), and the owners of a program also read the ones left to its owners. Nobody reads a
-private or pair-only reflection here, their own included, and someone forgotten reads
-nothing. The store applies the scope in its query (storage/learnings.py), so a visibility
-changed or a person forgotten a moment ago counts at once.
+program they are in for real (a pairing of it, whether proposed, active, paused or ended),
+and the owners of a program also read the ones left to its owners. A place in the pool
+(`join`) is not enough: anyone can join, so joining opens nothing until an owner pairs
+them. Nobody reads a private or pair-only reflection here, their own included, and someone
+forgotten reads nothing. The store applies the scope in its query (storage/learnings.py),
+so a visibility changed or a person forgotten a moment ago counts at once.
 """
 
 from __future__ import annotations
@@ -13,13 +14,20 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from bot.domain.model import Enrolment, Pairing, PairingStatus, Participant, Program
+from bot.domain.model import Pairing, PairingStatus, Participant, Program
 from bot.domain.ports import LibraryScope
 
-# Pairings whose two people belong to the program's library (a proposal not yet accepted,
-# a declined or ended pairing does not).
-TAKING_PART = frozenset({PairingStatus.ACTIVE, PairingStatus.PAUSED, PairingStatus.COMPLETED})
-IN_POOL = "enrolled"  # Enrolment.status of someone in the pool (bot.flows.enrolment.ENROLLED)
+# Pairings whose two people belong to the program's library: an owner has paired them (a
+# declined proposal does not count).
+TAKING_PART = frozenset(
+    {
+        PairingStatus.PROPOSED,
+        PairingStatus.ACTIVE,
+        PairingStatus.PAUSED,
+        PairingStatus.COMPLETED,
+        PairingStatus.ENDED,
+    }
+)
 # A search uses at most this many words of at most this many characters: enough to find
 # anything, and a bound on what one query costs.
 MAX_WORDS = 8
@@ -28,22 +36,16 @@ _WORD = re.compile(r"[^\W_]+")
 
 
 def library_scope(
-    person: Participant,
-    pairings: Iterable[Pairing],
-    enrolments: Iterable[Enrolment],
-    owned: Iterable[Program],
+    person: Participant, pairings: Iterable[Pairing], owned: Iterable[Program]
 ) -> LibraryScope:
-    """What `person` may read, from their pairings, their pool places and the programs they
-    own (as bot.policy.rules.Rules.is_owner says)."""
+    """What `person` may read, from their pairings and the programs they own (as
+    bot.policy.rules.Rules.is_owner says)."""
     if person.forgotten_at is not None:
         return LibraryScope()
     taking_part = {
         p.program_id
         for p in pairings
         if p.status in TAKING_PART and p.role_of(person.id) is not None
-    }
-    taking_part |= {
-        e.program_id for e in enrolments if e.status == IN_POOL and e.participant_id == person.id
     }
     owners_of = {p.id for p in owned if p.id is not None}
     return LibraryScope(shared=frozenset(taking_part | owners_of), owned=frozenset(owners_of))

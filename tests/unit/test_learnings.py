@@ -96,7 +96,7 @@ async def test_nobody_outside_the_program_reads_it(h):
         assert "Nothing shared matches" in found
         assert SHARED not in await _search(h, reader)
     stranger = await _search(h, NOBODY, "dashboard")
-    assert "you're not in a program yet" in stranger and SHARED not in stranger
+    assert "not in a pairing of a program yet" in stranger and SHARED not in stranger
 
 
 async def test_owners_also_read_what_was_left_to_owners_and_participants_do_not(h):
@@ -152,22 +152,26 @@ async def test_forget_me_takes_the_entries_out_at_once_and_the_former_participan
         assert SHARED not in await _search(h, reader), reader.user_id
         assert "Post reels" not in await _search(h, reader), reader.user_id
     forgotten = await h.engine.run(lambda ctx: ctx.tx.get(Participant, erik.id))
-    assert not library_scope(forgotten, await _pairings(h, erik.id), [], [])
+    assert not library_scope(forgotten, await _pairings(h, erik.id), [])
     # Writing again, they are someone new, in no program.
-    assert "not in a program yet" in await _search(h, ERIK)
+    assert "not in a pairing of a program yet" in await _search(h, ERIK)
 
 
 async def _pairings(h, person_id: int):
     return await h.engine.run(lambda ctx: ctx.pairings_of(person_id))
 
 
-async def test_someone_in_a_programs_pool_reads_its_library(h):
+async def test_a_place_in_the_pool_opens_nothing_until_an_owner_pairs_them(h):
+    """Issue 25, item 1: anyone can `join` a pool, so joining reads nothing; being paired
+    (even before both said yes) opens the program's library."""
     await _library(h)
     nora = await h.person(NOBODY)
-    assert SHARED not in await _search(h, NOBODY, "dashboard")
     await h.engine.run(
         lambda ctx: ctx.tx.add(Enrolment(program_id=1, participant_id=nora.id, role="mentee"))
     )
+    assert SHARED not in await _search(h, NOBODY, "dashboard")
+    program = await h.engine.run(lambda ctx: ctx.tx.get(Program, 1))
+    await h.pairing(program, mentor=PRIYA, mentee=NOBODY)
     assert SHARED in await _search(h, NOBODY, "dashboard")
 
 
@@ -317,18 +321,17 @@ async def test_the_export_leaves_out_the_text_of_entries_shared_without_a_name(h
     assert by_role["mentee"]["what_changed"] == SHARED, "shared with a name: owners read it"
 
 
-def test_only_current_pairings_and_pool_places_open_a_programs_library():
+def test_only_pairings_an_owner_made_and_owning_open_a_programs_library():
     me = Participant("console", "me", id=1)
     pair = {status: Pairing(7, 1, 2, status=status) for status in ("active", "paused")}
-    pair |= {s: Pairing(8, 2, 1, status=s) for s in ("proposed", "declined", "ended")}
-    scope = library_scope(me, pair.values(), [], [])
-    assert scope.shared == {7} and not scope.owned
-    completed = library_scope(me, [Pairing(9, 1, 2, status="completed")], [], [])
+    pair |= {s: Pairing(8, 2, 1, status=s) for s in ("proposed", "ended")}
+    pair["declined"] = Pairing(10, 2, 1, status="declined")
+    scope = library_scope(me, pair.values(), [])
+    assert scope.shared == {7, 8} and not scope.owned, "declined: no"
+    completed = library_scope(me, [Pairing(9, 1, 2, status="completed")], [])
     assert completed.shared == {9}
-    assert not library_scope(me, [Pairing(9, 3, 2, status="active")], [], []), "not theirs"
-    pool = [Enrolment(5, 1, "mentee"), Enrolment(6, 1, "mentor", status="left")]
-    assert library_scope(me, [], pool, []).shared == {5}
-    owner = library_scope(me, [], [], [Program("Owned", id=4)])
+    assert not library_scope(me, [Pairing(9, 3, 2, status="active")], []), "not theirs"
+    owner = library_scope(me, [], [Program("Owned", id=4)])
     assert owner.shared == {4} and owner.owned == {4}
     me.forgotten_at = datetime(2026, 3, 2, tzinfo=UTC)
-    assert not library_scope(me, pair.values(), pool, [Program("Owned", id=4)])
+    assert not library_scope(me, pair.values(), [Program("Owned", id=4)])
