@@ -136,11 +136,18 @@ async def reminder_ready(ctx: Context, question_key: str) -> Later | bool:
 async def checkin_form(ctx: Context, person: Participant, pairing: Pairing, stage: str) -> Message:
     """The form for one check-in: a 1-5 rating (half-way and at the end) and a few words.
     The router has checked that `person` is one of the pair."""
-    if stage not in set(Stage):
+    if stage not in set(Stage) or not await _asked(ctx, pairing, person, stage):
         return Message(copy.text("general.unknown_item"))
     if await _answered(ctx, pairing.id, person.id, stage):
         return Message(copy.text("checkin.already"))
     return Message(copy.text("checkin.who_reads"), form=_form(stage, f"{pairing.id}:{stage}"))
+
+
+async def _asked(ctx: Context, pairing: Pairing, person: Participant, stage: str) -> bool:
+    """Whether this check-in's question went out to `person` (alone, along with another
+    message, or in an answer): an answer to a question never asked is not taken."""
+    key = checkin_key(pairing.id, stage, person.id)
+    return bool(await ctx.tx.find(Notification, key=key, status=NotificationStatus.SENT))
 
 
 def _form(stage: str, value: str) -> Form:
@@ -162,8 +169,9 @@ def _form(stage: str, value: str) -> Form:
 async def save_checkin(
     ctx: Context, person: Participant, pairing: Pairing, stage: str, values: Mapping[str, str]
 ) -> Message | FormErrors:
-    """Save one answer; a second answer to the same check-in changes nothing."""
-    if stage not in set(Stage):
+    """Save one answer to a question `person` was asked; a second answer to the same
+    check-in changes nothing."""
+    if stage not in set(Stage) or not await _asked(ctx, pairing, person, stage):
         return Message(copy.text("general.unknown_item"))
     value = f"{pairing.id}:{stage}"
     text = " ".join((values.get("text") or "").split())

@@ -26,7 +26,9 @@ NEXT = {
 }
 FIELDS = tuple(f"objective_{n}" for n in range(1, MAX_OBJECTIVES + 1))  # the form's inputs
 _MARKER = re.compile(r"\bobjectives?\s*:", re.IGNORECASE)
-LIVE = (PairingStatus.PROPOSED, PairingStatus.ACTIVE, PairingStatus.PAUSED)
+# A pair's own changes to its objectives: once both have said yes, until the pairing is over
+# (an owner may give objectives with the proposal: flows.pairings).
+LIVE = (PairingStatus.ACTIVE, PairingStatus.PAUSED)
 
 
 def split_goal(text: str) -> tuple[str, list[str]]:
@@ -113,6 +115,8 @@ async def move_on(
     """Set an objective's state (the router has checked that `person` is one of the pair)."""
     if state not in set(ObjectiveState):
         return Message(copy.text("general.unknown_item"))
+    if pairing.status not in LIVE:
+        return Message(_closed(pairing))
     if objective.state == state:
         return Message(
             copy.text("objectives.already", state=copy.text(f"objectives.state.{state}"))
@@ -130,9 +134,15 @@ async def move_on(
 
 async def edit_form(ctx: Context, person: Participant, pairing: Pairing) -> Message:
     if pairing.status not in LIVE:
-        return Message(copy.text("objectives.closed"))
+        return Message(_closed(pairing))
     found = (await objectives_of(ctx, [pairing.id]))[pairing.id]
     return Message(copy.text("objectives.form_intro"), form=_form(pairing, found))
+
+
+def _closed(pairing: Pairing) -> str:
+    """Why the pair cannot change its objectives now: not both in yet, or over."""
+    key = "objectives.not_yet" if pairing.status == PairingStatus.PROPOSED else "objectives.closed"
+    return copy.text(key)
 
 
 def _form(pairing: Pairing, found: list[Objective]) -> Form:
@@ -161,7 +171,7 @@ async def save_form(
     """Keep the objectives as written: a changed text is a new objective (not started), an
     unchanged one keeps its state, and a blanked one is removed."""
     if pairing.status not in LIVE:
-        return Message(copy.text("objectives.closed"))
+        return Message(_closed(pairing))
     found = (await objectives_of(ctx, [pairing.id]))[pairing.id]
     wanted = {}
     errors = {}

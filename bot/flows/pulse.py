@@ -19,8 +19,8 @@ from bot.domain.model import (
     SessionStatus,
 )
 from bot.domain.outcomes import Fit, Pulse
-from bot.flows.debrief import RATINGS, USEFUL, debrief
-from bot.outbox.kinds import Kind, note_key, owner_note_key, session_key
+from bot.flows.debrief import RATINGS, USEFUL, debrief, first_held
+from bot.outbox.kinds import Kind, note_key, owner_note_key, pulse_key, session_key
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +64,8 @@ async def answer(
     valid = (kind == USEFUL and value in RATINGS) or (kind == Kind.FIT and value in set(Fit))
     if pairing is None or not valid or session.status != SessionStatus.HELD:
         return Message(copy.text("general.unknown_item"))
+    if not await _asked(ctx, kind, pairing, session, person):
+        return Message(copy.text("general.unknown_item"))
     said = ""
     if await _answered(ctx, kind, session.id, person.id):
         said = copy.text("pulse.already" if kind == USEFUL else "fit.already")
@@ -105,6 +107,20 @@ async def _tell_owners(
             continue
         key = owner_note_key(note_key("fit", pairing.id, person.id), owner.id)
         await ctx.outbox.note(owner, key, text, program, pairing_id=pairing.id)
+
+
+async def _asked(
+    ctx: Context, kind: str, pairing: Pairing, session: Session, person: Participant
+) -> bool:
+    """Whether `person` was asked this question about `session`: its card (or, from before
+    the card, the question's own row) went out to them, and a fit question only after the
+    pair's first held session. An answer to a question never asked is not taken."""
+    if kind == Kind.FIT and not await first_held(ctx, pairing, session):
+        return False
+    own = Kind.PULSE if kind == USEFUL else Kind.FIT
+    keys = [session_key(Kind.REFLECT, session.id, person.id), pulse_key(own, session.id, person.id)]
+    rows = await ctx.tx.find(Notification, key=keys, status=NotificationStatus.SENT)
+    return bool(rows)
 
 
 async def _answered(ctx: Context, kind: str, session_id: int, person_id: int) -> bool:
