@@ -71,7 +71,7 @@ async def recognition_text(ctx: Context, audience: str, followup_id: int) -> str
     """The thanks to the mentor (`audience` "mentor") or the news to their manager, as things
     stand now; None when the suggestion's reflection is private, gone or forgotten. The
     manager never gets the mentee's name, and gets the suggestion's words only when the
-    reflection is readable by the program's owners (or by everyone in the program)."""
+    reflection is shared with everyone in the program under its author's name."""
     followup = await ctx.get(FollowUp, followup_id)
     source = await ctx.get(Reflection, followup.reflection_id) if followup else None
     pairing = await ctx.pairing(followup.pairing_id) if followup else None
@@ -83,9 +83,12 @@ async def recognition_text(ctx: Context, audience: str, followup_id: int) -> str
     mentor, mentee = await ctx.person(pairing.mentor_id), await ctx.person(pairing.mentee_id)
     quoted = shorten(followup.text, QUOTED)
     if audience == "mentor":
-        return copy.text("followup.thanks_mentor", other=mentee.first_name, text=quoted)
-    # Shared with the program (the library) is wider than owners-only: the words may go too.
-    shared = source.visibility in (Visibility.PROGRAM, Visibility.SHARED)
+        # Shared without its author's name: quoting it to the partner would name them.
+        key = "followup.thanks_mentor_unquoted" if source.anonymous else "followup.thanks_mentor"
+        return copy.text(key, other=mentee.first_name, text=quoted)
+    # Only words its author shared with everyone in the program, under their name, may reach
+    # a manager: "program owners" and "without my name" were promised a narrower audience.
+    shared = source.visibility == Visibility.SHARED and not source.anonymous
     key = "followup.manager_text" if shared else "followup.manager"
     return copy.text(key, mentor=mentor.first_name, program=program.name, text=quoted)
 

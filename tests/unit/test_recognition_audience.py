@@ -1,0 +1,51 @@
+"""A mentor's recognition reaches their manager with the suggestion's words only when its
+author shared them with everyone in the program under their name (issue 25, item 3), and the
+mentor's own thanks does not quote a reflection shared without its author's name (item 5)."""
+
+from datetime import timedelta
+
+import pytest
+
+from bot.domain.events import Mention
+from tests.harness import ERIK, MINA, TOM
+
+
+async def _implemented(h, visibility: str) -> tuple[str, str]:
+    """Erik names "Weekly video" as put into practice, in a reflection of `visibility`;
+    returns what Tom (Mina's manager) and Mina were sent."""
+    program = await h.program(recognition="manager")
+    reply = await h.command(MINA, "join", "@tom", (Mention("@tom", TOM),))
+    await h.submit(
+        MINA, "enrolment.submit", reply.buttons[0].value, role="mentor", teaches="tiktok"
+    )
+    await h.held_session(await h.active_pairing(program))
+    await h.submit(
+        ERIK,
+        "reflection.submit",
+        1,
+        what_changed="Posting",
+        implemented="Weekly video",
+        visibility=visibility,
+    )
+    await h.run_until(h.clock.now() + timedelta(days=3))
+    boss = "\n".join(h.texts("tom"))
+    mina = "\n".join(t for t in h.texts("mina") if "into practice" in t)
+    assert "put into practice" in boss and "into practice" in mina, (boss, mina)
+    return boss, mina
+
+
+@pytest.mark.parametrize(
+    ("visibility", "manager_reads_it", "mentor_reads_it"),
+    [
+        ("program", False, True),  # owners and the partner: not the manager
+        ("shared_anonymous", False, False),  # everyone, without the author's name
+        ("shared", True, True),  # everyone, with the author's name
+    ],
+)
+async def test_the_suggestions_words_go_only_as_far_as_their_author_shared_them(
+    h, visibility, manager_reads_it, mentor_reads_it
+):
+    boss, mina = await _implemented(h, visibility)
+    assert ("Weekly video" in boss) == manager_reads_it, boss
+    assert ("Weekly video" in mina) == mentor_reads_it, mina
+    assert "Erik" not in boss
