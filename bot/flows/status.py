@@ -9,10 +9,13 @@ from bot.context import Context
 from bot.domain import copy
 from bot.domain.messages import Button, Chart, Message, Section
 from bot.domain.model import (
+    Enrolment,
     Pairing,
     PairingStatus,
     Participant,
     Program,
+    Recognition,
+    Role,
     Session,
     Stage,
 )
@@ -38,6 +41,9 @@ class Risk:
     mentor: str
     reason: str  # escalated | stale | never
     days: int
+
+
+MANAGERS_SHOWN = 20  # mentors named with their manager in owner status
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,8 @@ class ProgramStatus:
     top_mentors: list[tuple[str, int]] = field(default_factory=list)
     mentors: int = 0
     outcomes: OutcomeFacts = field(default_factory=OutcomeFacts)
+    # "Mentor -> their manager" as named in the pool, where managers hear of recognition.
+    managers: list[str] = field(default_factory=list)
     # Week by week, for charts (None: not counted), and each week's label.
     trends: ProgramTrends | None = field(default=None, compare=False)
     weeks: tuple[str, ...] = field(default=(), compare=False)
@@ -117,6 +125,11 @@ class ProgramStatus:
         if self.failed:
             lines.append(copy.text("status.failed", count=self.failed, error=self.last_error))
         lines += self.checkin_lines() + self.recognition_lines()
+        if self.managers:  # so that an owner sees a wrong name before it is told anything
+            shown = "; ".join(self.managers[:MANAGERS_SHOWN])
+            more = len(self.managers) - MANAGERS_SHOWN
+            extra = copy.text("status.managers_more", count=more) if more > 0 else ""
+            lines.append(copy.text("status.managers", names=shown) + extra)
         drawn: list[Chart] = []
         if self.trends is not None:
             drawn = [
@@ -186,6 +199,11 @@ async def program_status(ctx: Context, program: Program) -> ProgramStatus:
     named = [i for p, _ in found_risks for i in (p.mentor_id, p.mentee_id)]
     named += [i for p in declined for i in (p.mentor_id, p.mentee_id)] + facts.unreachable
     named += [i for i, _ in facts.top_mentors]
+    managed = []
+    if program.recognition == Recognition.MANAGER:
+        pool = await ctx.tx.find(Enrolment, program_id=program.id, role=Role.MENTOR)
+        managed = [(e.participant_id, e.manager_id) for e in pool if e.manager_id is not None]
+        named += [i for pair in managed for i in pair]
     people = await ctx.people(named)
 
     def name(pid: int) -> str:
@@ -213,6 +231,7 @@ async def program_status(ctx: Context, program: Program) -> ProgramStatus:
         top_mentors=[(name(i), count) for i, count in facts.top_mentors],
         mentors=facts.mentors,
         outcomes=facts.outcomes,
+        managers=sorted(f"{name(m)} -> {name(b)}" for m, b in managed),
         trends=trends,
         weeks=charts.week_labels(program, ends),
     )

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from bot.domain.events import Mention
-from tests.harness import ERIK, MINA, TOM
+from tests.harness import ERIK, MINA, OWNER, TOM
 
 
 async def _implemented(h, visibility: str) -> tuple[str, str]:
@@ -49,3 +49,19 @@ async def test_the_suggestions_words_go_only_as_far_as_their_author_shared_them(
     assert ("Weekly video" in boss) == manager_reads_it, boss
     assert ("Weekly video" in mina) == mentor_reads_it, mina
     assert "Erik" not in boss
+
+
+async def test_owners_see_which_manager_each_mentor_named(h):
+    """The manager named on joining is told of recognition: owners see it in status, so a
+    wrong name is caught before anything is sent."""
+    program = await h.program(recognition="manager")
+    reply = await h.command(MINA, "join", "@tom", (Mention("@tom", TOM),))
+    await h.submit(
+        MINA, "enrolment.submit", reply.buttons[0].value, role="mentor", teaches="tiktok"
+    )
+    status = await h.command(OWNER, "status")
+    shown = status.plain()
+    assert "Managers told when a mentor's suggestion is put into practice" in shown, shown
+    assert "Mina Park -> Tom Becker" in shown
+    await h.command(OWNER, "program", f"set {program.name} recognition=mentor")
+    assert "Mina Park -> Tom Becker" not in (await h.command(OWNER, "status")).plain()
