@@ -512,7 +512,8 @@ async def test_implemented_suggestions_reach_the_mentors_manager_and_forget_me_e
     assert '"Reply to every comment"' in thanks, thanks
     note = text_of(await tenant.latest(boss, "Some good news from the Credit program"))
     assert "a suggestion from Mina, who you manage, was put into practice" in note, note
-    assert '"Reply to every comment"' in note and "Erik" not in note, "never the mentee's name"
+    # Written for the program's owners (and the partner), so not quoted to the manager.
+    assert "Reply to every comment" not in note and "Erik" not in note, note
     # Only the mentee's own follow-ups: the mentor's "Send my dashboard" is not theirs to mark.
     planned = [ask for ask in asks(card) if ask.startswith("You planned")]
     assert planned == ["You planned: Post reels at 6pm"], asks(card)
