@@ -40,15 +40,6 @@ def _check_authenticated(settings: Settings) -> None:
             f"MICROSOFT_APP_TENANT_ID is missing: a {kind} bot needs the tenant id shown on "
             "the Azure Bot's Configuration page."
         )
-    if not settings.teams_tenants:
-        # A MultiTenant bot can be installed by any tenant that knows its app id: serving
-        # every one of them must be a choice, not what happens when nothing is set.
-        raise SettingsError(
-            "MENTORBOT_TEAMS_TENANTS is missing: a MultiTenant bot would serve anyone in any "
-            "tenant that installs an app with this bot's id. Set it to your tenant id(s), "
-            "comma-separated (Azure portal > Microsoft Entra ID > Tenant ID), or to * to serve "
-            "every tenant on purpose."
-        )
     url = settings.public_url
     if not url.startswith(("https://", "http://")):
         raise SettingsError(
@@ -68,6 +59,15 @@ def _check_authenticated(settings: Settings) -> None:
             "MENTORBOT_SECRET is missing: with MICROSOFT_APP_ID set, Teams export links are "
             f"signed with it (at least {SECRET_LENGTH} characters, the same on every replica). "
             f"Make one with: {MAKE_SECRET}"
+        )
+    if not settings.teams_tenants:
+        # A MultiTenant bot can be installed by any tenant that knows its app id: serving
+        # every one of them must be a choice, not what happens when nothing is set.
+        raise SettingsError(
+            "MENTORBOT_TEAMS_TENANTS is missing: a MultiTenant bot would serve anyone in any "
+            "tenant that installs an app with this bot's id. Set it to your tenant id(s), "
+            "comma-separated (Azure portal > Microsoft Entra ID > Tenant ID), or to * to serve "
+            "every tenant on purpose."
         )
 
 
