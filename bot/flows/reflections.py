@@ -237,14 +237,17 @@ async def save_reflection(
 
 
 async def undo_reflection(ctx: Context, person: Participant, reflection: Reflection) -> Message:
-    """Take back a reflection its author just saved (a typed reply not meant as one); its
-    prompt is open again. One whose follow-ups were already acted on stays (the router has
-    checked that `person` wrote it)."""
+    """Take back a reflection its author just saved (a typed reply not meant as one): its
+    words are erased from the database's files as forget-me erases them, and its prompt is
+    open again. One whose follow-ups were already acted on stays (the router has checked
+    that `person` wrote it)."""
     followups = await ctx.tx.find(FollowUp, reflection_id=reflection.id)
     if any(f.done for f in followups):
         return Message(copy.text("reflect.undo_too_late"))
     await ctx.tx.delete(FollowUp, reflection_id=reflection.id)
     await ctx.tx.delete(Reflection, id=reflection.id)
+    # Not meant as a reflection: its words leave the database files too, as forget-me's do.
+    ctx.tx.erase_freed_space()
     log.info("reflection withdrawn session=%s", reflection.session_id)
     return Message(copy.text("reflect.undone"))
 

@@ -166,3 +166,26 @@ async def test_a_long_topic_naming_them_still_fits_once_their_name_is_replaced(h
     [session] = await h.engine.run(lambda ctx: ctx.tx.find(Session))
     assert "Erik" not in session.topic and len(session.topic) <= 200
     assert session.topic.startswith("Walk through the launch plan with a former participant")
+
+
+async def test_undo_erases_the_words_from_the_file_as_forget_me_does(sqlite_template, tmp_path):
+    """Issue 25, item 7: Undo after a typed reply that was not meant as a reflection leaves
+    its words neither in the table's pages nor in the search index's."""
+    url = fresh_sqlite(sqlite_template, tmp_path)
+    store = SqlStore.from_url(url)
+    secret = "quarterlyforecastleak"
+    try:
+        h = Harness(store)
+        await h.held_session()
+        saved = await h.say(ERIK, f"Please forward the {secret} numbers to finance")
+        [undo] = [b for b in saved.every_button if b.action == "reflection.undo"]
+        path = Path(url.split("///", 1)[1])
+        before = b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+        assert secret.encode() in before, "the test can only pass for the right reason"
+        undone = await h.click(ERIK, undo.action, undo.value)
+        assert "nothing of it is kept" in undone.text, undone.text
+        files = sorted(path.parent.glob(path.name + "*"))
+        raw = b"".join(p.read_bytes() for p in files)
+        assert secret.encode() not in raw, f"still readable in {[p.name for p in files]}"
+    finally:
+        await store.close()
