@@ -28,6 +28,7 @@ from bot.flows.objectives import objectives_of
 from bot.policy import cadence
 from bot.router import Request
 
+UNNAMED = "reflections_shared_without_name"  # the figure counting them (see export_rows)
 COLUMNS = (
     "program",
     "mentor",
@@ -61,9 +62,10 @@ async def export_rows(ctx: Context, programs: list[Program]) -> list[dict[str, s
     Reflection text is included where owners may read it (`program` visibility, or shared
     with the program under the author's name); otherwise the row shows that a reflection
     exists, by whom, but not what it says. A reflection shared without its author's name is
-    read in the learnings library, where it stays unnamed: here its row names the pair, so
-    its text is left out. Check-in answers follow, one row each (their question tells people
-    that program owners read them).
+    read in the learnings library, where it stays unnamed and dated to the day: here a row
+    would name its pair, its author's role and its minute, so it has none, and is counted
+    in a figure row (UNNAMED) instead. Check-in answers follow, one row each (their question
+    tells people that program owners read them).
     """
     rows: list[dict[str, str]] = []
     for program in programs:
@@ -79,6 +81,7 @@ async def export_rows(ctx: Context, programs: list[Program]) -> list[dict[str, s
             [i for p in pairings.values() for i in (p.mentor_id, p.mentee_id)]
         )
         goals = await objectives_of(ctx, list(pairings))
+        unnamed = 0
         actions = await _actions(ctx, [r.id for found in reflections.values() for r in found])
 
         for session in sorted(sessions, key=lambda s: (s.starts_at, s.id)):
@@ -96,7 +99,12 @@ async def export_rows(ctx: Context, programs: list[Program]) -> list[dict[str, s
                 "session_location": session.location,
                 "created_at": (session.created_at.isoformat() if session.created_at else ""),
             }
-            found = sorted(reflections[session.id], key=lambda r: r.id)
+            # Shared without the author's name: no row, only a count (below). A row would tie
+            # it to the pair, the author's role and the minute, which the library does not.
+            unnamed += sum(1 for r in reflections[session.id] if r.anonymous)
+            found = sorted(
+                (r for r in reflections[session.id] if not r.anonymous), key=lambda r: r.id
+            )
             if not found:
                 rows.append({c: base.get(c, "") for c in COLUMNS})
             for r in found:
@@ -113,6 +121,10 @@ async def export_rows(ctx: Context, programs: list[Program]) -> list[dict[str, s
                         "created_at": r.created_at.isoformat() if r.created_at else "",
                     }
                 )
+        rows.append(
+            {c: "" for c in COLUMNS}
+            | {"program": program.name, "figure": UNNAMED, "value": str(unnamed)}
+        )
         rows += await _checkin_rows(ctx, program, pairings, people)
         cut = cadence.cutoffs(program, ctx.now, ctx.now)
         facts = await ctx.tx.program_facts(program.id, cut)

@@ -303,22 +303,27 @@ async def test_an_owner_can_make_sharing_with_the_program_the_default(h):
     assert "Reels reach people" in await _search(h, TOM, "reels")
 
 
-async def test_the_export_leaves_out_the_text_of_entries_shared_without_a_name(h):
-    from bot.data.export import export_rows
+async def test_the_export_has_no_row_for_entries_shared_without_a_name_only_a_count(h):
+    """Issue 25, item 5: a row would tie an unnamed entry to its pair, its author's role and
+    its minute, where the library shows only the day; the export counts it instead."""
+    from bot.data.export import UNNAMED, export_rows
 
     await _library(h, "shared_anonymous")
 
     async def rows(ctx):
         return await export_rows(ctx, await ctx.tx.find(Program))
 
-    by_role = {r["reflection_role"]: r for r in await h.engine.run(rows)}
-    assert by_role["mentee"]["reflection_visibility"] == "shared"
-    assert by_role["mentee"]["what_changed"] == "", "its row names the pair"
+    found = await h.engine.run(rows)
+    by_role = {r["reflection_role"]: r for r in found if r["reflection_role"]}
+    assert "mentee" not in by_role, "no row, no author, no time for the unnamed entry"
     assert by_role["mentor"]["what_changed"] == OWNERS_ONLY
+    assert sum(int(r["value"]) for r in found if r["figure"] == UNNAMED) == 1
     reflection = (await h.engine.run(lambda ctx: ctx.tx.find(Reflection)))[0]
     await h.click(ERIK, "reflection.visibility", f"{reflection.id}:shared")
-    by_role = {r["reflection_role"]: r for r in await h.engine.run(rows)}
+    found = await h.engine.run(rows)
+    by_role = {r["reflection_role"]: r for r in found if r["reflection_role"]}
     assert by_role["mentee"]["what_changed"] == SHARED, "shared with a name: owners read it"
+    assert sum(int(r["value"]) for r in found if r["figure"] == UNNAMED) == 0
 
 
 def test_only_pairings_an_owner_made_and_owning_open_a_programs_library():
