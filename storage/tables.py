@@ -188,6 +188,8 @@ objectives = Table(
     Column("done_on", Date, nullable=True),
     _created(),
     Column("updated_at", UTCDateTime(), nullable=True),
+    Column("written_by", Integer, ForeignKey("participants.id"), nullable=True),
+    Column("edited_by", Integer, ForeignKey("participants.id"), nullable=True),
 )
 
 pulses = Table(

@@ -33,7 +33,9 @@ class Fit(StrEnum):
 
 @dataclass
 class Objective:
-    """One of a pair's one to three learning objectives."""
+    """One of a pair's one to three learning objectives. `written_by` is who wrote its text
+    (one of the pair, or the owner who proposed the pairing; none from a roster file) and
+    `edited_by` who last moved it on; the text is emptied when its author is forgotten."""
 
     pairing_id: int
     text: str
@@ -41,6 +43,8 @@ class Objective:
     done_on: date | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    written_by: int | None = None
+    edited_by: int | None = None
     id: int | None = None
 
 

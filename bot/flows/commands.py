@@ -66,7 +66,7 @@ async def pair(ctx: Context, person: Participant, req: Request) -> Message:
     goal = " ".join(rest.split())
     mentor = await ctx.person_for(first.actor)
     mentee = await ctx.person_for(second.actor)
-    await propose_pairing(ctx, program, mentor, mentee, goal)
+    await propose_pairing(ctx, program, mentor, mentee, goal, by=person)
     return Message(
         copy.text(
             "commands.pair_proposed",

@@ -55,9 +55,15 @@ def check(items: list[str]) -> str:
     return ""
 
 
-async def add_objectives(ctx: Context, pairing: Pairing, items: list[str]) -> None:
+async def add_objectives(
+    ctx: Context, pairing: Pairing, items: list[str], by: Participant | None
+) -> None:
+    """Keep `items` as the pair's new objectives, written by `by` (none from a roster file)."""
+    author = by.id if by else None
     for item in items:
-        await ctx.tx.add(Objective(pairing_id=pairing.id, text=item, created_at=ctx.now))
+        await ctx.tx.add(
+            Objective(pairing_id=pairing.id, text=item, created_at=ctx.now, written_by=author)
+        )
 
 
 async def objectives_of(ctx: Context, pairing_ids: list[int]) -> dict[int, list[Objective]]:
@@ -68,13 +74,14 @@ async def objectives_of(ctx: Context, pairing_ids: list[int]) -> dict[int, list[
 
 
 def lines(objectives: list[Objective]) -> list[str]:
-    """One line per objective with where it stands, for `me`, App Home and agendas."""
+    """One line per objective with where it stands, for `me`, App Home and agendas (one
+    whose author was forgotten is said to be removed)."""
     shown = []
     for n, objective in enumerate(objectives, start=1):
         state = copy.text(f"objectives.state.{objective.state}")
         if objective.done_on:
             state = copy.text("objectives.done_on", day=f"{objective.done_on:%-d %b}")
-        shown.append(f"{n}. {objective.text} ({state})")
+        shown.append(f"{n}. {objective.text or copy.text('objectives.removed')} ({state})")
     return shown
 
 
@@ -105,7 +112,7 @@ def asks(objectives: list[Objective], *, origin: str = "") -> list[Ask]:
             ),
         )
         for o in objectives
-        if o.state in NEXT
+        if o.state in NEXT and o.text
     ]
 
 
@@ -113,7 +120,7 @@ async def move_on(
     ctx: Context, person: Participant, objective: Objective, pairing: Pairing, state: str
 ) -> Message:
     """Set an objective's state (the router has checked that `person` is one of the pair)."""
-    if state not in set(ObjectiveState):
+    if state not in set(ObjectiveState) or not objective.text:  # emptied: its author left
         return Message(copy.text("general.unknown_item"))
     if pairing.status not in LIVE:
         return Message(_closed(pairing))
@@ -125,8 +132,8 @@ async def move_on(
     program = await ctx.program(pairing.program_id)
     done = state == ObjectiveState.DONE
     objective.done_on = ctx.rules.today(person, program) if done else None
-    objective.updated_at = ctx.now
-    await ctx.tx.save(objective, fields=("state", "done_on", "updated_at"))
+    objective.updated_at, objective.edited_by = ctx.now, person.id
+    await ctx.tx.save(objective, fields=("state", "done_on", "updated_at", "edited_by"))
     log.info("objective %s pairing=%s", state, pairing.id)
     key = "objectives.moved_done" if state == ObjectiveState.DONE else "objectives.moved"
     return Message(copy.text(key, text=objective.text))
@@ -192,7 +199,7 @@ async def save_form(
     gone = [o.id for o in found if o.text not in texts]
     if gone:
         await ctx.tx.delete(Objective, id=gone)
-    await add_objectives(ctx, pairing, [t for t in texts if t not in keep])
+    await add_objectives(ctx, pairing, [t for t in texts if t not in keep], person)
     other = await ctx.person(pairing.other(person.id))
     if not texts:
         return Message(copy.text("objectives.cleared"))

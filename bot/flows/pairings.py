@@ -155,9 +155,11 @@ async def propose_pairing(
     mentee: Participant,
     goal: str,
     why: str = "",
+    by: Participant | None = None,
 ) -> Pairing:
     """Propose a pairing and queue an intro with Accept / Not for me to both people: one
-    shared message where the platform has group chats, else one each."""
+    shared message where the platform has group chats, else one each. `by` is the owner
+    proposing it, who wrote any objectives at the end of `goal`."""
     if mentor.id == mentee.id:
         raise Refused(copy.text("commands.pair_same"))
     goal, objectives = split_goal(goal)
@@ -187,7 +189,7 @@ async def propose_pairing(
             created_at=ctx.now,
         )
     )
-    await add_objectives(ctx, pairing, objectives)
+    await add_objectives(ctx, pairing, objectives, by)
     if _together(ctx, mentor, mentee):
         due = max(ctx.rules.deliverable(ctx.now, p, program) for p in (mentee, mentor))
         await ctx.outbox.notify(

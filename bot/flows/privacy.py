@@ -48,8 +48,9 @@ async def keep(ctx: Context, person: Participant) -> Message:
 
 async def forget(ctx: Context, person: Participant) -> Message:
     """Delete the person's personal data. Their open pairs end (the partner hears only that
-    it ended); reflections, check-ins and follow-ups keep their rows but lose their text, and
-    their name is taken out of what others wrote about their pairs."""
+    it ended); reflections, check-ins, follow-ups and the objectives they wrote keep their
+    rows but lose their text, and their name is taken out of what others wrote about their
+    pairs."""
     mine = await ctx.pairings_of(person.id)
     await _erase_traces(ctx, person, mine)
     for pairing in mine:
@@ -75,6 +76,11 @@ async def forget(ctx: Context, person: Participant) -> Message:
         for followup in followups:
             followup.text = ""
         await ctx.tx.save_many(followups, ("text",))
+    # The partner keeps "an objective was removed" (flows.objectives.lines), and its state.
+    objectives = await ctx.tx.find(Objective, written_by=person.id)
+    for objective in objectives:
+        objective.text = ""
+    await ctx.tx.save_many(objectives, ("text",))
     answers = await ctx.tx.find(CheckIn, participant_id=person.id)
     for answer in answers:
         answer.text = ""
