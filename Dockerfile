@@ -1,4 +1,7 @@
-FROM python:3.11-slim
+# python:3.11-slim (Python 3.11.16 on Debian trixie; the multi-arch index pushed 2026-08-16),
+# pinned by digest so every build starts from the same bytes. To move on, read the tag's
+# current digest (`docker buildx imagetools inspect python:3.11-slim`) and put it here.
+FROM python:3.11-slim@sha256:9c900dea9e8fb7e16277c179b555cc72d29a352dbc33cff48ad5a0412fd5bfc7
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1
@@ -24,6 +27,8 @@ RUN useradd --create-home --uid 10001 mentorbot \
     && mkdir -p /data \
     && chown mentorbot:mentorbot /data
 
+# With HOST=0.0.0.0, calendar feeds (and Teams) need MENTORBOT_PUBLIC_URL set to the https
+# address that reaches the container; without it, feeds are off and `calendar` says so.
 ENV DATABASE_URL=sqlite+aiosqlite:////data/mentorbot.db \
     HOST=0.0.0.0 \
     PORT=3978

@@ -163,6 +163,7 @@ def _serve(settings: Settings, args) -> int:
     settings = replace(settings, host=host, port=port)
     settings.check_slack(args.slack_socket_mode)
     settings.check_teams()
+    settings.check_public_url()
     # run_app awaits create_app before binding, so a bad database stops start-up right away.
     web.run_app(
         create_app(settings, slack_socket_mode=args.slack_socket_mode),
@@ -182,6 +183,14 @@ async def _tick(settings: Settings, args) -> int:
             raise UsageError(
                 f"--now {args.now!r} is not ISO-8601, e.g. 2026-03-02T09:00:00Z"
             ) from None
+    # The Teams invites a tick sends carry links to serve: the same rules as serve's.
+    settings.check_public_url()
+    if settings.teams and not settings.base_url:
+        raise SettingsError(
+            f"MENTORBOT_PUBLIC_URL is missing: Teams calendar-invite links sent by this tick "
+            f"need the https address people reach serve on ({settings.host} is not one). Give "
+            f"tick the same MENTORBOT_PUBLIC_URL as serve."
+        )
     if settings.teams and not settings.link_secret:
         log.warning(
             "MENTORBOT_SECRET is not set: Teams calendar-invite links sent by this tick are "

@@ -151,6 +151,23 @@ class Settings:
 
         check(self)
 
+    def check_public_url(self) -> None:
+        """Stop start-up when people's browsers and calendars would reach `serve` in the clear:
+        MENTORBOT_PUBLIC_URL must be https, unless it names this machine and `serve` listens
+        on loopback. Feed addresses and Teams links start with it and carry keys."""
+        url = self.public_url
+        if not url or url.startswith("https://"):
+            return
+        if url.startswith("http://") and not public(url) and self.loopback:
+            return
+        raise SettingsError(
+            f"MENTORBOT_PUBLIC_URL must start with https:// ({url} does not): calendar feed "
+            "addresses and Teams links start with it, and the keys they carry must not travel "
+            "in the clear. Put serve behind HTTPS and set MENTORBOT_PUBLIC_URL to the https "
+            "address that reaches it (http:// is only for trials on this machine: a 127.0.0.1 "
+            "or localhost address, with serve on HOST=127.0.0.1)."
+        )
+
     def engine_config(self) -> EngineConfig:
         return EngineConfig(
             group_platforms=frozenset({"slack"}),
@@ -163,9 +180,13 @@ class Settings:
 
     @property
     def base_url(self) -> str:
-        """Where people reach `serve`: MENTORBOT_PUBLIC_URL, else its own host and port."""
+        """Where people reach `serve`: MENTORBOT_PUBLIC_URL, else its own host and port on
+        loopback; "" off loopback without it (0.0.0.0 is no address to give anyone), which
+        turns calendar feeds off."""
         if self.public_url:
             return self.public_url
+        if not self.loopback:
+            return ""
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
 

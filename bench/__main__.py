@@ -51,6 +51,12 @@ async def _instant(size: int) -> list[Row]:
     return await instant.run(size)
 
 
+async def _feed(size: int) -> list[Row]:
+    from bench import feed
+
+    return await feed.run(size)
+
+
 BENCHMARKS = {
     b.name: b
     for b in [
@@ -109,6 +115,13 @@ BENCHMARKS = {
             _learnings,
             100_000,
             200,
+        ),
+        Benchmark(
+            "feed",
+            "(issue 25) one person's calendar feed over N bookings (6 sessions each), via serve",
+            _feed,
+            200,
+            5,
         ),
         Benchmark(
             "teams-help",

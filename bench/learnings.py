@@ -14,7 +14,7 @@ import time
 from datetime import timedelta
 
 from bench.report import Row, at_most, info, percentile
-from bench.scale import NOW, _insert, analyze, fresh_database
+from bench.scale import NOW, _insert, analyze, fresh_database, person_row, program_row
 from bot.domain.clock import VirtualClock
 from bot.domain.events import Actor, CommandIssued
 from bot.engine import Engine
@@ -66,35 +66,14 @@ async def fill(url: str, shared: int) -> int:
         url,
         programs,
         [
-            dict(
-                name=name,
-                objective=objective,
-                cadence_days=14,
-                session_minutes=45,
-                owners=["console:owner"],
-                agenda_set="general",
-                reflection_visibility="shared",
-                timezone="UTC",
-                created_at=NOW,
-            )
+            program_row(NOW, name=name, objective=objective, reflection_visibility="shared")
             for name, objective in (("Big", "digital skills"), ("Small", "inclusion"))
         ],
     )
     people = await _insert(
         url,
         participants,
-        [
-            dict(
-                platform="console",
-                user_id=f"U{i:07d}",
-                display_name=f"Person {i}",
-                workspace="",
-                timezone="UTC",
-                reachable=True,
-                created_at=NOW,
-            )
-            for i in range(2 * pairs)
-        ],
+        [person_row(i, NOW) for i in range(2 * pairs)],
     )
     pair_ids = await _insert(
         url,

@@ -47,6 +47,42 @@ PG_SERVER = os.environ.get("MENTORBOT_BENCH_PG", "postgresql://postgres@127.0.0.
 DATABASES = ("sqlite", "postgresql")
 CHUNK = 5_000  # rows per INSERT statement batch
 OWNER = "console:owner"
+
+
+def program_row(now: datetime, **values) -> dict:
+    """A programs row as the benches write it, with `values` in place of the defaults."""
+    return (
+        dict(
+            name="Bench",
+            objective="digital skills",
+            cadence_days=14,
+            session_minutes=45,
+            owners=[OWNER],
+            agenda_set="general",
+            reflection_visibility="program",
+            timezone="UTC",
+            created_at=now,
+        )
+        | values
+    )
+
+
+def person_row(i: int, now: datetime, **values) -> dict:
+    """Participant i's row as the benches write it, with `values` in place of the defaults."""
+    return (
+        dict(
+            platform="console",
+            user_id=f"U{i:07d}",
+            display_name=f"Person {i}",
+            workspace="",
+            timezone="UTC",
+            reachable=True,
+            created_at=now,
+        )
+        | values
+    )
+
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -139,34 +175,18 @@ async def populate(
     [program_id] = await _insert(
         url,
         programs,
-        [
-            dict(
-                name="Bench",
-                objective="digital skills",
-                cadence_days=cadence_days,
-                session_minutes=45,
-                owners=[OWNER],
-                agenda_set="general",
-                reflection_visibility="program",
-                timezone="UTC",
-                working_hours="Mon-Sun 00:00-24:00",
-                created_at=now,
-            )
-        ],
+        [program_row(now, cadence_days=cadence_days, working_hours="Mon-Sun 00:00-24:00")],
     )
     people = await _insert(
         url,
         participants,
         [
-            dict(
+            person_row(
+                i,
+                now,
                 platform=platform,
-                user_id=f"U{i:07d}",
-                display_name=f"Person {i}",
                 workspace="T0BENCH",
-                timezone="UTC",
-                reachable=True,
                 address=address(i) if address else None,
-                created_at=now,
             )
             for i in range(2 * pairs)
         ],

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
-from bot.calendar.feed import feed_for
+from bot.calendar.feed import Feed, FeedCache, digest, feed_facts
 from bot.calendar.invites import invite_file
 from bot.context import Context, EngineConfig
 from bot.domain import copy
@@ -80,6 +80,7 @@ class Engine:
         self.on_due = on_due
         self._seen = SeenHere()
         self._stopping = False
+        self.feeds = FeedCache()  # calendar feeds built last, by their token's digest
 
     def stop(self) -> None:
         """The process is stopping: plan and claim nothing more, and send nothing that is not
@@ -194,11 +195,22 @@ class Engine:
             parts = await still_asked(ctx, found[0], sent_as) if found else []
         return with_the_rest(reply, parts)
 
-    async def calendar_feed(self, token: str) -> str | None:
+    async def calendar_feed(self, token: str) -> Feed | None:
         """The iCalendar feed behind a personal feed address, or None when the token leads
-        nowhere (in a read-only transaction: a calendar polling it takes no write lock)."""
+        nowhere. Its facts are read in a read-only transaction (a calendar polling it takes
+        no write lock); the feed comes from the cache while they are unchanged, and is built
+        after the transaction ends otherwise."""
+        now = self.clock.now()
         async with self.store.reading() as tx:
-            return await feed_for(Context(tx, self.clock.now(), self.config), token)
+            ctx = Context(tx, now, self.config)
+            facts = await feed_facts(ctx, token)
+            if facts is None:
+                return None
+            kept = self.feeds.get(digest(token), facts.version)
+            if kept is not None:
+                return kept
+            await facts.read_sessions(ctx)
+        return await self.feeds.build(digest(token), facts, now)
 
     async def invite_file(self, ref: str, platform: str, user_id: str) -> Attachment | None:
         """The .ics of a sent invite again (a download link), for the person it was for

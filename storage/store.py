@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import event, select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -17,7 +17,7 @@ from bot.domain.ports import LearningEntry, LibraryScope
 from storage import learnings, notify
 from storage.figures import Figures, program_of
 from storage.queues import QueueTx, records_of
-from storage.tables import COLUMNS, TABLES
+from storage.tables import COLUMNS, TABLES, revised, sessions
 from storage.trends import OwnerFigures
 
 log = logging.getLogger(__name__)
@@ -228,7 +228,9 @@ class SqlTx(OwnerFigures, QueueTx):
         record_id = values.pop("id")
         if fields:
             values = {name: values[name] for name in fields}
-        await self.conn.execute(table.update().where(table.c.id == record_id).values(**values))
+        await self.conn.execute(
+            table.update().where(table.c.id == record_id).values(**values, **revised(table))
+        )
         self.figures.wrote([record], fields)
 
     async def save_many(self, records: list[Any], fields: tuple[str, ...]) -> None:
@@ -295,3 +297,13 @@ class SqlTx(OwnerFigures, QueueTx):
         self, scope: LibraryScope, words: list[str], limit: int
     ) -> list[LearningEntry]:
         return await learnings.search(self.conn, scope, words, limit)
+
+    async def sessions_version(self, pairing_ids: list[int]) -> tuple[int, int, int]:
+        s = sessions
+        query = select(
+            func.count(),
+            func.coalesce(func.max(s.c.id), 0),
+            func.coalesce(func.sum(s.c.revision), 0),
+        ).where(s.c.pairing_id.in_(pairing_ids))
+        count, newest, revisions = (await self.conn.execute(query)).one()
+        return int(count), int(newest), int(revisions)

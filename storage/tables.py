@@ -71,6 +71,7 @@ participants = Table(
     Column("contacted_at", UTCDateTime(), nullable=True),
     Column("email", String(320), nullable=False, server_default=""),
     Column("calendar_token", String(64), nullable=True),
+    Column("link_generation", Integer, nullable=False, server_default="0"),
     UniqueConstraint("platform", "user_id", name="uq_participants_platform_user"),
     Index("ix_participants_calendar_token", "calendar_token", unique=True),
 )
@@ -135,6 +136,8 @@ sessions = Table(
     Column("recurrence_id", UTCDateTime(), nullable=True),
     Column("repeat_days", Integer, nullable=False, server_default="0"),
     Column("repeat_count", Integer, nullable=False, server_default="0"),
+    # Grows by one with every change the store writes (Tx.sessions_version: calendar feeds).
+    Column("revision", Integer, nullable=False, server_default="0"),
     # A pair's sessions by status and start: its figures' recount, its next booked session.
     Index("ix_sessions_pairing_status_start", "pairing_id", "status", "starts_at", "created_at"),
     # The pairing's program, copied by the store, so owner status counts a program's sessions
@@ -299,3 +302,9 @@ TABLES: dict[type, Table] = {
 COLUMNS: dict[type, list[Column]] = {
     kind: [table.c[f.name] for f in dataclasses.fields(kind)] for kind, table in TABLES.items()
 }
+
+
+def revised(table: Table) -> dict:
+    """What an UPDATE of `table` also sets: a table with a `revision` column counts its
+    changes there."""
+    return {"revision": table.c.revision + 1} if "revision" in table.c else {}

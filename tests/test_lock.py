@@ -162,6 +162,15 @@ def test_docker_image_installs_only_the_hashed_runtime_lock_and_the_project():
     assert not excluded, f".dockerignore keeps {RUNTIME_LOCK} out of the build context"
 
 
+def test_docker_base_image_is_pinned_by_digest_with_its_tag_in_a_comment():
+    dockerfile = read("Dockerfile")
+    [base] = re.findall(r"^FROM (\S+)", dockerfile, re.MULTILINE)
+    image, _, digest = base.partition("@")
+    assert re.fullmatch(r"sha256:[0-9a-f]{64}", digest), base
+    before = dockerfile[: dockerfile.index("FROM ")]
+    assert re.search(rf"^# {re.escape(image)} \(Python 3\.11\.\d+", before, re.MULTILINE), before
+
+
 def test_ci_installs_the_hashed_dev_lock_then_the_project_and_checks_it():
     script = read(".ci/run")
     installs = pip_installs(script)

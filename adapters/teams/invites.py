@@ -19,8 +19,8 @@ from bot.engine import Engine
 
 AGAIN = "Type calendar in Teams for a feed of all your sessions."
 GONE = (
-    "This invite is out of date: the session changed or is over since. The newest message "
-    "about it in Teams has the current invite."
+    "This invite link no longer works: the session changed or is over since (the newest "
+    "message about it in Teams has the current invite), or calendar reset replaced your links."
 )
 SHORTEST = timedelta(days=7)
 LONGEST = timedelta(days=400)

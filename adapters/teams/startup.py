@@ -40,20 +40,12 @@ def _check_authenticated(settings: Settings) -> None:
             f"MICROSOFT_APP_TENANT_ID is missing: a {kind} bot needs the tenant id shown on "
             "the Azure Bot's Configuration page."
         )
-    url = settings.public_url
-    if not url.startswith(("https://", "http://")):
+    if not settings.public_url:
         raise SettingsError(
             "MENTORBOT_PUBLIC_URL is missing: with MICROSOFT_APP_ID set, Teams export links "
             "need the address people reach serve on, e.g. https://mentorbot.example.com."
         )
-    # People's browsers reach this address: off this machine it must be https, whether serve
-    # itself listens on 0.0.0.0 or sits behind a proxy on the same host.
-    if not url.startswith("https://") and (public(url) or not settings.loopback):
-        raise SettingsError(
-            f"MENTORBOT_PUBLIC_URL must start with https:// ({url} does not): Teams export "
-            "links carry a key to the export, which must not travel in the clear. Put serve "
-            "behind HTTPS and give that address."
-        )
+    settings.check_public_url()
     if not settings.link_secret:
         raise SettingsError(
             "MENTORBOT_SECRET is missing: with MICROSOFT_APP_ID set, Teams export links are "

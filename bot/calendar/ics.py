@@ -44,6 +44,7 @@ class Occurrence:
     recurrence_id: datetime | None = None
     repeat_days: int = 0
     repeat_count: int = 0
+    excluded: tuple[datetime, ...] = ()  # occurrences the rule skips (EXDATE)
     organizer: Attendee | None = None
     attendees: tuple[Attendee, ...] = ()
 
@@ -112,6 +113,8 @@ def _event(occurrence: Occurrence, stamp: datetime) -> Event:
         event.add("recurrence-id", occurrence.recurrence_id.astimezone(tz))
     elif occurrence.rule:
         event.add("rrule", _rule(occurrence.repeat_days, occurrence.repeat_count))
+        if occurrence.excluded:
+            event.add("exdate", [moment.astimezone(tz) for moment in occurrence.excluded])
     event.add("summary", occurrence.summary)
     if occurrence.description:
         event.add("description", occurrence.description)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.calendar.ics import CANCEL, REQUEST, Attendee, Occurrence, document
 from bot.context import Context
@@ -187,7 +187,10 @@ async def compose_invite(ctx: Context, row: Notification) -> Message | None:
     return Message(
         text=text,
         buttons=session_buttons(live[0]) if method == REQUEST else (),
-        file=Attachment(FILE_NAME, ics, mime, ref=f"{Kind.INVITE}:{row.id}"),
+        # The recipient's link generation: `calendar reset` ends the links made before.
+        file=Attachment(
+            FILE_NAME, ics, mime, ref=f"{Kind.INVITE}:{row.id}:{recipient.link_generation}"
+        ),
         invite=Invite(method, events[0], len(events)),
     )
 
@@ -219,9 +222,11 @@ def event_of(
     *,
     series: bool = False,
     cancelled: bool = False,
+    excluded: tuple[datetime, ...] = (),
 ) -> Occurrence:
     """One session as a calendar event; `series` makes it the repeating event of its series
-    (starting at its original time), otherwise an occurrence names its RECURRENCE-ID."""
+    (starting at its original time, without the `excluded` occurrences), otherwise an
+    occurrence names its RECURRENCE-ID."""
     organizer, attendees = people
     return Occurrence(
         uid=session.uid,
@@ -236,6 +241,7 @@ def event_of(
         recurrence_id=None if series else session.recurrence_id,
         repeat_days=session.repeat_days if series else 0,
         repeat_count=session.repeat_count if series else 0,
+        excluded=excluded,
         organizer=organizer,
         attendees=attendees,
     )
@@ -245,14 +251,27 @@ async def describe(ctx: Context, pairing: Pairing, session: Session) -> tuple[st
     """The event's title (the pair and the program) and description (topic and agenda)."""
     program = await ctx.program(pairing.program_id)
     mentor, mentee = await ctx.person(pairing.mentor_id), await ctx.person(pairing.mentee_id)
+    goals = await ctx.tx.find(Objective, pairing_id=pairing.id)
+    return description(program, mentor, mentee, goals, session)
+
+
+def description(
+    program: Program,
+    mentor: Participant,
+    mentee: Participant,
+    goals: list[Objective],
+    session: Session,
+) -> tuple[str, str]:
+    """`describe`, from what it reads (the pair's objectives, any order)."""
     summary = copy.text(
         "invite.summary", mentee=mentee.first_name, mentor=mentor.first_name, program=program.name
     )
     lines = [copy.text("agenda.topic", topic=session.topic)] if session.topic else []
     lines.append(copy.text("invite.agenda"))
-    goals = await ctx.tx.find(Objective, pairing_id=pairing.id)
     open_goals = [
-        o.text for o in sorted(goals, key=lambda o: o.id) if o.state != ObjectiveState.DONE
+        o.text
+        for o in sorted(goals, key=lambda o: o.id)
+        if o.state != ObjectiveState.DONE and o.text
     ]
     lines += session_lines(program, session, mentor.first_name, mentee.first_name, open_goals)
     lines.append(copy.text("invite.footer"))
@@ -265,9 +284,16 @@ async def who(
     """ORGANIZER (whoever booked the event first: a move by the other person keeps it) and
     ATTENDEEs, for the people whose e-mail we know."""
     people = [await ctx.person(pairing.mentee_id), await ctx.person(pairing.mentor_id)]
-    known = [p for p in people if p.email and not p.forgotten_at]
     same = [s for s in await ctx.sessions(pairing.id) if s.uid == session.uid] or [session]
-    booked_by = min(same, key=lambda s: s.id or 0).scheduled_by
+    return attendees(people, same)
+
+
+def attendees(
+    people: list[Participant], booking: list[Session]
+) -> tuple[Attendee | None, tuple[Attendee, ...]]:
+    """`who`, from the pair (mentee first) and the rows of the session's booking."""
+    known = [p for p in people if p.email and not p.forgotten_at]
+    booked_by = min(booking, key=lambda s: s.id or 0).scheduled_by
     booker = next((p for p in known if p.id == booked_by), None)
     organizer = Attendee(booker.label, booker.email) if booker else None
     return organizer, tuple(Attendee(p.label, p.email) for p in known)
@@ -330,16 +356,21 @@ async def invite_for(ctx: Context, person: Participant, session: Session) -> Mes
 
 async def invite_file(ctx: Context, ref: str, platform: str, user_id: str) -> Attachment | None:
     """The .ics of the invite `ref` (an Attachment.ref) as it stands now, when it was meant
-    for this person and still says something true; None otherwise."""
-    kind, _, row_id = ref.partition(":")
+    for this person, made since their last `calendar reset`, and still says something true;
+    None otherwise."""
+    kind, _, rest = ref.partition(":")
+    row_id, _, generation = rest.partition(":")
     found = record_id(row_id)
     if kind != Kind.INVITE or found is None:
         return None
+    made_in = generation or "0"  # links made before generations were kept: the first one
     row = await ctx.get(Notification, found)
     if row is None or row.kind != Kind.INVITE:
         return None
     person = await ctx.get(Participant, row.recipient_id)
     if person is None or (person.platform, person.user_id) != (platform, user_id):
+        return None
+    if made_in != str(person.link_generation):
         return None
     message = await compose_invite(ctx, row)
     return message.file if isinstance(message, Message) else None

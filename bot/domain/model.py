@@ -110,8 +110,12 @@ class Participant:
     contacted_at: datetime | None = None
     # Their e-mail address, where the platform tells us (calendar invites name attendees).
     email: str = ""
-    # The secret in their personal calendar feed's address; None until they ask for one.
+    # The SHA-256 digest (hex) of the secret in their personal calendar feed's address; the
+    # secret itself is not kept. None until they ask for a feed.
     calendar_token: str | None = None
+    # Grows with each `calendar reset`: links handed out before (Teams invite downloads)
+    # carry the generation they were made in, and stop working.
+    link_generation: int = 0
     id: int | None = None
 
     @property

@@ -200,6 +200,11 @@ class Tx(Protocol):
         (each a run of letters and digits; none: any), newest first. Reflections of people
         who asked to be forgotten are never among them."""
 
+    async def sessions_version(self, pairing_ids: list[int]) -> tuple[int, int, int]:
+        """How many sessions these pairs have, the newest one's id and the sum of their
+        revisions: one of the three differs whenever a session was added, changed or
+        deleted (calendar feeds are built again only then)."""
+
     async def first_seen(self, platform: str, event_id: str) -> bool:
         """Remember an inbound event id; False when it was seen before (a platform retry)."""
 

@@ -236,7 +236,7 @@ async def _agenda(
         session,
         mentor.first_name,
         mentee.first_name,
-        objectives=[o.text for o in goals if o.state != ObjectiveState.DONE],
+        objectives=[o.text for o in goals if o.state != ObjectiveState.DONE and o.text],
         actions=[f.text for f in sorted(followups, key=lambda f: f.id)],
     )
     if goals:

@@ -21,7 +21,9 @@ class EngineConfig:
         agenda_lead: how long before a session its agenda is sent.
         group_platforms: platforms where the bot can talk to both people of a pair in one
             chat (Slack group DMs); their intros go to the pair together.
-        public_url: the address of `mentorbot serve` that people's calendars can reach.
+        public_url: the address of `mentorbot serve` that people's calendars can reach;
+            "" when there is none (serve off loopback without MENTORBOT_PUBLIC_URL), which
+            turns calendar feeds off.
     """
 
     owners: frozenset[str] = frozenset()
@@ -35,7 +37,8 @@ class EngineConfig:
     nudge_reminder_after: timedelta = timedelta(days=3)
     reflection_reminder_after: timedelta = timedelta(days=2)
     group_platforms: frozenset[str] = frozenset()
-    # Where people reach `mentorbot serve` (calendar feed links), without a trailing slash.
+    # Where people reach `mentorbot serve` (calendar feed links), without a trailing slash;
+    # "": nowhere, so no feed links.
     public_url: str = "http://127.0.0.1:3978"
 
 

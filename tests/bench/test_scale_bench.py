@@ -52,3 +52,15 @@ async def test_learnings_reports_each_kind_of_search_on_both_databases():
     for kind in scale.DATABASES:
         for label in learnings.QUERIES:
             assert rows[f"{label} p95 ms ({kind})"].target == "<= 100"
+
+
+async def test_feed_builds_once_then_answers_repeat_polls_from_the_cache():
+    from bench import feed
+
+    size = BENCHMARKS["feed"].tiny
+    rows = _figures(await feed.run(size, runs=3))
+    # At most three events a booking (the series, its moved occurrence, its cancellation);
+    # bookings over 90 days old are left out.
+    assert 0 < int(rows["events in the feed"].value) <= 3 * size
+    for label in ("repeat GET, 200 from the cache, p95 ms", "repeat GET, 304, p95 ms"):
+        assert rows[label].target == "<= 20" and rows[label].ok is not None

@@ -7,6 +7,7 @@ through a real `mentorbot serve` and `mentorbot tick --now`."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import itertools
 import re
 import secrets
@@ -19,6 +20,7 @@ import aiohttp
 import recurring_ical_events
 from icalendar import Calendar
 
+from tests.e2e.process_support import query
 from tests.e2e.slack_support import OWNER, Workspace, eventually, texts, weekday_at
 from tests.fakes.slack_api import FakeSlack, Posted
 
@@ -372,8 +374,18 @@ async def test_the_calendar_feed_lists_only_the_persons_own_sessions_until_its_l
     assert mine == invited, "the feed and the invite describe the same event"
     assert mine != theirs and theirs not in body, "another pair's session is not in the feed"
     assert other_mentee.email not in body and mentee.email in body
+    # Only the token's digest is kept (issue 25, item 13): the link cannot be shown again.
+    token = url.rsplit("/", 1)[1].removesuffix(".ics")
+    kept = query(
+        serve.env["DATABASE_URL"],
+        "SELECT calendar_token FROM participants WHERE user_id = $1",
+        mentor.user,
+    )
+    assert kept == [(hashlib.sha256(token.encode()).hexdigest(),)], kept
     again = await reply_in_dm(ws, mentor, "calendar")
-    assert feed_link(again) == url, "the same link until it is reset"
+    assert again.text.startswith("You already have a calendar feed") and not buttons(again)
+    assert "calendar reset" in again.text
+    assert (await fetch(url))[0] == 200, "asking again changes nothing"
 
     wrong = url.rsplit("/", 1)[0] + f"/{secrets.token_urlsafe(24)}.ics"
     assert (await fetch(wrong))[0] == 404

@@ -296,7 +296,7 @@ async def test_moving_then_cancelling_a_session_updates_one_calendar_event_and_o
         assert query["startTime"] == [zulu(moved_to)], query
         status, _, body = await fetch(first[user].url)
         assert status == 410, (status, body)
-        assert "out of date" in body
+        assert "the session changed or is over" in body
 
     # The mentee cancels it from the updated invite: both get a cancellation of that event.
     card = second[mentee].sent
@@ -392,8 +392,8 @@ async def test_the_calendar_command_gives_a_private_feed_that_reset_replaces(ten
     (_, erik), (_, other) = await active_pairs(tenant, "Feeds", count=2)
     day = weekday_at(10, 9).date()
     mine, theirs = berlin(day, 10), berlin(day, 15)
-    await book(tenant, erik, mine)
-    await book(tenant, other, theirs)
+    erik_invite = (await invite_in(tenant, await book(tenant, erik, mine))).url
+    other_invite = (await invite_in(tenant, await book(tenant, other, theirs))).url
 
     url = await feed_url(tenant, erik, "calendar", "Your personal calendar feed")
     assert url.startswith(f"http://127.0.0.1:{tenant.serve.port}/calendar/"), url
@@ -411,14 +411,25 @@ async def test_the_calendar_command_gives_a_private_feed_that_reset_replaces(ten
     [other_event] = other_calendar.walk("VEVENT")
     assert str(other_event["UID"]) != str(event["UID"])
 
-    # Asking again gives the same address; a made-up token finds nothing.
-    assert await feed_url(tenant, erik, "calendar", "Your personal calendar feed") == url
+    # Only the token's digest is kept (issue 25, item 13), so asking again cannot show the
+    # address: the answer says where it is and how to get a new one. A made-up token finds
+    # nothing.
+    await tenant.say(erik, "calendar")
+    again = await tenant.latest(erik, "You already have a calendar feed")
+    assert "calendar reset" in activity_text(again.latest), activity_text(again.latest)
+    assert not [b for b in FakeConnector.cards(again) if b.get("actions")], "no links"
+    assert (await fetch(url))[0] == 200
     made_up = f"{tenant.serve.url}/calendar/{secrets.token_urlsafe(24)}.ics"
     assert (await fetch(made_up))[0] == 404
 
-    # `calendar reset`: a new address; the old one stops working at once.
+    # `calendar reset`: a new address; the old one and Erik's invite links stop working at
+    # once (the links carry his link generation); the other person's are untouched.
+    assert (await fetch(erik_invite))[0] == 200
     new_url = await feed_url(tenant, erik, "calendar reset", "the old feed link no longer works")
     assert new_url != url
     assert (await fetch(url))[0] == 404
+    status, _, body = await fetch(erik_invite)
+    assert status == 410 and "calendar reset replaced your links" in body, (status, body)
+    assert (await fetch(other_invite))[0] == 200
     status, _, body = await fetch(new_url)
     assert status == 200 and read_ics(body)[1] == [mine]

@@ -4,6 +4,7 @@ never twice; and each person's private feed lists only their own sessions."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -12,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from adapters.console.sender import Delivered
+from bot.domain import copy
 from bot.domain.messages import FormErrors
 from bot.domain.model import Session
 from tests.harness import ERIK, MINA, MONDAY, OWNER, PRIYA, TOM
@@ -56,6 +58,13 @@ def _feed_link(reply) -> str:
 async def _feed(h, actor):
     reply = await h.command(actor, "calendar")
     return FEED.search(_feed_link(reply)).group(1)
+
+
+async def _served(h, token: str) -> str:
+    """The feed's text, as serve answers the address (it must lead somewhere)."""
+    feed = await h.engine.calendar_feed(token)
+    assert feed is not None
+    return feed.body.decode("utf-8")
 
 
 # --- booking --------------------------------------------------------------------------------
@@ -216,7 +225,7 @@ async def test_moving_one_occurrence_of_a_series_names_its_original_start(h):
         assert "RRULE" not in event
         assert update.starts() == [new_time]
     # A calendar holding the series and the change sees the moved occurrence only once.
-    feed = parse(await h.engine.calendar_feed(await _feed(h, ERIK)))
+    feed = parse(await _served(h, await _feed(h, ERIK)))
     assert len(feed.events) == 2  # the series and its one change
     assert feed.starts() == [first.starts_at, new_time, third.starts_at]
 
@@ -253,7 +262,7 @@ async def test_cancelling_an_occurrence_of_a_series_names_it(h):
         assert utc(cancel.event["recurrence-id"].dt) == second.starts_at
         assert cancel.event["status"] == "CANCELLED"
     # The partner's feed keeps the series, with that one occurrence marked cancelled.
-    feed = parse(await h.engine.calendar_feed(await _feed(h, MINA)))
+    feed = parse(await _served(h, await _feed(h, MINA)))
     assert [(utc(e.start), e["status"]) for e in feed.occurrences()] == [
         (first.starts_at, "CONFIRMED"),
         (second.starts_at, "CANCELLED"),
@@ -398,7 +407,7 @@ async def test_the_feed_lists_only_the_persons_own_sessions(h):
     assert "/calendar/" not in reply.text, "the address is a button, not text"
     [webcal] = [b.url for b in reply.buttons if b.action == "link.webcal"]
     assert webcal == "webcal://" + link.split("://", 1)[1]
-    feed = parse(await h.engine.calendar_feed(FEED.search(link).group(1)))
+    feed = parse(await _served(h, FEED.search(link).group(1)))
     assert feed.method == ""
     assert [str(e["uid"]) for e in feed.events] == [mine.uid]
     assert feed.starts() == [mine.starts_at]
@@ -409,12 +418,16 @@ async def test_a_reset_feed_address_and_a_made_up_one_lead_nowhere(h):
     pairing = await h.active_pairing()
     await _book(h, ERIK, pairing, "2026-03-05")
     old = await _feed(h, ERIK)
-    assert await _feed(h, ERIK) == old  # the same address until reset
+    # Only the token's digest is kept, so asking again says where the address is instead.
+    assert (await h.person(ERIK)).calendar_token == hashlib.sha256(old.encode()).hexdigest()
+    again = await h.command(ERIK, "calendar")
+    assert again.text == copy.text("calendar.given") and not again.buttons
+    assert await h.engine.calendar_feed(old) is not None
     reply = await h.command(ERIK, "calendar", "reset")
     new = FEED.search(_feed_link(reply)).group(1)
     assert new != old
     assert await h.engine.calendar_feed(old) is None
-    assert parse(await h.engine.calendar_feed(new)).starts() == [THU_10_BERLIN]
+    assert parse(await _served(h, new)).starts() == [THU_10_BERLIN]
     for made_up in ("A" * 32, "x", "../" + new, new + ".ics"):
         assert await h.engine.calendar_feed(made_up) is None
 
@@ -422,7 +435,7 @@ async def test_a_reset_feed_address_and_a_made_up_one_lead_nowhere(h):
 async def test_an_owner_outside_the_pair_gets_a_feed_without_its_sessions(h):
     pairing = await h.active_pairing()
     await _book(h, ERIK, pairing, "2026-03-05")
-    feed = parse(await h.engine.calendar_feed(await _feed(h, OWNER)))
+    feed = parse(await _served(h, await _feed(h, OWNER)))
     assert feed.events == []
     assert feed.starts() == []
 
