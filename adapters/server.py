@@ -52,7 +52,8 @@ async def calendar_feed(request: web.Request) -> web.Response:
     feed = await request.app[ENGINE].calendar_feed(token)
     if feed is None:
         return web.Response(status=404, text="Not found")
-    etag = f'"{feed.etag}"'
+    # Weak: the same feed built again (a restart, another replica) differs in its DTSTAMP.
+    etag = f'W/"{feed.etag}"'
     headers = {"ETag": etag, "Cache-Control": "private, max-age=300"}
     if _unchanged(request.headers.get("If-None-Match", ""), etag):
         return web.Response(status=304, headers=headers)
@@ -69,7 +70,7 @@ async def calendar_feed(request: web.Request) -> web.Response:
 def _unchanged(if_none_match: str, etag: str) -> bool:
     """Whether an If-None-Match header names this ETag (weakly compared, RFC 9110) or *."""
     named = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
-    return etag in named or "*" in named
+    return etag.removeprefix("W/") in named or "*" in named
 
 
 async def run_tick(engine: Engine) -> None:

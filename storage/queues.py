@@ -21,7 +21,6 @@ from storage.tables import (
     pairings,
     participants,
     processed_events,
-    revised,
 )
 from storage.timestamps import utcnow
 
@@ -55,7 +54,7 @@ class QueueTx:
         statement = (
             update(table)
             .where(table.c.id == bindparam("_id"))
-            .values({**{name: bindparam(f"_{name}") for name in fields}, **revised(table)})
+            .values({name: bindparam(f"_{name}") for name in fields})
         )
         rows = [{"_id": r.id, **{f"_{name}": getattr(r, name) for name in fields}} for r in records]
         await self.conn.execute(statement, rows)

@@ -17,7 +17,7 @@ from bot.domain.ports import LearningEntry, LibraryScope
 from storage import learnings, notify
 from storage.figures import Figures, program_of
 from storage.queues import QueueTx, records_of
-from storage.tables import COLUMNS, TABLES, revised, sessions
+from storage.tables import COLUMNS, TABLES, sessions
 from storage.trends import OwnerFigures
 
 log = logging.getLogger(__name__)
@@ -228,9 +228,7 @@ class SqlTx(OwnerFigures, QueueTx):
         record_id = values.pop("id")
         if fields:
             values = {name: values[name] for name in fields}
-        await self.conn.execute(
-            table.update().where(table.c.id == record_id).values(**values, **revised(table))
-        )
+        await self.conn.execute(table.update().where(table.c.id == record_id).values(**values))
         self.figures.wrote([record], fields)
 
     async def save_many(self, records: list[Any], fields: tuple[str, ...]) -> None:
@@ -302,8 +300,8 @@ class SqlTx(OwnerFigures, QueueTx):
         s = sessions
         query = select(
             func.count(),
-            func.coalesce(func.max(s.c.id), 0),
+            func.coalesce(func.sum(s.c.id), 0),
             func.coalesce(func.sum(s.c.revision), 0),
         ).where(s.c.pairing_id.in_(pairing_ids))
-        count, newest, revisions = (await self.conn.execute(query)).one()
-        return int(count), int(newest), int(revisions)
+        count, ids, revisions = (await self.conn.execute(query)).one()
+        return int(count), int(ids), int(revisions)

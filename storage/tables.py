@@ -136,7 +136,8 @@ sessions = Table(
     Column("recurrence_id", UTCDateTime(), nullable=True),
     Column("repeat_days", Integer, nullable=False, server_default="0"),
     Column("repeat_count", Integer, nullable=False, server_default="0"),
-    # Grows by one with every change the store writes (Tx.sessions_version: calendar feeds).
+    # Grows by one with every UPDATE of the row, by a trigger (migration 0014), whoever
+    # writes it: Tx.sessions_version, for calendar feeds.
     Column("revision", Integer, nullable=False, server_default="0"),
     # A pair's sessions by status and start: its figures' recount, its next booked session.
     Index("ix_sessions_pairing_status_start", "pairing_id", "status", "starts_at", "created_at"),
@@ -302,9 +303,3 @@ TABLES: dict[type, Table] = {
 COLUMNS: dict[type, list[Column]] = {
     kind: [table.c[f.name] for f in dataclasses.fields(kind)] for kind, table in TABLES.items()
 }
-
-
-def revised(table: Table) -> dict:
-    """What an UPDATE of `table` also sets: a table with a `revision` column counts its
-    changes there."""
-    return {"revision": table.c.revision + 1} if "revision" in table.c else {}

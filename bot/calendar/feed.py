@@ -27,6 +27,9 @@ from bot.domain.messages import Button, Message
 from bot.domain.model import Pairing, Participant, Program, Session, SessionStatus
 from bot.domain.outcomes import Objective
 
+# Raise it with any change to what a feed says or how, other than the bot's words (prompts/
+# files count by themselves): a calendar holding an ETag from before then gets the new feed.
+FEED_FORMAT = 1
 FEED_PAST = timedelta(days=90)
 CANCELLED_SHOWN = timedelta(days=30)  # a cancelled session stays in feeds this long after
 MOST_EVENTS = 500  # events in one feed, the newest bookings first
@@ -105,8 +108,9 @@ class FeedFacts:
 
     @property
     def version(self) -> str:
-        """A digest of what the feed shows: it differs when anything in the feed changed,
-        and is the same on every replica."""
+        """A digest of what the feed shows and how: it differs when anything in the feed
+        changed (its facts, the bot's words, FEED_FORMAT), and is the same on every replica
+        running the same release."""
         people = [
             (p.id, p.display_name, p.user_id, p.email, p.forgotten_at)
             for p in sorted(self.people.values(), key=lambda p: p.id)
@@ -115,6 +119,8 @@ class FeedFacts:
         # tick changes nothing the feed shows.
         pairs = [(p.id, p.program_id, p.mentor_id, p.mentee_id) for p in self.pairings.values()]
         facts = (
+            FEED_FORMAT,
+            copy.fingerprint(),
             self.today,
             sorted(pairs),
             sorted(self.programs.items()),

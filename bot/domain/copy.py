@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import tomllib
 from functools import cache
 from importlib import resources
@@ -15,6 +16,16 @@ class MissingCopy(KeyError):
 @cache
 def _load(name: str) -> dict[str, Any]:
     return tomllib.loads(resources.files("prompts").joinpath(name).read_text(encoding="utf-8"))
+
+
+@cache
+def fingerprint() -> str:
+    """A digest of every file in prompts/: it changes whenever any of the bot's words do."""
+    digest = hashlib.sha256()
+    files = [f for f in resources.files("prompts").iterdir() if f.name.endswith(".toml")]
+    for file in sorted(files, key=lambda f: f.name):
+        digest.update(file.name.encode() + b"\0" + file.read_bytes())
+    return digest.hexdigest()
 
 
 def text(key: str, **fields: Any) -> str:

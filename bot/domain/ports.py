@@ -201,7 +201,7 @@ class Tx(Protocol):
         who asked to be forgotten are never among them."""
 
     async def sessions_version(self, pairing_ids: list[int]) -> tuple[int, int, int]:
-        """How many sessions these pairs have, the newest one's id and the sum of their
+        """How many sessions these pairs have, the sum of their ids and the sum of their
         revisions: one of the three differs whenever a session was added, changed or
         deleted (calendar feeds are built again only then)."""
 

@@ -7,10 +7,10 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 
 from alembic import command
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from bot.domain.model import Pairing, Participant, Program, Session
-from storage.tables import participants
+from storage.tables import pairings, participants, programs, sessions
 from tests.storage.test_outcome_figures_migration import _run
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -56,6 +56,11 @@ async def test_the_sessions_version_moves_with_each_write_to_the_pairs_sessions(
         theirs.topic = "Data"
         await tx.save(theirs, fields=("topic",))
     assert await _version(store, mine) == versions[-1]
+    # Plain SQL too (an older replica during a rolling deploy): the trigger counts it.
+    async with store.engine.begin() as conn:
+        await conn.execute(update(sessions).where(sessions.c.id == session.id).values(minutes=30))
+    assert await _version(store, mine) != versions[-1]
+    versions.append(await _version(store, mine))
     async with store.transaction() as tx:
         await tx.delete(Session, id=session.id)
     assert await _version(store, mine) != versions[-1]
@@ -73,6 +78,20 @@ async def test_revision_0014_keeps_feed_tokens_as_digests_and_its_downgrade_forg
             ]
             common = dict(display_name="", workspace="", reachable=True)
             await conn.execute(insert(participants), [{**r, **common} for r in rows])
+            # A pair and its session: the downgrade must not rebuild the tables they name.
+            people = list((await conn.execute(select(participants.c.id))).scalars())
+            program = dict(name="P", objective="o", cadence_days=14, session_minutes=45)
+            program |= dict(
+                owners=[], agenda_set="", reflection_visibility="program", timezone="UTC"
+            )
+            [program_id] = (
+                await conn.execute(insert(programs).values(**program))
+            ).inserted_primary_key
+            pair = dict(program_id=program_id, mentor_id=people[0], mentee_id=people[1])
+            pair |= dict(goal="", why="", status="active")
+            [pair_id] = (await conn.execute(insert(pairings).values(**pair))).inserted_primary_key
+            session = dict(pairing_id=pair_id, starts_at=NOW, minutes=45, topic="", status="held")
+            await conn.execute(insert(sessions).values(number=1, **session))
         async with store.engine.begin() as conn:
             await conn.run_sync(_run(command.upgrade, "0014"))
         async with store.reading() as tx:
@@ -80,6 +99,9 @@ async def test_revision_0014_keeps_feed_tokens_as_digests_and_its_downgrade_forg
         assert kept["u1"].calendar_token == hashlib.sha256(token.encode()).hexdigest()
         assert kept["u2"].calendar_token is None
         assert kept["u1"].link_generation == kept["u2"].link_generation == 0
+        async with store.engine.begin() as conn:
+            await conn.execute(update(sessions).values(minutes=30))
+            assert list((await conn.execute(select(sessions.c.revision))).scalars()) == [1]
         async with store.engine.begin() as conn:
             await conn.run_sync(_run(command.downgrade, "0013"))
         async with store.engine.begin() as conn:

@@ -20,6 +20,7 @@ from bot.calendar.feed import (
     build,
 )
 from bot.domain.model import Pairing, Participant, Program, Session, SessionStatus
+from bot.domain.outcomes import Objective
 
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 MIDNIGHT = datetime(2026, 6, 1, tzinfo=UTC)
@@ -103,6 +104,13 @@ def test_the_version_changes_with_what_the_feed_shows_and_not_with_a_pairs_nudge
     renamed = dict(facts.people)
     renamed[1] = replace(renamed[1], display_name="Mina Berg")
     assert replace(facts, people=renamed).version != version
+    mailed = dict(facts.people)
+    mailed[2] = replace(mailed[2], email="erik@example.com")
+    assert replace(facts, people=mailed).version != version
+    program = replace(facts.programs[3], name="Pilot 2")
+    assert replace(facts, programs={3: program}).version != version
+    goal = Objective(pairing_id=7, text="Ship it", id=1)
+    assert replace(facts, goals={7: [goal]}).version != version
     assert replace(facts, sessions_version=(1, 1, 1)).version != version
     assert replace(facts, today=facts.today + timedelta(days=1)).version != version
 
