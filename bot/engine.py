@@ -250,12 +250,15 @@ async def _dispatch(
             if event.for_person and event.for_person != person.handle:
                 return NotYours(event.for_person)  # only the person they are for
             found = ACTIONS.get(event.action)
-            return await route(ctx, person, found, event, str(event.value)) if found else unknown()
+            if found is None:
+                return unknown()
+            return await route(ctx, person, found, event, event.action, str(event.value))
         if isinstance(event, FormSubmitted):
             found = FORMS.get(event.form_id)
             if found is None:
                 return unknown()
-            return await route(ctx, person, found, event, event.value, values=event.values)
+            name, value = event.form_id, event.value
+            return await route(ctx, person, found, event, name, value, values=event.values)
         if isinstance(event, MemberJoined):
             return Message(copy.text("general.welcome", name=person.first_name))
         return unknown()
@@ -264,9 +267,12 @@ async def _dispatch(
 
 
 async def _command(ctx: Context, person: Participant, event: CommandIssued) -> Reply:
-    found = COMMANDS.get(event.name.lower(), HELP)
+    name = event.name.lower()
+    found = COMMANDS.get(name, HELP)
     try:
-        return await route(ctx, person, found, event, "", args=event.args, mentions=event.mentions)
+        return await route(
+            ctx, person, found, event, name, "", args=event.args, mentions=event.mentions
+        )
     except Refused as refusal:  # here, so that a typed command's reply can still be added to
         return Message(str(refusal))
 

@@ -26,6 +26,7 @@ from bot.domain import copy
 from bot.domain.messages import Button, Message
 from bot.domain.model import Pairing, Participant, Program, Session, SessionStatus
 from bot.domain.outcomes import Objective
+from bot.router import Request
 
 # Raise it with any change to what a feed says or how, other than the bot's words (prompts/
 # files count by themselves): a calendar holding an ETag from before then gets the new feed.
@@ -48,12 +49,13 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def calendar_command(ctx: Context, person: Participant, args: str) -> Message:
+async def calendar_command(ctx: Context, person: Participant, req: Request) -> Message:
     """`calendar`: the person's feed address, made on first use; `calendar reset`: a new
     address, the old one and their Teams invite links stop working at once. Only the token's
     digest is kept, so an address, once given, cannot be given again: `calendar` then says
     where it is and how to get a new one. Without an address people can reach
     (config.public_url empty), feeds are off: no token is made and the answer says so."""
+    args = req.args
     if not ctx.config.public_url:
         return Message(copy.text("calendar.off"))
     word = args.strip().lower()

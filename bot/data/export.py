@@ -21,12 +21,11 @@ from bot.domain.model import (
     Visibility,
 )
 from bot.domain.outcomes import CheckIn
-from bot.flows.commands import owned_programs
 from bot.flows.figures import outcome_numbers
 from bot.flows.objectives import lines as objective_lines
 from bot.flows.objectives import objectives_of
 from bot.policy import cadence
-from bot.router import Request
+from bot.router import Request, owned_programs
 
 UNNAMED = "reflections_shared_without_name"  # the figure counting them (see export_rows)
 COLUMNS = (
@@ -209,10 +208,11 @@ def _name(person: Participant) -> str:
 
 
 async def export_command(ctx: Context, person: Participant, req: Request) -> Message:
-    """`export`: every program the owner runs, as one CSV file."""
+    """`export`: every program the owner runs, as one CSV file (an owners' tool: the router
+    checked; an owner by configuration may have none yet)."""
     owned = await owned_programs(ctx, person)
     if not owned:
-        raise Refused(copy.text("general.not_owner"))
+        raise Refused(copy.text("commands.no_program"))
     rows = await export_rows(ctx, owned)
     return Message(
         copy.text("commands.exported", rows=len(rows)),

@@ -4,7 +4,6 @@ date and a survey at its end (1-5 plus a few words), each with one reminder."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from datetime import UTC, datetime, time, timedelta
 
 from bot.context import Context
@@ -23,6 +22,7 @@ from bot.domain.model import (
 from bot.domain.outcomes import CheckIn
 from bot.outbox.kinds import Kind, checkin_key, checkin_series
 from bot.policy.hours import zone
+from bot.router import Request
 
 log = logging.getLogger(__name__)
 
@@ -133,9 +133,10 @@ async def reminder_ready(ctx: Context, question_key: str) -> Later | bool:
     return True
 
 
-async def checkin_form(ctx: Context, person: Participant, pairing: Pairing, stage: str) -> Message:
+async def checkin_form(ctx: Context, person: Participant, req: Request) -> Message:
     """The form for one check-in: a 1-5 rating (half-way and at the end) and a few words.
     The router has checked that `person` is one of the pair."""
+    pairing, stage = req.record, req.rest
     if stage not in set(Stage) or not await _asked(ctx, pairing, person, stage):
         return Message(copy.text("general.unknown_item"))
     if await _answered(ctx, pairing.id, person.id, stage):
@@ -166,11 +167,10 @@ def _form(stage: str, value: str) -> Form:
     )
 
 
-async def save_checkin(
-    ctx: Context, person: Participant, pairing: Pairing, stage: str, values: Mapping[str, str]
-) -> Message | FormErrors:
+async def save_checkin(ctx: Context, person: Participant, req: Request) -> Message | FormErrors:
     """Save one answer to a question `person` was asked; a second answer to the same
     check-in changes nothing."""
+    pairing, stage, values = req.record, req.rest, req.values
     if stage not in set(Stage) or not await _asked(ctx, pairing, person, stage):
         return Message(copy.text("general.unknown_item"))
     value = f"{pairing.id}:{stage}"

@@ -18,7 +18,7 @@ from bot.flows.pairings import (
     update_program,
 )
 from bot.flows.status import my_status, program_status
-from bot.router import Request
+from bot.router import Request, owned_programs
 
 _SETTING = re.compile(
     r"\b(cadence|minutes|starts|ends|visibility|recognition|followup)=(\S+)", re.IGNORECASE
@@ -27,13 +27,6 @@ _SETTING = re.compile(
 
 async def help_text(ctx: Context, person: Participant, req: Request) -> Message:
     return Message(copy.text("general.help"))
-
-
-async def owned_programs(ctx: Context, person: Participant) -> list[Program]:
-    programs = await ctx.tx.find(Program)
-    return sorted(
-        (p for p in programs if ctx.rules.is_owner(person.handle, p)), key=lambda p: p.name.lower()
-    )
 
 
 async def status(ctx: Context, person: Participant, req: Request) -> Message:
@@ -48,14 +41,17 @@ async def status(ctx: Context, person: Participant, req: Request) -> Message:
     return Message("", sections=tuple(sections))
 
 
+async def program_named(ctx: Context, req: Request) -> Program:
+    """The program a `pair` command names with program=NAME, or the only one there is."""
+    return await pick_program(ctx, program_arg(req.args)[0])
+
+
 async def pair(ctx: Context, person: Participant, req: Request) -> Message:
-    """`pair @mentor @mentee [program=NAME] goal`: propose a pairing (owners only)."""
-    program_name, args = program_arg(req.args)
+    """`pair @mentor @mentee [program=NAME] goal`: propose a pairing in `req.program` (its
+    owner's tool: the router checked)."""
+    program, (_, args) = req.program, program_arg(req.args)
     if len(req.mentions) < 2:
         raise Refused(copy.text("commands.pair_usage"))
-    program = await pick_program(ctx, program_name)
-    if not ctx.rules.is_owner(person.handle, program):
-        raise Refused(copy.text("general.not_owner"))
     first, second, *others = req.mentions
     # The goal is what follows the second mention; other mentions stay, as plain names.
     rest = args.split(second.token, 1)[1] if second.token in args else ""
@@ -77,28 +73,35 @@ async def pair(ctx: Context, person: Participant, req: Request) -> Message:
     )
 
 
-async def program(ctx: Context, person: Participant, req: Request) -> Message:
-    """`program create NAME [settings]` or `program set NAME settings`, where settings are
-    cadence=DAYS minutes=30|45|60 starts=DATE ends=DATE visibility=program|pair|private
-    recognition=mentor|manager."""
-    words = req.args.split(None, 1)
+def _program_words(args: str) -> tuple[str, str, dict[str, str]]:
+    """`create|set NAME settings` as (action, name, settings); Refused with the usage when
+    it is neither."""
+    words = args.split(None, 1)
     action = words[0].lower() if words else ""
     if action not in ("create", "set") or len(words) < 2:
         raise Refused(copy.text("commands.program_usage"))
-    rest = words[1]
-    settings = {k.lower(): v for k, v in _SETTING.findall(rest)}
-    name = " ".join(_SETTING.sub("", rest).split())
+    settings = {k.lower(): v for k, v in _SETTING.findall(words[1])}
+    return action, " ".join(_SETTING.sub("", words[1]).split()), settings
+
+
+async def program_to_set(ctx: Context, req: Request) -> Program | None:
+    """The program `program set NAME ...` changes; None for `program create`."""
+    action, name, _ = _program_words(req.args)
+    return await pick_program(ctx, name) if action == "set" else None
+
+
+async def program(ctx: Context, person: Participant, req: Request) -> Message:
+    """`program create NAME [settings]` or `program set NAME settings`, where settings are
+    cadence=DAYS minutes=30|45|60 starts=DATE ends=DATE visibility=program|pair|private
+    recognition=mentor|manager. An owners' tool: the router checked that `person` owns
+    the program set (`req.program`), or some program, or is an owner by configuration."""
+    action, name, settings = _program_words(req.args)
     values = _settings(settings)
-    if action == "set":
-        program = await pick_program(ctx, name)
-        if not ctx.rules.is_owner(person.handle, program):
-            raise Refused(copy.text("general.not_owner"))
+    if action == "set" and req.program is not None:
         if not values:
             raise Refused(copy.text("commands.program_usage"))
-        await update_program(ctx, program, values)
-        return Message(copy.text("commands.program_set", program=program.name))
-    if not ctx.rules.is_owner(person.handle) and not await owned_programs(ctx, person):
-        raise Refused(copy.text("general.not_owner"))
+        await update_program(ctx, req.program, values)
+        return Message(copy.text("commands.program_set", program=req.program.name))
     owners = sorted(set(ctx.config.owners) | {person.handle})
     program = await create_program(ctx, name, owners=owners, **values)
     return Message(

@@ -16,7 +16,6 @@ from bot.context import Context
 from bot.domain import copy
 from bot.domain.messages import Ask, Button, Message, shorten
 from bot.domain.model import (
-    FollowUp,
     Notification,
     Pairing,
     PairingStatus,
@@ -35,6 +34,7 @@ from bot.outbox.kinds import Kind
 from bot.policy import cadence
 from bot.policy.hours import zone
 from bot.policy.visibility import visibility_note
+from bot.router import Request
 
 USEFUL = "useful"  # a Pulse's kind for the 1-5 rating
 RATINGS = ("1", "2", "3", "4", "5")
@@ -133,10 +133,9 @@ async def card_of(
     return await debrief(ctx, person, pairing, session, said=said) if session else None
 
 
-async def action_done(
-    ctx: Context, person: Participant, followup: FollowUp, origin: str
-) -> Message:
+async def action_done(ctx: Context, person: Participant, req: Request) -> Message:
     """A planned action marked done (flows.followups); from the card, the card again."""
+    followup, origin = req.record, req.rest
     done = await mark_followup_done(ctx, person, followup)
     pairing = await ctx.pairing(followup.pairing_id)
     return await card_of(ctx, person, pairing, origin, done.text) or done

@@ -7,13 +7,13 @@ import logging
 
 from bot.context import Context
 from bot.domain import copy
-from bot.domain.events import Mention
 from bot.domain.ids import record_id
 from bot.domain.messages import Button, Choice, Field, Form, FormErrors, Message, Refused
 from bot.domain.model import Enrolment, Participant, Program, Role
 from bot.flows.lifecycle import program_end
 from bot.flows.pairings import OPEN_STATUSES, pick_program, program_arg
 from bot.policy.matching import skills
+from bot.router import Request
 
 log = logging.getLogger(__name__)
 
@@ -30,14 +30,13 @@ async def open_programs(ctx: Context) -> list[Program]:
     return sorted(programs, key=lambda p: p.name.lower())
 
 
-async def join(
-    ctx: Context, person: Participant, args: str, mentions: tuple[Mention, ...]
-) -> Message:
+async def join(ctx: Context, person: Participant, req: Request) -> Message:
     """`join [program=NAME] [@manager]`: a button that opens the profile form, one per
     program when several are open. A mentioned person is remembered as the manager.
 
     Any other words refuse it with the usage: typed text such as "Join Priya for the next
     demo" is not a request to change one's manager."""
+    args, mentions = req.args, req.mentions
     name, rest = program_arg(args)
     for mention in mentions:
         rest = rest.replace(mention.token, " ")
@@ -91,8 +90,9 @@ async def _remember_manager(
     )
 
 
-async def enrolment_form(ctx: Context, person: Participant, value: str) -> Message:
+async def enrolment_form(ctx: Context, person: Participant, req: Request) -> Message:
     """The profile form, filled with what the person said before."""
+    value = req.value
     program = await _open_program(ctx, value)
     if isinstance(program, Message):
         return program
@@ -146,10 +146,9 @@ def _form(program: Program, value: str, before: Enrolment | None) -> Form:
     )
 
 
-async def save_enrolment(
-    ctx: Context, person: Participant, value: str, values: dict[str, str]
-) -> Message | FormErrors:
+async def save_enrolment(ctx: Context, person: Participant, req: Request) -> Message | FormErrors:
     """Save (or update) the person's profile in the program's pool."""
+    value, values = req.value, req.values
     program = await _open_program(ctx, value)
     if isinstance(program, Message):
         return program
@@ -216,10 +215,11 @@ async def _open_program(ctx: Context, value: str) -> Program | Message:
     return program
 
 
-async def leave(ctx: Context, person: Participant, args: str) -> Message:
+async def leave(ctx: Context, person: Participant, req: Request) -> Message:
     """Step out of the pool of every program (or the one named): nobody is matched with
     the person any more. Pairs already running go on until ended. Any other words refuse it
     with the usage: "Leave more room for questions" leaves nothing."""
+    args = req.args
     name, rest = program_arg(args)
     if rest.strip():
         raise Refused(copy.text("enrol.leave_usage"))

@@ -26,6 +26,7 @@ from bot.domain.outcomes import Action
 from bot.flows.checkins import REMINDER_AFTER, reminder_ready
 from bot.flows.followups import QUOTED, recognise
 from bot.outbox.kinds import Kind, followthrough_key, followthrough_series
+from bot.router import Request
 
 log = logging.getLogger(__name__)
 
@@ -89,11 +90,10 @@ async def compose_ask(ctx: Context, row: Notification) -> Message | Later | None
     )
 
 
-async def answer(
-    ctx: Context, person: Participant, action: FollowUp, pairing: Pairing | None, rest: str
-) -> Message:
+async def answer(ctx: Context, person: Participant, req: Request) -> Message:
     """Done, Still on it or Dropped, from the action's author (checked by the router), for
     round `rest` ("<round>:<answer>"); an answer to an earlier round changes nothing."""
+    action, pairing, rest = req.record, req.pairing, req.rest
     raw_round, _, said = rest.partition(":")
     if pairing is None or said not in ANSWERS or not raw_round.isdigit():
         return Message(copy.text("general.unknown_item"))

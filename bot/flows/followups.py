@@ -28,11 +28,10 @@ THANKS_WAIT = timedelta(days=2)
 
 
 async def mark_followup_done(ctx: Context, person: Participant, followup: FollowUp) -> Message:
-    """The mentee reports a suggestion as implemented; the mentor is thanked."""
-    pairing = await ctx.get(Pairing, followup.pairing_id)
+    """The author of the follow-up's reflection (the router checked) reports it done; a
+    mentee's implemented suggestion gets the mentor thanked."""
+    pairing = await ctx.pairing(followup.pairing_id)
     source = await ctx.get(Reflection, followup.reflection_id)
-    if pairing is None or source is None or source.author_id != person.id:
-        return Message(copy.text("general.not_yours"))
     if followup.done:
         return Message(copy.text("followup.already"))
     followup.done, followup.done_at, followup.state = True, ctx.now, Action.DONE

@@ -26,6 +26,7 @@ from bot.flows.pairings import OPEN_STATUSES
 from bot.outbox.kinds import Kind, OnPause, kinds, note_key
 from bot.policy import cadence
 from bot.policy.hours import zone
+from bot.router import Request
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +38,10 @@ ACTIONS = {
 }
 
 
-async def choose(ctx: Context, person: Participant, word: str) -> Message:
+async def choose(ctx: Context, person: Participant, req: Request) -> Message:
     """The answer to typing pause, resume or end: a button for each of the person's pairs it
     applies to (one tap to act), or why there is none."""
+    word = req.name  # pause, resume or end
     action, states = ACTIONS[word]
     mine = await ctx.pairings_of(person.id, status=list(states))
     if not mine:
@@ -53,8 +55,9 @@ async def choose(ctx: Context, person: Participant, word: str) -> Message:
     return Message(copy.text(f"lifecycle.choose_{word}"), buttons=tuple(buttons))
 
 
-async def pause(ctx: Context, person: Participant, pairing: Pairing) -> Message:
+async def pause(ctx: Context, person: Participant, req: Request) -> Message:
     """Pause an active pair: no nudges, agendas or checks until one of them resumes it."""
+    pairing = req.record
     if pairing.status != PairingStatus.ACTIVE:
         return Message(copy.text("lifecycle.not_active", status=pairing.status))
     pairing.status = PairingStatus.PAUSED
@@ -70,8 +73,9 @@ async def pause(ctx: Context, person: Participant, pairing: Pairing) -> Message:
     return Message(copy.text(key, other=other.first_name))
 
 
-async def resume(ctx: Context, person: Participant, pairing: Pairing) -> Message:
+async def resume(ctx: Context, person: Participant, req: Request) -> Message:
     """Resume a paused pair; the planner picks it up at the next tick."""
+    pairing = req.record
     if pairing.status != PairingStatus.PAUSED:
         return Message(copy.text("lifecycle.not_paused", status=pairing.status))
     program = await ctx.program(pairing.program_id)
@@ -123,8 +127,9 @@ async def _ask_again(ctx: Context, pairing: Pairing, program: Program) -> None:
     ctx.outbox.queued_again(skipped)
 
 
-async def ask_end(ctx: Context, person: Participant, pairing: Pairing) -> Message:
+async def ask_end(ctx: Context, person: Participant, req: Request) -> Message:
     """Ending is asked twice: say who will learn what, then End it / Keep going."""
+    pairing = req.record
     if pairing.status not in (PairingStatus.ACTIVE, PairingStatus.PAUSED):
         return Message(copy.text("lifecycle.already_over"))
     other = await ctx.person(pairing.other(person.id))
@@ -138,12 +143,13 @@ async def ask_end(ctx: Context, person: Participant, pairing: Pairing) -> Messag
     )
 
 
-async def keep(ctx: Context, person: Participant, pairing: Pairing) -> Message:
+async def keep(ctx: Context, person: Participant, _req: Request) -> Message:
     return Message(copy.text("lifecycle.kept"))
 
 
-async def end(ctx: Context, person: Participant, pairing: Pairing) -> Message:
+async def end(ctx: Context, person: Participant, req: Request) -> Message:
     """End the pair for good. The other person hears only that it ended; owners hear who."""
+    pairing = req.record
     if pairing.status not in (PairingStatus.ACTIVE, PairingStatus.PAUSED):
         return Message(copy.text("lifecycle.already_over"))
     program = await ctx.program(pairing.program_id)

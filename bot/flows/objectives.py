@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
 
 from bot.context import Context
 from bot.domain import copy
 from bot.domain.messages import Ask, Button, Field, Form, FormErrors, Message, Refused, shorten
 from bot.domain.model import Pairing, PairingStatus, Participant
 from bot.domain.outcomes import Objective, ObjectiveState
+from bot.router import Request
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +139,8 @@ async def move_on(
     return Message(copy.text(key, text=objective.text))
 
 
-async def edit_form(ctx: Context, person: Participant, pairing: Pairing) -> Message:
+async def edit_form(ctx: Context, person: Participant, req: Request) -> Message:
+    pairing = req.record
     if pairing.status not in LIVE:
         return Message(_closed(pairing))
     found = (await objectives_of(ctx, [pairing.id]))[pairing.id]
@@ -172,11 +173,10 @@ def _form(pairing: Pairing, found: list[Objective]) -> Form:
     )
 
 
-async def save_form(
-    ctx: Context, person: Participant, pairing: Pairing, values: Mapping[str, str]
-) -> Message | FormErrors:
+async def save_form(ctx: Context, person: Participant, req: Request) -> Message | FormErrors:
     """Keep the objectives as written: a changed text is a new objective (not started), an
     unchanged one keeps its state, and a blanked one is removed."""
+    pairing, values = req.record, req.values
     if pairing.status not in LIVE:
         return Message(_closed(pairing))
     found = (await objectives_of(ctx, [pairing.id]))[pairing.id]

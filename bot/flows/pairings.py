@@ -28,6 +28,7 @@ from bot.flows.objectives import add_objectives, edit_button, objectives_of, spl
 from bot.outbox.kinds import Kind, checkin_key, intro_key, note_key, nudge_key, owner_note_key
 from bot.policy import cadence
 from bot.policy.hours import WorkingHours, zone
+from bot.router import Request
 
 log = logging.getLogger(__name__)
 
@@ -221,13 +222,11 @@ def _together(ctx: Context, mentor: Participant, mentee: Participant) -> bool:
     )
 
 
-async def answer_consent(
-    ctx: Context, person: Participant, pairing: Pairing, accept: bool
-) -> Message:
-    """Record one person's yes or no; both yeses make the pairing active."""
+async def answer_consent(ctx: Context, person: Participant, req: Request) -> Message:
+    """Record one person's yes or no (one of the pair: the router checked); both yeses make
+    the pairing active."""
+    pairing, accept = req.record, req.name == "pairing.accept"
     role = pairing.role_of(person.id)
-    if role is None:
-        return Message(copy.text("general.not_yours"))
     program = await ctx.program(pairing.program_id)
     other = await ctx.person(pairing.other(person.id))
     if pairing.status == PairingStatus.ACTIVE:

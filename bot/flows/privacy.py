@@ -26,11 +26,12 @@ from bot.flows.lifecycle import end_pairing
 from bot.flows.objectives import MAX_CHARS as MAX_OBJECTIVE
 from bot.flows.pairings import OPEN_STATUSES
 from bot.outbox.kinds import OnForget, kinds, note_key
+from bot.router import Request
 
 log = logging.getLogger(__name__)
 
 
-async def ask_forget(ctx: Context, person: Participant) -> Message:
+async def ask_forget(ctx: Context, person: Participant, _req: Request) -> Message:
     """What forgetting deletes and keeps, with Delete my data / Keep it."""
     value = str(person.id)
     return Message(
@@ -42,11 +43,11 @@ async def ask_forget(ctx: Context, person: Participant) -> Message:
     )
 
 
-async def keep(ctx: Context, person: Participant) -> Message:
+async def keep(ctx: Context, person: Participant, _req: Request) -> Message:
     return Message(copy.text("privacy.kept"))
 
 
-async def forget(ctx: Context, person: Participant) -> Message:
+async def forget(ctx: Context, person: Participant, _req: Request) -> Message:
     """Delete the person's personal data. Their open pairs end (the partner hears only that
     it ended); reflections, check-ins, follow-ups and the objectives they wrote keep their
     rows but lose their text, and their name is taken out of what others wrote about their

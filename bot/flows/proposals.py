@@ -13,6 +13,7 @@ from bot.domain.messages import Button, Choice, Field, Form, FormErrors, Message
 from bot.domain.model import Enrolment, Pairing, Participant, Program, Proposal, Role
 from bot.flows.pairings import OPEN_STATUSES, pick_program, program_arg, propose_pairing
 from bot.policy.matching import Candidate, Match, barrier, overlap, propose
+from bot.router import Request
 
 log = logging.getLogger(__name__)
 
@@ -23,12 +24,24 @@ MAX_EDIT_MENTORS = 99
 NONE = "none"
 
 
-async def match(ctx: Context, person: Participant, args: str) -> Message:
-    """Propose pairs for the program's free mentors and mentees (owners only)."""
-    name, _ = program_arg(args)
-    program = await pick_program(ctx, name or args.strip() or None)
-    if not ctx.rules.is_owner(person.handle, program):
-        raise Refused(copy.text("general.not_owner"))
+async def program_named(ctx: Context, req: Request) -> Program:
+    """The program `match [program=]NAME` names, or the only one there is."""
+    name, _ = program_arg(req.args)
+    return await pick_program(ctx, name or req.args.strip() or None)
+
+
+async def program_of_run(ctx: Context, req: Request) -> Program:
+    """The program of the match whose proposals the value names (a run id)."""
+    drafts = await ctx.tx.find(Proposal, run=req.value)
+    if not drafts:
+        raise Refused(copy.text("general.unknown_item"))
+    return await ctx.program(drafts[0].program_id)
+
+
+async def match(ctx: Context, person: Participant, req: Request) -> Message:
+    """Propose pairs for the free mentors and mentees of `req.program` (its owner's tool:
+    the router checked)."""
+    program = req.program
     mentors, mentees = await _pool(ctx, program)
     past = await _past(ctx, [c.id for c in mentors + mentees])
     matches, unmatched = propose(mentors, mentees, past)
@@ -135,19 +148,10 @@ async def _past(ctx: Context, ids: list[int]) -> set[frozenset[int]]:
     return {frozenset((p.mentor_id, p.mentee_id)) for p in await ctx.pairings_of(ids)}
 
 
-async def _run(ctx: Context, person: Participant, run: str) -> tuple[Program, list[Proposal]]:
-    drafts = await ctx.tx.find(Proposal, run=run)
-    if not drafts:
-        raise Refused(copy.text("general.unknown_item"))
-    program = await ctx.program(drafts[0].program_id)
-    if not ctx.rules.is_owner(person.handle, program):
-        raise Refused(copy.text("general.not_owner"))
-    return program, drafts
-
-
-async def confirm(ctx: Context, person: Participant, run: str) -> Message:
+async def confirm(ctx: Context, person: Participant, req: Request) -> Message:
     """Confirm every proposal of a match: each pair is proposed and both people asked."""
-    program, drafts = await _run(ctx, person, run)
+    program, run = req.program, req.value
+    drafts = await ctx.tx.find(Proposal, run=run)
     waiting = [d for d in drafts if d.status == DRAFT]
     if not waiting:
         return Message(copy.text("match.already"))
@@ -188,9 +192,10 @@ async def _pair_up(ctx: Context, program: Program, chosen: list[Proposal]) -> Me
     return Message(text)
 
 
-async def edit_form(ctx: Context, person: Participant, run: str) -> Message:
+async def edit_form(ctx: Context, person: Participant, req: Request) -> Message:
     """A form with one choice per free mentee: the proposed mentor, another, or none."""
-    program, drafts = await _run(ctx, person, run)
+    program, run = req.program, req.value
+    drafts = await ctx.tx.find(Proposal, run=run)
     if not any(d.status == DRAFT for d in drafts):
         return Message(copy.text("match.already"))
     mentors, mentees = await _pool(ctx, program)
@@ -229,12 +234,12 @@ def _form(
     )
 
 
-async def save_edit(
-    ctx: Context, person: Participant, run: str, values: dict[str, str]
-) -> Message | FormErrors:
+async def save_edit(ctx: Context, person: Participant, req: Request) -> Message | FormErrors:
     """Confirm the pairs as the owner left them in the form; refuse a mentor chosen twice,
     a manager pair or a repeat, on the field that has it."""
-    program, drafts = await _run(ctx, person, run)
+    program, run = req.program, req.value
+    drafts = await ctx.tx.find(Proposal, run=run)
+    values = req.values
     if not any(d.status == DRAFT for d in drafts):
         return Message(copy.text("match.already"))
     mentors, mentees = await _pool(ctx, program)

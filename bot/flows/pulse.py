@@ -21,6 +21,7 @@ from bot.domain.model import (
 from bot.domain.outcomes import Fit, Pulse
 from bot.flows.debrief import RATINGS, USEFUL, debrief, first_held
 from bot.outbox.kinds import Kind, note_key, owner_note_key, pulse_key, session_key
+from bot.router import Request
 
 log = logging.getLogger(__name__)
 
@@ -54,12 +55,11 @@ async def compose(ctx: Context, row: Notification) -> Message | None:
     )
 
 
-async def answer(
-    ctx: Context, person: Participant, session: Session, pairing: Pairing | None, rest: str
-) -> Message:
+async def answer(ctx: Context, person: Participant, req: Request) -> Message:
     """One tap on the card's rating or fit question (the router has checked that `person`
     is one of the pair); the first answer counts. The answer is the card drawn again, with
     the rest of it still open."""
+    session, pairing, rest = req.record, req.pairing, req.rest
     kind, _, value = rest.partition(":")
     valid = (kind == USEFUL and value in RATINGS) or (kind == Kind.FIT and value in set(Fit))
     if pairing is None or not valid or session.status != SessionStatus.HELD:

@@ -14,15 +14,14 @@ from bot.domain import copy
 from bot.domain.messages import Button, FormErrors, Message
 from bot.domain.model import Pairing, PairingStatus, Participant, Session, SessionStatus
 from bot.flows.sessions import add_sessions, booked_reply
+from bot.router import Request
 
 log = logging.getLogger(__name__)
 
 
-async def _movable(ctx: Context, person: Participant, session: Session) -> Pairing | Message:
-    """The session's pairing, locked, when `person` may change the session now."""
-    pairing = await ctx.get(Pairing, session.pairing_id, lock=True)
-    if pairing is None or pairing.role_of(person.id) is None:
-        return Message(copy.text("general.not_yours"))
+def _movable(ctx: Context, session: Session, pairing: Pairing) -> Pairing | Message:
+    """The session's pairing (locked, one of the pair acting: the router checked) when the
+    session may change now."""
     if pairing.status != PairingStatus.ACTIVE:
         return Message(copy.text("schedule.not_active"))
     if session.status != SessionStatus.SCHEDULED:
@@ -32,8 +31,9 @@ async def _movable(ctx: Context, person: Participant, session: Session) -> Pairi
     return pairing
 
 
-async def open_move_form(ctx: Context, person: Participant, session: Session) -> Message:
-    pairing = await _movable(ctx, person, session)
+async def open_move_form(ctx: Context, person: Participant, req: Request) -> Message:
+    session = req.record
+    pairing = _movable(ctx, session, req.pairing)
     if isinstance(pairing, Message):
         return pairing
     program = await ctx.program(pairing.program_id)
@@ -42,12 +42,11 @@ async def open_move_form(ctx: Context, person: Participant, session: Session) ->
     return Message(copy.text("schedule.move_pick", when=when), form=form)
 
 
-async def move(
-    ctx: Context, person: Participant, session: Session, values: dict[str, str]
-) -> Message | FormErrors:
+async def move(ctx: Context, person: Participant, req: Request) -> Message | FormErrors:
     """Move a session to the time the form gives: the old one is cancelled and a new one
     booked under the same calendar uid, and both people get the updated invite."""
-    pairing = await _movable(ctx, person, session)
+    session, values = req.record, req.values
+    pairing = _movable(ctx, session, req.pairing)
     if isinstance(pairing, Message):
         return pairing
     program = await ctx.program(pairing.program_id)
@@ -84,10 +83,11 @@ async def move(
     return booked_reply(ctx, person, other, program, "schedule.moved", moved, invite)
 
 
-async def cancel(ctx: Context, person: Participant, session: Session) -> Message:
+async def cancel(ctx: Context, person: Participant, req: Request) -> Message:
     """Cancel a booked session; both get a calendar cancellation (the partner with a note
     saying who cancelled it), and the pair a Schedule button to pick a new time."""
-    pairing = await _movable(ctx, person, session)
+    session = req.record
+    pairing = _movable(ctx, session, req.pairing)
     if isinstance(pairing, Message):
         return pairing
     program = await ctx.program(pairing.program_id)

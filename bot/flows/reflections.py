@@ -25,6 +25,7 @@ from bot.flows.followthrough import plan_asks
 from bot.flows.followups import recognise
 from bot.outbox.kinds import Kind, session_key
 from bot.policy.visibility import CHOICES, choice_of, parse_choice, visibility_note
+from bot.router import Request
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +89,26 @@ async def promised(ctx: Context, person: Participant, session: Session, program)
     return kept if isinstance(kept, str) and parse_choice(kept) else program.reflection_visibility
 
 
-async def reflection_form(ctx: Context, person: Participant, session: Session) -> Message:
+async def reflection_form(ctx: Context, person: Participant, req: Request) -> Message:
+    """ "Write a reflection" under a held session: the form."""
+    return await _form(ctx, person, req.record)
+
+
+async def submit(ctx: Context, person: Participant, req: Request) -> Message | FormErrors:
+    """The reflection form, sent."""
+    values = req.values
+    return await save_reflection(
+        ctx,
+        person,
+        req.record,
+        values.get("what_changed", ""),
+        values.get("will_do", ""),
+        values.get("visibility"),
+        values.get("implemented", ""),
+    )
+
+
+async def _form(ctx: Context, person: Participant, session: Session) -> Message:
     pairing = await ctx.get(Pairing, session.pairing_id)
     if pairing is None:
         return Message(copy.text("general.unknown_item"))
@@ -153,11 +173,12 @@ async def save_reflection(
 
     Text longer than the limits is refused whole (nothing is saved). `typed` means the text
     came as a plain reply rather than from the form: the confirmation then offers Undo, in
-    case it was not meant as a reflection.
+    case it was not meant as a reflection. `person` is one of the pair: the router checked
+    the form's session, and a typed reply answers the person's own pending prompt.
     """
     pairing = await ctx.get(Pairing, session.pairing_id)
-    if pairing is None or pairing.role_of(person.id) is None:
-        return Message(copy.text("general.not_yours"))
+    if pairing is None:
+        return Message(copy.text("general.unknown_item"))
     if session.status != SessionStatus.HELD:
         return Message(copy.text("general.unknown_item"))
     program = await ctx.program(pairing.program_id)
@@ -180,7 +201,7 @@ async def save_reflection(
     if errors and typed:
         return Message(" ".join(errors.values()))
     if errors:
-        return FormErrors(errors, (await reflection_form(ctx, person, session)).form)
+        return FormErrors(errors, (await _form(ctx, person, session)).form)
     if await ctx.tx.find(Reflection, session_id=session.id, author_id=person.id):
         return Message(copy.text("reflect.already"))
     visibility, anonymous = chosen  # not None: refused above
@@ -236,11 +257,12 @@ async def save_reflection(
     return Message(text, buttons=buttons, select=_visibility_choice(reflection, other))
 
 
-async def undo_reflection(ctx: Context, person: Participant, reflection: Reflection) -> Message:
+async def undo_reflection(ctx: Context, person: Participant, req: Request) -> Message:
     """Take back a reflection its author just saved (a typed reply not meant as one): its
     words are erased from the database's files as forget-me erases them, and its prompt is
     open again. One whose follow-ups were already acted on stays (the router has checked
     that `person` wrote it)."""
+    reflection = req.record
     followups = await ctx.tx.find(FollowUp, reflection_id=reflection.id)
     if any(f.done for f in followups):
         return Message(copy.text("reflect.undo_too_late"))
@@ -269,15 +291,10 @@ def _visibility_choice(reflection: Reflection, other: Participant) -> Select:
     )
 
 
-async def change_visibility(
-    ctx: Context,
-    person: Participant,
-    reflection: Reflection,
-    pairing: Pairing | None,
-    choice: str,
-) -> Message:
+async def change_visibility(ctx: Context, person: Participant, req: Request) -> Message:
     """The author (checked by the router) changes who can read their reflection, and whether
     it carries their name when shared with the program (`choice`, one of CHOICES)."""
+    reflection, pairing, choice = req.record, req.pairing, req.rest
     chosen = parse_choice(choice)
     if pairing is None or chosen is None:
         return Message(copy.text("general.unknown_item"))

@@ -23,11 +23,13 @@ from bot.flows.reflections import PROMISED
 from bot.outbox.kinds import Kind, session_key, session_series
 from bot.policy import cadence
 from bot.policy.hours import zone
+from bot.router import Request
 
 log = logging.getLogger(__name__)
 
 
-async def open_schedule_form(ctx: Context, person: Participant, pairing: Pairing) -> Message:
+async def open_schedule_form(ctx: Context, person: Participant, req: Request) -> Message:
+    pairing = req.record
     if pairing.status != PairingStatus.ACTIVE:
         return Message(copy.text("schedule.not_active"))
     program = await ctx.program(pairing.program_id)
@@ -83,11 +85,10 @@ def booked_reply(
     )
 
 
-async def book(
-    ctx: Context, person: Participant, pairing: Pairing, values: dict[str, str]
-) -> Message | FormErrors:
+async def book(ctx: Context, person: Participant, req: Request) -> Message | FormErrors:
     """Book a session (or a series at the program's cadence) from the form's values, or
     say which fields need changing. Each person gets a calendar invite."""
+    pairing, values = req.record, req.values
     if pairing.status != PairingStatus.ACTIVE:
         return Message(copy.text("schedule.not_active"))
     program = await ctx.program(pairing.program_id)
@@ -174,8 +175,9 @@ async def add_sessions(
     return booked
 
 
-async def snooze(ctx: Context, person: Participant, pairing: Pairing) -> Message:
+async def snooze(ctx: Context, person: Participant, req: Request) -> Message:
     """Put the nudges off for a week (a new round of nudges starts after it)."""
+    pairing = req.record
     if pairing.status != PairingStatus.ACTIVE:
         return Message(copy.text("schedule.not_active"))
     pairing.snoozed_until = ctx.now + ctx.config.snooze
@@ -188,10 +190,10 @@ async def snooze(ctx: Context, person: Participant, pairing: Pairing) -> Message
     return Message(copy.text("nudge.snoozed", day=f"{local:%A} {local.day} {local:%B}"))
 
 
-async def record_outcome(
-    ctx: Context, person: Participant, pairing: Pairing, session: Session, outcome: str
-) -> Message:
+async def record_outcome(ctx: Context, person: Participant, req: Request) -> Message:
     """Held, missed or reschedule: the first answer counts, later ones are told it is done."""
+    pairing, session = req.pairing, req.record
+    outcome = req.name.removeprefix("session.")  # held, missed or reschedule
     if session.status == SessionStatus.CANCELLED and outcome == "reschedule":
         program = await ctx.program(pairing.program_id)  # asked again: the form again
         form = schedule_form(ctx, person, pairing, program, session.minutes)

@@ -10,7 +10,6 @@ from bot.domain import copy
 from bot.domain.messages import Button, Chart, Message, Section
 from bot.domain.model import (
     Enrolment,
-    Pairing,
     PairingStatus,
     Participant,
     Program,
@@ -19,7 +18,6 @@ from bot.domain.model import (
     Session,
     Stage,
 )
-from bot.domain.outcomes import Objective
 from bot.domain.ports import OutcomeFacts, ProgramTrends, StageFacts
 from bot.flows import charts, objectives
 from bot.flows.checkins import open_checkins
@@ -27,6 +25,7 @@ from bot.flows.debrief import card_of
 from bot.flows.figures import MIN_GROUP, outcome_figures
 from bot.flows.reflections import pending_reflection
 from bot.policy import cadence
+from bot.router import Request
 
 RECENT = timedelta(days=30)
 # Buttons in a person's own status: Teams cards show six actions.
@@ -237,6 +236,11 @@ async def program_status(ctx: Context, program: Program) -> ProgramStatus:
     )
 
 
+async def me(ctx: Context, person: Participant, _req: Request) -> Message:
+    """`me`: the person's own pairs (my_status)."""
+    return await my_status(ctx, person)
+
+
 async def my_status(ctx: Context, person: Participant) -> Message:
     """A participant's own pairs, next session and pending reflection - nobody else's - with
     a Schedule button for each active pair without a booked session."""
@@ -290,11 +294,10 @@ async def my_status(ctx: Context, person: Participant) -> Message:
     return Message("\n".join(lines), buttons=shown, sections=tuple(sections), asks=tuple(asks))
 
 
-async def objective_tapped(
-    ctx: Context, person: Participant, objective: Objective, pairing: Pairing, rest: str
-) -> Message:
+async def objective_tapped(ctx: Context, person: Participant, req: Request) -> Message:
     """An objective moved on with one tap (`rest` is "<state>[:<origin>]"): from `me` or App
     Home the view comes back up to date; from the post-session card the card is drawn again."""
+    objective, pairing, rest = req.record, req.pairing, req.rest
     state, _, origin = rest.partition(":")
     done = await objectives.move_on(ctx, person, objective, pairing, state)
     if origin == "me":

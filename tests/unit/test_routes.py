@@ -88,3 +88,22 @@ async def test_buttons_for_one_person_answer_only_that_person(h):
         for_person=ERIK.handle,
     )
     assert not isinstance(await h.engine.handle(own), NotYours)
+
+
+def test_every_route_handler_is_a_named_flow_taking_ctx_person_and_the_request():
+    """No adapters in the route table: each handler is a flow's own function, and its
+    signature is the router's one."""
+    import inspect
+
+    tables = {"action": routes.ACTIONS, "form": routes.FORMS, "command": routes.COMMANDS}
+    for kind, table in tables.items():
+        for name, found in table.items():
+            handler = found.handler
+            where = f"{kind} {name}: {handler.__qualname__}"
+            assert "<lambda>" not in handler.__qualname__, where
+            assert handler.__module__.startswith("bot."), where
+            params = list(inspect.signature(handler).parameters)
+            assert params[:2] == ["ctx", "person"] and len(params) == 3, (where, params)
+            assert params[2].lstrip("_") == "req", (where, params)
+            if found.who == routes.OWNER:
+                assert found.loads is None, f"{where}: an owners' tool finds its program"
