@@ -3,24 +3,16 @@ map of what it read), the rules at that moment (`ctx.rules`) and its outbox (`ct
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypeVar
 
-from bot.domain.events import Actor
-from bot.domain.ids import email_address, parse_handle
 from bot.domain.model import Pairing, Participant, Program, Session
 from bot.domain.ports import Tx
 from bot.outbox.queue import Outbox
-from bot.policy.hours import zone
 from bot.policy.rules import EngineConfig, Rules
 
-log = logging.getLogger(__name__)
 R = TypeVar("R")
-MAX_NAME = 200
-# How often at most a person's contact is noted (Participant.contacted_at).
-CONTACT_EVERY = timedelta(minutes=1)
 
 
 @dataclass
@@ -37,7 +29,7 @@ class Context:
 
     def __post_init__(self) -> None:
         self.rules = Rules(self.config, self.now)
-        self.outbox = Outbox(self.tx, self.rules, self.person_by_handle)
+        self.outbox = Outbox(self.tx, self.rules)
 
     async def get(self, kind: type[R], record_id: int, *, lock: bool = False) -> R | None:
         """A record by id through the identity map. A locked read (for a change) refreshes
@@ -132,111 +124,6 @@ class Context:
                 self._people[found.id] = found
         return {i: self._people[i] for i in ids if i in self._people}
 
-    async def person_for(self, actor: Actor, *, contact: bool = False) -> Participant:
-        """The participant behind `actor`, created on first contact; keeps name and zone fresh.
-
-        A timezone the platform reports that we cannot use is ignored (the program's applies).
-        `contact` means the person reached us themselves (not a mention): their address is
-        then the freshest we have, and `contacted_at` is noted (at most once a minute, so a
-        busy person costs one write a minute). Noting it also makes them reachable again and
-        sends once more the pairing invitations that could not reach them.
-        """
-        actor = _usable(actor)
-        person = await self._stored(actor)
-        if person is None:
-            person = await self.tx.add(
-                Participant(
-                    platform=actor.platform,
-                    user_id=actor.user_id,
-                    display_name=actor.display_name,
-                    workspace=actor.workspace,
-                    timezone=actor.timezone,
-                    address=actor.address,
-                    email=email_address(actor.email),
-                    created_at=self.now,
-                    contacted_at=self.now if contact else None,
-                )
-            )
-            self._people[person.id] = person
-            return person
-        changed = _refresh(person, actor, self.now, contact)
-        if changed:
-            await self.tx.save(person, fields=tuple(sorted(changed)))
-        if "contacted_at" in changed:
-            # After the save above, which waits for a tick marking them unreachable to
-            # commit: the invitation that tick failed is then seen here and queued again.
-            await self.outbox.retry_intros(person)
+    def remember_person(self, person: Participant) -> None:
+        """Hold a participant read or written some other way (bot.flows.people)."""
         self._people[person.id] = person
-        return person
-
-    async def known_person(self, actor: Actor) -> Participant | None:
-        """The participant behind `actor` when nothing about them needs writing (they are
-        stored, their details are current and their contact was noted within
-        CONTACT_EVERY); None when `person_for(actor, contact=True)` must run instead."""
-        actor = _usable(actor)
-        person = await self._stored(actor)
-        if person is None or _refresh(replace(person), actor, self.now, contact=True):
-            return None
-        self._people[person.id] = person
-        return person
-
-    async def _stored(self, actor: Actor) -> Participant | None:
-        found = await self.tx.find(Participant, platform=actor.platform, user_id=actor.user_id)
-        return found[0] if found else None
-
-    async def person_by_handle(self, handle: str) -> Participant:
-        platform, user_id = parse_handle(handle)
-        return await self.person_for(Actor(platform=platform, user_id=user_id))
-
-
-def _usable(actor: Actor) -> Actor:
-    """The actor with a tidy name that fits (none when it is only whitespace) and only a
-    timezone we can use (else none: the program's applies)."""
-    timezone = actor.timezone if actor.timezone and _known_zone(actor.timezone) else None
-    name = " ".join(actor.display_name.split())[:MAX_NAME]  # only whitespace: no name
-    return replace(actor, display_name=name, timezone=timezone)
-
-
-def _refresh(person: Participant, actor: Actor, now: datetime, contact: bool) -> set[str]:
-    """Bring `person` up to date with what `actor` says of them; the fields changed.
-
-    `contact` means the person reached us themselves (not a mention): their address is
-    then the freshest we have, and `contacted_at` is noted (at most once per CONTACT_EVERY,
-    so a busy person costs one write a minute). Noting it also makes them reachable again.
-    """
-    changed = set()
-    if actor.display_name and actor.display_name != person.display_name:
-        person.display_name = actor.display_name
-        changed.add("display_name")
-    if actor.timezone and actor.timezone != person.timezone:
-        person.timezone = actor.timezone
-        changed.add("timezone")
-    if actor.workspace and actor.workspace != person.workspace:
-        person.workspace = actor.workspace
-        changed.add("workspace")
-    email = email_address(actor.email)
-    if email and email != person.email:
-        person.email = email
-        changed.add("email")
-    fresher = contact or person.address is None
-    if actor.address and fresher and actor.address != person.address:
-        person.address = actor.address
-        changed.add("address")
-    noted = person.contacted_at
-    in_touch = contact and (noted is None or noted <= now - CONTACT_EVERY)
-    if in_touch or (contact and not person.reachable):
-        # Reachable is written whenever contact is noted, not only when we read False:
-        # a tick may be marking them unreachable at this moment (delivery spares people
-        # noted since shortly before its batch; see bot.outbox.delivery).
-        person.reachable, person.contacted_at = True, now
-        changed |= {"reachable", "contacted_at"}
-    return changed
-
-
-def _known_zone(name: str) -> bool:
-    try:
-        zone(name)
-    except (ValueError, OSError):  # OSError: "Europe" is a folder, or the name is too long
-        log.warning("ignoring unknown timezone %r", name)
-        return False
-    return True

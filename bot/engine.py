@@ -28,6 +28,7 @@ from bot.domain.messages import Attachment, Button, FormErrors, Message, NotYour
 from bot.domain.model import Participant, Program
 from bot.domain.ports import Sender, Store
 from bot.flows.lifecycle import close_ended_programs
+from bot.flows.people import known_person, person_for
 from bot.flows.reflections import (
     PromptInFlight,
     pending_reflection,
@@ -118,7 +119,7 @@ class Engine:
                 return None
             async with self.store.reading() as tx:
                 ctx = Context(tx, self.clock.now(), self.config)
-                person = await ctx.known_person(event.actor)
+                person = await known_person(ctx, event.actor)
                 reply = await _dispatch(ctx, person, event) if person is not None else None
             if reply is not None:
                 self._seen.remember(event.platform, event.event_id)
@@ -129,7 +130,7 @@ class Engine:
                 log.info("duplicate event platform=%s id=%s", event.platform, event.event_id)
                 return None
             ctx = Context(tx, self.clock.now(), self.config)
-            person = await ctx.person_for(event.actor, contact=True)
+            person = await person_for(ctx, event.actor, contact=True)
             reply = await _dispatch(ctx, person, event, patient)
             await _announce(ctx)
         self._due(ctx)

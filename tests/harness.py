@@ -20,6 +20,7 @@ from bot.domain.messages import Message
 from bot.domain.model import Pairing, Participant, Program
 from bot.engine import Engine
 from bot.flows.pairings import create_program, propose_pairing
+from bot.flows.people import person_for
 from storage.store import SqlStore
 
 MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # Monday 2 March 2026, 09:00 UTC
@@ -53,8 +54,8 @@ class Harness:
             return await propose_pairing(
                 ctx,
                 program,
-                await ctx.person_for(mentor),
-                await ctx.person_for(mentee),
+                await person_for(ctx, mentor),
+                await person_for(ctx, mentee),
                 goal,
                 why,
             )
@@ -143,4 +144,4 @@ class Harness:
         raise AssertionError(f"{user_id} got no message with {action}")
 
     async def person(self, actor: Actor) -> Participant:
-        return await self.engine.run(lambda ctx: ctx.person_for(actor))
+        return await self.engine.run(lambda ctx: person_for(ctx, actor))

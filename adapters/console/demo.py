@@ -21,6 +21,7 @@ from bot.domain.messages import FormErrors, Message
 from bot.domain.model import Notification, Pairing, Reflection, Session
 from bot.engine import Engine
 from bot.flows.pairings import create_program, propose_pairing
+from bot.flows.people import person_for
 from bot.outbox.kinds import Kind
 from bot.policy.hours import zone
 from storage import migrate
@@ -197,13 +198,13 @@ class Demo:
                 timezone="Europe/London",
                 ends_on=(START + timedelta(weeks=self.weeks + 2)).date(),
             )
-            await ctx.person_for(OWNER)
+            await person_for(ctx, OWNER)
             for mentor, mentee, goal, why in cast:
                 await propose_pairing(
                     ctx,
                     program,
-                    await ctx.person_for(mentor.actor),
-                    await ctx.person_for(mentee.actor),
+                    await person_for(ctx, mentor.actor),
+                    await person_for(ctx, mentee.actor),
                     goal,
                     why,
                 )
@@ -283,8 +284,8 @@ class Demo:
             found = []
             order = {"leader": 0, "mentor": 1}
             for user_id in got:
-                person = await ctx.person_for(
-                    self.people[user_id].actor if user_id in self.people else OWNER
+                person = await person_for(
+                    ctx, self.people[user_id].actor if user_id in self.people else OWNER
                 )
                 role = roles.get(person.id, "owner")
                 found.append(Budget(person.display_name, role, got[user_id], held[person.id]))

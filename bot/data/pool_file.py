@@ -13,6 +13,7 @@ from bot.domain.ids import parse_handle
 from bot.domain.model import Program, Role
 from bot.flows.enrolment import enrol
 from bot.flows.pairings import create_program
+from bot.flows.people import person_by_handle, person_for
 from bot.policy.hours import zone
 from bot.policy.matching import skills
 
@@ -64,10 +65,10 @@ async def import_people(ctx: Context, text: str) -> int:
         if program is None:
             program = programs[row["program"].lower()] = await create_program(ctx, row["program"])
         platform, user_id = parse_handle(row["person"])
-        person = await ctx.person_for(
-            Actor(platform, user_id, row["name"], timezone=row["timezone"] or None)
+        person = await person_for(
+            ctx, Actor(platform, user_id, row["name"], timezone=row["timezone"] or None)
         )
-        manager = await ctx.person_by_handle(row["manager"]) if row["manager"] else None
+        manager = await person_by_handle(ctx, row["manager"]) if row["manager"] else None
         profile = {k: list(skills(row[k])) for k in ("teaches", "learns", "interests")}
         await enrol(ctx, program, person, row["role"].lower(), profile, manager)
     return len(rows)

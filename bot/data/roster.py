@@ -11,6 +11,7 @@ from bot.domain.events import Actor
 from bot.domain.ids import parse_handle
 from bot.domain.model import Pairing, Participant, Program
 from bot.flows.pairings import OPEN_STATUSES, create_program, propose_pairing
+from bot.flows.people import person_for
 from bot.policy.hours import zone
 
 PLATFORMS = ("slack", "teams", "console")
@@ -146,11 +147,12 @@ async def _already_paired(ctx: Context, program: Program, row: dict[str, str]) -
 
 async def _person(ctx: Context, row: dict[str, str], side: str) -> Participant:
     platform, user_id = parse_handle(row[side])
-    return await ctx.person_for(
+    return await person_for(
+        ctx,
         Actor(
             platform=platform,
             user_id=user_id,
             display_name=row[f"{side}_name"],
             timezone=row[f"{side}_timezone"] or None,
-        )
+        ),
     )

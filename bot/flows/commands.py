@@ -17,6 +17,7 @@ from bot.flows.pairings import (
     propose_pairing,
     update_program,
 )
+from bot.flows.people import person_for
 from bot.flows.status import my_status, program_status
 from bot.router import Request, owned_programs
 
@@ -60,8 +61,8 @@ async def pair(ctx: Context, person: Participant, req: Request) -> Message:
             mention.token, "@" + (mention.actor.display_name or mention.actor.user_id)
         )
     goal = " ".join(rest.split())
-    mentor = await ctx.person_for(first.actor)
-    mentee = await ctx.person_for(second.actor)
+    mentor = await person_for(ctx, first.actor)
+    mentee = await person_for(ctx, second.actor)
     await propose_pairing(ctx, program, mentor, mentee, goal, by=person)
     return Message(
         copy.text(

@@ -12,6 +12,7 @@ from bot.domain.messages import Button, Choice, Field, Form, FormErrors, Message
 from bot.domain.model import Enrolment, Participant, Program, Role
 from bot.flows.lifecycle import program_end
 from bot.flows.pairings import OPEN_STATUSES, pick_program, program_arg
+from bot.flows.people import person_for
 from bot.policy.matching import skills
 from bot.router import Request
 
@@ -49,7 +50,7 @@ async def join(ctx: Context, person: Participant, req: Request) -> Message:
         programs = [await pick_program(ctx, name, programs)]
     offered = programs[:5]
     if mentions:
-        boss = await ctx.person_for(mentions[0].actor)
+        boss = await person_for(ctx, mentions[0].actor)
         if boss.id == person.id:
             raise Refused(copy.text("enrol.self_manager"))
         for program in offered:

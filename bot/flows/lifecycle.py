@@ -23,6 +23,7 @@ from bot.domain.model import (
 )
 from bot.flows.checkins import REMINDER_AFTER, ask
 from bot.flows.pairings import OPEN_STATUSES
+from bot.flows.people import tell_owners
 from bot.outbox.kinds import Kind, OnPause, kinds, note_key
 from bot.policy import cadence
 from bot.policy.hours import zone
@@ -158,7 +159,7 @@ async def end(ctx: Context, person: Participant, req: Request) -> Message:
     owner_text = copy.text(
         "lifecycle.ended_owner", who=person.label, other=other.label, program=program.name
     )
-    await ctx.outbox.tell_owners(program, note_key("ended", pairing.id), owner_text, pairing)
+    await tell_owners(ctx, program, note_key("ended", pairing.id), owner_text, pairing)
     return Message(copy.text("lifecycle.ended", other=other.first_name))
 
 

@@ -25,6 +25,7 @@ from bot.domain.model import (
 )
 from bot.flows.checkins import ask, compose_question
 from bot.flows.objectives import add_objectives, edit_button, objectives_of, split_goal
+from bot.flows.people import person_by_handle
 from bot.outbox.kinds import Kind, checkin_key, intro_key, note_key, nudge_key, owner_note_key
 from bot.policy import cadence
 from bot.policy.hours import WorkingHours, zone
@@ -327,7 +328,7 @@ async def _tell_about_decline(
         program=program.name,
     )
     for handle in ctx.rules.owners_of(program):
-        owner = await ctx.person_by_handle(handle)
+        owner = await person_by_handle(ctx, handle)
         await ctx.outbox.note(
             owner,
             owner_note_key(note_key("declined", pairing.id), owner.id),

@@ -25,6 +25,7 @@ from bot.domain.outcomes import CheckIn, Objective
 from bot.flows.lifecycle import end_pairing
 from bot.flows.objectives import MAX_CHARS as MAX_OBJECTIVE
 from bot.flows.pairings import OPEN_STATUSES
+from bot.flows.people import tell_owners
 from bot.outbox.kinds import OnForget, kinds, note_key
 from bot.router import Request
 
@@ -61,7 +62,7 @@ async def forget(ctx: Context, person: Participant, _req: Request) -> Message:
         other = await ctx.person(pairing.other(person.id))
         await end_pairing(ctx, pairing, program, None)
         text = copy.text("privacy.owner_note", other=other.label, program=program.name)
-        await ctx.outbox.tell_owners(program, note_key("forgotten", pairing.id), text, pairing)
+        await tell_owners(ctx, program, note_key("forgotten", pairing.id), text, pairing)
     await ctx.tx.delete(Enrolment, participant_id=person.id)
     for managed in await ctx.tx.find(Enrolment, manager_id=person.id):
         managed.manager_id = None

@@ -20,6 +20,7 @@ from bot.domain.model import (
 )
 from bot.domain.outcomes import Fit, Pulse
 from bot.flows.debrief import RATINGS, USEFUL, debrief, first_held
+from bot.flows.people import person_by_handle
 from bot.outbox.kinds import Kind, note_key, owner_note_key, pulse_key, session_key
 from bot.router import Request
 
@@ -102,7 +103,7 @@ async def _tell_owners(
         other=other.label,
     )
     for handle in ctx.rules.owners_of(program):
-        owner = await ctx.person_by_handle(handle)
+        owner = await person_by_handle(ctx, handle)
         if pairing.role_of(owner.id) is not None:
             continue
         key = owner_note_key(note_key("fit", pairing.id, person.id), owner.id)

@@ -26,11 +26,12 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.context import CONTACT_EVERY, Context, EngineConfig
+from bot.context import Context, EngineConfig
 from bot.domain.clock import Clock
 from bot.domain.messages import Ask, Message
 from bot.domain.model import Later, Notification, NotificationStatus, Participant
 from bot.domain.ports import SENT_AS, DeliveryError, NotSent, Sender, Store, Tx
+from bot.flows.people import CONTACT_EVERY
 from bot.outbox.compose import compose
 from bot.outbox.kinds import OUTBOX, Kind
 

@@ -12,6 +12,7 @@ from bot.domain import copy
 from bot.domain.messages import Message
 from bot.domain.model import Notification, Program
 from bot.flows.lifecycle import program_end
+from bot.flows.people import person_by_handle
 from bot.flows.status import program_status
 from bot.outbox.kinds import Kind, digest_key
 from bot.policy.hours import zone
@@ -39,7 +40,7 @@ async def queue_digests(ctx: Context, programs: list[Program]) -> int:
     handles = sorted({h for p in programs for h in ctx.rules.owners_of(p)})
     queued = 0
     for handle in handles:
-        owner = await ctx.person_by_handle(handle)
+        owner = await person_by_handle(ctx, handle)
         if owner.forgotten_at:
             continue
         local = ctx.now.astimezone(zone(ctx.rules.tz(owner)))

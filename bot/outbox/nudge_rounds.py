@@ -12,6 +12,7 @@ from datetime import UTC, datetime, time, timedelta
 from bot.context import Context
 from bot.domain import copy
 from bot.domain.model import Notification, Pairing, Program, Session, SessionStatus
+from bot.flows.people import person_by_handle
 from bot.outbox.kinds import Kind, escalation_key, nudge_key
 from bot.policy import cadence
 
@@ -121,7 +122,7 @@ async def _next_nudge_step(
         program=program.name,
     )
     for handle in ctx.rules.owners_of(program):
-        owner = await ctx.person_by_handle(handle)
+        owner = await person_by_handle(ctx, handle)
         created += await ctx.outbox.notify(
             Kind.ESCALATION,
             owner,

@@ -1,15 +1,14 @@
-"""What a unit of work queues: any kind of message (`notify`), a plain note, a note to a
-program's owners; and the pairs the planner should look at again."""
+"""What a unit of work queues: any kind of message (`notify`), a plain note; and the pairs
+the planner should look at again."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
 from bot.domain.model import Notification, NotificationStatus, Pairing, Participant, Program
 from bot.domain.ports import Tx
-from bot.outbox.kinds import Kind, owner_note_key
+from bot.outbox.kinds import Kind
 from bot.policy.rules import Rules
 
 
@@ -20,19 +19,12 @@ class Outbox:
     Args:
         tx: the unit of work's transaction.
         rules: working hours and owners, at the unit of work's moment.
-        person_by_handle: the participant behind an owner's handle (created if new).
     """
 
-    def __init__(
-        self,
-        tx: Tx,
-        rules: Rules,
-        person_by_handle: Callable[[str], Awaitable[Participant]],
-    ) -> None:
+    def __init__(self, tx: Tx, rules: Rules) -> None:
         self.tx = tx
         self.rules = rules
         self.now = rules.now
-        self._person_by_handle = person_by_handle
         self.due_now = False
 
     async def notify(
@@ -102,20 +94,6 @@ class Outbox:
         """Queue a plain informational message for the recipient's next working moment."""
         due = self.rules.deliverable(self.now, recipient, program)
         return await self.notify(Kind.NOTE, recipient, due, key, payload={"text": text}, **ids)
-
-    async def tell_owners(
-        self, program: Program, key: str, text: str, pairing: Pairing | None = None
-    ) -> None:
-        """A note to each owner of the program (once per key and owner)."""
-        for handle in self.rules.owners_of(program):
-            owner = await self._person_by_handle(handle)
-            await self.note(
-                owner,
-                owner_note_key(key, owner.id),
-                text,
-                program,
-                pairing_id=pairing.id if pairing else None,
-            )
 
     async def replan(self, pairing: Pairing) -> None:
         """The pair's state changed: have the planner look at it at the next tick."""

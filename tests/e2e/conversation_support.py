@@ -15,6 +15,7 @@ from bot.domain.events import ActionClicked, Actor, FormSubmitted
 from bot.domain.model import Session
 from bot.engine import Engine
 from bot.flows.pairings import create_program, propose_pairing
+from bot.flows.people import person_for
 from storage.store import SqlStore
 from tests.e2e.process_support import query
 from tests.e2e.slack_support import Serve, Workspace, eventually, slack_env
@@ -182,7 +183,7 @@ class Setup:
 
     async def program(self, owner: Actor, working_hours: str = ALWAYS):
         async def work(ctx: Context):
-            await ctx.person_for(owner)
+            await person_for(ctx, owner)
             return await create_program(
                 ctx,
                 "In flight",
@@ -199,8 +200,8 @@ class Setup:
                 await propose_pairing(
                     ctx,
                     program,
-                    await ctx.person_for(mentor),
-                    await ctx.person_for(mentee),
+                    await person_for(ctx, mentor),
+                    await person_for(ctx, mentee),
                     "Learn short video",
                     "Runs our experiments",
                 )

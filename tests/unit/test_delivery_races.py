@@ -10,6 +10,7 @@ import pytest
 from bot.context import Context
 from bot.domain.model import Notification, Participant, Session
 from bot.domain.ports import DeliveryError
+from bot.flows.people import person_for
 from storage.store import SqlStore
 from tests.databases import empty_postgres
 from tests.harness import ERIK, MINA, PRIYA, TOM, Harness
@@ -44,7 +45,7 @@ async def _queue(h: Harness, kind: str, actor, key: str, due: datetime, **fields
     does not know) or by a bug; `Context.notify` would refuse an unknown kind."""
 
     async def work(ctx):
-        person = await ctx.person_for(actor)
+        person = await person_for(ctx, actor)
         row = Notification(key=key, kind=kind, recipient_id=person.id, due_at=due, **fields)
         await ctx.tx.add_notification(row)
 
@@ -224,6 +225,6 @@ async def test_writing_in_requeues_only_invitations_that_are_still_failed(pg_h):
 
     async with h.store.transaction() as tx:
         ctx = Context(PausedBeforeRequeue(tx, sent_meanwhile), h.clock.now(), h.config)
-        assert (await ctx.person_for(ERIK, contact=True)).reachable
+        assert (await person_for(ctx, ERIK, contact=True)).reachable
     [intro] = await _rows(h, recipient_id=erik.id)
     assert intro.status == "sent", "a sent invitation must not be queued again"

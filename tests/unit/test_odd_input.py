@@ -11,6 +11,7 @@ import pytest
 from bot import routes
 from bot.domain.ids import record_id
 from bot.domain.model import Reflection
+from bot.flows.people import person_for
 from storage.store import make_engine
 from tests.harness import ERIK
 
@@ -21,7 +22,7 @@ async def test_an_e_mail_address_a_platform_reports_is_kept_only_when_it_can_be_
     odd = ("", "not an address", "mina park@example.com", "@example.com", "mina@", "a@" + "b" * 320)
     for n, given in enumerate(("mina.park@example.com", *odd)):
         actor = replace(ERIK, user_id=f"erik{n}", email=given)
-        person = await h.engine.run(lambda ctx, actor=actor: ctx.person_for(actor))
+        person = await h.engine.run(lambda ctx, actor=actor: person_for(ctx, actor))
         assert person.email == (given if n == 0 else ""), given
 
 

@@ -15,6 +15,7 @@ from bot.domain.events import Actor, Mention
 from bot.domain.messages import FormErrors, Message
 from bot.domain.model import Enrolment, FollowUp, Proposal, Reflection
 from bot.domain.outcomes import Objective
+from bot.flows.people import person_for
 from storage.tables import metadata
 from tests.harness import ERIK, MINA, OWNER
 
@@ -90,10 +91,10 @@ async def _world(h) -> World:
     await h.active_pairing(program, mentor=PRIYA, mentee=SAM)
 
     async def ids(ctx):
-        [reflection] = await ctx.tx.find(Reflection, author_id=(await ctx.person_for(ERIK)).id)
+        [reflection] = await ctx.tx.find(Reflection, author_id=(await person_for(ctx, ERIK)).id)
         [followup] = await ctx.tx.find(FollowUp)
         [objective] = await ctx.tx.find(Objective)
-        people = [await ctx.person_for(a) for a in (MINA, TOM, ANA, BOWEN)]
+        people = [await person_for(ctx, a) for a in (MINA, TOM, ANA, BOWEN)]
         return reflection.id, followup.id, objective.id, [p.id for p in people]
 
     reflection, followup, objective, (mina, tom, ana, bowen) = await h.engine.run(ids)
