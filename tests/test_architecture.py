@@ -104,3 +104,33 @@ def test_each_subsystem_imports_only_what_sits_below_it(path):
         allowed = set()
     wrong = sorted(m for m in _bot_imports(path) if not _allowed(m, allowed))
     assert not wrong, f"{path.parent.name}/{path.name} imports {wrong}"
+
+
+# --- the tests themselves ---------------------------------------------------------------------------
+TEST_FILES = sorted((ROOT / "tests").rglob("test_*.py"))
+
+
+def _imported_modules(path: Path) -> set[str]:
+    """Every module `path` imports, by its dotted name (`from a import b` counts as both `a` and
+    `a.b`, since b may be a module)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            module = "." * node.level + (node.module or "")
+            found.add(module)
+            found |= {f"{module}.{alias.name}" for alias in node.names}
+    return found
+
+
+def test_no_test_module_imports_another_test_module():
+    """Shared steps and data live in support modules, so each is written once (issue 26)."""
+    wrong = {
+        str(path.relative_to(ROOT)): sorted(
+            m for m in _imported_modules(path) if m.split(".")[-1].startswith("test_")
+        )
+        for path in TEST_FILES
+    }
+    wrong = {path: modules for path, modules in wrong.items() if modules}
+    assert not wrong, f"test modules importing test modules: {wrong}"

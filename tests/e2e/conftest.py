@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-
 import pytest
 
 from tests.databases import empty_postgres, fresh_sqlite
@@ -13,8 +11,6 @@ from tests.e2e.teams_support import OWNER as TEAMS_OWNER
 from tests.e2e.teams_support import Tenant, teams_env
 from tests.fakes.bot_connector import FakeConnector
 from tests.fakes.slack_api import FakeSlack
-
-_people = itertools.count(1)
 
 
 @pytest.fixture(scope="module")
@@ -43,15 +39,6 @@ def ws(serve, fake):
     assert "Traceback" not in serve.output(), serve.output()[-4000:]
 
 
-def pair_of_people(fake: FakeSlack) -> tuple[str, str]:
-    """A fresh mentor and mentee (Berlin) for one test."""
-    n = next(_people)
-    mentor, mentee = f"UMENTOR{n}", f"UEXEC{n}"
-    fake.add_user(mentor, f"Mina Park{n}", "Europe/Berlin")
-    fake.add_user(mentee, f"Erik Lund{n}", "Europe/Berlin")
-    return mentor, mentee
-
-
 @pytest.fixture(scope="module")
 def connector():
     fake = FakeConnector().start()
@@ -76,15 +63,6 @@ def tenant(teams_serve, connector):
     assert not connector.violations, connector.violations
     connector.violations.clear()
     assert "Traceback" not in teams_serve.output(), teams_serve.output()[-4000:]
-
-
-def teams_pair(tenant: Tenant) -> tuple[str, str]:
-    """A fresh mentor and mentee for one test."""
-    n = next(_people)
-    return (
-        tenant.person(f"29:mentor-{n}", f"Mina Park{n}"),
-        tenant.person(f"29:exec-{n}", f"Erik Lund{n}"),
-    )
 
 
 # --- the conversation tests: each on both platforms and both databases ------------------------

@@ -1,5 +1,6 @@
 """Driving a real `mentorbot serve` as Slack would: signed requests, payloads shaped like
-../shared/reference/slack-payloads, and ticks at a chosen time for travelling in time."""
+../shared/reference/slack-payloads, and ticks at a chosen time for travelling in time; and the
+steps the Slack tests share (fresh people, a program, a pair taken to active, buttons)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ import subprocess
 import sys
 import time
 import urllib.request
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -378,3 +380,149 @@ def actions_of(blocks: list) -> list[str]:
         if b.get("type") == "actions"
         for e in b["elements"]
     ]
+
+
+def next_weekday(day: date, hour: int, minute: int = 0) -> datetime:
+    """`day` at hour:minute UTC, moved on to Monday when it falls on a weekend."""
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return datetime.combine(day, clock(hour, minute), UTC)
+
+
+def posts_with(fake: FakeSlack, channel: str, words: str) -> list[Posted]:
+    """The messages posted in `channel` whose text holds `words`."""
+    return [p for p in fake.posts_to(channel) if words in p.text]
+
+
+async def one_post(fake: FakeSlack, channel: str, words: str) -> Posted:
+    """The one message in `channel` holding `words`, once it is there."""
+    [found] = await eventually(lambda: posts_with(fake, channel, words), what=words)
+    return found
+
+
+# --- people, programs and pairs -----------------------------------------------------------------
+CADENCE = 14  # days between sessions in the programs `start_program` creates
+_people = itertools.count(1)
+
+
+def person_number() -> int:
+    """The next number for a fresh person's id and name (one count for both platforms)."""
+    return next(_people)
+
+
+def pair_of_people(fake: FakeSlack) -> tuple[str, str]:
+    """A fresh mentor and mentee (Berlin) for one test."""
+    n = person_number()
+    mentor, mentee = f"UMENTOR{n}", f"UEXEC{n}"
+    fake.add_user(mentor, f"Mina Park{n}", "Europe/Berlin")
+    fake.add_user(mentee, f"Erik Lund{n}", "Europe/Berlin")
+    return mentor, mentee
+
+
+async def start_program(ws: Workspace, name: str) -> None:
+    """The owner creates the program `name`: a 45-minute session every CADENCE days."""
+    reply = await ws.command(OWNER, f"program create {name} cadence={CADENCE} minutes=45")
+    assert f"Program {name} created" in reply["text"], reply
+
+
+async def propose(ws: Workspace, program: str, mentor: str, mentee: str, goal: str) -> dict:
+    """The owner's `/mentoring pair` for the two people; returns the answer."""
+    return await ws.command(
+        OWNER, f"pair <@{mentor}|mina> <@{mentee}|erik> program={program} {goal}"
+    )
+
+
+async def accept_intro(ws: Workspace, fake: FakeSlack, mentor: str, mentee: str) -> None:
+    """Both people press Accept on their shared intro."""
+    [intro] = fake.posts_to(fake.dm(mentor, mentee))
+    for user in (mentee, mentor):
+        status, _ = await ws.click(user, intro, "pairing.accept", block_prefix=f"for.{user}")
+        assert status == 200
+    await eventually(lambda: "both in" in texts(intro.blocks), what="both accepted")
+
+
+async def active_pair(ws: Workspace, fake: FakeSlack, program: str):
+    """A proposed, introduced and accepted pair; returns (mentor, mentee, tick time)."""
+    mentor, mentee = pair_of_people(fake)
+    await start_program(ws, program)
+    await propose(ws, program, mentor, mentee, "Learn short video")
+    when = weekday_at(3, 9)
+    await ws.tick(when)
+    await accept_intro(ws, fake, mentor, mentee)
+    return mentor, mentee, when
+
+
+async def status_of(ws: Workspace, program: str) -> str:
+    """The text of the owner's `/mentoring status` for `program`."""
+    return texts((await ws.command(OWNER, f"status {program}"))["blocks"])
+
+
+# --- buttons that open forms or answer in place -------------------------------------------------
+async def open_form(ws: Workspace, user: str, posted: Posted, action: str, row: str = "") -> dict:
+    """Click a button on a posted message (in the row of buttons `row`, when given) that
+    opens a modal; returns the modal."""
+    before = len(ws.fake.views)
+    status, _ = await ws.click(user, posted, action, block_prefix=row)
+    assert status == 200
+    return (await eventually(lambda: ws.fake.views[before:], what=f"{action} modal"))[0]
+
+
+async def press(
+    ws: Workspace, user: str, blocks: list, action: str, label: str = "", question: str = ""
+) -> dict:
+    """Press a button on an ephemeral answer (a slash command's, or what replaced it), as Slack
+    sends it: no `message`, `is_ephemeral` in the container; with `question`, the one that
+    answers the part of the message holding those words. Returns the modal the press opened,
+    or the answer that replaced the ephemeral message (via response_url)."""
+    row = row_for(blocks, question) if question else ""
+    found = next(
+        (
+            (b, e)
+            for b in blocks
+            if b.get("type") == "actions" and b.get("block_id", "").startswith(row)
+            for e in b["elements"]
+            if e["action_id"].split("#")[0] == action and label in e["text"]["text"]
+        ),
+        None,
+    )
+    assert found, f"no {action} button {label!r} in: {texts(blocks)}"
+    block, element = found
+    fake = ws.fake
+    n = next(ws._ids)
+    name = f"press-{n}"
+    views_before = len(fake.views)
+    payload = {
+        "type": "block_actions",
+        "user": {"id": user, "username": user.lower(), "team_id": TEAM},
+        "api_app_id": "A111",
+        "token": "verification_token",
+        "container": {
+            "type": "message",
+            "message_ts": f"{time.time():.6f}",
+            "channel_id": "C111",
+            "is_ephemeral": True,
+        },
+        "trigger_id": f"{n}.444.valid",
+        "team": {"id": TEAM, "domain": "workspace-domain"},
+        "channel": {"id": "C111", "name": "random"},
+        "response_url": fake.response_url(name),
+        "actions": [
+            {
+                "action_id": element["action_id"],
+                "block_id": block["block_id"],
+                "text": element["text"],
+                "value": element.get("value", ""),
+                "type": "button",
+                "action_ts": f"{time.time():.6f}{n}",
+            }
+        ],
+    }
+    status, _ = await ws.interact(payload)
+    assert status == 200
+
+    def answered():
+        if len(fake.views) > views_before:
+            return fake.views[views_before]
+        return next((r for r in fake.responses if r["name"] == name), None)
+
+    return await eventually(answered, what=f"answer to {action}")

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 
-from tests.e2e.slack_support import Serve, Workspace, eventually
+from tests.e2e.slack_support import Serve, Workspace, eventually, person_number, weekday_at
 from tests.fakes.bot_connector import BOT_ID, TENANT_ID, FakeConnector, Sent
 
 OWNER = "29:owner-olivia"
@@ -274,6 +274,35 @@ def inputs(sent: Sent) -> dict[str, dict]:
 async def tick(tenant: Tenant, when: datetime) -> str:
     """`mentorbot tick --now when`: what is due then is sent; returns its output."""
     return await Workspace(tenant.serve, None).tick(when)
+
+
+def teams_pair(tenant: Tenant) -> tuple[str, str]:
+    """A fresh mentor and mentee for one test."""
+    n = person_number()
+    return (
+        tenant.person(f"29:mentor-{n}", f"Mina Park{n}"),
+        tenant.person(f"29:exec-{n}", f"Erik Lund{n}"),
+    )
+
+
+async def start_program(tenant: Tenant, name: str) -> None:
+    """The owner creates the program `name`: a 45-minute session every 14 days."""
+    await tenant.say(OWNER, f"program create {name} cadence=14 minutes=45")
+    await tenant.latest(OWNER, f"Program {name} created")
+
+
+async def active_pair(tenant: Tenant, program: str):
+    """A proposed, introduced and accepted pair; returns (mentor, mentee, tick time)."""
+    mentor, mentee = teams_pair(tenant)
+    await start_program(tenant, program)
+    await tenant.say(OWNER, f"pair {{}} {{}} program={program} Learn short video", (mentor, mentee))
+    when = weekday_at(3, 9)
+    await tick(tenant, when)
+    for user in (mentee, mentor):
+        intro = await tenant.latest(user, "Accept")
+        await tenant.submit(user, intro, "Accept")
+    await tenant.latest(mentor, "both in")
+    return mentor, mentee, when
 
 
 def weekday_after(moment: datetime, days: int, hour: int) -> datetime:

@@ -9,14 +9,8 @@ from datetime import timedelta
 import aiohttp
 from icalendar import Calendar
 
+from tests.e2e.calendar_support import active_pairs, book, events, feed_link, reply_in_dm
 from tests.e2e.slack_support import eventually, texts, weekday_at
-from tests.e2e.test_slack_calendar import (
-    active_pairs,
-    book,
-    events,
-    feed_link,
-    reply_in_dm,
-)
 
 
 async def _get(url: str, etag: str = "") -> tuple[int, str, bytes]:

@@ -17,10 +17,12 @@ from tests.e2e.slack_support import (
     Workspace,
     eventually,
     slack_env,
+    start_program,
     texts,
 )
 from tests.e2e.teams_support import OWNER as TEAMS_OWNER
 from tests.e2e.teams_support import Tenant, teams_env
+from tests.e2e.teams_support import start_program as start_teams_program
 from tests.fakes.bot_connector import FakeConnector
 from tests.fakes.slack_api import FakeSlack
 
@@ -36,8 +38,7 @@ def _people(fake: FakeSlack, n: int) -> tuple[str, str]:
 
 
 async def _pair(ws: Workspace, program: str, mentor: str, mentee: str) -> None:
-    reply = await ws.command(OWNER, f"program create {program} cadence=14 minutes=45")
-    assert f"Program {program} created" in reply["text"], reply
+    await start_program(ws, program)
     reply = await ws.command(OWNER, f"pair <@{mentor}|m> <@{mentee}|e> program={program} Learn")
     assert "asked them both" in str(reply), reply
 
@@ -122,8 +123,7 @@ async def test_the_intro_reaches_teams_without_a_tick(tmp_path):
         tenant.person(TEAMS_OWNER, "Olivia Grant")
         mentor = tenant.person("29:instant-mentor", "Mina Park")
         mentee = tenant.person("29:instant-exec", "Erik Lund")
-        await tenant.say(TEAMS_OWNER, "program create Quick cadence=14 minutes=45")
-        await tenant.latest(TEAMS_OWNER, "Program Quick created")
+        await start_teams_program(tenant, "Quick")
         await tenant.say(TEAMS_OWNER, "pair {} {} program=Quick Learn", (mentor, mentee))
         for user in (mentor, mentee):
             await tenant.latest(user, "Accept", timeout=5)

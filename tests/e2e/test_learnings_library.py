@@ -7,21 +7,21 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.e2e.conftest import pair_of_people, teams_pair
-from tests.e2e.slack_support import OWNER, eventually, texts, weekday_at
+from tests.e2e.slack_support import (
+    OWNER,
+    accept_intro,
+    eventually,
+    pair_of_people,
+    propose,
+    start_program,
+    texts,
+    weekday_at,
+)
 from tests.e2e.teams_support import OWNER as TEAMS_OWNER
-from tests.e2e.teams_support import activity_text, tick
-from tests.e2e.test_slack import propose, start_program
+from tests.e2e.teams_support import activity_text, teams_pair, tick
+from tests.e2e.teams_support import start_program as start_teams_program
 
 SAID = "Dashboards & reels replaced <the> weekly report"
-
-
-async def _accepted(ws, fake, mentor: str, mentee: str) -> None:
-    [intro] = fake.posts_to(fake.dm(mentor, mentee))
-    for user in (mentee, mentor):
-        status, _ = await ws.click(user, intro, "pairing.accept", block_prefix=f"for.{user}")
-        assert status == 200
-    await eventually(lambda: "both in" in texts(intro.blocks), what="both accepted")
 
 
 async def test_on_slack_a_reflection_shared_with_the_program_is_found_by_another_participant(
@@ -38,7 +38,7 @@ async def test_on_slack_a_reflection_shared_with_the_program_is_found_by_another
     when = weekday_at(3, 9)
     await ws.tick(when)
     for pair in ((mentor, mentee), (reader, partner), (outsider, other)):
-        await _accepted(ws, fake, *pair)
+        await accept_intro(ws, fake, *pair)
 
     # A session booked, held, and the mentee's reflection shared with the program.
     await ws.tick(when + timedelta(minutes=10))
@@ -94,8 +94,7 @@ async def test_on_teams_a_reflection_shared_by_default_is_found_by_another_parti
     outsider, other = teams_pair(tenant)
     await tenant.say(TEAMS_OWNER, "program create Commons cadence=14 minutes=45 visibility=shared")
     await tenant.latest(TEAMS_OWNER, "Program Commons created")
-    await tenant.say(TEAMS_OWNER, "program create Faraway cadence=14 minutes=45")
-    await tenant.latest(TEAMS_OWNER, "Program Faraway created")
+    await start_teams_program(tenant, "Faraway")
     for program, pair in (
         ("Commons", (mentor, mentee)),
         ("Commons", (reader, partner)),

@@ -8,43 +8,17 @@ import csv
 import io
 from datetime import timedelta
 
-from tests.e2e.conftest import pair_of_people
 from tests.e2e.slack_support import (
     OWNER,
-    Workspace,
     actions_of,
     eventually,
+    pair_of_people,
+    propose,
     row_for,
+    start_program,
     texts,
     weekday_at,
 )
-from tests.fakes.slack_api import FakeSlack
-
-
-async def start_program(ws: Workspace, name: str) -> None:
-    reply = await ws.command(OWNER, f"program create {name} cadence=14 minutes=45")
-    assert f"Program {name} created" in reply["text"], reply
-
-
-async def propose(ws: Workspace, program: str, mentor: str, mentee: str, goal: str) -> dict:
-    return await ws.command(
-        OWNER, f"pair <@{mentor}|mina> <@{mentee}|erik> program={program} {goal}"
-    )
-
-
-async def active_pair(ws: Workspace, fake: FakeSlack, program: str):
-    """A proposed, introduced and accepted pair; returns (mentor, mentee, tick time)."""
-    mentor, mentee = pair_of_people(fake)
-    await start_program(ws, program)
-    await propose(ws, program, mentor, mentee, "Learn short video")
-    when = weekday_at(3, 9)
-    await ws.tick(when)
-    [intro] = fake.posts_to(fake.dm(mentor, mentee))
-    for user in (mentee, mentor):
-        status, _ = await ws.click(user, intro, "pairing.accept", block_prefix=f"for.{user}")
-        assert status == 200
-    await eventually(lambda: "both in" in texts(intro.blocks), what="both accepted")
-    return mentor, mentee, when
 
 
 async def test_a_pair_goes_from_slash_command_to_a_stored_reflection(ws, fake, serve):

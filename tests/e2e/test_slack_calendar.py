@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import itertools
 import re
 import secrets
 from datetime import UTC, date, datetime, timedelta
@@ -20,123 +19,34 @@ import aiohttp
 import recurring_ical_events
 from icalendar import Calendar
 
+from tests.e2e.calendar_support import (
+    active_pairs,
+    answer_with_invite,
+    book,
+    buttons,
+    events,
+    feed_link,
+    message_of,
+    reply_in_dm,
+    shares,
+)
 from tests.e2e.process_support import query
-from tests.e2e.slack_support import OWNER, Workspace, eventually, texts, weekday_at
-from tests.fakes.slack_api import FakeSlack, Posted
+from tests.e2e.slack_support import CADENCE, eventually, open_form, texts, weekday_at
+from tests.fakes.slack_api import FakeSlack
 
 BERLIN = ZoneInfo("Europe/Berlin")
-CADENCE = 14  # days between sessions in the programs these tests create
-_n = itertools.count(1)
 
 
 # --- helpers ------------------------------------------------------------------------------------
-class Person:
-    """A Slack member in Berlin with an e-mail address users.info shows."""
-
-    def __init__(self, fake: FakeSlack, user: str, first: str, last: str) -> None:
-        self.user, self.first = user, first
-        self.email = f"{first.lower()}.{last.lower()}@example.com"
-        fake.add_user(user, f"{first} {last}", "Europe/Berlin", email=self.email)
-        self.dm = fake.dm(user)
-
-
-async def start_program(ws: Workspace, name: str) -> None:
-    reply = await ws.command(OWNER, f"program create {name} cadence={CADENCE} minutes=45")
-    assert f"Program {name} created" in reply["text"], reply
-
-
-async def active_pairs(
-    ws: Workspace, program: str, count: int
-) -> tuple[list[tuple[Person, Person]], datetime]:
-    """A new program with `count` proposed, introduced and accepted pairs (mentor, mentee);
-    returns them and the time of the tick that sent the intros."""
-    fake = ws.fake
-    await start_program(ws, program)
-    pairs = []
-    for _ in range(count):
-        n = next(_n)
-        mentor = Person(fake, f"UCALMENTOR{n}", "Mina", f"Park{n}")
-        mentee = Person(fake, f"UCALEXEC{n}", "Erik", f"Lund{n}")
-        reply = await ws.command(
-            OWNER, f"pair <@{mentor.user}|mina> <@{mentee.user}|erik> program={program} Reels"
-        )
-        assert "Proposed" in reply["text"], reply
-        pairs.append((mentor, mentee))
-    when = weekday_at(3, 9)
-    await ws.tick(when)
-    for mentor, mentee in pairs:
-        [intro] = fake.posts_to(fake.dm(mentor.user, mentee.user))
-        for user in (mentee.user, mentor.user):
-            status, _ = await ws.click(user, intro, "pairing.accept", block_prefix=f"for.{user}")
-            assert status == 200
-        await eventually(lambda intro=intro: "both in" in texts(intro.blocks), what="accepted")
-    return pairs, when
-
-
-async def reply_in_dm(ws: Workspace, person: Person, text: str) -> Posted:
-    """Type `text` in the bot's DM; returns the bot's answer there."""
-    before = len(ws.fake.posts_to(person.dm))
-    assert await ws.dm(person.user, text) == 200
-    [answer] = await eventually(lambda: ws.fake.posts_to(person.dm)[before:], what=text)
-    return answer
-
-
-async def open_form(ws: Workspace, user: str, posted: Posted, action: str) -> dict:
-    """Click a button on a posted message that opens a modal; returns the modal."""
-    before = len(ws.fake.views)
-    status, _ = await ws.click(user, posted, action)
-    assert status == 200
-    return (await eventually(lambda: ws.fake.views[before:], what=f"{action} modal"))[0]
-
-
-async def book(ws: Workspace, person: Person, values: dict[str, str]) -> Posted:
-    """`me` in the DM, Schedule, and the booking form sent with `values`; returns the answer:
-    a DM of its own carrying the booker's calendar invite. The `me` message loses the row of
-    buttons Schedule was in."""
-    status = await reply_in_dm(ws, person, "me")
-    form = await open_form(ws, person.user, status, "session.schedule")
-    assert form["callback_id"] == "session.schedule"
-    answer = await answer_with_invite(ws, person, form, values)
-    assert answer.text.startswith("Booked"), answer.text
-    await eventually(lambda: "session.schedule" not in str(status.blocks), what="Schedule used")
-    return answer
-
-
-async def answer_with_invite(
-    ws: Workspace, person: Person, form: dict, values: dict[str, str]
-) -> Posted:
-    """Send a booking or move form; returns its answer, which comes as a DM of its own with
-    the person's calendar invite (a file share shown as a message)."""
-    before = len(shares(ws.fake, person))
-    sent, ack = await ws.submit(person.user, form, values)
-    assert sent == 200 and ack == {}, ack
-
-    def shown() -> list[Posted]:
-        return [message_of(ws.fake, s) for s in shares(ws.fake, person)[before:]]
-
-    [answer] = await eventually(lambda: all(shown()) and shown(), what="answer with invite")
-    assert answer.channel == person.dm
-    return answer
 
 
 def berlin(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, clock(hour, minute), BERLIN)
 
 
-def shares(fake: FakeSlack, person: Person) -> list[dict]:
-    """Every file shared in the person's DM, oldest first."""
-    return [s for s in fake.shared if s.get("channel_id") == person.dm]
-
-
 def ics_of(fake: FakeSlack, share: dict) -> Calendar:
     [file] = share["files"]
     return Calendar.from_ical(fake.uploads[file["id"]])
-
-
-def message_of(fake: FakeSlack, share: dict) -> Posted | None:
-    """The message a file share shows up as in the DM (a share with blocks)."""
-    [file] = share["files"]
-    return next((p for p in list(fake.messages.values()) if file["id"] in p.files), None)
 
 
 def said(fake: FakeSlack, share: dict) -> str:
@@ -145,33 +55,12 @@ def said(fake: FakeSlack, share: dict) -> str:
     return share.get("initial_comment") or message_of(fake, share).text
 
 
-def events(calendar: Calendar) -> list:
-    return list(calendar.walk("VEVENT"))
-
-
 def expanded(calendar: Calendar, around: datetime) -> list[datetime]:
     """The starts recurring_ical_events finds within a year either side of `around`."""
     found = recurring_ical_events.of(calendar).between(
         around - timedelta(days=365), around + timedelta(days=365)
     )
     return sorted(e["DTSTART"].dt for e in found)
-
-
-def buttons(posted: Posted) -> dict[str, dict]:
-    """The message's buttons by action id."""
-    return {
-        e["action_id"]: e for b in posted.blocks if b["type"] == "actions" for e in b["elements"]
-    }
-
-
-def feed_link(answer: Posted) -> str:
-    """The feed's address from the answer to `calendar`: a link button (Feed link), with the
-    same address for calendar apps (Subscribe, webcal://) beside it; the text has no link."""
-    found = buttons(answer)
-    url = found["link.feed"]["url"]
-    assert found["link.webcal"]["url"] == "webcal://" + url.removeprefix("http://")
-    assert "http" not in answer.text and "webcal" not in answer.text, answer.text
-    return url
 
 
 def utc(moment: datetime) -> str:

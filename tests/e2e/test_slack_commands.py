@@ -5,9 +5,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.e2e.conftest import pair_of_people
-from tests.e2e.slack_support import OWNER, actions_of, eventually, texts, weekday_at
-from tests.e2e.test_slack import active_pair, start_program
+from tests.e2e.slack_support import (
+    OWNER,
+    actions_of,
+    active_pair,
+    eventually,
+    pair_of_people,
+    start_program,
+    texts,
+    weekday_at,
+)
 
 
 async def test_help_and_unknown_subcommands_answer_with_help(ws):

@@ -11,17 +11,21 @@ from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 from zoneinfo import ZoneInfo
 
-from tests.e2e.conftest import pair_of_people
-from tests.e2e.slack_support import OWNER, Workspace, eventually, row_for, texts
-from tests.e2e.test_slack import start_program
-from tests.e2e.test_slack_owner_tools import (
+from tests.e2e.slack_support import (
+    OWNER,
+    Workspace,
     accept_intro,
+    eventually,
     next_weekday,
     one_post,
     open_form,
+    pair_of_people,
     posts_with,
     press,
+    row_for,
+    start_program,
     status_of,
+    texts,
 )
 from tests.fakes.slack_api import Posted
 

@@ -10,25 +10,33 @@ import io
 import itertools
 import json
 import re
-import time
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from tests.e2e.conftest import pair_of_people
 from tests.e2e.slack_support import (
     COMMAND,
     OWNER,
     Workspace,
+    accept_intro,
     actions_of,
+    active_pair,
     eventually,
+    next_weekday,
+    one_post,
+    open_form,
+    pair_of_people,
+    posts_with,
+    press,
+    propose,
     row_for,
+    start_program,
+    status_of,
     texts,
     weekday_at,
 )
-from tests.e2e.test_slack import active_pair, start_program
-from tests.fakes.slack_api import TEAM, FakeSlack, Posted
+from tests.fakes.slack_api import FakeSlack, Posted
 
 BERLIN = ZoneInfo("Europe/Berlin")
 PEOPLE_HEADER = "program,person,role,name,teaches,learns,interests,manager\n"
@@ -61,76 +69,6 @@ async def import_people(ws: Workspace, folder: Path, rows: str) -> str:
     return out.decode()
 
 
-async def press(
-    ws: Workspace, user: str, blocks: list, action: str, label: str = "", question: str = ""
-) -> dict:
-    """Press a button on an ephemeral answer (a slash command's, or what replaced it), as Slack
-    sends it: no `message`, `is_ephemeral` in the container; with `question`, the one that
-    answers the part of the message holding those words. Returns the modal the press opened,
-    or the answer that replaced the ephemeral message (via response_url)."""
-    row = row_for(blocks, question) if question else ""
-    found = next(
-        (
-            (b, e)
-            for b in blocks
-            if b.get("type") == "actions" and b.get("block_id", "").startswith(row)
-            for e in b["elements"]
-            if e["action_id"].split("#")[0] == action and label in e["text"]["text"]
-        ),
-        None,
-    )
-    assert found, f"no {action} button {label!r} in: {texts(blocks)}"
-    block, element = found
-    fake = ws.fake
-    n = next(ws._ids)
-    name = f"press-{n}"
-    views_before = len(fake.views)
-    payload = {
-        "type": "block_actions",
-        "user": {"id": user, "username": user.lower(), "team_id": TEAM},
-        "api_app_id": "A111",
-        "token": "verification_token",
-        "container": {
-            "type": "message",
-            "message_ts": f"{time.time():.6f}",
-            "channel_id": "C111",
-            "is_ephemeral": True,
-        },
-        "trigger_id": f"{n}.444.valid",
-        "team": {"id": TEAM, "domain": "workspace-domain"},
-        "channel": {"id": "C111", "name": "random"},
-        "response_url": fake.response_url(name),
-        "actions": [
-            {
-                "action_id": element["action_id"],
-                "block_id": block["block_id"],
-                "text": element["text"],
-                "value": element.get("value", ""),
-                "type": "button",
-                "action_ts": f"{time.time():.6f}{n}",
-            }
-        ],
-    }
-    status, _ = await ws.interact(payload)
-    assert status == 200
-
-    def answered():
-        if len(fake.views) > views_before:
-            return fake.views[views_before]
-        return next((r for r in fake.responses if r["name"] == name), None)
-
-    return await eventually(answered, what=f"answer to {action}")
-
-
-async def open_form(ws: Workspace, user: str, posted: Posted, action: str, row: str = "") -> dict:
-    """Click a button on a posted message (in the row of buttons `row`, when given) that
-    opens a modal; returns the modal."""
-    before = len(ws.fake.views)
-    status, _ = await ws.click(user, posted, action, block_prefix=row)
-    assert status == 200
-    return (await eventually(lambda: ws.fake.views[before:], what=f"{action} modal"))[0]
-
-
 async def join_pool(
     ws: Workspace,
     user: str,
@@ -152,19 +90,6 @@ REFUSED = "Slack refused a chart or table"
 DRAWN = {"data_visualization", "data_table"}
 
 
-def posts_with(fake: FakeSlack, channel: str, words: str) -> list[Posted]:
-    return [p for p in fake.posts_to(channel) if words in p.text]
-
-
-async def one_post(fake: FakeSlack, channel: str, words: str) -> Posted:
-    [found] = await eventually(lambda: posts_with(fake, channel, words), what=words)
-    return found
-
-
-async def status_of(ws: Workspace, program: str) -> str:
-    return texts((await ws.command(OWNER, f"status {program}"))["blocks"])
-
-
 async def exported(ws: Workspace, program: str) -> list[dict[str, str]]:
     """The owner's /mentoring export, only the rows of `program`."""
     fake = ws.fake
@@ -181,21 +106,10 @@ async def propose_pairs(ws: Workspace, fake: FakeSlack, program: str, count: int
     pairs = []
     for _ in range(count):
         mentor, mentee = pair_of_people(fake)
-        reply = await ws.command(
-            OWNER, f"pair <@{mentor}|mina> <@{mentee}|erik> program={program} Learn reels"
-        )
+        reply = await propose(ws, program, mentor, mentee, "Learn reels")
         assert "Proposed" in reply["text"], reply
         pairs.append((mentor, mentee))
     return pairs
-
-
-async def accept_intro(ws: Workspace, fake: FakeSlack, mentor: str, mentee: str) -> None:
-    """Both people press Accept on their shared intro."""
-    [intro] = fake.posts_to(fake.dm(mentor, mentee))
-    for user in (mentee, mentor):
-        status, _ = await ws.click(user, intro, "pairing.accept", block_prefix=f"for.{user}")
-        assert status == 200
-    await eventually(lambda: "both in" in texts(intro.blocks), what="both accepted")
 
 
 async def answer_checkin(
@@ -230,13 +144,6 @@ async def answer_checkin_from_me(ws: Workspace, user: str, values: dict[str, str
         lambda: len(posts_with(ws.fake, ws.fake.dm(user), "program owners will read it")) > saved,
         what="answer saved",
     )
-
-
-def next_weekday(day: date, hour: int, minute: int = 0) -> datetime:
-    """`day` at hour:minute UTC, moved on to Monday when it falls on a weekend."""
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    return datetime.combine(day, clock(hour, minute), UTC)
 
 
 def berlin(day: date, hour: int) -> datetime:

@@ -11,16 +11,17 @@ from datetime import timedelta
 import pytest
 import yaml
 
-from tests.e2e.conftest import pair_of_people
 from tests.e2e.slack_support import (
     COMMAND,
     OWNER,
     eventually,
     free_port,
+    pair_of_people,
+    propose,
     sign,
+    start_program,
     weekday_at,
 )
-from tests.e2e.test_slack import propose, start_program
 
 
 async def test_url_verification_answers_the_challenge(ws):

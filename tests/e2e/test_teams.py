@@ -10,29 +10,19 @@ from datetime import timedelta
 
 import aiohttp
 
-from tests.e2e.conftest import teams_pair
 from tests.e2e.slack_support import eventually, weekday_at
-from tests.e2e.teams_support import CHOICE, OWNER, Tenant, activity_text, button, inputs, tick
+from tests.e2e.teams_support import (
+    CHOICE,
+    OWNER,
+    Tenant,
+    activity_text,
+    button,
+    inputs,
+    start_program,
+    teams_pair,
+    tick,
+)
 from tests.fakes.adaptive_cards import validate
-
-
-async def start_program(tenant: Tenant, name: str) -> None:
-    await tenant.say(OWNER, f"program create {name} cadence=14 minutes=45")
-    await tenant.latest(OWNER, f"Program {name} created")
-
-
-async def active_pair(tenant: Tenant, program: str):
-    """A proposed, introduced and accepted pair; returns (mentor, mentee, tick time)."""
-    mentor, mentee = teams_pair(tenant)
-    await start_program(tenant, program)
-    await tenant.say(OWNER, f"pair {{}} {{}} program={program} Learn short video", (mentor, mentee))
-    when = weekday_at(3, 9)
-    await tick(tenant, when)
-    for user in (mentee, mentor):
-        intro = await tenant.latest(user, "Accept")
-        await tenant.submit(user, intro, "Accept")
-    await tenant.latest(mentor, "both in")
-    return mentor, mentee, when
 
 
 async def test_a_pair_goes_from_the_pair_command_to_a_stored_reflection(tenant, connector):

@@ -28,10 +28,18 @@ import pytest
 import recurring_ical_events
 from icalendar import Calendar
 
-from tests.e2e.conftest import teams_pair
 from tests.e2e.slack_support import Serve, weekday_at
-from tests.e2e.teams_support import OWNER, Tenant, activity_text, button, teams_env, titles
-from tests.e2e.test_teams import start_program, tick
+from tests.e2e.teams_support import (
+    OWNER,
+    Tenant,
+    activity_text,
+    button,
+    start_program,
+    teams_env,
+    teams_pair,
+    tick,
+    titles,
+)
 from tests.fakes.bot_connector import FakeConnector, Sent
 
 BERLIN = ZoneInfo("Europe/Berlin")

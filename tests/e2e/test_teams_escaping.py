@@ -8,8 +8,7 @@ from datetime import timedelta
 from markdown_it import MarkdownIt
 
 from tests.e2e.slack_support import weekday_at
-from tests.e2e.teams_support import Tenant, inputs
-from tests.e2e.test_teams import active_pair, tick
+from tests.e2e.teams_support import Tenant, active_pair, inputs, tick
 from tests.fakes.bot_connector import FakeConnector
 
 TOPIC = "[Join the call](https://evil.example/login)"

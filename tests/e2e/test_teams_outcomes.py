@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tests.e2e.conftest import teams_pair
 from tests.e2e.teams_support import (
     OWN_BUTTONS,
     OWNER,
@@ -20,12 +19,13 @@ from tests.e2e.teams_support import (
     evening_after,
     inputs,
     morning_after,
+    start_program,
+    teams_pair,
     tick,
     titles,
     weekday_after,
     working_hour_after,
 )
-from tests.e2e.test_teams import start_program
 from tests.fakes.bot_connector import FakeConnector, Sent
 
 FIT_NOTE = "may need a hand"

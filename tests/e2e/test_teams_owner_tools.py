@@ -23,17 +23,18 @@ from tests.e2e.slack_support import COMMAND, weekday_at
 from tests.e2e.teams_support import (
     OWNER,
     Tenant,
+    active_pair,
     activity_text,
     asks,
     book_and_hold,
     button,
     elements,
     inputs,
+    start_program,
     tick,
     titles,
     weekday_after,
 )
-from tests.e2e.test_teams import active_pair, start_program
 from tests.fakes.bot_connector import Sent
 
 _ids = itertools.count(1)

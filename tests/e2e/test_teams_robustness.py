@@ -14,10 +14,17 @@ from datetime import UTC, datetime, timedelta
 
 import aiohttp
 
-from tests.e2e.conftest import teams_pair
 from tests.e2e.slack_support import COMMAND, Serve, Workspace, eventually, weekday_at
-from tests.e2e.teams_support import OWNER, Tenant, activity_text, teams_env
-from tests.e2e.test_teams import active_pair, start_program, tick
+from tests.e2e.teams_support import (
+    OWNER,
+    Tenant,
+    active_pair,
+    activity_text,
+    start_program,
+    teams_env,
+    teams_pair,
+    tick,
+)
 from tests.fakes.bot_connector import FakeConnector
 
 

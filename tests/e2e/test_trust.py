@@ -7,8 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.e2e.conftest import pair_of_people
-from tests.e2e.slack_support import OWNER, Serve, eventually, texts
+from tests.e2e.slack_support import OWNER, Serve, eventually, pair_of_people, start_program, texts
 from tests.fakes.slack_api import TEAM
 
 BLANK = "\u3000\u2003"
@@ -28,8 +27,7 @@ async def test_slack_someone_named_only_whitespace_is_introduced_by_their_user_i
         "profile": {"real_name": BLANK, "display_name": BLANK},
         "is_bot": False,
     }
-    reply = await ws.command(OWNER, "program create Spaces cadence=14 minutes=45")
-    assert "Program Spaces created" in reply["text"], reply
+    await start_program(ws, "Spaces")
     reply = await ws.command(OWNER, f"pair <@{mentor}> <@{blank}> program=Spaces Learn video")
     assert "Sorry - something went wrong" not in str(reply), reply
     await ws.tick(datetime.now(UTC) + timedelta(minutes=1))

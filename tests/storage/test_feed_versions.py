@@ -4,16 +4,14 @@ those; revision 0014 keeps feed tokens as their SHA-256 digests (old addresses s
 their feed) and gives people a link generation."""
 
 import hashlib
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from alembic import command
 from sqlalchemy import insert, select, update
 
 from bot.domain.model import Pairing, Participant, Program, Session
 from storage.tables import pairings, participants, programs, sessions
-from tests.storage.test_outcome_figures_migration import _run
-
-NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+from tests.storage.support import NOW, migration
 
 
 async def _pairs(store) -> tuple[int, int]:
@@ -69,7 +67,7 @@ async def test_the_sessions_version_moves_with_each_write_to_the_pairs_sessions(
 async def test_revision_0014_keeps_feed_tokens_as_digests_and_its_downgrade_forgets_them(store):
     token = "ab" * 24
     async with store.engine.begin() as conn:
-        await conn.run_sync(_run(command.downgrade, "0013"))
+        await conn.run_sync(migration(command.downgrade, "0013"))
     try:
         async with store.engine.begin() as conn:
             rows = [
@@ -93,7 +91,7 @@ async def test_revision_0014_keeps_feed_tokens_as_digests_and_its_downgrade_forg
             session = dict(pairing_id=pair_id, starts_at=NOW, minutes=45, topic="", status="held")
             await conn.execute(insert(sessions).values(number=1, **session))
         async with store.engine.begin() as conn:
-            await conn.run_sync(_run(command.upgrade, "0014"))
+            await conn.run_sync(migration(command.upgrade, "0014"))
         async with store.reading() as tx:
             kept = {p.user_id: p for p in await tx.find(Participant)}
         assert kept["u1"].calendar_token == hashlib.sha256(token.encode()).hexdigest()
@@ -103,10 +101,10 @@ async def test_revision_0014_keeps_feed_tokens_as_digests_and_its_downgrade_forg
             await conn.execute(update(sessions).values(minutes=30))
             assert list((await conn.execute(select(sessions.c.revision))).scalars()) == [1]
         async with store.engine.begin() as conn:
-            await conn.run_sync(_run(command.downgrade, "0013"))
+            await conn.run_sync(migration(command.downgrade, "0013"))
         async with store.engine.begin() as conn:
             found = select(participants.c.calendar_token).order_by(participants.c.user_id)
             assert list((await conn.execute(found)).scalars()) == [None, None]
     finally:
         async with store.engine.begin() as conn:
-            await conn.run_sync(_run(command.upgrade, "head"))
+            await conn.run_sync(migration(command.upgrade, "head"))

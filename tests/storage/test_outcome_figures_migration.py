@@ -3,12 +3,9 @@ sent, as the store would keep them; revision 0012 counts the ratings asked again
 post-session cards sent (each card asks the rating), and its downgrade as the pulse questions
 sent on their own before."""
 
-from datetime import UTC, datetime
-
 from alembic import command
 from sqlalchemy import insert, select
 
-from storage import migrate
 from storage.tables import (
     OUTCOME_FIGURES,
     followups,
@@ -21,23 +18,12 @@ from storage.tables import (
     reflections,
     sessions,
 )
-
-NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-def _run(action, revision):
-    config = migrate._config()
-
-    def go(sync_connection) -> None:
-        config.attributes["connection"] = sync_connection
-        action(config, revision)
-
-    return go
+from tests.storage.support import NOW, migration
 
 
 async def test_the_migration_counts_the_outcomes_it_finds(store):
     async with store.engine.begin() as conn:
-        await conn.run_sync(_run(command.downgrade, "0008"))
+        await conn.run_sync(migration(command.downgrade, "0008"))
     try:
         async with store.engine.begin() as conn:  # only the columns revision 0008 has
             people = [
@@ -143,7 +129,7 @@ async def test_the_migration_counts_the_outcomes_it_finds(store):
             )
     finally:
         async with store.engine.begin() as conn:
-            await conn.run_sync(_run(command.upgrade, "head"))
+            await conn.run_sync(migration(command.upgrade, "head"))
     async with store.transaction() as tx:
         found = select(*(pairings.c[name] for name in OUTCOME_FIGURES)).order_by(pairings.c.id)
         rows = [dict(row._mapping) for row in await tx.conn.execute(found)]
@@ -172,7 +158,7 @@ async def test_revision_0012_counts_ratings_asked_as_the_cards_sent_and_its_down
     store,
 ):
     async with store.engine.begin() as conn:
-        await conn.run_sync(_run(command.downgrade, "0011"))
+        await conn.run_sync(migration(command.downgrade, "0011"))
     try:
         async with store.engine.begin() as conn:
             people = [
@@ -247,14 +233,14 @@ async def test_revision_0012_counts_ratings_asked_as_the_cards_sent_and_its_down
                 ],
             )
         async with store.engine.begin() as conn:
-            await conn.run_sync(_run(command.upgrade, "0012"))
+            await conn.run_sync(migration(command.upgrade, "0012"))
         assert await _ratings_asked(store) == [2, 1]
         async with store.engine.begin() as conn:
-            await conn.run_sync(_run(command.downgrade, "0011"))
+            await conn.run_sync(migration(command.downgrade, "0011"))
         assert await _ratings_asked(store) == [2, 0]
     finally:
         async with store.engine.begin() as conn:
-            await conn.run_sync(_run(command.upgrade, "head"))
+            await conn.run_sync(migration(command.upgrade, "head"))
 
 
 async def _ratings_asked(store) -> list[int]:

@@ -10,7 +10,7 @@ import pytest
 from bot.domain.model import Pairing, Reflection, Session
 from bot.domain.ports import ProgramTrends
 from bot.flows.charts import week_ends
-from tests.storage.test_status_figures import NOW, TICK, _world
+from tests.storage.support import NOW, TICK, world
 
 WEEK = timedelta(days=7)
 
@@ -65,7 +65,7 @@ async def _counted(store, program, ends) -> ProgramTrends:
 @pytest.mark.parametrize("seed", [1, 2, 3])
 async def test_the_weeks_are_what_counting_the_rows_gives(store, seed):
     rng = random.Random(seed)
-    programs = await _world(store, rng)
+    programs = await world(store, rng)
     async with store.transaction() as tx:  # some pairs ended, at moments near the weeks' ends
         pairs = await tx.find(Pairing)
         for pair in rng.sample(pairs, len(pairs) // 3):

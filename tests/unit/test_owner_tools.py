@@ -26,7 +26,7 @@ from bot.domain.outcomes import CheckIn
 from bot.flows.pairings import propose_pairing
 from bot.policy.matching import Candidate, barrier, overlap
 from tests.harness import ERIK, MINA, OWNER, PRIYA, TOM
-from tests.unit.test_matching import MENTEES, MENTORS, PAST
+from tests.unit.matching_support import MENTEES, MENTORS, PAST
 
 
 def _handle(person: Candidate) -> str:
