@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from bot.domain import copy
+from bot.domain import prompts
 from bot.domain.events import Event
 from bot.domain.messages import FormErrors, Message, NotYours
 from bot.engine import Engine
@@ -50,4 +50,4 @@ async def take(engine: Engine, event: Event, *, quiet: bool = False) -> Turn:
 
 
 def apology() -> Message:
-    return Message(copy.text("general.trouble"))
+    return Message(prompts.text("general.trouble"))

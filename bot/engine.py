@@ -11,7 +11,7 @@ from dataclasses import replace
 from bot.calendar.feed import Feed, FeedCache, digest, feed_facts
 from bot.calendar.invites import invite_file
 from bot.context import Context, EngineConfig
-from bot.domain import copy
+from bot.domain import prompts
 from bot.domain.clock import Clock
 from bot.domain.events import (
     ActionClicked,
@@ -261,7 +261,7 @@ async def _dispatch(
             name, value = event.form_id, event.value
             return await route(ctx, person, found, event, name, value, values=event.values)
         if isinstance(event, MemberJoined):
-            return Message(copy.text("general.welcome", name=person.first_name))
+            return Message(prompts.text("general.welcome", name=person.first_name))
         return unknown()
     except Refused as refusal:
         return Message(str(refusal))
@@ -318,7 +318,7 @@ async def _direct_message(
         return await save_reflection(ctx, person, session, text, typed=True)
     if text and patient and await prompt_in_flight(ctx, person):
         raise PromptInFlight
-    return Message(copy.text("general.nothing_pending"))
+    return Message(prompts.text("general.nothing_pending"))
 
 
 async def _remind_reflection(ctx: Context, person: Participant, reply: Message) -> Message:
@@ -329,6 +329,6 @@ async def _remind_reflection(ctx: Context, person: Participant, reply: Message) 
     session = await pending_reflection(ctx, person)
     if session is None:
         return reply
-    button = Button(copy.text("buttons.reflect_now"), "reflection.write", str(session.id))
-    hint = copy.text("reflect.command_hint")
+    button = Button(prompts.text("buttons.reflect_now"), "reflection.write", str(session.id))
+    hint = prompts.text("reflect.command_hint")
     return replace(reply, text=f"{reply.text}\n\n{hint}".strip(), buttons=(*reply.buttons, button))

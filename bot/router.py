@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.context import Context
-from bot.domain import copy
+from bot.domain import prompts
 from bot.domain.events import Event, Mention
 from bot.domain.ids import record_id
 from bot.domain.messages import FormErrors, Message, Refused
@@ -129,7 +129,7 @@ async def owner_check(ctx: Context, person: Participant, program: Program | None
     else:
         mine = ctx.rules.is_owner(person.handle) or bool(await owned_programs(ctx, person))
     if not mine:
-        raise Refused(copy.text("general.not_owner"))
+        raise Refused(prompts.text("general.not_owner"))
 
 
 async def _pairing_of(ctx: Context, record: Any) -> Pairing | None:
@@ -153,8 +153,8 @@ async def _author_of(ctx: Context, record: Any) -> int | None:
 
 
 def unknown() -> Message:
-    return Message(copy.text("general.unknown_item"))
+    return Message(prompts.text("general.unknown_item"))
 
 
 def not_yours() -> Message:
-    return Message(copy.text("general.not_yours"))
+    return Message(prompts.text("general.not_yours"))

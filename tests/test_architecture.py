@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain import copy
+from bot.domain import prompts
 
 ROOT = Path(__file__).resolve().parent.parent
 FORBIDDEN = {"slack_bolt", "slack_sdk", "botbuilder", "aiohttp", "sqlalchemy"}
@@ -32,15 +32,15 @@ def test_engine_takes_time_from_the_clock(path):
     assert "datetime.now(" not in source and "utcnow(" not in source and "time.time(" not in source
 
 
-def test_every_copy_key_used_in_code_exists():
+def test_every_prompt_key_used_in_code_exists():
     import re
 
     used = set()
     for path in BOT_FILES:
-        used |= set(re.findall(r'copy\.text\(\s*"([a-z_.]+)"', path.read_text()))
+        used |= set(re.findall(r'prompts\.text\(\s*"([a-z_.]+)"', path.read_text()))
     assert used, "the engine takes its words from prompts/"
     for key in used:
-        node = copy._load("messages.toml")
+        node = prompts._load("messages.toml")
         for part in key.split("."):
             assert part in node, f"prompts/messages.toml has no {key}"
             node = node[part]

@@ -24,7 +24,7 @@ from adapters.slack import inbound, render
 from adapters.slack.charts import has_pictures
 from adapters.slack.directory import Directory
 from adapters.slack.sender import SlackSender, respond_pages
-from bot.domain import copy
+from bot.domain import prompts
 from bot.domain.events import CommandIssued
 from bot.domain.ids import parse_handle
 from bot.domain.messages import FormErrors, Message, NotYours
@@ -83,7 +83,7 @@ class SlackBot:
             await ack()
             return
         if message.file:
-            await ack(text=render.fallback_text(Message(copy.text("commands.export_sending"))))
+            await ack(text=render.fallback_text(Message(prompts.text("commands.export_sending"))))
             self._later(self.sender.direct(user_id, message), "export upload")
             return
         if has_pictures(message):  # answered after the acknowledgement, page by page
@@ -129,7 +129,7 @@ class SlackBot:
         event_id = f"home:{event_id or uuid.uuid4().hex}"
         reply = await self.engine.handle(CommandIssued("slack", event_id, actor, name="me"))
         if isinstance(reply, Message):
-            title = copy.text("home.title")
+            title = prompts.text("home.title")
             await self.client.views_publish(user_id=user_id, view=render.home_view(title, reply))
 
     # --- buttons and modals ---------------------------------------------------------------------
@@ -148,7 +148,7 @@ class SlackBot:
         if isinstance(turn.reply, NotYours):  # said to the one who clicked; the message stays
             owner = parse_handle(turn.reply.owner)[1]
             await respond(
-                text=copy.text("general.not_your_buttons", person=f"<@{owner}>"),
+                text=prompts.text("general.not_your_buttons", person=f"<@{owner}>"),
                 response_type="ephemeral",
                 replace_original=False,
             )

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.domain import copy
+from bot.domain import prompts
 from bot.domain.messages import Chart, Message, Section, Table
 
 CHARTS_PER_MESSAGE = 2
@@ -125,7 +125,7 @@ def section_units(section: Section, n: int, text_blocks, context) -> list[Unit]:
         shown = table_block(table, f"table.{n}")
         rows = len(shown["rows"]) - 1
         left = table.more + len(table.rows) - rows
-        note = [context(copy.text("status.chart.risk_more", count=left))] if left else []
+        note = [context(prompts.text("status.chart.risk_more", count=left))] if left else []
         words = text_blocks("\n".join(table.words(rows)))
         units.append(Unit("table", [shown, *note], [*words, *note]))
     return units

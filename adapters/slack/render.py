@@ -9,7 +9,7 @@ from dataclasses import replace
 
 from adapters.slack import charts
 from bot.calendar.ics import REQUEST, google_link, outlook_link
-from bot.domain import copy
+from bot.domain import prompts
 from bot.domain.ids import parse_handle
 from bot.domain.messages import Button, Field, Form, FormErrors, Message, Section, Select
 
@@ -46,8 +46,8 @@ def with_calendar_links(message: Message) -> Message:
     if invite is None or invite.method != REQUEST:
         return message
     links = (
-        Button(copy.text("buttons.add_google"), "link.google", url=google_link(invite.event)),
-        Button(copy.text("buttons.add_outlook"), "link.outlook", url=outlook_link(invite.event)),
+        Button(prompts.text("buttons.add_google"), "link.google", url=google_link(invite.event)),
+        Button(prompts.text("buttons.add_outlook"), "link.outlook", url=outlook_link(invite.event)),
     )
     # A longer address would get the whole message refused; the file still carries it all.
     fitting = tuple(b for b in links if len(b.url) <= URL_LIMIT)

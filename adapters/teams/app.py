@@ -26,7 +26,7 @@ from adapters.teams.connector import Connector
 from adapters.teams.exports import INVITES, PATH, USED, ExportLinks, LinkError
 from adapters.teams.gate import Gate
 from adapters.teams.members import Members
-from bot.domain import copy
+from bot.domain import prompts
 from bot.domain.events import Actor, CommandIssued, Event, MessageReceived
 from bot.domain.messages import Button, FormErrors, Message
 from bot.domain.ports import DeliveryError
@@ -188,9 +188,9 @@ class TeamsBot:
         url = self.links.url(user_id, words[1] if len(words) > 1 else "")
         minutes = self.links.ttl // 60
         return Message(
-            copy.text("commands.export_link", minutes=minutes),
+            prompts.text("commands.export_link", minutes=minutes),
             buttons=(
-                Button(copy.text("buttons.download"), "export.download", url=url, primary=True),
+                Button(prompts.text("buttons.download"), "export.download", url=url, primary=True),
             ),
         )
 
@@ -212,7 +212,7 @@ class TeamsBot:
         if reply is None:
             return web.Response(status=410, text=USED, headers={"Cache-Control": "no-store"})
         if not isinstance(reply, Message) or reply.file is None:
-            text = reply.text if reply is not None else copy.text("general.trouble")
+            text = reply.text if reply is not None else prompts.text("general.trouble")
             return web.Response(status=403, text=text)
         return web.Response(
             body=reply.file.content.encode("utf-8"),

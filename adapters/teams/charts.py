@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.domain import copy
+from bot.domain import prompts
 from bot.domain.messages import Chart, Table
 
 TABLE_ROWS = 20  # rows of a card's table; the words below it list them all
@@ -48,7 +48,7 @@ def table_element(table: Table, cell_text: Callable[[str], dict], words: Callabl
 
     shown = table.rows[:TABLE_ROWS]
     left = table.more + len(table.rows) - len(shown)
-    more = [copy.text("status.chart.risk_more", count=left)] if left else []
+    more = [prompts.text("status.chart.risk_more", count=left)] if left else []
     element = {
         "type": "Table",
         "columns": [{"width": 3 if n == 0 else 2} for n in range(len(table.columns))],

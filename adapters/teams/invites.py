@@ -13,7 +13,7 @@ from aiohttp import web
 
 from adapters.teams.exports import INVITES, ExportLinks, LinkError
 from bot.calendar.ics import REQUEST, teams_meeting_link
-from bot.domain import copy
+from bot.domain import prompts
 from bot.domain.messages import Button, Message
 from bot.engine import Engine
 
@@ -42,10 +42,10 @@ def with_download(message: Message, links: ExportLinks, user_id: str) -> Message
     now = datetime.fromtimestamp(time.time(), UTC)
     ttl = min(max(last_end + timedelta(days=1) - now, SHORTEST), LONGEST)
     url = links.url(user_id, file.ref, ttl=int(ttl.total_seconds()))
-    buttons = [Button(copy.text("buttons.add_ics"), "link.ics", url=url, primary=True)]
+    buttons = [Button(prompts.text("buttons.add_ics"), "link.ics", url=url, primary=True)]
     if invite.method == REQUEST:
         meeting = teams_meeting_link(event)
-        buttons.append(Button(copy.text("buttons.teams_meeting"), "link.teams", url=meeting))
+        buttons.append(Button(prompts.text("buttons.teams_meeting"), "link.teams", url=meeting))
     return replace(message, file=None, buttons=(*buttons, *message.buttons))
 
 

@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from bot.calendar.ics import Occurrence, document
 from bot.calendar.invites import attendees, description, event_of
 from bot.context import Context
-from bot.domain import copy
+from bot.domain import prompts
 from bot.domain.messages import Button, Message
 from bot.domain.model import Pairing, Participant, Program, Session, SessionStatus
 from bot.domain.outcomes import Objective
@@ -57,12 +57,12 @@ async def calendar_command(ctx: Context, person: Participant, req: Request) -> M
     (config.public_url empty), feeds are off: no token is made and the answer says so."""
     args = req.args
     if not ctx.config.public_url:
-        return Message(copy.text("calendar.off"))
+        return Message(prompts.text("calendar.off"))
     word = args.strip().lower()
     if word not in ("", "reset"):
-        return Message(copy.text("calendar.usage"))
+        return Message(prompts.text("calendar.usage"))
     if word == "" and person.calendar_token:
-        return Message(copy.text("calendar.given"))
+        return Message(prompts.text("calendar.given"))
     # Hex: nothing in it that a chat's markdown could take for formatting.
     token = secrets.token_hex(24)
     person.calendar_token = digest(token)
@@ -76,10 +76,10 @@ async def calendar_command(ctx: Context, person: Participant, req: Request) -> M
     key = "calendar.reset" if word == "reset" else "calendar.feed"
     # The addresses go in buttons: a long link in text runs past a chat's column.
     return Message(
-        copy.text(key),
+        prompts.text(key),
         buttons=(
-            Button(copy.text("buttons.feed_link"), "link.feed", url=url),
-            Button(copy.text("buttons.feed_subscribe"), "link.webcal", url=webcal),
+            Button(prompts.text("buttons.feed_link"), "link.feed", url=url),
+            Button(prompts.text("buttons.feed_subscribe"), "link.webcal", url=webcal),
         ),
     )
 
@@ -122,7 +122,7 @@ class FeedFacts:
         pairs = [(p.id, p.program_id, p.mentor_id, p.mentee_id) for p in self.pairings.values()]
         facts = (
             FEED_FORMAT,
-            copy.fingerprint(),
+            prompts.fingerprint(),
             self.today,
             sorted(pairs),
             sorted(self.programs.items()),
@@ -230,7 +230,7 @@ def build(facts: FeedFacts, now: datetime) -> bytes:
         if len(kept) + len(events) > MOST_EVENTS:
             break
         kept += events
-    return document(kept, now, name=copy.text("calendar.name")).encode("utf-8")
+    return document(kept, now, name=prompts.text("calendar.name")).encode("utf-8")
 
 
 def _current(rows: list[Session]) -> list[Session]:

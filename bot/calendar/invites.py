@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from bot.calendar.ics import CANCEL, REQUEST, Attendee, Occurrence, document
 from bot.context import Context
-from bot.domain import copy
+from bot.domain import prompts
 from bot.domain.ids import record_id
 from bot.domain.messages import Attachment, Button, Invite, Message
 from bot.domain.model import (
@@ -134,8 +134,8 @@ async def cancel_sessions(
 def session_buttons(session: Session) -> tuple[Button, ...]:
     value = str(session.id)
     return (
-        Button(copy.text("buttons.move"), "session.move", value),
-        Button(copy.text("buttons.cancel_session"), "session.cancel", value),
+        Button(prompts.text("buttons.move"), "session.move", value),
+        Button(prompts.text("buttons.cancel_session"), "session.cancel", value),
     )
 
 
@@ -263,18 +263,18 @@ def description(
     session: Session,
 ) -> tuple[str, str]:
     """`describe`, from what it reads (the pair's objectives, any order)."""
-    summary = copy.text(
+    summary = prompts.text(
         "invite.summary", mentee=mentee.first_name, mentor=mentor.first_name, program=program.name
     )
-    lines = [copy.text("agenda.topic", topic=session.topic)] if session.topic else []
-    lines.append(copy.text("invite.agenda"))
+    lines = [prompts.text("agenda.topic", topic=session.topic)] if session.topic else []
+    lines.append(prompts.text("invite.agenda"))
     open_goals = [
         o.text
         for o in sorted(goals, key=lambda o: o.id)
         if o.state != ObjectiveState.DONE and o.text
     ]
     lines += session_lines(program, session, mentor.first_name, mentee.first_name, open_goals)
-    lines.append(copy.text("invite.footer"))
+    lines.append(prompts.text("invite.footer"))
     return summary, "\n".join(lines)
 
 
@@ -329,9 +329,9 @@ async def _text(
         key = f"invite.series_{whose}"
     else:
         key = f"invite.{'moved' if event == 'moved' else 'booked'}_{whose}"
-    text = copy.text(key, **fields)
+    text = prompts.text(key, **fields)
     if first.location:
-        text += "\n" + copy.text("invite.where", where=first.location)
+        text += "\n" + prompts.text("invite.where", where=first.location)
     return text
 
 

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from bot.calendar.ics import local_dates
 from bot.context import Context
-from bot.domain import copy
+from bot.domain import prompts
 from bot.domain.messages import Choice, Field, Form
 from bot.domain.model import (
     SESSION_MINUTES_MAX,
@@ -49,28 +49,28 @@ def schedule_form(
     local = moving.starts_at.astimezone(zone(tz)) if moving else None
     day = _day(local) or (_day(due.astimezone(zone(tz))) if due and due > ctx.now else "")
     fields = [
-        Field("date", copy.text("schedule.date"), kind="date", initial=day),
-        Field("time", copy.text("schedule.time", timezone=tz), kind="time", initial=_hm(local)),
+        Field("date", prompts.text("schedule.date"), kind="date", initial=day),
+        Field("time", prompts.text("schedule.time", timezone=tz), kind="time", initial=_hm(local)),
         Field(
             "minutes",
-            copy.text("schedule.minutes"),
+            prompts.text("schedule.minutes"),
             kind="choice",
             choices=tuple(
-                Choice(str(m), copy.text("schedule.minutes_choice", minutes=m))
+                Choice(str(m), prompts.text("schedule.minutes_choice", minutes=m))
                 for m in SESSION_MINUTES_OFFERED
             ),
             initial=str(minutes if minutes in SESSION_MINUTES_OFFERED else 45),
         ),
         Field(
             "topic",
-            copy.text("schedule.topic"),
+            prompts.text("schedule.topic"),
             optional=True,
             limit=MAX_TOPIC,
             initial=moving.topic if moving else "",
         ),
         Field(
             "where",
-            copy.text("schedule.where"),
+            prompts.text("schedule.where"),
             optional=True,
             limit=MAX_WHERE,
             initial=moving.location if moving else "",
@@ -80,10 +80,12 @@ def schedule_form(
         fields.append(
             Field(
                 "repeat",
-                copy.text("schedule.repeat", days=program.cadence_days),
+                prompts.text("schedule.repeat", days=program.cadence_days),
                 kind="choice",
                 choices=tuple(
-                    Choice(str(n), copy.text(f"schedule.repeat_{'one' if n == 1 else 'many'}", n=n))
+                    Choice(
+                        str(n), prompts.text(f"schedule.repeat_{'one' if n == 1 else 'many'}", n=n)
+                    )
                     for n in range(1, MAX_SERIES + 1)
                 ),
                 initial="1",
@@ -91,9 +93,9 @@ def schedule_form(
         )
     return Form(
         id="session.move" if moving else "session.schedule",
-        title=copy.text("schedule.move_title" if moving else "schedule.form_title"),
+        title=prompts.text("schedule.move_title" if moving else "schedule.form_title"),
         value=str(moving.id if moving else pairing.id),
-        submit_label=copy.text("schedule.move_submit" if moving else "schedule.submit"),
+        submit_label=prompts.text("schedule.move_submit" if moving else "schedule.submit"),
         fields=tuple(fields),
     )
 
@@ -131,36 +133,36 @@ def read_slot(
     where, where_error = check_where(values.get("where", ""))
     count = count or (_parse(values.get("repeat", "") or "1", int) or 0)
     if len(topic) > MAX_TOPIC:
-        errors["topic"] = copy.text("schedule.long_topic", limit=MAX_TOPIC, length=len(topic))
+        errors["topic"] = prompts.text("schedule.long_topic", limit=MAX_TOPIC, length=len(topic))
     if where_error:
         errors["where"] = where_error
     if not 1 <= count <= MAX_SERIES:
-        errors["repeat"] = copy.text("schedule.bad_repeat", most=MAX_SERIES)
+        errors["repeat"] = prompts.text("schedule.bad_repeat", most=MAX_SERIES)
     if day is None:
-        errors["date"] = copy.text("schedule.bad_date")
+        errors["date"] = prompts.text("schedule.bad_date")
     if at is None:
-        errors["time"] = copy.text("schedule.bad_time")
+        errors["time"] = prompts.text("schedule.bad_time")
     if minutes is None or not SESSION_MINUTES_MIN <= minutes <= SESSION_MINUTES_MAX:
-        errors["minutes"] = copy.text("schedule.bad_minutes")
+        errors["minutes"] = prompts.text("schedule.bad_minutes")
     if errors or day is None or at is None or minutes is None:
         return errors
     first = datetime.combine(day, at.replace(tzinfo=None), tzinfo=zone(tz))
     starts = local_dates(first, program.cadence_days, count)
     if first <= ctx.now:
-        return {"date": copy.text("schedule.past")}
+        return {"date": prompts.text("schedule.past")}
     for n, start in enumerate(starts):
         field = "date" if n == 0 else "repeat"
         local = start.astimezone(zone(tz))
         if program.ends_on and local.date() > program.ends_on:
             key = "schedule.after_program" if n == 0 else "schedule.series_after_program"
-            return {field: copy.text(key, day=program.ends_on.isoformat(), n=n + 1)}
+            return {field: prompts.text(key, day=program.ends_on.isoformat(), n=n + 1)}
         if start - ctx.now > ctx.config.booking_horizon:
-            return {field: copy.text("schedule.too_far")}
+            return {field: prompts.text("schedule.too_far")}
         if local.replace(tzinfo=None) != (first + timedelta(days=program.cadence_days * n)).replace(
             tzinfo=None
         ):
             key = "schedule.clock_change" if n == 0 else "schedule.series_clock_change"
-            return {"time" if n == 0 else field: copy.text(key, day=local.date().isoformat())}
+            return {"time" if n == 0 else field: prompts.text(key, day=local.date().isoformat())}
     return Slot(tuple(starts), minutes, topic, where, tz)
 
 
@@ -171,16 +173,16 @@ def check_where(text: str) -> tuple[str, str]:
     if not where:
         return "", ""
     if len(where) > MAX_WHERE:
-        return "", copy.text("schedule.long_where", limit=MAX_WHERE, length=len(where))
+        return "", prompts.text("schedule.long_where", limit=MAX_WHERE, length=len(where))
     if "://" in where or where.lower().startswith("www.") or SCHEME.match(where):
         parts = urlsplit(where)
         if parts.scheme != "https" or not parts.hostname or " " in where:
-            return "", copy.text("schedule.bad_link")
+            return "", prompts.text("schedule.bad_link")
         if any(c in where for c in '<>"\\{}|^`'):
-            return "", copy.text("schedule.bad_link")
+            return "", prompts.text("schedule.bad_link")
         return where, ""
     if not ROOM.fullmatch(where):
-        return "", copy.text("schedule.bad_where")
+        return "", prompts.text("schedule.bad_where")
     return where, ""
 
 

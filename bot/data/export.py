@@ -8,7 +8,7 @@ import json
 from collections import defaultdict
 
 from bot.context import Context
-from bot.domain import copy
+from bot.domain import prompts
 from bot.domain.messages import Attachment, Message, Refused
 from bot.domain.model import (
     FollowUp,
@@ -212,9 +212,9 @@ async def export_command(ctx: Context, person: Participant, req: Request) -> Mes
     checked; an owner by configuration may have none yet)."""
     owned = await owned_programs(ctx, person)
     if not owned:
-        raise Refused(copy.text("commands.no_program"))
+        raise Refused(prompts.text("commands.no_program"))
     rows = await export_rows(ctx, owned)
     return Message(
-        copy.text("commands.exported", rows=len(rows)),
+        prompts.text("commands.exported", rows=len(rows)),
         file=Attachment(f"mentorbot-export-{ctx.now:%Y%m%d}.csv", to_csv(rows)),
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot.domain import copy
+from bot.domain import prompts
 from bot.domain.messages import Chart, Series, Table
 from bot.domain.model import Program, Stage
 from bot.domain.ports import ProgramTrends
@@ -38,7 +38,7 @@ def week_labels(program: Program, ends: list[datetime]) -> tuple[str, ...]:
 
 
 def _t(key: str, **values: object) -> str:
-    return copy.text(f"status.chart.{key}", **values)
+    return prompts.text(f"status.chart.{key}", **values)
 
 
 def sessions_chart(labels: tuple[str, ...], trends: ProgramTrends) -> Chart:

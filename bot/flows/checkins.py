@@ -7,7 +7,7 @@ import logging
 from datetime import UTC, datetime, time, timedelta
 
 from bot.context import Context
-from bot.domain import copy
+from bot.domain import prompts
 from bot.domain.messages import Button, Choice, Field, Form, FormErrors, Message
 from bot.domain.model import (
     Later,
@@ -111,9 +111,9 @@ async def compose_question(
     program = await ctx.program(pairing.program_id)
     other = await ctx.person(pairing.other(row.recipient_id))
     key = "checkin.reminder" if row.kind == Kind.CHECKIN_REMINDER else f"checkin.ask_{stage}"
-    text = copy.text(key, other=other.first_name, program=program.name)
+    text = prompts.text(key, other=other.first_name, program=program.name)
     value = f"{pairing.id}:{stage}"
-    label = copy.text("buttons.checkin")
+    label = prompts.text("buttons.checkin")
     return Message(text, buttons=(Button(label, "checkin.answer", value, primary=True),))
 
 
@@ -138,10 +138,10 @@ async def checkin_form(ctx: Context, person: Participant, req: Request) -> Messa
     The router has checked that `person` is one of the pair."""
     pairing, stage = req.record, req.rest
     if stage not in set(Stage) or not await _asked(ctx, pairing, person, stage):
-        return Message(copy.text("general.unknown_item"))
+        return Message(prompts.text("general.unknown_item"))
     if await _answered(ctx, pairing.id, person.id, stage):
-        return Message(copy.text("checkin.already"))
-    return Message(copy.text("checkin.who_reads"), form=_form(stage, f"{pairing.id}:{stage}"))
+        return Message(prompts.text("checkin.already"))
+    return Message(prompts.text("checkin.who_reads"), form=_form(stage, f"{pairing.id}:{stage}"))
 
 
 async def _asked(ctx: Context, pairing: Pairing, person: Participant, stage: str) -> bool:
@@ -154,15 +154,17 @@ async def _asked(ctx: Context, pairing: Pairing, person: Participant, stage: str
 def _form(stage: str, value: str) -> Form:
     fields = []
     if stage in RATED:
-        choices = tuple(Choice(str(n), copy.text(f"checkin.rating_{n}")) for n in range(5, 0, -1))
-        fields.append(Field("rating", copy.text("checkin.rating_label"), "choice", choices))
-    label = copy.text(f"checkin.text_{stage}")
+        choices = tuple(
+            Choice(str(n), prompts.text(f"checkin.rating_{n}")) for n in range(5, 0, -1)
+        )
+        fields.append(Field("rating", prompts.text("checkin.rating_label"), "choice", choices))
+    label = prompts.text(f"checkin.text_{stage}")
     fields.append(Field("text", label, "multiline", optional=stage in RATED, limit=MAX_TEXT))
     return Form(
         id="checkin.submit",
-        title=copy.text("checkin.form_title"),
+        title=prompts.text("checkin.form_title"),
         fields=tuple(fields),
-        submit_label=copy.text("checkin.submit"),
+        submit_label=prompts.text("checkin.submit"),
         value=value,
     )
 
@@ -172,27 +174,27 @@ async def save_checkin(ctx: Context, person: Participant, req: Request) -> Messa
     check-in changes nothing."""
     pairing, stage, values = req.record, req.rest, req.values
     if stage not in set(Stage) or not await _asked(ctx, pairing, person, stage):
-        return Message(copy.text("general.unknown_item"))
+        return Message(prompts.text("general.unknown_item"))
     value = f"{pairing.id}:{stage}"
     text = " ".join((values.get("text") or "").split())
     rating = None
     errors = {}
     if len(text) > MAX_TEXT:
-        errors["text"] = copy.text(
+        errors["text"] = prompts.text(
             "checkin.too_long", limit=f"{MAX_TEXT:,}", length=f"{len(text):,}"
         )
     if stage in RATED:
         raw = (values.get("rating") or "").strip()
         if raw not in {"1", "2", "3", "4", "5"}:
-            errors["rating"] = copy.text("checkin.bad_rating")
+            errors["rating"] = prompts.text("checkin.bad_rating")
         else:
             rating = int(raw)
     elif not text:
-        errors["text"] = copy.text("checkin.empty")
+        errors["text"] = prompts.text("checkin.empty")
     if errors:
         return FormErrors(errors, _form(stage, value))
     if await _answered(ctx, pairing.id, person.id, stage):
-        return Message(copy.text("checkin.already"))
+        return Message(prompts.text("checkin.already"))
     await ctx.tx.add(
         CheckIn(
             pairing_id=pairing.id,
@@ -204,7 +206,7 @@ async def save_checkin(ctx: Context, person: Participant, req: Request) -> Messa
         )
     )
     log.info("check-in saved pairing=%s stage=%s", pairing.id, stage)
-    return Message(copy.text("checkin.saved"))
+    return Message(prompts.text("checkin.saved"))
 
 
 async def open_checkins(ctx: Context, person: Participant) -> list[tuple[int, str]]:

@@ -7,7 +7,7 @@ import re
 from datetime import date
 
 from bot.context import Context
-from bot.domain import copy
+from bot.domain import prompts
 from bot.domain.messages import Message, Refused
 from bot.domain.model import Participant, Program
 from bot.flows.pairings import (
@@ -27,7 +27,7 @@ _SETTING = re.compile(
 
 
 async def help_text(ctx: Context, person: Participant, req: Request) -> Message:
-    return Message(copy.text("general.help"))
+    return Message(prompts.text("general.help"))
 
 
 async def status(ctx: Context, person: Participant, req: Request) -> Message:
@@ -52,7 +52,7 @@ async def pair(ctx: Context, person: Participant, req: Request) -> Message:
     owner's tool: the router checked)."""
     program, (_, args) = req.program, program_arg(req.args)
     if len(req.mentions) < 2:
-        raise Refused(copy.text("commands.pair_usage"))
+        raise Refused(prompts.text("commands.pair_usage"))
     first, second, *others = req.mentions
     # The goal is what follows the second mention; other mentions stay, as plain names.
     rest = args.split(second.token, 1)[1] if second.token in args else ""
@@ -65,7 +65,7 @@ async def pair(ctx: Context, person: Participant, req: Request) -> Message:
     mentee = await person_for(ctx, second.actor)
     await propose_pairing(ctx, program, mentor, mentee, goal, by=person)
     return Message(
-        copy.text(
+        prompts.text(
             "commands.pair_proposed",
             mentor=mentor.display_name or mentor.user_id,
             mentee=mentee.display_name or mentee.user_id,
@@ -80,7 +80,7 @@ def _program_words(args: str) -> tuple[str, str, dict[str, str]]:
     words = args.split(None, 1)
     action = words[0].lower() if words else ""
     if action not in ("create", "set") or len(words) < 2:
-        raise Refused(copy.text("commands.program_usage"))
+        raise Refused(prompts.text("commands.program_usage"))
     settings = {k.lower(): v for k, v in _SETTING.findall(words[1])}
     return action, " ".join(_SETTING.sub("", words[1]).split()), settings
 
@@ -100,13 +100,13 @@ async def program(ctx: Context, person: Participant, req: Request) -> Message:
     values = _settings(settings)
     if action == "set" and req.program is not None:
         if not values:
-            raise Refused(copy.text("commands.program_usage"))
+            raise Refused(prompts.text("commands.program_usage"))
         await update_program(ctx, req.program, values)
-        return Message(copy.text("commands.program_set", program=req.program.name))
+        return Message(prompts.text("commands.program_set", program=req.program.name))
     owners = sorted(set(ctx.config.owners) | {person.handle})
     program = await create_program(ctx, name, owners=owners, **values)
     return Message(
-        copy.text(
+        prompts.text(
             "commands.program_created",
             program=program.name,
             cadence=program.cadence_days,
@@ -122,26 +122,26 @@ def _settings(raw: dict[str, str]) -> dict:
         if "cadence" in raw:
             values["cadence_days"] = int(raw["cadence"])
     except ValueError:
-        raise Refused(copy.text("commands.bad_cadence")) from None
+        raise Refused(prompts.text("commands.bad_cadence")) from None
     try:
         if "minutes" in raw:
             values["session_minutes"] = int(raw["minutes"])
     except ValueError:
-        raise Refused(copy.text("schedule.bad_minutes")) from None
+        raise Refused(prompts.text("schedule.bad_minutes")) from None
     if values.get("session_minutes", 45) not in (30, 45, 60):
-        raise Refused(copy.text("schedule.bad_minutes"))
+        raise Refused(prompts.text("schedule.bad_minutes"))
     for key, argument in (("starts", "starts_on"), ("ends", "ends_on")):
         if key in raw:
             try:
                 values[argument] = date.fromisoformat(raw[key])
             except ValueError:
-                raise Refused(copy.text("schedule.bad_date")) from None
+                raise Refused(prompts.text("schedule.bad_date")) from None
     if "visibility" in raw:
         values["reflection_visibility"] = raw["visibility"].lower()
     if "recognition" in raw:
         values["recognition"] = raw["recognition"].lower()
     if "followup" in raw:
         if not raw["followup"].isdigit():
-            raise Refused(copy.text("commands.bad_followup"))
+            raise Refused(prompts.text("commands.bad_followup"))
         values["followup_days"] = int(raw["followup"])
     return values

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from bot.calendar.invites import invite_for, session_buttons
 from bot.context import Context
-from bot.domain import copy
+from bot.domain import prompts
 from bot.domain.messages import Ask, Button, Message, shorten
 from bot.domain.model import (
     Notification,
@@ -81,28 +81,30 @@ async def debrief(
     asks: list[Ask] = []
     done: list[str] = [said] if said else []
     if USEFUL not in answers:
-        asks.append(Ask(copy.text("debrief.rate"), _ratings(session)))
+        asks.append(Ask(prompts.text("debrief.rate"), _ratings(session)))
     elif not reminder:
-        done.append(copy.text("debrief.rated", value=answers[USEFUL]))
+        done.append(prompts.text("debrief.rated", value=answers[USEFUL]))
     if await first_held(ctx, pairing, session):
         if Kind.FIT not in answers:
-            asks.append(Ask(copy.text("debrief.fit", other=other.first_name), _fits(session)))
+            asks.append(Ask(prompts.text("debrief.fit", other=other.first_name), _fits(session)))
         elif not reminder:
-            done.append(copy.text("debrief.fit_answered", other=other.first_name))
+            done.append(prompts.text("debrief.fit_answered", other=other.first_name))
     wrote = await ctx.tx.find(Reflection, session_id=session.id, author_id=person.id)
     if not wrote:
         visibility = visibility_note(
             await promised(ctx, person, session, program), other.first_name
         )
-        write = Button(copy.text("buttons.reflect_form"), "reflection.write", str(session.id))
+        write = Button(prompts.text("buttons.reflect_form"), "reflection.write", str(session.id))
         asks.append(
             Ask(
-                copy.text(f"debrief.reflect_{role}", other=other.first_name, visibility=visibility),
+                prompts.text(
+                    f"debrief.reflect_{role}", other=other.first_name, visibility=visibility
+                ),
                 (write,),
             )
         )
     elif not reminder:
-        done.append(copy.text("debrief.reflected"))
+        done.append(prompts.text("debrief.reflected"))
     if not reminder:
         asks += await _moves(ctx, person, pairing, session, role)
     invite = None
@@ -110,9 +112,9 @@ async def debrief(
         nxt, invite = await _next_session(ctx, person, pairing, program, other)
         asks += nxt
     header = "debrief.reminder" if reminder else "debrief.header"
-    lines = [copy.text(header, other=other.first_name, when=when), *done]
+    lines = [prompts.text(header, other=other.first_name, when=when), *done]
     if not asks:
-        lines.append(copy.text("debrief.all_done"))
+        lines.append(prompts.text("debrief.all_done"))
     return Message(
         "\n".join(lines),
         asks=tuple(asks),
@@ -160,8 +162,8 @@ async def _next_session(
     upcoming = cadence.upcoming(sessions, ctx.now)
     if upcoming is not None:
         when, theirs = ctx.rules.when_both(upcoming.starts_at, person, other, program)
-        their_time = copy.text("schedule.their_time", time=theirs, other=other.first_name)
-        text = copy.text("debrief.next", when=when, their_time=their_time if theirs else "")
+        their_time = prompts.text("schedule.their_time", time=theirs, other=other.first_name)
+        text = prompts.text("debrief.next", when=when, their_time=their_time if theirs else "")
         invite = await invite_for(ctx, person, upcoming)
         return [Ask(text, session_buttons(upcoming))], invite
     due = cadence.next_due(sessions, program)
@@ -169,8 +171,8 @@ async def _next_session(
         return [], None
     local = due.astimezone(zone(ctx.rules.tz(person, program)))
     day = f"{local:%a} {local.day} {local:%b}"
-    button = Button(copy.text("buttons.schedule"), "session.schedule", str(pairing.id))
-    return [Ask(copy.text("debrief.book", day=day), (button,))], None
+    button = Button(prompts.text("buttons.schedule"), "session.schedule", str(pairing.id))
+    return [Ask(prompts.text("debrief.book", day=day), (button,))], None
 
 
 def _ratings(session: Session) -> tuple[Button, ...]:
@@ -179,7 +181,7 @@ def _ratings(session: Session) -> tuple[Button, ...]:
 
 def _fits(session: Session) -> tuple[Button, ...]:
     return tuple(
-        Button(copy.text(f"fit.{f.value}"), "pulse.answer", f"{session.id}:{Kind.FIT}:{f.value}")
+        Button(prompts.text(f"fit.{f.value}"), "pulse.answer", f"{session.id}:{Kind.FIT}:{f.value}")
         for f in Fit
     )
 
@@ -204,8 +206,8 @@ async def _moves(
     mine = sorted((f for f in candidates if f.reflection_id in own), key=lambda f: f.id)
     return [
         Ask(
-            copy.text("debrief.action", text=shorten(f.text, QUOTED)),
-            (Button(copy.text("buttons.mark_done"), "followup.done", f"{f.id}:{origin}"),),
+            prompts.text("debrief.action", text=shorten(f.text, QUOTED)),
+            (Button(prompts.text("buttons.mark_done"), "followup.done", f"{f.id}:{origin}"),),
         )
         for f in mine[:MAX_ACTIONS]
     ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from bot.context import Context
-from bot.domain import copy
+from bot.domain import prompts
 from bot.domain.ids import record_id
 from bot.domain.messages import Button, Choice, Field, Form, FormErrors, Message, Refused
 from bot.domain.model import Enrolment, Participant, Program, Role
@@ -42,32 +42,32 @@ async def join(ctx: Context, person: Participant, req: Request) -> Message:
     for mention in mentions:
         rest = rest.replace(mention.token, " ")
     if rest.strip():
-        raise Refused(copy.text("enrol.join_usage"))
+        raise Refused(prompts.text("enrol.join_usage"))
     programs = await open_programs(ctx)
     if not programs:
-        raise Refused(copy.text("enrol.no_program"))
+        raise Refused(prompts.text("enrol.no_program"))
     if name:
         programs = [await pick_program(ctx, name, programs)]
     offered = programs[:5]
     if mentions:
         boss = await person_for(ctx, mentions[0].actor)
         if boss.id == person.id:
-            raise Refused(copy.text("enrol.self_manager"))
+            raise Refused(prompts.text("enrol.self_manager"))
         for program in offered:
             await _remember_manager(ctx, program, person, boss)
     buttons = tuple(
         Button(
-            copy.text("buttons.join", program=p.name),
+            prompts.text("buttons.join", program=p.name),
             "enrolment.form",
             str(p.id),
             primary=len(programs) == 1,
         )
         for p in offered
     )
-    text = copy.text("enrol.intro")
+    text = prompts.text("enrol.intro")
     if len(programs) > len(buttons):
         rest = ", ".join(p.name for p in programs[len(buttons) :])
-        text += " " + copy.text("enrol.more_programs", programs=rest)
+        text += " " + prompts.text("enrol.more_programs", programs=rest)
     return Message(text, buttons=buttons)
 
 
@@ -101,45 +101,45 @@ async def enrolment_form(ctx: Context, person: Participant, req: Request) -> Mes
     before = found[0] if found else None
     if before and before.manager_id:
         boss = await ctx.person(before.manager_id)
-        intro = copy.text("enrol.manager_known", manager=boss.label)
+        intro = prompts.text("enrol.manager_known", manager=boss.label)
     else:
-        intro = copy.text("enrol.manager_unknown")
+        intro = prompts.text("enrol.manager_unknown")
     return Message(intro, form=_form(program, str(program.id), before))
 
 
 def _form(program: Program, value: str, before: Enrolment | None) -> Form:
     roles = (
-        Choice(Role.MENTOR, copy.text("enrol.role_mentor")),
-        Choice(Role.MENTEE, copy.text("enrol.role_mentee")),
+        Choice(Role.MENTOR, prompts.text("enrol.role_mentor")),
+        Choice(Role.MENTEE, prompts.text("enrol.role_mentee")),
     )
     return Form(
         id="enrolment.submit",
-        title=copy.text("enrol.form_title"),
+        title=prompts.text("enrol.form_title"),
         value=value,
-        submit_label=copy.text("enrol.submit"),
+        submit_label=prompts.text("enrol.submit"),
         fields=(
             Field(
                 "role",
-                copy.text("enrol.role", program=program.name),
+                prompts.text("enrol.role", program=program.name),
                 "choice",
                 roles,
                 initial=before.role if before else "",
             ),
             Field(
                 "teaches",
-                copy.text("enrol.teaches"),
+                prompts.text("enrol.teaches"),
                 optional=True,
                 initial=", ".join(before.teaches) if before else "",
             ),
             Field(
                 "learns",
-                copy.text("enrol.learns"),
+                prompts.text("enrol.learns"),
                 optional=True,
                 initial=", ".join(before.learns) if before else "",
             ),
             Field(
                 "interests",
-                copy.text("enrol.interests"),
+                prompts.text("enrol.interests"),
                 optional=True,
                 initial=", ".join(before.interests) if before else "",
             ),
@@ -157,16 +157,16 @@ async def save_enrolment(ctx: Context, person: Participant, req: Request) -> Mes
     profile = {k: list(skills(values.get(k) or "")) for k in ("teaches", "learns", "interests")}
     errors = {}
     if role not in (Role.MENTOR, Role.MENTEE):
-        errors["role"] = copy.text("enrol.bad_role")
+        errors["role"] = prompts.text("enrol.bad_role")
     elif role == Role.MENTOR and not profile["teaches"]:
-        errors["teaches"] = copy.text("enrol.need_teaches")
+        errors["teaches"] = prompts.text("enrol.need_teaches")
     elif role == Role.MENTEE and not profile["learns"]:
-        errors["learns"] = copy.text("enrol.need_learns")
+        errors["learns"] = prompts.text("enrol.need_learns")
     if errors:
         found = await ctx.tx.find(Enrolment, program_id=program.id, participant_id=person.id)
         return FormErrors(errors, _form(program, value, found[0] if found else None))
     await enrol(ctx, program, person, role, profile, None)
-    return Message(copy.text(f"enrol.saved_{role}", program=program.name))
+    return Message(prompts.text(f"enrol.saved_{role}", program=program.name))
 
 
 async def enrol(
@@ -210,9 +210,9 @@ async def _open_program(ctx: Context, value: str) -> Program | Message:
     raw_id = value.partition(":")[0]  # buttons sent before this release also named a manager
     program = await ctx.get(Program, found) if (found := record_id(raw_id)) else None
     if program is None:
-        return Message(copy.text("general.unknown_item"))
+        return Message(prompts.text("general.unknown_item"))
     if program.ends_on and ctx.now >= program_end(program):
-        return Message(copy.text("enrol.program_over", program=program.name))
+        return Message(prompts.text("enrol.program_over", program=program.name))
     return program
 
 
@@ -223,19 +223,19 @@ async def leave(ctx: Context, person: Participant, req: Request) -> Message:
     args = req.args
     name, rest = program_arg(args)
     if rest.strip():
-        raise Refused(copy.text("enrol.leave_usage"))
+        raise Refused(prompts.text("enrol.leave_usage"))
     mine = await ctx.tx.find(Enrolment, participant_id=person.id, status=ENROLLED)
     if name:
         program = await pick_program(ctx, name)
         mine = [e for e in mine if e.program_id == program.id]
     if not mine:
-        return Message(copy.text("enrol.not_enrolled"))
+        return Message(prompts.text("enrol.not_enrolled"))
     for enrolment in mine:
         enrolment.status = LEFT
         await ctx.tx.save(enrolment, fields=("status",))
     names = ", ".join(sorted([(await ctx.program(e.program_id)).name for e in mine]))
-    text = copy.text("enrol.left", programs=names)
+    text = prompts.text("enrol.left", programs=names)
     running = await ctx.pairings_of(person.id, status=list(OPEN_STATUSES))
     if running:
-        text += " " + copy.text("enrol.pairs_go_on")
+        text += " " + prompts.text("enrol.pairs_go_on")
     return Message(text)

@@ -3,7 +3,7 @@ through, the session pulse and fit alerts. Averages show only from MIN_GROUP ans
 
 from __future__ import annotations
 
-from bot.domain import copy
+from bot.domain import prompts
 from bot.domain.ports import OutcomeFacts
 
 # Averages over fewer answers than this are not shown (nor are names over fewer people).
@@ -24,22 +24,22 @@ def outcome_figures(o: OutcomeFacts) -> dict[str, str]:
     objectives = sum(o.objectives.values())
     average = pulse_average(o)
     if average:
-        pulse = copy.text(
+        pulse = prompts.text(
             "figures.pulse",
             average=average,
             answers=o.pulse_answers,
             rate=_rate(o.pulse_answers, o.pulse_asked),
         )
     else:
-        pulse = copy.text("figures.pulse_few", answers=o.pulse_answers, least=MIN_GROUP)
+        pulse = prompts.text("figures.pulse_few", answers=o.pulse_answers, least=MIN_GROUP)
     return {
-        "objectives": copy.text(
+        "objectives": prompts.text(
             "figures.objectives",
             total=objectives,
             started=o.objectives.get("started", 0),
             done=o.objectives.get("done", 0),
         ),
-        "followthrough": copy.text(
+        "followthrough": prompts.text(
             "figures.followthrough",
             done=o.actions_done,
             dropped=o.actions_dropped,

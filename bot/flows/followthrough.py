@@ -9,7 +9,7 @@ import logging
 from datetime import timedelta
 
 from bot.context import Context
-from bot.domain import copy
+from bot.domain import prompts
 from bot.domain.messages import Button, Message, shorten
 from bot.domain.model import (
     FollowUp,
@@ -79,12 +79,14 @@ async def compose_ask(ctx: Context, row: Notification) -> Message | Later | None
     key = (
         "followthrough.reminder" if row.kind == Kind.FOLLOWTHROUGH_REMINDER else "followthrough.ask"
     )
-    text = copy.text(key, item=shorten(action.text, QUOTED))
+    text = prompts.text(key, item=shorten(action.text, QUOTED))
     value = f"{action.id}:{rnd}"
     return Message(
         text,
         buttons=tuple(
-            Button(copy.text(f"followthrough.{a}_button"), "followthrough.answer", f"{value}:{a}")
+            Button(
+                prompts.text(f"followthrough.{a}_button"), "followthrough.answer", f"{value}:{a}"
+            )
             for a in ANSWERS
         ),
     )
@@ -96,22 +98,22 @@ async def answer(ctx: Context, person: Participant, req: Request) -> Message:
     action, pairing, rest = req.record, req.pairing, req.rest
     raw_round, _, said = rest.partition(":")
     if pairing is None or said not in ANSWERS or not raw_round.isdigit():
-        return Message(copy.text("general.unknown_item"))
+        return Message(prompts.text("general.unknown_item"))
     if action.state != Action.OPEN or action.asks != int(raw_round) + 1:
-        return Message(copy.text("followthrough.already"))
+        return Message(prompts.text("followthrough.already"))
     program = await ctx.program(pairing.program_id)
     log.info("follow-through %s followup=%s", said, action.id)
     if said == "still":
         if action.asks < ROUNDS:
             await _ask(ctx, pairing, program, person, action)
-            return Message(copy.text("followthrough.still", days=program.followup_days))
+            return Message(prompts.text("followthrough.still", days=program.followup_days))
         action.state = Action.STILL
         await ctx.tx.save(action, fields=("state",))
-        return Message(copy.text("followthrough.still_last"))
+        return Message(prompts.text("followthrough.still_last"))
     if said == "dropped":
         action.state = Action.DROPPED
         await ctx.tx.save(action, fields=("state",))
-        return Message(copy.text("followthrough.dropped"))
+        return Message(prompts.text("followthrough.dropped"))
     return await mark_done(ctx, person, action, pairing)
 
 
@@ -125,7 +127,7 @@ async def mark_done(
     source = await ctx.get(Reflection, action.reflection_id)
     private = source is None or source.visibility == Visibility.PRIVATE
     if pairing.role_of(person.id) != Role.MENTEE or private:
-        return Message(copy.text("followthrough.done"))
+        return Message(prompts.text("followthrough.done"))
     await recognise(ctx, pairing, action)
     mentor = await ctx.person(pairing.mentor_id)
-    return Message(copy.text("followthrough.done_told", other=mentor.first_name))
+    return Message(prompts.text("followthrough.done_told", other=mentor.first_name))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.context import Context
-from bot.domain import copy
+from bot.domain import prompts
 from bot.domain.messages import Message, shorten
 from bot.domain.model import (
     Enrolment,
@@ -33,14 +33,14 @@ async def mark_followup_done(ctx: Context, person: Participant, followup: Follow
     pairing = await ctx.pairing(followup.pairing_id)
     source = await ctx.get(Reflection, followup.reflection_id)
     if followup.done:
-        return Message(copy.text("followup.already"))
+        return Message(prompts.text("followup.already"))
     followup.done, followup.done_at, followup.state = True, ctx.now, Action.DONE
     await ctx.tx.save(followup)
     if pairing.role_of(person.id) != Role.MENTEE or source.visibility == Visibility.PRIVATE:
-        return Message(copy.text("followup.done_own"))  # nobody to thank, or not to be told
+        return Message(prompts.text("followup.done_own"))  # nobody to thank, or not to be told
     mentor = await ctx.person(pairing.mentor_id)
     await recognise(ctx, pairing, followup)
-    return Message(copy.text("followup.done", other=mentor.first_name))
+    return Message(prompts.text("followup.done", other=mentor.first_name))
 
 
 async def recognise(ctx: Context, pairing: Pairing, followup: FollowUp) -> None:
@@ -84,12 +84,12 @@ async def recognition_text(ctx: Context, audience: str, followup_id: int) -> str
     if audience == "mentor":
         # Shared without its author's name: quoting it to the partner would name them.
         key = "followup.thanks_mentor_unquoted" if source.anonymous else "followup.thanks_mentor"
-        return copy.text(key, other=mentee.first_name, text=quoted)
+        return prompts.text(key, other=mentee.first_name, text=quoted)
     # Only words its author shared with everyone in the program, under their name, may reach
     # a manager: "program owners" and "without my name" were promised a narrower audience.
     shared = source.visibility == Visibility.SHARED and not source.anonymous
     key = "followup.manager_text" if shared else "followup.manager"
-    return copy.text(key, mentor=mentor.first_name, program=program.name, text=quoted)
+    return prompts.text(key, mentor=mentor.first_name, program=program.name, text=quoted)
 
 
 async def open_followups(ctx: Context, pairing_id: int) -> list[FollowUp]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 
 from bot.context import Context
-from bot.domain import copy
+from bot.domain import prompts
 from bot.domain.messages import Message, Section, shorten
 from bot.domain.model import Participant, Program
 from bot.domain.ports import LearningEntry
@@ -31,14 +31,14 @@ async def learnings(ctx: Context, person: Participant, req: Request) -> Message:
     owned = [p for p in programs if ctx.rules.is_owner(person.handle, p)]
     scope = library_scope(person, pairings, owned)
     if not scope:
-        return Message(copy.text("learnings.no_program"))
+        return Message(prompts.text("learnings.no_program"))
     words = search_words(req.args)
     found = await ctx.tx.learnings(scope, words, SHOWN + 1)
     log.info("learnings search words=%s found=%s", len(words), len(found))
     said = " ".join(words)
     if not found:
         key = "learnings.none_found" if words else "learnings.empty"
-        return Message(copy.text(key, words=said))
+        return Message(prompts.text(key, words=said))
     by_id = {p.id: p for p in programs}
     authors = await ctx.people([e.author_id for e in found if e.author_id is not None])
     sections = tuple(
@@ -46,9 +46,9 @@ async def learnings(ctx: Context, person: Participant, req: Request) -> Message:
         for entry in found[:SHOWN]
     )
     header = "learnings.header_words" if words else "learnings.header"
-    lines = [copy.text(header, words=said)]
+    lines = [prompts.text(header, words=said)]
     if len(found) > SHOWN:
-        lines.append(copy.text("learnings.more", count=SHOWN))
+        lines.append(prompts.text("learnings.more", count=SHOWN))
     return Message("\n".join(lines), sections=sections)
 
 
@@ -60,20 +60,20 @@ def _entry(
     author: Participant | None,
 ) -> Section:
     """One entry: the theme, what changed, what was done, and who (unless unnamed) and when."""
-    lines = [copy.text("learnings.changed", text=_quoted(entry.what_changed, QUOTED))]
+    lines = [prompts.text("learnings.changed", text=_quoted(entry.what_changed, QUOTED))]
     if entry.done:
         done = "; ".join(_quoted(text, DONE_QUOTED) for text in entry.done[:DONE_SHOWN])
         if len(entry.done) > DONE_SHOWN:
-            done += " " + copy.text("learnings.more_done", count=len(entry.done) - DONE_SHOWN)
-        lines.append(copy.text("learnings.done", text=done))
+            done += " " + prompts.text("learnings.more_done", count=len(entry.done) - DONE_SHOWN)
+        lines.append(prompts.text("learnings.done", text=done))
     # An unnamed entry (author_id None) never names anyone, owners included.
-    who = author.first_name if author else copy.text("learnings.someone", program=program.name)
+    who = author.first_name if author else prompts.text("learnings.someone", program=program.name)
     when = ""
     if entry.created_at is not None:
         local = entry.created_at.astimezone(zone(ctx.rules.tz(reader, program)))
         when = f"{local.day} {local:%b %Y}"
-    lines.append(copy.text("learnings.by", who=who, date=when).rstrip(", "))
-    title = copy.text("learnings.theme", objective=program.objective, program=program.name)
+    lines.append(prompts.text("learnings.by", who=who, date=when).rstrip(", "))
+    title = prompts.text("learnings.theme", objective=program.objective, program=program.name)
     return Section(title, lines=tuple(lines))
 
 
@@ -82,4 +82,4 @@ def _quoted(text: str, limit: int) -> str:
     flat = " ".join(text.split())
     if len(flat) <= limit:
         return flat
-    return shorten(flat, limit) + " " + copy.text("learnings.shortened")
+    return shorten(flat, limit) + " " + prompts.text("learnings.shortened")

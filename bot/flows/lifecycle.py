@@ -8,7 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from bot.calendar.invites import cancel_sessions
 from bot.context import Context
-from bot.domain import copy
+from bot.domain import prompts
 from bot.domain.messages import Button, Message
 from bot.domain.model import (
     Notification,
@@ -46,51 +46,51 @@ async def choose(ctx: Context, person: Participant, req: Request) -> Message:
     action, states = ACTIONS[word]
     mine = await ctx.pairings_of(person.id, status=list(states))
     if not mine:
-        return Message(copy.text(f"lifecycle.none_to_{word}"))
+        return Message(prompts.text(f"lifecycle.none_to_{word}"))
     buttons = []
     for pairing in mine[:5]:
         other = await ctx.person(pairing.other(person.id))
         program = await ctx.program(pairing.program_id)
-        label = copy.text(f"buttons.{word}_with", other=other.first_name, program=program.name)
+        label = prompts.text(f"buttons.{word}_with", other=other.first_name, program=program.name)
         buttons.append(Button(label, action, str(pairing.id), primary=word != "end"))
-    return Message(copy.text(f"lifecycle.choose_{word}"), buttons=tuple(buttons))
+    return Message(prompts.text(f"lifecycle.choose_{word}"), buttons=tuple(buttons))
 
 
 async def pause(ctx: Context, person: Participant, req: Request) -> Message:
     """Pause an active pair: no nudges, agendas or checks until one of them resumes it."""
     pairing = req.record
     if pairing.status != PairingStatus.ACTIVE:
-        return Message(copy.text("lifecycle.not_active", status=pairing.status))
+        return Message(prompts.text("lifecycle.not_active", status=pairing.status))
     pairing.status = PairingStatus.PAUSED
     await ctx.tx.save(pairing, fields=("status",))
     cancelled = await _cancel_upcoming(ctx, pairing, person, "paused")
     program = await ctx.program(pairing.program_id)
     other = await ctx.person(pairing.other(person.id))
-    text = copy.text("lifecycle.paused_other", other=person.first_name, program=program.name)
+    text = prompts.text("lifecycle.paused_other", other=person.first_name, program=program.name)
     key = note_key("paused", pairing.id, f"{ctx.now:%Y%m%dT%H%M%S}")
     await ctx.outbox.note(other, key, text, program, pairing_id=pairing.id)
     log.info("pairing paused pairing=%s by=%s", pairing.id, person.id)
     key = "lifecycle.paused_cancelled" if cancelled else "lifecycle.paused"
-    return Message(copy.text(key, other=other.first_name))
+    return Message(prompts.text(key, other=other.first_name))
 
 
 async def resume(ctx: Context, person: Participant, req: Request) -> Message:
     """Resume a paused pair; the planner picks it up at the next tick."""
     pairing = req.record
     if pairing.status != PairingStatus.PAUSED:
-        return Message(copy.text("lifecycle.not_paused", status=pairing.status))
+        return Message(prompts.text("lifecycle.not_paused", status=pairing.status))
     program = await ctx.program(pairing.program_id)
     if program.ends_on and ctx.now >= program_end(program):
-        return Message(copy.text("lifecycle.program_over", program=program.name))
+        return Message(prompts.text("lifecycle.program_over", program=program.name))
     pairing.status = PairingStatus.ACTIVE
     await ctx.tx.save(pairing, fields=("status",))
     await ctx.outbox.replan(pairing)
     await _ask_again(ctx, pairing, program)
     other = await ctx.person(pairing.other(person.id))
-    text = copy.text("lifecycle.resumed_other", other=person.first_name, program=program.name)
+    text = prompts.text("lifecycle.resumed_other", other=person.first_name, program=program.name)
     key = note_key("resumed", pairing.id, f"{ctx.now:%Y%m%dT%H%M%S}")
     await ctx.outbox.note(other, key, text, program, pairing_id=pairing.id)
-    return Message(copy.text("lifecycle.resumed", other=other.first_name))
+    return Message(prompts.text("lifecycle.resumed", other=other.first_name))
 
 
 async def _ask_again(ctx: Context, pairing: Pairing, program: Program) -> None:
@@ -132,35 +132,35 @@ async def ask_end(ctx: Context, person: Participant, req: Request) -> Message:
     """Ending is asked twice: say who will learn what, then End it / Keep going."""
     pairing = req.record
     if pairing.status not in (PairingStatus.ACTIVE, PairingStatus.PAUSED):
-        return Message(copy.text("lifecycle.already_over"))
+        return Message(prompts.text("lifecycle.already_over"))
     other = await ctx.person(pairing.other(person.id))
     value = str(pairing.id)
     return Message(
-        copy.text("lifecycle.end_question", other=other.first_name),
+        prompts.text("lifecycle.end_question", other=other.first_name),
         buttons=(
-            Button(copy.text("buttons.end_confirm"), "pairing.end_confirm", value),
-            Button(copy.text("buttons.keep_going"), "pairing.keep", value, primary=True),
+            Button(prompts.text("buttons.end_confirm"), "pairing.end_confirm", value),
+            Button(prompts.text("buttons.keep_going"), "pairing.keep", value, primary=True),
         ),
     )
 
 
 async def keep(ctx: Context, person: Participant, _req: Request) -> Message:
-    return Message(copy.text("lifecycle.kept"))
+    return Message(prompts.text("lifecycle.kept"))
 
 
 async def end(ctx: Context, person: Participant, req: Request) -> Message:
     """End the pair for good. The other person hears only that it ended; owners hear who."""
     pairing = req.record
     if pairing.status not in (PairingStatus.ACTIVE, PairingStatus.PAUSED):
-        return Message(copy.text("lifecycle.already_over"))
+        return Message(prompts.text("lifecycle.already_over"))
     program = await ctx.program(pairing.program_id)
     other = await ctx.person(pairing.other(person.id))
     await end_pairing(ctx, pairing, program, person)
-    owner_text = copy.text(
+    owner_text = prompts.text(
         "lifecycle.ended_owner", who=person.label, other=other.label, program=program.name
     )
     await tell_owners(ctx, program, note_key("ended", pairing.id), owner_text, pairing)
-    return Message(copy.text("lifecycle.ended", other=other.first_name))
+    return Message(prompts.text("lifecycle.ended", other=other.first_name))
 
 
 async def end_pairing(
@@ -178,7 +178,7 @@ async def end_pairing(
         other = await ctx.person(person_id)
         if other.forgotten_at:
             continue
-        text = copy.text("lifecycle.ended_other", program=program.name)
+        text = prompts.text("lifecycle.ended_other", program=program.name)
         await ctx.outbox.note(other, note_key("ended", pairing.id, other.id), text, program)
     log.info("pairing ended pairing=%s program=%s", pairing.id, program.name)
 

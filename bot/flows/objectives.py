@@ -8,7 +8,7 @@ import logging
 import re
 
 from bot.context import Context
-from bot.domain import copy
+from bot.domain import prompts
 from bot.domain.messages import Ask, Button, Field, Form, FormErrors, Message, Refused, shorten
 from bot.domain.model import Pairing, PairingStatus, Participant
 from bot.domain.outcomes import Objective, ObjectiveState
@@ -48,10 +48,10 @@ def split_goal(text: str) -> tuple[str, list[str]]:
 def check(items: list[str]) -> str:
     """Why these objectives cannot be kept (empty when they can)."""
     if len(items) > MAX_OBJECTIVES:
-        return copy.text("objectives.too_many", most=MAX_OBJECTIVES, count=len(items))
+        return prompts.text("objectives.too_many", most=MAX_OBJECTIVES, count=len(items))
     for item in items:
         if len(item) > MAX_CHARS:
-            return copy.text("objectives.too_long", limit=MAX_CHARS, length=len(item))
+            return prompts.text("objectives.too_long", limit=MAX_CHARS, length=len(item))
     return ""
 
 
@@ -78,16 +78,16 @@ def lines(objectives: list[Objective]) -> list[str]:
     whose author was forgotten is said to be removed)."""
     shown = []
     for n, objective in enumerate(objectives, start=1):
-        state = copy.text(f"objectives.state.{objective.state}")
+        state = prompts.text(f"objectives.state.{objective.state}")
         if objective.done_on:
-            state = copy.text("objectives.done_on", day=f"{objective.done_on:%-d %b}")
-        shown.append(f"{n}. {objective.text or copy.text('objectives.removed')} ({state})")
+            state = prompts.text("objectives.done_on", day=f"{objective.done_on:%-d %b}")
+        shown.append(f"{n}. {objective.text or prompts.text('objectives.removed')} ({state})")
     return shown
 
 
 def edit_button(objectives: list[Objective], pairing_id: int) -> Button:
     """Set the pair's objectives, or edit those it has."""
-    label = copy.text("objectives.button_edit" if objectives else "objectives.button_new")
+    label = prompts.text("objectives.button_edit" if objectives else "objectives.button_new")
     return Button(label, "objectives.edit", str(pairing_id))
 
 
@@ -98,14 +98,14 @@ def asks(objectives: list[Objective], *, origin: str = "") -> list[Ask]:
     suffix = f":{origin}" if origin else ""
     return [
         Ask(
-            copy.text(
+            prompts.text(
                 "objectives.ask",
                 text=shorten(o.text, QUOTED),
-                state=copy.text(f"objectives.state.{o.state}"),
+                state=prompts.text(f"objectives.state.{o.state}"),
             ),
             (
                 Button(
-                    copy.text(f"buttons.mark_{NEXT[o.state]}"),
+                    prompts.text(f"buttons.mark_{NEXT[o.state]}"),
                     "objective.state",
                     f"{o.id}:{NEXT[o.state]}{suffix}",
                 ),
@@ -121,12 +121,12 @@ async def move_on(
 ) -> Message:
     """Set an objective's state (the router has checked that `person` is one of the pair)."""
     if state not in set(ObjectiveState) or not objective.text:  # emptied: its author left
-        return Message(copy.text("general.unknown_item"))
+        return Message(prompts.text("general.unknown_item"))
     if pairing.status not in LIVE:
         return Message(_closed(pairing))
     if objective.state == state:
         return Message(
-            copy.text("objectives.already", state=copy.text(f"objectives.state.{state}"))
+            prompts.text("objectives.already", state=prompts.text(f"objectives.state.{state}"))
         )
     objective.state = state
     program = await ctx.program(pairing.program_id)
@@ -136,7 +136,7 @@ async def move_on(
     await ctx.tx.save(objective, fields=("state", "done_on", "updated_at", "edited_by"))
     log.info("objective %s pairing=%s", state, pairing.id)
     key = "objectives.moved_done" if state == ObjectiveState.DONE else "objectives.moved"
-    return Message(copy.text(key, text=objective.text))
+    return Message(prompts.text(key, text=objective.text))
 
 
 async def edit_form(ctx: Context, person: Participant, req: Request) -> Message:
@@ -144,20 +144,20 @@ async def edit_form(ctx: Context, person: Participant, req: Request) -> Message:
     if pairing.status not in LIVE:
         return Message(_closed(pairing))
     found = (await objectives_of(ctx, [pairing.id]))[pairing.id]
-    return Message(copy.text("objectives.form_intro"), form=_form(pairing, found))
+    return Message(prompts.text("objectives.form_intro"), form=_form(pairing, found))
 
 
 def _closed(pairing: Pairing) -> str:
     """Why the pair cannot change its objectives now: not both in yet, or over."""
     key = "objectives.not_yet" if pairing.status == PairingStatus.PROPOSED else "objectives.closed"
-    return copy.text(key)
+    return prompts.text(key)
 
 
 def _form(pairing: Pairing, found: list[Objective]) -> Form:
     fields = tuple(
         Field(
             field_id,
-            copy.text("objectives.field", n=n),
+            prompts.text("objectives.field", n=n),
             optional=True,
             initial=found[n - 1].text if n <= len(found) else "",
             limit=MAX_CHARS,
@@ -166,9 +166,9 @@ def _form(pairing: Pairing, found: list[Objective]) -> Form:
     )
     return Form(
         id="objectives.submit",
-        title=copy.text("objectives.form_title"),
+        title=prompts.text("objectives.form_title"),
         fields=fields,
-        submit_label=copy.text("objectives.submit"),
+        submit_label=prompts.text("objectives.submit"),
         value=str(pairing.id),
     )
 
@@ -191,7 +191,7 @@ async def save_form(ctx: Context, person: Participant, req: Request) -> Message 
             wanted[field_id] = text
     extra = [k for k in values if k.startswith("objective_") and k not in FIELDS]
     if extra:
-        errors[extra[0]] = copy.text("objectives.too_many_form", most=MAX_OBJECTIVES)
+        errors[extra[0]] = prompts.text("objectives.too_many_form", most=MAX_OBJECTIVES)
     if errors:
         return FormErrors(errors, _form(pairing, found))
     keep = {o.text: o for o in found}
@@ -202,5 +202,5 @@ async def save_form(ctx: Context, person: Participant, req: Request) -> Message 
     await add_objectives(ctx, pairing, [t for t in texts if t not in keep], person)
     other = await ctx.person(pairing.other(person.id))
     if not texts:
-        return Message(copy.text("objectives.cleared"))
-    return Message(copy.text("objectives.saved", count=len(texts), other=other.first_name))
+        return Message(prompts.text("objectives.cleared"))
+    return Message(prompts.text("objectives.saved", count=len(texts), other=other.first_name))

@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, time
 
 from bot.context import Context
-from bot.domain import copy
+from bot.domain import prompts
 from bot.domain.ids import parse_handle
 from bot.domain.messages import Ask, Button, Message, Refused
 from bot.domain.model import (
@@ -63,11 +63,13 @@ async def pick_program(
         for program in programs:
             if program.name.lower() == name.strip().lower():
                 return program
-        raise Refused(copy.text("commands.unknown_program", program=name, programs=names or "none"))
+        raise Refused(
+            prompts.text("commands.unknown_program", program=name, programs=names or "none")
+        )
     if not programs:
-        raise Refused(copy.text("commands.no_program"))
+        raise Refused(prompts.text("commands.no_program"))
     if len(programs) > 1:
-        raise Refused(copy.text("commands.which_program", programs=names))
+        raise Refused(prompts.text("commands.which_program", programs=names))
     return programs[0]
 
 
@@ -90,9 +92,9 @@ async def create_program(
     """Create a program; raises Refused when the name is taken or a value is out of range."""
     name = " ".join(name.split())
     if not name:
-        raise Refused(copy.text("commands.program_usage"))
+        raise Refused(prompts.text("commands.program_usage"))
     if any(p.name.lower() == name.lower() for p in await ctx.tx.find(Program)):
-        raise Refused(copy.text("commands.program_exists", program=name))
+        raise Refused(prompts.text("commands.program_exists", program=name))
     try:
         owners = [f"{p}:{u}" for p, u in map(parse_handle, owners or [])]
     except ValueError as exc:
@@ -129,15 +131,15 @@ def _check(program: Program) -> None:
     if len(program.name) > 200 or len(program.objective) > 200:
         raise Refused("Program names and objectives are at most 200 characters.")
     if not 1 <= program.cadence_days <= 90:
-        raise Refused(copy.text("commands.bad_cadence"))
+        raise Refused(prompts.text("commands.bad_cadence"))
     if not 30 <= program.session_minutes <= 60:
-        raise Refused(copy.text("schedule.bad_minutes"))
+        raise Refused(prompts.text("schedule.bad_minutes"))
     if program.reflection_visibility not in set(Visibility):
-        raise Refused(copy.text("commands.bad_visibility"))
+        raise Refused(prompts.text("commands.bad_visibility"))
     if program.recognition not in set(Recognition):
-        raise Refused(copy.text("commands.bad_recognition"))
+        raise Refused(prompts.text("commands.bad_recognition"))
     if not FOLLOWUP_DAYS[0] <= program.followup_days <= FOLLOWUP_DAYS[1]:
-        raise Refused(copy.text("commands.bad_followup"))
+        raise Refused(prompts.text("commands.bad_followup"))
     try:
         zone(program.timezone)
         if program.working_hours:
@@ -163,7 +165,7 @@ async def propose_pairing(
     shared message where the platform has group chats, else one each. `by` is the owner
     proposing it, who wrote any objectives at the end of `goal`."""
     if mentor.id == mentee.id:
-        raise Refused(copy.text("commands.pair_same"))
+        raise Refused(prompts.text("commands.pair_same"))
     goal, objectives = split_goal(goal)
     existing = await ctx.tx.find(
         Pairing,
@@ -174,7 +176,7 @@ async def propose_pairing(
     )
     if existing:
         raise Refused(
-            copy.text(
+            prompts.text(
                 "commands.pair_exists",
                 mentor=mentor.display_name or mentor.user_id,
                 mentee=mentee.display_name or mentee.user_id,
@@ -231,9 +233,9 @@ async def answer_consent(ctx: Context, person: Participant, req: Request) -> Mes
     program = await ctx.program(pairing.program_id)
     other = await ctx.person(pairing.other(person.id))
     if pairing.status == PairingStatus.ACTIVE:
-        return Message(copy.text("consent.active"))
+        return Message(prompts.text("consent.active"))
     if pairing.status != PairingStatus.PROPOSED:
-        return Message(copy.text("consent.declined"))
+        return Message(prompts.text("consent.declined"))
     if role == Role.MENTOR:
         pairing.mentor_consent = accept
     else:
@@ -243,7 +245,7 @@ async def answer_consent(ctx: Context, person: Participant, req: Request) -> Mes
         pairing.declined_by = person.id
         await ctx.tx.save(pairing)
         await _tell_about_decline(ctx, program, pairing, person, other)
-        return Message(copy.text("consent.declined"))
+        return Message(prompts.text("consent.declined"))
     if pairing.mentor_consent and pairing.mentee_consent:
         pairing.status = PairingStatus.ACTIVE
         pairing.activated_at = ctx.now
@@ -254,7 +256,7 @@ async def answer_consent(ctx: Context, person: Participant, req: Request) -> Mes
         log.info("pairing active pairing=%s program=%s", pairing.id, program.name)
         return await _active(ctx, person, pairing, program)
     await ctx.tx.save(pairing)
-    return Message(copy.text("consent.waiting", first=person.first_name, other=other.first_name))
+    return Message(prompts.text("consent.waiting", first=person.first_name, other=other.first_name))
 
 
 async def _active(ctx: Context, person: Participant, pairing: Pairing, program: Program) -> Message:
@@ -262,13 +264,15 @@ async def _active(ctx: Context, person: Participant, pairing: Pairing, program: 
     to book, so no other comes), and objectives to propose or check."""
     found = (await objectives_of(ctx, [pairing.id]))[pairing.id]
     buttons = [edit_button(found, pairing.id)]
-    text = copy.text("consent.active")
+    text = prompts.text("consent.active")
     if await first_nudge_in_reply(ctx, person, pairing, program):
-        text = copy.text("consent.active_book")
-        schedule = Button(copy.text("buttons.schedule"), "session.schedule", str(pairing.id), True)
+        text = prompts.text("consent.active_book")
+        schedule = Button(
+            prompts.text("buttons.schedule"), "session.schedule", str(pairing.id), True
+        )
         buttons = [schedule, *buttons]
     if not found:
-        text += " " + copy.text("objectives.suggest")
+        text += " " + prompts.text("objectives.suggest")
     asks = await checkin_in_reply(ctx, person, pairing)
     return Message(text, buttons=tuple(buttons), asks=asks)
 
@@ -313,7 +317,7 @@ async def first_nudge_in_reply(
 async def _tell_about_decline(
     ctx: Context, program: Program, pairing: Pairing, decliner: Participant, other: Participant
 ) -> None:
-    text = copy.text("consent.declined_other", other=decliner.first_name, program=program.name)
+    text = prompts.text("consent.declined_other", other=decliner.first_name, program=program.name)
     await ctx.outbox.note(
         other,
         note_key("declined", pairing.id, "other", other.id),
@@ -321,7 +325,7 @@ async def _tell_about_decline(
         program,
         pairing_id=pairing.id,
     )
-    owner_text = copy.text(
+    owner_text = prompts.text(
         "consent.declined_owner",
         decliner=decliner.display_name or decliner.user_id,
         other=other.display_name or other.user_id,

@@ -8,7 +8,7 @@ import re
 
 from bot.calendar.slots import MAX_TOPIC
 from bot.context import Context
-from bot.domain import copy
+from bot.domain import prompts
 from bot.domain.messages import Button, Message, shorten
 from bot.domain.model import (
     Enrolment,
@@ -36,16 +36,16 @@ async def ask_forget(ctx: Context, person: Participant, _req: Request) -> Messag
     """What forgetting deletes and keeps, with Delete my data / Keep it."""
     value = str(person.id)
     return Message(
-        copy.text("privacy.question"),
+        prompts.text("privacy.question"),
         buttons=(
-            Button(copy.text("buttons.forget"), "privacy.forget", value),
-            Button(copy.text("buttons.keep_data"), "privacy.keep", value, primary=True),
+            Button(prompts.text("buttons.forget"), "privacy.forget", value),
+            Button(prompts.text("buttons.keep_data"), "privacy.keep", value, primary=True),
         ),
     )
 
 
 async def keep(ctx: Context, person: Participant, _req: Request) -> Message:
-    return Message(copy.text("privacy.kept"))
+    return Message(prompts.text("privacy.kept"))
 
 
 async def forget(ctx: Context, person: Participant, _req: Request) -> Message:
@@ -61,7 +61,7 @@ async def forget(ctx: Context, person: Participant, _req: Request) -> Message:
         program = await ctx.program(pairing.program_id)
         other = await ctx.person(pairing.other(person.id))
         await end_pairing(ctx, pairing, program, None)
-        text = copy.text("privacy.owner_note", other=other.label, program=program.name)
+        text = prompts.text("privacy.owner_note", other=other.label, program=program.name)
         await tell_owners(ctx, program, note_key("forgotten", pairing.id), text, pairing)
     await ctx.tx.delete(Enrolment, participant_id=person.id)
     for managed in await ctx.tx.find(Enrolment, manager_id=person.id):
@@ -100,7 +100,7 @@ async def forget(ctx: Context, person: Participant, _req: Request) -> Message:
     await ctx.tx.save(person)
     ctx.tx.erase_freed_space()
     log.info("participant forgotten id=%s", person.id)
-    return Message(copy.text("privacy.done"))
+    return Message(prompts.text("privacy.done"))
 
 
 async def _erase_traces(ctx: Context, person: Participant, mine: list[Pairing]) -> None:

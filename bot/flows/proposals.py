@@ -7,7 +7,7 @@ import logging
 import uuid
 
 from bot.context import Context
-from bot.domain import copy
+from bot.domain import prompts
 from bot.domain.ids import record_id
 from bot.domain.messages import Button, Choice, Field, Form, FormErrors, Message, Refused
 from bot.domain.model import Enrolment, Pairing, Participant, Program, Proposal, Role
@@ -34,7 +34,7 @@ async def program_of_run(ctx: Context, req: Request) -> Program:
     """The program of the match whose proposals the value names (a run id)."""
     drafts = await ctx.tx.find(Proposal, run=req.value)
     if not drafts:
-        raise Refused(copy.text("general.unknown_item"))
+        raise Refused(prompts.text("general.unknown_item"))
     return await ctx.program(drafts[0].program_id)
 
 
@@ -51,21 +51,23 @@ async def match(ctx: Context, person: Participant, req: Request) -> Message:
     log.info(
         "match program=%s proposed=%s unmatched=%s", program.name, len(matches), len(unmatched)
     )
-    lines = [copy.text("match.header", program=program.name, count=len(matches))]
+    lines = [prompts.text("match.header", program=program.name, count=len(matches))]
     lines += [
-        copy.text("match.line", n=n, mentor=m.mentor.name, mentee=m.mentee.name, reason=reason(m))
+        prompts.text(
+            "match.line", n=n, mentor=m.mentor.name, mentee=m.mentee.name, reason=reason(m)
+        )
         for n, m in enumerate(matches, start=1)
     ]
     if unmatched:
         names = ", ".join(c.name for c in unmatched)
-        lines.append(copy.text("match.unmatched", names=names))
+        lines.append(prompts.text("match.unmatched", names=names))
     if not matches:
-        lines.append(copy.text("match.nothing", mentors=len(mentors), mentees=len(mentees)))
+        lines.append(prompts.text("match.nothing", mentors=len(mentors), mentees=len(mentees)))
         return Message("\n".join(lines))
-    lines.append(copy.text("match.next"))
+    lines.append(prompts.text("match.next"))
     buttons = (
-        Button(copy.text("buttons.match_confirm"), "match.confirm", run, primary=True),
-        Button(copy.text("buttons.match_edit"), "match.edit", run),
+        Button(prompts.text("buttons.match_confirm"), "match.confirm", run, primary=True),
+        Button(prompts.text("buttons.match_edit"), "match.edit", run),
     )
     return Message("\n".join(lines), buttons=buttons)
 
@@ -98,20 +100,20 @@ async def _retire(ctx: Context, drafts: list[Proposal]) -> None:
 def reason(found: Match) -> str:
     """Why these two, in one sentence; a pair the owner chose without common skills says so."""
     if not found.skills:
-        return copy.text("match.reason_owner")
-    text = copy.text(
+        return prompts.text("match.reason_owner")
+    text = prompts.text(
         "match.reason",
         mentor=found.mentor.name,
         mentee=found.mentee.name,
         skills=_and(found.skills),
     )
     if found.interests:
-        text = text[:-1] + copy.text("match.reason_interests", interests=_and(found.interests))
+        text = text[:-1] + prompts.text("match.reason_interests", interests=_and(found.interests))
     return text
 
 
 def goal(found: Match) -> str:
-    return copy.text("match.goal", skills=_and(found.skills)) if found.skills else ""
+    return prompts.text("match.goal", skills=_and(found.skills)) if found.skills else ""
 
 
 def _and(items: tuple[str, ...]) -> str:
@@ -154,7 +156,7 @@ async def confirm(ctx: Context, person: Participant, req: Request) -> Message:
     drafts = await ctx.tx.find(Proposal, run=run)
     waiting = [d for d in drafts if d.status == DRAFT]
     if not waiting:
-        return Message(copy.text("match.already"))
+        return Message(prompts.text("match.already"))
     return await _pair_up(ctx, program, waiting)
 
 
@@ -185,10 +187,10 @@ async def _pair_up(ctx: Context, program: Program, chosen: list[Proposal]) -> Me
         proposal.status = CONFIRMED
         await ctx.tx.save(proposal, fields=("status",))
         made += 1
-    count = copy.text("match.pair" if made == 1 else "match.pairs", count=made)
-    text = copy.text("match.confirmed", count=count, program=program.name)
+    count = prompts.text("match.pair" if made == 1 else "match.pairs", count=made)
+    text = prompts.text("match.confirmed", count=count, program=program.name)
     if dropped:
-        text += " " + copy.text("match.dropped", names="; ".join(dropped))
+        text += " " + prompts.text("match.dropped", names="; ".join(dropped))
     return Message(text)
 
 
@@ -197,11 +199,11 @@ async def edit_form(ctx: Context, person: Participant, req: Request) -> Message:
     program, run = req.program, req.value
     drafts = await ctx.tx.find(Proposal, run=run)
     if not any(d.status == DRAFT for d in drafts):
-        return Message(copy.text("match.already"))
+        return Message(prompts.text("match.already"))
     mentors, mentees = await _pool(ctx, program)
     if len(mentees) > MAX_EDIT_MENTEES or len(mentors) > MAX_EDIT_MENTORS:
-        raise Refused(copy.text("match.too_many", most=MAX_EDIT_MENTEES))
-    return Message(copy.text("match.edit_intro"), form=_form(run, drafts, mentors, mentees))
+        raise Refused(prompts.text("match.too_many", most=MAX_EDIT_MENTEES))
+    return Message(prompts.text("match.edit_intro"), form=_form(run, drafts, mentors, mentees))
 
 
 def _form(
@@ -209,16 +211,18 @@ def _form(
 ) -> Form:
     proposed = {d.mentee_id: d.mentor_id for d in drafts if d.status == DRAFT}
     choices = (
-        Choice(NONE, copy.text("match.no_pair")),
+        Choice(NONE, prompts.text("match.no_pair")),
         *(
-            Choice(str(m.id), copy.text("match.choice", mentor=m.name, skills=", ".join(m.teaches)))
+            Choice(
+                str(m.id), prompts.text("match.choice", mentor=m.name, skills=", ".join(m.teaches))
+            )
             for m in mentors
         ),
     )
     fields = tuple(
         Field(
             f"mentee.{e.id}",
-            copy.text("match.field", mentee=e.name, learns=", ".join(e.learns)),
+            prompts.text("match.field", mentee=e.name, learns=", ".join(e.learns)),
             "choice",
             choices,
             initial=str(proposed.get(e.id, NONE)),
@@ -227,9 +231,9 @@ def _form(
     )
     return Form(
         id="match.edit",
-        title=copy.text("match.form_title"),
+        title=prompts.text("match.form_title"),
         fields=fields,
-        submit_label=copy.text("match.submit"),
+        submit_label=prompts.text("match.submit"),
         value=run,
     )
 
@@ -241,7 +245,7 @@ async def save_edit(ctx: Context, person: Participant, req: Request) -> Message 
     drafts = await ctx.tx.find(Proposal, run=run)
     values = req.values
     if not any(d.status == DRAFT for d in drafts):
-        return Message(copy.text("match.already"))
+        return Message(prompts.text("match.already"))
     mentors, mentees = await _pool(ctx, program)
     by_id = {m.id: m for m in mentors}
     past = await _past(ctx, [c.id for c in mentors + mentees])
@@ -253,11 +257,13 @@ async def save_edit(ctx: Context, person: Participant, req: Request) -> Message 
             continue
         mentor = by_id.get(record_id(picked) or 0)
         if mentor is None:
-            errors[field_id] = copy.text("match.gone")
+            errors[field_id] = prompts.text("match.gone")
         elif mentor.id in used:
-            errors[field_id] = copy.text("match.twice", mentor=mentor.name, other=used[mentor.id])
+            errors[field_id] = prompts.text(
+                "match.twice", mentor=mentor.name, other=used[mentor.id]
+            )
         elif why := barrier(mentor, mentee, past):
-            errors[field_id] = copy.text(f"match.barrier_{why}", mentor=mentor.name)
+            errors[field_id] = prompts.text(f"match.barrier_{why}", mentor=mentor.name)
         else:
             used[mentor.id] = mentee.name
             chosen.append(overlap(mentor, mentee))
@@ -266,5 +272,5 @@ async def save_edit(ctx: Context, person: Participant, req: Request) -> Message 
     await _retire(ctx, [d for d in drafts if d.status == DRAFT])
     edited = await _drafts(ctx, program, run, chosen)
     if not edited:
-        return Message(copy.text("match.none_chosen"))
+        return Message(prompts.text("match.none_chosen"))
     return await _pair_up(ctx, program, edited)

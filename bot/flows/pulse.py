@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 
 from bot.context import Context
-from bot.domain import copy
+from bot.domain import prompts
 from bot.domain.messages import Button, Message
 from bot.domain.model import (
     Notification,
@@ -47,9 +47,9 @@ async def compose(ctx: Context, row: Notification) -> Message | None:
     if kind == USEFUL:
         labels = [(n, n) for n in RATINGS]
     else:
-        labels = [(f.value, copy.text(f"fit.{f.value}")) for f in FITS]
+        labels = [(f.value, prompts.text(f"fit.{f.value}")) for f in FITS]
     return Message(
-        copy.text("pulse.ask" if kind == USEFUL else "fit.ask", other=other.first_name),
+        prompts.text("pulse.ask" if kind == USEFUL else "fit.ask", other=other.first_name),
         buttons=tuple(
             Button(label, "pulse.answer", f"{session.id}:{kind}:{value}") for value, label in labels
         ),
@@ -64,12 +64,12 @@ async def answer(ctx: Context, person: Participant, req: Request) -> Message:
     kind, _, value = rest.partition(":")
     valid = (kind == USEFUL and value in RATINGS) or (kind == Kind.FIT and value in set(Fit))
     if pairing is None or not valid or session.status != SessionStatus.HELD:
-        return Message(copy.text("general.unknown_item"))
+        return Message(prompts.text("general.unknown_item"))
     if not await _asked(ctx, kind, pairing, session, person):
-        return Message(copy.text("general.unknown_item"))
+        return Message(prompts.text("general.unknown_item"))
     said = ""
     if await _answered(ctx, kind, session.id, person.id):
-        said = copy.text("pulse.already" if kind == USEFUL else "fit.already")
+        said = prompts.text("pulse.already" if kind == USEFUL else "fit.already")
     else:
         await ctx.tx.add(
             Pulse(
@@ -85,9 +85,9 @@ async def answer(ctx: Context, person: Participant, req: Request) -> Message:
         if kind == Kind.FIT and value != Fit.YES:
             other = await ctx.person(pairing.other(person.id))
             await _tell_owners(ctx, pairing, person, other, value)
-            said = copy.text("fit.thanks_doubt", other=other.first_name)
+            said = prompts.text("fit.thanks_doubt", other=other.first_name)
     card = await debrief(ctx, person, pairing, session, said=said)
-    return card or Message(said or copy.text("pulse.thanks"))
+    return card or Message(said or prompts.text("pulse.thanks"))
 
 
 async def _tell_owners(
@@ -95,11 +95,11 @@ async def _tell_owners(
 ) -> None:
     """The owners hear who doubts the pairing; an owner who is one of the pair does not."""
     program = await ctx.program(pairing.program_id)
-    text = copy.text(
+    text = prompts.text(
         "fit.owner",
         program=program.name,
         who=person.label,
-        answer=copy.text(f"fit.answer.{value}"),
+        answer=prompts.text(f"fit.answer.{value}"),
         other=other.label,
     )
     for handle in ctx.rules.owners_of(program):

@@ -10,7 +10,7 @@ from bot.calendar.ics import REQUEST
 from bot.calendar.invites import cancel_sessions, next_sequence, send_invites
 from bot.calendar.slots import Slot, read_slot, schedule_form
 from bot.context import Context
-from bot.domain import copy
+from bot.domain import prompts
 from bot.domain.messages import Button, FormErrors, Message
 from bot.domain.model import Pairing, PairingStatus, Participant, Session, SessionStatus
 from bot.flows.sessions import add_sessions, booked_reply
@@ -23,11 +23,11 @@ def _movable(ctx: Context, session: Session, pairing: Pairing) -> Pairing | Mess
     """The session's pairing (locked, one of the pair acting: the router checked) when the
     session may change now."""
     if pairing.status != PairingStatus.ACTIVE:
-        return Message(copy.text("schedule.not_active"))
+        return Message(prompts.text("schedule.not_active"))
     if session.status != SessionStatus.SCHEDULED:
-        return Message(copy.text("schedule.not_booked", status=session.status))
+        return Message(prompts.text("schedule.not_booked", status=session.status))
     if session.starts_at <= ctx.now:
-        return Message(copy.text("schedule.started"))
+        return Message(prompts.text("schedule.started"))
     return pairing
 
 
@@ -39,7 +39,7 @@ async def open_move_form(ctx: Context, person: Participant, req: Request) -> Mes
     program = await ctx.program(pairing.program_id)
     when = ctx.rules.when(session.starts_at, person, program)
     form = schedule_form(ctx, person, pairing, program, moving=session)
-    return Message(copy.text("schedule.move_pick", when=when), form=form)
+    return Message(prompts.text("schedule.move_pick", when=when), form=form)
 
 
 async def move(ctx: Context, person: Participant, req: Request) -> Message | FormErrors:
@@ -56,7 +56,7 @@ async def move(ctx: Context, person: Participant, req: Request) -> Message | For
     same = (slot.starts[0], slot.minutes, slot.topic, slot.where)
     if same == (session.starts_at, session.minutes, session.topic, session.location):
         when = ctx.rules.when(session.starts_at, person, program)
-        return Message(copy.text("schedule.already", when=when, minutes=session.minutes))
+        return Message(prompts.text("schedule.already", when=when, minutes=session.minutes))
     sequence = await next_sequence(ctx, session.uid)
     session.status, session.outcome_at, session.outcome_by = (
         SessionStatus.CANCELLED,
@@ -96,6 +96,6 @@ async def cancel(ctx: Context, person: Participant, req: Request) -> Message:
     await ctx.outbox.replan(pairing)
     log.info("session cancelled pairing=%s session=%s", pairing.id, session.id)
     other = await ctx.person(pairing.other(person.id))
-    button = Button(copy.text("buttons.schedule"), "session.schedule", str(pairing.id), True)
-    text = copy.text("schedule.cancelled", when=when, other=other.first_name)
+    button = Button(prompts.text("buttons.schedule"), "session.schedule", str(pairing.id), True)
+    text = prompts.text("schedule.cancelled", when=when, other=other.first_name)
     return Message(text, buttons=(button,))

@@ -7,7 +7,7 @@ import logging
 from datetime import timedelta
 
 from bot.context import Context
-from bot.domain import copy
+from bot.domain import prompts
 from bot.domain.messages import Button, Choice, Field, Form, FormErrors, Message, Select
 from bot.domain.model import (
     FollowUp,
@@ -111,42 +111,42 @@ async def submit(ctx: Context, person: Participant, req: Request) -> Message | F
 async def _form(ctx: Context, person: Participant, session: Session) -> Message:
     pairing = await ctx.get(Pairing, session.pairing_id)
     if pairing is None:
-        return Message(copy.text("general.unknown_item"))
+        return Message(prompts.text("general.unknown_item"))
     program = await ctx.program(pairing.program_id)
     default = await promised(ctx, person, session, program)
     other = await ctx.person(pairing.other(person.id))
     choices = tuple(
-        Choice(c, copy.text(f"reflect.visibility_choice.{c}", other=other.first_name))
+        Choice(c, prompts.text(f"reflect.visibility_choice.{c}", other=other.first_name))
         for c in CHOICES
     )
     implemented = ()
     if pairing.role_of(person.id) == Role.MENTEE:
-        label = copy.text("reflect.implemented", other=other.first_name)
+        label = prompts.text("reflect.implemented", other=other.first_name)
         implemented = (
             Field("implemented", label, kind="text", optional=True, limit=MAX_IMPLEMENTED_CHARS),
         )
     form = Form(
         id="reflection.submit",
-        title=copy.text("reflect.form_title"),
+        title=prompts.text("reflect.form_title"),
         value=str(session.id),
-        submit_label=copy.text("reflect.submit"),
+        submit_label=prompts.text("reflect.submit"),
         fields=(
             Field(
                 "what_changed",
-                copy.text("reflect.what_changed"),
+                prompts.text("reflect.what_changed"),
                 kind="multiline",
                 limit=MAX_REFLECTION_CHARS,
             ),
             Field(
                 "will_do",
-                copy.text("reflect.will_do"),
+                prompts.text("reflect.will_do"),
                 kind="multiline",
                 optional=True,
                 limit=MAX_REFLECTION_CHARS,
             ),
             Field(
                 "visibility",
-                copy.text("reflect.visibility_label"),
+                prompts.text("reflect.visibility_label"),
                 kind="choice",
                 choices=choices,
                 initial=default,
@@ -178,16 +178,16 @@ async def save_reflection(
     """
     pairing = await ctx.get(Pairing, session.pairing_id)
     if pairing is None:
-        return Message(copy.text("general.unknown_item"))
+        return Message(prompts.text("general.unknown_item"))
     if session.status != SessionStatus.HELD:
-        return Message(copy.text("general.unknown_item"))
+        return Message(prompts.text("general.unknown_item"))
     program = await ctx.program(pairing.program_id)
     chosen = parse_choice(visibility or await promised(ctx, person, session, program))
     what_changed, will_do = what_changed.strip(), will_do.strip()
     done = " ".join(implemented.split())
     errors = {}
     if not what_changed:
-        errors["what_changed"] = copy.text("reflect.empty")
+        errors["what_changed"] = prompts.text("reflect.empty")
     for field_id, text, limit in (
         ("what_changed", what_changed, MAX_REFLECTION_CHARS),
         ("will_do", will_do, MAX_REFLECTION_CHARS),
@@ -195,15 +195,15 @@ async def save_reflection(
     ):
         if len(text) > limit:
             key = "reflect.too_long" if typed else "reflect.too_long_field"
-            errors[field_id] = copy.text(key, limit=f"{limit:,}", length=f"{len(text):,}")
+            errors[field_id] = prompts.text(key, limit=f"{limit:,}", length=f"{len(text):,}")
     if chosen is None:
-        errors["visibility"] = copy.text("reflect.bad_visibility")
+        errors["visibility"] = prompts.text("reflect.bad_visibility")
     if errors and typed:
         return Message(" ".join(errors.values()))
     if errors:
         return FormErrors(errors, (await _form(ctx, person, session)).form)
     if await ctx.tx.find(Reflection, session_id=session.id, author_id=person.id):
-        return Message(copy.text("reflect.already"))
+        return Message(prompts.text("reflect.already"))
     visibility, anonymous = chosen  # not None: refused above
     reflection = await ctx.tx.add(
         Reflection(
@@ -247,13 +247,13 @@ async def save_reflection(
         )
         await recognise(ctx, pairing, followup)
     note = visibility_note(visibility, other.first_name, past=True, anonymous=anonymous)
-    text = copy.text("reflect.saved", other=other.first_name, visibility_past=note)
+    text = prompts.text("reflect.saved", other=other.first_name, visibility_past=note)
     if done and visibility == Visibility.PRIVATE:
-        text += " " + copy.text("reflect.private_no_thanks", other=other.first_name)
+        text += " " + prompts.text("reflect.private_no_thanks", other=other.first_name)
     buttons: tuple[Button, ...] = ()
     if typed:
-        text += " " + copy.text("reflect.undo_hint")
-        buttons = (Button(copy.text("buttons.undo"), "reflection.undo", str(reflection.id)),)
+        text += " " + prompts.text("reflect.undo_hint")
+        buttons = (Button(prompts.text("buttons.undo"), "reflection.undo", str(reflection.id)),)
     return Message(text, buttons=buttons, select=_visibility_choice(reflection, other))
 
 
@@ -265,29 +265,29 @@ async def undo_reflection(ctx: Context, person: Participant, req: Request) -> Me
     reflection = req.record
     followups = await ctx.tx.find(FollowUp, reflection_id=reflection.id)
     if any(f.done for f in followups):
-        return Message(copy.text("reflect.undo_too_late"))
+        return Message(prompts.text("reflect.undo_too_late"))
     await ctx.tx.delete(FollowUp, reflection_id=reflection.id)
     await ctx.tx.delete(Reflection, id=reflection.id)
     # Not meant as a reflection: its words leave the database files too, as forget-me's do.
     ctx.tx.erase_freed_space()
     log.info("reflection withdrawn session=%s", reflection.session_id)
-    return Message(copy.text("reflect.undone"))
+    return Message(prompts.text("reflect.undone"))
 
 
 def _visibility_choice(reflection: Reflection, other: Participant) -> Select:
     """Who can read the reflection, as one choice (its current one chosen)."""
     return Select(
-        copy.text("reflect.visibility_label"),
+        prompts.text("reflect.visibility_label"),
         "reflection.visibility",
         tuple(
             Choice(
                 f"{reflection.id}:{c}",
-                copy.text(f"reflect.visibility_choice.{c}", other=other.first_name),
+                prompts.text(f"reflect.visibility_choice.{c}", other=other.first_name),
             )
             for c in CHOICES
         ),
         initial=f"{reflection.id}:{choice_of(reflection.visibility, reflection.anonymous)}",
-        submit_label=copy.text("buttons.change"),
+        submit_label=prompts.text("buttons.change"),
     )
 
 
@@ -297,9 +297,9 @@ async def change_visibility(ctx: Context, person: Participant, req: Request) -> 
     reflection, pairing, choice = req.record, req.pairing, req.rest
     chosen = parse_choice(choice)
     if pairing is None or chosen is None:
-        return Message(copy.text("general.unknown_item"))
+        return Message(prompts.text("general.unknown_item"))
     reflection.visibility, reflection.anonymous = chosen
     await ctx.tx.save(reflection, fields=("visibility", "anonymous"))
     other = await ctx.person(pairing.other(person.id))
     note = visibility_note(chosen[0], other.first_name, past=True, anonymous=chosen[1])
-    return Message(copy.text("reflect.visibility_changed", visibility_past=note))
+    return Message(prompts.text("reflect.visibility_changed", visibility_past=note))

@@ -9,7 +9,7 @@ from bot.calendar.ics import REQUEST
 from bot.calendar.invites import cancel_sessions, new_uid, send_invites, session_buttons
 from bot.calendar.slots import Slot, read_slot, schedule_form
 from bot.context import Context
-from bot.domain import copy
+from bot.domain import prompts
 from bot.domain.messages import Button, FormErrors, Message
 from bot.domain.model import (
     Pairing,
@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 async def open_schedule_form(ctx: Context, person: Participant, req: Request) -> Message:
     pairing = req.record
     if pairing.status != PairingStatus.ACTIVE:
-        return Message(copy.text("schedule.not_active"))
+        return Message(prompts.text("schedule.not_active"))
     program = await ctx.program(pairing.program_id)
     due = cadence.next_due(await ctx.sessions(pairing.id), program)
     form = schedule_form(ctx, person, pairing, program, due=due)
@@ -44,8 +44,8 @@ def zones_note(ctx: Context, person: Participant, other: Participant, program) -
     mine, theirs = ctx.rules.tz(person, program), ctx.rules.tz(other, program)
     _, their_now = ctx.rules.when_both(ctx.now, person, other, program)
     if not their_now:
-        return copy.text("schedule.pick", timezone=mine)
-    return copy.text(
+        return prompts.text("schedule.pick", timezone=mine)
+    return prompts.text(
         "schedule.pick_other",
         timezone=mine,
         other=other.first_name,
@@ -67,10 +67,10 @@ def booked_reply(
     """The answer to a booking or a move: when it is, on both clocks, with the booker's own
     calendar invite in it (and its links), drawn in place of the form."""
     when, their_time = ctx.rules.when_both(first.starts_at, person, other, program)
-    theirs = copy.text("schedule.their_time", time=their_time, other=other.first_name)
+    theirs = prompts.text("schedule.their_time", time=their_time, other=other.first_name)
     if invite is None:  # an earlier change of this event to them is still on its way
         key += "_later"
-    text = copy.text(
+    text = prompts.text(
         key,
         when=when,
         their_time=theirs if their_time else "",
@@ -90,7 +90,7 @@ async def book(ctx: Context, person: Participant, req: Request) -> Message | For
     say which fields need changing. Each person gets a calendar invite."""
     pairing, values = req.record, req.values
     if pairing.status != PairingStatus.ACTIVE:
-        return Message(copy.text("schedule.not_active"))
+        return Message(prompts.text("schedule.not_active"))
     program = await ctx.program(pairing.program_id)
     slot = read_slot(ctx, person, program, values)
     if not isinstance(slot, Slot):
@@ -100,7 +100,7 @@ async def book(ctx: Context, person: Participant, req: Request) -> Message | For
         same = old.starts_at == slot.starts[0] and old.minutes == slot.minutes
         if same and old.status == SessionStatus.SCHEDULED:  # the same form sent twice
             when = ctx.rules.when(slot.starts[0], person, program)
-            return Message(copy.text("schedule.already", when=when, minutes=slot.minutes))
+            return Message(prompts.text("schedule.already", when=when, minutes=slot.minutes))
     replaced = [
         old for old in sessions if old.status == SessionStatus.SCHEDULED and old.starts_at > ctx.now
     ]
@@ -179,7 +179,7 @@ async def snooze(ctx: Context, person: Participant, req: Request) -> Message:
     """Put the nudges off for a week (a new round of nudges starts after it)."""
     pairing = req.record
     if pairing.status != PairingStatus.ACTIVE:
-        return Message(copy.text("schedule.not_active"))
+        return Message(prompts.text("schedule.not_active"))
     pairing.snoozed_until = ctx.now + ctx.config.snooze
     pairing.escalated_at = None  # snoozing is an answer
     pairing.plan_at = None  # a new round of nudges after the snooze
@@ -187,7 +187,7 @@ async def snooze(ctx: Context, person: Participant, req: Request) -> Message:
     program = await ctx.program(pairing.program_id)
     back = ctx.rules.deliverable(pairing.snoozed_until, person, program)
     local = back.astimezone(zone(ctx.rules.tz(person, program)))
-    return Message(copy.text("nudge.snoozed", day=f"{local:%A} {local.day} {local:%B}"))
+    return Message(prompts.text("nudge.snoozed", day=f"{local:%A} {local.day} {local:%B}"))
 
 
 async def record_outcome(ctx: Context, person: Participant, req: Request) -> Message:
@@ -197,9 +197,9 @@ async def record_outcome(ctx: Context, person: Participant, req: Request) -> Mes
     if session.status == SessionStatus.CANCELLED and outcome == "reschedule":
         program = await ctx.program(pairing.program_id)  # asked again: the form again
         form = schedule_form(ctx, person, pairing, program, session.minutes)
-        return Message(copy.text("check.reschedule"), form=form)
+        return Message(prompts.text("check.reschedule"), form=form)
     if session.status != SessionStatus.SCHEDULED:
-        already = copy.text("check.already", status=session.status)
+        already = prompts.text("check.already", status=session.status)
         if session.status == SessionStatus.HELD:  # a late tap: the card, not a dead end
             return await debrief(ctx, person, pairing, session, said=already) or Message(already)
         return Message(already)
@@ -210,16 +210,16 @@ async def record_outcome(ctx: Context, person: Participant, req: Request) -> Mes
         session.status = SessionStatus.HELD
         await ctx.tx.save(session)
         await _ask_for_reflections(ctx, pairing, session, person)
-        return await debrief(ctx, person, pairing, session) or Message(copy.text("check.held"))
+        return await debrief(ctx, person, pairing, session) or Message(prompts.text("check.held"))
     if outcome == "missed":
         session.status = SessionStatus.MISSED
         await ctx.tx.save(session)
-        button = Button(copy.text("buttons.schedule"), "session.schedule", str(pairing.id), True)
-        return Message(copy.text("check.missed"), buttons=(button,))
+        button = Button(prompts.text("buttons.schedule"), "session.schedule", str(pairing.id), True)
+        return Message(prompts.text("check.missed"), buttons=(button,))
     session.status = SessionStatus.CANCELLED
     await ctx.tx.save(session)
     form = schedule_form(ctx, person, pairing, program, session.minutes)
-    return Message(copy.text("check.reschedule"), form=form)
+    return Message(prompts.text("check.reschedule"), form=form)
 
 
 async def _ask_for_reflections(

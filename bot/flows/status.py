@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from bot.context import Context
-from bot.domain import copy
+from bot.domain import prompts
 from bot.domain.messages import Button, Chart, Message, Section
 from bot.domain.model import (
     Enrolment,
@@ -88,47 +88,47 @@ class ProgramStatus:
         share = f"{round(100 * self.on_cadence / self.active)}%" if self.active else "-"
         figures = {
             "pairs": summary,
-            "sessions": copy.text(
+            "sessions": prompts.text(
                 "status.sessions",
                 held=self.sessions.get("held", 0),
                 scheduled=self.sessions.get("scheduled", 0),
                 missed=self.sessions.get("missed", 0),
                 unconfirmed=self.sessions.get("unconfirmed", 0),
             ),
-            "recent": copy.text(
+            "recent": prompts.text(
                 "status.sessions_recent",
                 booked=self.booked_recent,
                 held=self.sessions_recent.get("held", 0),
                 missed=self.sessions_recent.get("missed", 0),
             ),
-            "cadence": copy.text(
+            "cadence": prompts.text(
                 "status.cadence", share=share, on=self.on_cadence, active=self.active
             ),
             "reflections": str(self.reflections),
             "implemented": str(self.implemented),
             **outcome_figures(self.outcomes),
         }
-        lines, risks = [], [copy.text("status.at_risk")]
+        lines, risks = [], [prompts.text("status.at_risk")]
         risks += [
             "- "
-            + copy.text(f"status.risk_{r.reason}", mentee=r.mentee, mentor=r.mentor, days=r.days)
+            + prompts.text(f"status.risk_{r.reason}", mentee=r.mentee, mentor=r.mentor, days=r.days)
             for r in self.at_risk
         ]
         table = charts.risk_table(self.at_risk, tuple(risks))
         if table is None:
-            lines.append(copy.text("status.at_risk_none"))
+            lines.append(prompts.text("status.at_risk_none"))
         if self.declined:
-            lines.append(copy.text("status.declines", names="; ".join(self.declined)))
+            lines.append(prompts.text("status.declines", names="; ".join(self.declined)))
         if self.unreachable:
-            lines.append(copy.text("status.unreachable", names=", ".join(self.unreachable)))
+            lines.append(prompts.text("status.unreachable", names=", ".join(self.unreachable)))
         if self.failed:
-            lines.append(copy.text("status.failed", count=self.failed, error=self.last_error))
+            lines.append(prompts.text("status.failed", count=self.failed, error=self.last_error))
         lines += self.checkin_lines() + self.recognition_lines()
         if self.managers:  # so that an owner sees a wrong name before it is told anything
             shown = "; ".join(self.managers[:MANAGERS_SHOWN])
             more = len(self.managers) - MANAGERS_SHOWN
-            extra = copy.text("status.managers_more", count=more) if more > 0 else ""
-            lines.append(copy.text("status.managers", names=shown) + extra)
+            extra = prompts.text("status.managers_more", count=more) if more > 0 else ""
+            lines.append(prompts.text("status.managers", names=shown) + extra)
         drawn: list[Chart] = []
         if self.trends is not None:
             drawn = [
@@ -141,10 +141,10 @@ class ProgramStatus:
                 ratings = charts.ratings_chart(self)
                 drawn += [charts.funnel_chart(self.trends), *([ratings] if ratings else [])]
         return Section(
-            title=copy.text(
+            title=prompts.text(
                 "status.owner_header", program=p.name, objective=p.objective, cadence=p.cadence_days
             ),
-            facts=tuple((copy.text(f"status.label.{k}"), v) for k, v in figures.items()),
+            facts=tuple((prompts.text(f"status.label.{k}"), v) for k, v in figures.items()),
             lines=tuple(lines),
             charts=tuple(drawn),
             table=table,
@@ -158,16 +158,16 @@ class ProgramStatus:
             if found is None:
                 continue
             rate = f"{round(100 * found.answered / found.asked)}%" if found.asked else "-"
-            line = copy.text(
+            line = prompts.text(
                 f"status.checkin_{stage}", answered=found.answered, asked=found.asked, rate=rate
             )
             if found.rated >= MIN_GROUP:
                 average = f"{found.rating_sum / found.rated:.1f}"
-                line += copy.text("status.checkin_average", average=average, rated=found.rated)
+                line += prompts.text("status.checkin_average", average=average, rated=found.rated)
             elif found.rated:
-                line += copy.text("status.checkin_few", least=MIN_GROUP)
+                line += prompts.text("status.checkin_few", least=MIN_GROUP)
             lines.append("- " + line)
-        return [copy.text("status.checkins"), *lines] if lines else []
+        return [prompts.text("status.checkins"), *lines] if lines else []
 
     def recognition_lines(self) -> list[str]:
         """The mentors whose suggestions were implemented most, named only when the program
@@ -175,9 +175,9 @@ class ProgramStatus:
         if not self.top_mentors:
             return []
         if self.mentors < MIN_GROUP:
-            return [copy.text("status.top_mentors_few", least=MIN_GROUP)]
+            return [prompts.text("status.top_mentors_few", least=MIN_GROUP)]
         names = ", ".join(f"{name} ({count})" for name, count in self.top_mentors)
-        return [copy.text("status.top_mentors", names=names)]
+        return [prompts.text("status.top_mentors", names=names)]
 
 
 async def program_status(ctx: Context, program: Program) -> ProgramStatus:
@@ -246,14 +246,14 @@ async def my_status(ctx: Context, person: Participant) -> Message:
     a Schedule button for each active pair without a booked session."""
     mine = await ctx.pairings_of(person.id)
     if not mine:
-        return Message(copy.text("status.me_none"))
+        return Message(prompts.text("status.me_none"))
     sessions = await ctx.tx.find(Session, pairing_id=[p.id for p in mine])
     goals = await objectives.objectives_of(ctx, [p.id for p in mine])
     sections, buttons, later, asks = [], [], [], []
     for pairing in sorted(mine, key=lambda p: p.id):
         program = await ctx.program(pairing.program_id)
         other = await ctx.person(pairing.other(person.id))
-        title = copy.text(
+        title = prompts.text(
             f"status.me_pair_{pairing.role_of(person.id)}",
             other=other.display_name or other.user_id,
             program=program.name,
@@ -261,32 +261,34 @@ async def my_status(ctx: Context, person: Participant) -> Message:
         )
         goal_lines = objectives.lines(goals[pairing.id])
         if goal_lines:
-            goal_lines.insert(0, copy.text("objectives.heading"))
+            goal_lines.insert(0, prompts.text("objectives.heading"))
         if pairing.status != PairingStatus.ACTIVE:
             sections.append(Section(title, lines=tuple(goal_lines)))
             continue
         nxt = cadence.upcoming([s for s in sessions if s.pairing_id == pairing.id], ctx.now)
         if nxt:
             when = ctx.rules.when(nxt.starts_at, person, program)
-            line = copy.text("status.me_next", when=when, minutes=nxt.minutes)
+            line = prompts.text("status.me_next", when=when, minutes=nxt.minutes)
         else:
-            line = copy.text("status.me_no_next")
-            label = copy.text("buttons.schedule_with", other=other.first_name)
+            line = prompts.text("status.me_no_next")
+            label = prompts.text("buttons.schedule_with", other=other.first_name)
             buttons.append(Button(label, "session.schedule", str(pairing.id), primary=True))
         sections.append(Section(title, lines=(line, *goal_lines)))
         asks += objectives.asks(goals[pairing.id], origin="me")
         later.append(objectives.edit_button(goals[pairing.id], pairing.id))
-    lines = [copy.text("status.me_header")]
+    lines = [prompts.text("status.me_header")]
     pending = await pending_reflection(ctx, person)
     if pending:
-        lines.append(copy.text("status.me_pending", when=ctx.rules.when(pending.starts_at, person)))
+        lines.append(
+            prompts.text("status.me_pending", when=ctx.rules.when(pending.starts_at, person))
+        )
         buttons.append(
-            Button(copy.text("buttons.reflect_now"), "reflection.write", str(pending.id))
+            Button(prompts.text("buttons.reflect_now"), "reflection.write", str(pending.id))
         )
     for pairing_id, stage in await open_checkins(ctx, person):
-        lines.append(copy.text("status.me_checkin"))
+        lines.append(prompts.text("status.me_checkin"))
         buttons.append(
-            Button(copy.text("buttons.checkin"), "checkin.answer", f"{pairing_id}:{stage}")
+            Button(prompts.text("buttons.checkin"), "checkin.answer", f"{pairing_id}:{stage}")
         )
     # Booking, reflecting and check-ins come first; editing objectives after them, as many
     # as a Teams card shows. Each objective is moved on from its own line (an ask).

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.context import Context
-from bot.domain import copy
+from bot.domain import prompts
 from bot.domain.messages import Ask, Button, Message, shorten
 from bot.domain.model import (
     Later,
@@ -139,7 +139,7 @@ async def _intro(ctx: Context, row: Notification, pairing: Pairing) -> Message |
         await ctx.person(row.recipient_id),
         await ctx.person(pairing.other(row.recipient_id)),
     )
-    text = copy.text(
+    text = prompts.text(
         f"intro.{role}",
         first=me.first_name,
         other=other.first_name,
@@ -160,7 +160,7 @@ async def _pair_intro(ctx: Context, pairing: Pairing) -> Message | None:
             buttons += _consent_buttons(pairing, person.handle)
     if not buttons:
         return None
-    text = copy.text(
+    text = prompts.text(
         "intro.pair",
         mentee=mentee.first_name,
         mentor=mentor.first_name,
@@ -178,14 +178,14 @@ def _why(pairing: Pairing) -> str:
         return ""
     if why[-1] not in ".!?":
         why += "."
-    return copy.text("intro.why", why=why) + " "
+    return prompts.text("intro.why", why=why) + " "
 
 
 def _consent_buttons(pairing: Pairing, for_person: str = "") -> tuple[Button, ...]:
     value = str(pairing.id)
     return (
-        Button(copy.text("buttons.accept"), "pairing.accept", value, True, for_person),
-        Button(copy.text("buttons.decline"), "pairing.decline", value, False, for_person),
+        Button(prompts.text("buttons.accept"), "pairing.accept", value, True, for_person),
+        Button(prompts.text("buttons.decline"), "pairing.decline", value, False, for_person),
     )
 
 
@@ -202,10 +202,10 @@ async def _nudge(ctx: Context, row: Notification, pairing: Pairing) -> Message |
     flavour = "reminder" if step > 1 else ("first" if row.payload.get("first") else "next")
     value = str(pairing.id)
     return Message(
-        text=copy.text(f"nudge.{flavour}_{role}", other=other.first_name),
+        text=prompts.text(f"nudge.{flavour}_{role}", other=other.first_name),
         buttons=(
-            Button(copy.text("buttons.schedule"), "session.schedule", value, primary=True),
-            Button(copy.text("buttons.snooze"), "pairing.snooze", value),
+            Button(prompts.text("buttons.schedule"), "session.schedule", value, primary=True),
+            Button(prompts.text("buttons.snooze"), "pairing.snooze", value),
         ),
     )
 
@@ -221,7 +221,7 @@ async def _agenda(
     other = mentee if me.id == mentor.id else mentor
     followups = await open_followups(ctx, pairing.id)
     lines = [
-        copy.text(
+        prompts.text(
             "agenda.header",
             when=ctx.rules.when(session.starts_at, me, program),
             minutes=session.minutes,
@@ -229,7 +229,7 @@ async def _agenda(
         )
     ]
     if session.topic:
-        lines.append(copy.text("agenda.topic", topic=session.topic))
+        lines.append(prompts.text("agenda.topic", topic=session.topic))
     goals = (await objectives_of(ctx, [pairing.id]))[pairing.id]
     lines += session_lines(
         program,
@@ -240,9 +240,9 @@ async def _agenda(
         actions=[f.text for f in sorted(followups, key=lambda f: f.id)],
     )
     if goals:
-        lines += [copy.text("objectives.heading"), *objective_lines(goals)]
+        lines += [prompts.text("objectives.heading"), *objective_lines(goals)]
     if followups:
-        lines.append(copy.text("agenda.open_followups"))
+        lines.append(prompts.text("agenda.open_followups"))
         lines += [f"- {shorten(f.text, QUOTED)}" for f in sorted(followups, key=lambda f: f.id)]
     return Message(text="\n".join(lines))
 
@@ -259,14 +259,14 @@ async def _check(
     )
     value = str(session.id)
     return Message(
-        text=copy.text(
+        text=prompts.text(
             "check.question",
             other=other.first_name,
             when=ctx.rules.when(session.starts_at, me, program),
         ),
         buttons=(
-            Button(copy.text("buttons.held"), "session.held", value, primary=True),
-            Button(copy.text("buttons.missed"), "session.missed", value),
-            Button(copy.text("buttons.reschedule"), "session.reschedule", value),
+            Button(prompts.text("buttons.held"), "session.held", value, primary=True),
+            Button(prompts.text("buttons.missed"), "session.missed", value),
+            Button(prompts.text("buttons.reschedule"), "session.reschedule", value),
         ),
     )

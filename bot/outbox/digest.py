@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 
 from bot.context import Context
-from bot.domain import copy
+from bot.domain import prompts
 from bot.domain.messages import Message
 from bot.domain.model import Notification, Program
 from bot.flows.lifecycle import program_end
@@ -68,4 +68,4 @@ async def compose_digest(ctx: Context, row: Notification) -> Message | None:
     if not programs:
         return None
     sections = tuple([(await program_status(ctx, p)).section("digest") for p in programs])
-    return Message(copy.text("digest.header", first=owner.first_name), sections=sections)
+    return Message(prompts.text("digest.header", first=owner.first_name), sections=sections)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 from bot.context import Context
-from bot.domain import copy
+from bot.domain import prompts
 from bot.domain.model import Notification, Pairing, Program, Session, SessionStatus
 from bot.flows.people import person_by_handle
 from bot.outbox.kinds import Kind, escalation_key, nudge_key
@@ -115,7 +115,7 @@ async def _next_nudge_step(
         # Only this column: a snooze saved meanwhile by a click must not be overwritten.
         await ctx.tx.save(pairing, fields=("escalated_at",))
     mentor, mentee = await ctx.person(pairing.mentor_id), await ctx.person(pairing.mentee_id)
-    text = copy.text(
+    text = prompts.text(
         "nudge.escalation",
         mentee=mentee.display_name,
         mentor=mentor.display_name,

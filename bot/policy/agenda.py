@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.domain import copy
+from bot.domain import prompts
 from bot.domain.model import Program, Session
 
 STEP = 5  # minutes an item's length is rounded to
@@ -38,7 +38,7 @@ def agenda_items(
     """The items for session `number` (1-based) of a pair in `program`, `minutes` long:
     plan `number` of the program's set, or past the set's last plan, one made of the pair's
     open `objectives` and `actions` (their texts)."""
-    plans = copy.agenda_plans(program.agenda_set or program.objective)
+    plans = prompts.agenda_plans(program.agenda_set or program.objective)
     number = max(number, 1)
     if number <= len(plans):
         plan = plans[number - 1]
@@ -69,7 +69,7 @@ def session_lines(
 def own_plan(number: int, objectives: list[str], actions: list[str]) -> list[dict]:
     """A plan for a pair past its set's plans: reporting back on its open actions, a step on
     one of its objectives (a different one each time), and what to try next."""
-    own = copy.agenda_own()
+    own = prompts.agenda_own()
     report = dict(own["report_actions"] if actions else own["report"])
     report["text"] = report["text"].replace("{actions}", "; ".join(actions[:3]))
     work = dict(own["work_objective"] if objectives else own["work"])
@@ -92,7 +92,7 @@ def lines(items: list[Item], mentor: str, mentee: str) -> list[str]:
     """The items as numbered lines: what, how long, who leads."""
     who = {"mentor": mentor, "leader": mentee}
     return [
-        copy.text(
+        prompts.text(
             "agenda.item_together" if item.lead not in who else "agenda.item",
             n=n,
             text=item.text,

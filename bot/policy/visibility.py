@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.domain import copy
+from bot.domain import prompts
 from bot.domain.model import Visibility
 
 # The fifth choice: shared with the program, without the author's name (Reflection.anonymous).
@@ -31,4 +31,4 @@ def visibility_note(
 ) -> str:
     """Who will (or can) read a reflection, in words for its author."""
     section = "reflect.visibility_past" if past else "reflect.visibility"
-    return copy.text(f"{section}.{choice_of(visibility, anonymous)}", other=other)
+    return prompts.text(f"{section}.{choice_of(visibility, anonymous)}", other=other)

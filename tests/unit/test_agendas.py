@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.domain import copy
+from bot.domain import prompts
 from bot.domain.model import Program
 from bot.policy.agenda import agenda_items, lines, share_out
 from tests.harness import ERIK
@@ -19,10 +19,10 @@ def _program(agenda_set: str) -> Program:
     return Program(name="P", objective=agenda_set, agenda_set=agenda_set)
 
 
-@pytest.mark.parametrize("agenda_set", copy.agenda_sets())
+@pytest.mark.parametrize("agenda_set", prompts.agenda_sets())
 @pytest.mark.parametrize("minutes", LENGTHS)
 def test_every_plan_of_every_set_adds_up_to_the_booked_length(agenda_set, minutes):
-    plans = copy.agenda_plans(agenda_set)
+    plans = prompts.agenda_plans(agenda_set)
     assert plans, agenda_set
     for number in range(1, len(plans) + 1):
         items = agenda_items(_program(agenda_set), number, "Mina", "Erik", minutes)
@@ -44,7 +44,7 @@ def test_every_plan_of_every_set_adds_up_to_the_booked_length(agenda_set, minute
 )
 def test_a_pairs_own_plans_add_up_too(minutes, objectives, actions):
     program = _program("digital skills")
-    past = len(copy.agenda_plans("digital skills")) + 1
+    past = len(prompts.agenda_plans("digital skills")) + 1
     for number in range(past, past + 3):
         items = agenda_items(program, number, "Mina", "Erik", minutes, objectives, actions)
         assert sum(item.minutes for item in items) == minutes
@@ -52,7 +52,7 @@ def test_a_pairs_own_plans_add_up_too(minutes, objectives, actions):
 
 def test_a_pair_gets_each_plan_of_its_set_once_then_plans_from_its_own_objectives():
     program = _program("digital skills")
-    count = len(copy.agenda_plans("digital skills"))
+    count = len(prompts.agenda_plans("digital skills"))
     seen = [
         tuple(i.text for i in agenda_items(program, n, "Mina", "Erik", 45))
         for n in range(1, count + 1)

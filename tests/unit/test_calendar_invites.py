@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from adapters.console.sender import Delivered
-from bot.domain import copy
+from bot.domain import prompts
 from bot.domain.messages import FormErrors
 from bot.domain.model import Session
 from tests.harness import ERIK, MINA, MONDAY, OWNER, PRIYA, TOM
@@ -421,7 +421,7 @@ async def test_a_reset_feed_address_and_a_made_up_one_lead_nowhere(h):
     # Only the token's digest is kept, so asking again says where the address is instead.
     assert (await h.person(ERIK)).calendar_token == hashlib.sha256(old.encode()).hexdigest()
     again = await h.command(ERIK, "calendar")
-    assert again.text == copy.text("calendar.given") and not again.buttons
+    assert again.text == prompts.text("calendar.given") and not again.buttons
     assert await h.engine.calendar_feed(old) is not None
     reply = await h.command(ERIK, "calendar", "reset")
     new = FEED.search(_feed_link(reply)).group(1)

@@ -121,7 +121,7 @@ async def test_a_row_that_cannot_be_composed_fails_with_its_reason_and_the_rest_
     assert h.inbox("mina", "booked"), "the booking note queued with them goes out too"
     failed = {row.key: row for row in await _rows(h, status="failed")}
     assert set(failed) == {"no-copy", "odd"}, (first.line(), second.line())
-    assert failed["no-copy"].last_error.startswith("could not compose: MissingCopy")
+    assert failed["no-copy"].last_error.startswith("could not compose: MissingPrompt")
     assert failed["odd"].last_error.startswith("could not compose: ValueError")
     assert "mystery" in failed["odd"].last_error
     assert first.failed == 2 and second.due == 0

@@ -9,7 +9,7 @@ from importlib import resources
 from typing import Any
 
 
-class MissingCopy(KeyError):
+class MissingPrompt(KeyError):
     """A message key or placeholder that prompts/ does not define."""
 
 
@@ -32,17 +32,17 @@ def text(key: str, **fields: Any) -> str:
     """The message at dotted `key` in prompts/messages.toml with `fields` filled in.
 
     Raises:
-        MissingCopy: when the key or one of its placeholders is unknown.
+        MissingPrompt: when the key or one of its placeholders is unknown.
     """
     node: Any = _load("messages.toml")
     for part in key.split("."):
         if not isinstance(node, dict) or part not in node:
-            raise MissingCopy(key)
+            raise MissingPrompt(key)
         node = node[part]
     try:
         return str(node).format(**fields)
     except KeyError as exc:
-        raise MissingCopy(f"{key}: placeholder {exc}") from exc
+        raise MissingPrompt(f"{key}: placeholder {exc}") from exc
 
 
 def agenda_plans(agenda_set: str) -> list[list[dict]]:
