@@ -27,7 +27,7 @@ from bot.domain.model import (
 )
 from bot.domain.outcomes import Fit, Pulse
 from bot.flows import objectives
-from bot.flows.followups import QUOTED, mark_followup_done, open_followups
+from bot.flows.followups import QUOTED, done_tapped, open_followups
 from bot.flows.objectives import objectives_of
 from bot.flows.reflections import promised
 from bot.outbox.kinds import Kind
@@ -135,10 +135,10 @@ async def card_of(
     return await debrief(ctx, person, pairing, session, said=said) if session else None
 
 
-async def action_done(ctx: Context, person: Participant, req: Request) -> Message:
-    """A planned action marked done (flows.followups); from the card, the card again."""
+async def followup_done(ctx: Context, person: Participant, req: Request) -> Message:
+    """A follow-up marked done (flows.followups) from a card: the card again."""
     followup, origin = req.record, req.rest
-    done = await mark_followup_done(ctx, person, followup)
+    done = await done_tapped(ctx, person, followup)
     pairing = await ctx.pairing(followup.pairing_id)
     return await card_of(ctx, person, pairing, origin, done.text) or done
 

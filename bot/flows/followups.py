@@ -1,46 +1,71 @@
-"""Follow-ups: the plans reflections name, shown until done; marking one done; and thanking
-the mentor (and their manager) for a suggestion put into practice."""
+"""Follow-ups: the "will do" lines of reflections (each line one follow-up), shown to the
+pair until done, and asked about `followup_days` later ("Did it happen?" Done / Still on it /
+Dropped: the follow-through question, with one reminder; Still on it asks again after the
+same interval, at most twice). Marked done from a card or from that question, a mentee's
+follow-up thanks the mentor (and, where the program says so, their manager) when its
+reflection is not private."""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from bot.context import Context
 from bot.domain import prompts
-from bot.domain.messages import Message, shorten
+from bot.domain.messages import Button, Message, shorten
 from bot.domain.model import (
     Enrolment,
     FollowUp,
+    Later,
+    Notification,
     Pairing,
     Participant,
+    Program,
     Recognition,
     Reflection,
     Role,
     Visibility,
 )
 from bot.domain.outcomes import Action
-from bot.outbox.kinds import Kind, note_key
+from bot.flows.checkins import REMINDER_AFTER, reminder_ready
+from bot.outbox.kinds import Kind, followthrough_key, followthrough_series, note_key
+from bot.router import Request
+
+log = logging.getLogger(__name__)
 
 # Characters of a suggestion quoted in a note (the follow-up keeps it whole).
 QUOTED = 300
 # How long a mentor's thank-you waits for another message to go along with.
 THANKS_WAIT = timedelta(days=2)
+# Rounds of asking: the first, and at most two more after "Still on it".
+ROUNDS = 3
+ANSWERS = ("done", "still", "dropped")
 
 
-async def mark_followup_done(ctx: Context, person: Participant, followup: FollowUp) -> Message:
-    """The author of the follow-up's reflection (the router checked) reports it done; a
-    mentee's implemented suggestion gets the mentor thanked."""
-    pairing = await ctx.pairing(followup.pairing_id)
-    source = await ctx.get(Reflection, followup.reflection_id)
+async def done_tapped(ctx: Context, person: Participant, followup: FollowUp) -> Message:
+    """ "Mark done" on a card, from the author of the follow-up's reflection (the router
+    checked)."""
     if followup.done:
         return Message(prompts.text("followup.already"))
-    followup.done, followup.done_at, followup.state = True, ctx.now, Action.DONE
-    await ctx.tx.save(followup)
-    if pairing.role_of(person.id) != Role.MENTEE or source.visibility == Visibility.PRIVATE:
-        return Message(prompts.text("followup.done_own"))  # nobody to thank, or not to be told
-    mentor = await ctx.person(pairing.mentor_id)
-    await recognise(ctx, pairing, followup)
+    mentor = await mark_done(ctx, person, followup, await ctx.pairing(followup.pairing_id))
+    if mentor is None:  # nobody to thank, or not to be told
+        return Message(prompts.text("followup.done_own"))
     return Message(prompts.text("followup.done", other=mentor.first_name))
+
+
+async def mark_done(
+    ctx: Context, person: Participant, followup: FollowUp, pairing: Pairing
+) -> Participant | None:
+    """The author did what they planned: it counts as implemented. Returns the mentor when
+    they are thanked: the author is the mentee, and the reflection is not private."""
+    followup.done, followup.done_at, followup.state = True, ctx.now, Action.DONE
+    await ctx.tx.save(followup, fields=("done", "done_at", "state"))
+    source = await ctx.get(Reflection, followup.reflection_id)
+    private = source is None or source.visibility == Visibility.PRIVATE
+    if pairing.role_of(person.id) != Role.MENTEE or private:
+        return None
+    await recognise(ctx, pairing, followup)
+    return await ctx.person(pairing.mentor_id)
 
 
 async def recognise(ctx: Context, pairing: Pairing, followup: FollowUp) -> None:
@@ -103,3 +128,90 @@ async def open_followups(ctx: Context, pairing_id: int) -> list[FollowUp]:
     sources = await ctx.tx.find(Reflection, id=sorted({f.reflection_id for f in found}))
     shown = {r.id for r in sources if r.visibility != Visibility.PRIVATE}
     return [f for f in found if f.reflection_id in shown]
+
+
+async def plan_asks(
+    ctx: Context, pairing: Pairing, program: Program, author: Participant, followups: list[FollowUp]
+) -> None:
+    """Ask the author about each new followup `followup_days` from now."""
+    for followup in followups:
+        await _ask(ctx, pairing, program, author, followup)
+
+
+async def _ask(
+    ctx: Context, pairing: Pairing, program: Program, author: Participant, followup: FollowUp
+) -> None:
+    """Queue the next round's question and its reminder, and count the round."""
+    rnd = followup.asks
+    followup.asks += 1
+    await ctx.tx.save(followup, fields=("asks",))
+    due = ctx.rules.deliverable(ctx.now + timedelta(days=program.followup_days), author, program)
+    common = {
+        "series": followthrough_series(rnd),
+        "pairing_id": pairing.id,
+        "payload": {"followup": followup.id, "round": rnd},
+    }
+    key = followthrough_key(followup.id, rnd)
+    await ctx.outbox.notify(Kind.FOLLOWTHROUGH, author, due, key, **common)
+    later = ctx.rules.deliverable(due + REMINDER_AFTER, author, program)
+    key = followthrough_key(followup.id, rnd, reminder=True)
+    await ctx.outbox.notify(Kind.FOLLOWTHROUGH_REMINDER, author, later, key, **common)
+
+
+async def compose_ask(ctx: Context, row: Notification) -> Message | Later | None:
+    """The question (or its reminder) while the followup's round is still unanswered."""
+    rnd = row.payload.get("round", 0)
+    followup = await ctx.get(FollowUp, row.payload.get("followup", 0))
+    if followup is None or not followup.text or followup.state != Action.OPEN:
+        return None
+    if followup.asks != rnd + 1:  # answered, or asked again since
+        return None
+    source = await ctx.get(Reflection, followup.reflection_id)
+    if source is None or source.author_id != row.recipient_id:
+        return None
+    if row.kind == Kind.FOLLOWTHROUGH_REMINDER:
+        ready = await reminder_ready(ctx, followthrough_key(followup.id, rnd))
+        if ready is not True:
+            return ready or None
+    key = (
+        "followthrough.reminder" if row.kind == Kind.FOLLOWTHROUGH_REMINDER else "followthrough.ask"
+    )
+    text = prompts.text(key, item=shorten(followup.text, QUOTED))
+    value = f"{followup.id}:{rnd}"
+    return Message(
+        text,
+        buttons=tuple(
+            Button(
+                prompts.text(f"followthrough.{a}_button"), "followthrough.answer", f"{value}:{a}"
+            )
+            for a in ANSWERS
+        ),
+    )
+
+
+async def answer(ctx: Context, person: Participant, req: Request) -> Message:
+    """Done, Still on it or Dropped, from the followup's author (checked by the router), for
+    round `rest` ("<round>:<answer>"); an answer to an earlier round changes nothing."""
+    followup, pairing, rest = req.record, req.pairing, req.rest
+    raw_round, _, said = rest.partition(":")
+    if pairing is None or said not in ANSWERS or not raw_round.isdigit():
+        return Message(prompts.text("general.unknown_item"))
+    if followup.state != Action.OPEN or followup.asks != int(raw_round) + 1:
+        return Message(prompts.text("followthrough.already"))
+    program = await ctx.program(pairing.program_id)
+    log.info("follow-through %s followup=%s", said, followup.id)
+    if said == "still":
+        if followup.asks < ROUNDS:
+            await _ask(ctx, pairing, program, person, followup)
+            return Message(prompts.text("followthrough.still", days=program.followup_days))
+        followup.state = Action.STILL
+        await ctx.tx.save(followup, fields=("state",))
+        return Message(prompts.text("followthrough.still_last"))
+    if said == "dropped":
+        followup.state = Action.DROPPED
+        await ctx.tx.save(followup, fields=("state",))
+        return Message(prompts.text("followthrough.dropped"))
+    mentor = await mark_done(ctx, person, followup, pairing)
+    if mentor is None:
+        return Message(prompts.text("followthrough.done"))
+    return Message(prompts.text("followthrough.done_told", other=mentor.first_name))

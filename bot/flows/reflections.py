@@ -21,8 +21,7 @@ from bot.domain.model import (
     SessionStatus,
     Visibility,
 )
-from bot.flows.followthrough import plan_asks
-from bot.flows.followups import recognise
+from bot.flows.followups import plan_asks, recognise
 from bot.outbox.kinds import Kind, session_key
 from bot.policy.visibility import CHOICES, choice_of, parse_choice, visibility_note
 from bot.router import Request

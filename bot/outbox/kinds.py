@@ -199,10 +199,10 @@ OUTBOX: dict[Kind, KindSpec] = {
     ),
     # An action is its author's own: asked about whatever became of the pair since.
     Kind.FOLLOWTHROUGH: KindSpec(
-        followthrough_key, "bot.flows.followthrough:compose_ask", False, OnPause.SENT, _ANOTHER
+        followthrough_key, "bot.flows.followups:compose_ask", False, OnPause.SENT, _ANOTHER
     ),
     Kind.FOLLOWTHROUGH_REMINDER: KindSpec(
-        followthrough_key, "bot.flows.followthrough:compose_ask", False, OnPause.SENT, _ANOTHER
+        followthrough_key, "bot.flows.followups:compose_ask", False, OnPause.SENT, _ANOTHER
     ),
     Kind.PULSE: KindSpec(pulse_key, "bot.flows.pulse:compose", False, OnPause.SENT, _ANOTHER),
     Kind.FIT: KindSpec(pulse_key, "bot.flows.pulse:compose", False, OnPause.SENT, _ANOTHER),
