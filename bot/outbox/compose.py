@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
+from bot.calendar.invites import compose_invite
 from bot.context import Context
 from bot.domain import prompts
 from bot.domain.messages import Ask, Button, Message, shorten
@@ -20,11 +22,13 @@ from bot.domain.model import (
 )
 from bot.domain.outcomes import ObjectiveState
 from bot.domain.ports import SENT_AS
+from bot.flows import debrief, pulse
 from bot.flows.checkins import compose_question
-from bot.flows.followups import QUOTED, open_followups, recognition_text
+from bot.flows.followups import QUOTED, compose_ask, open_followups, recognition_text
 from bot.flows.objectives import lines as objective_lines
 from bot.flows.objectives import objectives_of
-from bot.outbox.kinds import composer
+from bot.outbox.digest import compose_digest
+from bot.outbox.kinds import Kind
 from bot.policy import cadence
 from bot.policy.agenda import session_lines
 
@@ -32,7 +36,7 @@ from bot.policy.agenda import session_lines
 async def compose(ctx: Context, row: Notification) -> Message | Later | None:
     """The message for `row` given the current state, None when it should be skipped, or
     Later when it came due before what it follows up on went out."""
-    return await composer(row.kind)(ctx, row)
+    return await COMPOSERS[Kind(row.kind)](ctx, row)
 
 
 async def still_asked(ctx: Context, person: Participant, sent_as: str) -> list[Message]:
@@ -270,3 +274,26 @@ async def _check(
             Button(prompts.text("buttons.reschedule"), "session.reschedule", value),
         ),
     )
+
+
+Composer = Callable[[Context, Notification], Awaitable[Message | Later | None]]
+# What each kind says, worded when it is sent (bot.outbox.kinds.OUTBOX has the rest of each
+# kind's entry). A reminder shares its question's composer, which reads the row's kind.
+COMPOSERS: dict[Kind, Composer] = {
+    Kind.INTRO: intro,
+    Kind.NUDGE: nudge,
+    Kind.ESCALATION: escalation,
+    Kind.AGENDA: agenda,
+    Kind.CHECK: check,
+    Kind.REFLECT: debrief.compose,
+    Kind.REFLECT_REMINDER: debrief.compose,
+    Kind.CHECKIN: checkin,
+    Kind.CHECKIN_REMINDER: checkin,
+    Kind.NOTE: note,
+    Kind.DIGEST: compose_digest,
+    Kind.INVITE: compose_invite,
+    Kind.FOLLOWTHROUGH: compose_ask,
+    Kind.FOLLOWTHROUGH_REMINDER: compose_ask,
+    Kind.PULSE: pulse.compose,
+    Kind.FIT: pulse.compose,
+}

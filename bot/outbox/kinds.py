@@ -3,17 +3,16 @@
 A row's key makes queuing idempotent: the same key is queued once, however often a flow or a
 planner runs. Every key is built here, by the function named for its kind; `series` groups
 the rows of one round (a nudge round, a session, an invite's uid). OUTBOX has one entry per
-kind: its key builder, its composer, and what sending it, a pause and forget-me do.
+kind: its key builder, and what sending it, a pause and forget-me do. Its composer (what it
+says, worded at send time) is in bot.outbox.compose.COMPOSERS, above the flows it reads.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from functools import cache
 
 
 class Kind(StrEnum):
@@ -133,8 +132,6 @@ class KindSpec:
 
     Args:
         key: builds the idempotency key of a row of this kind.
-        compose: "module:function" of the composer, `(ctx, row) -> Message | Later | None`
-            (named, not imported, so that flows can import this module: see `composer`).
         wakes_planner: once sent, the planner looks at the pair again (the next reminder
             counts from the send).
         on_pause: see OnPause.
@@ -146,7 +143,6 @@ class KindSpec:
     """
 
     key: Callable[..., str]
-    compose: str
     wakes_planner: bool
     on_pause: OnPause
     on_forget: OnForget
@@ -156,56 +152,31 @@ class KindSpec:
 
 _ANOTHER = OnForget.WORDED_WHEN_SENT
 OUTBOX: dict[Kind, KindSpec] = {
-    Kind.INTRO: KindSpec(intro_key, "bot.outbox.compose:intro", False, OnPause.SENT, _ANOTHER),
-    Kind.NUDGE: KindSpec(
-        nudge_key, "bot.outbox.compose:nudge", True, OnPause.ASKED_AGAIN, _ANOTHER, carries=True
-    ),
-    Kind.ESCALATION: KindSpec(
-        escalation_key, "bot.outbox.compose:escalation", False, OnPause.SKIPPED, OnForget.EMPTIED
-    ),
-    Kind.AGENDA: KindSpec(
-        session_key, "bot.outbox.compose:agenda", False, OnPause.SKIPPED, _ANOTHER, carries=True
-    ),
-    Kind.CHECK: KindSpec(
-        session_key, "bot.outbox.compose:check", False, OnPause.SKIPPED, _ANOTHER, carries=True
-    ),
+    Kind.INTRO: KindSpec(intro_key, False, OnPause.SENT, _ANOTHER),
+    Kind.NUDGE: KindSpec(nudge_key, True, OnPause.ASKED_AGAIN, _ANOTHER, carries=True),
+    Kind.ESCALATION: KindSpec(escalation_key, False, OnPause.SKIPPED, OnForget.EMPTIED),
+    Kind.AGENDA: KindSpec(session_key, False, OnPause.SKIPPED, _ANOTHER, carries=True),
+    Kind.CHECK: KindSpec(session_key, False, OnPause.SKIPPED, _ANOTHER, carries=True),
     # The one card after a held session (rating, fit, reflection), and its one reminder.
-    Kind.REFLECT: KindSpec(
-        session_key, "bot.flows.debrief:compose", True, OnPause.SKIPPED, _ANOTHER
-    ),
-    Kind.REFLECT_REMINDER: KindSpec(
-        session_key, "bot.flows.debrief:compose", False, OnPause.SKIPPED, _ANOTHER
-    ),
-    Kind.CHECKIN: KindSpec(
-        checkin_key, "bot.outbox.compose:checkin", False, OnPause.ASKED_AGAIN, _ANOTHER, rides=True
-    ),
-    Kind.CHECKIN_REMINDER: KindSpec(
-        checkin_key, "bot.outbox.compose:checkin", False, OnPause.ASKED_AGAIN, _ANOTHER, rides=True
-    ),
+    Kind.REFLECT: KindSpec(session_key, True, OnPause.SKIPPED, _ANOTHER),
+    Kind.REFLECT_REMINDER: KindSpec(session_key, False, OnPause.SKIPPED, _ANOTHER),
+    Kind.CHECKIN: KindSpec(checkin_key, False, OnPause.ASKED_AGAIN, _ANOTHER, rides=True),
+    Kind.CHECKIN_REMINDER: KindSpec(checkin_key, False, OnPause.ASKED_AGAIN, _ANOTHER, rides=True),
     # A note rides only when queued with "rides_from" (a thank-you to a mentor).
-    Kind.NOTE: KindSpec(
-        note_key, "bot.outbox.compose:note", False, OnPause.SENT, OnForget.EMPTIED, rides=True
-    ),
-    Kind.DIGEST: KindSpec(
-        digest_key, "bot.outbox.digest:compose_digest", False, OnPause.SENT, _ANOTHER
-    ),
+    Kind.NOTE: KindSpec(note_key, False, OnPause.SENT, OnForget.EMPTIED, rides=True),
+    Kind.DIGEST: KindSpec(digest_key, False, OnPause.SENT, _ANOTHER),
     Kind.INVITE: KindSpec(
         invite_key,
-        "bot.calendar.invites:compose_invite",
         False,
         OnPause.SENT,
         _ANOTHER,
         carries=True,
     ),
     # An action is its author's own: asked about whatever became of the pair since.
-    Kind.FOLLOWTHROUGH: KindSpec(
-        followthrough_key, "bot.flows.followups:compose_ask", False, OnPause.SENT, _ANOTHER
-    ),
-    Kind.FOLLOWTHROUGH_REMINDER: KindSpec(
-        followthrough_key, "bot.flows.followups:compose_ask", False, OnPause.SENT, _ANOTHER
-    ),
-    Kind.PULSE: KindSpec(pulse_key, "bot.flows.pulse:compose", False, OnPause.SENT, _ANOTHER),
-    Kind.FIT: KindSpec(pulse_key, "bot.flows.pulse:compose", False, OnPause.SENT, _ANOTHER),
+    Kind.FOLLOWTHROUGH: KindSpec(followthrough_key, False, OnPause.SENT, _ANOTHER),
+    Kind.FOLLOWTHROUGH_REMINDER: KindSpec(followthrough_key, False, OnPause.SENT, _ANOTHER),
+    Kind.PULSE: KindSpec(pulse_key, False, OnPause.SENT, _ANOTHER),
+    Kind.FIT: KindSpec(pulse_key, False, OnPause.SENT, _ANOTHER),
 }
 
 
@@ -218,10 +189,3 @@ def kinds(*, wakes_planner: bool | None = None, on_pause=None, on_forget=None) -
         and (on_pause is None or spec.on_pause == on_pause)
         and (on_forget is None or spec.on_forget == on_forget)
     ]
-
-
-@cache
-def composer(kind: str) -> Callable[..., Awaitable[object]]:
-    """The composer of `kind` (ValueError for a kind that does not exist)."""
-    module, name = OUTBOX[Kind(kind)].compose.split(":")
-    return getattr(importlib.import_module(module), name)

@@ -8,15 +8,17 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.outbox import kinds as k
-from bot.outbox.kinds import OUTBOX, Kind, OnForget, OnPause, composer
+from bot.outbox.compose import COMPOSERS
+from bot.outbox.kinds import OUTBOX, Kind, OnForget, OnPause
 from tests.harness import MINA
 
 
 def test_every_kind_has_a_complete_entry():
     assert set(OUTBOX) == set(Kind), "a kind without an entry, or an entry without a kind"
+    assert set(COMPOSERS) == set(Kind), "a kind without a composer, or a composer without one"
     for kind, spec in OUTBOX.items():
         assert callable(spec.key), kind
-        assert inspect.iscoroutinefunction(composer(kind)), f"{kind}: {spec.compose}"
+        assert inspect.iscoroutinefunction(COMPOSERS[kind]), kind
         assert isinstance(spec.wakes_planner, bool), kind
         assert isinstance(spec.on_pause, OnPause) and isinstance(spec.on_forget, OnForget), kind
     assert k.kinds(wakes_planner=True) == [Kind.NUDGE, Kind.REFLECT]
@@ -81,4 +83,4 @@ async def test_a_kind_that_is_not_registered_fails_when_queued_and_writes_nothin
     async with h.store.transaction() as tx:
         assert not await tx.find(Notification, key="typo:1")
     with pytest.raises(ValueError):
-        composer("nudge.typo")
+        Kind("nudge.typo")
