@@ -26,7 +26,7 @@ from adapters.slack.app import SlackBot
 from adapters.slack.http import events_handler
 from bot.calendar.feed import PATH as FEED_PATH
 from bot.engine import Engine
-from bot.outbox.courier import Courier, finish
+from bot.sending.courier import Courier, finish
 
 log = logging.getLogger(__name__)
 

@@ -31,7 +31,7 @@ from bench.report import Row, at_least, at_most, info, percentile
 from bot.domain.clock import VirtualClock
 from bot.domain.events import Actor, CommandIssued
 from bot.engine import Engine
-from bot.outbox.nudge_rounds import MENTOR_LATER
+from bot.sending.nudge_rounds import MENTOR_LATER
 from storage import figures, migrate
 from storage.store import SqlStore, make_engine
 from storage.tables import (
@@ -379,7 +379,7 @@ def _delivered(stats: dict, platform: str) -> tuple[int, int]:
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 # When both people of a new pair have their first nudge due: the leader's is due at once,
-# the mentor's a day later (bot.outbox.nudge_rounds).
+# the mentor's a day later (bot.sending.nudge_rounds).
 BOTH_NUDGED = NOW + MENTOR_LATER
 SLACK_TARGET, TEAMS_TARGET, RSS_TARGET = 1000.0, 500.0, 250.0
 

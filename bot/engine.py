@@ -35,13 +35,13 @@ from bot.flows.reflections import (
     prompt_in_flight,
     save_reflection,
 )
-from bot.outbox.compose import still_asked, with_the_rest
-from bot.outbox.delivery import TickResult, deliver
-from bot.outbox.digest import queue_digests
-from bot.outbox.housekeeping import prune_backlog, prune_seen_events
-from bot.outbox.planner import PLAN_BATCH, plan
 from bot.router import route, unknown
 from bot.routes import ACTIONS, COMMANDS, FORMS, HELP
+from bot.sending.compose import still_asked, with_the_rest
+from bot.sending.delivery import TickResult, deliver
+from bot.sending.digest import queue_digests
+from bot.sending.housekeeping import prune_backlog, prune_seen_events
+from bot.sending.planner import PLAN_BATCH, plan
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ class Engine:
 
         A typed reply that comes while a reflection prompt to its author is still being sent
         (claimed, its send not yet written back) is taken again a moment later, so it is
-        never told that nothing was asked (see bot.outbox.delivery)."""
+        never told that nothing was asked (see bot.sending.delivery)."""
         for wait in IN_FLIGHT_WAITS:
             try:
                 return await self._handle(event, patient=True)
@@ -187,7 +187,7 @@ class Engine:
     async def with_the_rest(self, actor: Actor, sent_as: str, reply: Reply) -> Reply:
         """`reply` to a click on the platform's message `sent_as`, followed by what the rest
         of that message still asks, worded now (for a platform that redraws a whole message
-        after a click; bot.outbox.compose.still_asked); read only."""
+        after a click; bot.sending.compose.still_asked); read only."""
         if not isinstance(reply, Message) or not sent_as:
             return reply
         async with self.store.reading() as tx:

@@ -26,9 +26,9 @@ from typing import Any
 from sqlalchemy import Integer, Select, and_, cast, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.domain.kinds import Kind, checkin_series, followthrough_series
 from bot.domain.model import FollowUp, Notification, NotificationStatus, Reflection, Session, Stage
 from bot.domain.outcomes import Action, Fit, Objective, ObjectiveState, Pulse
-from bot.outbox.kinds import Kind, checkin_series, followthrough_series
 from storage.tables import (
     TABLES,
     followups,

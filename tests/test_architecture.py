@@ -47,16 +47,24 @@ def test_every_prompt_key_used_in_code_exists():
 
 
 # --- the layout (docs/architecture.md) ------------------------------------------------------------
-# Each subsystem may import from itself and from the ones listed; the engine's front door (engine,
-# router, routes, context) sits above them all. bot.outbox.kinds is the registry everything
-# queues through, so it imports nothing of the engine.
+# The floors, bottom up: each subsystem may import from itself and from the ones listed (the
+# floors below it). The engine's front door (engine, router, routes, context) joins them:
+# flows and calendar stand on the context and the router. bot.domain.kinds, the registry
+# everything queues through, imports nothing of the engine.
+#   1 domain    records, events, messages, ids, ports, clock, prompts, kinds and keys
+#   2 policy    rules that need no database: hours, cadence, agendas, matching, visibility
+#   3 outbox    the queue a unit of work writes to (Context.outbox)
+#   4 calendar, flows   what people do, and the words for it
+#   5 data      files in and out (export, rosters, the pool)
+#   6 sending   planning, composing (COMPOSERS) and delivering, the digest, housekeeping
 LAYERS = {
     "domain": {"domain"},
-    "policy": {"domain", "policy", "outbox.kinds"},
-    "data": {"domain", "policy", "data", "context", "flows", "router", "outbox.kinds"},
-    "calendar": {"domain", "policy", "calendar", "context", "router", "outbox.kinds"},
-    "flows": {"domain", "policy", "calendar", "flows", "context", "router", "outbox.kinds"},
-    "outbox": {"domain", "policy", "calendar", "flows", "outbox", "context"},
+    "policy": {"domain", "policy"},
+    "outbox": {"domain", "policy", "outbox"},
+    "calendar": {"domain", "policy", "calendar", "context", "router"},
+    "flows": {"domain", "policy", "calendar", "flows", "context", "router"},
+    "data": {"domain", "policy", "data", "calendar", "flows", "context", "router"},
+    "sending": {"domain", "policy", "outbox", "calendar", "flows", "sending", "context"},
 }
 FRONT = {"engine", "router", "routes", "context", "__init__"}
 

@@ -17,12 +17,12 @@ from adapters.console.sender import ConsoleSender, Delivered
 from bot.context import Context, EngineConfig
 from bot.domain.clock import VirtualClock
 from bot.domain.events import Actor, CommandIssued
+from bot.domain.kinds import Kind
 from bot.domain.messages import FormErrors, Message
 from bot.domain.model import Notification, Pairing, Reflection, Session
 from bot.engine import Engine
 from bot.flows.pairings import create_program, propose_pairing
 from bot.flows.people import person_for
-from bot.outbox.kinds import Kind
 from bot.policy.hours import zone
 from storage import migrate
 from storage.store import SqlStore, make_engine

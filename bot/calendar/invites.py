@@ -19,6 +19,7 @@ from bot.calendar.ics import CANCEL, REQUEST, Attendee, Occurrence, document
 from bot.context import Context
 from bot.domain import prompts
 from bot.domain.ids import record_id
+from bot.domain.kinds import Kind, invite_key, invite_series
 from bot.domain.messages import Attachment, Button, Invite, Message
 from bot.domain.model import (
     Later,
@@ -32,7 +33,6 @@ from bot.domain.model import (
     SessionStatus,
 )
 from bot.domain.outcomes import Objective, ObjectiveState
-from bot.outbox.kinds import Kind, invite_key, invite_series
 from bot.policy.agenda import session_lines
 
 FILE_NAME = "mentoring-session.ics"

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from bot.context import Context
 from bot.domain import prompts
+from bot.domain.kinds import Kind, checkin_key, checkin_series
 from bot.domain.messages import Button, Choice, Field, Form, FormErrors, Message
 from bot.domain.model import (
     Later,
@@ -20,7 +21,6 @@ from bot.domain.model import (
     Stage,
 )
 from bot.domain.outcomes import CheckIn
-from bot.outbox.kinds import Kind, checkin_key, checkin_series
 from bot.policy.hours import zone
 from bot.router import Request
 
@@ -42,7 +42,7 @@ async def ask(
 
     While the pair is under way the question and its reminder can wait: each goes with the
     next message the person gets (a nudge, an agenda, an invite, "did it happen?") from its
-    moment on, and alone only RIDE_WAIT later (bot.outbox.delivery). The end-of-program
+    moment on, and alone only RIDE_WAIT later (bot.sending.delivery). The end-of-program
     survey goes at once: no other message follows it."""
     rides = stage != Stage.FINAL
     wait = RIDE_WAIT if rides else timedelta()

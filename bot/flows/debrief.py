@@ -6,7 +6,7 @@ the rest still open; its one reminder asks only what is still open.
 
 The person who says "It happened" gets their card as the answer to that click; the partner
 gets it as one message (a REFLECT row, whose composer is `compose`). Both count as asked the
-moment they are shown (see bot.outbox.delivery and `flows.sessions.record_outcome`).
+moment they are shown (see bot.sending.delivery and `flows.sessions.record_outcome`).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 from bot.calendar.invites import invite_for, session_buttons
 from bot.context import Context
 from bot.domain import prompts
+from bot.domain.kinds import Kind
 from bot.domain.messages import Ask, Button, Message, shorten
 from bot.domain.model import (
     Notification,
@@ -30,7 +31,6 @@ from bot.flows import objectives
 from bot.flows.followups import QUOTED, done_tapped, open_followups
 from bot.flows.objectives import objectives_of
 from bot.flows.reflections import promised
-from bot.outbox.kinds import Kind
 from bot.policy import cadence
 from bot.policy.hours import zone
 from bot.policy.visibility import visibility_note

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from bot.context import Context
 from bot.domain import prompts
+from bot.domain.kinds import Kind, followthrough_key, followthrough_series, note_key
 from bot.domain.messages import Button, Message, shorten
 from bot.domain.model import (
     Enrolment,
@@ -28,7 +29,6 @@ from bot.domain.model import (
 )
 from bot.domain.outcomes import Action
 from bot.flows.checkins import REMINDER_AFTER, reminder_ready
-from bot.outbox.kinds import Kind, followthrough_key, followthrough_series, note_key
 from bot.router import Request
 
 log = logging.getLogger(__name__)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, time, timedelta
 from bot.calendar.invites import cancel_sessions
 from bot.context import Context
 from bot.domain import prompts
+from bot.domain.kinds import Kind, OnPause, kinds, note_key
 from bot.domain.messages import Button, Message
 from bot.domain.model import (
     Notification,
@@ -24,7 +25,6 @@ from bot.domain.model import (
 from bot.flows.checkins import REMINDER_AFTER, ask
 from bot.flows.pairings import OPEN_STATUSES
 from bot.flows.people import tell_owners
-from bot.outbox.kinds import Kind, OnPause, kinds, note_key
 from bot.policy import cadence
 from bot.policy.hours import zone
 from bot.router import Request

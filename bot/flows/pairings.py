@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, time
 from bot.context import Context
 from bot.domain import prompts
 from bot.domain.ids import parse_handle
+from bot.domain.kinds import Kind, checkin_key, intro_key, note_key, nudge_key, owner_note_key
 from bot.domain.messages import Ask, Button, Message, Refused
 from bot.domain.model import (
     Notification,
@@ -26,7 +27,6 @@ from bot.domain.model import (
 from bot.flows.checkins import ask, compose_question
 from bot.flows.objectives import add_objectives, edit_button, objectives_of, split_goal
 from bot.flows.people import person_by_handle
-from bot.outbox.kinds import Kind, checkin_key, intro_key, note_key, nudge_key, owner_note_key
 from bot.policy import cadence
 from bot.policy.hours import WorkingHours, zone
 from bot.router import Request

@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 from bot.context import Context
 from bot.domain.events import Actor
 from bot.domain.ids import email_address, parse_handle
+from bot.domain.kinds import owner_note_key
 from bot.domain.model import Pairing, Participant, Program
-from bot.outbox.kinds import owner_note_key
 from bot.policy.hours import zone
 
 log = logging.getLogger(__name__)
@@ -134,7 +134,7 @@ def _refresh(person: Participant, actor: Actor, now: datetime, contact: bool) ->
     if in_touch or (contact and not person.reachable):
         # Reachable is written whenever contact is noted, not only when we read False:
         # a tick may be marking them unreachable at this moment (delivery spares people
-        # noted since shortly before its batch; see bot.outbox.delivery).
+        # noted since shortly before its batch; see bot.sending.delivery).
         person.reachable, person.contacted_at = True, now
         changed |= {"reachable", "contacted_at"}
     return changed

@@ -9,6 +9,7 @@ import re
 from bot.calendar.slots import MAX_TOPIC
 from bot.context import Context
 from bot.domain import prompts
+from bot.domain.kinds import OnForget, kinds, note_key
 from bot.domain.messages import Button, Message, shorten
 from bot.domain.model import (
     Enrolment,
@@ -26,7 +27,6 @@ from bot.flows.lifecycle import end_pairing
 from bot.flows.objectives import MAX_CHARS as MAX_OBJECTIVE
 from bot.flows.pairings import OPEN_STATUSES
 from bot.flows.people import tell_owners
-from bot.outbox.kinds import OnForget, kinds, note_key
 from bot.router import Request
 
 log = logging.getLogger(__name__)

@@ -9,6 +9,7 @@ import logging
 
 from bot.context import Context
 from bot.domain import prompts
+from bot.domain.kinds import Kind, note_key, owner_note_key, pulse_key, session_key
 from bot.domain.messages import Button, Message
 from bot.domain.model import (
     Notification,
@@ -21,7 +22,6 @@ from bot.domain.model import (
 from bot.domain.outcomes import Fit, Pulse
 from bot.flows.debrief import RATINGS, USEFUL, debrief, first_held
 from bot.flows.people import person_by_handle
-from bot.outbox.kinds import Kind, note_key, owner_note_key, pulse_key, session_key
 from bot.router import Request
 
 log = logging.getLogger(__name__)

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from bot.context import Context
 from bot.domain import prompts
+from bot.domain.kinds import Kind, session_key
 from bot.domain.messages import Button, Choice, Field, Form, FormErrors, Message, Select
 from bot.domain.model import (
     FollowUp,
@@ -22,7 +23,6 @@ from bot.domain.model import (
     Visibility,
 )
 from bot.flows.followups import plan_asks, recognise
-from bot.outbox.kinds import Kind, session_key
 from bot.policy.visibility import CHOICES, choice_of, parse_choice, visibility_note
 from bot.router import Request
 

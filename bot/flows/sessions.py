@@ -10,6 +10,7 @@ from bot.calendar.invites import cancel_sessions, new_uid, send_invites, session
 from bot.calendar.slots import Slot, read_slot, schedule_form
 from bot.context import Context
 from bot.domain import prompts
+from bot.domain.kinds import Kind, session_key, session_series
 from bot.domain.messages import Button, FormErrors, Message
 from bot.domain.model import (
     Pairing,
@@ -20,7 +21,6 @@ from bot.domain.model import (
 )
 from bot.flows.debrief import debrief
 from bot.flows.reflections import PROMISED
-from bot.outbox.kinds import Kind, session_key, session_series
 from bot.policy import cadence
 from bot.policy.hours import zone
 from bot.router import Request

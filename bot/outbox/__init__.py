@@ -1,1 +1,2 @@
-"""The outbox: what kinds of message are queued, and their keys (see kinds.py)."""
+"""The outbox a unit of work writes to (queue.py): messages queued by kind (bot.domain.kinds),
+sent later by bot.sending."""

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from bot.domain.kinds import Kind
 from bot.domain.model import Notification, NotificationStatus, Pairing, Participant, Program
 from bot.domain.ports import Tx
-from bot.outbox.kinds import Kind
 from bot.policy.rules import Rules
 
 
@@ -40,7 +40,7 @@ class Outbox:
         payload: dict[str, Any] | None = None,
     ) -> bool:
         """Queue one outbound message; a key that already exists is left alone (idempotent).
-        A kind that is not in the registry (bot.outbox.kinds) fails here, not when sent."""
+        A kind that is not in the registry (bot.domain.kinds) fails here, not when sent."""
         row = self._row(kind, recipient, key, due, series, pairing_id, session_id, payload)
         created = await self.tx.add_notification(row)
         self.due_now |= created and due <= self.now

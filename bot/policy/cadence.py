@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot.domain import kinds
 from bot.domain.model import Pairing, Program, Session, SessionStatus
 from bot.domain.ports import Cutoffs, PairFacts
-from bot.outbox import kinds
 
 # After a missed or cancelled session the pair already saw a Schedule button; wait a little.
 AFTER_MISSED = timedelta(days=2)

@@ -5,7 +5,7 @@ away during a tick, and `serve` plus separate ticks on one SQLite file.
 Every test enrols its pairs with `mentorbot import` (and `mentorbot program create`); each
 pair's intro is then due, in a group DM with both people. What the fake received is compared
 with the outbox rows in the database, conversation by conversation. The sizes follow
-bot.outbox.delivery.BATCH, so that several claim batches are involved.
+bot.sending.delivery.BATCH, so that several claim batches are involved.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy.engine import make_url
 
-from bot.outbox.delivery import BATCH
+from bot.sending.delivery import BATCH
 from tests.databases import empty_postgres, fresh_sqlite
 from tests.e2e.process_support import LOCKED, Run, mentorbot, query, tick, total, wait_for
 from tests.e2e.slack_support import OWNER, Serve, Workspace, slack_env

@@ -240,7 +240,7 @@ async def test_event_ids_older_than_a_week_are_forgotten_oldest_first_in_bounded
 
 
 async def test_a_tick_forgets_event_ids_seen_more_than_a_week_ago_by_the_wall_clock(h):
-    from bot.outbox.housekeeping import BATCH
+    from bot.sending.housekeeping import BATCH
 
     await h.say(ERIK, "hello")  # seen now by the wall clock (the engine's clock is in 2026)
     for n in range(BATCH + 5):

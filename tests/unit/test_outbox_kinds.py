@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.outbox import kinds as k
-from bot.outbox.compose import COMPOSERS
-from bot.outbox.kinds import OUTBOX, Kind, OnForget, OnPause
+from bot.domain import kinds as k
+from bot.domain.kinds import OUTBOX, Kind, OnForget, OnPause
+from bot.sending.compose import COMPOSERS
 from tests.harness import MINA
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.domain.events import Actor
 from bot.domain.model import Pairing
-from bot.outbox.planner import LONGEST_SLEEP, PLAN_BATCH
+from bot.sending.planner import LONGEST_SLEEP, PLAN_BATCH
 from tests.harness import ERIK, Harness
 
 

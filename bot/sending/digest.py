@@ -9,12 +9,12 @@ from datetime import UTC, datetime, time, timedelta
 
 from bot.context import Context
 from bot.domain import prompts
+from bot.domain.kinds import Kind, digest_key
 from bot.domain.messages import Message
 from bot.domain.model import Notification, Program
 from bot.flows.lifecycle import program_end
 from bot.flows.people import person_by_handle
 from bot.flows.status import program_status
-from bot.outbox.kinds import Kind, digest_key
 from bot.policy.hours import zone
 
 # A digest not queued by Wednesday (no tick ran since Monday) waits for next week.

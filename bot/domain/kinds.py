@@ -4,7 +4,7 @@ A row's key makes queuing idempotent: the same key is queued once, however often
 planner runs. Every key is built here, by the function named for its kind; `series` groups
 the rows of one round (a nudge round, a session, an invite's uid). OUTBOX has one entry per
 kind: its key builder, and what sending it, a pause and forget-me do. Its composer (what it
-says, worded at send time) is in bot.outbox.compose.COMPOSERS, above the flows it reads.
+says, worded at send time) is in bot.sending.compose.COMPOSERS, above the flows it reads.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from bot.context import Context
+from bot.domain.kinds import Kind, session_key, session_series
 from bot.domain.model import (
     Notification,
     NotificationStatus,
@@ -22,8 +23,7 @@ from bot.domain.model import (
     SessionStatus,
 )
 from bot.flows.checkins import plan_midpoint
-from bot.outbox.kinds import Kind, session_key, session_series
-from bot.outbox.nudge_rounds import plan_nudges, wake
+from bot.sending.nudge_rounds import plan_nudges, wake
 
 # How long after a session the mentor is asked whether it happened, when the leader has not
 # said (each answer brings both people their post-session card).

@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from bot.outbox.delivery import TickResult
+from bot.sending.delivery import TickResult
 
 log = logging.getLogger(__name__)
 

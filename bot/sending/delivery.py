@@ -28,12 +28,12 @@ from typing import Any
 
 from bot.context import Context, EngineConfig
 from bot.domain.clock import Clock
+from bot.domain.kinds import OUTBOX, Kind
 from bot.domain.messages import Ask, Message
 from bot.domain.model import Later, Notification, NotificationStatus, Participant
 from bot.domain.ports import SENT_AS, DeliveryError, NotSent, Sender, Store, Tx
 from bot.flows.people import CONTACT_EVERY
-from bot.outbox.compose import compose
-from bot.outbox.kinds import OUTBOX, Kind
+from bot.sending.compose import compose
 
 log = logging.getLogger(__name__)
 

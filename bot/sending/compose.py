@@ -8,6 +8,7 @@ from dataclasses import replace
 from bot.calendar.invites import compose_invite
 from bot.context import Context
 from bot.domain import prompts
+from bot.domain.kinds import Kind
 from bot.domain.messages import Ask, Button, Message, shorten
 from bot.domain.model import (
     Later,
@@ -27,10 +28,9 @@ from bot.flows.checkins import compose_question
 from bot.flows.followups import QUOTED, compose_ask, open_followups, recognition_text
 from bot.flows.objectives import lines as objective_lines
 from bot.flows.objectives import objectives_of
-from bot.outbox.digest import compose_digest
-from bot.outbox.kinds import Kind
 from bot.policy import cadence
 from bot.policy.agenda import session_lines
+from bot.sending.digest import compose_digest
 
 
 async def compose(ctx: Context, row: Notification) -> Message | Later | None:
@@ -277,7 +277,7 @@ async def _check(
 
 
 Composer = Callable[[Context, Notification], Awaitable[Message | Later | None]]
-# What each kind says, worded when it is sent (bot.outbox.kinds.OUTBOX has the rest of each
+# What each kind says, worded when it is sent (bot.domain.kinds.OUTBOX has the rest of each
 # kind's entry). A reminder shares its question's composer, which reads the row's kind.
 COMPOSERS: dict[Kind, Composer] = {
     Kind.INTRO: intro,

@@ -1,6 +1,6 @@
 """Rounds of nudges to book: a nudge to the leader (and to the mentor a day later, unless the
 leader has booked by then), a reminder to the leader after a few days, then the program
-owners, until the pair books or snoozes (planned by bot.outbox.planner)."""
+owners, until the pair books or snoozes (planned by bot.sending.planner)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from datetime import UTC, datetime, time, timedelta
 
 from bot.context import Context
 from bot.domain import prompts
+from bot.domain.kinds import Kind, escalation_key, nudge_key
 from bot.domain.model import Notification, Pairing, Program, Session, SessionStatus
 from bot.flows.people import person_by_handle
-from bot.outbox.kinds import Kind, escalation_key, nudge_key
 from bot.policy import cadence
 
 log = logging.getLogger(__name__)
