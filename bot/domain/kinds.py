@@ -99,10 +99,22 @@ def pulse_key(kind: Kind, session_id: int, person_id: int) -> str:
     return f"{kind}:{session_id}:{person_id}"
 
 
-def note_key(event: str, *about: object) -> str:
-    """A note about `event` (paused, ended, declined, ...) and what names it, e.g.
-    note_key("ended", pairing.id, person.id)."""
-    return ":".join([event, *(str(part) for part in about)])
+class Note(StrEnum):
+    """What a note (Kind.NOTE) is about: the first word of its key."""
+
+    PAUSED = "paused"  # to the partner: the pair was paused
+    RESUMED = "resumed"  # to the partner: and resumed
+    ENDED = "ended"  # to the partner and the owners: the pair ended
+    DECLINED = "declined"  # to the partner and the owners: a pairing was declined
+    FORGOTTEN = "forgotten"  # to the owners: one of a pair asked to be forgotten
+    FIT = "fit"  # to the owners: someone said the match may not be working
+    FOLLOWUP = "followup"  # to a mentor (thanks) or their manager: a suggestion put in practice
+
+
+def note_key(event: Note, *about: object) -> str:
+    """A note about `event` and what names it, e.g. note_key(Note.ENDED, pairing.id,
+    person.id); ValueError for an event that is not a Note."""
+    return ":".join([Note(event), *(str(part) for part in about)])
 
 
 def owner_note_key(key: str, owner_id: int) -> str:
@@ -140,6 +152,8 @@ class KindSpec:
             `rides`) to the same person, as an ask of its own, instead of it going alone.
         rides: a question that can wait: from its row's payload "rides_from" it goes with
             the next message to the person that `carries`; alone only at its due time.
+        reminds: for a reminder, the kind it reminds of (it shares that kind's composer,
+            which words it as a reminder: see `is_reminder`).
     """
 
     key: Callable[..., str]
@@ -148,6 +162,7 @@ class KindSpec:
     on_forget: OnForget
     carries: bool = False
     rides: bool = False
+    reminds: Kind | None = None
 
 
 _ANOTHER = OnForget.WORDED_WHEN_SENT
@@ -159,9 +174,13 @@ OUTBOX: dict[Kind, KindSpec] = {
     Kind.CHECK: KindSpec(session_key, False, OnPause.SKIPPED, _ANOTHER, carries=True),
     # The one card after a held session (rating, fit, reflection), and its one reminder.
     Kind.REFLECT: KindSpec(session_key, True, OnPause.SKIPPED, _ANOTHER),
-    Kind.REFLECT_REMINDER: KindSpec(session_key, False, OnPause.SKIPPED, _ANOTHER),
+    Kind.REFLECT_REMINDER: KindSpec(
+        session_key, False, OnPause.SKIPPED, _ANOTHER, reminds=Kind.REFLECT
+    ),
     Kind.CHECKIN: KindSpec(checkin_key, False, OnPause.ASKED_AGAIN, _ANOTHER, rides=True),
-    Kind.CHECKIN_REMINDER: KindSpec(checkin_key, False, OnPause.ASKED_AGAIN, _ANOTHER, rides=True),
+    Kind.CHECKIN_REMINDER: KindSpec(
+        checkin_key, False, OnPause.ASKED_AGAIN, _ANOTHER, rides=True, reminds=Kind.CHECKIN
+    ),
     # A note rides only when queued with "rides_from" (a thank-you to a mentor).
     Kind.NOTE: KindSpec(note_key, False, OnPause.SENT, OnForget.EMPTIED, rides=True),
     Kind.DIGEST: KindSpec(digest_key, False, OnPause.SENT, _ANOTHER),
@@ -174,7 +193,9 @@ OUTBOX: dict[Kind, KindSpec] = {
     ),
     # An action is its author's own: asked about whatever became of the pair since.
     Kind.FOLLOWTHROUGH: KindSpec(followthrough_key, False, OnPause.SENT, _ANOTHER),
-    Kind.FOLLOWTHROUGH_REMINDER: KindSpec(followthrough_key, False, OnPause.SENT, _ANOTHER),
+    Kind.FOLLOWTHROUGH_REMINDER: KindSpec(
+        followthrough_key, False, OnPause.SENT, _ANOTHER, reminds=Kind.FOLLOWTHROUGH
+    ),
     Kind.PULSE: KindSpec(pulse_key, False, OnPause.SENT, _ANOTHER),
     Kind.FIT: KindSpec(pulse_key, False, OnPause.SENT, _ANOTHER),
 }
@@ -189,3 +210,8 @@ def kinds(*, wakes_planner: bool | None = None, on_pause=None, on_forget=None) -
         and (on_pause is None or spec.on_pause == on_pause)
         and (on_forget is None or spec.on_forget == on_forget)
     ]
+
+
+def is_reminder(kind: str) -> bool:
+    """Whether rows of `kind` remind of an earlier question (KindSpec.reminds)."""
+    return OUTBOX[Kind(kind)].reminds is not None

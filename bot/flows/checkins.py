@@ -8,7 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from bot.context import Context
 from bot.domain import prompts
-from bot.domain.kinds import Kind, checkin_key, checkin_series
+from bot.domain.kinds import Kind, checkin_key, checkin_series, is_reminder
 from bot.domain.messages import Button, Choice, Field, Form, FormErrors, Message
 from bot.domain.model import (
     Later,
@@ -104,13 +104,13 @@ async def compose_question(
     wanted = PairingStatus.COMPLETED if stage == Stage.FINAL else PairingStatus.ACTIVE
     if pairing.status != wanted or await _answered(ctx, pairing.id, row.recipient_id, stage):
         return None
-    if row.kind == Kind.CHECKIN_REMINDER:
+    if is_reminder(row.kind):
         ready = await reminder_ready(ctx, checkin_key(pairing.id, stage, row.recipient_id))
         if ready is not True:
             return ready or None
     program = await ctx.program(pairing.program_id)
     other = await ctx.person(pairing.other(row.recipient_id))
-    key = "checkin.reminder" if row.kind == Kind.CHECKIN_REMINDER else f"checkin.ask_{stage}"
+    key = "checkin.reminder" if is_reminder(row.kind) else f"checkin.ask_{stage}"
     text = prompts.text(key, other=other.first_name, program=program.name)
     value = f"{pairing.id}:{stage}"
     label = prompts.text("buttons.checkin")

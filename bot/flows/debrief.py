@@ -14,7 +14,7 @@ from __future__ import annotations
 from bot.calendar.invites import invite_for, session_buttons
 from bot.context import Context
 from bot.domain import prompts
-from bot.domain.kinds import Kind
+from bot.domain.kinds import Kind, is_reminder
 from bot.domain.messages import Ask, Button, Message, shorten
 from bot.domain.model import (
     Notification,
@@ -51,7 +51,7 @@ async def compose(ctx: Context, row: Notification) -> Message | None:
     if session is None:
         return None
     person = await ctx.person(row.recipient_id)
-    card = await debrief(ctx, person, pairing, session, reminder=row.kind == Kind.REFLECT_REMINDER)
+    card = await debrief(ctx, person, pairing, session, reminder=is_reminder(row.kind))
     return card if card is not None and card.asks else None
 
 

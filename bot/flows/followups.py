@@ -12,7 +12,14 @@ from datetime import timedelta
 
 from bot.context import Context
 from bot.domain import prompts
-from bot.domain.kinds import Kind, followthrough_key, followthrough_series, note_key
+from bot.domain.kinds import (
+    Kind,
+    Note,
+    followthrough_key,
+    followthrough_series,
+    is_reminder,
+    note_key,
+)
 from bot.domain.messages import Button, Message, shorten
 from bot.domain.model import (
     Enrolment,
@@ -76,7 +83,7 @@ async def recognise(ctx: Context, pairing: Pairing, followup: FollowUp) -> None:
     mentor = await ctx.person(pairing.mentor_id)
     # A thank-you can wait a little for the mentor's next message, and go along with it.
     payload = {"recognition": "mentor", "followup": followup.id, "rides_from": ctx.now.isoformat()}
-    key = note_key("followup", followup.id, "thanks")
+    key = note_key(Note.FOLLOWUP, followup.id, "thanks")
     due = ctx.rules.deliverable(ctx.now + THANKS_WAIT, mentor, program)
     await ctx.outbox.notify(Kind.NOTE, mentor, due, key, pairing_id=pairing.id, payload=payload)
     if program.recognition != Recognition.MANAGER:
@@ -87,7 +94,7 @@ async def recognise(ctx: Context, pairing: Pairing, followup: FollowUp) -> None:
     manager = await ctx.person(profile[0].manager_id)
     due = ctx.rules.deliverable(ctx.now, manager, program)
     payload = {"recognition": "manager", "followup": followup.id}
-    key = note_key("followup", followup.id, "manager")
+    key = note_key(Note.FOLLOWUP, followup.id, "manager")
     await ctx.outbox.notify(Kind.NOTE, manager, due, key, pairing_id=pairing.id, payload=payload)
 
 
@@ -169,13 +176,11 @@ async def compose_ask(ctx: Context, row: Notification) -> Message | Later | None
     source = await ctx.get(Reflection, followup.reflection_id)
     if source is None or source.author_id != row.recipient_id:
         return None
-    if row.kind == Kind.FOLLOWTHROUGH_REMINDER:
+    if is_reminder(row.kind):
         ready = await reminder_ready(ctx, followthrough_key(followup.id, rnd))
         if ready is not True:
             return ready or None
-    key = (
-        "followthrough.reminder" if row.kind == Kind.FOLLOWTHROUGH_REMINDER else "followthrough.ask"
-    )
+    key = "followthrough.reminder" if is_reminder(row.kind) else "followthrough.ask"
     text = prompts.text(key, item=shorten(followup.text, QUOTED))
     value = f"{followup.id}:{rnd}"
     return Message(

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, time, timedelta
 from bot.calendar.invites import cancel_sessions
 from bot.context import Context
 from bot.domain import prompts
-from bot.domain.kinds import Kind, OnPause, kinds, note_key
+from bot.domain.kinds import Kind, Note, OnPause, is_reminder, kinds, note_key
 from bot.domain.messages import Button, Message
 from bot.domain.model import (
     Notification,
@@ -67,7 +67,7 @@ async def pause(ctx: Context, person: Participant, req: Request) -> Message:
     program = await ctx.program(pairing.program_id)
     other = await ctx.person(pairing.other(person.id))
     text = prompts.text("lifecycle.paused_other", other=person.first_name, program=program.name)
-    key = note_key("paused", pairing.id, f"{ctx.now:%Y%m%dT%H%M%S}")
+    key = note_key(Note.PAUSED, pairing.id, f"{ctx.now:%Y%m%dT%H%M%S}")
     await ctx.outbox.note(other, key, text, program, pairing_id=pairing.id)
     log.info("pairing paused pairing=%s by=%s", pairing.id, person.id)
     key = "lifecycle.paused_cancelled" if cancelled else "lifecycle.paused"
@@ -88,7 +88,7 @@ async def resume(ctx: Context, person: Participant, req: Request) -> Message:
     await _ask_again(ctx, pairing, program)
     other = await ctx.person(pairing.other(person.id))
     text = prompts.text("lifecycle.resumed_other", other=person.first_name, program=program.name)
-    key = note_key("resumed", pairing.id, f"{ctx.now:%Y%m%dT%H%M%S}")
+    key = note_key(Note.RESUMED, pairing.id, f"{ctx.now:%Y%m%dT%H%M%S}")
     await ctx.outbox.note(other, key, text, program, pairing_id=pairing.id)
     return Message(prompts.text("lifecycle.resumed", other=other.first_name))
 
@@ -122,7 +122,7 @@ async def _ask_again(ctx: Context, pairing: Pairing, program: Program) -> None:
         if r.kind != Kind.NUDGE or r.payload.get("step", 1) == lowest[r.recipient_id]
     ]
     for row in skipped:
-        later = REMINDER_AFTER if row.kind == Kind.CHECKIN_REMINDER else timedelta()
+        later = REMINDER_AFTER if is_reminder(row.kind) else timedelta()
         row.status, row.attempts, row.due_at = NotificationStatus.PENDING, 0, ctx.now + later
     await ctx.tx.save_many(skipped, ("status", "attempts", "due_at"))
     ctx.outbox.queued_again(skipped)
@@ -159,7 +159,7 @@ async def end(ctx: Context, person: Participant, req: Request) -> Message:
     owner_text = prompts.text(
         "lifecycle.ended_owner", who=person.label, other=other.label, program=program.name
     )
-    await tell_owners(ctx, program, note_key("ended", pairing.id), owner_text, pairing)
+    await tell_owners(ctx, program, note_key(Note.ENDED, pairing.id), owner_text, pairing)
     return Message(prompts.text("lifecycle.ended", other=other.first_name))
 
 
@@ -179,7 +179,7 @@ async def end_pairing(
         if other.forgotten_at:
             continue
         text = prompts.text("lifecycle.ended_other", program=program.name)
-        await ctx.outbox.note(other, note_key("ended", pairing.id, other.id), text, program)
+        await ctx.outbox.note(other, note_key(Note.ENDED, pairing.id, other.id), text, program)
     log.info("pairing ended pairing=%s program=%s", pairing.id, program.name)
 
 

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time
 from bot.context import Context
 from bot.domain import prompts
 from bot.domain.ids import parse_handle
-from bot.domain.kinds import Kind, checkin_key, intro_key, note_key, nudge_key, owner_note_key
+from bot.domain.kinds import Kind, Note, checkin_key, intro_key, note_key, nudge_key, owner_note_key
 from bot.domain.messages import Ask, Button, Message, Refused
 from bot.domain.model import (
     Notification,
@@ -320,7 +320,7 @@ async def _tell_about_decline(
     text = prompts.text("consent.declined_other", other=decliner.first_name, program=program.name)
     await ctx.outbox.note(
         other,
-        note_key("declined", pairing.id, "other", other.id),
+        note_key(Note.DECLINED, pairing.id, "other", other.id),
         text,
         program,
         pairing_id=pairing.id,
@@ -335,7 +335,7 @@ async def _tell_about_decline(
         owner = await person_by_handle(ctx, handle)
         await ctx.outbox.note(
             owner,
-            owner_note_key(note_key("declined", pairing.id), owner.id),
+            owner_note_key(note_key(Note.DECLINED, pairing.id), owner.id),
             owner_text,
             program,
             pairing_id=pairing.id,

@@ -9,7 +9,7 @@ import re
 from bot.calendar.slots import MAX_TOPIC
 from bot.context import Context
 from bot.domain import prompts
-from bot.domain.kinds import OnForget, kinds, note_key
+from bot.domain.kinds import Note, OnForget, kinds, note_key
 from bot.domain.messages import Button, Message, shorten
 from bot.domain.model import (
     Enrolment,
@@ -62,7 +62,7 @@ async def forget(ctx: Context, person: Participant, _req: Request) -> Message:
         other = await ctx.person(pairing.other(person.id))
         await end_pairing(ctx, pairing, program, None)
         text = prompts.text("privacy.owner_note", other=other.label, program=program.name)
-        await tell_owners(ctx, program, note_key("forgotten", pairing.id), text, pairing)
+        await tell_owners(ctx, program, note_key(Note.FORGOTTEN, pairing.id), text, pairing)
     await ctx.tx.delete(Enrolment, participant_id=person.id)
     for managed in await ctx.tx.find(Enrolment, manager_id=person.id):
         managed.manager_id = None

@@ -9,7 +9,7 @@ import logging
 
 from bot.context import Context
 from bot.domain import prompts
-from bot.domain.kinds import Kind, note_key, owner_note_key, pulse_key, session_key
+from bot.domain.kinds import Kind, Note, note_key, owner_note_key, pulse_key, session_key
 from bot.domain.messages import Button, Message
 from bot.domain.model import (
     Notification,
@@ -106,7 +106,7 @@ async def _tell_owners(
         owner = await person_by_handle(ctx, handle)
         if pairing.role_of(owner.id) is not None:
             continue
-        key = owner_note_key(note_key("fit", pairing.id, person.id), owner.id)
+        key = owner_note_key(note_key(Note.FIT, pairing.id, person.id), owner.id)
         await ctx.outbox.note(owner, key, text, program, pairing_id=pairing.id)
 
 

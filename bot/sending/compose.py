@@ -278,7 +278,7 @@ async def _check(
 
 Composer = Callable[[Context, Notification], Awaitable[Message | Later | None]]
 # What each kind says, worded when it is sent (bot.domain.kinds.OUTBOX has the rest of each
-# kind's entry). A reminder shares its question's composer, which reads the row's kind.
+# kind's entry). A reminder shares its question's composer, which asks is_reminder(row.kind).
 COMPOSERS: dict[Kind, Composer] = {
     Kind.INTRO: intro,
     Kind.NUDGE: nudge,

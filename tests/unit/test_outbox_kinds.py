@@ -16,6 +16,16 @@ from tests.harness import MINA
 def test_every_kind_has_a_complete_entry():
     assert set(OUTBOX) == set(Kind), "a kind without an entry, or an entry without a kind"
     assert set(COMPOSERS) == set(Kind), "a kind without a composer, or a composer without one"
+    reminders = {kind: spec.reminds for kind, spec in OUTBOX.items() if k.is_reminder(kind)}
+    assert reminders == {
+        Kind.REFLECT_REMINDER: Kind.REFLECT,
+        Kind.CHECKIN_REMINDER: Kind.CHECKIN,
+        Kind.FOLLOWTHROUGH_REMINDER: Kind.FOLLOWTHROUGH,
+    }
+    for reminder, question in reminders.items():
+        assert COMPOSERS[reminder] is COMPOSERS[question], "a reminder is worded by its question"
+    with pytest.raises(ValueError):
+        k.note_key("shrugged", 7)  # a note's event is registered (Note)
     for kind, spec in OUTBOX.items():
         assert callable(spec.key), kind
         assert inspect.iscoroutinefunction(COMPOSERS[kind]), kind
@@ -48,8 +58,8 @@ def test_keys_keep_the_formats_already_stored():
         k.digest_key(9, 2026, 5),
         k.invite_series("abc@mentorbot"),
         k.invite_key("abc@mentorbot", 2, 3),
-        k.note_key("paused", 7, "20260302T093000"),
-        k.owner_note_key(k.note_key("declined", 7), 9),
+        k.note_key(k.Note.PAUSED, 7, "20260302T093000"),
+        k.owner_note_key(k.note_key(k.Note.DECLINED, 7), 9),
     ]
     assert built == [
         "intro:7:pair",
