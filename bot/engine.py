@@ -126,7 +126,7 @@ class Engine:
                 return reply
             # Someone new, or whose details or contact need noting: the way that writes.
         async with self.store.transaction() as tx:
-            if not await tx.first_seen(event.platform, event.event_id):
+            if not await tx.queue.first_seen(event.platform, event.event_id):
                 log.info("duplicate event platform=%s id=%s", event.platform, event.event_id)
                 return None
             ctx = Context(tx, self.clock.now(), self.config)
@@ -234,7 +234,7 @@ async def _announce(ctx: Context) -> None:
     """Messages queued by this unit of work may go at once: tell the other replicas, at
     commit (the local one is told by `Engine._due` once the commit is done)."""
     if ctx.outbox.due_now:
-        await ctx.tx.announce_due()
+        await ctx.tx.queue.announce_due()
 
 
 async def _dispatch(

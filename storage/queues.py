@@ -14,6 +14,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.model import Notification, NotificationStatus, Pairing, PairingStatus
+from storage import notify
+from storage.figures import Figures
 from storage.tables import (
     COLUMNS,
     TABLES,
@@ -39,25 +41,28 @@ RELEASED = (
 )
 
 
-class QueueTx:
-    """The queue half of a transaction (storage.store.SqlTx adds records and owner facts)."""
+async def write_fields(conn: AsyncConnection, records: list[Any], fields: tuple[str, ...]) -> None:
+    """Write the named fields of many stored records of one type in one statement."""
+    if not records:
+        return
+    table = TABLES[type(records[0])]
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("_id"))
+        .values({name: bindparam(f"_{name}") for name in fields})
+    )
+    rows = [{"_id": r.id, **{f"_{name}": getattr(r, name) for name in fields}} for r in records]
+    await conn.execute(statement, rows)
 
-    def __init__(self, conn: AsyncConnection) -> None:
+
+class SqlQueue:
+    """A transaction's queue statements (bot.domain.ports.TxQueue; `SqlTx.queue`). Rows
+    it inserts are told to the transaction's `figures`, which count the questions asked."""
+
+    def __init__(self, conn: AsyncConnection, figures: Figures) -> None:
         self.conn = conn
         self.dialect = conn.dialect.name
-
-    async def save_many(self, records: list[Any], fields: tuple[str, ...]) -> None:
-        """Write the named fields of many stored records of one type in one statement."""
-        if not records:
-            return
-        table = TABLES[type(records[0])]
-        statement = (
-            update(table)
-            .where(table.c.id == bindparam("_id"))
-            .values({name: bindparam(f"_{name}") for name in fields})
-        )
-        rows = [{"_id": r.id, **{f"_{name}": getattr(r, name) for name in fields}} for r in records]
-        await self.conn.execute(statement, rows)
+        self.figures = figures
 
     def _insert(self, table):
         return (pg_insert if self.dialect == "postgresql" else sqlite_insert)(table)
@@ -100,7 +105,12 @@ class QueueTx:
         if row is None:
             return False
         notification.id = row[0]
+        self.figures.wrote([notification])  # one already sent (shown in a reply) was asked
         return True
+
+    async def announce_due(self) -> None:
+        if self.dialect == "postgresql":
+            await notify.announce(self.conn)
 
     async def claim_due(
         self, now: datetime, worker: str, lease: timedelta, limit: int, platforms: list[str]
@@ -180,7 +190,8 @@ class QueueTx:
         mine = [row for row in claimed if row.id in held]
         for row in mine:
             row.lease_owner, row.lease_expires_at = None, None
-        await self.save_many(mine, RELEASED)
+        await write_fields(self.conn, mine, RELEASED)
+        self.figures.wrote(mine, RELEASED)  # a sent one is a question asked
         return held
 
     async def requeue_failed(self, recipient_id: int, kind: str, due: datetime) -> int:

@@ -12,13 +12,13 @@ from sqlalchemy import event, func, select, text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from bot.domain.model import Notification, Session
+from bot.domain.model import Session
 from bot.domain.ports import LearningEntry, LibraryScope
 from storage import learnings, notify
 from storage.figures import Figures, program_of
-from storage.queues import QueueTx, records_of
+from storage.queues import SqlQueue, records_of, write_fields
 from storage.tables import COLUMNS, TABLES, sessions
-from storage.trends import OwnerFigures
+from storage.trends import SqlReports
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")
@@ -196,20 +196,21 @@ def _sqlite_reader(url: URL) -> AsyncEngine:
     return engine
 
 
-class SqlTx(OwnerFigures, QueueTx):
-    """One transaction; implements bot.domain.ports.Tx (the queue statements are in QueueTx)."""
+class SqlTx:
+    """One transaction (bot.domain.ports.Tx): the records, read and written here, and its
+    parts on the same connection: `queue` (storage/queues.py) and `reports` (owners' reads,
+    storage/trends.py). `figures` hears of every write that changes a pair's figures and
+    recounts them before the commit."""
 
     def __init__(self, conn: AsyncConnection) -> None:
-        super().__init__(conn)
+        self.conn = conn
         self.erase_requested = False
         self.figures = Figures(conn)
+        self.queue = SqlQueue(conn, self.figures)
+        self.reports = SqlReports(conn, self.figures)
 
     def erase_freed_space(self) -> None:
         self.erase_requested = True
-
-    async def announce_due(self) -> None:
-        if self.conn.dialect.name == "postgresql":
-            await notify.announce(self.conn)
 
     async def add(self, record: R) -> R:
         table = TABLES[type(record)]
@@ -232,14 +233,8 @@ class SqlTx(OwnerFigures, QueueTx):
         self.figures.wrote([record], fields)
 
     async def save_many(self, records: list[Any], fields: tuple[str, ...]) -> None:
-        await super().save_many(records, fields)
+        await write_fields(self.conn, records, fields)
         self.figures.wrote(records, fields)
-
-    async def add_notification(self, notification: Notification) -> bool:
-        created = await super().add_notification(notification)
-        if created:  # one already sent (shown in a reply) counts as a question asked
-            self.figures.wrote([notification])
-        return created
 
     async def get(self, kind: type[R], record_id: int, *, lock: bool = False) -> R | None:
         table = TABLES[kind]

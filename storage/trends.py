@@ -52,12 +52,13 @@ HELD, MISSED, SCHEDULED, CANCELLED = (
 )
 
 
-class OwnerFigures:
-    """Owner status's reads of a transaction (storage.store.SqlTx): each first recounts the
-    pairs the transaction changed, so its own changes count too."""
+class SqlReports:
+    """A transaction's reads for owners (bot.domain.ports.TxReports; `SqlTx.reports`): each
+    first recounts the pairs the transaction changed, so its own changes count too."""
 
-    conn: AsyncConnection
-    figures: Figures
+    def __init__(self, conn: AsyncConnection, figures: Figures) -> None:
+        self.conn = conn
+        self.figures = figures
 
     async def program_facts(self, program_id: int, cutoffs: Cutoffs) -> ProgramFacts:
         await self.figures.settle()

@@ -159,51 +159,9 @@ class LearningEntry:
     done: tuple[str, ...] = ()
 
 
-class Tx(Protocol):
-    """One store transaction: everything in it is committed together or not at all."""
-
-    async def add(self, record: R) -> R:
-        """Insert `record`, fill its `id` (and `created_at` when unset) and return it."""
-
-    async def save(self, record: Any, fields: tuple[str, ...] = ()) -> None:
-        """Write the named fields (default: every field) of an already stored record."""
-
-    async def save_many(self, records: list[Any], fields: tuple[str, ...]) -> None:
-        """Write the named fields of many stored records of one type at once."""
-
-    async def get(self, kind: type[R], record_id: int, *, lock: bool = False) -> R | None:
-        """The record of type `kind` with this id, or None; `lock` holds it until commit."""
-
-    async def find(self, record_type: type[R], /, **where: Any) -> list[R]:
-        """Records whose fields equal the given values (a list means any of them), by id."""
-
-    async def delete(self, record_type: type, /, **where: Any) -> int:
-        """Delete the records whose fields equal the given values; returns how many."""
-
-    def erase_freed_space(self) -> None:
-        """Once this transaction commits, leave none of the text it deleted or overwrote in
-        the database's files (forget-me). SQLite: the write-ahead log is emptied into the
-        file, whose freed space is zeroed; PostgreSQL leaves old row versions to VACUUM."""
-
-    async def program_facts(self, program_id: int, cutoffs: Cutoffs) -> ProgramFacts:
-        """One program's figures for owner status as of `cutoffs.now` (see ProgramFacts)."""
-
-    async def program_trends(
-        self, program_id: int, week_ends: list[datetime], cadence: timedelta
-    ) -> ProgramTrends:
-        """The program week by week, for the weeks ending at `week_ends` (see ProgramTrends)."""
-
-    async def learnings(
-        self, scope: LibraryScope, words: list[str], limit: int
-    ) -> list[LearningEntry]:
-        """Up to `limit` reflections `scope` may read whose texts hold every one of `words`
-        (each a run of letters and digits; none: any), newest first. Reflections of people
-        who asked to be forgotten are never among them."""
-
-    async def sessions_version(self, pairing_ids: list[int]) -> tuple[int, int, int]:
-        """How many sessions these pairs have, the sum of their ids and the sum of their
-        revisions: one of the three differs whenever a session was added, changed or
-        deleted (calendar feeds are built again only then)."""
+class TxQueue(Protocol):
+    """A transaction's outbox and inbox statements (`Tx.queue`): rows queued, claimed,
+    leased and released; event ids seen; the planner's claims."""
 
     async def first_seen(self, platform: str, event_id: str) -> bool:
         """Remember an inbound event id; False when it was seen before (a platform retry)."""
@@ -254,6 +212,62 @@ class Tx(Protocol):
     async def mark_unreachable(self, participant_ids: list[int], quiet_since: datetime) -> set[int]:
         """Mark unreachable those of these people who have not reached us since
         `quiet_since` (by `Participant.contacted_at`); returns the ids marked."""
+
+
+class TxReports(Protocol):
+    """A transaction's reads for owners (`Tx.reports`): each counts the transaction's own
+    changes too."""
+
+    async def program_facts(self, program_id: int, cutoffs: Cutoffs) -> ProgramFacts:
+        """One program's figures for owner status as of `cutoffs.now` (see ProgramFacts)."""
+
+    async def program_trends(
+        self, program_id: int, week_ends: list[datetime], cadence: timedelta
+    ) -> ProgramTrends:
+        """The program week by week, for the weeks ending at `week_ends` (see ProgramTrends)."""
+
+
+class Tx(Protocol):
+    """One store transaction: everything in it is committed together or not at all. The
+    records are read and written on it; `queue` and `reports` are its other parts."""
+
+    queue: TxQueue
+    reports: TxReports
+
+    async def add(self, record: R) -> R:
+        """Insert `record`, fill its `id` (and `created_at` when unset) and return it."""
+
+    async def save(self, record: Any, fields: tuple[str, ...] = ()) -> None:
+        """Write the named fields (default: every field) of an already stored record."""
+
+    async def save_many(self, records: list[Any], fields: tuple[str, ...]) -> None:
+        """Write the named fields of many stored records of one type at once."""
+
+    async def get(self, kind: type[R], record_id: int, *, lock: bool = False) -> R | None:
+        """The record of type `kind` with this id, or None; `lock` holds it until commit."""
+
+    async def find(self, record_type: type[R], /, **where: Any) -> list[R]:
+        """Records whose fields equal the given values (a list means any of them), by id."""
+
+    async def delete(self, record_type: type, /, **where: Any) -> int:
+        """Delete the records whose fields equal the given values; returns how many."""
+
+    def erase_freed_space(self) -> None:
+        """Once this transaction commits, leave none of the text it deleted or overwrote in
+        the database's files (forget-me). SQLite: the write-ahead log is emptied into the
+        file, whose freed space is zeroed; PostgreSQL leaves old row versions to VACUUM."""
+
+    async def learnings(
+        self, scope: LibraryScope, words: list[str], limit: int
+    ) -> list[LearningEntry]:
+        """Up to `limit` reflections `scope` may read whose texts hold every one of `words`
+        (each a run of letters and digits; none: any), newest first. Reflections of people
+        who asked to be forgotten are never among them."""
+
+    async def sessions_version(self, pairing_ids: list[int]) -> tuple[int, int, int]:
+        """How many sessions these pairs have, the sum of their ids and the sum of their
+        revisions: one of the three differs whenever a session was added, changed or
+        deleted (calendar feeds are built again only then)."""
 
 
 class Store(Protocol):

@@ -186,9 +186,9 @@ async def program_status(ctx: Context, program: Program) -> ProgramStatus:
     The store counts pairs, sessions and outcomes (ProgramFacts) and lists the few pairs
     that may be at risk; people are read only where a name is shown."""
     cut = cadence.cutoffs(program, ctx.now, ctx.now - RECENT)
-    facts = await ctx.tx.program_facts(program.id, cut)
+    facts = await ctx.tx.reports.program_facts(program.id, cut)
     ends = charts.week_ends(ctx.now)
-    trends = await ctx.tx.program_trends(program.id, ends, program.cadence)
+    trends = await ctx.tx.reports.program_trends(program.id, ends, program.cadence)
     found_risks = []
     for p in facts.at_risk:
         found = cadence.risk(p, p.last_held, p.upcoming, program, ctx.now)

@@ -42,7 +42,7 @@ class Outbox:
         """Queue one outbound message; a key that already exists is left alone (idempotent).
         A kind that is not in the registry (bot.domain.kinds) fails here, not when sent."""
         row = self._row(kind, recipient, key, due, series, pairing_id, session_id, payload)
-        created = await self.tx.add_notification(row)
+        created = await self.tx.queue.add_notification(row)
         self.due_now |= created and due <= self.now
         return created
 
@@ -63,7 +63,7 @@ class Outbox:
         ever queued."""
         row = self._row(kind, recipient, key, self.now, series, pairing_id, session_id, payload)
         row.status, row.sent_at = NotificationStatus.SENT, self.now
-        return await self.tx.add_notification(row)
+        return await self.tx.queue.add_notification(row)
 
     def _row(
         self,
@@ -98,7 +98,7 @@ class Outbox:
     async def replan(self, pairing: Pairing) -> None:
         """The pair's state changed: have the planner look at it at the next tick."""
         pairing.plan_at = None
-        await self.tx.replan([pairing.id])
+        await self.tx.queue.replan([pairing.id])
 
     def queued_again(self, rows: list[Notification]) -> None:
         """Rows a flow set pending again (a resume): they may go at once too."""
@@ -108,5 +108,5 @@ class Outbox:
         """Queue again the pairing invitations that failed to reach `person` (they are
         skipped at send time if the pairing has moved on). Only rows still failed are
         touched: one sent meanwhile by a tick is never queued twice."""
-        if await self.tx.requeue_failed(person.id, Kind.INTRO, self.now):
+        if await self.tx.queue.requeue_failed(person.id, Kind.INTRO, self.now):
             self.due_now = True

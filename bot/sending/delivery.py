@@ -99,7 +99,7 @@ async def deliver(
     deadline = time.monotonic() + LEASE.total_seconds() / 2
     while time.monotonic() < deadline and not stopping():
         async with store.transaction() as tx:
-            claimed = await tx.claim_due(now, worker, LEASE, BATCH, sorted(senders))
+            claimed = await tx.queue.claim_due(now, worker, LEASE, BATCH, sorted(senders))
         if not claimed:
             break
         async with store.transaction() as tx:
@@ -138,7 +138,7 @@ async def _compose_batch(
     (failed with the reason, on their own). Then a flow acting on them while the batch is
     being sent (a resume asking again what was skipped) sees them as they are.
     """
-    rows = await ctx.tx.still_claimed([row.id for row in claimed], worker)
+    rows = await ctx.tx.queue.still_claimed([row.id for row in claimed], worker)
     people = await ctx.people([row.recipient_id for row in rows])
     await ctx.preload([row.pairing_id for row in rows if row.pairing_id is not None])
     outgoing, settled = [], []
@@ -168,7 +168,7 @@ async def _compose_batch(
             outgoing.append(_Outgoing(row, person, message))
             continue
         settled.append(row)
-    await ctx.tx.release(settled, worker)
+    await ctx.tx.queue.release(settled, worker)
     return await _ride(ctx, outgoing, worker, result)
 
 
@@ -220,7 +220,7 @@ async def _ride(
         Notification, recipient_id=sorted(carriers), kind=riding, status=NotificationStatus.PENDING
     )
     ready = [row for row in waiting if _may_ride(row, ctx.now)]
-    leased = await ctx.tx.lease([row.id for row in ready], worker, ctx.now, LEASE)
+    leased = await ctx.tx.queue.lease([row.id for row in ready], worker, ctx.now, LEASE)
     back = []
     for row in ready:
         if row.id not in leased:
@@ -238,7 +238,7 @@ async def _ride(
             _take_along(carrier, row, message)
         else:
             back.append(row)  # not ready (a reminder before its time): as it was
-    await ctx.tx.release(back, worker)
+    await ctx.tx.queue.release(back, worker)
     return kept
 
 
@@ -259,7 +259,7 @@ async def _space(
             result.deferred += 1
         else:
             now.append(item)
-    await ctx.tx.release(later, worker)
+    await ctx.tx.queue.release(later, worker)
     return now
 
 
@@ -378,7 +378,7 @@ class _Recorder:
             if self._back:
                 try:
                     async with self.store.transaction() as tx:
-                        await tx.release(self._back, self.worker)
+                        await tx.queue.release(self._back, self.worker)
                 except Exception:
                     log.warning("could not hand back %d unsent rows", len(self._back))
             raise self.failed
@@ -436,7 +436,7 @@ async def _record(
     # (and is then made reachable, with this failed invitation queued again) or is seen here
     # as in touch. Two contact windows: contact is noted at most once per window.
     refused = [item.row for item in sent if item.refused]
-    marked = await tx.mark_unreachable(
+    marked = await tx.queue.mark_unreachable(
         sorted({row.recipient_id for row in refused}), now - 2 * CONTACT_EVERY
     )
     for row in refused:
@@ -464,7 +464,7 @@ async def _record(
         if item.sent_as and item.row.status == NotificationStatus.SENT:
             for row in (item.row, *item.riders):
                 row.payload = {**row.payload, SENT_AS: item.sent_as}
-    held = await tx.release([item.row for item in sent] + riders + back, worker)
+    held = await tx.queue.release([item.row for item in sent] + riders + back, worker)
     # Where the platform said which message they went in, only on rows written back here.
     named = [
         row
@@ -484,7 +484,7 @@ async def _record(
         and row.pairing_id is not None
         and OUTBOX[Kind(row.kind)].wakes_planner
     }
-    await tx.replan(sorted(replan))
+    await tx.queue.replan(sorted(replan))
 
 
 def _fail(row: Notification, result: TickResult) -> None:

@@ -19,7 +19,7 @@ MAX_BATCHES = 10  # per tick: a backlog is worked off over the following ticks
 
 async def prune_seen_events(tx: Tx) -> int:
     """One batch, in a transaction the tick opens anyway (an idle tick costs one index probe)."""
-    return await tx.prune_seen(SEEN_FOR, BATCH)
+    return await tx.queue.prune_seen(SEEN_FOR, BATCH)
 
 
 async def prune_backlog(store: Store, pruned: int) -> int:

@@ -46,7 +46,7 @@ async def plan(ctx: Context, limit: int = PLAN_BATCH) -> tuple[int, int]:
     click, a booking, a nudge or reflection prompt sent: `Tx.replan`), or when a moment the
     planner noted last time has come. So an idle tick reads one index and nothing else.
     """
-    pairings = await ctx.tx.claim_planning(ctx.now, limit)
+    pairings = await ctx.tx.queue.claim_planning(ctx.now, limit)
     if not pairings:
         return 0, 0
     ctx.remember(pairings)

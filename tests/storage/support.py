@@ -116,7 +116,7 @@ async def world(store, rng: random.Random) -> list[Program]:
                     )
                     if rng.random() < 0.4:
                         await tx.add(_action(pair.id, reflection.id, rng))
-        await tx.add_notification(
+        await tx.queue.add_notification(
             Notification(
                 key="k1",
                 kind="note",
@@ -172,7 +172,7 @@ async def _outcomes(store, rng: random.Random, pairs, sessions, people) -> None:
                 kind, series = rng.choice(ASKED)
                 # Sent as it is queued: a card shown in the answer to "It happened".
                 status = rng.choice(("pending", "pending", "pending", "skipped", "sent"))
-                await tx.add_notification(
+                await tx.queue.add_notification(
                     Notification(
                         key=f"asked:{n}:{person}",
                         kind=kind,
@@ -186,12 +186,12 @@ async def _outcomes(store, rng: random.Random, pairs, sessions, people) -> None:
                     )
                 )
     async with store.transaction() as tx:  # sent (or not) as delivery marks them
-        claimed = await tx.claim_due(NOW, "w", timedelta(minutes=5), 10_000, ["console"])
+        claimed = await tx.queue.claim_due(NOW, "w", timedelta(minutes=5), 10_000, ["console"])
         assert claimed
         for row in claimed:
             row.status = rng.choice(("sent", "sent", "pending"))
             row.sent_at = NOW if row.status == "sent" else None
-        await tx.release(claimed, "w")
+        await tx.queue.release(claimed, "w")
     async with store.transaction() as tx:
         pair_ids = [p.id for p in pairs]
         goals = await tx.find(Objective)

@@ -300,7 +300,7 @@ async def test_session_ratings_are_counted_and_summed_for_the_program(store):
                 await tx.add(Pulse("useful", pair.id, session.id, author.id, rating))
             await tx.add(Pulse("fit", pair.id, session.id, a.id, "no"))
     async with store.reading() as tx:
-        facts = await tx.program_facts(mine.id, cadence.cutoffs(mine, NOW, NOW - RECENT))
+        facts = await tx.reports.program_facts(mine.id, cadence.cutoffs(mine, NOW, NOW - RECENT))
     assert (facts.outcomes.pulse_answers, facts.outcomes.pulse_sum) == (3, 11)
 
 
@@ -326,16 +326,22 @@ async def test_ratings_asked_are_the_post_session_cards_sent_shown_in_a_reply_or
 
     async def asked() -> int:
         async with store.reading() as tx:
-            facts = await tx.program_facts(program.id, cadence.cutoffs(program, NOW, NOW - RECENT))
+            facts = await tx.reports.program_facts(
+                program.id, cadence.cutoffs(program, NOW, NOW - RECENT)
+            )
         return facts.outcomes.pulse_asked
 
     async with store.transaction() as tx:
-        await tx.add_notification(row("reflect", b, "sent"))  # the card in the clicker's reply
-        await tx.add_notification(row("reflect", a, "pending"))  # the partner's, in their hours
-        await tx.add_notification(row("pulse", a, "sent"))  # asked on its own before the card
+        await tx.queue.add_notification(
+            row("reflect", b, "sent")
+        )  # the card in the clicker's reply
+        await tx.queue.add_notification(
+            row("reflect", a, "pending")
+        )  # the partner's, in their hours
+        await tx.queue.add_notification(row("pulse", a, "sent"))  # asked on its own before the card
     assert await asked() == 1
     async with store.transaction() as tx:
-        [partner] = await tx.claim_due(NOW, "w", timedelta(minutes=5), 10, ["console"])
+        [partner] = await tx.queue.claim_due(NOW, "w", timedelta(minutes=5), 10, ["console"])
         partner.status, partner.sent_at = "sent", NOW
-        await tx.release([partner], "w")
+        await tx.queue.release([partner], "w")
     assert await asked() == 2

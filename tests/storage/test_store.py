@@ -54,11 +54,11 @@ async def test_a_rolled_back_transaction_leaves_nothing(store):
 async def test_the_same_event_and_the_same_key_are_taken_once(store):
     person = await _person(store)
     async with store.transaction() as tx:
-        assert await tx.first_seen("slack", "Ev1") is True
-        assert await tx.first_seen("slack", "Ev1") is False
-        assert await tx.first_seen("teams", "Ev1") is True
-        assert await tx.add_notification(_row(person, "k1")) is True
-        assert await tx.add_notification(_row(person, "k1")) is False
+        assert await tx.queue.first_seen("slack", "Ev1") is True
+        assert await tx.queue.first_seen("slack", "Ev1") is False
+        assert await tx.queue.first_seen("teams", "Ev1") is True
+        assert await tx.queue.add_notification(_row(person, "k1")) is True
+        assert await tx.queue.add_notification(_row(person, "k1")) is False
         assert len(await tx.find(Notification)) == 1
 
 
@@ -66,26 +66,26 @@ async def test_claims_are_disjoint_and_an_expired_lease_can_be_taken_over(store)
     person = await _person(store)
     async with store.transaction() as tx:
         for n in range(5):
-            await tx.add_notification(_row(person, f"k{n}", NOW - timedelta(minutes=n)))
-        await tx.add_notification(_row(person, "later", NOW + timedelta(hours=1)))
+            await tx.queue.add_notification(_row(person, f"k{n}", NOW - timedelta(minutes=n)))
+        await tx.queue.add_notification(_row(person, "later", NOW + timedelta(hours=1)))
     lease = timedelta(minutes=5)
     async with store.transaction() as tx:
-        first = await tx.claim_due(NOW, "w1", lease, 3, ["console"])
+        first = await tx.queue.claim_due(NOW, "w1", lease, 3, ["console"])
     async with store.transaction() as tx:
-        second = await tx.claim_due(NOW, "w2", lease, 10, ["console"])
-        assert await tx.claim_due(NOW, "w3", lease, 10, ["slack"]) == []
+        second = await tx.queue.claim_due(NOW, "w2", lease, 10, ["console"])
+        assert await tx.queue.claim_due(NOW, "w3", lease, 10, ["slack"]) == []
     assert len(first) == 3 and len(second) == 2
     assert not {r.key for r in first} & {r.key for r in second}
     assert [r.key for r in first] == ["k4", "k3", "k2"], "oldest due first"
     later = NOW + lease + timedelta(seconds=1)
     async with store.transaction() as tx:
-        taken_over = await tx.claim_due(later, "w3", lease, 10, ["console"])
+        taken_over = await tx.queue.claim_due(later, "w3", lease, 10, ["console"])
     assert {r.key for r in taken_over} == {r.key for r in first + second}
     row = first[0]
     row.status = "sent"
     async with store.transaction() as tx:
-        assert await tx.release([row], "w1") == set(), "w1 lost its lease to w3"
-        assert await tx.release(taken_over, "w3") == {r.id for r in taken_over}
+        assert await tx.queue.release([row], "w1") == set(), "w1 lost its lease to w3"
+        assert await tx.queue.release(taken_over, "w3") == {r.id for r in taken_over}
 
 
 async def test_find_asks_in_chunks_when_given_more_ids_than_one_statement_takes(store, monkeypatch):
@@ -127,19 +127,19 @@ async def test_planning_claims_skip_pairs_being_planned_and_wait_for_their_momen
         ]
     postgres = store.engine.dialect.name == "postgresql"
     async with store.transaction() as first:
-        claimed = await first.claim_planning(NOW, 1)
+        claimed = await first.queue.claim_planning(NOW, 1)
         assert [p.id for p in claimed] == [pairs[0].id], "active pairs only, oldest first"
         if postgres:  # a second planner meanwhile takes the other pair, not this one
             async with store.transaction() as second:
-                assert [p.id for p in await second.claim_planning(NOW, 5)] == [pairs[1].id]
+                assert [p.id for p in await second.queue.claim_planning(NOW, 5)] == [pairs[1].id]
         claimed[0].plan_at = NOW + timedelta(hours=1)
         await first.save_many(claimed, ("plan_at",))
     async with store.transaction() as tx:
-        assert [p.id for p in await tx.claim_planning(NOW, 5)] == [pairs[1].id]
-        later = await tx.claim_planning(NOW + timedelta(hours=1), 5)
+        assert [p.id for p in await tx.queue.claim_planning(NOW, 5)] == [pairs[1].id]
+        later = await tx.queue.claim_planning(NOW + timedelta(hours=1), 5)
         # Never planned first, then the due ones by their moment.
         assert [p.id for p in later] == [pairs[1].id, pairs[0].id]
-        await tx.replan([pairs[0].id])
+        await tx.queue.replan([pairs[0].id])
         assert (await tx.get(Pairing, pairs[0].id)).plan_at is None
 
 
@@ -147,10 +147,10 @@ async def test_release_writes_back_only_rows_still_pending_and_leased_to_the_wor
     person = await _person(store)
     async with store.transaction() as tx:
         for key in ("kept", "forgotten", "requeued"):
-            await tx.add_notification(_row(person, key))
+            await tx.queue.add_notification(_row(person, key))
     lease = timedelta(minutes=5)
     async with store.transaction() as tx:
-        claimed = await tx.claim_due(NOW, "w1", lease, 10, ["console"])
+        claimed = await tx.queue.claim_due(NOW, "w1", lease, 10, ["console"])
     by_key = {row.key: row for row in claimed}
     # While w1 sends, forget-me skips one row and empties it; another worker takes one over.
     async with store.transaction() as tx:
@@ -161,12 +161,12 @@ async def test_release_writes_back_only_rows_still_pending_and_leased_to_the_wor
         taken.lease_owner = "w2"
         await tx.save(taken, ("lease_owner",))
     async with store.transaction() as tx:
-        still = await tx.still_claimed([row.id for row in claimed], "w1")
+        still = await tx.queue.still_claimed([row.id for row in claimed], "w1")
         assert [row.key for row in still] == ["kept"]
     for row in claimed:
         row.status, row.sent_at = "sent", NOW
     async with store.transaction() as tx:
-        assert await tx.release(claimed, "w1") == {by_key["kept"].id}
+        assert await tx.queue.release(claimed, "w1") == {by_key["kept"].id}
     async with store.transaction() as tx:
         rows = {row.key: row for row in await tx.find(Notification)}
     assert (rows["kept"].status, rows["kept"].lease_owner) == ("sent", None)
@@ -184,13 +184,13 @@ async def test_requeue_touches_only_the_recipients_rows_still_failed(store):
         ):
             row = _row(who, key)
             row.kind, row.status, row.attempts = "intro", status, 5
-            await tx.add_notification(row)
+            await tx.queue.add_notification(row)
         note = _row(person, "note")
         note.status = "failed"
-        await tx.add_notification(note)
+        await tx.queue.add_notification(note)
     later = NOW + timedelta(hours=1)
     async with store.transaction() as tx:
-        assert await tx.requeue_failed(person.id, "intro", later) == 1
+        assert await tx.queue.requeue_failed(person.id, "intro", later) == 1
         rows = {row.key: row for row in await tx.find(Notification)}
     assert (rows["failed"].status, rows["failed"].attempts) == ("pending", 0)
     assert rows["failed"].due_at == later
@@ -206,7 +206,7 @@ async def test_only_people_quiet_since_the_moment_given_are_marked_unreachable(s
         just_now = await tx.add(Participant(platform="console", user_id="new", contacted_at=NOW))
     async with store.transaction() as tx:
         ids = [never.id, long_ago.id, just_now.id]
-        marked = await tx.mark_unreachable(ids, NOW - timedelta(minutes=2))
+        marked = await tx.queue.mark_unreachable(ids, NOW - timedelta(minutes=2))
         assert marked == {never.id, long_ago.id}
         found = {p.user_id: p.reachable for p in await tx.find(Participant)}
     assert found == {"never": False, "old": False, "new": True}
@@ -229,14 +229,14 @@ async def test_event_ids_older_than_a_week_are_forgotten_oldest_first_in_bounded
     await _seen(store, "slack", "recent", timedelta(days=6))
     week = timedelta(days=7)
     async with store.transaction() as tx:
-        assert await tx.prune_seen(week, 2) == 2
+        assert await tx.queue.prune_seen(week, 2) == 2
         # The oldest went first: the youngest of the old ones is still remembered.
-        assert await tx.first_seen("slack", "old0") is False
-        assert await tx.first_seen("slack", "old4") is True, "forgotten, so new again"
+        assert await tx.queue.first_seen("slack", "old0") is False
+        assert await tx.queue.first_seen("slack", "old4") is True, "forgotten, so new again"
     async with store.transaction() as tx:
-        assert await tx.prune_seen(week, 10) == 3
-        assert await tx.prune_seen(week, 10) == 0
-        assert await tx.first_seen("slack", "recent") is False
+        assert await tx.queue.prune_seen(week, 10) == 3
+        assert await tx.queue.prune_seen(week, 10) == 0
+        assert await tx.queue.first_seen("slack", "recent") is False
 
 
 async def test_a_tick_forgets_event_ids_seen_more_than_a_week_ago_by_the_wall_clock(h):
@@ -247,9 +247,9 @@ async def test_a_tick_forgets_event_ids_seen_more_than_a_week_ago_by_the_wall_cl
         await _seen(h.store, "console", f"old{n}", timedelta(days=8))
     await h.tick()
     async with h.store.transaction() as tx:
-        assert await tx.first_seen("console", "old0") is True
-        assert await tx.first_seen("console", f"old{BATCH + 4}") is True
-        assert await tx.first_seen("console", "t-1") is False, "a fresh event id is kept"
+        assert await tx.queue.first_seen("console", "old0") is True
+        assert await tx.queue.first_seen("console", f"old{BATCH + 4}") is True
+        assert await tx.queue.first_seen("console", "t-1") is False, "a fresh event id is kept"
 
 
 async def test_a_ping_answers_while_another_process_holds_the_write_lock(store):

@@ -77,7 +77,7 @@ async def test_the_weeks_are_what_counting_the_rows_gives(store, seed):
         for shift in (timedelta(0), TICK, -TICK, timedelta(days=3)):
             ends = week_ends(NOW + shift)
             async with store.reading() as tx:
-                found = await tx.program_trends(program.id, ends, program.cadence)
+                found = await tx.reports.program_trends(program.id, ends, program.cadence)
             assert found == await _counted(store, program, ends), (program.name, shift)
             checked += sum(found.held) + sum(found.on_cadence) + sum(found.active)
     assert checked, "the world has sessions and pairs in the weeks"
@@ -89,6 +89,6 @@ async def test_a_program_without_pairs_has_empty_weeks(store):
     async with store.transaction() as tx:
         program = await tx.add(Program(name="Empty"))
     async with store.reading() as tx:
-        found = await tx.program_trends(program.id, week_ends(NOW), program.cadence)
+        found = await tx.reports.program_trends(program.id, week_ends(NOW), program.cadence)
     assert found.held == found.on_cadence == found.active == [0] * 12
     assert found.funnel == (0, 0, 0, 0)

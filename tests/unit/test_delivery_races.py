@@ -47,7 +47,7 @@ async def _queue(h: Harness, kind: str, actor, key: str, due: datetime, **fields
     async def work(ctx):
         person = await person_for(ctx, actor)
         row = Notification(key=key, kind=kind, recipient_id=person.id, due_at=due, **fields)
-        await ctx.tx.add_notification(row)
+        await ctx.tx.queue.add_notification(row)
 
     await h.engine.run(work)
 
@@ -183,6 +183,7 @@ class PausedBeforeRequeue:
     def __init__(self, tx, meanwhile) -> None:
         self.tx = tx
         self.meanwhile = meanwhile
+        self.queue = _PausedQueue(self)
 
     def __getattr__(self, name):
         return getattr(self.tx, name)
@@ -192,14 +193,24 @@ class PausedBeforeRequeue:
             meanwhile, self.meanwhile = self.meanwhile, None
             await meanwhile()
 
-    async def requeue_failed(self, *args):
-        await self._pause()
-        return await self.tx.requeue_failed(*args)
-
     async def save(self, record, fields=()):
         if isinstance(record, Notification):
             await self._pause()
         return await self.tx.save(record, fields)
+
+
+class _PausedQueue:
+    """The queue part of PausedBeforeRequeue: re-queuing waits for the others first."""
+
+    def __init__(self, paused: PausedBeforeRequeue) -> None:
+        self.paused = paused
+
+    def __getattr__(self, name):
+        return getattr(self.paused.tx.queue, name)
+
+    async def requeue_failed(self, *args):
+        await self.paused._pause()
+        return await self.paused.tx.queue.requeue_failed(*args)
 
 
 class Blocked:
