@@ -3,7 +3,7 @@
 It answers the calls a Teams bot makes through botbuilder's ConnectorClient (create a
 conversation, send, reply, update and delete activities, fetch a member), records every call
 with its time, and checks every Adaptive Card it is sent with `tests.fakes.card_schema` (the
-official Adaptive Card 1.5 schema, the Teams chart schema and the hand-written checks).
+official Adaptive Card 1.5 schema, the Teams chart schema and the few checks by hand).
 Failures can be injected (`fail`) and users can block the bot (`block`). The server runs its own
 event loop in a thread, so one instance can outlive the event loops of many tests.
 
@@ -26,7 +26,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.adaptive_cards import ADAPTIVE_CARD
+from tests.fakes.card_schema import ADAPTIVE_CARD
 from tests.fakes.card_schema import problems as card_problems
 
 TENANT_ID = "72f988bf-0000-4000-8000-00000000c0de"

@@ -1,4 +1,4 @@
-"""Tests for the Teams test doubles: the Adaptive Card validator and the fake Bot Connector."""
+"""Tests for the Teams test doubles: the Adaptive Card checker and the fake Bot Connector."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from urllib.parse import quote
 import aiohttp
 import pytest
 
-from tests.fakes.adaptive_cards import ADAPTIVE_CARD, validate
 from tests.fakes.bot_connector import BOT_ID, TENANT_ID, FakeConnector
+from tests.fakes.card_schema import ADAPTIVE_CARD, problems
 
 
 def valid_card() -> dict:
@@ -100,7 +100,7 @@ def valid_card() -> dict:
 
 
 def test_realistic_card_is_valid() -> None:
-    assert validate(valid_card()) == []
+    assert problems(valid_card()) == []
 
 
 def _set_version(card: dict) -> None:
@@ -138,14 +138,16 @@ def _missing_target(card: dict) -> None:
 @pytest.mark.parametrize(
     ("breaks", "expected"),
     [
-        (_set_version, "version 1.6"),
-        (_add_unknown_element, "unknown element type 'Carousel'"),
+        # checks by hand: the official schema lets these through
+        (_set_version, "card: version 1.6 is above 1.5"),
         (_duplicate_input_id, "duplicate id 'note'"),
-        (_drop_choice_value, "choices[1]: value is missing"),
-        (_string_submit_data, "data must be an object"),
-        (_drop_input_id, "needs a non-empty string id"),
+        (_string_submit_data, "data must be an object for Teams"),
         (_bad_date, "YYYY-MM-DD"),
-        (_missing_target, "'nowhere'"),
+        (_missing_target, "'nowhere', which no element has"),
+        # the official schema catches these (the hand checks for them are gone)
+        (_add_unknown_element, "official schema: 'Carousel' is not a type allowed here"),
+        (_drop_choice_value, "choices[1]: official schema: 'value' is a required property"),
+        (_drop_input_id, "(Input.Text): official schema: 'id' is a required property"),
     ],
 )
 def test_validator_reports_exactly_the_broken_rule(
@@ -153,15 +155,19 @@ def test_validator_reports_exactly_the_broken_rule(
 ) -> None:
     card = copy.deepcopy(valid_card())
     breaks(card)
-    problems = validate(card)
-    assert len(problems) == 1, problems
-    assert expected in problems[0]
+    found = problems(card)
+    assert len(found) == 1, found
+    assert expected in found[0]
 
 
 def test_validator_rejects_non_cards() -> None:
-    assert validate({"type": "AdaptiveCard"}) == ["card: version is missing"]
-    assert any("AdaptiveCard" in p for p in validate({"type": "HeroCard", "version": "1.2"}))
-    assert validate("not a card") != []
+    assert problems({"type": "AdaptiveCard"}) == ["card: version is missing"]
+    assert problems({"type": "HeroCard", "version": "1.2"}) == [
+        "card (HeroCard): official schema: 'HeroCard' is not a type allowed here"
+    ]
+    assert problems("not a card") == [
+        "card: official schema: 'not a card' is not valid under any of the given schemas"
+    ]
 
 
 # --- the fake Bot Connector --------------------------------------------------------------------

@@ -10,7 +10,7 @@ from adapters.teams import render
 from adapters.teams.connector import backoff
 from adapters.teams.inbound import text
 from bot.domain.messages import Button, Choice, Field, Form, FormErrors, Message, Section
-from tests.fakes.adaptive_cards import validate
+from tests.fakes.card_schema import problems
 
 FORM = Form(
     "session.schedule",
@@ -38,14 +38,14 @@ def test_messages_with_buttons_sections_forms_and_links_are_valid_cards():
         activity = render.activity(message)
         [attachment] = activity["attachments"]
         assert attachment["contentType"] == render.CARD
-        assert validate(attachment["content"]) == [], message
+        assert problems(attachment["content"]) == [], message
     assert render.activity(Message("plain"))["text"] == "plain"
 
 
 def test_a_refused_form_comes_back_with_reasons_and_what_was_typed():
     refused = FormErrors({"minutes": "Sessions are 30 to 60 minutes."}, FORM)
     card = render.after_click("Time to book", refused, {"date": "2026-12-01", "minutes": "90"})
-    assert validate(card) == []
+    assert problems(card) == []
     assert "30 to 60" in str(card["body"]) and card["body"][0]["isSubtle"]
     by_id = {b["id"]: b for b in card["body"] if "id" in b}
     assert by_id["date"]["value"] == "2026-12-01"
@@ -55,7 +55,7 @@ def test_a_refused_form_comes_back_with_reasons_and_what_was_typed():
 
 def test_after_a_click_the_buttons_are_gone():
     card = render.after_click("Would you like to join?", Message("Thanks - you're in."))
-    assert validate(card) == [] and "actions" not in card
+    assert problems(card) == [] and "actions" not in card
 
 
 def test_typed_text_keeps_people_mentions_and_drops_the_bots():
