@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.kinds import Kind, checkin_series, followthrough_series
 from bot.domain.model import FollowUp, Notification, NotificationStatus, Reflection, Session, Stage
-from bot.domain.outcomes import Action, Fit, Objective, ObjectiveState, Pulse
+from bot.domain.outcomes import Fit, FollowUpState, Objective, ObjectiveState, Pulse
 from storage.tables import (
     TABLES,
     followups,
@@ -99,8 +99,8 @@ def recount(pairing_ids: list[int]):
             last_held_at=select(func.max(s.c.starts_at)).where(held).scalar_subquery(),
             **states,
             actions_planned=number(f, planned),
-            actions_done=number(f, planned, f.c.state == Action.DONE),
-            actions_dropped=number(f, planned, f.c.state == Action.DROPPED),
+            actions_done=number(f, planned, f.c.state == FollowUpState.DONE),
+            actions_dropped=number(f, planned, f.c.state == FollowUpState.DROPPED),
             implemented=number(f, f.c.done.is_(True)),
             implemented_shared=number(f, f.c.done.is_(True), shared.exists()),
             pulse_answers=number(u, *useful[1:]),

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from bot.domain.outcomes import Action
+from bot.domain.outcomes import FollowUpState
 
 SESSION_MINUTES_MIN = 30
 SESSION_MINUTES_MAX = 60
@@ -229,7 +229,7 @@ class FollowUp:
     done: bool = False
     created_at: datetime | None = None
     done_at: datetime | None = None
-    state: str = Action.OPEN
+    state: str = FollowUpState.OPEN
     asks: int = 0
     id: int | None = None
 

@@ -14,7 +14,7 @@ class ObjectiveState(StrEnum):
     DONE = "done"
 
 
-class Action(StrEnum):
+class FollowUpState(StrEnum):
     """Where a follow-up (a "will do" line) stands; its author is asked later."""
 
     OPEN = "open"

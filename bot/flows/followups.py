@@ -34,7 +34,7 @@ from bot.domain.model import (
     Role,
     Visibility,
 )
-from bot.domain.outcomes import Action
+from bot.domain.outcomes import FollowUpState
 from bot.flows.checkins import REMINDER_AFTER, reminder_ready
 from bot.router import Request
 
@@ -65,7 +65,7 @@ async def mark_done(
 ) -> Participant | None:
     """The author did what they planned: it counts as implemented. Returns the mentor when
     they are thanked: the author is the mentee, and the reflection is not private."""
-    followup.done, followup.done_at, followup.state = True, ctx.now, Action.DONE
+    followup.done, followup.done_at, followup.state = True, ctx.now, FollowUpState.DONE
     await ctx.tx.save(followup, fields=("done", "done_at", "state"))
     source = await ctx.get(Reflection, followup.reflection_id)
     private = source is None or source.visibility == Visibility.PRIVATE
@@ -128,7 +128,7 @@ async def open_followups(ctx: Context, pairing_id: int) -> list[FollowUp]:
     """A pair's follow-ups not yet done (nor dropped), from reflections not (or no longer)
     private."""
     found = await ctx.tx.find(
-        FollowUp, pairing_id=pairing_id, done=False, state=[Action.OPEN, Action.STILL]
+        FollowUp, pairing_id=pairing_id, done=False, state=[FollowUpState.OPEN, FollowUpState.STILL]
     )
     if not found:
         return []
@@ -169,7 +169,7 @@ async def compose_ask(ctx: Context, row: Notification) -> Message | Later | None
     """The question (or its reminder) while the followup's round is still unanswered."""
     rnd = row.payload.get("round", 0)
     followup = await ctx.get(FollowUp, row.payload.get("followup", 0))
-    if followup is None or not followup.text or followup.state != Action.OPEN:
+    if followup is None or not followup.text or followup.state != FollowUpState.OPEN:
         return None
     if followup.asks != rnd + 1:  # answered, or asked again since
         return None
@@ -201,7 +201,7 @@ async def answer(ctx: Context, person: Participant, req: Request) -> Message:
     raw_round, _, said = rest.partition(":")
     if pairing is None or said not in ANSWERS or not raw_round.isdigit():
         return Message(prompts.text("general.unknown_item"))
-    if followup.state != Action.OPEN or followup.asks != int(raw_round) + 1:
+    if followup.state != FollowUpState.OPEN or followup.asks != int(raw_round) + 1:
         return Message(prompts.text("followthrough.already"))
     program = await ctx.program(pairing.program_id)
     log.info("follow-through %s followup=%s", said, followup.id)
@@ -209,11 +209,11 @@ async def answer(ctx: Context, person: Participant, req: Request) -> Message:
         if followup.asks < ROUNDS:
             await _ask(ctx, pairing, program, person, followup)
             return Message(prompts.text("followthrough.still", days=program.followup_days))
-        followup.state = Action.STILL
+        followup.state = FollowUpState.STILL
         await ctx.tx.save(followup, fields=("state",))
         return Message(prompts.text("followthrough.still_last"))
     if said == "dropped":
-        followup.state = Action.DROPPED
+        followup.state = FollowUpState.DROPPED
         await ctx.tx.save(followup, fields=("state",))
         return Message(prompts.text("followthrough.dropped"))
     mentor = await mark_done(ctx, person, followup, pairing)
