@@ -209,10 +209,11 @@ def _name(person: Participant) -> str:
 
 async def export_command(ctx: Context, person: Participant, req: Request) -> Message:
     """`export`: every program the owner runs, as one CSV file (an owners' tool: the router
-    checked; an owner by configuration may have none yet)."""
+    checked; an owner by configuration with no program yet is told it is for owners, as
+    before)."""
     owned = await owned_programs(ctx, person)
     if not owned:
-        raise Refused(prompts.text("commands.no_program"))
+        raise Refused(prompts.text("general.not_owner"))
     rows = await export_rows(ctx, owned)
     return Message(
         prompts.text("commands.exported", rows=len(rows)),

@@ -43,7 +43,10 @@ async def status(ctx: Context, person: Participant, req: Request) -> Message:
 
 
 async def program_named(ctx: Context, req: Request) -> Program:
-    """The program a `pair` command names with program=NAME, or the only one there is."""
+    """The program a `pair` command names with program=NAME, or the only one there is; a
+    command that names fewer than two people gets the usage first."""
+    if len(req.mentions) < 2:
+        raise Refused(prompts.text("commands.pair_usage"))
     return await pick_program(ctx, program_arg(req.args)[0])
 
 
@@ -51,8 +54,6 @@ async def pair(ctx: Context, person: Participant, req: Request) -> Message:
     """`pair @mentor @mentee [program=NAME] goal`: propose a pairing in `req.program` (its
     owner's tool: the router checked)."""
     program, (_, args) = req.program, program_arg(req.args)
-    if len(req.mentions) < 2:
-        raise Refused(prompts.text("commands.pair_usage"))
     first, second, *others = req.mentions
     # The goal is what follows the second mention; other mentions stay, as plain names.
     rest = args.split(second.token, 1)[1] if second.token in args else ""
@@ -86,8 +87,10 @@ def _program_words(args: str) -> tuple[str, str, dict[str, str]]:
 
 
 async def program_to_set(ctx: Context, req: Request) -> Program | None:
-    """The program `program set NAME ...` changes; None for `program create`."""
-    action, name, _ = _program_words(req.args)
+    """The program `program set NAME ...` changes; None for `program create`. A setting
+    that is wrong is refused first, whichever program it names."""
+    action, name, settings = _program_words(req.args)
+    _settings(settings)
     return await pick_program(ctx, name) if action == "set" else None
 
 

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.domain import prompts
 from bot.domain.events import Actor, Mention
 from bot.domain.model import Notification
 from bot.domain.ports import DeliveryError
@@ -146,3 +147,35 @@ async def test_unconfigured_platforms_are_left_waiting(h):
     assert result.sent == 1  # Erik on the console; the Slack intro waits for a Slack sender
     rows = await h.engine.run(lambda ctx: ctx.tx.find(Notification, status="pending"))
     assert len(rows) == 1
+
+
+async def test_a_non_owner_is_refused_before_any_program_is_named(h):
+    """Owners' tools name programs ("which program: A, B"): nobody else hears them."""
+    await h.program()
+    await h.program("Second")
+    mentions = (Mention("@priya", PRIYA), Mention("@tom", TOM))
+    tries = [
+        ("pair", "@priya @tom goal", mentions),
+        ("pair", "@priya @tom goal program=Nope", mentions),
+        ("match", "", ()),
+        ("match", "program=Nope", ()),
+        ("program", "set Second cadence=7", ()),
+    ]
+    for name, args, named in tries:
+        reply = await h.command(ERIK, name, args, named)
+        assert reply.text.startswith("Sorry, only program owners can do that."), (name, reply)
+        assert "Second" not in reply.text and "Nope" not in reply.text, (name, reply)
+
+
+async def test_an_owner_hears_what_is_wrong_with_the_command_before_which_program(h):
+    await h.program()
+    await h.program("Second")
+    one = (Mention("@priya", PRIYA),)
+    usage = await h.command(OWNER, "pair", "@priya", one)
+    assert usage.text == prompts.text("commands.pair_usage")
+    cadence = await h.command(OWNER, "program", "set Nope cadence=x")
+    assert cadence.text == prompts.text("commands.bad_cadence")
+
+
+async def test_export_by_an_owner_with_no_program_yet_is_refused_as_before(h):
+    assert (await h.command(OWNER, "export")).text.startswith("Sorry, only program owners")
