@@ -59,7 +59,7 @@ async def store(database_url):
 
 
 @pytest.fixture
-async def h(store):
+async def harness(store):
     """The engine on a virtual clock at Monday 2 March 2026 09:00 UTC, with console people."""
     from tests.harness import Harness
 

@@ -34,59 +34,59 @@ class Person:
 
 
 async def active_pairs(
-    ws: Workspace, program: str, count: int
+    workspace: Workspace, program: str, count: int
 ) -> tuple[list[tuple[Person, Person]], datetime]:
     """A new program with `count` proposed, introduced and accepted pairs (mentor, mentee);
     returns them and the time of the tick that sent the intros."""
-    fake = ws.fake
-    await start_program(ws, program)
+    fake = workspace.fake
+    await start_program(workspace, program)
     pairs = []
     for _ in range(count):
         n = next(_n)
         mentor = Person(fake, f"UCALMENTOR{n}", "Mina", f"Park{n}")
         mentee = Person(fake, f"UCALEXEC{n}", "Erik", f"Lund{n}")
-        reply = await propose(ws, program, mentor.user, mentee.user, "Reels")
+        reply = await propose(workspace, program, mentor.user, mentee.user, "Reels")
         assert "Proposed" in reply["text"], reply
         pairs.append((mentor, mentee))
     when = weekday_at(3, 9)
-    await ws.tick(when)
+    await workspace.tick(when)
     for mentor, mentee in pairs:
-        await accept_intro(ws, fake, mentor.user, mentee.user)
+        await accept_intro(workspace, fake, mentor.user, mentee.user)
     return pairs, when
 
 
-async def reply_in_dm(ws: Workspace, person: Person, text: str) -> Posted:
+async def reply_in_dm(workspace: Workspace, person: Person, text: str) -> Posted:
     """Type `text` in the bot's DM; returns the bot's answer there."""
-    before = len(ws.fake.posts_to(person.dm))
-    assert await ws.dm(person.user, text) == 200
-    [answer] = await eventually(lambda: ws.fake.posts_to(person.dm)[before:], what=text)
+    before = len(workspace.fake.posts_to(person.dm))
+    assert await workspace.dm(person.user, text) == 200
+    [answer] = await eventually(lambda: workspace.fake.posts_to(person.dm)[before:], what=text)
     return answer
 
 
-async def book(ws: Workspace, person: Person, values: dict[str, str]) -> Posted:
+async def book(workspace: Workspace, person: Person, values: dict[str, str]) -> Posted:
     """`me` in the DM, Schedule, and the booking form sent with `values`; returns the answer:
     a DM of its own carrying the booker's calendar invite. The `me` message loses the row of
     buttons Schedule was in."""
-    status = await reply_in_dm(ws, person, "me")
-    form = await open_form(ws, person.user, status, "session.schedule")
+    status = await reply_in_dm(workspace, person, "me")
+    form = await open_form(workspace, person.user, status, "session.schedule")
     assert form["callback_id"] == "session.schedule"
-    answer = await answer_with_invite(ws, person, form, values)
+    answer = await answer_with_invite(workspace, person, form, values)
     assert answer.text.startswith("Booked"), answer.text
     await eventually(lambda: "session.schedule" not in str(status.blocks), what="Schedule used")
     return answer
 
 
 async def answer_with_invite(
-    ws: Workspace, person: Person, form: dict, values: dict[str, str]
+    workspace: Workspace, person: Person, form: dict, values: dict[str, str]
 ) -> Posted:
     """Send a booking or move form; returns its answer, which comes as a DM of its own with
     the person's calendar invite (a file share shown as a message)."""
-    before = len(shares(ws.fake, person))
-    sent, ack = await ws.submit(person.user, form, values)
+    before = len(shares(workspace.fake, person))
+    sent, ack = await workspace.submit(person.user, form, values)
     assert sent == 200 and ack == {}, ack
 
     def shown() -> list[Posted]:
-        return [message_of(ws.fake, s) for s in shares(ws.fake, person)[before:]]
+        return [message_of(workspace.fake, s) for s in shares(workspace.fake, person)[before:]]
 
     [answer] = await eventually(lambda: all(shown()) and shown(), what="answer with invite")
     assert answer.channel == person.dm

@@ -32,7 +32,7 @@ def serve(fake, tmp_path_factory):
 
 
 @pytest.fixture
-def ws(serve, fake):
+def workspace(serve, fake):
     yield Workspace(serve, fake)
     assert not fake.violations, fake.violations
     fake.violations.clear()

@@ -419,56 +419,58 @@ def pair_of_people(fake: FakeSlack) -> tuple[str, str]:
     return mentor, mentee
 
 
-async def start_program(ws: Workspace, name: str) -> None:
+async def start_program(workspace: Workspace, name: str) -> None:
     """The owner creates the program `name`: a 45-minute session every CADENCE days."""
-    reply = await ws.command(OWNER, f"program create {name} cadence={CADENCE} minutes=45")
+    reply = await workspace.command(OWNER, f"program create {name} cadence={CADENCE} minutes=45")
     assert f"Program {name} created" in reply["text"], reply
 
 
-async def propose(ws: Workspace, program: str, mentor: str, mentee: str, goal: str) -> dict:
+async def propose(workspace: Workspace, program: str, mentor: str, mentee: str, goal: str) -> dict:
     """The owner's `/mentoring pair` for the two people; returns the answer."""
-    return await ws.command(
+    return await workspace.command(
         OWNER, f"pair <@{mentor}|mina> <@{mentee}|erik> program={program} {goal}"
     )
 
 
-async def accept_intro(ws: Workspace, fake: FakeSlack, mentor: str, mentee: str) -> None:
+async def accept_intro(workspace: Workspace, fake: FakeSlack, mentor: str, mentee: str) -> None:
     """Both people press Accept on their shared intro."""
     [intro] = fake.posts_to(fake.dm(mentor, mentee))
     for user in (mentee, mentor):
-        status, _ = await ws.click(user, intro, "pairing.accept", block_prefix=f"for.{user}")
+        status, _ = await workspace.click(user, intro, "pairing.accept", block_prefix=f"for.{user}")
         assert status == 200
     await eventually(lambda: "both in" in texts(intro.blocks), what="both accepted")
 
 
-async def active_pair(ws: Workspace, fake: FakeSlack, program: str):
+async def active_pair(workspace: Workspace, fake: FakeSlack, program: str):
     """A proposed, introduced and accepted pair; returns (mentor, mentee, tick time)."""
     mentor, mentee = pair_of_people(fake)
-    await start_program(ws, program)
-    await propose(ws, program, mentor, mentee, "Learn short video")
+    await start_program(workspace, program)
+    await propose(workspace, program, mentor, mentee, "Learn short video")
     when = weekday_at(3, 9)
-    await ws.tick(when)
-    await accept_intro(ws, fake, mentor, mentee)
+    await workspace.tick(when)
+    await accept_intro(workspace, fake, mentor, mentee)
     return mentor, mentee, when
 
 
-async def status_of(ws: Workspace, program: str) -> str:
+async def status_of(workspace: Workspace, program: str) -> str:
     """The text of the owner's `/mentoring status` for `program`."""
-    return texts((await ws.command(OWNER, f"status {program}"))["blocks"])
+    return texts((await workspace.command(OWNER, f"status {program}"))["blocks"])
 
 
 # --- buttons that open forms or answer in place -------------------------------------------------
-async def open_form(ws: Workspace, user: str, posted: Posted, action: str, row: str = "") -> dict:
+async def open_form(
+    workspace: Workspace, user: str, posted: Posted, action: str, row: str = ""
+) -> dict:
     """Click a button on a posted message (in the row of buttons `row`, when given) that
     opens a modal; returns the modal."""
-    before = len(ws.fake.views)
-    status, _ = await ws.click(user, posted, action, block_prefix=row)
+    before = len(workspace.fake.views)
+    status, _ = await workspace.click(user, posted, action, block_prefix=row)
     assert status == 200
-    return (await eventually(lambda: ws.fake.views[before:], what=f"{action} modal"))[0]
+    return (await eventually(lambda: workspace.fake.views[before:], what=f"{action} modal"))[0]
 
 
 async def press(
-    ws: Workspace, user: str, blocks: list, action: str, label: str = "", question: str = ""
+    workspace: Workspace, user: str, blocks: list, action: str, label: str = "", question: str = ""
 ) -> dict:
     """Press a button on an ephemeral answer (a slash command's, or what replaced it), as Slack
     sends it: no `message`, `is_ephemeral` in the container; with `question`, the one that
@@ -487,8 +489,8 @@ async def press(
     )
     assert found, f"no {action} button {label!r} in: {texts(blocks)}"
     block, element = found
-    fake = ws.fake
-    n = next(ws._ids)
+    fake = workspace.fake
+    n = next(workspace._ids)
     name = f"press-{n}"
     views_before = len(fake.views)
     payload = {
@@ -517,7 +519,7 @@ async def press(
             }
         ],
     }
-    status, _ = await ws.interact(payload)
+    status, _ = await workspace.interact(payload)
     assert status == 200
 
     def answered():

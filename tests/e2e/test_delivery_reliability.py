@@ -417,7 +417,7 @@ async def test_serve_and_separate_ticks_share_one_sqlite_file(slack, sqlite_url,
     ticks run in a loop and rosters are imported in waves: every process writes to the file."""
     env = env_for(slack, sqlite_url, MENTORBOT_TICK_SECONDS="1", MENTORBOT_LOG_LEVEL="INFO")
     serve = await asyncio.to_thread(Serve, env, tmp_path / "serve.log")
-    ws = Workspace(serve, slack)
+    workspace = Workspace(serve, slack)
     answers: list[int] = []
     runs: list[Run] = []
     pairs: list[Pair] = []
@@ -434,7 +434,9 @@ async def test_serve_and_separate_ticks_share_one_sqlite_file(slack, sqlite_url,
         n = 0
         while not done.is_set():
             user = OWNER if n % 2 == 0 or not pairs else pairs[n % len(pairs)].mentee
-            status, _ = await ws.post(*_command(ws, user, "status" if user == OWNER else "me"))
+            status, _ = await workspace.post(
+                *_command(workspace, user, "status" if user == OWNER else "me")
+            )
             answers.append(status)
             n += 1
 
@@ -446,7 +448,7 @@ async def test_serve_and_separate_ticks_share_one_sqlite_file(slack, sqlite_url,
                 await asyncio.sleep(0.05)
             [intro] = slack.posts_to(channel)
             for user in (pair.mentee, pair.mentor):
-                status, _ = await ws.click(
+                status, _ = await workspace.click(
                     user, intro, "pairing.accept", block_prefix=f"for.{user}"
                 )
                 answers.append(status)
@@ -512,7 +514,7 @@ async def test_serve_and_separate_ticks_share_one_sqlite_file(slack, sqlite_url,
     assert served + total(runs, "sent") == len(pairs) + len(clicked)
 
 
-def _command(ws: Workspace, user: str, text: str) -> tuple[str, str]:
+def _command(workspace: Workspace, user: str, text: str) -> tuple[str, str]:
     """A `/mentoring` slash command as Slack posts it (the body and its content type)."""
     body = urlencode(
         {
@@ -522,7 +524,7 @@ def _command(ws: Workspace, user: str, text: str) -> tuple[str, str]:
             "user_name": user.lower(),
             "command": "/mentoring",
             "text": text,
-            "response_url": ws.fake.response_url(f"status-{time.monotonic_ns()}"),
+            "response_url": workspace.fake.response_url(f"status-{time.monotonic_ns()}"),
             "trigger_id": f"{time.monotonic_ns()}.1.cmd",
         }
     )

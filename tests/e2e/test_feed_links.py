@@ -68,11 +68,11 @@ def test_tick_with_an_http_public_url_naming_another_machine_stops_too(fake, tmp
 async def test_without_a_public_url_off_loopback_calendar_says_feeds_are_off(fake, tmp_path):
     serve = Serve(off_loopback(fake, tmp_path, ""), tmp_path / "serve.log")
     try:
-        ws = Workspace(serve, fake)
+        workspace = Workspace(serve, fake)
         user = "UNOFEED1"
         fake.add_user(user, "Nora Feld", "Europe/Berlin")
         calls, responses = len(fake.calls), len(fake.responses)
-        answers = [await ws.command(user, text) for text in ("calendar", "calendar reset")]
+        answers = [await workspace.command(user, text) for text in ("calendar", "calendar reset")]
         for answer in answers:
             assert answer["text"] == (
                 "Calendar feeds are not available on this server. An admin can turn them on "
@@ -111,10 +111,10 @@ async def test_off_loopback_only_an_https_public_url_gives_feed_links(fake, tmp_
         off_loopback(fake, tmp_path, "https://mentorbot.example.com/"), tmp_path / "s.log"
     )
     try:
-        ws = Workspace(serve, fake)
+        workspace = Workspace(serve, fake)
         user = "UHTTPSFEED1"
         fake.add_user(user, "Hana Berg", "Europe/Berlin")
-        found = buttons(await ws.command(user, "calendar"))
+        found = buttons(await workspace.command(user, "calendar"))
         url = found["link.feed"]["url"]
         assert FEED.fullmatch(url), url
         assert found["link.webcal"]["url"] == "webcal://" + url.removeprefix("https://")

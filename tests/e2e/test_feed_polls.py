@@ -19,12 +19,14 @@ async def _get(url: str, etag: str = "") -> tuple[int, str, bytes]:
         return resp.status, resp.headers.get("ETag", ""), await resp.read()
 
 
-async def test_a_repeat_poll_is_not_modified_until_a_session_of_the_feed_changes(ws, fake):
-    [(mentor, mentee)], when = await active_pairs(ws, "Polls", 1)
+async def test_a_repeat_poll_is_not_modified_until_a_session_of_the_feed_changes(workspace, fake):
+    [(mentor, mentee)], when = await active_pairs(workspace, "Polls", 1)
     day = weekday_at(10, 9).date()
-    booked = await book(ws, mentee, {"date": day.isoformat(), "time": "11:00", "minutes": "60"})
-    await ws.tick(when + timedelta(minutes=5))
-    url = feed_link(await reply_in_dm(ws, mentor, "calendar"))
+    booked = await book(
+        workspace, mentee, {"date": day.isoformat(), "time": "11:00", "minutes": "60"}
+    )
+    await workspace.tick(when + timedelta(minutes=5))
+    url = feed_link(await reply_in_dm(workspace, mentor, "calendar"))
 
     status, etag, body = await _get(url)
     assert status == 200 and etag.startswith('W/"') and len(events(Calendar.from_ical(body))) == 1
@@ -36,7 +38,7 @@ async def test_a_repeat_poll_is_not_modified_until_a_session_of_the_feed_changes
     assert again[:2] == (200, etag) and again[2] == body, "the same feed"
 
     # The mentee cancels it from their invite: the mentor's feed changes with it.
-    status, _ = await ws.click(mentee.user, booked, "session.cancel")
+    status, _ = await workspace.click(mentee.user, booked, "session.cancel")
     assert status == 200
     await eventually(lambda: "Cancelled your session" in texts(booked.blocks), what="cancelled")
     status, changed, body = await _get(url, etag)

@@ -37,9 +37,11 @@ def _people(fake: FakeSlack, n: int) -> tuple[str, str]:
     return mentor, mentee
 
 
-async def _pair(ws: Workspace, program: str, mentor: str, mentee: str) -> None:
-    await start_program(ws, program)
-    reply = await ws.command(OWNER, f"pair <@{mentor}|m> <@{mentee}|e> program={program} Learn")
+async def _pair(workspace: Workspace, program: str, mentor: str, mentee: str) -> None:
+    await start_program(workspace, program)
+    reply = await workspace.command(
+        OWNER, f"pair <@{mentor}|m> <@{mentee}|e> program={program} Learn"
+    )
     assert "asked them both" in str(reply), reply
 
 
@@ -60,14 +62,14 @@ def slack_fake():
 async def test_the_intro_reaches_slack_without_a_tick_and_only_once(slack_fake, tmp_path):
     serve = _slack_serve(slack_fake, tmp_path, **INSTANT, MENTORBOT_WORKING_HOURS=ALWAYS)
     try:
-        ws = Workspace(serve, slack_fake)
+        workspace = Workspace(serve, slack_fake)
         mentor, mentee = _people(slack_fake, 1)
-        await _pair(ws, "Instant", mentor, mentee)
+        await _pair(workspace, "Instant", mentor, mentee)
         intro = await eventually(
             lambda: slack_fake.posts_to(slack_fake.dm(mentor, mentee)), 5, "the intro, untold"
         )
         assert "Accept" in texts(intro[0].blocks)
-        out = await ws.tick(datetime.now(UTC) + timedelta(minutes=1))
+        out = await workspace.tick(datetime.now(UTC) + timedelta(minutes=1))
         assert "sent 0" in out, "the tick finds nothing left to send"
         assert len(slack_fake.posts_to(slack_fake.dm(mentor, mentee))) == 1
         assert "delivered: due 1, sent 1" in serve.output()
@@ -80,12 +82,12 @@ async def test_out_of_hours_nothing_goes_until_the_hours_open(slack_fake, tmp_pa
     closed = "Mon-Sun 00:00-24:00".replace("Mon-Sun", _all_days_but(today))
     serve = _slack_serve(slack_fake, tmp_path, **INSTANT, MENTORBOT_WORKING_HOURS=closed)
     try:
-        ws = Workspace(serve, slack_fake)
+        workspace = Workspace(serve, slack_fake)
         mentor, mentee = _people(slack_fake, 2)
-        await _pair(ws, "Hours", mentor, mentee)
+        await _pair(workspace, "Hours", mentor, mentee)
         await asyncio.sleep(1.5)
         assert not slack_fake.posts_to(slack_fake.dm(mentor, mentee)), "sent out of hours"
-        out = await ws.tick(datetime.now(UTC) + timedelta(days=2))
+        out = await workspace.tick(datetime.now(UTC) + timedelta(days=2))
         assert "sent 1" in out
         assert len(slack_fake.posts_to(slack_fake.dm(mentor, mentee))) == 1
     finally:
@@ -96,12 +98,12 @@ async def test_with_delivery_left_to_ticks_serve_sends_nothing_itself(slack_fake
     serve = _slack_serve(slack_fake, tmp_path, MENTORBOT_WORKING_HOURS=ALWAYS)
     try:
         assert serve.env["MENTORBOT_DELIVERY"] == "tick"
-        ws = Workspace(serve, slack_fake)
+        workspace = Workspace(serve, slack_fake)
         mentor, mentee = _people(slack_fake, 4)
-        await _pair(ws, "Ticks", mentor, mentee)
+        await _pair(workspace, "Ticks", mentor, mentee)
         await asyncio.sleep(1.5)
         assert not slack_fake.posts_to(slack_fake.dm(mentor, mentee))
-        assert "sent 1" in await ws.tick(datetime.now(UTC))
+        assert "sent 1" in await workspace.tick(datetime.now(UTC))
     finally:
         serve.stop()
 

@@ -25,39 +25,39 @@ SAID = "Dashboards & reels replaced <the> weekly report"
 
 
 async def test_on_slack_a_reflection_shared_with_the_program_is_found_by_another_participant(
-    ws, fake
+    workspace, fake
 ):
     mentor, mentee = pair_of_people(fake)
     reader, partner = pair_of_people(fake)
     outsider, other = pair_of_people(fake)
-    await start_program(ws, "Library")
-    await start_program(ws, "Elsewhere")
-    await propose(ws, "Library", mentor, mentee, "Learn short video")
-    await propose(ws, "Library", reader, partner, "Learn analytics")
-    await propose(ws, "Elsewhere", outsider, other, "Learn reels")
+    await start_program(workspace, "Library")
+    await start_program(workspace, "Elsewhere")
+    await propose(workspace, "Library", mentor, mentee, "Learn short video")
+    await propose(workspace, "Library", reader, partner, "Learn analytics")
+    await propose(workspace, "Elsewhere", outsider, other, "Learn reels")
     when = weekday_at(3, 9)
-    await ws.tick(when)
+    await workspace.tick(when)
     for pair in ((mentor, mentee), (reader, partner), (outsider, other)):
-        await accept_intro(ws, fake, *pair)
+        await accept_intro(workspace, fake, *pair)
 
     # A session booked, held, and the mentee's reflection shared with the program.
-    await ws.tick(when + timedelta(minutes=10))
+    await workspace.tick(when + timedelta(minutes=10))
     [nudge] = [p for p in fake.posts_to(fake.dm(mentee)) if "Time to book" in p.text]
-    await ws.click(mentee, nudge, "session.schedule")
+    await workspace.click(mentee, nudge, "session.schedule")
     view = (await eventually(lambda: fake.views, what="modal"))[-1]
     day = weekday_at(5, 9)
-    await ws.submit(
+    await workspace.submit(
         mentee, view, {"date": day.date().isoformat(), "time": "10:00", "minutes": "45"}
     )
     start = day.replace(hour=9)  # 10:00 in Berlin (winter)
-    await ws.tick(start + timedelta(minutes=50))
+    await workspace.tick(start + timedelta(minutes=50))
     check = next(p for p in fake.posts_to(fake.dm(mentee)) if "How did your session" in p.text)
-    await ws.click(mentee, check, "session.held")
+    await workspace.click(mentee, check, "session.held")
     # The question becomes the mentee's card, which asks for the reflection.
     await eventually(lambda: "What changed for you" in texts(check.blocks), what="held: card")
     prompt = check
     views = len(fake.views)
-    await ws.click(mentee, prompt, "reflection.write")
+    await workspace.click(mentee, prompt, "reflection.write")
     await eventually(lambda: len(fake.views) > views, what="reflection modal")
     modal = fake.views[-1]
     options = next(
@@ -67,7 +67,7 @@ async def test_on_slack_a_reflection_shared_with_the_program_is_found_by_another
         for e in [b["element"]]
     )
     assert [o["value"] for o in options][-2:] == ["shared", "shared_anonymous"]
-    status, ack = await ws.submit(
+    status, ack = await workspace.submit(
         mentee, modal, {"what_changed": SAID, "will_do": "Show finance", "visibility": "shared"}
     )
     assert status == 200 and ack == {}, ack
@@ -75,15 +75,15 @@ async def test_on_slack_a_reflection_shared_with_the_program_is_found_by_another
         lambda: "learnings library" in texts(prompt.blocks), what="saved, shared with the program"
     )
 
-    found = await ws.command(reader, "learnings dashboards")
+    found = await workspace.command(reader, "learnings dashboards")
     body = texts(found["blocks"])
     assert "Dashboards &amp; reels replaced &lt;the&gt; weekly report" in body, body
     assert "Theme: digital skills (Library)" in body and "Erik, " in body
-    missing = await ws.command(reader, 'learnings "dashboards" NEAR(zebra*)')
+    missing = await workspace.command(reader, 'learnings "dashboards" NEAR(zebra*)')
     assert "Nothing shared matches" in missing["text"] and "fewer words" in missing["text"]
-    elsewhere = await ws.command(outsider, "learnings dashboards")
+    elsewhere = await workspace.command(outsider, "learnings dashboards")
     assert "Dashboards" not in str(elsewhere) and "Nothing shared matches" in elsewhere["text"]
-    assert "learnings [words]" in texts((await ws.command(OWNER, "help"))["blocks"])
+    assert "learnings [words]" in texts((await workspace.command(OWNER, "help"))["blocks"])
 
 
 async def test_on_teams_a_reflection_shared_by_default_is_found_by_another_participant(

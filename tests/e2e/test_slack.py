@@ -21,15 +21,17 @@ from tests.e2e.slack_support import (
 )
 
 
-async def test_a_pair_goes_from_slash_command_to_a_stored_reflection(ws, fake, serve):
+async def test_a_pair_goes_from_slash_command_to_a_stored_reflection(workspace, fake, serve):
     mentor, mentee = pair_of_people(fake)
-    await start_program(ws, "Cycle")
-    proposed = await propose(ws, "Cycle", mentor, mentee, "Learn <!channel> short video & reels")
+    await start_program(workspace, "Cycle")
+    proposed = await propose(
+        workspace, "Cycle", mentor, mentee, "Learn <!channel> short video & reels"
+    )
     assert "Proposed: Mina Park" in proposed["text"] and proposed["response_type"] == "ephemeral"
 
     # One intro in a group DM with both, Accept / Not for me for each of them.
     when = weekday_at(3, 9)
-    assert "sent 1" in await ws.tick(when)
+    assert "sent 1" in await workspace.tick(when)
     opened = [c.args["users"] for c in fake.calls_to("conversations.open")]
     assert ",".join([mentee, mentor]) in opened
     [intro] = fake.posts_to(fake.dm(mentor, mentee))
@@ -39,13 +41,13 @@ async def test_a_pair_goes_from_slash_command_to_a_stored_reflection(ws, fake, s
     assert {b.get("block_id") for b in intro.blocks} >= {f"for.{mentee}", f"for.{mentor}"}
 
     # Buttons answer only the person they are for; a click updates the message in place.
-    await ws.click(mentor, intro, "pairing.accept", block_prefix=f"for.{mentee}")
+    await workspace.click(mentor, intro, "pairing.accept", block_prefix=f"for.{mentee}")
     refused = await eventually(lambda: fake.responses, what="ephemeral refusal")
     assert f"for <@{mentee}>" in refused[-1]["text"]
-    await ws.click(mentee, intro, "pairing.accept", block_prefix=f"for.{mentee}")
+    await workspace.click(mentee, intro, "pairing.accept", block_prefix=f"for.{mentee}")
     await eventually(lambda: f"for.{mentee}" not in str(intro.blocks), what="erik's buttons gone")
     assert f"for.{mentor}" in str(intro.blocks), "the mentor's buttons stay"
-    await ws.click(mentor, intro, "pairing.accept", block_prefix=f"for.{mentor}")
+    await workspace.click(mentor, intro, "pairing.accept", block_prefix=f"for.{mentor}")
     await eventually(lambda: "both in" in texts(intro.blocks), what="pair active")
     # The consent buttons are gone; the second yes is answered with the next step, booking
     # (this is Mina's nudge to book), and the offer to set objectives.
@@ -56,7 +58,7 @@ async def test_a_pair_goes_from_slash_command_to_a_stored_reflection(ws, fake, s
 
     # The planner nudges only Erik, in his DM, with Schedule and Snooze; his question about
     # what he hopes for comes along with it.
-    await ws.tick(when + timedelta(minutes=5))
+    await workspace.tick(when + timedelta(minutes=5))
     [nudge] = [p for p in fake.posts_to(fake.dm(mentee)) if "Time to book" in p.text]
     assert not [p for p in fake.posts_to(fake.dm(mentor)) if "Time to book" in p.text]
     assert sorted(actions_of(nudge.blocks)) == [
@@ -70,7 +72,7 @@ async def test_a_pair_goes_from_slash_command_to_a_stored_reflection(ws, fake, s
 
     # Schedule opens a modal on Erik's clock; a 90-minute session is refused inside it, on
     # the right field.
-    await ws.click(mentee, nudge, "session.schedule")
+    await workspace.click(mentee, nudge, "session.schedule")
     view = await eventually(lambda: fake.views, what="views.open")
     view = view[-1]
     assert "Times here are your time (Europe/Berlin)." in texts(view["blocks"])
@@ -83,12 +85,12 @@ async def test_a_pair_goes_from_slash_command_to_a_stored_reflection(ws, fake, s
         "static_select",  # how many sessions
     ]
     day = weekday_at(10, 9).date()
-    status, ack = await ws.submit(
+    status, ack = await workspace.submit(
         mentee, view, {"date": day.isoformat(), "time": "10:00", "minutes": "90"}
     )
     assert status == 200 and ack["response_action"] == "errors"
     assert "30 to 60 minutes" in ack["errors"]["minutes"]
-    status, ack = await ws.submit(
+    status, ack = await workspace.submit(
         mentee, view, {"date": day.isoformat(), "time": "10:00", "minutes": "45", "topic": "Reels"}
     )
     assert status == 200 and ack == {}, ack
@@ -107,15 +109,15 @@ async def test_a_pair_goes_from_slash_command_to_a_stored_reflection(ws, fake, s
     # Agenda the day before, then did-it-happen after the end, to Erik (he leads).
     start = weekday_at(10, 8)  # 10:00 Berlin in winter is 09:00 UTC; 08:00 UTC is before
     start = start.replace(year=day.year, month=day.month, day=day.day, hour=9)
-    await ws.tick(start - timedelta(hours=20))
+    await workspace.tick(start - timedelta(hours=20))
     agenda = [p for p in fake.posts_to(fake.dm(mentee)) if "Suggested agenda" in p.text]
     assert agenda and "Topic: Reels" in agenda[0].text
-    await ws.tick(start + timedelta(minutes=50))
+    await workspace.tick(start + timedelta(minutes=50))
     check = next(p for p in fake.posts_to(fake.dm(mentee)) if "How did your session" in p.text)
     assert not [p for p in fake.posts_to(fake.dm(mentor)) if "How did your session" in p.text]
 
     # "It happened" turns the question into the post-session card, asking for his reflection.
-    await ws.click(mentee, check, "session.held")
+    await workspace.click(mentee, check, "session.held")
     await eventually(
         lambda: "Thanks for your session with Mina" in texts(check.blocks), what="card"
     )
@@ -124,14 +126,16 @@ async def test_a_pair_goes_from_slash_command_to_a_stored_reflection(ws, fake, s
 
     # Mina gets her card at the next tick; Erik answers his by a DM reply that Slack
     # delivers three times.
-    await ws.tick(start + timedelta(minutes=55))
+    await workspace.tick(start + timedelta(minutes=55))
     [card] = [
         p for p in fake.posts_to(fake.dm(mentor)) if "Thanks for your session with Erik" in p.text
     ]
     assert "What stood out for you?" in card.text
     for retry in range(3):
         assert (
-            await ws.dm(mentee, "I now read completion rates &amp; retention", "EvREFLECT", retry)
+            await workspace.dm(
+                mentee, "I now read completion rates &amp; retention", "EvREFLECT", retry
+            )
             == 200
         )
     await eventually(
@@ -146,11 +150,11 @@ async def test_a_pair_goes_from_slash_command_to_a_stored_reflection(ws, fake, s
     later = start + timedelta(days=1, minutes=55)
     while later.weekday() >= 5:  # (Mina's working day)
         later += timedelta(days=1)
-    await ws.tick(later)
+    await workspace.tick(later)
     assert not [p for p in fake.posts_to(fake.dm(mentor)) if "How did your session" in p.text]
 
     # The owner's export holds the reflection once.
-    reply = await ws.command(OWNER, "export")
+    reply = await workspace.command(OWNER, "export")
     assert "Preparing your export" in reply["text"]
     # (the pair's calendar invites were shared before it, each into its person's DM)
     to_owner = lambda: [s for s in fake.shared if s["channel_id"] == fake.dm(OWNER)]  # noqa: E731

@@ -82,13 +82,15 @@ async def _settle(seconds: float = 1.0) -> None:
 
 # --- 1, 2, 3, 6: one booking, its links, Reschedule and Cancel ----------------------------------
 async def test_a_booking_sends_both_an_invite_that_reschedule_and_cancel_update_under_one_uid(
-    ws, fake
+    workspace, fake
 ):
-    [(mentor, mentee)], when = await active_pairs(ws, "Almanac", 1)
+    [(mentor, mentee)], when = await active_pairs(workspace, "Almanac", 1)
     day = weekday_at(10, 9).date()
     start = berlin(day, 10)
     booked = await book(
-        ws, mentee, {"date": day.isoformat(), "time": "10:00", "minutes": "45", "topic": "Reels"}
+        workspace,
+        mentee,
+        {"date": day.isoformat(), "time": "10:00", "minutes": "45", "topic": "Reels"},
     )
     assert booked.text.startswith(
         f"Booked: {start:%a} {start.day} {start:%b}, 10:00 (Europe/Berlin), 45 min with Mina."
@@ -100,7 +102,7 @@ async def test_a_booking_sends_both_an_invite_that_reschedule_and_cancel_update_
     assert not shares(fake, mentor), "Mina's is queued for her working hours"
 
     # The tick sends Mina hers; each of them has one .ics in their DM, with links and buttons.
-    await ws.tick(when + timedelta(minutes=5))
+    await workspace.tick(when + timedelta(minutes=5))
     requests = {}
     for person in (mentee, mentor):
         [share] = shares(fake, person)
@@ -136,7 +138,7 @@ async def test_a_booking_sends_both_an_invite_that_reschedule_and_cancel_update_
     invite = requests[mentor.user][1]
     calls = len(fake.calls)
     responses, views = len(fake.responses), len(fake.views)
-    status, _ = await ws.click(mentor.user, invite, "link.google")
+    status, _ = await workspace.click(mentor.user, invite, "link.google")
     assert status == 200
     await _settle()
     assert len(fake.calls) == calls, [c.method for c in fake.calls[calls:]]
@@ -144,7 +146,7 @@ async def test_a_booking_sends_both_an_invite_that_reschedule_and_cancel_update_
 
     # 2: Reschedule opens the move form, filled in; the new time reaches both under the uid:
     # Mina's updated invite in the answer, Erik's at the next tick.
-    form = await open_form(ws, mentor.user, invite, "session.move")
+    form = await open_form(workspace, mentor.user, invite, "session.move")
     assert form["callback_id"] == "session.move"
     initial = {b["block_id"]: b["element"] for b in form["blocks"] if b["type"] == "input"}
     assert initial["date"]["initial_date"] == day.isoformat()
@@ -152,11 +154,11 @@ async def test_a_booking_sends_both_an_invite_that_reschedule_and_cancel_update_
     later = weekday_at(12, 9).date()
     moved_to = berlin(later, 15, 30)
     answer = await answer_with_invite(
-        ws, mentor, form, {"date": later.isoformat(), "time": "15:30", "minutes": "45"}
+        workspace, mentor, form, {"date": later.isoformat(), "time": "15:30", "minutes": "45"}
     )
     assert answer.text.startswith(f"Moved: {moved_to:%a} {moved_to.day} {moved_to:%b}, 15:30")
     await eventually(lambda: "session.move" not in buttons(invite), what="the old row gone")
-    await ws.tick(when + timedelta(minutes=10))
+    await workspace.tick(when + timedelta(minutes=10))
     moved = {}
     for person in (mentee, mentor):
         [share] = shares(fake, person)[1:]
@@ -171,12 +173,12 @@ async def test_a_booking_sends_both_an_invite_that_reschedule_and_cancel_update_
     assert moved[mentee.user][1].text.startswith("Mina moved your session to")
 
     # 3: Cancel session on the updated invite sends both a cancellation of it.
-    status, _ = await ws.click(mentee.user, moved[mentee.user][1], "session.cancel")
+    status, _ = await workspace.click(mentee.user, moved[mentee.user][1], "session.cancel")
     assert status == 200
     await eventually(
         lambda: "Cancelled your session" in texts(moved[mentee.user][1].blocks), what="cancelled"
     )
-    await ws.tick(when + timedelta(minutes=15))
+    await workspace.tick(when + timedelta(minutes=15))
     for person in (mentee, mentor):
         [share] = shares(fake, person)[2:]
         calendar = ics_of(fake, share)
@@ -189,17 +191,19 @@ async def test_a_booking_sends_both_an_invite_that_reschedule_and_cancel_update_
 
 
 # --- 4, 3: a series, then a pause ----------------------------------------------------------------
-async def test_a_series_is_one_repeating_invite_and_pausing_the_pair_cancels_it(ws, fake):
-    [(mentor, mentee)], when = await active_pairs(ws, "Cycle", 1)
+async def test_a_series_is_one_repeating_invite_and_pausing_the_pair_cancels_it(workspace, fake):
+    [(mentor, mentee)], when = await active_pairs(workspace, "Cycle", 1)
     day = weekday_at(10, 9).date()
     starts = [berlin(day + timedelta(days=CADENCE * n), 10) for n in range(3)]
     booked = await book(
-        ws, mentor, {"date": day.isoformat(), "time": "10:00", "minutes": "30", "repeat": "3"}
+        workspace,
+        mentor,
+        {"date": day.isoformat(), "time": "10:00", "minutes": "30", "repeat": "3"},
     )
     assert booked.text.startswith("Booked 3 sessions with Erik, every 14 days from")
     assert "Here's one calendar invite for all of them; Erik gets one too" in booked.text
 
-    await ws.tick(when + timedelta(minutes=5))
+    await workspace.tick(when + timedelta(minutes=5))
     uids = set()
     for person in (mentee, mentor):
         [share] = shares(fake, person)
@@ -217,13 +221,13 @@ async def test_a_series_is_one_repeating_invite_and_pausing_the_pair_cancels_it(
     [uid] = uids
 
     # Pause, typed in the DM, then the pairing's button: both get the series cancelled.
-    choose = await reply_in_dm(ws, mentor, "pause")
+    choose = await reply_in_dm(workspace, mentor, "pause")
     assert "Which pairing would you like to pause?" in choose.text
-    status, _ = await ws.click(mentor.user, choose, "pairing.pause")
+    status, _ = await workspace.click(mentor.user, choose, "pairing.pause")
     assert status == 200
     await eventually(lambda: "Paused" in texts(choose.blocks), what="paused")
     assert "cancelled" in texts(choose.blocks), "the answer says what was called off"
-    await ws.tick(when + timedelta(minutes=10))
+    await workspace.tick(when + timedelta(minutes=10))
     for person in (mentee, mentor):
         [share] = shares(fake, person)[1:]
         calendar = ics_of(fake, share)
@@ -237,19 +241,21 @@ async def test_a_series_is_one_repeating_invite_and_pausing_the_pair_cancels_it(
 
 # --- 5: the personal feed ------------------------------------------------------------------------
 async def test_the_calendar_feed_lists_only_the_persons_own_sessions_until_its_link_is_reset(
-    ws, fake, serve
+    workspace, fake, serve
 ):
-    [(mentor, mentee), (other_mentor, other_mentee)], when = await active_pairs(ws, "Ledger", 2)
+    [(mentor, mentee), (other_mentor, other_mentee)], when = await active_pairs(
+        workspace, "Ledger", 2
+    )
     day = weekday_at(10, 9).date()
-    await book(ws, mentee, {"date": day.isoformat(), "time": "11:00", "minutes": "60"})
-    await book(ws, other_mentee, {"date": day.isoformat(), "time": "14:00", "minutes": "30"})
-    await ws.tick(when + timedelta(minutes=5))
+    await book(workspace, mentee, {"date": day.isoformat(), "time": "11:00", "minutes": "60"})
+    await book(workspace, other_mentee, {"date": day.isoformat(), "time": "14:00", "minutes": "30"})
+    await workspace.tick(when + timedelta(minutes=5))
     [invited] = {str(e["UID"]) for e in events(ics_of(fake, shares(fake, mentor)[0]))}
 
     link = re.compile(rf"http://127\.0\.0\.1:{serve.port}/calendar/[0-9a-f]{{48}}\.ics")
     feeds = {}
     for person, hour in ((mentor, 11), (other_mentor, 14)):
-        answer = await reply_in_dm(ws, person, "calendar")
+        answer = await reply_in_dm(workspace, person, "calendar")
         url = feed_link(answer)
         assert link.fullmatch(url), url
         status, kind, body = await fetch(url)
@@ -271,7 +277,7 @@ async def test_the_calendar_feed_lists_only_the_persons_own_sessions_until_its_l
         mentor.user,
     )
     assert kept == [(hashlib.sha256(token.encode()).hexdigest(),)], kept
-    again = await reply_in_dm(ws, mentor, "calendar")
+    again = await reply_in_dm(workspace, mentor, "calendar")
     assert again.text.startswith("You already have a calendar feed") and not buttons(again)
     assert "calendar reset" in again.text
     assert (await fetch(url))[0] == 200, "asking again changes nothing"
@@ -279,7 +285,7 @@ async def test_the_calendar_feed_lists_only_the_persons_own_sessions_until_its_l
     wrong = url.rsplit("/", 1)[0] + f"/{secrets.token_urlsafe(24)}.ics"
     assert (await fetch(wrong))[0] == 404
 
-    reset = await reply_in_dm(ws, mentor, "calendar reset")
+    reset = await reply_in_dm(workspace, mentor, "calendar reset")
     new_url = feed_link(reset)
     assert link.fullmatch(new_url) and new_url != url
     assert (await fetch(url))[0] == 404, "the old link stops working"

@@ -68,30 +68,34 @@ def button(blocks: list, label: str, question: str = "") -> tuple[str, str]:
     raise AssertionError(f"no button {label!r} for {question!r} in: {texts(blocks)}")
 
 
-async def tap(ws: Workspace, user: str, posted: Posted, label: str, question: str = "") -> None:
+async def tap(
+    workspace: Workspace, user: str, posted: Posted, label: str, question: str = ""
+) -> None:
     """Press the button labelled `label` on a posted message (the one answering the part
     holding `question`, when given)."""
     block_id, action = button(posted.blocks, label, question)
-    status, _ = await ws.click(user, posted, action, block_prefix=block_id, label=label)
+    status, _ = await workspace.click(user, posted, action, block_prefix=block_id, label=label)
     assert status == 200
 
 
-async def tap_home(ws: Workspace, user: str, label: str, question: str = "") -> None:
+async def tap_home(workspace: Workspace, user: str, label: str, question: str = "") -> None:
     """Press the button labelled `label` on the person's App Home."""
-    home = ws.fake.homes[user]
+    home = workspace.fake.homes[user]
     block_id, action = button(home["blocks"], label, question)
-    status, _ = await ws.click(user, None, action, block_prefix=block_id, label=label, home=home)
+    status, _ = await workspace.click(
+        user, None, action, block_prefix=block_id, label=label, home=home
+    )
     assert status == 200
 
 
-async def open_home(ws: Workspace, user: str, containing: str) -> str:
+async def open_home(workspace: Workspace, user: str, containing: str) -> str:
     """The person opens the App Home tab; returns its text once it shows `containing`."""
-    before = ws.fake.homes.get(user)
+    before = workspace.fake.homes.get(user)
     event = {"type": "app_home_opened", "user": user, "channel": "D1", "tab": "home"}
-    assert await ws.event(event) == 200
+    assert await workspace.event(event) == 200
 
     def shown() -> str:
-        home = ws.fake.homes.get(user)
+        home = workspace.fake.homes.get(user)
         body = texts(home["blocks"]) if home and home is not before else ""
         return body if containing in body else ""
 
@@ -127,31 +131,31 @@ def morning_after(moment: datetime) -> datetime:
     return local.astimezone(UTC)
 
 
-def new_posts(ws: Workspace, user: str, seen: int) -> list[str]:
-    return [p.text for p in ws.fake.posts_to(ws.fake.dm(user))[seen:]]
+def new_posts(workspace: Workspace, user: str, seen: int) -> list[str]:
+    return [p.text for p in workspace.fake.posts_to(workspace.fake.dm(user))[seen:]]
 
 
 # --- the whole arc ------------------------------------------------------------------------------
 async def test_objectives_the_session_card_and_a_followed_through_plan_reach_the_right_people(
-    ws, fake
+    workspace, fake
 ):
     mentor, mentee = pair_of_people(fake)
     mentor_name, mentee_name = (fake.users[u]["real_name"] for u in (mentor, mentee))
-    await start_program(ws, "Yield")
+    await start_program(workspace, "Yield")
 
     # The owner proposes two objectives with the pair.
-    proposed = await ws.command(
+    proposed = await workspace.command(
         OWNER,
         f"pair <@{mentor}|mina> <@{mentee}|erik> program=Yield Learn short video"
         " objectives: Post one reel; Read the brand guide",
     )
     assert "Proposed" in proposed["text"], proposed
     intro_at = next_weekday(datetime.now(UTC).date() + timedelta(days=3), 9)
-    await ws.tick(intro_at)
-    await accept_intro(ws, fake, mentor, mentee)
+    await workspace.tick(intro_at)
+    await accept_intro(workspace, fake, mentor, mentee)
 
     # `me` quotes each objective whole with one tap to move it on; the mentee starts the first.
-    me = await ws.command(mentee, "me")
+    me = await workspace.command(mentee, "me")
     assert (
         "Objectives:\n1. Post one reel (not started)\n2. Read the brand guide (not started)"
         in texts(me["blocks"])
@@ -161,7 +165,12 @@ async def test_objectives_the_session_card_and_a_followed_through_plan_reach_the
         assert labels(me["blocks"], "objective.state", question) == ["Mark started"]
     assert labels(me["blocks"], "objectives.edit") == ["Edit objectives"]
     started = await press(
-        ws, mentee, me["blocks"], "objective.state", "Mark started", "Objective: Post one reel"
+        workspace,
+        mentee,
+        me["blocks"],
+        "objective.state",
+        "Mark started",
+        "Objective: Post one reel",
     )
     # The answer replaces the `me` message with the view brought up to date.
     assert started["text"].startswith("Marked as started: Post one reel\n")
@@ -169,7 +178,7 @@ async def test_objectives_the_session_card_and_a_followed_through_plan_reach_the
     assert "Objective: Post one reel (started)" in texts(started["blocks"]), "still offered"
 
     # The mentor sees that on App Home, adds a third objective there and marks the first done.
-    home = await open_home(ws, mentor, "Objectives:")
+    home = await open_home(workspace, mentor, "Objectives:")
     assert "1. Post one reel (started)\n2. Read the brand guide (not started)" in home
     home_blocks = fake.homes[mentor]["blocks"]
     assert labels(home_blocks, "objective.state", "Objective: Post one reel (started)") == [
@@ -178,7 +187,7 @@ async def test_objectives_the_session_card_and_a_followed_through_plan_reach_the
     question = "Objective: Read the brand guide (not started)"
     assert labels(home_blocks, "objective.state", question) == ["Mark started"]
     views = len(fake.views)
-    await tap_home(ws, mentor, "Edit objectives")
+    await tap_home(workspace, mentor, "Edit objectives")
     [form] = await eventually(lambda: fake.views[views:], what="objectives form")
     assert form["callback_id"] == "objectives.submit"
     fields = {b["block_id"]: b["element"] for b in form["blocks"] if b["type"] == "input"}
@@ -189,7 +198,7 @@ async def test_objectives_the_session_card_and_a_followed_through_plan_reach_the
         "objective_2": "Read the brand guide",
         "objective_3": "Share the dashboard weekly",
     }
-    status, ack = await ws.submit(mentor, form, values)
+    status, ack = await workspace.submit(mentor, form, values)
     assert status == 200 and ack == {}, ack
     await one_post(fake, fake.dm(mentor), "Objectives saved (3 of 3). Erik sees them too")
     await eventually(
@@ -199,36 +208,36 @@ async def test_objectives_the_session_card_and_a_followed_through_plan_reach_the
         what="Home shows the third objective",
     )
     assert "1. Post one reel (started)" in texts(fake.homes[mentor]["blocks"]), "state kept"
-    await tap_home(ws, mentor, "Mark done", "Objective: Post one reel")
+    await tap_home(workspace, mentor, "Mark done", "Objective: Post one reel")
     await one_post(fake, fake.dm(mentor), "Marked as done: Post one reel. Nice work.")
     await eventually(
         lambda: "1. Post one reel (done " in texts(fake.homes[mentor]["blocks"]),
         what="Home shows it done",
     )
-    me = await ws.command(mentee, "me")
+    me = await workspace.command(mentee, "me")
     assert "1. Post one reel (done " in texts(me["blocks"]), "the mentee sees it too"
     assert "Objective: Post one reel" not in texts(me["blocks"]), "done: nothing to move on"
     assert labels(me["blocks"], "objective.state") == ["Mark started", "Mark started"]
 
     # A session, booked from `me` and held: "It happened" turns the question into the
     # mentee's card.
-    form = await press(ws, mentee, me["blocks"], "session.schedule")
+    form = await press(workspace, mentee, me["blocks"], "session.schedule")
     day = next_weekday(intro_at.date() + timedelta(days=2), 0).date()
-    _, ack = await ws.submit(
+    _, ack = await workspace.submit(
         mentee, form, {"date": day.isoformat(), "time": "10:00", "minutes": "45"}
     )
     assert ack == {}, ack
     start = berlin(day, 10)
-    await ws.tick(start + timedelta(minutes=50))
+    await workspace.tick(start + timedelta(minutes=50))
     check = await one_post(fake, fake.dm(mentee), "How did your session")
-    await ws.click(mentee, check, "session.held")
+    await workspace.click(mentee, check, "session.held")
     await eventually(
         lambda: "Thanks for your session with Mina" in texts(check.blocks), what="held"
     )
 
     # The mentor's card comes at the next tick. Each card asks for a 1-5 rating and (their
     # first session) whether the pairing works; the mentor's also moves objectives on.
-    await ws.tick(start + timedelta(minutes=55))
+    await workspace.tick(start + timedelta(minutes=55))
     cards = {
         mentee: check,
         mentor: await one_post(fake, fake.dm(mentor), "Thanks for your session with"),
@@ -252,17 +261,17 @@ async def test_objectives_the_session_card_and_a_followed_through_plan_reach_the
     assert "Objective:" not in texts(cards[mentee].blocks), "objectives are the mentor's part"
 
     # A rating is one tap; the card is drawn again with the rest still asked.
-    await tap(ws, mentee, cards[mentee], "4", rate)
+    await tap(workspace, mentee, cards[mentee], "4", rate)
     await eventually(
         lambda: "You rated it 4 of 5 - thanks." in texts(cards[mentee].blocks), what="rated"
     )
     assert rate not in texts(cards[mentee].blocks), "one tap, then the question goes"
     assert labels(cards[mentee].blocks, "pulse.answer") == ["Yes", "Not sure", "No"]
-    await tap(ws, mentor, cards[mentor], "5", rate)
+    await tap(workspace, mentor, cards[mentor], "5", rate)
     await eventually(
         lambda: "You rated it 5 of 5 - thanks." in texts(cards[mentor].blocks), what="rated"
     )
-    await tap(ws, mentor, cards[mentor], "Mark started", "Objective: Read the brand guide")
+    await tap(workspace, mentor, cards[mentor], "Mark started", "Objective: Read the brand guide")
     await eventually(
         lambda: "Marked as started: Read the brand guide" in texts(cards[mentor].blocks),
         what="objective started from the card",
@@ -273,7 +282,7 @@ async def test_objectives_the_session_card_and_a_followed_through_plan_reach_the
 
     # The mentee's "No" goes to the owner, and only to the owner.
     seen = {u: len(fake.posts_to(fake.dm(u))) for u in (mentor, OWNER)}
-    await tap(ws, mentee, cards[mentee], "No", "Is this pairing working for you?")
+    await tap(workspace, mentee, cards[mentee], "No", "Is this pairing working for you?")
     await eventually(
         lambda: (
             "I've told the program owners, and only them - Mina won't hear about your answer."
@@ -290,7 +299,7 @@ async def test_objectives_the_session_card_and_a_followed_through_plan_reach_the
         < shown.index("Noted how the pairing is going for you (Mina is never told).")
     )
     assert not labels(cards[mentee].blocks, "pulse.answer"), "rated and answered"
-    await tap(ws, mentor, cards[mentor], "Yes", "Is this pairing working for you?")
+    await tap(workspace, mentor, cards[mentor], "Yes", "Is this pairing working for you?")
     await eventually(
         lambda: (
             "Noted how the pairing is going for you (Erik is never told)."
@@ -298,7 +307,7 @@ async def test_objectives_the_session_card_and_a_followed_through_plan_reach_the
         ),
         what="fit yes",
     )
-    await ws.tick(start + timedelta(minutes=60))
+    await workspace.tick(start + timedelta(minutes=60))
     # (Whatever else the owner is due at that tick, such as a Monday's digest, comes along in
     # the same message, after the note's own text.)
     [note] = [p for p in fake.posts_to(fake.dm(OWNER))[seen[OWNER] :] if FIT_NOTE in p.text]
@@ -307,14 +316,14 @@ async def test_objectives_the_session_card_and_a_followed_through_plan_reach_the
         f' working for you?" after the first session with {mentor_name}. {mentor_name} has not'
         " been told. A quiet word with each of them may help."
     )
-    told_mentor = new_posts(ws, mentor, seen[mentor])
+    told_mentor = new_posts(workspace, mentor, seen[mentor])
     assert not [t for t in told_mentor if FIT_NOTE in t or "answered" in t], told_mentor
     everything = [p.text + texts(p.blocks) for p in fake.posts_to(fake.dm(mentor))]
     assert not [t for t in everything if FIT_NOTE in t or "honest" in t], "nor in an update"
 
     # The mentee's reflection, written from the card, plans four things.
-    modal = await open_form(ws, mentee, cards[mentee], "reflection.write")
-    _, ack = await ws.submit(
+    modal = await open_form(workspace, mentee, cards[mentee], "reflection.write")
+    _, ack = await workspace.submit(
         mentee,
         modal,
         {
@@ -331,16 +340,16 @@ async def test_objectives_the_session_card_and_a_followed_through_plan_reach_the
 
     # Not asked before 30 days have passed...
     asked = "Did it happen?"
-    await ws.tick(working_hour_after(saved_at + timedelta(days=28)))
+    await workspace.tick(working_hour_after(saved_at + timedelta(days=28)))
     assert not posts_with(fake, fake.dm(mentee), asked)
 
     # ...nor once they have but outside working hours; then at 09:00, about each plan, and
     # only the author.
     evening = evening_after(saved_at + timedelta(days=30))
-    await ws.tick(evening)
+    await workspace.tick(evening)
     assert not posts_with(fake, fake.dm(mentee), asked), "not in the evening"
     ask_at = morning_after(evening)
-    await ws.tick(ask_at)
+    await workspace.tick(ask_at)
     # One message asks about every plan (what comes due together goes as one), each plan
     # quoted with its own row of answers.
     [question] = posts_with(fake, fake.dm(mentee), asked)
@@ -380,7 +389,7 @@ async def test_objectives_the_session_card_and_a_followed_through_plan_reach_the
         ],
     }
     forged_press = replace(own, blocks=[*own.blocks, forged])
-    await ws.click(mentor, forged_press, "followthrough.answer", block_prefix="forged")
+    await workspace.click(mentor, forged_press, "followthrough.answer", block_prefix="forged")
     await eventually(
         lambda: (
             "That belongs to someone else's pairing, so I've left it alone." in texts(own.blocks)
@@ -397,7 +406,7 @@ async def test_objectives_the_session_card_and_a_followed_through_plan_reach_the
         "Dropped": "Fair enough - dropped. No more questions about it.",
     }
     for n, (plan, label) in enumerate(zip(PLANS, ANSWERS, strict=True)):
-        await tap(ws, mentee, question, label, f"You planned to: {plan}")
+        await tap(workspace, mentee, question, label, f"You planned to: {plan}")
         left = 3 * (len(PLANS) - n - 1)
         await eventually(
             lambda left=left: len(labels(question.blocks, "followthrough.answer")) == left,
@@ -406,10 +415,10 @@ async def test_objectives_the_session_card_and_a_followed_through_plan_reach_the
         assert answers[label] in texts(question.blocks)
     assert texts(question.blocks).count(answers["Done"]) == 2
     seen = len(fake.posts_to(fake.dm(mentor)))
-    await ws.tick(ask_at + timedelta(minutes=5))
+    await workspace.tick(ask_at + timedelta(minutes=5))
     # (serve took the answers at its own, real, time: by the tick's clock the thanks have
     # waited their two days for a message to go along with, so they go, as one message.)
-    [thanks] = [t for t in new_posts(ws, mentor, seen) if "suggestions" in t]
+    [thanks] = [t for t in new_posts(workspace, mentor, seen) if "suggestions" in t]
     for plan, label in zip(PLANS, ANSWERS, strict=True):
         line = (
             f'Erik put one of your suggestions into practice: "{plan}".'
@@ -418,7 +427,7 @@ async def test_objectives_the_session_card_and_a_followed_through_plan_reach_the
         assert (line in thanks) == (label == "Done"), thanks
 
     # The owner's figures.
-    status = await status_of(ws, "Yield")
+    status = await status_of(workspace, "Yield")
     assert "*Objectives*\n3 set, 1 started, 1 done" in status, status
     assert (
         "*Follow-through*\n2 done and 1 dropped of 4 actions planned (4 asked about so far)"

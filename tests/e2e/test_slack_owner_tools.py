@@ -51,7 +51,7 @@ def newcomer(fake: FakeSlack, first: str, last: str, n: int) -> tuple[str, str]:
     return user, name
 
 
-async def import_people(ws: Workspace, folder: Path, rows: str) -> str:
+async def import_people(workspace: Workspace, folder: Path, rows: str) -> str:
     """`mentorbot import people.csv` (these rows under the header) against the serve's
     database, as an operator runs it."""
     path = folder / "people.csv"
@@ -60,7 +60,7 @@ async def import_people(ws: Workspace, folder: Path, rows: str) -> str:
         *COMMAND,
         "import",
         str(path),
-        env=ws.serve.env,
+        env=workspace.serve.env,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
@@ -70,7 +70,7 @@ async def import_people(ws: Workspace, folder: Path, rows: str) -> str:
 
 
 async def join_pool(
-    ws: Workspace,
+    workspace: Workspace,
     user: str,
     program: str,
     values: dict[str, str],
@@ -78,10 +78,10 @@ async def join_pool(
 ) -> dict:
     """`/mentoring join program=P [@manager]`, press Join, fill the profile; returns the modal."""
     text = f"join program={program}" + (f" <@{manager}|boss>" if manager else "")
-    answer = await ws.command(user, text)
-    modal = await press(ws, user, answer["blocks"], "enrolment.form", f"Join {program}")
+    answer = await workspace.command(user, text)
+    modal = await press(workspace, user, answer["blocks"], "enrolment.form", f"Join {program}")
     assert modal["callback_id"] == "enrolment.submit"
-    status, ack = await ws.submit(user, modal, values)
+    status, ack = await workspace.submit(user, modal, values)
     assert status == 200 and ack == {}, ack
     return modal
 
@@ -90,11 +90,11 @@ REFUSED = "Slack refused a chart or table"
 DRAWN = {"data_visualization", "data_table"}
 
 
-async def exported(ws: Workspace, program: str) -> list[dict[str, str]]:
+async def exported(workspace: Workspace, program: str) -> list[dict[str, str]]:
     """The owner's /mentoring export, only the rows of `program`."""
-    fake = ws.fake
+    fake = workspace.fake
     before = len(fake.shared)
-    assert "Preparing your export" in (await ws.command(OWNER, "export"))["text"]
+    assert "Preparing your export" in (await workspace.command(OWNER, "export"))["text"]
     shared = await eventually(lambda: fake.shared[before:], what="export shared")
     content = fake.uploads[shared[0]["files"][0]["id"]].decode()
     # The program's figure rows (name, value) follow its sessions and check-ins: not these.
@@ -102,26 +102,26 @@ async def exported(ws: Workspace, program: str) -> list[dict[str, str]]:
     return [r for r in rows if r["program"] == program and not r["figure"]]
 
 
-async def propose_pairs(ws: Workspace, fake: FakeSlack, program: str, count: int) -> list:
+async def propose_pairs(workspace: Workspace, fake: FakeSlack, program: str, count: int) -> list:
     pairs = []
     for _ in range(count):
         mentor, mentee = pair_of_people(fake)
-        reply = await propose(ws, program, mentor, mentee, "Learn reels")
+        reply = await propose(workspace, program, mentor, mentee, "Learn reels")
         assert "Proposed" in reply["text"], reply
         pairs.append((mentor, mentee))
     return pairs
 
 
 async def answer_checkin(
-    ws: Workspace, user: str, question: Posted, values: dict[str, str], about: str = ""
+    workspace: Workspace, user: str, question: Posted, values: dict[str, str], about: str = ""
 ) -> dict:
     """Press Answer (1 min) on a check-in question (the one whose text holds `about`, in a
     message asking more than one thing) and send the form; returns the modal."""
     row = row_for(question.blocks, about) if about else ""
-    modal = await open_form(ws, user, question, "checkin.answer", row)
+    modal = await open_form(workspace, user, question, "checkin.answer", row)
     assert modal["callback_id"] == "checkin.submit"
     saved = texts(question.blocks).count("program owners will read it")
-    status, ack = await ws.submit(user, modal, values)
+    status, ack = await workspace.submit(user, modal, values)
     assert status == 200 and ack == {}, ack
     await eventually(
         lambda: texts(question.blocks).count("program owners will read it") > saved,
@@ -130,18 +130,21 @@ async def answer_checkin(
     return modal
 
 
-async def answer_checkin_from_me(ws: Workspace, user: str, values: dict[str, str]) -> None:
+async def answer_checkin_from_me(workspace: Workspace, user: str, values: dict[str, str]) -> None:
     """`/mentoring me` lists the check-in the person was asked and has not answered: Answer
     (1 min) there, and the form sent; the thanks comes as a DM."""
-    me = await ws.command(user, "me")
+    me = await workspace.command(user, "me")
     assert "Waiting for you: a one-minute check-in for your program owners." in texts(me["blocks"])
-    modal = await press(ws, user, me["blocks"], "checkin.answer", "Answer (1 min)")
+    modal = await press(workspace, user, me["blocks"], "checkin.answer", "Answer (1 min)")
     assert modal["callback_id"] == "checkin.submit"
-    saved = len(posts_with(ws.fake, ws.fake.dm(user), "program owners will read it"))
-    status, ack = await ws.submit(user, modal, values)
+    saved = len(posts_with(workspace.fake, workspace.fake.dm(user), "program owners will read it"))
+    status, ack = await workspace.submit(user, modal, values)
     assert status == 200 and ack == {}, ack
     await eventually(
-        lambda: len(posts_with(ws.fake, ws.fake.dm(user), "program owners will read it")) > saved,
+        lambda: (
+            len(posts_with(workspace.fake, workspace.fake.dm(user), "program owners will read it"))
+            > saved
+        ),
         what="answer saved",
     )
 
@@ -156,12 +159,14 @@ def inputs(modal: dict) -> list[str]:
 
 # --- 7: the weekly digest (first: its week-old rule is checked before other programs exist) ----
 async def test_owners_get_one_weekly_digest_on_monday_from_a_week_after_the_program_began(
-    ws, fake, caplog
+    workspace, fake, caplog
 ):
     created = datetime.now(UTC)
-    await start_program(ws, "Almanac")
+    await start_program(workspace, "Almanac")
     mentor, mentee = pair_of_people(fake)
-    await ws.command(OWNER, f"pair <@{mentor}|mina> <@{mentee}|erik> program=Almanac Learn reels")
+    await workspace.command(
+        OWNER, f"pair <@{mentor}|mina> <@{mentee}|erik> program=Almanac Learn reels"
+    )
     digest = "your weekly mentoring digest"
 
     # The first Monday comes less than a week after the program began: no digest yet.
@@ -171,16 +176,16 @@ async def test_owners_get_one_weekly_digest_on_monday_from_a_week_after_the_prog
         early += timedelta(days=7)
     assert early < created + timedelta(days=7)
     digests = len(posts_with(fake, fake.dm(OWNER), digest))
-    await ws.tick(early)
+    await workspace.tick(early)
     assert len(posts_with(fake, fake.dm(OWNER), digest)) == digests
-    await accept_intro(ws, fake, mentor, mentee)
-    await ws.tick(early + timedelta(minutes=5))
+    await accept_intro(workspace, fake, mentor, mentee)
+    await workspace.tick(early + timedelta(minutes=5))
     question = await one_post(fake, fake.dm(mentee), "what do you hope to get from it?")
-    await answer_checkin(ws, mentee, question, {"text": "Confidence on camera"})
+    await answer_checkin(workspace, mentee, question, {"text": "Confidence on camera"})
 
     # Five weeks on, the pair has never met: the Monday digest says so, with the check-ins.
     monday = early + timedelta(days=35)
-    await ws.tick(monday)
+    await workspace.tick(monday)
     [sent] = posts_with(fake, fake.dm(OWNER), digest)[digests:]
     assert sent.text.startswith("Good morning Olivia - your weekly mentoring digest.")
     # This program's section: from its title to the next program's.
@@ -202,7 +207,7 @@ async def test_owners_get_one_weekly_digest_on_monday_from_a_week_after_the_prog
         == shown.count("Pairs that met within a cadence, by week")
         >= 1
     )
-    await ws.tick(monday + timedelta(hours=1))
+    await workspace.tick(monday + timedelta(hours=1))
     assert len(posts_with(fake, fake.dm(OWNER), digest)) == digests + 1, "one digest a week"
 
     # A week later Slack refuses charts and tables: the digest comes all the same, in words,
@@ -211,7 +216,7 @@ async def test_owners_get_one_weekly_digest_on_monday_from_a_week_after_the_prog
     refused = len(fake.refused)
     fake.refuse_block_types(DRAWN)
     try:
-        await ws.tick(monday + timedelta(days=7))
+        await workspace.tick(monday + timedelta(days=7))
     finally:
         fake.refuse_block_types(set())
     [plain] = posts_with(fake, fake.dm(OWNER), digest)[digests + 1 :]
@@ -228,7 +233,7 @@ async def test_owners_get_one_weekly_digest_on_monday_from_a_week_after_the_prog
 
 # --- 1, 2: the pool and matching ----------------------------------------------------------------
 async def test_people_join_by_import_and_by_button_and_match_proposes_no_manager_or_repeat_pair(
-    ws, fake, tmp_path
+    workspace, fake, tmp_path
 ):
     n = next(_n)
     ada, _ = newcomer(fake, "Ada", "Stone", n)
@@ -236,16 +241,18 @@ async def test_people_join_by_import_and_by_button_and_match_proposes_no_manager
     cleo, _ = newcomer(fake, "Cleo", "Ruiz", n)
     dev, _ = newcomer(fake, "Dev", "Patel", n)
     eve, _ = newcomer(fake, "Eve", "Moss", n)
-    await start_program(ws, "Guild")
+    await start_program(workspace, "Guild")
 
     # Eve joins as the best mentor for everyone, then leaves the pool again.
-    await join_pool(ws, eve, "Guild", {"role": "mentor", "teaches": "video, analytics, reels"})
-    left = await ws.command(eve, "leave")
+    await join_pool(
+        workspace, eve, "Guild", {"role": "mentor", "teaches": "video, analytics, reels"}
+    )
+    left = await workspace.command(eve, "leave")
     assert left["text"] == "You've left the pool of Guild; nobody will be matched with you."
 
     # Ada and Cleo come from a CSV file; Ada is Cleo's manager.
     out = await import_people(
-        ws,
+        workspace,
         tmp_path,
         f"""Guild,slack:{ada},mentor,Ada{n} Stone,"video, analytics, reels",,chess,
 Guild,slack:{cleo},mentee,Cleo{n} Ruiz,,"video, analytics, reels",,slack:{ada}
@@ -254,37 +261,37 @@ Guild,slack:{cleo},mentee,Cleo{n} Ruiz,,"video, analytics, reels",,slack:{ada}
     assert "enrolled 2 people" in out
 
     # Bo joins by button; a mentor must say what they teach.
-    answer = await ws.command(bo, "join program=Guild")
+    answer = await workspace.command(bo, "join program=Guild")
     assert answer["response_type"] == "ephemeral"
-    modal = await press(ws, bo, answer["blocks"], "enrolment.form", "Join Guild")
+    modal = await press(workspace, bo, answer["blocks"], "enrolment.form", "Join Guild")
     assert modal["callback_id"] == "enrolment.submit"
     assert inputs(modal) == ["role", "teaches", "learns", "interests"]
     assert "join @your-manager" in texts(modal["blocks"])
-    status, ack = await ws.submit(bo, modal, {"role": "mentor", "teaches": " "})
+    status, ack = await workspace.submit(bo, modal, {"role": "mentor", "teaches": " "})
     assert status == 200 and ack["response_action"] == "errors"
     assert ack["errors"] == {"teaches": "Mentors: name at least one thing you can teach."}
-    _, ack = await ws.submit(bo, modal, {"role": "mentor", "teaches": "Video"})
+    _, ack = await workspace.submit(bo, modal, {"role": "mentor", "teaches": "Video"})
     assert ack == {}
     await one_post(fake, fake.dm(bo), "in the Guild pool as a mentor")
 
     # Dev joins naming Bo as his manager; a mentee must say what they want to learn.
-    answer = await ws.command(dev, f"join program=Guild <@{bo}|bo>")
-    modal = await press(ws, dev, answer["blocks"], "enrolment.form", "Join Guild")
+    answer = await workspace.command(dev, f"join program=Guild <@{bo}|bo>")
+    modal = await press(workspace, dev, answer["blocks"], "enrolment.form", "Join Guild")
     assert f"Your manager: {bo_name} - you won't be paired with them." in texts(modal["blocks"])
-    _, ack = await ws.submit(dev, modal, {"role": "mentee", "interests": "chess"})
+    _, ack = await workspace.submit(dev, modal, {"role": "mentee", "interests": "chess"})
     assert ack["errors"] == {"learns": "Mentees: name at least one thing you'd like to learn."}
-    _, ack = await ws.submit(
+    _, ack = await workspace.submit(
         dev, modal, {"role": "mentee", "learns": "video", "interests": "chess"}
     )
     assert ack == {}
     await one_post(fake, fake.dm(dev), "in the Guild pool as a mentee")
 
     # Only owners match.
-    refused = await ws.command(dev, "match Guild")
+    refused = await workspace.command(dev, "match Guild")
     assert refused["text"].startswith("Sorry, only program owners can do that.")
 
     # Best skill fit would be Ada-Cleo and Bo-Dev: both are manager pairs, so never proposed.
-    proposed = await ws.command(OWNER, "match Guild")
+    proposed = await workspace.command(OWNER, "match Guild")
     body = texts(proposed["blocks"])
     assert "Proposed pairs for Guild (2):" in body
     assert (
@@ -301,13 +308,15 @@ Guild,slack:{cleo},mentee,Cleo{n} Ruiz,,"video, analytics, reels",,slack:{ada}
         ("match.confirm", "Confirm all"),
         ("match.edit", "Change pairs"),
     ]
-    assert "*Pairs*\nnone" in await status_of(ws, "Guild"), "nothing is proposed before confirming"
+    assert "*Pairs*\nnone" in await status_of(workspace, "Guild"), (
+        "nothing is proposed before confirming"
+    )
 
-    confirmed = await press(ws, OWNER, proposed["blocks"], "match.confirm")
+    confirmed = await press(workspace, OWNER, proposed["blocks"], "match.confirm")
     assert "Confirmed in Guild: 2 pairs. I've asked each person to accept." in confirmed["text"]
 
     # Intros at the next tick carry the reason; each person says yes or no.
-    await ws.tick(weekday_at(3, 9))
+    await workspace.tick(weekday_at(3, 9))
     [to_cleo] = fake.posts_to(fake.dm(cleo))
     assert (
         f"Goal: learn video. Why you two: Bo{n} can help with video, which Cleo{n} wants to"
@@ -319,20 +328,20 @@ Guild,slack:{cleo},mentee,Cleo{n} Ruiz,,"video, analytics, reels",,slack:{ada}
     [to_bo] = posts_with(fake, fake.dm(bo), "you're paired with")
     [to_dev] = posts_with(fake, fake.dm(dev), "you're paired with")
     for user, intro in ((cleo, to_cleo), (bo, to_bo), (dev, to_dev)):
-        await ws.click(user, intro, "pairing.accept")
-    await ws.click(ada, to_ada, "pairing.decline")
+        await workspace.click(user, intro, "pairing.accept")
+    await workspace.click(ada, to_ada, "pairing.decline")
     await eventually(lambda: "both in" in texts(to_bo.blocks), what="Bo and Cleo active")
     await eventually(lambda: "Nobody will ask you why" in texts(to_ada.blocks), what="declined")
-    assert "*Pairs*\n1 active, 1 declined" in await status_of(ws, "Guild")
+    assert "*Pairs*\n1 active, 1 declined" in await status_of(workspace, "Guild")
 
     # Ada and Dev are free again, but were paired before: no repeat is proposed.
-    again = texts((await ws.command(OWNER, "match Guild"))["blocks"])
+    again = texts((await workspace.command(OWNER, "match Guild"))["blocks"])
     assert "Proposed pairs for Guild (0):" in again and f"No good match yet for: Dev{n}" in again
     assert "Nothing to propose (free mentors: 1, free mentees: 1)." in again
 
 
 async def test_change_pairs_refuses_a_mentor_twice_or_a_manager_and_confirms_the_edited_pairs(
-    ws, fake, tmp_path
+    workspace, fake, tmp_path
 ):
     n = next(_n)
     finn, _ = newcomer(fake, "Finn", "Berg", n)
@@ -340,9 +349,9 @@ async def test_change_pairs_refuses_a_mentor_twice_or_a_manager_and_confirms_the
     jo, _ = newcomer(fake, "Jo", "Kerr", n)
     hana, _ = newcomer(fake, "Hana", "Sato", n)
     ivo, _ = newcomer(fake, "Ivo", "Novak", n)
-    await start_program(ws, "Swap")
+    await start_program(workspace, "Swap")
     await import_people(
-        ws,
+        workspace,
         tmp_path,
         f"""Swap,slack:{finn},mentor,Finn{n} Berg,sql,,,
 Swap,slack:{gus},mentor,Gus{n} Hall,"sql, excel",,,
@@ -351,15 +360,15 @@ Swap,slack:{hana},mentee,Hana{n} Sato,,"sql, excel",,slack:{gus}
 Swap,slack:{ivo},mentee,Ivo{n} Novak,,sql,,
 """,
     )
-    proposed = await ws.command(OWNER, "match Swap")
+    proposed = await workspace.command(OWNER, "match Swap")
     assert f"Finn{n} mentors Hana{n}" in texts(proposed["blocks"])
     assert f"Gus{n} mentors Ivo{n}" in texts(proposed["blocks"])
 
     # A non-owner pressing the owner's buttons changes nothing.
-    refused = await press(ws, finn, proposed["blocks"], "match.edit")
+    refused = await press(workspace, finn, proposed["blocks"], "match.edit")
     assert "only program owners" in refused["text"]
 
-    modal = await press(ws, OWNER, proposed["blocks"], "match.edit")
+    modal = await press(workspace, OWNER, proposed["blocks"], "match.edit")
     assert modal["callback_id"] == "match.edit"
     fields = {b["label"]["text"].split()[0]: b for b in modal["blocks"] if b["type"] == "input"}
     assert set(fields) == {f"Hana{n}", f"Ivo{n}"}
@@ -371,28 +380,28 @@ Swap,slack:{ivo},mentee,Ivo{n} Novak,,sql,,
     assert fields[f"Hana{n}"]["element"]["initial_option"]["value"] == options[f"Finn{n}"]
 
     twice = {hana_field: options[f"Finn{n}"], ivo_field: options[f"Finn{n}"]}
-    status, ack = await ws.submit(OWNER, modal, twice)
+    status, ack = await workspace.submit(OWNER, modal, twice)
     assert status == 200 and ack["response_action"] == "errors"
     assert ack["errors"] == {
         ivo_field: f"Finn{n} is already chosen for Hana{n} - pick someone else."
     }
     manager = {hana_field: options[f"Gus{n}"], ivo_field: options[f"Finn{n}"]}
-    _, ack = await ws.submit(OWNER, modal, manager)
+    _, ack = await workspace.submit(OWNER, modal, manager)
     assert ack["errors"] == {
         hana_field: f"Gus{n} and this mentee are manager and report - pick someone else."
     }
-    assert "*Pairs*\nnone" in await status_of(ws, "Swap"), "refused forms change nothing"
+    assert "*Pairs*\nnone" in await status_of(workspace, "Swap"), "refused forms change nothing"
 
-    status, ack = await ws.submit(
+    status, ack = await workspace.submit(
         OWNER, modal, {hana_field: options[f"Jo{n}"], ivo_field: options[f"Gus{n}"]}
     )
     assert status == 200 and ack == {}, ack
     await one_post(fake, fake.dm(OWNER), "Confirmed in Swap: 2 pairs.")
-    stale = await press(ws, OWNER, proposed["blocks"], "match.confirm")
+    stale = await press(workspace, OWNER, proposed["blocks"], "match.confirm")
     assert stale["text"].startswith("These proposals were already confirmed or replaced.")
-    assert "*Pairs*\n2 proposed" in await status_of(ws, "Swap")
+    assert "*Pairs*\n2 proposed" in await status_of(workspace, "Swap")
 
-    await ws.tick(weekday_at(3, 9))
+    await workspace.tick(weekday_at(3, 9))
     [chosen] = fake.posts_to(fake.dm(jo, hana))
     assert "Goal: -. Why you two: Chosen by the program owner. Sessions are short" in chosen.text
     [fit] = fake.posts_to(fake.dm(gus, ivo))
@@ -400,40 +409,42 @@ Swap,slack:{ivo},mentee,Ivo{n} Novak,,sql,,
     assert not fake.posts_to(fake.dm(finn)), "the mentor left out is not asked"
 
 
-async def test_join_offers_every_open_program(ws, fake):
+async def test_join_offers_every_open_program(workspace, fake):
     n = next(_n)
     user, _ = newcomer(fake, "Noa", "Wolf", n)
     names = [f"Zone{n}x{k}" for k in range(6)]
     for name in names:
-        await start_program(ws, name)
-    offered = texts((await ws.command(user, "join"))["blocks"])
+        await start_program(workspace, name)
+    offered = texts((await workspace.command(user, "join"))["blocks"])
     assert [name for name in names if name not in offered] == []
 
 
-async def test_join_typed_in_a_direct_message_remembers_the_mentioned_manager(ws, fake):
+async def test_join_typed_in_a_direct_message_remembers_the_mentioned_manager(workspace, fake):
     n = next(_n)
     user, _ = newcomer(fake, "Ola", "Dahl", n)
     boss, boss_name = newcomer(fake, "Per", "Boss", n)
-    await start_program(ws, "Direct")
-    assert await ws.dm(user, f"join program=Direct <@{boss}>") == 200
+    await start_program(workspace, "Direct")
+    assert await workspace.dm(user, f"join program=Direct <@{boss}>") == 200
     answer = await one_post(fake, fake.dm(user), "Tell me a little about yourself")
-    modal = await open_form(ws, user, answer, "enrolment.form")
+    modal = await open_form(workspace, user, answer, "enrolment.form")
     assert f"Your manager: {boss_name}" in texts(modal["blocks"])
 
 
 # --- 3: check-ins -------------------------------------------------------------------------------
-async def test_check_ins_ask_at_the_start_half_way_and_end_and_owners_see_the_results(ws, fake):
+async def test_check_ins_ask_at_the_start_half_way_and_end_and_owners_see_the_results(
+    workspace, fake
+):
     today = datetime.now(UTC).date()
     ends = today + timedelta(days=20)
-    created = await ws.command(
+    created = await workspace.command(
         OWNER, f"program create Punctual starts={today.isoformat()} ends={ends.isoformat()}"
     )
     assert "Program Punctual created" in created["text"]
-    pairs = await propose_pairs(ws, fake, "Punctual", 3)
+    pairs = await propose_pairs(workspace, fake, "Punctual", 3)
     intro_at = weekday_at(3, 9)
-    await ws.tick(intro_at)
+    await workspace.tick(intro_at)
     for mentor, mentee in pairs:
-        await accept_intro(ws, fake, mentor, mentee)
+        await accept_intro(workspace, fake, mentor, mentee)
 
     # Expectations, once the pair is active: each mentor (the second to say yes) is asked in
     # the answer to their yes; each mentee's question comes along with their nudge to book.
@@ -441,7 +452,7 @@ async def test_check_ins_ask_at_the_start_half_way_and_end_and_owners_see_the_re
         [intro] = fake.posts_to(fake.dm(mentor, mentee))
         erik = fake.users[mentee]["real_name"].split()[0]
         assert f"You and {erik} are starting out in Punctual." in texts(intro.blocks)
-    await ws.tick(intro_at + timedelta(minutes=5))
+    await workspace.tick(intro_at + timedelta(minutes=5))
     mentors = [mentor for mentor, _ in pairs]
     mentees = [mentee for _, mentee in pairs]
     people = [person for pair in pairs for person in pair]
@@ -459,27 +470,27 @@ async def test_check_ins_ask_at_the_start_half_way_and_end_and_owners_see_the_re
         if b.get("block_id") == row
         for e in b["elements"]
     ] == [("checkin.answer", "Answer (1 min)")]
-    modal = await open_form(ws, first_mentee, question, "checkin.answer", row)
+    modal = await open_form(workspace, first_mentee, question, "checkin.answer", row)
     assert modal["callback_id"] == "checkin.submit" and inputs(modal) == ["text"]
-    _, ack = await ws.submit(first_mentee, modal, {"text": "  "})
+    _, ack = await workspace.submit(first_mentee, modal, {"text": "  "})
     assert ack["errors"] == {"text": "Write a line about what you hope for, then send."}
-    await ws.submit(first_mentee, modal, {"text": "Learn to plan reels"})
+    await workspace.submit(first_mentee, modal, {"text": "Learn to plan reels"})
     await eventually(lambda: "program owners will read it" in texts(question.blocks), what="saved")
     left = actions_of(question.blocks)
     assert "checkin.answer" not in left and "session.schedule" in left, "the nudge stays"
     silent = pairs[2][1]  # the one person who never answers the expectations question
     for user in mentees:
         if user not in (first_mentee, silent):
-            await answer_checkin(ws, user, asked[user], {"text": "Learn from each other"})
+            await answer_checkin(workspace, user, asked[user], {"text": "Learn from each other"})
     for user in mentors:
-        await answer_checkin_from_me(ws, user, {"text": "Learn from each other"})
+        await answer_checkin_from_me(workspace, user, {"text": "Learn from each other"})
 
     # Half-way: the mentees' half-way question (a 1-5 rating) comes along with their
     # reminder to book, and so does the one reminder of the unanswered expectations question.
     half_way = next_weekday(
         max(today + timedelta(days=10), (intro_at + timedelta(days=3)).date()), 10
     )
-    await ws.tick(half_way)
+    await workspace.tick(half_way)
     reminder = "a one-minute answer about Punctual is still open. I won't ask again."
 
     def reminded(user: str) -> list[Posted]:  # (an answered message keeps its words)
@@ -492,38 +503,41 @@ async def test_check_ins_ask_at_the_start_half_way_and_end_and_owners_see_the_re
     assert mid[silent].text.startswith("A gentle reminder: your next session with")
     assert reminder in mid[silent].text, "one message"
     row = row_for(mid[first_mentee].blocks, halfway)
-    modal = await open_form(ws, first_mentee, mid[first_mentee], "checkin.answer", row)
+    modal = await open_form(workspace, first_mentee, mid[first_mentee], "checkin.answer", row)
     assert inputs(modal) == ["rating", "text"]
-    _, ack = await ws.submit(first_mentee, modal, {"text": "More time on analytics"})
+    _, ack = await workspace.submit(first_mentee, modal, {"text": "More time on analytics"})
     assert ack["errors"] == {"rating": "Pick a number from 1 to 5."}
-    await ws.submit(first_mentee, modal, {"rating": "4", "text": "More time on analytics"})
+    await workspace.submit(first_mentee, modal, {"rating": "4", "text": "More time on analytics"})
     await eventually(lambda: "will read it" in texts(mid[first_mentee].blocks), what="saved")
     # The mentors get no message to go along with: theirs comes on its own a week later.
     assert not [p for u in mentors for p in posts_with(fake, fake.dm(u), halfway)]
-    await ws.tick(half_way + timedelta(days=7))
+    await workspace.tick(half_way + timedelta(days=7))
     for user in mentors:
         mid[user] = await one_post(fake, fake.dm(user), halfway)
         assert mid[user].text.startswith(halfway)
     others = [u for u in people if u != first_mentee]
     for user, rating in zip(others, "54545", strict=True):
-        await answer_checkin(ws, user, mid[user], {"rating": rating}, halfway)
+        await answer_checkin(workspace, user, mid[user], {"rating": rating}, halfway)
 
     # After the end date the pairs are completed and asked the final survey.
-    await ws.tick(next_weekday(ends + timedelta(days=1), 10))
+    await workspace.tick(next_weekday(ends + timedelta(days=1), 10))
     final = {u: await one_post(fake, fake.dm(u), "Punctual has ended - thank you.") for u in people}
     await answer_checkin(
-        ws, first_mentee, final[first_mentee], {"rating": "5", "text": "Book before you hang up"}
+        workspace,
+        first_mentee,
+        final[first_mentee],
+        {"rating": "5", "text": "Book before you hang up"},
     )
     assert len(reminded(silent)) == 1, "one reminder, ever"
 
-    status = await status_of(ws, "Punctual")
+    status = await status_of(workspace, "Punctual")
     assert "*Pairs*\n3 completed" in status
     assert "Check-ins:" in status
     assert "- Expectations at the start: 5 of 6 answered (83%)" in status
     assert "- Half-way: 6 of 6 answered (100%), average 4.5 of 5" in status
     assert "- End of program: 1 of 6 answered (17%), average shown from 5 ratings" in status
 
-    rows = await exported(ws, "Punctual")
+    rows = await exported(workspace, "Punctual")
     answers = [r for r in rows if r["checkin_stage"]]
     assert sorted(r["checkin_stage"] for r in answers) == sorted(
         ["expectations"] * 5 + ["midpoint"] * 6 + ["final"]
@@ -541,37 +555,37 @@ async def test_check_ins_ask_at_the_start_half_way_and_end_and_owners_see_the_re
 
 
 # --- 5: forget-me --------------------------------------------------------------------------------
-async def test_forget_me_deletes_what_the_person_wrote_and_ends_the_pair_quietly(ws, fake):
+async def test_forget_me_deletes_what_the_person_wrote_and_ends_the_pair_quietly(workspace, fake):
     mentor, mentee = pair_of_people(fake)
     mentor_name, mentee_name = (fake.users[u]["real_name"] for u in (mentor, mentee))
-    await start_program(ws, "Hush")
-    await join_pool(ws, mentor, "Hush", {"role": "mentor", "teaches": "podcasts"})
-    await join_pool(ws, mentee, "Hush", {"role": "mentee", "learns": "podcasts"})
-    proposed = await ws.command(OWNER, "match Hush")
-    await press(ws, OWNER, proposed["blocks"], "match.confirm")
+    await start_program(workspace, "Hush")
+    await join_pool(workspace, mentor, "Hush", {"role": "mentor", "teaches": "podcasts"})
+    await join_pool(workspace, mentee, "Hush", {"role": "mentee", "learns": "podcasts"})
+    proposed = await workspace.command(OWNER, "match Hush")
+    await press(workspace, OWNER, proposed["blocks"], "match.confirm")
     intro_at = weekday_at(3, 9)
-    await ws.tick(intro_at)
-    await accept_intro(ws, fake, mentor, mentee)
-    await ws.tick(intro_at + timedelta(minutes=5))
+    await workspace.tick(intro_at)
+    await accept_intro(workspace, fake, mentor, mentee)
+    await workspace.tick(intro_at + timedelta(minutes=5))
     question = await one_post(fake, fake.dm(mentee), "what do you hope to get from it?")
-    await answer_checkin(ws, mentee, question, {"text": "I hope to start a podcast"})
-    rows = await exported(ws, "Hush")
+    await answer_checkin(workspace, mentee, question, {"text": "I hope to start a podcast"})
+    rows = await exported(workspace, "Hush")
     assert [(r["checkin_by"], r["checkin_text"]) for r in rows] == [
         (mentee_name, "I hope to start a podcast")
     ]
 
-    asked = await ws.command(mentee, "forget-me")
+    asked = await workspace.command(mentee, "forget-me")
     assert asked["response_type"] == "ephemeral"
-    kept = await press(ws, mentee, asked["blocks"], "privacy.keep", "Keep it")
+    kept = await press(workspace, mentee, asked["blocks"], "privacy.keep", "Keep it")
     assert kept["text"] == "Good - nothing was deleted."
-    assert "1 active" in await status_of(ws, "Hush")
-    asked = await ws.command(mentee, "forget-me")
-    done = await press(ws, mentee, asked["blocks"], "privacy.forget", "Delete my data")
+    assert "1 active" in await status_of(workspace, "Hush")
+    asked = await workspace.command(mentee, "forget-me")
+    done = await press(workspace, mentee, asked["blocks"], "privacy.forget", "Delete my data")
     assert done["text"].startswith("Done. Your profile and what you wrote are deleted")
 
     seen = {u: len(fake.posts_to(fake.dm(u))) for u in (mentor, mentee, OWNER)}
     later = intro_at + timedelta(days=3, minutes=5)  # reminders would be due by now
-    await ws.tick(next_weekday(later.date(), later.hour, later.minute))
+    await workspace.tick(next_weekday(later.date(), later.hour, later.minute))
     [ended] = fake.posts_to(fake.dm(mentor))[seen[mentor] :]
     assert ended.text == (
         "Your pairing in the Hush program has ended. Thank you for the time you gave it - your"
@@ -584,53 +598,61 @@ async def test_forget_me_deletes_what_the_person_wrote_and_ends_the_pair_quietly
         f" {mentor_name} in Hush has ended. {mentor_name} has only been told that it ended."
     ) in to_owner
 
-    rows = await exported(ws, "Hush")
+    rows = await exported(workspace, "Hush")
     assert [(r["mentee"], r["checkin_by"], r["checkin_text"]) for r in rows] == [
         ("a former participant", "a former participant", "")
     ]
     assert mentee_name not in json.dumps(rows)
-    again = texts((await ws.command(OWNER, "match Hush"))["blocks"])
+    again = texts((await workspace.command(OWNER, "match Hush"))["blocks"])
     assert "Nothing to propose (free mentors: 1, free mentees: 0)." in again
 
 
 # --- 6: pause, resume, end ----------------------------------------------------------------------
-async def test_a_paused_pair_gets_no_nudges_until_resumed_and_ending_is_confidential(ws, fake):
-    mentor, mentee, when = await active_pair(ws, fake, "Still")
+async def test_a_paused_pair_gets_no_nudges_until_resumed_and_ending_is_confidential(
+    workspace, fake
+):
+    mentor, mentee, when = await active_pair(workspace, fake, "Still")
     mentor_name, mentee_name = (fake.users[u]["real_name"] for u in (mentor, mentee))
     book = "Time to book your first session"
 
-    choose = await ws.command(mentor, "pause")
+    choose = await workspace.command(mentor, "pause")
     assert "Which pairing would you like to pause?" in choose["text"]
-    paused = await press(ws, mentor, choose["blocks"], "pairing.pause", "Pause: Erik (Still)")
+    paused = await press(
+        workspace, mentor, choose["blocks"], "pairing.pause", "Pause: Erik (Still)"
+    )
     assert paused["text"].startswith("Paused. No nudges until you or Erik resume it")
-    await ws.tick(when + timedelta(minutes=5))
+    await workspace.tick(when + timedelta(minutes=5))
     await one_post(fake, fake.dm(mentee), "Mina paused your pairing in Still for now.")
     assert not posts_with(fake, fake.dm(mentee), book) and not posts_with(
         fake, fake.dm(mentor), book
     )
-    assert "1 paused" in await status_of(ws, "Still")
+    assert "1 paused" in await status_of(workspace, "Still")
 
-    choose = await ws.command(mentee, "resume")
-    resumed = await press(ws, mentee, choose["blocks"], "pairing.resume", "Resume: Mina (Still)")
+    choose = await workspace.command(mentee, "resume")
+    resumed = await press(
+        workspace, mentee, choose["blocks"], "pairing.resume", "Resume: Mina (Still)"
+    )
     assert resumed["text"] == "Resumed. Next step: booking your next session."
-    await ws.tick(when + timedelta(minutes=10))
+    await workspace.tick(when + timedelta(minutes=10))
     # Erik, who leads, is nudged to book (Mina had her nudge in the answer to her yes).
     await one_post(fake, fake.dm(mentee), book)
     await one_post(fake, fake.dm(mentor), "Erik resumed your pairing in Still.")
 
-    choose = await ws.command(mentee, "end")
-    question = await press(ws, mentee, choose["blocks"], "pairing.end", "End: Mina (Still)")
+    choose = await workspace.command(mentee, "end")
+    question = await press(workspace, mentee, choose["blocks"], "pairing.end", "End: Mina (Still)")
     assert question["text"].startswith("End your pairing with Mina? Mina will only hear")
-    kept = await press(ws, mentee, question["blocks"], "pairing.keep", "Keep going")
+    kept = await press(workspace, mentee, question["blocks"], "pairing.keep", "Keep going")
     assert kept["text"] == "Good - nothing changed."
-    assert "1 active" in await status_of(ws, "Still")
-    choose = await ws.command(mentee, "end")
-    question = await press(ws, mentee, choose["blocks"], "pairing.end")
-    ended = await press(ws, mentee, question["blocks"], "pairing.end_confirm", "End the pairing")
+    assert "1 active" in await status_of(workspace, "Still")
+    choose = await workspace.command(mentee, "end")
+    question = await press(workspace, mentee, choose["blocks"], "pairing.end")
+    ended = await press(
+        workspace, mentee, question["blocks"], "pairing.end_confirm", "End the pairing"
+    )
     assert ended["text"] == "Done - the pairing has ended. Thank you for the time you gave it."
 
     seen = {u: len(fake.posts_to(fake.dm(u))) for u in (mentor, OWNER)}
-    await ws.tick(when + timedelta(minutes=15))
+    await workspace.tick(when + timedelta(minutes=15))
     [told] = fake.posts_to(fake.dm(mentor))[seen[mentor] :]
     assert told.text == (
         "Your pairing in the Still program has ended. Thank you for the time you gave it - your"
@@ -641,64 +663,70 @@ async def test_a_paused_pair_gets_no_nudges_until_resumed_and_ending_is_confiden
         f"{mentee_name} ended the pairing with {mentor_name} in Still."
         f" {mentor_name} has only been told that it ended."
     ) in to_owner
-    assert (await ws.command(mentee, "pause"))["text"] == "You have no active pairing to pause."
+    assert (await workspace.command(mentee, "pause"))[
+        "text"
+    ] == "You have no active pairing to pause."
 
 
-async def test_a_pair_paused_while_its_first_messages_waited_gets_them_after_resume(ws, fake):
-    mentor, mentee, when = await active_pair(ws, fake, "Lapse")
+async def test_a_pair_paused_while_its_first_messages_waited_gets_them_after_resume(
+    workspace, fake
+):
+    mentor, mentee, when = await active_pair(workspace, fake, "Lapse")
     evening = when.replace(hour=19)  # 20:00 or 21:00 in Berlin: messages wait for morning
-    await ws.tick(evening)
+    await workspace.tick(evening)
     assert not fake.posts_to(fake.dm(mentee)), "nothing sent in the evening"
-    choose = await ws.command(mentor, "pause")
-    await press(ws, mentor, choose["blocks"], "pairing.pause")
+    choose = await workspace.command(mentor, "pause")
+    await press(workspace, mentor, choose["blocks"], "pairing.pause")
     morning = next_weekday((evening + timedelta(days=1)).date(), 9)
-    await ws.tick(morning)
-    choose = await ws.command(mentor, "resume")
-    await press(ws, mentor, choose["blocks"], "pairing.resume")
-    await ws.tick(next_weekday((morning + timedelta(days=4)).date(), 9))
+    await workspace.tick(morning)
+    choose = await workspace.command(mentor, "resume")
+    await press(workspace, mentor, choose["blocks"], "pairing.resume")
+    await workspace.tick(next_weekday((morning + timedelta(days=4)).date(), 9))
     assert posts_with(fake, fake.dm(mentee), "Time to book"), "no nudge after resume"
     assert posts_with(fake, fake.dm(mentee), "what do you hope to get"), "no check-in"
 
 
 # --- 4: recognition, and reflection visibility (last: its five pairs would fill later ticks) --
-async def test_an_implemented_suggestion_thanks_the_mentor_and_tells_their_manager(ws, fake):
+async def test_an_implemented_suggestion_thanks_the_mentor_and_tells_their_manager(workspace, fake):
     n = next(_n)
     mentor, mentee = pair_of_people(fake)
     boss, boss_name = newcomer(fake, "Bea", "Boss", n)
-    await start_program(ws, "Kudos")
+    await start_program(workspace, "Kudos")
     assert (
         "Saved the new settings of Kudos."
-        in (await ws.command(OWNER, "program set Kudos recognition=manager"))["text"]
+        in (await workspace.command(OWNER, "program set Kudos recognition=manager"))["text"]
     )
     modal = await join_pool(
-        ws, mentor, "Kudos", {"role": "mentor", "teaches": "reels, analytics"}, manager=boss
+        workspace, mentor, "Kudos", {"role": "mentor", "teaches": "reels, analytics"}, manager=boss
     )
     assert f"Your manager: {boss_name}" in texts(modal["blocks"])
-    await ws.command(OWNER, f"pair <@{mentor}|mina> <@{mentee}|erik> program=Kudos Learn reels")
+    await workspace.command(
+        OWNER, f"pair <@{mentor}|mina> <@{mentee}|erik> program=Kudos Learn reels"
+    )
     intro_at = weekday_at(3, 9)
-    await ws.tick(intro_at)
-    await accept_intro(ws, fake, mentor, mentee)
+    await workspace.tick(intro_at)
+    await accept_intro(workspace, fake, mentor, mentee)
 
     # A session, booked from /mentoring me, then held.
-    me = await ws.command(mentee, "me")
-    form = await press(ws, mentee, me["blocks"], "session.schedule")
+    me = await workspace.command(mentee, "me")
+    form = await press(workspace, mentee, me["blocks"], "session.schedule")
     day = next_weekday((intro_at + timedelta(days=2)).date(), 0).date()
-    _, ack = await ws.submit(
+    _, ack = await workspace.submit(
         mentee, form, {"date": day.isoformat(), "time": "10:00", "minutes": "45"}
     )
     assert ack == {}, ack
     start = berlin(day, 10)
-    await ws.tick(start + timedelta(minutes=50))
+    await workspace.tick(start + timedelta(minutes=50))
     check = await one_post(fake, fake.dm(mentee), "How did your session")
-    await ws.click(mentee, check, "session.held")
+    await workspace.click(mentee, check, "session.held")
     await eventually(
         lambda: "Thanks for your session with Mina" in texts(check.blocks), what="held"
     )
-    await ws.tick(start + timedelta(minutes=55))
+    await workspace.tick(start + timedelta(minutes=55))
     await one_post(fake, fake.dm(mentor), "Thanks for your session with Erik")  # Mina's card
 
     # The mentor's typed reflection can be narrowed with one choice.
-    await ws.dm(mentor, "Erik is ready for analytics")
+    await workspace.dm(mentor, "Erik is ready for analytics")
     saved = await one_post(fake, fake.dm(mentor), "Thanks - saved")
     assert "Your program owners can read it." in saved.text
     assert "Who can read this" in texts(saved.blocks)
@@ -716,16 +744,16 @@ async def test_an_implemented_suggestion_thanks_the_mentor_and_tells_their_manag
     assert [(e["action_id"], e["text"]["text"]) for e in elements if e["type"] == "button"] == [
         ("reflection.undo", "Undo")
     ]
-    await ws.choose(mentor, saved, "reflection.visibility", "Only Erik and me")
+    await workspace.choose(mentor, saved, "reflection.visibility", "Only Erik and me")
     await eventually(
         lambda: "Done. Only you and Erik can read it." in texts(saved.blocks), what="narrowed"
     )
 
     # The mentee names a suggestion they put into practice, in a pair-only reflection written
     # from their card.
-    modal = await open_form(ws, mentee, check, "reflection.write")
+    modal = await open_form(workspace, mentee, check, "reflection.write")
     assert inputs(modal) == ["what_changed", "will_do", "visibility", "implemented"]
-    _, ack = await ws.submit(
+    _, ack = await workspace.submit(
         mentee,
         modal,
         {
@@ -739,12 +767,12 @@ async def test_an_implemented_suggestion_thanks_the_mentor_and_tells_their_manag
     assert not fake.posts_to(fake.dm(boss))
 
     # Owners see the count at once; mentors are named only once the program has five.
-    status = await status_of(ws, "Kudos")
+    status = await status_of(workspace, "Kudos")
     assert "*Suggestions implemented*\n1" in status
     assert "Mentors are named here once the program has 5 of them" in status
-    others = await propose_pairs(ws, fake, "Kudos", 4)
+    others = await propose_pairs(workspace, fake, "Kudos", 4)
 
-    await ws.tick(start + timedelta(minutes=60))
+    await workspace.tick(start + timedelta(minutes=60))
     thanks = await one_post(fake, fake.dm(mentor), "put one of your suggestions into practice")
     assert thanks.text == (
         'Erik put one of your suggestions into practice: "Post reels at lunchtime".'
@@ -757,13 +785,13 @@ async def test_an_implemented_suggestion_thanks_the_mentor_and_tells_their_manag
     ), "a pair-only reflection's words and the mentee's name stay out of the manager's note"
 
     for other_mentor, other_mentee in others:
-        await accept_intro(ws, fake, other_mentor, other_mentee)
-    status = await status_of(ws, "Kudos")
+        await accept_intro(workspace, fake, other_mentor, other_mentee)
+    status = await status_of(workspace, "Kudos")
     mentor_name = fake.users[mentor]["real_name"]
     assert "*Pairs*\n5 active" in status
     assert f"Mentors whose suggestions were implemented most: {mentor_name} (1)" in status
 
-    rows = await exported(ws, "Kudos")
+    rows = await exported(workspace, "Kudos")
     by_author = {r["reflection_author"]: r for r in rows if r["reflection_author"]}
     assert by_author[mentor_name]["reflection_visibility"] == "pair"
     assert by_author[mentor_name]["what_changed"] == "", "narrowed: owners no longer read it"

@@ -24,21 +24,23 @@ from tests.e2e.slack_support import (
 )
 
 
-async def test_url_verification_answers_the_challenge(ws):
+async def test_url_verification_answers_the_challenge(workspace):
     body = json.dumps({"token": "t", "challenge": "3eZbrw1aBm2r", "type": "url_verification"})
-    status, text = await ws.post(body, "application/json")
+    status, text = await workspace.post(body, "application/json")
     assert status == 200 and "3eZbrw1aBm2r" in text
 
 
-async def test_bad_signatures_and_stale_timestamps_get_401(ws):
+async def test_bad_signatures_and_stale_timestamps_get_401(workspace):
     body = "command=%2Fmentoring&user_id=UOWNER&text=help&team_id=T111"
     form = "application/x-www-form-urlencoded"
-    assert (await ws.post(body, form, {}))[0] == 401
-    assert (await ws.post(body, form, sign(body, secret="wrong")))[0] == 401
+    assert (await workspace.post(body, form, {}))[0] == 401
+    assert (await workspace.post(body, form, sign(body, secret="wrong")))[0] == 401
     stale = sign(body, timestamp=int(time.time()) - 6 * 60)
-    assert (await ws.post(body, form, stale))[0] == 401
-    assert (await ws.post(body + "&x=1", form, sign(body)))[0] == 401, "body changed after signing"
-    assert (await ws.post(body, form))[0] == 200
+    assert (await workspace.post(body, form, stale))[0] == 401
+    assert (await workspace.post(body + "&x=1", form, sign(body)))[0] == 401, (
+        "body changed after signing"
+    )
+    assert (await workspace.post(body, form))[0] == 200
 
 
 @pytest.mark.parametrize(
@@ -57,13 +59,13 @@ async def test_bad_signatures_and_stale_timestamps_get_401(ws):
         ("[1, 2, 3]", "application/json"),
     ],
 )
-async def test_malformed_bodies_get_400_never_500(ws, body, content_type):
-    status, text = await ws.post(body, content_type)
+async def test_malformed_bodies_get_400_never_500(workspace, body, content_type):
+    status, text = await workspace.post(body, content_type)
     assert status == 400, text
     assert "malformed request" in text
 
 
-async def test_invalid_utf8_gets_400(ws, serve):
+async def test_invalid_utf8_gets_400(workspace, serve):
     import aiohttp
 
     raw = b"command=/mentoring&user_id=U1&text=\xff\xfe"
@@ -75,15 +77,15 @@ async def test_invalid_utf8_gets_400(ws, serve):
         assert resp.status == 400
 
 
-async def test_bot_messages_edits_and_channel_messages_are_not_answered(ws, fake):
+async def test_bot_messages_edits_and_channel_messages_are_not_answered(workspace, fake):
     _mentor, mentee = pair_of_people(fake)
     channel = fake.dm(mentee)
     base = {"type": "message", "channel": channel, "channel_type": "im", "ts": "1.1"}
-    await ws.event({**base, "user": mentee, "text": "me", "bot_id": "BBOT"})
-    await ws.event({**base, "subtype": "message_changed", "message": {"text": "me"}})
-    await ws.event({**base, "user": mentee, "text": "me", "subtype": "file_share"})
-    await ws.event({**base, "user": mentee, "text": "me", "channel_type": "channel"})
-    await ws.event({**base, "user": mentee, "text": "me", "thread_ts": "1.0"})
+    await workspace.event({**base, "user": mentee, "text": "me", "bot_id": "BBOT"})
+    await workspace.event({**base, "subtype": "message_changed", "message": {"text": "me"}})
+    await workspace.event({**base, "user": mentee, "text": "me", "subtype": "file_share"})
+    await workspace.event({**base, "user": mentee, "text": "me", "channel_type": "channel"})
+    await workspace.event({**base, "user": mentee, "text": "me", "thread_ts": "1.0"})
     reply = await eventually(lambda: fake.posts_to(channel), what="the one real DM answered")
     await asyncio.sleep(1)
     assert len(fake.posts_to(channel)) == 1
@@ -91,13 +93,13 @@ async def test_bot_messages_edits_and_channel_messages_are_not_answered(ws, fake
     assert "not in any pairing" in reply[0].text
 
 
-async def test_a_429_is_retried_after_retry_after_and_the_message_arrives_once(ws, fake):
+async def test_a_429_is_retried_after_retry_after_and_the_message_arrives_once(workspace, fake):
     mentor, mentee = pair_of_people(fake)
-    await start_program(ws, "Throttled")
-    await propose(ws, "Throttled", mentor, mentee, "Learn")
+    await start_program(workspace, "Throttled")
+    await propose(workspace, "Throttled", mentor, mentee, "Learn")
     fake.rate_limit("chat.postMessage", times=1, retry_after=1)
     started = time.monotonic()
-    out = await ws.tick(weekday_at(3, 9))
+    out = await workspace.tick(weekday_at(3, 9))
     assert "sent 1" in out and "failed 0" in out
     assert time.monotonic() - started >= 1, "waited for Retry-After"
     attempts = [
@@ -109,14 +111,14 @@ async def test_a_429_is_retried_after_retry_after_and_the_message_arrives_once(w
     assert len(fake.posts_to(fake.dm(mentor, mentee))) == 1
 
 
-async def test_an_unreachable_person_is_not_retried_forever(ws, fake):
+async def test_an_unreachable_person_is_not_retried_forever(workspace, fake):
     mentor, mentee = pair_of_people(fake)
-    await start_program(ws, "Gone")
-    await propose(ws, "Gone", mentor, mentee, "Learn")
+    await start_program(workspace, "Gone")
+    await propose(workspace, "Gone", mentor, mentee, "Learn")
     del fake.users[mentee]  # deactivated before the intro went out
-    out = await ws.tick(weekday_at(3, 9) + timedelta(minutes=1))
+    out = await workspace.tick(weekday_at(3, 9) + timedelta(minutes=1))
     assert "failed 1" in out
-    status = await ws.command(OWNER, "status Gone")
+    status = await workspace.command(OWNER, "status Gone")
     assert "could not be delivered: 1 (latest: Slack said user_not_found)" in json.dumps(status)
 
 

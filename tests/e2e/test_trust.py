@@ -15,7 +15,7 @@ APP_ID = "00000000-0000-4000-8000-0000000000aa"  # a profile name that is nothin
 
 
 # --- 11. a name of only whitespace ----------------------------------------------------------
-async def test_slack_someone_named_only_whitespace_is_introduced_by_their_user_id(ws, fake):
+async def test_slack_someone_named_only_whitespace_is_introduced_by_their_user_id(workspace, fake):
     mentor, _ = pair_of_people(fake)
     blank = "UBLANK1"
     fake.users[blank] = {
@@ -27,10 +27,12 @@ async def test_slack_someone_named_only_whitespace_is_introduced_by_their_user_i
         "profile": {"real_name": BLANK, "display_name": BLANK},
         "is_bot": False,
     }
-    await start_program(ws, "Spaces")
-    reply = await ws.command(OWNER, f"pair <@{mentor}> <@{blank}> program=Spaces Learn video")
+    await start_program(workspace, "Spaces")
+    reply = await workspace.command(
+        OWNER, f"pair <@{mentor}> <@{blank}> program=Spaces Learn video"
+    )
     assert "Sorry - something went wrong" not in str(reply), reply
-    await ws.tick(datetime.now(UTC) + timedelta(minutes=1))
+    await workspace.tick(datetime.now(UTC) + timedelta(minutes=1))
     intro = await eventually(lambda: fake.posts_to(fake.dm(blank, mentor)), what="the intro")
     assert f"Hi {blank} and" in texts(intro[0].blocks), texts(intro[0].blocks)
 
@@ -64,13 +66,13 @@ def test_serve_will_not_start_a_multitenant_bot_for_every_tenant_unless_told(tmp
 
 
 # --- 9. bounded work for a message full of mentions ---------------------------------------------
-async def test_a_slack_message_naming_thousands_of_people_costs_a_few_look_ups(ws, fake):
+async def test_a_slack_message_naming_thousands_of_people_costs_a_few_look_ups(workspace, fake):
     sender, _ = pair_of_people(fake)
     crowd = " ".join(f"<@UNOBODY{i:04d}>" for i in range(2000))
     before = len(fake.calls_to("users.info", ok_only=False))
-    assert await ws.dm(sender, f"hello {crowd}") == 200
-    assert await ws.dm(sender, f"pair {crowd} program=Nowhere goal") == 200
-    assert await ws.dm(sender, f"pair {crowd} program=Nowhere goal") == 200  # typed again
+    assert await workspace.dm(sender, f"hello {crowd}") == 200
+    assert await workspace.dm(sender, f"pair {crowd} program=Nowhere goal") == 200
+    assert await workspace.dm(sender, f"pair {crowd} program=Nowhere goal") == 200  # typed again
     await eventually(lambda: len(fake.posts_to(fake.dm(sender))) >= 3, what="three answers")
     looked_up = [c.args.get("user") for c in fake.calls_to("users.info", ok_only=False)[before:]]
     # The sender once, and the three people a command can use once each: an unknown person

@@ -158,9 +158,9 @@ async def test_outcomes_of_one_pair_recorded_at_once_are_both_counted(store):
         pair = await tx.add(Pairing(program_id=program.id, mentor_id=a.id, mentee_id=b.id))
         first, second = [
             await tx.add(
-                Session(pairing_id=pair.id, starts_at=NOW + timedelta(hours=h), minutes=45)
+                Session(pairing_id=pair.id, starts_at=NOW + timedelta(hours=hour), minutes=45)
             )
-            for h in (1, 2)
+            for hour in (1, 2)
         ]
 
     async def record(session_id: int) -> None:

@@ -239,14 +239,14 @@ async def test_event_ids_older_than_a_week_are_forgotten_oldest_first_in_bounded
         assert await tx.queue.first_seen("slack", "recent") is False
 
 
-async def test_a_tick_forgets_event_ids_seen_more_than_a_week_ago_by_the_wall_clock(h):
+async def test_a_tick_forgets_event_ids_seen_more_than_a_week_ago_by_the_wall_clock(harness):
     from bot.sending.housekeeping import BATCH
 
-    await h.say(ERIK, "hello")  # seen now by the wall clock (the engine's clock is in 2026)
+    await harness.say(ERIK, "hello")  # seen now by the wall clock (the engine's clock is in 2026)
     for n in range(BATCH + 5):
-        await _seen(h.store, "console", f"old{n}", timedelta(days=8))
-    await h.tick()
-    async with h.store.transaction() as tx:
+        await _seen(harness.store, "console", f"old{n}", timedelta(days=8))
+    await harness.tick()
+    async with harness.store.transaction() as tx:
         assert await tx.queue.first_seen("console", "old0") is True
         assert await tx.queue.first_seen("console", f"old{BATCH + 4}") is True
         assert await tx.queue.first_seen("console", "t-1") is False, "a fresh event id is kept"

@@ -60,11 +60,11 @@ def parse(text: str, delivered: Delivered | None = None) -> Ics:
     return Ics(calendar, delivered)
 
 
-def invites(h, user_id: str, method: str = "") -> list[Ics]:
+def invites(harness, user_id: str, method: str = "") -> list[Ics]:
     """The calendar files delivered to `user_id` so far (of this METHOD, when given); each
     must say the same method in its MIME type, its METHOD line and its Invite."""
     found = []
-    for item in h.inbox(user_id):
+    for item in harness.inbox(user_id):
         file = item.message.file
         if file is None or not file.name.endswith(".ics"):
             continue

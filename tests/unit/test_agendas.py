@@ -85,17 +85,17 @@ def test_each_line_says_how_long_and_who_leads():
     assert shown[2].endswith("(15 min, together)")
 
 
-async def test_a_session_rebooked_after_a_missed_one_gets_the_next_plan(h):
+async def test_a_session_rebooked_after_a_missed_one_gets_the_next_plan(harness):
     """The missed session's plan was sent; the one booked after it does not repeat it."""
-    pairing = await h.active_pairing(await h.program(objective="digital skills"))
-    await h.tick()
-    await h.book(ERIK, pairing, "2026-03-03", "10:00")
-    await h.tick()  # the agenda goes a day ahead (with Mina's invite)
-    await h.tick(datetime(2026, 3, 3, 11, 0, tzinfo=UTC))
-    await h.click(ERIK, "session.missed", 1)
-    await h.book(ERIK, pairing, "2026-03-05", "10:00")
-    await h.tick(datetime(2026, 3, 5, 8, 0, tzinfo=UTC))
-    agendas = [t for t in h.texts("mina") if "Suggested agenda" in t]
+    pairing = await harness.active_pairing(await harness.program(objective="digital skills"))
+    await harness.tick()
+    await harness.book(ERIK, pairing, "2026-03-03", "10:00")
+    await harness.tick()  # the agenda goes a day ahead (with Mina's invite)
+    await harness.tick(datetime(2026, 3, 3, 11, 0, tzinfo=UTC))
+    await harness.click(ERIK, "session.missed", 1)
+    await harness.book(ERIK, pairing, "2026-03-05", "10:00")
+    await harness.tick(datetime(2026, 3, 5, 8, 0, tzinfo=UTC))
+    agendas = [t for t in harness.texts("mina") if "Suggested agenda" in t]
     assert len(agendas) == 2
     assert "Mina demos a tool" in agendas[0]
     assert "Mina demos a tool" not in agendas[1] and "Shadowing" in agendas[1], agendas[1]

@@ -7,10 +7,10 @@ from bot.context import Context
 from bot.domain.model import Pairing
 
 
-async def test_a_locked_read_refreshes_what_the_unit_of_work_already_holds(h):
-    pairing = await h.active_pairing()
-    async with h.store.transaction() as tx:
-        ctx = Context(tx, h.clock.now(), h.config)
+async def test_a_locked_read_refreshes_what_the_unit_of_work_already_holds(harness):
+    pairing = await harness.active_pairing()
+    async with harness.store.transaction() as tx:
+        ctx = Context(tx, harness.clock.now(), harness.config)
         cached = await ctx.pairing(pairing.id)
         # Changed under it (by another flow of this transaction, or a writer before our lock).
         await tx.save(replace(cached, goal="Changed meanwhile"), fields=("goal",))

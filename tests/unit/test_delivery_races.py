@@ -25,8 +25,8 @@ class Interrupting:
     """Delivers as the console does, but before its first send lets someone act (through
     the engine, as a click would arrive) while the tick is still sending."""
 
-    def __init__(self, h: Harness, act) -> None:
-        self.h = h
+    def __init__(self, harness: Harness, act) -> None:
+        self.h = harness
         self.act = act
 
     async def send(self, recipient, message):
@@ -36,11 +36,11 @@ class Interrupting:
         return await self.h.sender.send(recipient, message)
 
 
-async def _rows(h: Harness, **where) -> list[Notification]:
-    return await h.engine.run(lambda ctx: ctx.tx.find(Notification, **where))
+async def _rows(harness: Harness, **where) -> list[Notification]:
+    return await harness.engine.run(lambda ctx: ctx.tx.find(Notification, **where))
 
 
-async def _queue(h: Harness, kind: str, actor, key: str, due: datetime, **fields) -> None:
+async def _queue(harness: Harness, kind: str, actor, key: str, due: datetime, **fields) -> None:
     """A row as the store holds it: written by this version, by a newer one (a kind this one
     does not know) or by a bug; `Context.notify` would refuse an unknown kind."""
 
@@ -49,77 +49,87 @@ async def _queue(h: Harness, kind: str, actor, key: str, due: datetime, **fields
         row = Notification(key=key, kind=kind, recipient_id=person.id, due_at=due, **fields)
         await ctx.tx.queue.add_notification(row)
 
-    await h.engine.run(work)
+    await harness.engine.run(work)
 
 
-async def test_forget_me_during_a_tick_leaves_the_skipped_rows_skipped_and_delivery_goes_on(h):
-    h.clock.set(datetime(2026, 3, 2, 15, 0, tzinfo=UTC))  # Berlin 16:00, New York 10:00
-    program = await h.program()
-    pairing = await h.active_pairing(program, mentor=MINA, mentee=TOM)
-    await h.tick()
+async def test_forget_me_during_a_tick_leaves_the_skipped_rows_skipped_and_delivery_goes_on(
+    harness,
+):
+    harness.clock.set(datetime(2026, 3, 2, 15, 0, tzinfo=UTC))  # Berlin 16:00, New York 10:00
+    program = await harness.program()
+    pairing = await harness.active_pairing(program, mentor=MINA, mentee=TOM)
+    await harness.tick()
     ids = {"pairing_id": pairing.id}
     # Notes queued while both were at work; the server then stays down until the next morning.
-    await _queue(h, "note", MINA, "to-mina", h.clock.now(), payload={"text": "Tom booked"}, **ids)
-    await _queue(h, "note", TOM, "to-tom", h.clock.now(), payload={"text": "Mina booked"}, **ids)
+    await _queue(
+        harness, "note", MINA, "to-mina", harness.clock.now(), payload={"text": "Tom booked"}, **ids
+    )
+    await _queue(
+        harness, "note", TOM, "to-tom", harness.clock.now(), payload={"text": "Mina booked"}, **ids
+    )
     later = datetime(2026, 3, 3, 14, 0, tzinfo=UTC)
-    await _queue(h, "note", PRIYA, "to-priya", later, payload={"text": "Your program starts"})
-    tom = await h.person(TOM)
+    await _queue(harness, "note", PRIYA, "to-priya", later, payload={"text": "Your program starts"})
+    tom = await harness.person(TOM)
     # Tuesday 09:00 UTC: Mina is at work, Tom's note waits for his morning. While Mina's note
     # is being sent, Tom asks to be forgotten: his waiting note is skipped and emptied.
-    h.engine.senders["console"] = Interrupting(h, lambda: h.click(TOM, "privacy.forget", tom.id))
-    await h.tick(TUESDAY_9)
-    [to_tom] = await _rows(h, key="to-tom")
+    harness.engine.senders["console"] = Interrupting(
+        harness, lambda: harness.click(TOM, "privacy.forget", tom.id)
+    )
+    await harness.tick(TUESDAY_9)
+    [to_tom] = await _rows(harness, key="to-tom")
     assert (to_tom.status, to_tom.payload) == ("skipped", {}), "the tick must not revive it"
-    assert h.texts("mina")[-2:][0] == "Tom booked"
-    assert "has ended" in h.texts("mina")[-1]
-    second = await h.tick(later)
-    third = await h.tick(later + timedelta(hours=1))
-    assert h.texts("priya") == ["Your program starts"], (second.line(), third.line())
-    [to_tom] = await _rows(h, key="to-tom")
+    assert harness.texts("mina")[-2:][0] == "Tom booked"
+    assert "has ended" in harness.texts("mina")[-1]
+    second = await harness.tick(later)
+    third = await harness.tick(later + timedelta(hours=1))
+    assert harness.texts("priya") == ["Your program starts"], (second.line(), third.line())
+    [to_tom] = await _rows(harness, key="to-tom")
     assert (to_tom.status, to_tom.payload) == ("skipped", {})
-    assert not h.inbox("tom", "Mina booked")
-    assert await _rows(h, status="failed") == []
+    assert not harness.inbox("tom", "Mina booked")
+    assert await _rows(harness, status="failed") == []
 
 
-async def test_a_pair_resumed_during_the_tick_that_skipped_its_nudges_gets_them(h):
-    pairing = await h.active_pairing()  # Erik's first nudge is his answer, Monday 09:00
-    await h.tick()  # Mina's first nudge is planned for Tuesday 09:00
-    assert not h.inbox("mina", "book your first session")
+async def test_a_pair_resumed_during_the_tick_that_skipped_its_nudges_gets_them(harness):
+    pairing = await harness.active_pairing()  # Erik's first nudge is his answer, Monday 09:00
+    await harness.tick()  # Mina's first nudge is planned for Tuesday 09:00
+    assert not harness.inbox("mina", "book your first session")
     # Thursday evening, no tick since Monday: Mina's nudge and Erik's reminder (due at 09:00)
     # come due outside working hours and wait for Friday morning; then Erik pauses.
-    await h.tick(datetime(2026, 3, 5, 17, 30, tzinfo=UTC))
-    assert not h.inbox("erik", "gentle reminder")
-    assert not h.inbox("mina", "book your first session")
-    await h.click(ERIK, "pairing.pause", pairing.id)
+    await harness.tick(datetime(2026, 3, 5, 17, 30, tzinfo=UTC))
+    assert not harness.inbox("erik", "gentle reminder")
+    assert not harness.inbox("mina", "book your first session")
+    await harness.click(ERIK, "pairing.pause", pairing.id)
     # Friday 08:00 UTC the tick finds the pair paused and skips both nudges; while it sends
     # Mina the "paused" note, Erik resumes, which asks again what was skipped.
-    h.engine.senders["console"] = Interrupting(
-        h, lambda: h.click(ERIK, "pairing.resume", pairing.id)
+    harness.engine.senders["console"] = Interrupting(
+        harness, lambda: harness.click(ERIK, "pairing.resume", pairing.id)
     )
-    await h.tick(datetime(2026, 3, 6, 8, 0, tzinfo=UTC))
-    await h.tick(datetime(2026, 3, 6, 8, 5, tzinfo=UTC))
-    assert "resumed your pairing" in h.texts("mina")[-1] or h.inbox("mina", "resumed")
-    assert len(h.inbox("erik", "gentle reminder")) == 1, h.texts("erik")
-    assert len(h.inbox("mina", "book your first session")) == 1, h.texts("mina")
+    await harness.tick(datetime(2026, 3, 6, 8, 0, tzinfo=UTC))
+    await harness.tick(datetime(2026, 3, 6, 8, 5, tzinfo=UTC))
+    assert "resumed your pairing" in harness.texts("mina")[-1] or harness.inbox("mina", "resumed")
+    assert len(harness.inbox("erik", "gentle reminder")) == 1, harness.texts("erik")
+    assert len(harness.inbox("mina", "book your first session")) == 1, harness.texts("mina")
 
 
-async def test_a_row_that_cannot_be_composed_fails_with_its_reason_and_the_rest_goes_out(h, caplog):
-    pairing = await h.active_pairing()
-    await h.tick()
-    await h.book(ERIK, pairing, "2026-03-03", "10:00")
-    [session] = await h.engine.run(lambda ctx: ctx.tx.find(Session, pairing_id=pairing.id))
-    now = h.clock.now()
+async def test_a_row_that_cannot_be_composed_fails_with_its_reason_and_the_rest_goes_out(
+    harness, caplog
+):
+    pairing = await harness.active_pairing()
+    await harness.tick()
+    await harness.book(ERIK, pairing, "2026-03-03", "10:00")
+    [session] = await harness.engine.run(lambda ctx: ctx.tx.find(Session, pairing_id=pairing.id))
+    now = harness.clock.now()
     # Rows this version cannot word (written by a newer one, or by a bug).
     stage = {"stage": "someday"}
-    await _queue(h, "checkin", MINA, "no-copy", now, pairing_id=pairing.id, payload=stage)
-    await _queue(h, "mystery", ERIK, "odd", now, pairing_id=pairing.id, session_id=session.id)
-    await _queue(h, "note", PRIYA, "fine", now, payload={"text": "All good"})
+    await _queue(harness, "checkin", MINA, "no-copy", now, pairing_id=pairing.id, payload=stage)
+    await _queue(harness, "mystery", ERIK, "odd", now, pairing_id=pairing.id, session_id=session.id)
+    await _queue(harness, "note", PRIYA, "fine", now, payload={"text": "All good"})
     caplog.set_level(logging.INFO)
-    first = await h.tick()
-    second = await h.tick(now + timedelta(hours=1))
-    assert h.texts("priya") == ["All good"]
-    assert h.inbox("mina", "booked"), "the booking note queued with them goes out too"
-    failed = {row.key: row for row in await _rows(h, status="failed")}
+    first = await harness.tick()
+    second = await harness.tick(now + timedelta(hours=1))
+    assert harness.texts("priya") == ["All good"]
+    assert harness.inbox("mina", "booked"), "the booking note queued with them goes out too"
+    failed = {row.key: row for row in await _rows(harness, status="failed")}
     assert set(failed) == {"no-copy", "odd"}, (first.line(), second.line())
     assert failed["no-copy"].last_error.startswith("could not compose: MissingPrompt")
     assert failed["odd"].last_error.startswith("could not compose: ValueError")
@@ -133,8 +143,8 @@ class RefusedWhileWritingIn:
     """A platform that refuses (as a blocked bot) the first send to Mina, and the first to
     Erik while Erik is writing to the bot; then it delivers."""
 
-    def __init__(self, h: Harness) -> None:
-        self.h = h
+    def __init__(self, harness: Harness) -> None:
+        self.h = harness
         self.refused: set[str] = set()
 
     async def send(self, recipient, message):
@@ -146,28 +156,28 @@ class RefusedWhileWritingIn:
         return await self.h.sender.send(recipient, message)
 
 
-async def test_someone_writing_in_while_a_send_to_them_is_refused_stays_reachable(h):
-    await h.pairing(await h.program())
-    h.engine.senders["console"] = RefusedWhileWritingIn(h)
-    first = await h.tick()
+async def test_someone_writing_in_while_a_send_to_them_is_refused_stays_reachable(harness):
+    await harness.pairing(await harness.program())
+    harness.engine.senders["console"] = RefusedWhileWritingIn(harness)
+    first = await harness.tick()
     assert (first.failed, first.retrying) == (1, 1), first.line()
-    erik, mina = await h.person(ERIK), await h.person(MINA)
+    erik, mina = await harness.person(ERIK), await harness.person(MINA)
     assert erik.reachable and not mina.reachable
-    await h.tick(h.clock.now() + timedelta(minutes=5))
-    assert h.last("erik", "pairing.accept"), "Erik's invitation is sent again"
-    assert not h.inbox("mina"), "Mina, who did not write in, is left alone"
-    [intro] = await _rows(h, recipient_id=mina.id)
+    await harness.tick(harness.clock.now() + timedelta(minutes=5))
+    assert harness.last("erik", "pairing.accept"), "Erik's invitation is sent again"
+    assert not harness.inbox("mina"), "Mina, who did not write in, is left alone"
+    [intro] = await _rows(harness, recipient_id=mina.id)
     assert intro.status == "failed"
     # Once Mina writes in she is reachable again and her invitation goes out.
-    await h.say(MINA, "hi")
-    await h.tick(h.clock.now() + timedelta(minutes=5))
-    assert h.last("mina", "pairing.accept")
-    found = await h.engine.run(lambda ctx: ctx.tx.find(Participant, reachable=False))
+    await harness.say(MINA, "hi")
+    await harness.tick(harness.clock.now() + timedelta(minutes=5))
+    assert harness.last("mina", "pairing.accept")
+    found = await harness.engine.run(lambda ctx: ctx.tx.find(Participant, reachable=False))
     assert found == []
 
 
 @pytest.fixture
-async def pg_h(postgres):
+async def pg_harness(postgres):
     """The harness on PostgreSQL only: the race below needs two connections at once, which
     SQLite's one writer at a time rules out."""
     await empty_postgres(postgres.url)
@@ -218,24 +228,24 @@ class Blocked:
         raise DeliveryError("blocked", permanent=True)
 
 
-async def test_writing_in_requeues_only_invitations_that_are_still_failed(pg_h):
-    h = pg_h
-    await h.pairing(await h.program())
-    h.engine.senders["console"] = Blocked()
-    await h.tick()
-    erik = await h.person(ERIK)
-    [intro] = await _rows(h, recipient_id=erik.id)
+async def test_writing_in_requeues_only_invitations_that_are_still_failed(pg_harness):
+    harness = pg_harness
+    await harness.pairing(await harness.program())
+    harness.engine.senders["console"] = Blocked()
+    await harness.tick()
+    erik = await harness.person(ERIK)
+    [intro] = await _rows(harness, recipient_id=erik.id)
     assert (erik.reachable, intro.status) == (False, "failed")
 
     async def sent_meanwhile() -> None:
         # Another message of Erik's re-queued the invitation and a tick sent it.
-        async with h.store.transaction() as other:
+        async with harness.store.transaction() as other:
             row = await other.get(Notification, intro.id)
-            row.status, row.sent_at = "sent", h.clock.now()
+            row.status, row.sent_at = "sent", harness.clock.now()
             await other.save(row, ("status", "sent_at"))
 
-    async with h.store.transaction() as tx:
-        ctx = Context(PausedBeforeRequeue(tx, sent_meanwhile), h.clock.now(), h.config)
+    async with harness.store.transaction() as tx:
+        ctx = Context(PausedBeforeRequeue(tx, sent_meanwhile), harness.clock.now(), harness.config)
         assert (await person_for(ctx, ERIK, contact=True)).reachable
-    [intro] = await _rows(h, recipient_id=erik.id)
+    [intro] = await _rows(harness, recipient_id=erik.id)
     assert intro.status == "sent", "a sent invitation must not be queued again"

@@ -11,9 +11,9 @@ from bot.domain.model import Pairing, Participant, Program
 from tests.harness import ERIK, MINA
 
 
-async def _held_with_reflections(h):
-    await h.held_session()
-    await h.submit(
+async def _held_with_reflections(harness):
+    await harness.held_session()
+    await harness.submit(
         ERIK,
         "reflection.submit",
         1,
@@ -21,19 +21,19 @@ async def _held_with_reflections(h):
         will_do="quiet plan",
         visibility="private",
     )
-    await h.say(MINA, "=HYPERLINK(evil) shared with owners")
+    await harness.say(MINA, "=HYPERLINK(evil) shared with owners")
 
 
-async def _export(h):
+async def _export(harness):
     async def work(ctx):
         return await export_rows(ctx, await ctx.tx.find(Program))
 
-    return await h.engine.run(work)
+    return await harness.engine.run(work)
 
 
-async def test_export_withholds_private_reflection_text(h):
-    await _held_with_reflections(h)
-    rows = await _export(h)
+async def test_export_withholds_private_reflection_text(harness):
+    await _held_with_reflections(harness)
+    rows = await _export(harness)
     by_role = {r["reflection_role"]: r for r in rows}
     assert by_role["mentee"]["reflection_visibility"] == "private"
     assert by_role["mentee"]["what_changed"] == "" and by_role["mentee"]["will_do"] == ""
@@ -53,13 +53,13 @@ Digital Leaders,teams:29:abc,slack:U3,Customer insight,,Priya Shah,Tom Becker,,A
 """
 
 
-async def test_import_creates_participants_and_proposed_pairs(h):
-    result = await h.engine.run(lambda ctx: import_roster(ctx, GOOD))
+async def test_import_creates_participants_and_proposed_pairs(harness):
+    result = await harness.engine.run(lambda ctx: import_roster(ctx, GOOD))
     assert result.pairings == 2 and result.programs_created == ["Digital Leaders"]
-    people = await h.engine.run(lambda ctx: ctx.tx.find(Participant))
+    people = await harness.engine.run(lambda ctx: ctx.tx.find(Participant))
     assert {p.handle for p in people} == {"slack:U1", "slack:U2", "teams:29:abc", "slack:U3"}
     assert next(p for p in people if p.user_id == "U3").timezone == "America/New_York"
-    pairings = await h.engine.run(lambda ctx: ctx.tx.find(Pairing))
+    pairings = await harness.engine.run(lambda ctx: ctx.tx.find(Pairing))
     assert [p.status for p in pairings] == ["proposed", "proposed"]
 
 
@@ -75,50 +75,52 @@ async def test_import_creates_participants_and_proposed_pairs(h):
         ("digital leaders,Slack:U1,slack:U2,Same pair,,,,,", "repeats the pair on line 2"),
     ],
 )
-async def test_an_import_with_one_bad_row_imports_nothing_and_names_the_line(h, bad_row, problem):
+async def test_an_import_with_one_bad_row_imports_nothing_and_names_the_line(
+    harness, bad_row, problem
+):
     text = GOOD + bad_row + "\n"
     with pytest.raises(ImportRejected) as rejected:
-        await h.engine.run(lambda ctx: import_roster(ctx, text))
+        await harness.engine.run(lambda ctx: import_roster(ctx, text))
     [(line, message)] = rejected.value.problems
     assert line == 4 and problem in message
-    assert await h.engine.run(lambda ctx: ctx.tx.find(Pairing)) == []
-    assert await h.engine.run(lambda ctx: ctx.tx.find(Program)) == []
-    assert await h.engine.run(lambda ctx: ctx.tx.find(Participant)) == []
+    assert await harness.engine.run(lambda ctx: ctx.tx.find(Pairing)) == []
+    assert await harness.engine.run(lambda ctx: ctx.tx.find(Program)) == []
+    assert await harness.engine.run(lambda ctx: ctx.tx.find(Participant)) == []
 
 
-async def test_import_refuses_a_file_without_the_needed_columns(h):
+async def test_import_refuses_a_file_without_the_needed_columns(harness):
     with pytest.raises(ImportRejected) as rejected:
-        await h.engine.run(lambda ctx: import_roster(ctx, "name,email\nx,y\n"))
+        await harness.engine.run(lambda ctx: import_roster(ctx, "name,email\nx,y\n"))
     assert rejected.value.problems == [
         (1, "the header needs the columns program, mentor, mentee, goal")
     ]
 
 
-async def test_importing_the_same_pairs_twice_is_refused(h):
-    await h.engine.run(lambda ctx: import_roster(ctx, GOOD))
+async def test_importing_the_same_pairs_twice_is_refused(harness):
+    await harness.engine.run(lambda ctx: import_roster(ctx, GOOD))
     with pytest.raises(ImportRejected) as rejected:
-        await h.engine.run(lambda ctx: import_roster(ctx, GOOD))
+        await harness.engine.run(lambda ctx: import_roster(ctx, GOOD))
     assert [line for line, _ in rejected.value.problems] == [2, 3]
-    assert len(await h.engine.run(lambda ctx: ctx.tx.find(Pairing))) == 2
+    assert len(await harness.engine.run(lambda ctx: ctx.tx.find(Pairing))) == 2
 
 
-async def test_program_names_in_a_file_match_without_regard_to_case(h):
+async def test_program_names_in_a_file_match_without_regard_to_case(harness):
     text = GOOD + "digital leaders,slack:U7,slack:U8,Third pair,,,,,,\n"
-    result = await h.engine.run(lambda ctx: import_roster(ctx, text))
+    result = await harness.engine.run(lambda ctx: import_roster(ctx, text))
     assert result.pairings == 3 and result.programs_created == ["Digital Leaders"]
-    assert len(await h.engine.run(lambda ctx: ctx.tx.find(Program))) == 1
+    assert len(await harness.engine.run(lambda ctx: ctx.tx.find(Program))) == 1
 
 
-async def test_export_defuses_cells_starting_with_tab_or_carriage_return_names_included(h):
+async def test_export_defuses_cells_starting_with_tab_or_carriage_return_names_included(harness):
     from bot.domain.events import Actor
     from tests.harness import OWNER
 
-    await h.held_session()
+    await harness.held_session()
     # Display names come from the platform: people choose them.
     mina = Actor("console", "mina", "\t=HYPERLINK(evil)", timezone="Europe/Berlin")
-    await h.say(Actor("console", "erik", "\r@SUM(1+1)", timezone="Europe/Berlin"), "help")
-    await h.say(mina, "\t=cmd|' /C calc'!A0 in a reflection")
-    reply = await h.command(OWNER, "export")
+    await harness.say(Actor("console", "erik", "\r@SUM(1+1)", timezone="Europe/Berlin"), "help")
+    await harness.say(mina, "\t=cmd|' /C calc'!A0 in a reflection")
+    reply = await harness.command(OWNER, "export")
     cells = [c for row in csv.reader(io.StringIO(reply.file.content, newline="")) for c in row]
     # Names are tidied of their surrounding whitespace when stored, then defused like typed text.
     assert "'=HYPERLINK(evil)" in cells and "'@SUM(1+1)" in cells

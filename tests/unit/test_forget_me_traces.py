@@ -28,23 +28,23 @@ TRACES = ("Erik", "Lund", "budget deck", "third-quarter brief", "insight about r
 INDEXED = (b"yzzyplex",)
 
 
-async def _pair_with_history(h) -> Pairing:
-    pairing = await h.pairing(
-        await h.program(),
+async def _pair_with_history(harness) -> Pairing:
+    pairing = await harness.pairing(
+        await harness.program(),
         goal="Erik learns short video",
         why="Mina can help with tiktok, which Erik wants to learn.",
     )
     for person in (MINA, ERIK):
-        await h.click(person, "pairing.accept", pairing.id)
-    await h.tick()
+        await harness.click(person, "pairing.accept", pairing.id)
+    await harness.tick()
     when = {"date": "2026-03-03", "time": "10:00", "minutes": "45"}
-    await h.submit(ERIK, "session.schedule", pairing.id, **when, topic="Erik's budget deck")
-    await h.tick()  # Mina is told "Erik booked your next session", with the invite
-    assert any("Erik booked" in t for t in h.texts("mina"))
-    await h.run_until(h.clock.now().replace(day=3, hour=11))
-    await h.click(ERIK, "session.held", 1)
-    await h.tick()
-    await h.submit(
+    await harness.submit(ERIK, "session.schedule", pairing.id, **when, topic="Erik's budget deck")
+    await harness.tick()  # Mina is told "Erik booked your next session", with the invite
+    assert any("Erik booked" in t for t in harness.texts("mina"))
+    await harness.run_until(harness.clock.now().replace(day=3, hour=11))
+    await harness.click(ERIK, "session.held", 1)
+    await harness.tick()
+    await harness.submit(
         ERIK,
         "reflection.submit",
         1,
@@ -52,32 +52,36 @@ async def _pair_with_history(h) -> Pairing:
         will_do="Write the third-quarter brief",
         visibility="pair",
     )
-    await h.say(MINA, "Erik Lund understood why reels matter; Erik will try one.")
-    await h.submit(MINA, "objectives.submit", pairing.id, objective_1="Erik posts three reels")
+    await harness.say(MINA, "Erik Lund understood why reels matter; Erik will try one.")
+    await harness.submit(
+        MINA, "objectives.submit", pairing.id, objective_1="Erik posts three reels"
+    )
     again = {"date": "2026-03-10", "time": "10:00", "minutes": "45"}
-    await h.submit(MINA, "session.schedule", pairing.id, **again, topic="Show Erik the dashboard")
-    await h.tick()
+    await harness.submit(
+        MINA, "session.schedule", pairing.id, **again, topic="Show Erik the dashboard"
+    )
+    await harness.tick()
     return pairing
 
 
-async def _all_text(h) -> str:
+async def _all_text(harness) -> str:
     """Every stored value of every table, as one text."""
     parts = []
-    async with h.store.engine.connect() as conn:
+    async with harness.store.engine.connect() as conn:
         for table in metadata.sorted_tables:
             parts += [repr(tuple(row)) for row in (await conn.execute(select(table))).all()]
     return "\n".join(parts)
 
 
-async def test_forget_me_takes_their_name_and_words_out_of_everything_stored(h, caplog):
+async def test_forget_me_takes_their_name_and_words_out_of_everything_stored(harness, caplog):
     caplog.set_level(logging.DEBUG)
-    pairing = await _pair_with_history(h)
-    erik = await h.person(ERIK)
-    assert "budget deck" in await _all_text(h)
+    pairing = await _pair_with_history(harness)
+    erik = await harness.person(ERIK)
+    assert "budget deck" in await _all_text(harness)
 
-    done = await h.click(ERIK, "privacy.forget", erik.id)
+    done = await harness.click(ERIK, "privacy.forget", erik.id)
     assert done.text.startswith("Done.")
-    stored = await _all_text(h)
+    stored = await _all_text(harness)
     left = [t for t in TRACES if t in stored]
     assert not left, f"still stored after forget-me: {left}"
 
@@ -90,7 +94,7 @@ async def test_forget_me_takes_their_name_and_words_out_of_everything_stored(h, 
             await ctx.tx.get(Participant, erik.id),
         )
 
-    kept, sessions, reflections, notes, person = await h.engine.run(read)
+    kept, sessions, reflections, notes, person = await harness.engine.run(read)
     assert kept.why == "" and kept.goal == "a former participant learns short video"
     assert [s.topic for s in sorted(sessions, key=lambda s: s.id)] == [
         "",  # Erik typed it
@@ -98,7 +102,7 @@ async def test_forget_me_takes_their_name_and_words_out_of_everything_stored(h, 
     ]
     by_author = {r.author_id: r for r in reflections}
     assert by_author[erik.id].what_changed == ""
-    mina = await h.person(MINA)
+    mina = await harness.person(MINA)
     assert by_author[mina.id].what_changed == (
         "a former participant understood why reels matter; a former participant will try one."
     )
@@ -108,7 +112,7 @@ async def test_forget_me_takes_their_name_and_words_out_of_everything_stored(h, 
         set(row.payload) <= {"method", "sequence", "sessions", "event", "by"} for row in invites
     )
     assert person.display_name == "" and person.forgotten_at is not None
-    [objective] = await h.engine.run(lambda ctx: ctx.tx.find(Objective))
+    [objective] = await harness.engine.run(lambda ctx: ctx.tx.find(Objective))
     assert objective.text == "a former participant posts three reels"
 
     # No log line of ours named him (the console platform's transcript aside); libraries that
@@ -124,15 +128,15 @@ async def test_on_sqlite_the_deleted_words_do_not_survive_in_the_file(sqlite_tem
     url = fresh_sqlite(sqlite_template, tmp_path)
     store = SqlStore.from_url(url)
     try:
-        h = Harness(store)
-        await _pair_with_history(h)
-        erik = await h.person(ERIK)
+        harness = Harness(store)
+        await _pair_with_history(harness)
+        erik = await harness.person(ERIK)
         path = Path(url.split("///", 1)[1])
         before = b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
         assert b"budget deck" in before, "the test can only pass for the right reason"
         assert all(word in before for word in INDEXED), "the search index holds his words"
 
-        await h.click(ERIK, "privacy.forget", erik.id)
+        await harness.click(ERIK, "privacy.forget", erik.id)
         files = sorted(path.parent.glob(path.name + "*"))
         raw = b"".join(p.read_bytes() for p in files)
         left = [t for t in TRACES if t.encode() in raw]
@@ -153,17 +157,17 @@ def test_libraries_that_log_statement_parameters_stay_at_info_even_at_debug():
         assert not logging.getLogger(name).isEnabledFor(logging.DEBUG), name
 
 
-async def test_a_long_topic_naming_them_still_fits_once_their_name_is_replaced(h):
-    pairing = await h.active_pairing()
-    erik = await h.person(ERIK)
+async def test_a_long_topic_naming_them_still_fits_once_their_name_is_replaced(harness):
+    pairing = await harness.active_pairing()
+    erik = await harness.person(ERIK)
     topic = ("Walk through the launch plan with Erik " * 5)[:195]
     when = {"date": "2026-03-05", "time": "10:00", "minutes": "45"}
-    booked = await h.submit(MINA, "session.schedule", pairing.id, **when, topic=topic)
+    booked = await harness.submit(MINA, "session.schedule", pairing.id, **when, topic=topic)
     assert booked.text.startswith("Booked")
 
-    done = await h.click(ERIK, "privacy.forget", erik.id)
+    done = await harness.click(ERIK, "privacy.forget", erik.id)
     assert done.text.startswith("Done.")
-    [session] = await h.engine.run(lambda ctx: ctx.tx.find(Session))
+    [session] = await harness.engine.run(lambda ctx: ctx.tx.find(Session))
     assert "Erik" not in session.topic and len(session.topic) <= 200
     assert session.topic.startswith("Walk through the launch plan with a former participant")
 
@@ -175,14 +179,14 @@ async def test_undo_erases_the_words_from_the_file_as_forget_me_does(sqlite_temp
     store = SqlStore.from_url(url)
     secret = "quarterlyforecastleak"
     try:
-        h = Harness(store)
-        await h.held_session()
-        saved = await h.say(ERIK, f"Please forward the {secret} numbers to finance")
+        harness = Harness(store)
+        await harness.held_session()
+        saved = await harness.say(ERIK, f"Please forward the {secret} numbers to finance")
         [undo] = [b for b in saved.every_button if b.action == "reflection.undo"]
         path = Path(url.split("///", 1)[1])
         before = b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
         assert secret.encode() in before, "the test can only pass for the right reason"
-        undone = await h.click(ERIK, undo.action, undo.value)
+        undone = await harness.click(ERIK, undo.action, undo.value)
         assert "nothing of it is kept" in undone.text, undone.text
         files = sorted(path.parent.glob(path.name + "*"))
         raw = b"".join(p.read_bytes() for p in files)

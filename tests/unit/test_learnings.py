@@ -28,17 +28,17 @@ OWNERS_ONLY = "Erik asked sharp questions about the analytics dashboard"
 PRIVATE = "A private worry about the dashboard budget"
 
 
-async def _library(h, visibility: str = "shared", **more: str):
+async def _library(harness, visibility: str = "shared", **more: str):
     """Digital Leaders: Mina mentors Erik (a held session, Erik's reflection with
     `visibility`, Mina's left to owners) and Priya mentors Tom. Inclusion, owned by Omar:
     Ana mentors Ben. Returns Erik's save reply."""
-    program = await h.program("Digital Leaders", objective="digital skills")
-    pairing = await h.active_pairing(program)
-    await h.active_pairing(program, PRIYA, TOM)
-    other = await h.program("Inclusion", objective="inclusion", owners=[OMAR.handle])
-    await h.active_pairing(other, ANA, BEN)
-    await h.held_session(pairing)
-    saved = await h.submit(
+    program = await harness.program("Digital Leaders", objective="digital skills")
+    pairing = await harness.active_pairing(program)
+    await harness.active_pairing(program, PRIYA, TOM)
+    other = await harness.program("Inclusion", objective="inclusion", owners=[OMAR.handle])
+    await harness.active_pairing(other, ANA, BEN)
+    await harness.held_session(pairing)
+    saved = await harness.submit(
         ERIK,
         "reflection.submit",
         1,
@@ -49,26 +49,26 @@ async def _library(h, visibility: str = "shared", **more: str):
         **more,
     )
     assert saved.text.startswith("Thanks - saved"), saved.text
-    mina = await h.submit(
+    mina = await harness.submit(
         MINA, "reflection.submit", 1, what_changed=OWNERS_ONLY, visibility="program"
     )
     assert mina.text.startswith("Thanks - saved"), mina.text
     return saved
 
 
-async def _held_session_card(h, pairing: Pairing):
+async def _held_session_card(harness, pairing: Pairing):
     """The harness's held session of Tue 3 March, keeping the post-session card that Erik
     gets as the answer to his "It happened" (with its reflection ask)."""
-    await h.tick()
-    await h.book(ERIK, pairing, "2026-03-03", "10:00")
-    await h.tick(datetime(2026, 3, 3, 11, 0, tzinfo=UTC))
-    card = await h.click(ERIK, "session.held", 1)
-    await h.tick()
+    await harness.tick()
+    await harness.book(ERIK, pairing, "2026-03-03", "10:00")
+    await harness.tick(datetime(2026, 3, 3, 11, 0, tzinfo=UTC))
+    card = await harness.click(ERIK, "session.held", 1)
+    await harness.tick()
     return card
 
 
-async def _search(h, actor: Actor, words: str = "") -> str:
-    reply = await h.command(actor, "learnings", words)
+async def _search(harness, actor: Actor, words: str = "") -> str:
+    reply = await harness.command(actor, "learnings", words)
     return reply.plain()
 
 
@@ -78,101 +78,103 @@ def _choice(reply, choice: str):
     return next(o for o in reply.select.options if o.value.endswith(f":{choice}"))
 
 
-async def test_a_shared_reflection_is_read_by_everyone_in_its_program(h):
-    await _library(h)
+async def test_a_shared_reflection_is_read_by_everyone_in_its_program(harness):
+    await _library(harness)
     for reader in (ERIK, MINA, TOM, PRIYA, OWNER):
-        found = await _search(h, reader, "dashboard")
+        found = await _search(harness, reader, "dashboard")
         assert SHARED in found, reader.user_id
         assert "Theme: digital skills (Digital Leaders)" in found
         assert "Done: Post reels at lunchtime" in found, "what was done is shown"
         assert "Erik, 3 Mar 2026" in found, "the author's first name and the date"
 
 
-async def test_nobody_outside_the_program_reads_it(h):
-    await _library(h)
+async def test_nobody_outside_the_program_reads_it(harness):
+    await _library(harness)
     for reader in (ANA, BEN, OMAR):
-        found = await _search(h, reader, "dashboard")
+        found = await _search(harness, reader, "dashboard")
         assert SHARED not in found and OWNERS_ONLY not in found, reader.user_id
         assert "Nothing shared matches" in found
-        assert SHARED not in await _search(h, reader)
-    stranger = await _search(h, NOBODY, "dashboard")
+        assert SHARED not in await _search(harness, reader)
+    stranger = await _search(harness, NOBODY, "dashboard")
     assert "not in a pairing of a program yet" in stranger and SHARED not in stranger
 
 
-async def test_owners_also_read_what_was_left_to_owners_and_participants_do_not(h):
-    await _library(h)
-    assert OWNERS_ONLY in await _search(h, OWNER, "analytics")
+async def test_owners_also_read_what_was_left_to_owners_and_participants_do_not(harness):
+    await _library(harness)
+    assert OWNERS_ONLY in await _search(harness, OWNER, "analytics")
     for reader in (ERIK, MINA, TOM):
-        assert OWNERS_ONLY not in await _search(h, reader, "analytics"), reader.user_id
-        assert OWNERS_ONLY not in await _search(h, reader), reader.user_id
-    assert OWNERS_ONLY not in await _search(h, OMAR, "analytics"), "not his program"
+        assert OWNERS_ONLY not in await _search(harness, reader, "analytics"), reader.user_id
+        assert OWNERS_ONLY not in await _search(harness, reader), reader.user_id
+    assert OWNERS_ONLY not in await _search(harness, OMAR, "analytics"), "not his program"
 
 
 @pytest.mark.parametrize("visibility", ["pair", "private"])
 async def test_pair_and_private_reflections_are_not_in_the_library_even_for_their_author(
-    h, visibility
+    harness, visibility
 ):
-    await _library(h, visibility)
+    await _library(harness, visibility)
     for reader in (ERIK, MINA, TOM, OWNER):
-        assert SHARED not in await _search(h, reader), reader.user_id
-        assert SHARED not in await _search(h, reader, "weekly report"), reader.user_id
+        assert SHARED not in await _search(harness, reader), reader.user_id
+        assert SHARED not in await _search(harness, reader, "weekly report"), reader.user_id
 
 
-async def test_an_entry_shared_without_a_name_names_nobody_not_even_to_owners(h):
-    await _library(h, "shared_anonymous")
+async def test_an_entry_shared_without_a_name_names_nobody_not_even_to_owners(harness):
+    await _library(harness, "shared_anonymous")
     for reader in (TOM, OWNER, MINA):
-        found = await _search(h, reader, "dashboard")
+        found = await _search(harness, reader, "dashboard")
         assert SHARED in found and "Someone in Digital Leaders" in found, reader.user_id
         assert "Erik" not in found.replace(OWNERS_ONLY, ""), reader.user_id
 
 
-async def test_a_visibility_change_counts_at_once_both_ways(h):
-    saved = await _library(h)
+async def test_a_visibility_change_counts_at_once_both_ways(harness):
+    saved = await _library(harness)
     assert saved.select.initial == _choice(saved, "shared").value
-    narrowed = await h.click(ERIK, "reflection.visibility", _choice(saved, "pair").value)
+    narrowed = await harness.click(ERIK, "reflection.visibility", _choice(saved, "pair").value)
     assert narrowed.text == "Done. Only you and Mina can read it."
-    assert SHARED not in await _search(h, TOM, "dashboard")
-    widened = await h.click(ERIK, "reflection.visibility", _choice(saved, "shared_anonymous").value)
+    assert SHARED not in await _search(harness, TOM, "dashboard")
+    widened = await harness.click(
+        ERIK, "reflection.visibility", _choice(saved, "shared_anonymous").value
+    )
     assert "without your name" in widened.text
-    found = await _search(h, TOM, "dashboard")
+    found = await _search(harness, TOM, "dashboard")
     assert SHARED in found and "Erik" not in found
     reflection_id = _choice(saved, "pair").value.split(":")[0]
-    named = await h.click(ERIK, "reflection.visibility", f"{reflection_id}:shared")
+    named = await harness.click(ERIK, "reflection.visibility", f"{reflection_id}:shared")
     assert "with your first name" in named.text
-    assert "Erik, 3 Mar 2026" in await _search(h, TOM, "dashboard")
+    assert "Erik, 3 Mar 2026" in await _search(harness, TOM, "dashboard")
 
 
 async def test_forget_me_takes_the_entries_out_at_once_and_the_former_participant_reads_nothing(
-    h,
+    harness,
 ):
-    await _library(h)
-    erik = await h.person(ERIK)
-    await h.click(ERIK, "privacy.forget", erik.id)
+    await _library(harness)
+    erik = await harness.person(ERIK)
+    await harness.click(ERIK, "privacy.forget", erik.id)
     for reader in (TOM, MINA, OWNER):
-        assert SHARED not in await _search(h, reader), reader.user_id
-        assert "Post reels" not in await _search(h, reader), reader.user_id
-    forgotten = await h.engine.run(lambda ctx: ctx.tx.get(Participant, erik.id))
-    assert not library_scope(forgotten, await _pairings(h, erik.id), [])
+        assert SHARED not in await _search(harness, reader), reader.user_id
+        assert "Post reels" not in await _search(harness, reader), reader.user_id
+    forgotten = await harness.engine.run(lambda ctx: ctx.tx.get(Participant, erik.id))
+    assert not library_scope(forgotten, await _pairings(harness, erik.id), [])
     # Writing again, they are someone new, in no program.
-    assert "not in a pairing of a program yet" in await _search(h, ERIK)
+    assert "not in a pairing of a program yet" in await _search(harness, ERIK)
 
 
-async def _pairings(h, person_id: int):
-    return await h.engine.run(lambda ctx: ctx.pairings_of(person_id))
+async def _pairings(harness, person_id: int):
+    return await harness.engine.run(lambda ctx: ctx.pairings_of(person_id))
 
 
-async def test_a_place_in_the_pool_opens_nothing_until_an_owner_pairs_them(h):
+async def test_a_place_in_the_pool_opens_nothing_until_an_owner_pairs_them(harness):
     """Issue 25, item 1: anyone can `join` a pool, so joining reads nothing; being paired
     (even before both said yes) opens the program's library."""
-    await _library(h)
-    nora = await h.person(NOBODY)
-    await h.engine.run(
+    await _library(harness)
+    nora = await harness.person(NOBODY)
+    await harness.engine.run(
         lambda ctx: ctx.tx.add(Enrolment(program_id=1, participant_id=nora.id, role="mentee"))
     )
-    assert SHARED not in await _search(h, NOBODY, "dashboard")
-    program = await h.engine.run(lambda ctx: ctx.tx.get(Program, 1))
-    await h.pairing(program, mentor=PRIYA, mentee=NOBODY)
-    assert SHARED in await _search(h, NOBODY, "dashboard")
+    assert SHARED not in await _search(harness, NOBODY, "dashboard")
+    program = await harness.engine.run(lambda ctx: ctx.tx.get(Program, 1))
+    await harness.pairing(program, mentor=PRIYA, mentee=NOBODY)
+    assert SHARED in await _search(harness, NOBODY, "dashboard")
 
 
 SYNTAX = [
@@ -202,12 +204,12 @@ SYNTAX = [
 
 
 @pytest.mark.parametrize("query", SYNTAX)
-async def test_search_syntax_typed_is_plain_words_never_an_error_or_a_wider_search(h, query):
-    await _library(h)
-    outsider = await _search(h, ANA, query)
+async def test_search_syntax_typed_is_plain_words_never_an_error_or_a_wider_search(harness, query):
+    await _library(harness)
+    outsider = await _search(harness, ANA, query)
     assert SHARED not in outsider and OWNERS_ONLY not in outsider and PRIVATE not in outsider
     assert "Sorry" not in outsider, "no error"
-    inside = await _search(h, TOM, query)
+    inside = await _search(harness, TOM, query)
     assert "Sorry" not in inside and OWNERS_ONLY not in inside
     words = search_words(query)
     if not words:
@@ -216,43 +218,43 @@ async def test_search_syntax_typed_is_plain_words_never_an_error_or_a_wider_sear
         assert "Nothing shared matches" in inside, "every word must match; no prefixes"
 
 
-async def test_a_search_with_no_results_says_so_and_suggests_fewer_words(h):
-    await _library(h)
-    found = await _search(h, TOM, "dashboard zebra")
+async def test_a_search_with_no_results_says_so_and_suggests_fewer_words(harness):
+    await _library(harness)
+    found = await _search(harness, TOM, "dashboard zebra")
     assert found == (
         'Nothing shared matches "dashboard zebra". Try fewer words, or type learnings on its '
         "own for the newest."
     )
-    assert SHARED in await _search(h, TOM, "Dashboards REPORTING"), "stemmed, any case"
+    assert SHARED in await _search(harness, TOM, "Dashboards REPORTING"), "stemmed, any case"
 
 
-async def test_an_empty_library_says_what_will_appear_there(h):
-    program = await h.program("Digital Leaders")
-    await h.active_pairing(program)
-    found = await _search(h, MINA)
+async def test_an_empty_library_says_what_will_appear_there(harness):
+    program = await harness.program("Digital Leaders")
+    await harness.active_pairing(program)
+    found = await _search(harness, MINA)
     assert found.startswith("Nothing has been shared with your programs yet.")
 
 
-async def test_long_texts_are_shortened_visibly(h):
-    program = await h.program("Digital Leaders")
-    pairing = await h.active_pairing(program)
-    await h.held_session(pairing)
+async def test_long_texts_are_shortened_visibly(harness):
+    program = await harness.program("Digital Leaders")
+    pairing = await harness.active_pairing(program)
+    await harness.held_session(pairing)
     long = "dashboard " + "x" * (QUOTED * 2)
-    await h.submit(ERIK, "reflection.submit", 1, what_changed=long, visibility="shared")
-    found = await _search(h, MINA, "dashboard")
+    await harness.submit(ERIK, "reflection.submit", 1, what_changed=long, visibility="shared")
+    found = await _search(harness, MINA, "dashboard")
     assert "(shortened)" in found and long not in found
     assert "x" * (QUOTED - 20) in found
 
 
-async def test_only_the_newest_five_are_shown_and_it_says_there_are_more(h):
-    program = await h.program("Digital Leaders")
-    pairing = await h.active_pairing(program)
-    erik = await h.person(ERIK)
+async def test_only_the_newest_five_are_shown_and_it_says_there_are_more(harness):
+    program = await harness.program("Digital Leaders")
+    pairing = await harness.active_pairing(program)
+    erik = await harness.person(ERIK)
 
     async def write(ctx):
         for n in range(SHOWN + 2):
             session = await ctx.tx.add(
-                Session(pairing.id, h.clock.now(), 45, number=n + 1, status="held")
+                Session(pairing.id, harness.clock.now(), 45, number=n + 1, status="held")
             )
             await ctx.tx.add(
                 Reflection(
@@ -260,8 +262,8 @@ async def test_only_the_newest_five_are_shown_and_it_says_there_are_more(h):
                 )
             )
 
-    await h.engine.run(write)
-    found = await _search(h, MINA, "dashboard")
+    await harness.engine.run(write)
+    found = await _search(harness, MINA, "dashboard")
     shown = [n for n in range(SHOWN + 2) if f"Lesson {n} " in found]
     assert shown == [2, 3, 4, 5, 6], "the newest five"
     assert "Showing the 5 newest. Add a word to narrow it down." in found
@@ -284,43 +286,43 @@ def test_search_words_keep_letters_and_digits_only():
     assert len(search_words(" ".join(f"w{n}" for n in range(20)))) == 8
 
 
-async def test_an_owner_can_make_sharing_with_the_program_the_default(h):
-    program = await h.program("Digital Leaders")
-    pairing = await h.active_pairing(program)
-    await h.active_pairing(program, PRIYA, TOM)
-    refused = await h.command(OWNER, "program", "set Digital Leaders visibility=public")
+async def test_an_owner_can_make_sharing_with_the_program_the_default(harness):
+    program = await harness.program("Digital Leaders")
+    pairing = await harness.active_pairing(program)
+    await harness.active_pairing(program, PRIYA, TOM)
+    refused = await harness.command(OWNER, "program", "set Digital Leaders visibility=public")
     assert refused.text == (
         "Reflection visibility is program (owners and the partner), pair, private or shared"
         " (everyone in the program)."
     )
-    done = await h.command(OWNER, "program", "set Digital Leaders visibility=shared")
+    done = await harness.command(OWNER, "program", "set Digital Leaders visibility=shared")
     assert done.text == "Saved the new settings of Digital Leaders."
-    card = await _held_session_card(h, pairing)
+    card = await _held_session_card(harness, pairing)
     [prompt] = [a.text for a in card.asks if any(b.action == "reflection.write" for b in a.buttons)]
     assert "in the learnings library - with your first name" in prompt
-    saved = await h.say(ERIK, "Reels reach people our ads never do")
+    saved = await harness.say(ERIK, "Reels reach people our ads never do")
     assert "Everyone in your program can find it in the learnings library" in saved.text
-    assert "Reels reach people" in await _search(h, TOM, "reels")
+    assert "Reels reach people" in await _search(harness, TOM, "reels")
 
 
-async def test_the_export_has_no_row_for_entries_shared_without_a_name_only_a_count(h):
+async def test_the_export_has_no_row_for_entries_shared_without_a_name_only_a_count(harness):
     """Issue 25, item 5: a row would tie an unnamed entry to its pair, its author's role and
     its minute, where the library shows only the day; the export counts it instead."""
     from bot.data.export import UNNAMED, export_rows
 
-    await _library(h, "shared_anonymous")
+    await _library(harness, "shared_anonymous")
 
     async def rows(ctx):
         return await export_rows(ctx, await ctx.tx.find(Program))
 
-    found = await h.engine.run(rows)
+    found = await harness.engine.run(rows)
     by_role = {r["reflection_role"]: r for r in found if r["reflection_role"]}
     assert "mentee" not in by_role, "no row, no author, no time for the unnamed entry"
     assert by_role["mentor"]["what_changed"] == OWNERS_ONLY
     assert sum(int(r["value"]) for r in found if r["figure"] == UNNAMED) == 1
-    reflection = (await h.engine.run(lambda ctx: ctx.tx.find(Reflection)))[0]
-    await h.click(ERIK, "reflection.visibility", f"{reflection.id}:shared")
-    found = await h.engine.run(rows)
+    reflection = (await harness.engine.run(lambda ctx: ctx.tx.find(Reflection)))[0]
+    await harness.click(ERIK, "reflection.visibility", f"{reflection.id}:shared")
+    found = await harness.engine.run(rows)
     by_role = {r["reflection_role"]: r for r in found if r["reflection_role"]}
     assert by_role["mentee"]["what_changed"] == SHARED, "shared with a name: owners read it"
     assert sum(int(r["value"]) for r in found if r["figure"] == UNNAMED) == 0

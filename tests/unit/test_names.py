@@ -15,16 +15,16 @@ def test_a_whitespace_name_falls_back_to_the_user_id():
     assert (spaced.label, spaced.first_name) == ("Mina Park", "Mina")
 
 
-async def test_someone_named_only_whitespace_gets_answers_not_apologies(h):
-    program = await h.program()
-    pairing = await h.pairing(program, mentor=MINA, mentee=BLANK)
-    await h.tick()
-    [intro] = h.inbox("mina")
+async def test_someone_named_only_whitespace_gets_answers_not_apologies(harness):
+    program = await harness.program()
+    pairing = await harness.pairing(program, mentor=MINA, mentee=BLANK)
+    await harness.tick()
+    [intro] = harness.inbox("mina")
     assert "paired with u-blank" in intro.message.text, intro.message.text
-    await h.click(MINA, "pairing.accept", pairing.id)
-    answer = await h.click(BLANK, "pairing.accept", pairing.id)
+    await harness.click(MINA, "pairing.accept", pairing.id)
+    answer = await harness.click(BLANK, "pairing.accept", pairing.id)
     assert "You're both in" in answer.text, answer.text
-    me = await h.command(BLANK, "me")
+    me = await harness.command(BLANK, "me")
     assert "Mentored by Mina Park" in me.plain(), me.plain()
-    stored = await h.person(BLANK)
+    stored = await harness.person(BLANK)
     assert stored.display_name == "", "nothing but whitespace is kept as no name"

@@ -18,11 +18,11 @@ from tests.harness import ERIK
 ODD_IDS = ("²", "١٢", "99999999999999999999", "2147483648", "-1", "1e3", "", "1:²", "²:1")
 
 
-async def test_an_e_mail_address_a_platform_reports_is_kept_only_when_it_can_be_one(h):
+async def test_an_e_mail_address_a_platform_reports_is_kept_only_when_it_can_be_one(harness):
     odd = ("", "not an address", "mina park@example.com", "@example.com", "mina@", "a@" + "b" * 320)
     for n, given in enumerate(("mina.park@example.com", *odd)):
         actor = replace(ERIK, user_id=f"erik{n}", email=given)
-        person = await h.engine.run(lambda ctx, actor=actor: person_for(ctx, actor))
+        person = await harness.engine.run(lambda ctx, actor=actor: person_for(ctx, actor))
         assert person.email == (given if n == 0 else ""), given
 
 
@@ -32,26 +32,26 @@ def test_record_ids_are_ascii_digits_within_the_database_integer():
 
 
 @pytest.mark.parametrize("action", sorted(routes.ACTIONS))
-async def test_a_button_with_an_odd_id_is_answered_plainly(h, action):
-    await h.active_pairing()
+async def test_a_button_with_an_odd_id_is_answered_plainly(harness, action):
+    await harness.active_pairing()
     for value in ODD_IDS:
-        reply = await h.click(ERIK, action, value)  # an exception here fails the test
+        reply = await harness.click(ERIK, action, value)  # an exception here fails the test
         assert "went wrong" not in reply.text, (action, value, reply.text)
 
 
 @pytest.mark.parametrize("form_id", sorted(routes.FORMS))
-async def test_a_form_with_an_odd_id_is_answered_plainly(h, form_id):
-    await h.active_pairing()
+async def test_a_form_with_an_odd_id_is_answered_plainly(harness, form_id):
+    await harness.active_pairing()
     for value in ODD_IDS:
-        reply = await h.submit(ERIK, form_id, value, **{"mentee.²": "²", "text": "x"})
+        reply = await harness.submit(ERIK, form_id, value, **{"mentee.²": "²", "text": "x"})
         assert "went wrong" not in reply.text, (form_id, value, reply.text)
 
 
-async def test_nul_characters_are_dropped_before_anything_is_stored(h):
-    await h.held_session()
-    reply = await h.say(ERIK, "Meetings\x00 got shorter")
+async def test_nul_characters_are_dropped_before_anything_is_stored(harness):
+    await harness.held_session()
+    reply = await harness.say(ERIK, "Meetings\x00 got shorter")
     assert reply.text.startswith("Thanks - saved")
-    [saved] = await h.engine.run(lambda ctx: ctx.tx.find(Reflection))
+    [saved] = await harness.engine.run(lambda ctx: ctx.tx.find(Reflection))
     assert saved.what_changed == "Meetings got shorter"
 
 

@@ -80,17 +80,17 @@ def test_keys_keep_the_formats_already_stored():
     ]
 
 
-async def test_a_kind_that_is_not_registered_fails_when_queued_and_writes_nothing(h):
+async def test_a_kind_that_is_not_registered_fails_when_queued_and_writes_nothing(harness):
     from bot.domain.model import Notification
 
-    person = await h.person(MINA)
+    person = await harness.person(MINA)
 
     async def queue(ctx):
-        await ctx.outbox.notify("nudge.typo", person, h.clock.now(), "typo:1")
+        await ctx.outbox.notify("nudge.typo", person, harness.clock.now(), "typo:1")
 
     with pytest.raises(ValueError, match=r"nudge\.typo"):
-        await h.engine.run(queue)
-    async with h.store.transaction() as tx:
+        await harness.engine.run(queue)
+    async with harness.store.transaction() as tx:
         assert not await tx.find(Notification, key="typo:1")
     with pytest.raises(ValueError):
         Kind("nudge.typo")

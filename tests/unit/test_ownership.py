@@ -56,15 +56,15 @@ class World:
     bowen: int
 
 
-async def _world(h) -> World:
-    program = await h.program()
-    old = await h.program("Old Cohort", starts_on=date(2025, 1, 6), ends_on=date(2025, 6, 30))
-    reply = await h.command(MINA, "join", "@tomasz", (Mention("@tomasz", TOM),))
-    await h.submit(
+async def _world(harness) -> World:
+    program = await harness.program()
+    old = await harness.program("Old Cohort", starts_on=date(2025, 1, 6), ends_on=date(2025, 6, 30))
+    reply = await harness.command(MINA, "join", "@tomasz", (Mention("@tomasz", TOM),))
+    await harness.submit(
         MINA, "enrolment.submit", reply.buttons[0].value, role="mentor", teaches="tiktok"
     )
-    pairing = await h.held_session(await h.active_pairing(program))
-    await h.submit(
+    pairing = await harness.held_session(await harness.active_pairing(program))
+    await harness.submit(
         ERIK,
         "reflection.submit",
         1,
@@ -72,23 +72,23 @@ async def _world(h) -> World:
         will_do="Call the brand team",
         visibility="pair",
     )
-    await h.submit(ERIK, "objectives.submit", pairing.id, objective_1="Publish three reels")
-    booked = await h.submit(
+    await harness.submit(ERIK, "objectives.submit", pairing.id, objective_1="Publish three reels")
+    booked = await harness.submit(
         MINA, "session.schedule", pairing.id, date="2026-03-25", time="10:00", minutes="45"
     )
     upcoming = int(next(b.value for b in booked.buttons if b.action == "session.move"))
     # Erik was asked his expectations in the answer to his Accept (it completed the pair).
-    await h.submit(
+    await harness.submit(
         ERIK, "checkin.submit", f"{pairing.id}:expectations", text="hoping for fresh eyes"
     )
     for person, role, field in ((ANA, "mentor", "teaches"), (BOWEN, "mentee", "learns")):
-        join = await h.command(person, "join")
-        await h.submit(
+        join = await harness.command(person, "join")
+        await harness.submit(
             person, "enrolment.submit", join.buttons[0].value, role=role, **{field: "tiktok"}
         )
-    matched = await h.command(OWNER, "match", 'program="Digital Leaders"')
+    matched = await harness.command(OWNER, "match", 'program="Digital Leaders"')
     run = next(b.value for b in matched.buttons if b.action == "match.confirm")
-    await h.active_pairing(program, mentor=PRIYA, mentee=SAM)
+    await harness.active_pairing(program, mentor=PRIYA, mentee=SAM)
 
     async def ids(ctx):
         [reflection] = await ctx.tx.find(Reflection, author_id=(await person_for(ctx, ERIK)).id)
@@ -97,8 +97,8 @@ async def _world(h) -> World:
         people = [await person_for(ctx, a) for a in (MINA, TOM, ANA, BOWEN)]
         return reflection.id, followup.id, objective.id, [p.id for p in people]
 
-    reflection, followup, objective, (mina, tom, ana, bowen) = await h.engine.run(ids)
-    assert await h.engine.run(lambda ctx: ctx.tx.find(Proposal, run=run))
+    reflection, followup, objective, (mina, tom, ana, bowen) = await harness.engine.run(ids)
+    assert await harness.engine.run(lambda ctx: ctx.tx.find(Proposal, run=run))
     return World(
         program.id,
         old.id,
@@ -180,11 +180,11 @@ def test_every_registered_action_and_form_is_tried():
     assert set(FORMS) == set(routes.FORMS), "add hostile values for new forms"
 
 
-async def _snapshot(h) -> dict[str, list]:
+async def _snapshot(harness) -> dict[str, list]:
     """Every stored row, except the retry-dedupe table and Priya's own contact details."""
-    priya = (await h.person(PRIYA)).id
+    priya = (await harness.person(PRIYA)).id
     found = {}
-    async with h.store.engine.connect() as conn:
+    async with harness.store.engine.connect() as conn:
         for table in metadata.sorted_tables:
             if table.name == "processed_events":
                 continue
@@ -211,36 +211,36 @@ def _shown(reply) -> str:
 
 
 @pytest.mark.parametrize("action", sorted(ACTIONS))
-async def test_a_button_naming_other_peoples_records_changes_nothing(h, action):
-    world = await _world(h)
+async def test_a_button_naming_other_peoples_records_changes_nothing(harness, action):
+    world = await _world(harness)
     for value in ACTIONS[action](world):
-        before = await _snapshot(h)
-        reply = await h.click(PRIYA, action, value)
-        assert await _snapshot(h) == before, f"{action} {value} changed something"
+        before = await _snapshot(harness)
+        reply = await harness.click(PRIYA, action, value)
+        assert await _snapshot(harness) == before, f"{action} {value} changed something"
         shown = _shown(reply)
         leaked = [s for s in SECRETS if s in shown]
         assert not leaked, f"{action} {value} showed {leaked}: {shown}"
 
 
 @pytest.mark.parametrize("form_id", sorted(FORMS))
-async def test_a_form_naming_other_peoples_records_changes_nothing(h, form_id):
-    world = await _world(h)
+async def test_a_form_naming_other_peoples_records_changes_nothing(harness, form_id):
+    world = await _world(harness)
     for value, inputs in FORMS[form_id](world):
-        before = await _snapshot(h)
-        reply = await h.submit(PRIYA, form_id, value, **inputs)
-        assert await _snapshot(h) == before, f"{form_id} {value} changed something"
+        before = await _snapshot(harness)
+        reply = await harness.submit(PRIYA, form_id, value, **inputs)
+        assert await _snapshot(harness) == before, f"{form_id} {value} changed something"
         shown = _shown(reply)
         leaked = [s for s in SECRETS if s in shown]
         assert not leaked, f"{form_id} {value} showed {leaked}: {shown}"
 
 
-async def test_a_join_button_cannot_name_a_manager(h):
-    world = await _world(h)
+async def test_a_join_button_cannot_name_a_manager(harness):
+    world = await _world(harness)
     # A Join button for an open program with someone else's manager id packed into it.
     value = f"{world.program}:{world.tom}"
-    form = await h.click(PRIYA, "enrolment.form", value)
+    form = await harness.click(PRIYA, "enrolment.form", value)
     assert "Tomasz" not in _shown(form) and form.form is not None
-    await h.submit(PRIYA, "enrolment.submit", value, role="mentee", learns="video")
-    priya = await h.person(PRIYA)
-    [mine] = await h.engine.run(lambda ctx: ctx.tx.find(Enrolment, participant_id=priya.id))
+    await harness.submit(PRIYA, "enrolment.submit", value, role="mentee", learns="video")
+    priya = await harness.person(PRIYA)
+    [mine] = await harness.engine.run(lambda ctx: ctx.tx.find(Enrolment, participant_id=priya.id))
     assert mine.status == "enrolled" and mine.manager_id is None

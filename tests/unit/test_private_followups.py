@@ -10,9 +10,9 @@ from tests.harness import ERIK, MINA
 PLAN = "Call the brand team about the raw numbers"
 
 
-async def _held_with_plan(h, visibility: str = "pair", **more: str):
-    pairing = await h.held_session()
-    saved = await h.submit(
+async def _held_with_plan(harness, visibility: str = "pair", **more: str):
+    pairing = await harness.held_session()
+    saved = await harness.submit(
         ERIK,
         "reflection.submit",
         1,
@@ -30,44 +30,44 @@ def _visibility_button(reply, visibility: str):
     return next(o for o in reply.select.options if o.value.endswith(f":{visibility}"))
 
 
-def _everything_shown(h, user: str) -> str:
-    return "\n".join(d.message.plain() + str(d.message.every_button) for d in h.inbox(user))
+def _everything_shown(harness, user: str) -> str:
+    return "\n".join(d.message.plain() + str(d.message.every_button) for d in harness.inbox(user))
 
 
-async def test_making_a_reflection_private_takes_its_plans_off_agendas_and_prompts(h):
-    pairing, saved = await _held_with_plan(h)
-    await h.book(ERIK, pairing, "2026-03-12", "10:00")
-    await h.run_until(datetime(2026, 3, 11, 9, 30, tzinfo=UTC))
-    assert PLAN in _everything_shown(h, "mina"), "shared with the pair, it is on the agenda"
+async def test_making_a_reflection_private_takes_its_plans_off_agendas_and_prompts(harness):
+    pairing, saved = await _held_with_plan(harness)
+    await harness.book(ERIK, pairing, "2026-03-12", "10:00")
+    await harness.run_until(datetime(2026, 3, 11, 9, 30, tzinfo=UTC))
+    assert PLAN in _everything_shown(harness, "mina"), "shared with the pair, it is on the agenda"
 
-    made_private = await h.click(
+    made_private = await harness.click(
         ERIK, "reflection.visibility", _visibility_button(saved, "private").value
     )
     assert "Only you can read it" in made_private.text
-    shown_before = {u: len(h.inbox(u)) for u in ("mina", "erik")}
-    await h.book(MINA, pairing, "2026-03-19", "10:00")  # replaces the booking of the 12th
-    await h.run_until(datetime(2026, 3, 19, 10, 0, tzinfo=UTC))
-    await h.click(ERIK, "session.held", 3)
-    await h.run_until(h.clock.now() + timedelta(hours=6))
+    shown_before = {u: len(harness.inbox(u)) for u in ("mina", "erik")}
+    await harness.book(MINA, pairing, "2026-03-19", "10:00")  # replaces the booking of the 12th
+    await harness.run_until(datetime(2026, 3, 19, 10, 0, tzinfo=UTC))
+    await harness.click(ERIK, "session.held", 3)
+    await harness.run_until(harness.clock.now() + timedelta(hours=6))
     for user in ("mina", "erik"):
-        later = h.inbox(user)[shown_before[user] :]
+        later = harness.inbox(user)[shown_before[user] :]
         assert later, f"{user} got the new agenda and prompts"
         assert not any(PLAN[:30] in d.message.plain() + str(d.message.every_button) for d in later)
-        me = await h.say(ERIK if user == "erik" else MINA, "me")
+        me = await harness.say(ERIK if user == "erik" else MINA, "me")
         assert PLAN[:30] not in me.plain() + str(me.every_button)
 
 
-async def test_a_private_reflection_thanks_nobody_with_its_words(h):
-    _, saved = await _held_with_plan(h, "private", implemented="Weekly video")
+async def test_a_private_reflection_thanks_nobody_with_its_words(harness):
+    _, saved = await _held_with_plan(harness, "private", implemented="Weekly video")
     assert "isn't told" in saved.text
-    await h.run_until(h.clock.now() + timedelta(hours=12))
-    assert "Weekly video" not in _everything_shown(h, "mina")
+    await harness.run_until(harness.clock.now() + timedelta(hours=12))
+    assert "Weekly video" not in _everything_shown(harness, "mina")
 
 
-async def test_recognition_queued_before_the_reflection_became_private_is_not_sent(h):
-    _, saved = await _held_with_plan(h, "pair", implemented="Weekly video")
+async def test_recognition_queued_before_the_reflection_became_private_is_not_sent(harness):
+    _, saved = await _held_with_plan(harness, "pair", implemented="Weekly video")
     # The thanks waits in the outbox; Erik narrows the reflection before it goes out.
-    await h.click(ERIK, "reflection.visibility", _visibility_button(saved, "private").value)
-    await h.run_until(h.clock.now() + timedelta(hours=12))
-    assert "Weekly video" not in _everything_shown(h, "mina")
-    assert "put one of your suggestions into practice" not in _everything_shown(h, "mina")
+    await harness.click(ERIK, "reflection.visibility", _visibility_button(saved, "private").value)
+    await harness.run_until(harness.clock.now() + timedelta(hours=12))
+    assert "Weekly video" not in _everything_shown(harness, "mina")
+    assert "put one of your suggestions into practice" not in _everything_shown(harness, "mina")

@@ -21,40 +21,40 @@ from tests.harness import ERIK, OWNER
         ({"ends_on": date(2026, 1, 1)}, r"ends \(2026-01-01\) before it starts"),
     ],
 )
-async def test_program_settings_are_checked_before_anything_is_saved(h, settings, message):
+async def test_program_settings_are_checked_before_anything_is_saved(harness, settings, message):
     with pytest.raises(Refused, match=message):
-        await h.engine.run(lambda ctx: create_program(ctx, "Bad", **settings))
-    assert await h.engine.run(lambda ctx: ctx.tx.find(Program)) == []
+        await harness.engine.run(lambda ctx: create_program(ctx, "Bad", **settings))
+    assert await harness.engine.run(lambda ctx: ctx.tx.find(Program)) == []
 
 
-async def test_owner_creates_a_program_with_a_chat_command(h):
-    reply = await h.command(OWNER, "program", "create Customer Voice cadence=21 minutes=30")
+async def test_owner_creates_a_program_with_a_chat_command(harness):
+    reply = await harness.command(OWNER, "program", "create Customer Voice cadence=21 minutes=30")
     assert (
         reply.text == "Program Customer Voice created: a session every 21 days, 30 min by default."
     )
-    [program] = await h.engine.run(lambda ctx: ctx.tx.find(Program))
+    [program] = await harness.engine.run(lambda ctx: ctx.tx.find(Program))
     assert (program.cadence_days, program.session_minutes) == (21, 30)
     assert OWNER.handle in program.owners
-    again = await h.command(OWNER, "program", "create Customer Voice")
+    again = await harness.command(OWNER, "program", "create Customer Voice")
     assert "already a program called Customer Voice" in again.text
-    bad = await h.command(OWNER, "program", "create Other minutes=90")
+    bad = await harness.command(OWNER, "program", "create Other minutes=90")
     assert bad.text == "Sessions are 30 to 60 minutes - pick 30, 45 or 60."
 
 
-async def test_no_nudges_after_the_program_ends_and_no_bookings_past_it(h):
-    program = await h.program(ends_on=date(2026, 3, 10))
-    pairing = await h.active_pairing(program)
-    reply = await h.book(ERIK, pairing, "2026-03-12", "10:00")
+async def test_no_nudges_after_the_program_ends_and_no_bookings_past_it(harness):
+    program = await harness.program(ends_on=date(2026, 3, 10))
+    pairing = await harness.active_pairing(program)
+    reply = await harness.book(ERIK, pairing, "2026-03-12", "10:00")
     assert reply.errors == {"date": "The program ends on 2026-03-10 - pick a date on or before it."}
-    await h.tick(datetime(2026, 3, 11, 9, 0, tzinfo=UTC))
-    assert not any("book" in t for t in h.texts("erik"))
+    await harness.tick(datetime(2026, 3, 11, 9, 0, tzinfo=UTC))
+    assert not any("book" in t for t in harness.texts("erik"))
 
 
-async def test_a_bare_command_word_in_a_dm_runs_the_command(h):
-    await h.active_pairing()
-    reply = await h.say(ERIK, "me")
+async def test_a_bare_command_word_in_a_dm_runs_the_command(harness):
+    await harness.active_pairing()
+    reply = await harness.say(ERIK, "me")
     assert reply.text.startswith("Your pairs:")
-    help_text = await h.say(ERIK, "help")
+    help_text = await harness.say(ERIK, "help")
     assert "status [program]" in help_text.text
-    other = await h.say(ERIK, "hello there")
+    other = await harness.say(ERIK, "hello there")
     assert "not expecting a reply" in other.text

@@ -9,59 +9,59 @@ from bot.domain.model import Participant, Program
 from tests.harness import MINA, OWNER
 
 
-async def _processed(h) -> int:
-    async with h.store.transaction() as tx:
+async def _processed(harness) -> int:
+    async with harness.store.transaction() as tx:
         rows = await tx.conn.exec_driver_sql("SELECT event_id FROM processed_events")
         return len(rows.all())
 
 
-async def test_a_known_person_gets_status_while_a_writer_holds_the_lock(h):
-    await h.active_pairing()
-    first = await h.command(OWNER, "status")  # noted: contact, the event id
-    seen = await _processed(h)
-    async with h.store.transaction() as tx:  # on SQLite, the write lock until the end
+async def test_a_known_person_gets_status_while_a_writer_holds_the_lock(harness):
+    await harness.active_pairing()
+    first = await harness.command(OWNER, "status")  # noted: contact, the event id
+    seen = await _processed(harness)
+    async with harness.store.transaction() as tx:  # on SQLite, the write lock until the end
         await tx.add(Program(name="Held open"))
-        again = await asyncio.wait_for(h.command(OWNER, "status"), 5)
-        me = await asyncio.wait_for(h.command(MINA, "me"), 5)
-        typed = await asyncio.wait_for(h.say(MINA, "help"), 5)
+        again = await asyncio.wait_for(harness.command(OWNER, "status"), 5)
+        me = await asyncio.wait_for(harness.command(MINA, "me"), 5)
+        typed = await asyncio.wait_for(harness.say(MINA, "help"), 5)
     assert again.sections == first.sections and again.sections
     assert "Digital Leaders" in str(me.sections) and "help" in typed.text.lower()
-    assert await _processed(h) == seen, "reads leave no event ids behind"
+    assert await _processed(harness) == seen, "reads leave no event ids behind"
 
 
-async def test_contact_is_still_noted_once_a_minute_and_newcomers_are_stored(h):
-    await h.command(OWNER, "me")
-    noted = (await h.person(OWNER)).contacted_at
-    h.clock.advance(timedelta(seconds=30))
-    await h.command(OWNER, "me")
-    assert (await h.person(OWNER)).contacted_at == noted, "within the minute: read only"
-    h.clock.advance(timedelta(seconds=31))
-    await h.command(OWNER, "help")
-    assert (await h.person(OWNER)).contacted_at == h.clock.now()
-    reply = await h.command(MINA, "status")
+async def test_contact_is_still_noted_once_a_minute_and_newcomers_are_stored(harness):
+    await harness.command(OWNER, "me")
+    noted = (await harness.person(OWNER)).contacted_at
+    harness.clock.advance(timedelta(seconds=30))
+    await harness.command(OWNER, "me")
+    assert (await harness.person(OWNER)).contacted_at == noted, "within the minute: read only"
+    harness.clock.advance(timedelta(seconds=31))
+    await harness.command(OWNER, "help")
+    assert (await harness.person(OWNER)).contacted_at == harness.clock.now()
+    reply = await harness.command(MINA, "status")
     assert reply.text
-    async with h.store.transaction() as tx:
+    async with harness.store.transaction() as tx:
         [mina] = await tx.find(Participant, user_id=MINA.user_id)
-    assert mina.contacted_at == h.clock.now() and mina.display_name == "Mina Park"
+    assert mina.contacted_at == harness.clock.now() and mina.display_name == "Mina Park"
 
 
-async def test_a_retried_read_is_answered_once(h):
+async def test_a_retried_read_is_answered_once(harness):
     from bot.domain.events import CommandIssued
 
-    await h.command(OWNER, "me")
+    await harness.command(OWNER, "me")
     event = CommandIssued("console", "retried-1", OWNER, name="status")
-    assert await h.engine.handle(event) is not None
-    assert await h.engine.handle(event) is None
+    assert await harness.engine.handle(event) is not None
+    assert await harness.engine.handle(event) is None
 
 
-async def test_a_read_that_failed_is_answered_when_tried_again(h, monkeypatch):
+async def test_a_read_that_failed_is_answered_when_tried_again(harness, monkeypatch):
     """The retry of a failed read (adapters/turns.py tries once more) is not taken for a
     platform's duplicate: the event counts as answered only once it was."""
     from adapters import turns
     from bot.domain.events import CommandIssued
 
-    await h.command(OWNER, "me")
-    reading, calls = h.store.reading, []
+    await harness.command(OWNER, "me")
+    reading, calls = harness.store.reading, []
 
     def failing_once():
         calls.append(1)
@@ -69,8 +69,10 @@ async def test_a_read_that_failed_is_answered_when_tried_again(h, monkeypatch):
             raise ConnectionError("the database went away for a moment")
         return reading()
 
-    monkeypatch.setattr(h.store, "reading", failing_once)
-    turn = await turns.take(h.engine, CommandIssued("console", "flaky-1", OWNER, name="status"))
+    monkeypatch.setattr(harness.store, "reading", failing_once)
+    turn = await turns.take(
+        harness.engine, CommandIssued("console", "flaky-1", OWNER, name="status")
+    )
     assert not turn.failed and turn.message is not None and len(calls) == 2
-    again = await h.engine.handle(CommandIssued("console", "flaky-1", OWNER, name="status"))
+    again = await harness.engine.handle(CommandIssued("console", "flaky-1", OWNER, name="status"))
     assert again is None, "once answered, a platform's retry is a duplicate"

@@ -57,7 +57,7 @@ def test_every_form_the_engine_renders_is_registered():
     assert ids == set(routes.FORMS)
 
 
-async def test_buttons_for_one_person_answer_only_that_person(h):
+async def test_buttons_for_one_person_answer_only_that_person(harness):
     """In a chat shared by the pair, each person's Accept is theirs alone: the engine says
     whose buttons they are to anyone else, and nothing changes."""
     from bot.domain.events import ActionClicked
@@ -65,8 +65,8 @@ async def test_buttons_for_one_person_answer_only_that_person(h):
     from bot.domain.model import Pairing, PairingStatus
     from tests.harness import ERIK, MINA
 
-    program = await h.program()
-    pairing = await h.pairing(program, MINA, ERIK)
+    program = await harness.program()
+    pairing = await harness.pairing(program, MINA, ERIK)
     click = ActionClicked(
         "console",
         "click-1",
@@ -75,8 +75,8 @@ async def test_buttons_for_one_person_answer_only_that_person(h):
         value=str(pairing.id),
         for_person=ERIK.handle,
     )
-    assert await h.engine.handle(click) == NotYours(ERIK.handle)
-    async with h.store.transaction() as tx:
+    assert await harness.engine.handle(click) == NotYours(ERIK.handle)
+    async with harness.store.transaction() as tx:
         unchanged = await tx.get(Pairing, pairing.id)
     assert unchanged.mentor_consent is None and unchanged.status == PairingStatus.PROPOSED
     own = ActionClicked(
@@ -87,7 +87,7 @@ async def test_buttons_for_one_person_answer_only_that_person(h):
         value=str(pairing.id),
         for_person=ERIK.handle,
     )
-    assert not isinstance(await h.engine.handle(own), NotYours)
+    assert not isinstance(await harness.engine.handle(own), NotYours)
 
 
 def test_every_route_handler_is_a_named_flow_taking_ctx_person_and_the_request():

@@ -10,20 +10,20 @@ from tests.harness import ERIK, MINA, OWNER, Harness
 THU_10_BERLIN = datetime(2026, 3, 5, 9, 0, tzinfo=UTC)
 
 
-async def _booked(h, program=None):
-    pairing = await h.active_pairing(program)
-    await h.tick()
-    await h.book(ERIK, pairing, "2026-03-05", "10:00")
+async def _booked(harness, program=None):
+    pairing = await harness.active_pairing(program)
+    await harness.tick()
+    await harness.book(ERIK, pairing, "2026-03-05", "10:00")
     return pairing
 
 
-async def _held(h):
+async def _held(harness):
     """Erik says the session of Thursday happened; returns the pair and the card he got."""
-    pairing = await _booked(h)
-    await h.run_until(THU_10_BERLIN + timedelta(hours=1, minutes=1))
-    card = await h.click(ERIK, "session.held", 1)
+    pairing = await _booked(harness)
+    await harness.run_until(THU_10_BERLIN + timedelta(hours=1, minutes=1))
+    card = await harness.click(ERIK, "session.held", 1)
     assert card.text == "Thanks for your session with Mina (Thu 5 Mar, 10:00)." and card.redraw
-    await h.tick()
+    await harness.tick()
     return pairing, card
 
 
@@ -32,16 +32,16 @@ def _ask(card, action):
     return next(a for a in card.asks if any(b.action == action for b in a.buttons))
 
 
-def _agendas(h, user):
-    return [d for d in h.inbox(user) if "Suggested agenda" in d.message.text]
+def _agendas(harness, user):
+    return [d for d in harness.inbox(user) if "Suggested agenda" in d.message.text]
 
 
-async def test_agenda_arrives_a_day_before_with_at_least_three_items(h):
-    await _booked(h)
-    await h.run_until(THU_10_BERLIN - timedelta(hours=24))
-    assert not _agendas(h, "erik")
-    await h.tick()
-    [agenda] = _agendas(h, "erik")
+async def test_agenda_arrives_a_day_before_with_at_least_three_items(harness):
+    await _booked(harness)
+    await harness.run_until(THU_10_BERLIN - timedelta(hours=24))
+    assert not _agendas(harness, "erik")
+    await harness.tick()
+    [agenda] = _agendas(harness, "erik")
     assert agenda.at == THU_10_BERLIN - timedelta(hours=24)
     items = [
         line for line in agenda.message.text.splitlines() if line[:2] in ("1)", "2)", "3)", "4)")
@@ -52,31 +52,31 @@ async def test_agenda_arrives_a_day_before_with_at_least_three_items(h):
     assert all(shares), items
     assert sum(int(m.group(1)) for m in shares) == 45
     assert agenda.message.text.startswith("Thu 5 Mar, 10:00, 45 min with Mina")
-    assert len(_agendas(h, "mina")) == 1
+    assert len(_agendas(harness, "mina")) == 1
 
 
 async def test_agenda_lead_time_is_configurable(store):
-    h = Harness(
+    harness = Harness(
         store, config=EngineConfig(owners=frozenset({OWNER.handle}), agenda_lead=timedelta(hours=2))
     )
-    pairing = await h.active_pairing()
-    await h.book(ERIK, pairing, "2026-03-05", "14:00")  # 13:00 UTC
-    await h.run_until(datetime(2026, 3, 5, 11, 0, tzinfo=UTC))
-    assert not _agendas(h, "erik")
-    await h.tick()
-    assert [d.at for d in _agendas(h, "erik")] == [datetime(2026, 3, 5, 11, 0, tzinfo=UTC)]
+    pairing = await harness.active_pairing()
+    await harness.book(ERIK, pairing, "2026-03-05", "14:00")  # 13:00 UTC
+    await harness.run_until(datetime(2026, 3, 5, 11, 0, tzinfo=UTC))
+    assert not _agendas(harness, "erik")
+    await harness.tick()
+    assert [d.at for d in _agendas(harness, "erik")] == [datetime(2026, 3, 5, 11, 0, tzinfo=UTC)]
 
 
-async def test_an_agenda_due_in_quiet_hours_comes_early_not_late(h):
-    pairing = await h.active_pairing()
-    await h.book(ERIK, pairing, "2026-03-06", "09:00")  # a day before is Thu 09:00: fine
-    await h.book(ERIK, pairing, "2026-03-09", "09:00")  # Monday: a day before is Sunday
-    await h.run_until(datetime(2026, 3, 9, 8, 0, tzinfo=UTC))
-    [agenda] = _agendas(h, "erik")
+async def test_an_agenda_due_in_quiet_hours_comes_early_not_late(harness):
+    pairing = await harness.active_pairing()
+    await harness.book(ERIK, pairing, "2026-03-06", "09:00")  # a day before is Thu 09:00: fine
+    await harness.book(ERIK, pairing, "2026-03-09", "09:00")  # Monday: a day before is Sunday
+    await harness.run_until(datetime(2026, 3, 9, 8, 0, tzinfo=UTC))
+    [agenda] = _agendas(harness, "erik")
     assert agenda.at == datetime(2026, 3, 6, 16, 0, tzinfo=UTC)  # Friday 17:00 Berlin
 
 
-async def test_agendas_vary_by_session_number_and_objective(h):
+async def test_agendas_vary_by_session_number_and_objective(harness):
     from bot.domain.model import Program
     from bot.policy.agenda import agenda_items
 
@@ -93,36 +93,36 @@ async def test_agendas_vary_by_session_number_and_objective(h):
     assert all(len(agenda_items(digital, n, "M", "E", 45)) >= 3 for n in range(1, 9))
 
 
-async def test_did_it_happen_is_asked_after_the_end_and_the_first_answer_counts(h):
-    await _booked(h)
-    await h.tick(THU_10_BERLIN + timedelta(minutes=44))
-    assert not any("How did your session" in t for t in h.texts("erik"))
-    await h.tick(THU_10_BERLIN + timedelta(minutes=45))
-    check = h.last("erik", "session.held")
+async def test_did_it_happen_is_asked_after_the_end_and_the_first_answer_counts(harness):
+    await _booked(harness)
+    await harness.tick(THU_10_BERLIN + timedelta(minutes=44))
+    assert not any("How did your session" in t for t in harness.texts("erik"))
+    await harness.tick(THU_10_BERLIN + timedelta(minutes=45))
+    check = harness.last("erik", "session.held")
     assert [b.action for b in check.message.buttons] == [
         "session.held",
         "session.missed",
         "session.reschedule",
     ]
-    await h.click(MINA, "session.held", 1)
-    again = await h.click(ERIK, "session.missed", 1)
+    await harness.click(MINA, "session.held", 1)
+    again = await harness.click(ERIK, "session.missed", 1)
     assert "already recorded as held" in again.text
-    [session] = await h.engine.run(lambda ctx: ctx.tx.find(Session))
+    [session] = await harness.engine.run(lambda ctx: ctx.tx.find(Session))
     assert session.status == "held"
 
 
-async def test_missed_offers_a_new_time_without_blame(h):
-    await _booked(h)
-    await h.run_until(THU_10_BERLIN + timedelta(hours=1))
-    reply = await h.click(ERIK, "session.missed", 1)
+async def test_missed_offers_a_new_time_without_blame(harness):
+    await _booked(harness)
+    await harness.run_until(THU_10_BERLIN + timedelta(hours=1))
+    reply = await harness.click(ERIK, "session.missed", 1)
     assert reply.text == "Looks like this one didn't happen - want to pick a new time?"
     assert reply.buttons[0].action == "session.schedule"
 
 
-async def test_reschedule_returns_the_booking_form(h):
-    await _booked(h)
-    await h.run_until(THU_10_BERLIN + timedelta(hours=1))
-    reply = await h.click(ERIK, "session.reschedule", 1)
+async def test_reschedule_returns_the_booking_form(harness):
+    await _booked(harness)
+    await harness.run_until(THU_10_BERLIN + timedelta(hours=1))
+    reply = await harness.click(ERIK, "session.reschedule", 1)
     assert reply.form is not None and reply.form.id == "session.schedule"
     assert [f.id for f in reply.form.fields] == [
         "date",
@@ -132,58 +132,58 @@ async def test_reschedule_returns_the_booking_form(h):
         "where",
         "repeat",
     ]
-    again = await h.click(MINA, "session.reschedule", 1)
+    again = await harness.click(MINA, "session.reschedule", 1)
     assert again.form is not None, "a second Reschedule (form closed unused) asks again"
-    [session] = await h.engine.run(lambda ctx: ctx.tx.find(Session))
+    [session] = await harness.engine.run(lambda ctx: ctx.tx.find(Session))
     assert session.status == "cancelled"
 
 
-async def test_executive_reply_in_dm_is_saved_as_reflection(h):
-    _, card = await _held(h)
+async def test_executive_reply_in_dm_is_saved_as_reflection(harness):
+    _, card = await _held(harness)
     prompt = _ask(card, "reflection.write").text
     assert prompt.startswith("What changed for you as a result? Just reply here with a line")
     assert "(Your program owners will see your answer.)" in prompt
-    mentor_card = h.last("mina", "reflection.write").message
+    mentor_card = harness.last("mina", "reflection.write").message
     assert _ask(mentor_card, "reflection.write").text.startswith("What stood out for you?")
-    reply = await h.say(ERIK, "I now read completion rates, not views.")
+    reply = await harness.say(ERIK, "I now read completion rates, not views.")
     assert reply.text == (
         "Thanks - saved for your session with Mina. Your program owners can read it."
         " Not meant as your reflection? Tap Undo and nothing is kept."
     )
     assert "reflection.undo" in [b.action for b in reply.buttons]
-    [saved] = await h.engine.run(lambda ctx: ctx.tx.find(Reflection))
+    [saved] = await harness.engine.run(lambda ctx: ctx.tx.find(Reflection))
     assert saved.what_changed == "I now read completion rates, not views."
     assert saved.role == "mentee" and saved.visibility == "program"
-    again = await h.say(ERIK, "Another thought")
+    again = await harness.say(ERIK, "Another thought")
     assert "not expecting a reply" in again.text
-    assert len(await h.engine.run(lambda ctx: ctx.tx.find(Reflection))) == 1
+    assert len(await harness.engine.run(lambda ctx: ctx.tx.find(Reflection))) == 1
 
 
-async def test_reflection_reminder_once_after_two_days_then_silence(h):
-    await _held(h)
-    erik = await h.person(ERIK)
-    [card] = await h.engine.run(
+async def test_reflection_reminder_once_after_two_days_then_silence(harness):
+    await _held(harness)
+    erik = await harness.person(ERIK)
+    [card] = await harness.engine.run(
         lambda ctx: ctx.tx.find(Notification, kind="reflect", recipient_id=erik.id)
     )
     assert card.status == "sent", "the card in the answer to It happened counts as asked"
     asked = card.sent_at
-    await h.run_until(asked + timedelta(days=2) - timedelta(minutes=1))
-    assert not any("only reminder" in t for t in h.texts("erik"))
-    await h.run_until(asked + timedelta(days=6))
-    reminders = [t for t in h.texts("erik") if "only reminder" in t]
+    await harness.run_until(asked + timedelta(days=2) - timedelta(minutes=1))
+    assert not any("only reminder" in t for t in harness.texts("erik"))
+    await harness.run_until(asked + timedelta(days=6))
+    reminders = [t for t in harness.texts("erik") if "only reminder" in t]
     assert len(reminders) == 1
 
 
-async def test_form_reflection_lines_of_will_do_become_follow_ups(h):
-    await _held(h)
-    form = await h.click(ERIK, "reflection.write", 1)
+async def test_form_reflection_lines_of_will_do_become_follow_ups(harness):
+    await _held(harness)
+    form = await harness.click(ERIK, "reflection.write", 1)
     assert [f.id for f in form.form.fields] == [
         "what_changed",
         "will_do",
         "visibility",
         "implemented",
     ]
-    reply = await h.submit(
+    reply = await harness.submit(
         ERIK,
         "reflection.submit",
         1,
@@ -192,54 +192,56 @@ async def test_form_reflection_lines_of_will_do_become_follow_ups(h):
         visibility="pair",
     )
     assert reply.text == "Thanks - saved for your session with Mina. Only you and Mina can read it."
-    followups = await h.engine.run(lambda ctx: ctx.tx.find(FollowUp))
+    followups = await harness.engine.run(lambda ctx: ctx.tx.find(FollowUp))
     assert [f.text for f in followups] == ["Try one 15-second clip", "Share dashboard link"]
 
 
-async def test_a_private_reflection_stays_off_the_shared_agenda(h):
-    pairing, _ = await _held(h)
-    reply = await h.submit(
+async def test_a_private_reflection_stays_off_the_shared_agenda(harness):
+    pairing, _ = await _held(harness)
+    reply = await harness.submit(
         ERIK, "reflection.submit", 1, what_changed="x", will_do="SECRET plan", visibility="private"
     )
     assert reply.text == "Thanks - saved for your session with Mina. Only you can read it."
-    await h.book(ERIK, pairing, "2026-03-12", "10:00")
-    await h.run_until(datetime(2026, 3, 11, 9, 30, tzinfo=UTC))
-    assert not any("SECRET" in d.message.text for d in h.sender.delivered)
+    await harness.book(ERIK, pairing, "2026-03-12", "10:00")
+    await harness.run_until(datetime(2026, 3, 11, 9, 30, tzinfo=UTC))
+    assert not any("SECRET" in d.message.text for d in harness.sender.delivered)
     # The plan is still an action of Erik's own: only he is asked about it later.
-    [action] = await h.engine.run(lambda ctx: ctx.tx.find(FollowUp))
+    [action] = await harness.engine.run(lambda ctx: ctx.tx.find(FollowUp))
     assert action.text == "SECRET plan" and action.asks == 1
 
 
-async def test_empty_reflection_is_refused_on_the_field(h):
-    await _held(h)
-    reply = await h.submit(ERIK, "reflection.submit", 1, what_changed="  ", visibility="program")
+async def test_empty_reflection_is_refused_on_the_field(harness):
+    await _held(harness)
+    reply = await harness.submit(
+        ERIK, "reflection.submit", 1, what_changed="  ", visibility="program"
+    )
     assert "what_changed" in reply.errors
-    assert await h.engine.run(lambda ctx: ctx.tx.find(Reflection)) == []
+    assert await harness.engine.run(lambda ctx: ctx.tx.find(Reflection)) == []
 
 
-async def test_follow_ups_reach_the_next_agenda_and_done_thanks_the_mentor(h):
-    pairing, _ = await _held(h)
-    await h.submit(
+async def test_follow_ups_reach_the_next_agenda_and_done_thanks_the_mentor(harness):
+    pairing, _ = await _held(harness)
+    await harness.submit(
         ERIK, "reflection.submit", 1, what_changed="x", will_do="Try one clip", visibility="program"
     )
-    await h.book(ERIK, pairing, "2026-03-12", "10:00")
-    await h.run_until(datetime(2026, 3, 11, 9, 30, tzinfo=UTC))
-    agenda = _agendas(h, "erik")[-1].message.text
+    await harness.book(ERIK, pairing, "2026-03-12", "10:00")
+    await harness.run_until(datetime(2026, 3, 11, 9, 30, tzinfo=UTC))
+    agenda = _agendas(harness, "erik")[-1].message.text
     assert "Still open from last time:\n- Try one clip" in agenda
-    await h.run_until(datetime(2026, 3, 12, 10, 0, tzinfo=UTC))
-    card = await h.click(ERIK, "session.held", 2)
-    await h.tick()
+    await harness.run_until(datetime(2026, 3, 12, 10, 0, tzinfo=UTC))
+    card = await harness.click(ERIK, "session.held", 2)
+    await harness.tick()
     planned = _ask(card, "followup.done")
     assert planned.text == "You planned: Try one clip"
     [done_button] = planned.buttons
-    reply = await h.click(ERIK, "followup.done", done_button.value)
+    reply = await harness.click(ERIK, "followup.done", done_button.value)
     assert reply.redraw and "I'll let Mina know" in reply.text
     assert not any(b.action == "followup.done" for b in reply.every_button)
-    again = await h.click(ERIK, "followup.done", done_button.value)
+    again = await harness.click(ERIK, "followup.done", done_button.value)
     assert "already marked as done" in again.text
     # The thank-you waits up to two days for another message to Mina, then goes alone: on
     # Monday morning, as the two days end on a Saturday.
-    await h.run_until(datetime(2026, 3, 16, 9, 0, tzinfo=UTC))
-    assert any("put one of your suggestions into practice" in t for t in h.texts("mina"))
-    status = await h.command(OWNER, "status")
+    await harness.run_until(datetime(2026, 3, 16, 9, 0, tzinfo=UTC))
+    assert any("put one of your suggestions into practice" in t for t in harness.texts("mina"))
+    status = await harness.command(OWNER, "status")
     assert "Suggestions implemented: 1" in status.plain()

@@ -16,17 +16,17 @@ from tests.harness import ERIK, MINA, OWNER, PRIYA, TOM
 pytestmark = pytest.mark.both_databases
 
 
-async def test_owner_status_counts_pairs_sessions_cadence_and_reflections(h):
-    program = await h.program()
-    pairing = await h.active_pairing(program)
-    await h.active_pairing(program, mentor=PRIYA, mentee=TOM)
-    await h.tick()
-    await h.book(ERIK, pairing, "2026-03-04", "10:00")
-    await h.tick(datetime(2026, 3, 4, 11, 0, tzinfo=UTC))
-    await h.click(ERIK, "session.held", 1)
-    await h.tick()
-    await h.say(ERIK, "Learned how trends spread.")
-    status = (await h.command(OWNER, "status")).plain()
+async def test_owner_status_counts_pairs_sessions_cadence_and_reflections(harness):
+    program = await harness.program()
+    pairing = await harness.active_pairing(program)
+    await harness.active_pairing(program, mentor=PRIYA, mentee=TOM)
+    await harness.tick()
+    await harness.book(ERIK, pairing, "2026-03-04", "10:00")
+    await harness.tick(datetime(2026, 3, 4, 11, 0, tzinfo=UTC))
+    await harness.click(ERIK, "session.held", 1)
+    await harness.tick()
+    await harness.say(ERIK, "Learned how trends spread.")
+    status = (await harness.command(OWNER, "status")).plain()
     assert "Pairs: 2 active" in status
     assert "Sessions: 1 held, 0 coming up, 0 missed, 0 not yet confirmed" in status
     assert "Last 30 days: 1 scheduled, 1 held, 0 missed" in status
@@ -35,80 +35,82 @@ async def test_owner_status_counts_pairs_sessions_cadence_and_reflections(h):
     assert "Learned how trends spread" not in status, "owners see counts, not text, in status"
 
 
-async def test_pairs_without_a_session_for_twice_the_cadence_are_at_risk(h):
-    program = await h.program(cadence_days=7)
-    await h.active_pairing(program)
-    h.clock.set(h.clock.now() + timedelta(days=15))
-    status = (await h.command(OWNER, "status")).plain()
+async def test_pairs_without_a_session_for_twice_the_cadence_are_at_risk(harness):
+    program = await harness.program(cadence_days=7)
+    await harness.active_pairing(program)
+    harness.clock.set(harness.clock.now() + timedelta(days=15))
+    status = (await harness.command(OWNER, "status")).plain()
     assert "Pairs at risk:\n- Erik Lund & Mina Park: no session yet after 15 days" in status
     assert "On cadence: 0% of active pairs (0 of 1)" in status
 
 
-async def test_a_non_owner_sees_only_their_own_pairs(h):
-    program = await h.program()
-    await h.active_pairing(program)
-    await h.active_pairing(program, mentor=PRIYA, mentee=TOM)
+async def test_a_non_owner_sees_only_their_own_pairs(harness):
+    program = await harness.program()
+    await harness.active_pairing(program)
+    await harness.active_pairing(program, mentor=PRIYA, mentee=TOM)
     for command in ("status", "me"):
-        reply = (await h.command(ERIK, command)).plain()
+        reply = (await harness.command(ERIK, command)).plain()
         assert "Mentored by Mina Park in Digital Leaders (active)" in reply
         assert "Tom" not in reply and "Priya" not in reply and "Pairs:" not in reply
 
 
-async def test_owner_commands_refuse_politely_and_change_nothing(h):
-    program = await h.program()
+async def test_owner_commands_refuse_politely_and_change_nothing(harness):
+    program = await harness.program()
     mentions = (Mention("@priya", PRIYA), Mention("@tom", TOM))
-    reply = await h.command(ERIK, "pair", "@priya @tom goal", mentions)
+    reply = await harness.command(ERIK, "pair", "@priya @tom goal", mentions)
     assert reply.text.startswith("Sorry, only program owners can do that.")
-    assert "only program owners" in (await h.command(ERIK, "export")).text
-    assert "only program owners" in (await h.command(ERIK, "program", "create Other")).text
-    owner = (await h.command(OWNER, "status")).plain()
+    assert "only program owners" in (await harness.command(ERIK, "export")).text
+    assert "only program owners" in (await harness.command(ERIK, "program", "create Other")).text
+    owner = (await harness.command(OWNER, "status")).plain()
     assert "Pairs: none" in owner and program.name in owner
 
 
-async def test_owner_pairs_people_with_a_command(h):
-    await h.program()
+async def test_owner_pairs_people_with_a_command(harness):
+    await harness.program()
     mentions = (Mention("@priya", PRIYA), Mention("@tom", TOM), Mention("@erik", ERIK))
-    reply = await h.command(OWNER, "pair", "@priya @tom learn support tooling with @erik", mentions)
+    reply = await harness.command(
+        OWNER, "pair", "@priya @tom learn support tooling with @erik", mentions
+    )
     assert (
         reply.text == "Proposed: Priya Shah mentors Tom Becker in Digital Leaders."
         " I've asked them both to accept."
     )
-    await h.tick()
+    await harness.tick()
     assert (
         "Goal: learn support tooling with @Erik Lund."
-        in h.last("priya", "pairing.accept").message.text
+        in harness.last("priya", "pairing.accept").message.text
     )
-    await h.program("Second")
-    reply = await h.command(
+    await harness.program("Second")
+    reply = await harness.command(
         OWNER, "pair", "@mina @erik x", (Mention("@mina", MINA), Mention("@erik", ERIK))
     )
     assert "Add program=NAME" in reply.text
 
 
-async def test_two_ticks_at_the_same_time_send_nothing_twice(h):
+async def test_two_ticks_at_the_same_time_send_nothing_twice(harness):
     # Erik had his first nudge and check-in in his answer to Accept. On Tuesday: two intros
     # (now pointless: skipped) and Mina's nudge, with her expectations check-in along.
-    await h.active_pairing()
-    tuesday = h.clock.now() + timedelta(days=1)
-    first = await h.tick(tuesday)
-    second = await h.tick()
+    await harness.active_pairing()
+    tuesday = harness.clock.now() + timedelta(days=1)
+    first = await harness.tick(tuesday)
+    second = await harness.tick()
     assert (first.sent, first.skipped, first.planned) == (1, 2, 1), first.line()
     assert (second.due, second.sent, second.planned) == (0, 0, 0)
-    [nudge] = h.sender.delivered
+    [nudge] = harness.sender.delivered
     assert nudge.recipient.user_id == "mina" and len(nudge.message.asks) == 1
     assert "what do you hope" in nudge.message.asks[0].text
 
 
-async def test_concurrent_ticks_plan_and_send_each_notification_once(h):
-    await h.active_pairing()
-    h.clock.advance(timedelta(days=1))  # Tuesday: Mina's first nudge is due
-    other = Engine(h.store, h.clock, h.config, {"console": h.sender})
-    results = await asyncio.gather(h.engine.tick(), other.tick(), h.engine.tick())
+async def test_concurrent_ticks_plan_and_send_each_notification_once(harness):
+    await harness.active_pairing()
+    harness.clock.advance(timedelta(days=1))  # Tuesday: Mina's first nudge is due
+    other = Engine(harness.store, harness.clock, harness.config, {"console": harness.sender})
+    results = await asyncio.gather(harness.engine.tick(), other.tick(), harness.engine.tick())
     assert sum(r.sent for r in results) == 1, "Mina's nudge, her check-in going along"
     assert sum(r.planned for r in results) == 1
-    [nudge] = h.sender.delivered
+    [nudge] = harness.sender.delivered
     assert [a.buttons[0].action for a in nudge.message.asks] == ["checkin.answer"]
-    rows = await h.engine.run(lambda ctx: ctx.tx.find(Notification))
+    rows = await harness.engine.run(lambda ctx: ctx.tx.find(Notification))
     # 2 intros, 2 nudges, 2 check-ins and their 2 reminders (due in three days).
     assert len({r.key for r in rows}) == len(rows) == 8
     assert {r.status for r in rows if r.kind in ("nudge", "checkin")} == {"sent"}
@@ -125,34 +127,34 @@ class Refusing:
         raise DeliveryError("platform said 503", retry_after=1)
 
 
-async def test_failed_sends_retry_with_backoff_then_show_in_owner_status(h):
-    await h.pairing(await h.program())
+async def test_failed_sends_retry_with_backoff_then_show_in_owner_status(harness):
+    await harness.pairing(await harness.program())
     refusing = Refusing()
-    h.engine.senders["console"] = refusing
+    harness.engine.senders["console"] = refusing
     for _ in range(40):  # retries back off; outside working hours they wait for the morning
-        await h.tick(h.clock.now() + timedelta(hours=2))
+        await harness.tick(harness.clock.now() + timedelta(hours=2))
     assert refusing.calls == 2 * 5, "five attempts each, then parked"
-    rows = await h.engine.run(lambda ctx: ctx.tx.find(Notification))
+    rows = await harness.engine.run(lambda ctx: ctx.tx.find(Notification))
     assert {r.status for r in rows} == {"failed"}
     assert rows[0].last_error == "platform said 503"
-    status = (await h.command(OWNER, "status")).plain()
+    status = (await harness.command(OWNER, "status")).plain()
     assert "Messages that could not be delivered: 2 (latest: platform said 503)" in status
 
 
-async def test_unconfigured_platforms_are_left_waiting(h):
-    program = await h.program()
+async def test_unconfigured_platforms_are_left_waiting(harness):
+    program = await harness.program()
     slack_person = Actor("slack", "U1", "Sam Slack")
-    await h.pairing(program, mentor=slack_person, mentee=ERIK)
-    result = await h.tick()
+    await harness.pairing(program, mentor=slack_person, mentee=ERIK)
+    result = await harness.tick()
     assert result.sent == 1  # Erik on the console; the Slack intro waits for a Slack sender
-    rows = await h.engine.run(lambda ctx: ctx.tx.find(Notification, status="pending"))
+    rows = await harness.engine.run(lambda ctx: ctx.tx.find(Notification, status="pending"))
     assert len(rows) == 1
 
 
-async def test_a_non_owner_is_refused_before_any_program_is_named(h):
+async def test_a_non_owner_is_refused_before_any_program_is_named(harness):
     """Owners' tools name programs ("which program: A, B"): nobody else hears them."""
-    await h.program()
-    await h.program("Second")
+    await harness.program()
+    await harness.program("Second")
     mentions = (Mention("@priya", PRIYA), Mention("@tom", TOM))
     tries = [
         ("pair", "@priya @tom goal", mentions),
@@ -162,20 +164,20 @@ async def test_a_non_owner_is_refused_before_any_program_is_named(h):
         ("program", "set Second cadence=7", ()),
     ]
     for name, args, named in tries:
-        reply = await h.command(ERIK, name, args, named)
+        reply = await harness.command(ERIK, name, args, named)
         assert reply.text.startswith("Sorry, only program owners can do that."), (name, reply)
         assert "Second" not in reply.text and "Nope" not in reply.text, (name, reply)
 
 
-async def test_an_owner_hears_what_is_wrong_with_the_command_before_which_program(h):
-    await h.program()
-    await h.program("Second")
+async def test_an_owner_hears_what_is_wrong_with_the_command_before_which_program(harness):
+    await harness.program()
+    await harness.program("Second")
     one = (Mention("@priya", PRIYA),)
-    usage = await h.command(OWNER, "pair", "@priya", one)
+    usage = await harness.command(OWNER, "pair", "@priya", one)
     assert usage.text == prompts.text("commands.pair_usage")
-    cadence = await h.command(OWNER, "program", "set Nope cadence=x")
+    cadence = await harness.command(OWNER, "program", "set Nope cadence=x")
     assert cadence.text == prompts.text("commands.bad_cadence")
 
 
-async def test_export_by_an_owner_with_no_program_yet_is_refused_as_before(h):
-    assert (await h.command(OWNER, "export")).text.startswith("Sorry, only program owners")
+async def test_export_by_an_owner_with_no_program_yet_is_refused_as_before(harness):
+    assert (await harness.command(OWNER, "export")).text.startswith("Sorry, only program owners")
