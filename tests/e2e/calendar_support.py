@@ -1,12 +1,14 @@
 """Steps of the Slack calendar tests: people with e-mail addresses paired in a new program,
 booking from `me` (answered with the booker's invite), and the feed link in the answer to
-`calendar`."""
+`calendar`; and what the Slack and Teams calendar tests both use to read invites and feeds."""
 
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import datetime
 
+import aiohttp
 from icalendar import Calendar
 
 from tests.e2e.slack_support import (
@@ -104,15 +106,26 @@ def message_of(fake: FakeSlack, share: dict) -> Posted | None:
     return next((p for p in list(fake.messages.values()) if file["id"] in p.files), None)
 
 
+async def fetch(url: str) -> tuple[int, str, str]:
+    """GET `url`: status, content type (without its parameters) and body."""
+    async with aiohttp.ClientSession() as session, session.get(url) as resp:
+        return resp.status, resp.content_type, await resp.text()
+
+
+def mailto(value) -> str:
+    """The address of an ATTENDEE or ORGANIZER, without its mailto: (in either case)."""
+    return re.sub(r"^mailto:", "", str(value), flags=re.IGNORECASE)
+
+
 def events(calendar: Calendar) -> list:
     return list(calendar.walk("VEVENT"))
 
 
-def buttons(posted: Posted) -> dict[str, dict]:
-    """The message's buttons by action id."""
-    return {
-        e["action_id"]: e for b in posted.blocks if b["type"] == "actions" for e in b["elements"]
-    }
+def buttons(posted: Posted | dict) -> dict[str, dict]:
+    """The buttons by action id of a posted message, or of a command's answer (a dict, which
+    may have no blocks)."""
+    blocks = posted.get("blocks", []) if isinstance(posted, dict) else posted.blocks
+    return {e["action_id"]: e for b in blocks if b.get("type") == "actions" for e in b["elements"]}
 
 
 def feed_link(answer: Posted) -> str:

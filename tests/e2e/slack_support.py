@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
 from urllib.parse import quote, urlencode
+from zoneinfo import ZoneInfo
 
 import aiohttp
 
@@ -29,6 +30,7 @@ from tests.fakes.slack_api import TEAM, TOKEN, FakeSlack, Posted
 
 SECRET = "secret"
 OWNER = "UOWNER"
+BERLIN = ZoneInfo("Europe/Berlin")  # the time zone of the people the tests make
 BIN = Path(sys.executable).with_name("mentorbot")
 COMMAND = [str(BIN)] if BIN.exists() else [sys.executable, "-m", "adapters.cli"]
 
@@ -339,6 +341,12 @@ async def eventually(check, timeout: float = 10.0, what: str = "condition", inte
         await asyncio.sleep(interval)
 
 
+async def settle(seconds: float = 1.0) -> None:
+    """Wait a moment, for what should NOT happen (a second answer, a call) to have had the
+    time to happen."""
+    await asyncio.sleep(seconds)
+
+
 def texts(blocks: list) -> str:
     """All the text in a list of blocks, for assertions."""
     out = []
@@ -387,6 +395,35 @@ def next_weekday(day: date, hour: int, minute: int = 0) -> datetime:
     while day.weekday() >= 5:
         day += timedelta(days=1)
     return datetime.combine(day, clock(hour, minute), UTC)
+
+
+def berlin(day: date, hour: int, minute: int = 0) -> datetime:
+    """`day` at hour:minute in Berlin, in UTC."""
+    return datetime.combine(day, clock(hour, minute), BERLIN).astimezone(UTC)
+
+
+def working_hour_after(moment: datetime) -> datetime:
+    """The first whole hour at least a minute after `moment` that is inside the default
+    working hours in Berlin (Monday to Friday, 09:00-18:00)."""
+    local = (moment + timedelta(hours=1)).astimezone(BERLIN)
+    local = local.replace(minute=0, second=0, microsecond=0)
+    while local.weekday() >= 5 or not 9 <= local.hour < 18:
+        local += timedelta(hours=1)
+    return local.astimezone(UTC)
+
+
+def evening_after(moment: datetime) -> datetime:
+    """The first 20:00 in Berlin after `moment`: outside working hours, whatever the day."""
+    local = moment.astimezone(BERLIN).replace(hour=20, minute=0, second=0, microsecond=0)
+    return (local if local > moment else local + timedelta(days=1)).astimezone(UTC)
+
+
+def morning_after(moment: datetime) -> datetime:
+    """The first Monday-to-Friday 09:00 in Berlin after `moment`, when working hours open."""
+    local = moment.astimezone(BERLIN).replace(hour=9, minute=0, second=0, microsecond=0)
+    while local <= moment or local.weekday() >= 5:
+        local += timedelta(days=1)
+    return local.astimezone(UTC)
 
 
 def posts_with(fake: FakeSlack, channel: str, words: str) -> list[Posted]:

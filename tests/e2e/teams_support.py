@@ -6,17 +6,24 @@ from __future__ import annotations
 
 import itertools
 import json
+import sqlite3
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import aiohttp
+from sqlalchemy.engine import make_url
 
-from tests.e2e.slack_support import Serve, Workspace, eventually, person_number, weekday_at
+from tests.e2e.slack_support import (
+    BERLIN,  # the people's time zone (clientInfo in every activity)
+    Serve,
+    Workspace,
+    eventually,
+    person_number,
+    weekday_at,
+)
 from tests.fakes.bot_connector import BOT_ID, TENANT_ID, FakeConnector, Sent
 
 OWNER = "29:owner-olivia"
-BERLIN = ZoneInfo("Europe/Berlin")  # the people's time zone (clientInfo in every activity)
 CARD = "application/vnd.microsoft.card.adaptive"
 OWN_BUTTONS = "mb.own"  # adapters/teams/render.py: the ActionSet of a message's own buttons
 CHOICE = "mb.c"  # the id of a one-choice menu's Input.ChoiceSet (Message.select)
@@ -234,6 +241,19 @@ def activity_text(activity: dict) -> str:
     return "\n".join(parts)
 
 
+def text_of(sent: Sent) -> str:
+    """What the card in `sent` (as it stands now) says, buttons included."""
+    return activity_text(sent.latest).strip()
+
+
+def people_named(serve: Serve, user_id: str) -> int:
+    """How many Teams participants with this user id serve's (SQLite) database holds."""
+    path = make_url(serve.env["DATABASE_URL"]).database
+    with sqlite3.connect(path, timeout=30) as db:
+        query = "SELECT count(*) FROM participants WHERE platform = 'teams' AND user_id = ?"
+        return db.execute(query, (user_id,)).fetchone()[0]
+
+
 def _nodes(tree):
     """Every dict in a JSON tree, depth first."""
     if isinstance(tree, dict):
@@ -291,17 +311,29 @@ async def start_program(tenant: Tenant, name: str) -> None:
     await tenant.latest(OWNER, f"Program {name} created")
 
 
-async def active_pair(tenant: Tenant, program: str):
-    """A proposed, introduced and accepted pair; returns (mentor, mentee, tick time)."""
-    mentor, mentee = teams_pair(tenant)
+async def active_pairs(
+    tenant: Tenant, program: str, count: int = 1, goal: str = "Learn short video"
+) -> tuple[list[tuple[str, str]], datetime]:
+    """A new program (cadence 14 days, 45 min) with `count` pairs proposed with `goal`,
+    introduced by one tick and accepted by both; returns (mentor, mentee) for each, and the
+    time of that tick."""
+    pairs = [teams_pair(tenant) for _ in range(count)]
     await start_program(tenant, program)
-    await tenant.say(OWNER, f"pair {{}} {{}} program={program} Learn short video", (mentor, mentee))
+    for mentor, mentee in pairs:
+        await tenant.say(OWNER, f"pair {{}} {{}} program={program} {goal}", (mentor, mentee))
     when = weekday_at(3, 9)
     await tick(tenant, when)
-    for user in (mentee, mentor):
-        intro = await tenant.latest(user, "Accept")
-        await tenant.submit(user, intro, "Accept")
-    await tenant.latest(mentor, "both in")
+    for mentor, mentee in pairs:
+        for user in (mentee, mentor):
+            intro = await tenant.latest(user, "Accept")
+            await tenant.submit(user, intro, "Accept")
+        await tenant.latest(mentor, "both in")
+    return pairs, when
+
+
+async def active_pair(tenant: Tenant, program: str):
+    """A proposed, introduced and accepted pair; returns (mentor, mentee, tick time)."""
+    [(mentor, mentee)], when = await active_pairs(tenant, program)
     return mentor, mentee, when
 
 
@@ -311,30 +343,6 @@ def weekday_after(moment: datetime, days: int, hour: int) -> datetime:
     while later.weekday() >= 5:
         later += timedelta(days=1)
     return later
-
-
-def working_hour_after(moment: datetime) -> datetime:
-    """The first whole hour at least a minute after `moment` that is inside the default
-    working hours in Berlin (Monday to Friday, 09:00-18:00)."""
-    local = (moment + timedelta(hours=1)).astimezone(BERLIN)
-    local = local.replace(minute=0, second=0, microsecond=0)
-    while local.weekday() >= 5 or not 9 <= local.hour < 18:
-        local += timedelta(hours=1)
-    return local.astimezone(UTC)
-
-
-def evening_after(moment: datetime) -> datetime:
-    """The first 20:00 in Berlin after `moment`: outside working hours, whatever the day."""
-    local = moment.astimezone(BERLIN).replace(hour=20, minute=0, second=0, microsecond=0)
-    return (local if local > moment else local + timedelta(days=1)).astimezone(UTC)
-
-
-def morning_after(moment: datetime) -> datetime:
-    """The first Monday-to-Friday 09:00 in Berlin after `moment`, when working hours open."""
-    local = moment.astimezone(BERLIN).replace(hour=9, minute=0, second=0, microsecond=0)
-    while local <= moment or local.weekday() >= 5:
-        local += timedelta(days=1)
-    return local.astimezone(UTC)
 
 
 async def book_and_hold(tenant: Tenant, mentee: str, day: date) -> tuple[datetime, Sent]:

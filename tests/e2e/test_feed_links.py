@@ -9,9 +9,9 @@ import re
 import secrets
 from pathlib import Path
 
-import aiohttp
 import pytest
 
+from tests.e2e.calendar_support import buttons, fetch
 from tests.e2e.process_support import Run, query
 from tests.e2e.slack_support import Serve, Workspace, slack_env
 from tests.fakes.slack_api import FakeSlack
@@ -24,21 +24,6 @@ def off_loopback(fake: FakeSlack, folder: Path, public_url: str) -> dict[str, st
     """Slack alone, serve bound to every address (the Docker image's HOST)."""
     database = f"sqlite+aiosqlite:///{folder}/mentorbot.db"
     return {**slack_env(fake, database), "HOST": "0.0.0.0", "MENTORBOT_PUBLIC_URL": public_url}
-
-
-def buttons(answer: dict) -> dict[str, dict]:
-    """The answer's buttons by action id."""
-    return {
-        e["action_id"]: e
-        for b in answer.get("blocks", [])
-        if b.get("type") == "actions"
-        for e in b["elements"]
-    }
-
-
-async def status_of(url: str) -> tuple[int, str]:
-    async with aiohttp.ClientSession() as session, session.get(url) as resp:
-        return resp.status, resp.headers.get("Content-Type", "")
 
 
 def test_serve_off_loopback_with_an_http_public_url_stops_start_up_saying_what_to_set(
@@ -91,7 +76,7 @@ async def test_without_a_public_url_off_loopback_calendar_says_feeds_are_off(fak
         query(
             database, "UPDATE participants SET calendar_token = $1 WHERE user_id = $2", kept, user
         )
-        assert (await status_of(f"{serve.url}/calendar/{token}.ics"))[0] == 404
+        assert (await fetch(f"{serve.url}/calendar/{token}.ics"))[0] == 404
 
         log = serve.output()
         assert "calendar feeds are off" in log and "set it to the https address" in log, log
@@ -119,7 +104,7 @@ async def test_off_loopback_only_an_https_public_url_gives_feed_links(fake, tmp_
         assert FEED.fullmatch(url), url
         assert found["link.webcal"]["url"] == "webcal://" + url.removeprefix("https://")
         local = serve.url + url.removeprefix("https://mentorbot.example.com")
-        status, kind = await status_of(local)
+        status, kind, _ = await fetch(local)
         assert status == 200 and kind.startswith("text/calendar"), (status, kind)
         assert "calendar feeds are off" not in serve.output()
         assert not fake.violations, fake.violations

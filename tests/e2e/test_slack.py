@@ -3,7 +3,6 @@ API on 127.0.0.1, and `mentorbot tick --now` moving time forward."""
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 from datetime import timedelta
@@ -15,6 +14,7 @@ from tests.e2e.slack_support import (
     pair_of_people,
     propose,
     row_for,
+    settle,
     start_program,
     texts,
     weekday_at,
@@ -142,7 +142,7 @@ async def test_a_pair_goes_from_slash_command_to_a_stored_reflection(workspace, 
         lambda: any("Thanks - saved" in p.text for p in fake.posts_to(fake.dm(mentee))),
         what="reflection saved reply",
     )
-    await _settle()
+    await settle()
     saved = [p for p in fake.posts_to(fake.dm(mentee)) if "Thanks - saved" in p.text]
     assert len(saved) == 1, "Slack's retries are answered once"
 
@@ -164,7 +164,3 @@ async def test_a_pair_goes_from_slash_command_to_a_stored_reflection(workspace, 
     rows = [r for r in csv.DictReader(io.StringIO(content)) if r["program"] == "Cycle"]
     reflections = [r for r in rows if "completion rates & retention" in r.get("what_changed", "")]
     assert len(reflections) == 1, rows
-
-
-async def _settle(seconds: float = 1.0) -> None:
-    await asyncio.sleep(seconds)

@@ -6,16 +6,12 @@ through a real `mentorbot serve` and `mentorbot tick --now`."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import re
 import secrets
-from datetime import UTC, date, datetime, timedelta
-from datetime import time as clock
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
-from zoneinfo import ZoneInfo
 
-import aiohttp
 import recurring_ical_events
 from icalendar import Calendar
 
@@ -26,22 +22,25 @@ from tests.e2e.calendar_support import (
     buttons,
     events,
     feed_link,
+    fetch,
+    mailto,
     message_of,
     reply_in_dm,
     shares,
 )
 from tests.e2e.process_support import query
-from tests.e2e.slack_support import CADENCE, eventually, open_form, texts, weekday_at
+from tests.e2e.slack_support import (
+    CADENCE,
+    berlin,
+    eventually,
+    open_form,
+    settle,
+    texts,
+    weekday_at,
+)
 from tests.fakes.slack_api import FakeSlack
 
-BERLIN = ZoneInfo("Europe/Berlin")
-
-
 # --- helpers ------------------------------------------------------------------------------------
-
-
-def berlin(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, clock(hour, minute), BERLIN)
 
 
 def ics_of(fake: FakeSlack, share: dict) -> Calendar:
@@ -65,19 +64,6 @@ def expanded(calendar: Calendar, around: datetime) -> list[datetime]:
 
 def utc(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def mailto(value) -> str:
-    return str(value).lower().removeprefix("mailto:")
-
-
-async def fetch(url: str) -> tuple[int, str, str]:
-    async with aiohttp.ClientSession() as session, session.get(url) as resp:
-        return resp.status, resp.headers.get("Content-Type", ""), await resp.text()
-
-
-async def _settle(seconds: float = 1.0) -> None:
-    await asyncio.sleep(seconds)
 
 
 # --- 1, 2, 3, 6: one booking, its links, Reschedule and Cancel ----------------------------------
@@ -140,7 +126,7 @@ async def test_a_booking_sends_both_an_invite_that_reschedule_and_cancel_update_
     responses, views = len(fake.responses), len(fake.views)
     status, _ = await workspace.click(mentor.user, invite, "link.google")
     assert status == 200
-    await _settle()
+    await settle()
     assert len(fake.calls) == calls, [c.method for c in fake.calls[calls:]]
     assert (len(fake.responses), len(fake.views), invite.updates) == (responses, views, [])
 

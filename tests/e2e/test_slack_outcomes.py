@@ -7,15 +7,16 @@ serve` with signed requests, the fake Slack Web API and ticks at chosen moments.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
-from datetime import time as clock
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime, timedelta
 
 from tests.e2e.slack_support import (
     OWNER,
     Workspace,
     accept_intro,
+    berlin,
+    evening_after,
     eventually,
+    morning_after,
     next_weekday,
     one_post,
     open_form,
@@ -26,10 +27,10 @@ from tests.e2e.slack_support import (
     start_program,
     status_of,
     texts,
+    working_hour_after,
 )
 from tests.fakes.slack_api import Posted
 
-BERLIN = ZoneInfo("Europe/Berlin")
 FIT_NOTE = "may need a hand"
 # What the mentee plans in a reflection, and how they answer "Did it happen?" about each.
 PLANS = (
@@ -100,35 +101,6 @@ async def open_home(workspace: Workspace, user: str, containing: str) -> str:
         return body if containing in body else ""
 
     return await eventually(shown, what=f"{containing!r} on {user}'s Home")
-
-
-def berlin(day: date, hour: int) -> datetime:
-    return datetime.combine(day, clock(hour), BERLIN).astimezone(UTC)
-
-
-def working_hour_after(moment: datetime) -> datetime:
-    """The first whole hour at least a minute after `moment` that is inside the default
-    working hours in Berlin (Monday to Friday, 09:00-18:00)."""
-    local = (
-        (moment + timedelta(hours=1)).astimezone(BERLIN).replace(minute=0, second=0, microsecond=0)
-    )
-    while local.weekday() >= 5 or not 9 <= local.hour < 18:
-        local += timedelta(hours=1)
-    return local.astimezone(UTC)
-
-
-def evening_after(moment: datetime) -> datetime:
-    """The first 20:00 in Berlin after `moment`: outside working hours, whatever the day."""
-    local = moment.astimezone(BERLIN).replace(hour=20, minute=0, second=0, microsecond=0)
-    return (local if local > moment else local + timedelta(days=1)).astimezone(UTC)
-
-
-def morning_after(moment: datetime) -> datetime:
-    """The first Monday-to-Friday 09:00 in Berlin after `moment`, when working hours open."""
-    local = moment.astimezone(BERLIN).replace(hour=9, minute=0, second=0, microsecond=0)
-    while local <= moment or local.weekday() >= 5:
-        local += timedelta(days=1)
-    return local.astimezone(UTC)
 
 
 def new_posts(workspace: Workspace, user: str, seen: int) -> list[str]:

@@ -10,10 +10,9 @@ import io
 import itertools
 import json
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from tests.e2e.slack_support import (
     COMMAND,
@@ -22,6 +21,7 @@ from tests.e2e.slack_support import (
     accept_intro,
     actions_of,
     active_pair,
+    berlin,
     eventually,
     next_weekday,
     one_post,
@@ -38,7 +38,6 @@ from tests.e2e.slack_support import (
 )
 from tests.fakes.slack_api import FakeSlack, Posted
 
-BERLIN = ZoneInfo("Europe/Berlin")
 PEOPLE_HEADER = "program,person,role,name,teaches,learns,interests,manager\n"
 _n = itertools.count(1)
 
@@ -147,10 +146,6 @@ async def answer_checkin_from_me(workspace: Workspace, user: str, values: dict[s
         ),
         what="answer saved",
     )
-
-
-def berlin(day: date, hour: int) -> datetime:
-    return datetime.combine(day, clock(hour), BERLIN).astimezone(UTC)
 
 
 def inputs(modal: dict) -> list[str]:

@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
 import time
 
 import aiohttp
 import pytest
-from sqlalchemy.engine import make_url
 
 from tests.e2e.slack_support import Serve, Workspace, eventually, slack_env
-from tests.e2e.teams_support import OWNER, Tenant, button, teams_env
+from tests.e2e.teams_support import OWNER, Tenant, button, people_named, teams_env
 from tests.fakes import bot_identity as identity_fake
 from tests.fakes.bot_connector import TENANT_ID
 from tests.fakes.bot_identity import MSI_HEADER, MSI_TOKEN, FakeIdentity, new_key, sign
@@ -75,13 +73,6 @@ async def signed(auth_serve, connector, identity):
     yield tenant
     assert not connector.violations, connector.violations
     assert "Traceback" not in auth_serve.output(), auth_serve.output()[-4000:]
-
-
-def people_named(serve: Serve, user_id: str) -> int:
-    path = make_url(serve.env["DATABASE_URL"]).database
-    with sqlite3.connect(path, timeout=30) as db:
-        query = "SELECT count(*) FROM participants WHERE platform = 'teams' AND user_id = ?"
-        return db.execute(query, (user_id,)).fetchone()[0]
 
 
 async def test_a_channel_token_is_accepted_and_answered(signed, connector, identity):

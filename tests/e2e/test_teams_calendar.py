@@ -19,30 +19,27 @@ import json
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
-from zoneinfo import ZoneInfo
 
-import aiohttp
 import pytest
 import recurring_ical_events
 from icalendar import Calendar
 
-from tests.e2e.slack_support import Serve, weekday_at
+from tests.e2e.calendar_support import fetch, mailto
+from tests.e2e.slack_support import BERLIN, Serve, berlin, weekday_at
 from tests.e2e.teams_support import (
-    OWNER,
     Tenant,
+    active_pairs,
     activity_text,
     button,
-    start_program,
     teams_env,
-    teams_pair,
     tick,
     titles,
 )
 from tests.fakes.bot_connector import FakeConnector, Sent
 
-BERLIN = ZoneInfo("Europe/Berlin")
+GOAL = "Learn reels"  # what the pairs of these tests are proposed with
 ADD_ICS = "Add to calendar (.ics)"
 MEETING = "Create Teams meeting"
 INVITE_PATH = "/teams/invites/"
@@ -99,12 +96,6 @@ class Invite:
         return titles(self.sent)
 
 
-async def fetch(url: str) -> tuple[int, str, str]:
-    """GET `url`: status, content type and body."""
-    async with aiohttp.ClientSession() as session, session.get(url) as resp:
-        return resp.status, resp.content_type, await resp.text()
-
-
 def read_ics(text: str) -> tuple[Calendar, list[datetime]]:
     """The calendar, and the start of every occurrence recurring_ical_events finds in it."""
     calendar = Calendar.from_ical(text)
@@ -132,20 +123,12 @@ async def invite_in(tenant: Tenant, sent: Sent) -> Invite:
     return Invite(sent, url, *read_ics(body))
 
 
-def berlin(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), BERLIN).astimezone(UTC)
-
-
 def zulu(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def email(tenant: Tenant, user: str) -> str:
     return tenant.fake.users[user]["email"]
-
-
-def mailto(address) -> str:
-    return str(address).removeprefix("mailto:").removeprefix("MAILTO:")
 
 
 def attendees(event) -> set[str]:
@@ -156,21 +139,6 @@ def attendees(event) -> set[str]:
 def shown(text: str) -> str:
     """Message text as Teams shows it: its Markdown escapes (\\_ and the like) undone."""
     return re.sub(r"\\(.)", r"\1", text)
-
-
-async def active_pairs(tenant: Tenant, program: str, count: int = 1) -> list[tuple[str, str]]:
-    """`count` pairs in a new program (cadence 14 days, 45 min), introduced by one tick and
-    accepted by both; returns (mentor, mentee) for each."""
-    pairs = [teams_pair(tenant) for _ in range(count)]
-    await start_program(tenant, program)
-    for mentor, mentee in pairs:
-        await tenant.say(OWNER, f"pair {{}} {{}} program={program} Learn reels", (mentor, mentee))
-    await tick(tenant, weekday_at(3, 9))
-    for mentor, mentee in pairs:
-        for user in (mentee, mentor):
-            await tenant.submit(user, await tenant.latest(user, "Accept"), "Accept")
-        await tenant.latest(mentor, "both in")
-    return pairs
 
 
 async def book(tenant: Tenant, user: str, start: datetime, **values: str) -> Sent:
@@ -202,7 +170,7 @@ def forged(url: str, **changes: str) -> str:
 async def test_both_people_get_an_ics_link_and_a_teams_meeting_link_the_booker_in_the_booking_answer(
     tenant,
 ):
-    [(mentor, mentee)] = await active_pairs(tenant, "Invites")
+    [(mentor, mentee)], when = await active_pairs(tenant, "Invites", goal=GOAL)
     day = weekday_at(10, 9).date()
     start = berlin(day, 10)
     card = await book(tenant, mentee, start, topic="Reels", where="Room 4.12")
@@ -216,7 +184,7 @@ async def test_both_people_get_an_ics_link_and_a_teams_meeting_link_the_booker_i
     assert "booked your next session" not in tenant.texts(mentor), "the partner's waits"
 
     seen = len(tenant.fake.sent_to(tenant.chat(mentee)))
-    await tick(tenant, weekday_at(3, 9) + timedelta(minutes=5))
+    await tick(tenant, when + timedelta(minutes=5))
     theirs = await invite(tenant, mentor)
     assert "Erik booked your next session" in theirs.text, theirs.text
     assert len(tenant.fake.sent_to(tenant.chat(mentee))) == seen, "the booker's is not sent again"
@@ -267,8 +235,7 @@ async def test_both_people_get_an_ics_link_and_a_teams_meeting_link_the_booker_i
 async def test_moving_then_cancelling_a_session_updates_one_calendar_event_and_old_links_go_stale(
     tenant,
 ):
-    [(mentor, mentee)] = await active_pairs(tenant, "Moves")
-    when = weekday_at(3, 9)
+    [(mentor, mentee)], when = await active_pairs(tenant, "Moves", goal=GOAL)
     day = weekday_at(10, 9).date()
     start = berlin(day, 10)
     booked = await book(tenant, mentee, start)
@@ -331,8 +298,7 @@ async def test_moving_then_cancelling_a_session_updates_one_calendar_event_and_o
 
 
 async def test_a_series_of_three_is_one_repeating_event_and_pausing_the_pair_cancels_it(tenant):
-    [(mentor, mentee)] = await active_pairs(tenant, "Series")
-    when = weekday_at(3, 9)
+    [(mentor, mentee)], when = await active_pairs(tenant, "Series", goal=GOAL)
     day = weekday_at(10, 9).date()
     starts = [berlin(day + timedelta(days=14 * n), 10) for n in range(3)]
     card = await book(tenant, mentee, starts[0], repeat="3")
@@ -397,7 +363,7 @@ def text_blocks(sent: Sent) -> list[str]:
 
 
 async def test_the_calendar_command_gives_a_private_feed_that_reset_replaces(tenant):
-    (_, erik), (_, other) = await active_pairs(tenant, "Feeds", count=2)
+    [(_, erik), (_, other)], _ = await active_pairs(tenant, "Feeds", count=2, goal=GOAL)
     day = weekday_at(10, 9).date()
     mine, theirs = berlin(day, 10), berlin(day, 15)
     erik_invite = (await invite_in(tenant, await book(tenant, erik, mine))).url

@@ -7,21 +7,12 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import sqlite3
 import subprocess
 
 import aiohttp
-from sqlalchemy.engine import make_url
 
 from tests.e2e.slack_support import COMMAND, Serve, free_port
-from tests.e2e.teams_support import OWNER, Tenant, button, teams_env
-
-
-def people_named(serve: Serve, user_id: str) -> int:
-    path = make_url(serve.env["DATABASE_URL"]).database
-    with sqlite3.connect(path, timeout=30) as db:
-        query = "SELECT count(*) FROM participants WHERE platform = 'teams' AND user_id = ?"
-        return db.execute(query, (user_id,)).fetchone()[0]
+from tests.e2e.teams_support import OWNER, Tenant, button, people_named, teams_env
 
 
 async def post(url: str, body: bytes, content_type: str) -> tuple[int, str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from tests.e2e.slack_support import evening_after, morning_after, working_hour_after
 from tests.e2e.teams_support import (
     OWN_BUTTONS,
     OWNER,
@@ -16,15 +17,13 @@ from tests.e2e.teams_support import (
     activity_text,
     asks,
     book_and_hold,
-    evening_after,
     inputs,
-    morning_after,
     start_program,
     teams_pair,
+    text_of,
     tick,
     titles,
     weekday_after,
-    working_hour_after,
 )
 from tests.fakes.bot_connector import FakeConnector, Sent
 
@@ -44,11 +43,6 @@ OPTIONS = ["Done", "Still on it", "Dropped"]
 
 
 # --- helpers ------------------------------------------------------------------------------------
-def text_of(sent: Sent) -> str:
-    """What the card (as it stands now) says, buttons included."""
-    return activity_text(sent.latest).strip()
-
-
 def facts(sent: Sent) -> dict[str, str]:
     """Every fact of the card's FactSets, by title."""
     return {

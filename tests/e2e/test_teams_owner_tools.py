@@ -24,13 +24,13 @@ from tests.e2e.teams_support import (
     OWNER,
     Tenant,
     active_pair,
-    activity_text,
     asks,
     book_and_hold,
     button,
     elements,
     inputs,
     start_program,
+    text_of,
     tick,
     titles,
     weekday_after,
@@ -46,10 +46,6 @@ def people(tenant: Tenant, *names: str) -> list[str]:
     different tests cannot be mistaken for each other (first names stay as given)."""
     n = next(_ids)
     return [tenant.person(f"29:ot{n}-{name.split()[0].lower()}", f"{name}{n}") for name in names]
-
-
-def text_of(sent: Sent) -> str:
-    return activity_text(sent.latest)
 
 
 def count(tenant: Tenant, user: str, words: str) -> int:
