@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
@@ -32,11 +33,21 @@ from bot.policy import cadence
 from bot.policy.agenda import session_lines
 from bot.sending.digest import compose_digest
 
+log = logging.getLogger(__name__)
+
 
 async def compose(ctx: Context, row: Notification) -> Message | Later | None:
     """The message for `row` given the current state, None when it should be skipped, or
     Later when it came due before what it follows up on went out."""
     return await COMPOSERS[Kind(row.kind)](ctx, row)
+
+
+def could_not_compose(row: Notification, exc: Exception) -> None:
+    """A row whose composer failed fails on its own, with the reason (logged with its
+    traceback): nothing stops the rest of the outbox."""
+    log.exception("could not compose notification=%s kind=%s", row.id, row.kind)
+    row.status = NotificationStatus.FAILED
+    row.last_error = f"could not compose: {exc.__class__.__name__}: {exc}"[:500]
 
 
 async def still_asked(ctx: Context, person: Participant, sent_as: str) -> list[Message]:

@@ -22,18 +22,17 @@ import random
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from bot.context import Context, EngineConfig
 from bot.domain.clock import Clock
 from bot.domain.kinds import OUTBOX, Kind
-from bot.domain.messages import Ask, Message
 from bot.domain.model import Later, Notification, NotificationStatus, Participant
 from bot.domain.ports import SENT_AS, DeliveryError, NotSent, Sender, Store, Tx
 from bot.flows.people import CONTACT_EVERY
-from bot.sending.compose import compose
+from bot.sending.compose import compose, could_not_compose
+from bot.sending.together import Outgoing, one_per_person
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +43,6 @@ BATCH = 200  # rows claimed at once
 CONCURRENCY = 64  # people being sent to at once (each person's messages go in order)
 # Pauses before a failed write-back is tried again.
 WRITE_RETRIES = (0.1, 0.5)
-# Between two messages to one person that cannot go as one.
-SPACING = timedelta(minutes=2)
 
 
 @dataclass
@@ -113,22 +110,9 @@ async def deliver(
     return result
 
 
-@dataclass
-class _Outgoing:
-    row: Notification
-    person: Participant
-    message: Message
-    started: bool = False  # handed to the sender (sent or not, it is no longer ours to hand back)
-    refused: bool = False  # permanently, e.g. the bot blocked: see _record
-    learned: dict[str, Any] | None = None  # about reaching the person, kept in their address
-    riders: list[Notification] = field(default_factory=list)  # questions going along (_ride)
-    sent_as: str | None = None  # the platform's id of the message, when it says (SENT_AS)
-    taken: int = 0  # messages taken along as asks (_take_along)
-
-
 async def _compose_batch(
     ctx: Context, claimed: list[Notification], worker: str, result: TickResult
-) -> list[_Outgoing]:
+) -> list[Outgoing]:
     """The claimed rows to send, each with its recipient and its message composed from the
     state as it is now, reading what the batch needs in a few queries.
 
@@ -150,9 +134,7 @@ async def _compose_batch(
             if isinstance(message, Later):
                 later, message = message.until, None
         except Exception as exc:  # one row we cannot word must not stop the others
-            log.exception("could not compose notification=%s kind=%s", row.id, row.kind)
-            row.status = NotificationStatus.FAILED
-            row.last_error = f"could not compose: {exc.__class__.__name__}: {exc}"[:500]
+            could_not_compose(row, exc)
             result.due += 1
             result.failed += 1
             settled.append(row)
@@ -165,146 +147,18 @@ async def _compose_batch(
             result.due += 1
             result.skipped += 1
         else:
-            outgoing.append(_Outgoing(row, person, message))
+            outgoing.append(Outgoing(row, person, message))
             continue
         settled.append(row)
     await ctx.tx.queue.release(settled, worker)
-    return await _ride(ctx, outgoing, worker, result)
-
-
-async def _ride(
-    ctx: Context, outgoing: list[_Outgoing], worker: str, result: TickResult
-) -> list[_Outgoing]:
-    """One message per person per batch: what else came due for the same person goes with
-    their first message, as an ask of its own (its text and buttons), rather than as a
-    second message in the same minute. A message with a form, a file, sections or an
-    audience of its own cannot go along, nor can a post-session card be joined with anything
-    (a tap on it draws the card again, in place of the whole message): such a second message
-    waits SPACING, a third twice that. Questions that can wait (a kind that `rides`: a
-    check-in) also come along once their "rides_from" has passed, though not yet due, with
-    a message of a kind that `carries` (leased here like the batch). A message taken along
-    is recorded with the one that took it: sent with it, or handed back with it."""
-    first: dict[int, _Outgoing] = {}
-    kept = []
-    for item in outgoing:
-        carrier = first.get(item.row.recipient_id)
-        if (
-            carrier is not None
-            and not carrier.taken
-            and _same_invite(carrier.message, item.message)
-        ):
-            # One holds the other's calendar invite (a post-session card showing the next
-            # session): the fuller goes, the other with it, unless both ask something.
-            fuller, other = (item, carrier) if item.message.asks else (carrier, item)
-            if not other.message.asks:
-                if fuller is item:
-                    kept[kept.index(carrier)] = item
-                    first[item.row.recipient_id] = item
-                fuller.riders += [other.row, *other.riders]
-                continue
-        if carrier is not None and _fits(carrier.message, item.message):
-            _take_along(carrier, item.row, item.message)
-            continue
-        kept.append(item)
-        if carrier is None and not (item.message.audience or item.message.form):
-            first[item.row.recipient_id] = item
-    kept = await _space(ctx, kept, worker, result)
-    carriers: dict[int, _Outgoing] = {}
-    for item in kept:  # what goes now, one message a person at most
-        if OUTBOX[Kind(item.row.kind)].carries and not item.message.audience:
-            carriers.setdefault(item.row.recipient_id, item)
-    if not carriers:
-        return kept
-    riding = [kind for kind, spec in OUTBOX.items() if spec.rides]
-    waiting = await ctx.tx.find(
-        Notification, recipient_id=sorted(carriers), kind=riding, status=NotificationStatus.PENDING
-    )
-    ready = [row for row in waiting if _may_ride(row, ctx.now)]
-    leased = await ctx.tx.queue.lease([row.id for row in ready], worker, ctx.now, LEASE)
-    back = []
-    for row in ready:
-        if row.id not in leased:
-            continue  # another worker has it
-        carrier = carriers[row.recipient_id]
-        try:
-            message = await compose(ctx, row)
-        except Exception as exc:  # one rider we cannot word fails alone, as in _compose_batch
-            log.exception("could not compose notification=%s kind=%s", row.id, row.kind)
-            row.status = NotificationStatus.FAILED
-            row.last_error = f"could not compose: {exc.__class__.__name__}: {exc}"[:500]
-            back.append(row)
-            continue
-        if isinstance(message, Message) and _fits(carrier.message, message):
-            _take_along(carrier, row, message)
-        else:
-            back.append(row)  # not ready (a reminder before its time): as it was
-    await ctx.tx.queue.release(back, worker)
+    kept, deferred = await one_per_person(ctx, outgoing, worker, LEASE)
+    result.deferred += deferred
     return kept
-
-
-async def _space(
-    ctx: Context, kept: list[_Outgoing], worker: str, result: TickResult
-) -> list[_Outgoing]:
-    """Each person's first message goes now; the others wait SPACING apart (handed back with
-    their new due time), so that nobody gets two in the same minute."""
-    seen: dict[int, int] = defaultdict(int)
-    now, later = [], []
-    for item in kept:
-        waits = seen[item.row.recipient_id]
-        seen[item.row.recipient_id] += 1
-        if waits:
-            for row in (item.row, *item.riders):  # what goes along waits with it
-                row.due_at = ctx.now + waits * SPACING
-            later += [item.row, *item.riders]
-            result.deferred += 1
-        else:
-            now.append(item)
-    await ctx.tx.queue.release(later, worker)
-    return now
-
-
-def _same_invite(one: Message, other: Message) -> bool:
-    a, b = one.invite, other.invite
-    return (
-        a is not None
-        and b is not None
-        and (a.method, a.event.uid, a.event.sequence)
-        == (
-            b.method,
-            b.event.uid,
-            b.event.sequence,
-        )
-    )
-
-
-def _fits(carrier: Message, rider: Message) -> bool:
-    """Whether `rider` can go along with `carrier`: it has no form, file, invite or audience
-    of its own, neither is a post-session card (drawn again whole when tapped), and it
-    brings sections (a digest's) only to a message without any."""
-    if rider.form or rider.file or rider.invite or rider.audience:
-        return False
-    if rider.redraw or carrier.redraw:
-        return False
-    return not (rider.sections and carrier.sections)
-
-
-def _may_ride(row: Notification, now: datetime) -> bool:
-    rides_from = row.payload.get("rides_from")
-    free = row.lease_expires_at is None or row.lease_expires_at < now
-    return free and isinstance(rides_from, str) and datetime.fromisoformat(rides_from) <= now
-
-
-def _take_along(carrier: _Outgoing, row: Notification, message: Message) -> None:
-    asks = (*carrier.message.asks, Ask(message.text, message.buttons), *message.asks)
-    sections = carrier.message.sections or message.sections
-    carrier.message = replace(carrier.message, asks=asks, sections=sections)
-    carrier.riders.append(row)
-    carrier.taken += 1
 
 
 async def _send_batch(
     senders: dict[str, Sender],
-    outgoing: list[_Outgoing],
+    outgoing: list[Outgoing],
     recorder: _Recorder,
     deadline: float,
     stopping: Callable[[], bool],
@@ -317,7 +171,7 @@ async def _send_batch(
     cancelled."""
     gate = asyncio.Semaphore(CONCURRENCY)
 
-    async def send_in_order(items: list[_Outgoing]) -> None:
+    async def send_in_order(items: list[Outgoing]) -> None:
         async with gate:
             for item in items:
                 if stopping() or time.monotonic() > deadline or recorder.failed:
@@ -329,7 +183,7 @@ async def _send_batch(
                     item.started = False
                     return
 
-    by_person: dict[int, list[_Outgoing]] = defaultdict(list)
+    by_person: dict[int, list[Outgoing]] = defaultdict(list)
     for item in outgoing:
         by_person[item.row.recipient_id].append(item)
     try:
@@ -354,13 +208,13 @@ class _Recorder:
         self.now = now
         self.result = result
         self.failed: BaseException | None = None
-        self._done: list[_Outgoing] = []
+        self._done: list[Outgoing] = []
         self._back: list[Notification] = []
         self._wake = asyncio.Event()
         self._closing = False
         self._task = asyncio.get_running_loop().create_task(self._run())
 
-    def done(self, item: _Outgoing) -> None:
+    def done(self, item: Outgoing) -> None:
         self._done.append(item)
         self._wake.set()
 
@@ -399,7 +253,7 @@ class _Recorder:
             if self._closing and not self._done and not self._back:
                 return
 
-    async def _write(self, done: list[_Outgoing], back: list[Notification]) -> None:
+    async def _write(self, done: list[Outgoing], back: list[Notification]) -> None:
         """One write-back, tried again twice (PostgreSQL may pick it as a deadlock's victim
         beside a click on the same person); its counts count once, when it commits."""
         for attempt, pause in enumerate((*WRITE_RETRIES, None)):
@@ -419,7 +273,7 @@ class _Recorder:
 
 async def _record(
     tx: Tx,
-    sent: list[_Outgoing],
+    sent: list[Outgoing],
     back: list[Notification],
     worker: str,
     now: datetime,
@@ -510,7 +364,7 @@ async def _outside_working_hours(
 
 
 async def _send_one(
-    senders: dict[str, Sender], item: _Outgoing, now: datetime, result: TickResult
+    senders: dict[str, Sender], item: Outgoing, now: datetime, result: TickResult
 ) -> bool:
     """Send one row and note on it what happened; False when the sender was stopped before
     the platform had it (nothing to record: the row is handed back)."""
