@@ -207,11 +207,12 @@ class Engine:
             facts = await feed_facts(ctx, token)
             if facts is None:
                 return None
-            kept = self.feeds.get(digest(token), facts.version)
+            key = digest(token)
+            kept = self.feeds.get(key, facts.version)
             if kept is not None:
                 return kept
             await facts.read_sessions(ctx)
-        return await self.feeds.build(digest(token), facts, now)
+        return await self.feeds.build(key, facts, now)
 
     async def invite_file(self, ref: str, platform: str, user_id: str) -> Attachment | None:
         """The .ics of a sent invite again (a download link), for the person it was for
