@@ -32,7 +32,7 @@ from bot.domain.clock import VirtualClock
 from bot.domain.events import Actor, CommandIssued
 from bot.engine import Engine
 from bot.sending.nudge_rounds import MENTOR_LATER
-from storage import figures, migrate
+from storage import migrate, pair_figures
 from storage.store import SqlStore, make_engine
 from storage.tables import (
     notifications,
@@ -127,11 +127,11 @@ async def _migrate(url: str) -> None:
 
 async def analyze(url: str) -> None:
     """Refresh the planner's statistics, as a database in service has them, after giving the
-    rows written here what the store keeps beside the rows it writes (storage/figures.py)."""
+    rows written here what the store keeps beside the rows it writes (storage/pair_figures.py)."""
     engine = make_engine(url)
     try:
         async with engine.begin() as conn:
-            await figures.refresh_all(conn)
+            await pair_figures.refresh_all(conn)
         if engine.dialect.name != "postgresql":
             async with engine.begin() as conn:
                 await conn.exec_driver_sql("ANALYZE")

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.model import Notification, NotificationStatus, Pairing, PairingStatus
 from storage import notify
-from storage.figures import Figures
+from storage.pair_figures import Figures
 from storage.tables import (
     COLUMNS,
     TABLES,

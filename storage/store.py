@@ -15,10 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from bot.domain.model import Session
 from bot.domain.ports import LearningEntry, LibraryScope
 from storage import learnings, notify
-from storage.figures import Figures, program_of
+from storage.pair_figures import Figures, program_of
 from storage.queues import SqlQueue, records_of, write_fields
 from storage.tables import COLUMNS, TABLES, sessions
-from storage.trends import SqlReports
+from storage.weekly_figures import SqlReports
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")
@@ -199,7 +199,7 @@ def _sqlite_reader(url: URL) -> AsyncEngine:
 class SqlTx:
     """One transaction (bot.domain.ports.Tx): the records, read and written here, and its
     parts on the same connection: `queue` (storage/queues.py) and `reports` (owners' reads,
-    storage/trends.py). `figures` hears of every write that changes a pair's figures and
+    storage/weekly_figures.py). `figures` hears of every write that changes a pair's figures and
     recounts them before the commit."""
 
     def __init__(self, conn: AsyncConnection) -> None:

@@ -79,10 +79,11 @@ participants = Table(
 # What each pairing keeps of its outcomes for owner status (migration 0009; figures.py).
 OUTCOME_FIGURES = (
     *(f"objectives_{state}" for state in outcomes.ObjectiveState),
-    *("actions_planned", "actions_done", "actions_dropped", "implemented", "implemented_shared"),
+    *("followups_planned", "followups_done", "followups_dropped"),
+    *("implemented", "implemented_shared"),
     *("pulse_answers", "pulse_sum", "fit_doubts"),
     # Questions sent (migration 0010): first follow-through asks, pulses, check-ins by stage.
-    *("actions_asked", "pulse_asked", *(f"checkins_asked_{s}" for s in model.Stage)),
+    *("followups_asked", "pulse_asked", *(f"checkins_asked_{s}" for s in model.Stage)),
 )
 
 pairings = Table(
@@ -106,7 +107,7 @@ pairings = Table(
     Column("ended_by", Integer, nullable=True),  # a participant id
     Column("plan_at", UTCDateTime(), nullable=True),
     Index("ix_pairings_status_plan_at", "status", "plan_at"),
-    # The pair's own figures for owner status, kept by the store (storage/figures.py).
+    # The pair's own figures for owner status, kept by the store (storage/pair_figures.py).
     Column("held_count", Integer, nullable=False, server_default="0"),
     Column("missed_count", Integer, nullable=False, server_default="0"),
     Column("reflection_count", Integer, nullable=False, server_default="0"),
@@ -142,7 +143,7 @@ sessions = Table(
     # A pair's sessions by status and start: its figures' recount, its next booked session.
     Index("ix_sessions_pairing_status_start", "pairing_id", "status", "starts_at", "created_at"),
     # The pairing's program, copied by the store, so owner status counts a program's sessions
-    # in a time window from one index range (storage/figures.py).
+    # in a time window from one index range (storage/pair_figures.py).
     Column("program_id", Integer, nullable=True),
     Index("ix_sessions_program_status_start", "program_id", "status", "starts_at"),
     Index("ix_sessions_program_status_pair", "program_id", "status", "pairing_id", "starts_at"),
@@ -299,7 +300,7 @@ TABLES: dict[type, Table] = {
 }
 
 # What a record is read from: its dataclass's fields. A table may hold more columns, which the
-# store keeps itself (a pairing's figures, a session's program: storage/figures.py).
+# store keeps itself (a pairing's figures, a session's program: storage/pair_figures.py).
 COLUMNS: dict[type, list[Column]] = {
     kind: [table.c[f.name] for f in dataclasses.fields(kind)] for kind, table in TABLES.items()
 }

@@ -126,7 +126,7 @@ async def export_rows(ctx: Context, programs: list[Program]) -> list[dict[str, s
         )
         rows += await _checkin_rows(ctx, program, pairings, people)
         cut = cadence.cutoffs(program, ctx.now, ctx.now)
-        facts = await ctx.tx.reports.program_facts(program.id, cut)
+        facts = await ctx.tx.reports.program_figures(program.id, cut)
         for figure, value in outcome_numbers(facts.outcomes).items():
             rows.append(
                 {c: "" for c in COLUMNS}

@@ -15,7 +15,7 @@ R = TypeVar("R")
 
 
 @dataclass(frozen=True)
-class PairFacts:
+class PairFigures:
     """One pairing as owner status names it: its state, and when it last met and meets next."""
 
     id: int
@@ -51,7 +51,7 @@ class Cutoffs:
 
 
 @dataclass(frozen=True)
-class StageFacts:
+class StageFigures:
     """One check-in stage of a program: people asked, answers, and the ratings given."""
 
     asked: int = 0
@@ -61,7 +61,7 @@ class StageFacts:
 
 
 @dataclass
-class OutcomeFacts:
+class OutcomeFigures:
     """What a program's pairs made of their sessions: objectives by state; actions planned
     in reflections (done, dropped) and first questions about them sent; session pulse
     answers against questions sent; and pairs still going (active or paused) about which
@@ -69,10 +69,10 @@ class OutcomeFacts:
     """
 
     objectives: dict[str, int] = field(default_factory=dict)
-    actions_planned: int = 0
-    actions_asked: int = 0
-    actions_done: int = 0
-    actions_dropped: int = 0
+    followups_planned: int = 0
+    followups_asked: int = 0
+    followups_done: int = 0
+    followups_dropped: int = 0
     pulse_asked: int = 0
     pulse_answers: int = 0
     pulse_sum: int = 0
@@ -80,7 +80,7 @@ class OutcomeFacts:
 
 
 @dataclass
-class ProgramFacts:
+class ProgramFigures:
     """What owner status needs about a program, counted by the store, so status costs about
     the same for ten pairs or ten thousand (see Cutoffs for the dates it is counted by).
 
@@ -98,8 +98,8 @@ class ProgramFacts:
     pairs: dict[str, int] = field(default_factory=dict)
     active: int = 0
     on_cadence: int = 0
-    at_risk: list[PairFacts] = field(default_factory=list)
-    declined: list[PairFacts] = field(default_factory=list)
+    at_risk: list[PairFigures] = field(default_factory=list)
+    declined: list[PairFigures] = field(default_factory=list)
 
     sessions: dict[str, int] = field(default_factory=dict)
     recent: dict[str, int] = field(default_factory=dict)
@@ -109,14 +109,14 @@ class ProgramFacts:
     failed: int = 0
     last_error: str = ""
     unreachable: list[int] = field(default_factory=list)
-    checkins: dict[str, StageFacts] = field(default_factory=dict)
+    checkins: dict[str, StageFigures] = field(default_factory=dict)
     top_mentors: list[tuple[int, int]] = field(default_factory=list)
     mentors: int = 0
-    outcomes: OutcomeFacts = field(default_factory=OutcomeFacts)
+    outcomes: OutcomeFigures = field(default_factory=OutcomeFigures)
 
 
 @dataclass
-class ProgramTrends:
+class WeeklyFigures:
     """A program week by week, counted by the store from its sessions and pairings: for each
     week (ending at the moments asked for, oldest first) the sessions that started in it by
     outcome (held, missed, not confirmed) and those booked in it; the pairs active at its
@@ -218,13 +218,13 @@ class TxReports(Protocol):
     """A transaction's reads for owners (`Tx.reports`): each counts the transaction's own
     changes too."""
 
-    async def program_facts(self, program_id: int, cutoffs: Cutoffs) -> ProgramFacts:
-        """One program's figures for owner status as of `cutoffs.now` (see ProgramFacts)."""
+    async def program_figures(self, program_id: int, cutoffs: Cutoffs) -> ProgramFigures:
+        """One program's figures for owner status as of `cutoffs.now` (see ProgramFigures)."""
 
-    async def program_trends(
+    async def weekly_figures(
         self, program_id: int, week_ends: list[datetime], cadence: timedelta
-    ) -> ProgramTrends:
-        """The program week by week, for the weeks ending at `week_ends` (see ProgramTrends)."""
+    ) -> WeeklyFigures:
+        """The program week by week, for the weeks ending at `week_ends` (see WeeklyFigures)."""
 
 
 class Tx(Protocol):

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from bot.domain import prompts
 from bot.domain.messages import Chart, Series, Table
 from bot.domain.model import Program, Stage
-from bot.domain.ports import ProgramTrends
+from bot.domain.ports import WeeklyFigures
 from bot.flows.figures import MIN_GROUP
 from bot.policy.hours import zone
 
@@ -41,36 +41,36 @@ def _t(key: str, **values: object) -> str:
     return prompts.text(f"status.chart.{key}", **values)
 
 
-def sessions_chart(labels: tuple[str, ...], trends: ProgramTrends) -> Chart:
+def sessions_chart(labels: tuple[str, ...], weekly: WeeklyFigures) -> Chart:
     outcomes = (
-        ("held", trends.held),
-        ("missed", trends.missed),
-        ("unconfirmed", trends.unconfirmed),
+        ("held", weekly.held),
+        ("missed", weekly.missed),
+        ("unconfirmed", weekly.unconfirmed),
     )
     series = tuple(Series(_t(name), tuple(values)) for name, values in outcomes)
     return Chart(_t("sessions"), "bar", labels, series, _t("sessions_unit"))
 
 
-def cadence_chart(labels: tuple[str, ...], trends: ProgramTrends) -> Chart:
+def cadence_chart(labels: tuple[str, ...], weekly: WeeklyFigures) -> Chart:
     """The share of pairs under way (begun, not ended; paused ones too) that had met within
     a cadence, or had begun within one, at each week's end; their number while a week had
     fewer than MIN_GROUP of them. Unlike the "on cadence" figure of status, a session booked
     ahead does not count: which were booked at a past moment is not kept."""
-    if any(0 < active < MIN_GROUP for active in trends.active):
-        values = tuple(float(n) for n in trends.on_cadence)
+    if any(0 < active < MIN_GROUP for active in weekly.active):
+        values = tuple(float(n) for n in weekly.on_cadence)
         series = Series(_t("cadence_series"), values)
         return Chart(_t("cadence_count"), "line", labels, (series,), _t("pairs_unit"))
     shares = tuple(
         float(round(100 * on / active)) if active else 0.0
-        for on, active in zip(trends.on_cadence, trends.active, strict=True)
+        for on, active in zip(weekly.on_cadence, weekly.active, strict=True)
     )
     series = Series(_t("cadence_series"), shares)
     return Chart(_t("cadence_share"), "line", labels, (series,), _t("share_unit"))
 
 
-def funnel_chart(trends: ProgramTrends) -> Chart:
+def funnel_chart(weekly: WeeklyFigures) -> Chart:
     steps = tuple(_t(k) for k in ("proposed", "accepted", "first_held", "reflected"))
-    series = Series(_t("funnel_series"), tuple(float(n) for n in trends.funnel))
+    series = Series(_t("funnel_series"), tuple(float(n) for n in weekly.funnel))
     return Chart(_t("funnel"), "bar", steps, (series,), _t("pairs_unit"))
 
 
@@ -103,9 +103,9 @@ def risk_table(risks: list[Risk], lines: tuple[str, ...]) -> Table | None:
     return Table(_t("risk_table"), columns, rows, lines, more)
 
 
-def week_change(trends: ProgramTrends) -> str:
+def week_change(weekly: WeeklyFigures) -> str:
     """This week's headline figures against the week before."""
-    if len(trends.held) < 2:
+    if len(weekly.held) < 2:
         return ""
 
     def last_two(values: list[int]) -> tuple[int, int]:
@@ -122,9 +122,9 @@ def week_change(trends: ProgramTrends) -> str:
     def share(on: int, active: int) -> int:
         return round(100 * on / active) if active else 0
 
-    held, missed, booked = (last_two(v) for v in (trends.held, trends.missed, trends.booked))
-    active = last_two(trends.active)
-    on = last_two(trends.on_cadence)
+    held, missed, booked = (last_two(v) for v in (weekly.held, weekly.missed, weekly.booked))
+    active = last_two(weekly.active)
+    on = last_two(weekly.on_cadence)
     cadence = (share(on[0], active[0]), share(on[1], active[1]))
     if any(0 < a < MIN_GROUP for a in active):  # a share of so few pairs names people
         cadence_text, cadence_change = str(on[0]), change(*on)

@@ -4,13 +4,13 @@ through, the session pulse and fit alerts. Averages show only from MIN_GROUP ans
 from __future__ import annotations
 
 from bot.domain import prompts
-from bot.domain.ports import OutcomeFacts
+from bot.domain.ports import OutcomeFigures
 
 # Averages over fewer answers than this are not shown (nor are names over fewer people).
 MIN_GROUP = 5
 
 
-def pulse_average(o: OutcomeFacts) -> str:
+def pulse_average(o: OutcomeFigures) -> str:
     """The average usefulness, or "" below MIN_GROUP answers."""
     return f"{o.pulse_sum / o.pulse_answers:.1f}" if o.pulse_answers >= MIN_GROUP else ""
 
@@ -19,7 +19,7 @@ def _rate(part: int, whole: int) -> str:
     return f"{round(100 * part / whole)}%" if whole else "-"
 
 
-def outcome_figures(o: OutcomeFacts) -> dict[str, str]:
+def outcome_figures(o: OutcomeFigures) -> dict[str, str]:
     """Label key -> value, in words (status.label.<key> names each)."""
     objectives = sum(o.objectives.values())
     average = pulse_average(o)
@@ -41,27 +41,27 @@ def outcome_figures(o: OutcomeFacts) -> dict[str, str]:
         ),
         "followthrough": prompts.text(
             "figures.followthrough",
-            done=o.actions_done,
-            dropped=o.actions_dropped,
-            asked=o.actions_asked,
-            planned=o.actions_planned,
+            done=o.followups_done,
+            dropped=o.followups_dropped,
+            asked=o.followups_asked,
+            planned=o.followups_planned,
         ),
         "pulse": pulse,
         "fit_alerts": str(o.fit_alerts),
     }
 
 
-def outcome_numbers(o: OutcomeFacts) -> dict[str, str]:
+def outcome_numbers(o: OutcomeFigures) -> dict[str, str]:
     """The same figures as plain numbers, for the export (the average blank below
     MIN_GROUP answers)."""
     return {
         "objectives": str(sum(o.objectives.values())),
         "objectives_started": str(o.objectives.get("started", 0)),
         "objectives_done": str(o.objectives.get("done", 0)),
-        "actions_planned": str(o.actions_planned),
-        "actions_asked": str(o.actions_asked),
-        "actions_done": str(o.actions_done),
-        "actions_dropped": str(o.actions_dropped),
+        "followups_planned": str(o.followups_planned),
+        "followups_asked": str(o.followups_asked),
+        "followups_done": str(o.followups_done),
+        "followups_dropped": str(o.followups_dropped),
         "pulse_asked": str(o.pulse_asked),
         "pulse_answers": str(o.pulse_answers),
         "pulse_average": pulse_average(o),

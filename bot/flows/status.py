@@ -18,7 +18,7 @@ from bot.domain.model import (
     Session,
     Stage,
 )
-from bot.domain.ports import OutcomeFacts, ProgramTrends, StageFacts
+from bot.domain.ports import OutcomeFigures, StageFigures, WeeklyFigures
 from bot.flows import charts, objectives
 from bot.flows.checkins import open_checkins
 from bot.flows.debrief import card_of
@@ -68,14 +68,14 @@ class ProgramStatus:
     failed: int = 0
     last_error: str = ""
     unreachable: list[str] = field(default_factory=list)
-    checkins: dict[str, StageFacts] = field(default_factory=dict)
+    checkins: dict[str, StageFigures] = field(default_factory=dict)
     top_mentors: list[tuple[str, int]] = field(default_factory=list)
     mentors: int = 0
-    outcomes: OutcomeFacts = field(default_factory=OutcomeFacts)
+    outcomes: OutcomeFigures = field(default_factory=OutcomeFigures)
     # "Mentor -> their manager" as named in the pool, where managers hear of recognition.
     managers: list[str] = field(default_factory=list)
     # Week by week, for charts (None: not counted), and each week's label.
-    trends: ProgramTrends | None = field(default=None, compare=False)
+    weekly: WeeklyFigures | None = field(default=None, compare=False)
     weeks: tuple[str, ...] = field(default=(), compare=False)
 
     def section(self, shown: str = "status") -> Section:
@@ -130,16 +130,16 @@ class ProgramStatus:
             extra = prompts.text("status.managers_more", count=more) if more > 0 else ""
             lines.append(prompts.text("status.managers", names=shown) + extra)
         drawn: list[Chart] = []
-        if self.trends is not None:
+        if self.weekly is not None:
             drawn = [
-                charts.sessions_chart(self.weeks, self.trends),
-                charts.cadence_chart(self.weeks, self.trends),
+                charts.sessions_chart(self.weeks, self.weekly),
+                charts.cadence_chart(self.weeks, self.weekly),
             ]
             if shown == "digest":
-                lines.append(charts.week_change(self.trends))
+                lines.append(charts.week_change(self.weekly))
             else:
                 ratings = charts.ratings_chart(self)
-                drawn += [charts.funnel_chart(self.trends), *([ratings] if ratings else [])]
+                drawn += [charts.funnel_chart(self.weekly), *([ratings] if ratings else [])]
         return Section(
             title=prompts.text(
                 "status.owner_header", program=p.name, objective=p.objective, cadence=p.cadence_days
@@ -183,21 +183,21 @@ class ProgramStatus:
 async def program_status(ctx: Context, program: Program) -> ProgramStatus:
     """Compute the owner's view of one program as of `ctx.now`.
 
-    The store counts pairs, sessions and outcomes (ProgramFacts) and lists the few pairs
+    The store counts pairs, sessions and outcomes (ProgramFigures) and lists the few pairs
     that may be at risk; people are read only where a name is shown."""
     cut = cadence.cutoffs(program, ctx.now, ctx.now - RECENT)
-    facts = await ctx.tx.reports.program_facts(program.id, cut)
+    counted = await ctx.tx.reports.program_figures(program.id, cut)
     ends = charts.week_ends(ctx.now)
-    trends = await ctx.tx.reports.program_trends(program.id, ends, program.cadence)
+    weekly = await ctx.tx.reports.weekly_figures(program.id, ends, program.cadence)
     found_risks = []
-    for p in facts.at_risk:
+    for p in counted.at_risk:
         found = cadence.risk(p, p.last_held, p.upcoming, program, ctx.now)
         if found:
             found_risks.append((p, found))
-    declined = facts.declined
+    declined = counted.declined
     named = [i for p, _ in found_risks for i in (p.mentor_id, p.mentee_id)]
-    named += [i for p in declined for i in (p.mentor_id, p.mentee_id)] + facts.unreachable
-    named += [i for i, _ in facts.top_mentors]
+    named += [i for p in declined for i in (p.mentor_id, p.mentee_id)] + counted.unreachable
+    named += [i for i, _ in counted.top_mentors]
     managed = []
     if program.recognition == Recognition.MANAGER:
         pool = await ctx.tx.find(Enrolment, program_id=program.id, role=Role.MENTOR)
@@ -213,25 +213,25 @@ async def program_status(ctx: Context, program: Program) -> ProgramStatus:
     risks.sort(key=lambda r: (r.reason != "escalated", -r.days))
     return ProgramStatus(
         program=program,
-        pairs=facts.pairs,
-        sessions=facts.sessions,
-        sessions_recent=facts.recent,
-        booked_recent=facts.booked_recent,
-        active=facts.active,
-        on_cadence=facts.on_cadence,
+        pairs=counted.pairs,
+        sessions=counted.sessions,
+        sessions_recent=counted.recent,
+        booked_recent=counted.booked_recent,
+        active=counted.active,
+        on_cadence=counted.on_cadence,
         at_risk=risks,
-        reflections=facts.reflections,
-        implemented=facts.implemented,
+        reflections=counted.reflections,
+        implemented=counted.implemented,
         declined=[f"{name(p.declined_by)} ({name(p.other(p.declined_by))})" for p in declined],
-        failed=facts.failed,
-        last_error=facts.last_error,
-        unreachable=sorted(name(pid) for pid in facts.unreachable),
-        checkins=facts.checkins,
-        top_mentors=[(name(i), count) for i, count in facts.top_mentors],
-        mentors=facts.mentors,
-        outcomes=facts.outcomes,
+        failed=counted.failed,
+        last_error=counted.last_error,
+        unreachable=sorted(name(pid) for pid in counted.unreachable),
+        checkins=counted.checkins,
+        top_mentors=[(name(i), count) for i, count in counted.top_mentors],
+        mentors=counted.mentors,
+        outcomes=counted.outcomes,
         managers=sorted(f"{name(m)} -> {name(b)}" for m, b in managed),
-        trends=trends,
+        weekly=weekly,
         weeks=charts.week_labels(program, ends),
     )
 

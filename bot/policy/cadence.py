@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from bot.domain import kinds
 from bot.domain.model import Pairing, Program, Session, SessionStatus
-from bot.domain.ports import Cutoffs, PairFacts
+from bot.domain.ports import Cutoffs, PairFigures
 
 # After a missed or cancelled session the pair already saw a Schedule button; wait a little.
 AFTER_MISSED = timedelta(days=2)
@@ -62,7 +62,7 @@ def nudge_series(pairing: Pairing, sessions: list[Session], program: Program) ->
 
 
 def risk(
-    pairing: Pairing | PairFacts,
+    pairing: Pairing | PairFigures,
     last_held_at: datetime | None,
     upcoming_at: datetime | None,
     program: Program,

@@ -22,7 +22,7 @@ from bot.domain.model import (
     Session,
 )
 from bot.domain.outcomes import Objective, Pulse
-from bot.domain.ports import OutcomeFacts, StageFacts
+from bot.domain.ports import OutcomeFigures, StageFigures
 from bot.flows.status import RECENT, ProgramStatus, Risk, program_status
 from bot.policy import cadence
 from bot.policy.rules import EngineConfig
@@ -30,13 +30,13 @@ from storage.tables import pairings, participants, programs, reflections, sessio
 from tests.storage.support import NOW, migration, world
 
 
-def _checkins_counted(asked) -> dict[str, StageFacts]:
+def _checkins_counted(asked) -> dict[str, StageFigures]:
     """Check-in questions sent by stage (the world has no answers)."""
     sent = Counter(n.series for n in asked if (n.kind, n.status) == ("checkin", "sent"))
-    return {series.removeprefix("checkin:"): StageFacts(n) for series, n in sent.items()}
+    return {series.removeprefix("checkin:"): StageFigures(n) for series, n in sent.items()}
 
 
-def _outcomes_counted(pairs, actions, written, goals, answers, asked) -> OutcomeFacts:
+def _outcomes_counted(pairs, actions, written, goals, answers, asked) -> OutcomeFigures:
     """The outcome figures counted in Python from the program's rows."""
     planned = [a for a in actions if a.asks > 0]
     useful = [int(a.value) for a in answers if a.kind == "useful"]
@@ -49,12 +49,12 @@ def _outcomes_counted(pairs, actions, written, goals, answers, asked) -> Outcome
             1 for n in asked if (n.kind, n.status) == (kind, "sent") and series in (None, n.series)
         )
 
-    return OutcomeFacts(
+    return OutcomeFigures(
         objectives=dict(Counter(g.state for g in goals)),
-        actions_planned=len(planned),
-        actions_asked=sent("followthrough", "followthrough:0"),
-        actions_done=sum(1 for a in planned if a.state == "done"),
-        actions_dropped=sum(1 for a in planned if a.state == "dropped"),
+        followups_planned=len(planned),
+        followups_asked=sent("followthrough", "followthrough:0"),
+        followups_done=sum(1 for a in planned if a.state == "done"),
+        followups_dropped=sum(1 for a in planned if a.state == "dropped"),
         pulse_asked=sent("reflect"),  # each post-session card asks the 1-5 rating
         pulse_answers=len(useful),
         pulse_sum=sum(useful),
@@ -300,7 +300,7 @@ async def test_session_ratings_are_counted_and_summed_for_the_program(store):
                 await tx.add(Pulse("useful", pair.id, session.id, author.id, rating))
             await tx.add(Pulse("fit", pair.id, session.id, a.id, "no"))
     async with store.reading() as tx:
-        facts = await tx.reports.program_facts(mine.id, cadence.cutoffs(mine, NOW, NOW - RECENT))
+        facts = await tx.reports.program_figures(mine.id, cadence.cutoffs(mine, NOW, NOW - RECENT))
     assert (facts.outcomes.pulse_answers, facts.outcomes.pulse_sum) == (3, 11)
 
 
@@ -326,7 +326,7 @@ async def test_ratings_asked_are_the_post_session_cards_sent_shown_in_a_reply_or
 
     async def asked() -> int:
         async with store.reading() as tx:
-            facts = await tx.reports.program_facts(
+            facts = await tx.reports.program_figures(
                 program.id, cadence.cutoffs(program, NOW, NOW - RECENT)
             )
         return facts.outcomes.pulse_asked

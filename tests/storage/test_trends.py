@@ -8,21 +8,21 @@ from datetime import timedelta
 import pytest
 
 from bot.domain.model import Pairing, Reflection, Session
-from bot.domain.ports import ProgramTrends
+from bot.domain.ports import WeeklyFigures
 from bot.flows.charts import week_ends
 from tests.storage.support import NOW, TICK, world
 
 WEEK = timedelta(days=7)
 
 
-async def _counted(store, program, ends) -> ProgramTrends:
+async def _counted(store, program, ends) -> WeeklyFigures:
     """The trends counted in Python from every row of the program."""
     async with store.transaction() as tx:
         pairs = await tx.find(Pairing, program_id=program.id)
         sessions = await tx.find(Session, pairing_id=[p.id for p in pairs])
         written = await tx.find(Reflection, session_id=[s.id for s in sessions])
     reflected = {s.pairing_id for s in sessions if s.id in {r.session_id for r in written}}
-    found = ProgramTrends()
+    found = WeeklyFigures()
 
     def started(status: str, end) -> int:
         return sum(1 for s in sessions if s.status == status and end - WEEK < s.starts_at <= end)
@@ -77,7 +77,7 @@ async def test_the_weeks_are_what_counting_the_rows_gives(store, seed):
         for shift in (timedelta(0), TICK, -TICK, timedelta(days=3)):
             ends = week_ends(NOW + shift)
             async with store.reading() as tx:
-                found = await tx.reports.program_trends(program.id, ends, program.cadence)
+                found = await tx.reports.weekly_figures(program.id, ends, program.cadence)
             assert found == await _counted(store, program, ends), (program.name, shift)
             checked += sum(found.held) + sum(found.on_cadence) + sum(found.active)
     assert checked, "the world has sessions and pairs in the weeks"
@@ -89,6 +89,6 @@ async def test_a_program_without_pairs_has_empty_weeks(store):
     async with store.transaction() as tx:
         program = await tx.add(Program(name="Empty"))
     async with store.reading() as tx:
-        found = await tx.reports.program_trends(program.id, week_ends(NOW), program.cadence)
+        found = await tx.reports.weekly_figures(program.id, week_ends(NOW), program.cadence)
     assert found.held == found.on_cadence == found.active == [0] * 12
     assert found.funnel == (0, 0, 0, 0)

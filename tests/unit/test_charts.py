@@ -7,15 +7,15 @@ from adapters.slack import render as slack
 from adapters.teams import render as teams
 from bot.domain.messages import Button, Message, Section
 from bot.domain.model import Program
-from bot.domain.ports import OutcomeFacts, ProgramTrends, StageFacts
+from bot.domain.ports import OutcomeFigures, StageFigures, WeeklyFigures
 from bot.flows import charts
 from bot.flows.status import ProgramStatus, Risk
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 
 
-def _trends(active: int, on: int) -> ProgramTrends:
-    return ProgramTrends(
+def _weekly(active: int, on: int) -> WeeklyFigures:
+    return WeeklyFigures(
         held=list(range(12)),
         missed=[1] * 12,
         unconfirmed=[0] * 11 + [2],
@@ -26,21 +26,21 @@ def _trends(active: int, on: int) -> ProgramTrends:
     )
 
 
-def _status(trends: ProgramTrends, risks=(), checkins=None, pulses=(0, 0)) -> ProgramStatus:
+def _status(weekly: WeeklyFigures, risks=(), checkins=None, pulses=(0, 0)) -> ProgramStatus:
     program = Program(name="Video", timezone="Europe/Berlin")
     return ProgramStatus(
         program=program,
-        pairs={"active": trends.active[-1]},
+        pairs={"active": weekly.active[-1]},
         sessions={},
         sessions_recent={},
-        active=trends.active[-1],
-        on_cadence=trends.on_cadence[-1],
+        active=weekly.active[-1],
+        on_cadence=weekly.on_cadence[-1],
         at_risk=list(risks),
         reflections=0,
         implemented=0,
         checkins=checkins or {},
-        outcomes=OutcomeFacts(pulse_answers=pulses[0], pulse_sum=pulses[1]),
-        trends=trends,
+        outcomes=OutcomeFigures(pulse_answers=pulses[0], pulse_sum=pulses[1]),
+        weekly=weekly,
         weeks=charts.week_labels(program, charts.week_ends(NOW)),
     )
 
@@ -53,7 +53,7 @@ def test_weeks_are_labelled_by_the_day_they_began_in_the_programs_zone():
 
 
 def test_shares_and_averages_only_over_five_people_else_counts():
-    small = _status(_trends(active=4, on=3), checkins={"midpoint": StageFacts(6, 4, 4, 16)})
+    small = _status(_weekly(active=4, on=3), checkins={"midpoint": StageFigures(6, 4, 4, 16)})
     drawn = small.section().charts
     titles = [c.title for c in drawn]
     assert titles == [
@@ -63,8 +63,8 @@ def test_shares_and_averages_only_over_five_people_else_counts():
     ], "a count of pairs, and no averages from 4 ratings"
     assert drawn[1].series[0].values[-1] == 2.0
     big = _status(
-        _trends(active=10, on=8),
-        checkins={"expectations": StageFacts(9, 6, 5, 20), "final": StageFacts(9, 4, 4, 8)},
+        _weekly(active=10, on=8),
+        checkins={"expectations": StageFigures(9, 6, 5, 20), "final": StageFigures(9, 4, 4, 8)},
         pulses=(5, 21),
     )
     cadence, ratings = big.section().charts[1], big.section().charts[3]
@@ -75,7 +75,7 @@ def test_shares_and_averages_only_over_five_people_else_counts():
 
 
 def test_the_digest_has_the_two_weekly_charts_and_the_weeks_change():
-    section = _status(_trends(active=10, on=8)).section("digest")
+    section = _status(_weekly(active=10, on=8)).section("digest")
     assert [c.title for c in section.charts] == [
         "Sessions per week, by outcome",
         "Pairs that met within a cadence, % by week",
@@ -89,7 +89,7 @@ def test_the_digest_has_the_two_weekly_charts_and_the_weeks_change():
 
 def test_pairs_at_risk_are_a_table_and_the_same_words():
     risks = [Risk(n, f"Mentee {n}", f"Mentor {n}", "stale", 30 + n) for n in range(60)]
-    section = _status(_trends(10, 8), risks=risks).section()
+    section = _status(_weekly(10, 8), risks=risks).section()
     table = section.table
     assert table.columns == ("Pair", "Reason", "Days since a session")
     assert table.rows[0] == ("Mentee 0 & Mentor 0", "no session lately", 30)
@@ -100,7 +100,7 @@ def test_pairs_at_risk_are_a_table_and_the_same_words():
 
 def test_slack_gets_two_charts_and_one_table_per_message_and_words_for_each():
     risks = [Risk(1, "Ana <b>", "Ben", "never", 40)]
-    message = Message("", sections=(_status(_trends(10, 8), risks=risks).section(),))
+    message = Message("", sections=(_status(_weekly(10, 8), risks=risks).section(),))
     pages = slack.message_pages(message)
     kinds = [[b["type"] for b in p.blocks if b["type"].startswith("data_")] for p in pages]
     assert kinds == [
@@ -123,7 +123,7 @@ def test_slack_gets_two_charts_and_one_table_per_message_and_words_for_each():
 
 def test_teams_gets_chart_elements_and_a_table_each_with_words_to_fall_back_on():
     risks = [Risk(1, "Ana *x*", "Ben", "never", 40)]
-    message = Message("", sections=(_status(_trends(10, 8), risks=risks).section(),))
+    message = Message("", sections=(_status(_weekly(10, 8), risks=risks).section(),))
     body = teams.card(message)["body"]
     drawn = [e for e in body if e["type"].startswith("Chart.") or e["type"] == "Table"]
     assert [e["type"] for e in drawn] == [
@@ -148,7 +148,7 @@ def test_a_section_without_charts_renders_as_before():
 
 def test_many_pairs_at_risk_stay_within_each_platforms_message_size():
     risks = [Risk(n, f"Mentee {n}", f"Mentor {n}", "stale", 30) for n in range(3000)]
-    status = _status(_trends(10, 8), risks=risks)
+    status = _status(_weekly(10, 8), risks=risks)
     message = Message("", sections=(status.section(),) * 4)
     pages = slack.message_pages(message)
     for page in pages:  # drawn, and in words when Slack refuses the drawing
@@ -174,7 +174,7 @@ def test_many_pairs_at_risk_stay_within_each_platforms_message_size():
 
 
 def test_buttons_come_once_on_the_last_page():
-    section = _status(_trends(10, 8), risks=[Risk(1, "Ana", "Ben", "never", 40)]).section()
+    section = _status(_weekly(10, 8), risks=[Risk(1, "Ana", "Ben", "never", 40)]).section()
     message = Message("", buttons=(Button("Export", "export.csv"),), sections=(section,))
     pages = slack.message_pages(message)
     actions = [[b for b in p.blocks if b["type"] == "actions"] for p in pages]

@@ -375,8 +375,8 @@ async def test_the_export_has_the_figures_and_only_shared_plans(harness):
         "1. Post one reel (not started)"
     }
     figures = {r["figure"]: r["value"] for r in rows if r["figure"]}
-    assert figures["objectives"] == "1" and figures["actions_planned"] == "2"
-    assert figures["actions_asked"] == "2" and figures["pulse_average"] == ""
+    assert figures["objectives"] == "1" and figures["followups_planned"] == "2"
+    assert figures["followups_asked"] == "2" and figures["pulse_average"] == ""
     # A rating asked on each person's card, the one shown in the answer to It happened too.
     assert figures["pulse_asked"] == "2"
     # Nobody but an owner exports.

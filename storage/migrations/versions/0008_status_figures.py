@@ -1,7 +1,7 @@
 """Owner status from one pass over a program's pairings (issue 15, (c)/(8)): each pairing
 keeps its own figures (sessions held and missed, reflections, the start of its last held
 session), and each session a copy of its pairing's program, indexed for the time windows.
-Existing rows are counted here; from now on the store keeps them (storage/figures.py).
+Existing rows are counted here; from now on the store keeps them (storage/pair_figures.py).
 
 Revision ID: 0008
 Revises: 0007
@@ -18,7 +18,7 @@ down_revision = "0007"
 branch_labels = None
 depends_on = None
 
-# The same counts as storage/figures.py, written out: this revision must not change when that
+# The same counts as storage/pair_figures.py, written out: this revision must not change when that
 # module later keeps more figures.
 MINE = "sessions.pairing_id = pairings.id"
 BACKFILL_PAIRINGS = (

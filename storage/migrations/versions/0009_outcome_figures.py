@@ -2,7 +2,7 @@
 each pairing keeps its objectives by state, its actions asked about (planned, done,
 dropped), its follow-ups done (all, and those from reflections that are not private), its
 pulse answers and their sum, and its "no" or "not sure" fit answers. Existing rows are
-counted here; from now on the store keeps them (storage/figures.py).
+counted here; from now on the store keeps them (storage/pair_figures.py).
 
 Revision ID: 0009
 Revises: 0008
@@ -17,7 +17,7 @@ down_revision = "0008"
 branch_labels = None
 depends_on = None
 
-# The same counts as storage/figures.py, written out: this revision must not change when that
+# The same counts as storage/pair_figures.py, written out: this revision must not change when that
 # module later keeps more figures.
 OBJECTIVES = "SELECT count(*) FROM objectives WHERE objectives.pairing_id = pairings.id"
 ACTIONS = "SELECT count(*) FROM followups WHERE followups.pairing_id = pairings.id"

@@ -2,7 +2,7 @@
 each pairing keeps how many first follow-through questions, session pulses and check-in
 questions (by stage) went out to its people, where status counted outbox rows through the
 series index on every call. Existing rows are counted here; from now on the store keeps
-them when delivery marks such a row sent (storage/figures.py).
+them when delivery marks such a row sent (storage/pair_figures.py).
 
 Revision ID: 0010
 Revises: 0009
@@ -19,7 +19,7 @@ depends_on = None
 
 
 def _sent(kind: str, series: str) -> str:
-    """The same count as storage/figures.py's ASKED, written out: this revision must not
+    """The same count as storage/pair_figures.py's ASKED, written out: this revision must not
     change when that module later keeps more figures."""
     return (
         "SELECT count(*) FROM notifications WHERE notifications.pairing_id = pairings.id "

@@ -1,5 +1,5 @@
 """Owners' charts (issue 17): the held sessions of a program's pairs, pair by pair, read from
-an index alone, to find each pair's last session before each week's end (storage/trends.py).
+an index alone, to find each pair's last session before each week's end (storage/weekly_figures.py).
 
 Revision ID: 0011
 Revises: 0010

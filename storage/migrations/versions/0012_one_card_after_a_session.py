@@ -15,7 +15,7 @@ down_revision = "0011"
 branch_labels = None
 depends_on = None
 
-# storage/figures.py's ASKED["pulse_asked"], written out: this revision must not change when
+# storage/pair_figures.py's ASKED["pulse_asked"], written out: this revision must not change when
 # that module later counts differently.
 REFLECT_SENT = (
     "SELECT count(*) FROM notifications WHERE notifications.pairing_id = pairings.id "

@@ -35,9 +35,9 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.model import SessionStatus
-from bot.domain.ports import Cutoffs, ProgramFacts, ProgramTrends
-from storage import facts
-from storage.figures import Figures
+from bot.domain.ports import Cutoffs, ProgramFigures, WeeklyFigures
+from storage import status_figures
+from storage.pair_figures import Figures
 from storage.tables import pairings, sessions
 
 WEEK = timedelta(days=7)
@@ -60,21 +60,21 @@ class SqlReports:
         self.conn = conn
         self.figures = figures
 
-    async def program_facts(self, program_id: int, cutoffs: Cutoffs) -> ProgramFacts:
+    async def program_figures(self, program_id: int, cutoffs: Cutoffs) -> ProgramFigures:
         await self.figures.settle()
-        return await facts.program_facts(self.conn, program_id, cutoffs)
+        return await status_figures.program_figures(self.conn, program_id, cutoffs)
 
-    async def program_trends(
+    async def weekly_figures(
         self, program_id: int, week_ends: list[datetime], cadence: timedelta
-    ) -> ProgramTrends:
+    ) -> WeeklyFigures:
         await self.figures.settle()
-        return await program_trends(self.conn, program_id, week_ends, cadence)
+        return await weekly_figures(self.conn, program_id, week_ends, cadence)
 
 
-async def program_trends(
+async def weekly_figures(
     conn: AsyncConnection, program_id: int, week_ends: list[datetime], cadence: timedelta
-) -> ProgramTrends:
-    found = ProgramTrends()
+) -> WeeklyFigures:
+    found = WeeklyFigures()
     if not week_ends:
         return found
     await _sessions_by_week(conn, found, program_id, week_ends)
@@ -83,7 +83,7 @@ async def program_trends(
 
 
 async def _sessions_by_week(
-    conn: AsyncConnection, found: ProgramTrends, program_id: int, week_ends: list[datetime]
+    conn: AsyncConnection, found: WeeklyFigures, program_id: int, week_ends: list[datetime]
 ) -> None:
     values = {"program_id": program_id}
     for n, end in enumerate(week_ends):
@@ -121,7 +121,7 @@ def _sessions_query(weeks: int) -> Select:
 
 async def _pairs_by_week(
     conn: AsyncConnection,
-    found: ProgramTrends,
+    found: WeeklyFigures,
     program_id: int,
     week_ends: list[datetime],
     cadence: timedelta,

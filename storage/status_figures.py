@@ -2,7 +2,7 @@
 
 No statement here reads a row per session, and only the pairs status names come back as
 rows: the pairs are one pass over the program's pairings, each with its own figures
-(storage/figures.py); sessions in the recent window are index ranges by program; every other
+(storage/pair_figures.py); sessions in the recent window are index ranges by program; every other
 number is one indexed aggregate in COUNTS, all read in one statement.
 """
 
@@ -16,8 +16,8 @@ from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.model import PairingStatus, SessionStatus
-from bot.domain.ports import Cutoffs, PairFacts, ProgramFacts, StageFacts
-from storage import outcome_facts
+from bot.domain.ports import Cutoffs, PairFigures, ProgramFigures, StageFigures
+from storage import outcome_figures
 from storage.tables import (
     checkins,
     notifications,
@@ -31,13 +31,13 @@ HELD, MISSED, SCHEDULED = (
     s.value for s in (SessionStatus.HELD, SessionStatus.MISSED, SessionStatus.SCHEDULED)
 )
 
-# One number per program (a ProgramFacts field of the same name): a query of one aggregate,
+# One number per program (a ProgramFigures field of the same name): a query of one aggregate,
 # indexed by program. All of them are read together, in one statement.
 COUNTS: dict[str, Callable[[int, Cutoffs], Select]] = {}
 
 
 def count(name: str):
-    """Register the query of one ProgramFacts number, given the program id and cutoffs."""
+    """Register the query of one ProgramFigures number, given the program id and cutoffs."""
 
     def register(build: Callable[[int, Cutoffs], Select]) -> Callable[[int, Cutoffs], Select]:
         COUNTS[name] = build
@@ -77,23 +77,23 @@ def _failed_in(program_id: int):
     return and_(n.c.status == "failed", mine.exists())
 
 
-async def program_facts(conn: AsyncConnection, program_id: int, cut: Cutoffs) -> ProgramFacts:
-    """One program's figures for owner status as of `cut.now` (see ProgramFacts)."""
-    facts = ProgramFacts()
+async def program_figures(conn: AsyncConnection, program_id: int, cut: Cutoffs) -> ProgramFigures:
+    """One program's figures for owner status as of `cut.now` (see ProgramFigures)."""
+    figures = ProgramFigures()
     numbers = select(
         *(build(program_id, cut).scalar_subquery().label(name) for name, build in COUNTS.items())
     )
     for name, value in (await conn.execute(numbers)).one()._mapping.items():
-        setattr(facts, name, int(value or 0))
-    await _pair_facts(conn, facts, program_id, cut)
-    await _session_facts(conn, facts, program_id, cut)
-    if facts.failed:
+        setattr(figures, name, int(value or 0))
+    await _pair_figures(conn, figures, program_id, cut)
+    await _session_figures(conn, figures, program_id, cut)
+    if figures.failed:
         n = notifications
         last = select(n.c.last_error).where(_failed_in(program_id))
         last = last.order_by(n.c.due_at.desc(), n.c.id.desc()).limit(1)
-        facts.last_error = (await conn.execute(last)).scalar() or ""
-    await _outcome_facts(conn, facts, program_id)
-    return facts
+        figures.last_error = (await conn.execute(last)).scalar() or ""
+    await _outcome_figures(conn, figures, program_id)
+    return figures
 
 
 def _booked(cut: Cutoffs, *, by=None):
@@ -105,8 +105,8 @@ def _booked(cut: Cutoffs, *, by=None):
     return select(s.c.id).where(ahead).exists()
 
 
-async def _pair_facts(
-    conn: AsyncConnection, facts: ProgramFacts, program_id: int, cut: Cutoffs
+async def _pair_figures(
+    conn: AsyncConnection, figures: ProgramFigures, program_id: int, cut: Cutoffs
 ) -> None:
     """Pairs by status with their figures summed, then the few pairs status names."""
     p, s = pairings, sessions
@@ -123,20 +123,20 @@ async def _pair_facts(
         func.sum(p.c.reflection_count),
         func.sum(case((and_(p.c.status == ACTIVE, met), 1), else_=0)),
         func.sum(p.c.implemented),
-        *outcome_facts.sums(),
+        *outcome_figures.sums(),
     ).where(p.c.program_id == program_id)
     held = missed = 0
     for row in await conn.execute(by_status.group_by(p.c.status)):
         status, pairs, held_n, missed_n, written, on_cadence, implemented = row[:7]
-        outcome_facts.add(facts, row[7:])
-        facts.pairs[status] = pairs
+        outcome_figures.add(figures, row[7:])
+        figures.pairs[status] = pairs
         held, missed = held + (held_n or 0), missed + (missed_n or 0)
-        facts.reflections += written or 0
-        facts.implemented += implemented or 0
+        figures.reflections += written or 0
+        figures.implemented += implemented or 0
         if status == ACTIVE:
-            facts.active, facts.on_cadence = pairs, on_cadence or 0
-    _count_sessions(facts.sessions, HELD, held, 0)
-    _count_sessions(facts.sessions, MISSED, missed, 0)
+            figures.active, figures.on_cadence = pairs, on_cadence or 0
+    _count_sessions(figures.sessions, HELD, held, 0)
+    _count_sessions(figures.sessions, MISSED, missed, 0)
     stale = or_(
         func.coalesce(p.c.last_held_at, p.c.activated_at) < cut.stale_before,
         and_(p.c.escalated_at.is_not(None), ~_booked(cut)),
@@ -162,12 +162,12 @@ async def _pair_facts(
         .order_by(p.c.id)
     )
     for row in await conn.execute(named):
-        pair = PairFacts(*row)
-        (facts.at_risk if pair.status == ACTIVE else facts.declined).append(pair)
+        pair = PairFigures(*row)
+        (figures.at_risk if pair.status == ACTIVE else figures.declined).append(pair)
 
 
-async def _session_facts(
-    conn: AsyncConnection, facts: ProgramFacts, program_id: int, cut: Cutoffs
+async def _session_figures(
+    conn: AsyncConnection, figures: ProgramFigures, program_id: int, cut: Cutoffs
 ) -> None:
     """Scheduled sessions (ahead, or started and unconfirmed), and those that started in the
     recent window by status: each one range of the program's sessions index."""
@@ -186,13 +186,13 @@ async def _session_facts(
         *(number(s.c.status == status, *window) for status in recent),
     )
     booked, unconfirmed, *in_window = (await conn.execute(found)).one()
-    _count_sessions(facts.sessions, SCHEDULED, booked, unconfirmed)
+    _count_sessions(figures.sessions, SCHEDULED, booked, unconfirmed)
     for status, started_recently in zip(recent, in_window, strict=True):
         # Sessions in the window have all started: scheduled ones there are unconfirmed.
-        _count_sessions(facts.recent, status, started_recently, started_recently)
+        _count_sessions(figures.recent, status, started_recently, started_recently)
 
 
-async def _outcome_facts(conn: AsyncConnection, facts: ProgramFacts, program_id: int) -> None:
+async def _outcome_figures(conn: AsyncConnection, figures: ProgramFigures, program_id: int) -> None:
     """Check-in answers by stage (beside the questions sent, which the pairs count), the
     people we cannot reach, and the mentors whose suggestions were implemented."""
     p, c = pairings, checkins
@@ -202,8 +202,10 @@ async def _outcome_facts(conn: AsyncConnection, facts: ProgramFacts, program_id:
         .group_by(c.c.stage)
     )
     for stage, number, rated, total in await conn.execute(answers):
-        found = facts.checkins.get(stage, StageFacts())
-        facts.checkins[stage] = replace(found, answered=number, rated=rated, rating_sum=total or 0)
+        found = figures.checkins.get(stage, StageFigures())
+        figures.checkins[stage] = replace(
+            found, answered=number, rated=rated, rating_sum=total or 0
+        )
     person = participants.c.id
     in_live_pair = (
         select(p.c.id)
@@ -216,11 +218,11 @@ async def _outcome_facts(conn: AsyncConnection, facts: ProgramFacts, program_id:
     )
     # Few people are unreachable: start from them, then check their pairs.
     unreachable = select(person).where(participants.c.reachable.is_(False), in_live_pair)
-    facts.unreachable = sorted((await conn.execute(unreachable)).scalars())
-    if not facts.implemented:
+    figures.unreachable = sorted((await conn.execute(unreachable)).scalars())
+    if not figures.implemented:
         return
     # Mentors are named for suggestions from reflections that are not private, which each
-    # pair counts as it goes (storage/figures.py).
+    # pair counts as it goes (storage/pair_figures.py).
     shared = func.sum(p.c.implemented_shared)
     per_mentor = (
         select(p.c.mentor_id, shared)
@@ -229,7 +231,7 @@ async def _outcome_facts(conn: AsyncConnection, facts: ProgramFacts, program_id:
         .order_by(shared.desc(), p.c.mentor_id)
         .limit(3)
     )
-    facts.top_mentors = [(mentor, number) for mentor, number in await conn.execute(per_mentor)]
+    figures.top_mentors = [(mentor, number) for mentor, number in await conn.execute(per_mentor)]
 
 
 def _count_sessions(counts: dict[str, int], status: str, number: int, started: int) -> None:

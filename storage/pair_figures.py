@@ -3,7 +3,7 @@ and missed, reflections, the start of the last held session, and its outcomes (o
 state; actions asked about, done and dropped; follow-ups done, all and from reflections that
 are not private; pulse answers and their sum; "no" or "not sure" fit answers); and on each
 session a copy of its pairing's program (for the program's time windows, see
-storage/facts.py).
+storage/status_figures.py).
 
 A transaction notes the pairs whose sessions, reflections (their session or visibility),
 follow-ups, objectives or pulses it writes or deletes, or whose questions counted in ASKED it
@@ -54,7 +54,7 @@ SENT = NotificationStatus.SENT.value
 # counts, None for any series): the first ask of each follow-through action, session ratings
 # (each post-session card asks one, flows/debrief.py), and check-ins by stage.
 ASKED: dict[str, tuple[str, str | None]] = {
-    "actions_asked": (Kind.FOLLOWTHROUGH, followthrough_series(0)),
+    "followups_asked": (Kind.FOLLOWTHROUGH, followthrough_series(0)),
     "pulse_asked": (Kind.REFLECT, None),
     **{f"checkins_asked_{s}": (Kind.CHECKIN, checkin_series(s)) for s in Stage},
 }
@@ -98,9 +98,9 @@ def recount(pairing_ids: list[int]):
             .scalar_subquery(),
             last_held_at=select(func.max(s.c.starts_at)).where(held).scalar_subquery(),
             **states,
-            actions_planned=number(f, planned),
-            actions_done=number(f, planned, f.c.state == FollowUpState.DONE),
-            actions_dropped=number(f, planned, f.c.state == FollowUpState.DROPPED),
+            followups_planned=number(f, planned),
+            followups_done=number(f, planned, f.c.state == FollowUpState.DONE),
+            followups_dropped=number(f, planned, f.c.state == FollowUpState.DROPPED),
             implemented=number(f, f.c.done.is_(True)),
             implemented_shared=number(f, f.c.done.is_(True), shared.exists()),
             pulse_answers=number(u, *useful[1:]),
