@@ -35,6 +35,7 @@ from bot.flows.reflections import (
     prompt_in_flight,
     save_reflection,
 )
+from bot.flows.status import close_weeks
 from bot.router import route, unknown
 from bot.routes import ACTIONS, COMMANDS, FORMS, HELP
 from bot.sending.compose import still_asked, with_the_rest
@@ -147,6 +148,7 @@ class Engine:
                 if first:  # what program dates bring: the end of a program, the digests
                     programs = await tx.find(Program)
                     result.planned += await close_ended_programs(ctx, programs)
+                    await close_weeks(ctx, programs)
                     result.planned += await queue_digests(ctx, programs)
                     pruned = await prune_seen_events(tx)
                     first = False

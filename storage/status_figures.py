@@ -2,7 +2,7 @@
 
 No statement here reads a row per session, and only the pairs status names come back as
 rows: the pairs are one pass over the program's pairings, each with its own figures
-(storage/pair_figures.py); sessions in the recent window are index ranges by program; every other
+(storage/pair_figures.py); sessions by status are index ranges by program; every other
 number is one indexed aggregate in COUNTS, all read in one statement.
 """
 
@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.model import PairingStatus, SessionStatus
 from bot.domain.ports import Cutoffs, PairFigures, ProgramFigures, StageFigures
-from storage import outcome_figures
+from storage import definitions, outcome_figures
 from storage.tables import (
     checkins,
     notifications,
@@ -48,13 +48,6 @@ def count(name: str):
 
 def _pairs_of(program_id: int) -> Select:
     return select(pairings.c.id).where(pairings.c.program_id == program_id)
-
-
-@count("booked_recent")
-def _booked_recent(program_id: int, cut: Cutoffs) -> Select:
-    s = sessions
-    since = and_(s.c.program_id == program_id, s.c.created_at >= cut.since)
-    return select(func.count()).where(since, s.c.status != SessionStatus.CANCELLED)
 
 
 @count("failed")
@@ -96,52 +89,35 @@ async def program_figures(conn: AsyncConnection, program_id: int, cut: Cutoffs) 
     return figures
 
 
-def _booked(cut: Cutoffs, *, by=None):
-    """Whether the pairing has a session booked to start after `cut.now` (and by `by`)."""
-    s = sessions
-    ahead = and_(s.c.pairing_id == pairings.c.id, s.c.status == SCHEDULED, s.c.starts_at > cut.now)
-    if by is not None:
-        ahead = and_(ahead, s.c.starts_at <= by)
-    return select(s.c.id).where(ahead).exists()
-
-
 async def _pair_figures(
     conn: AsyncConnection, figures: ProgramFigures, program_id: int, cut: Cutoffs
 ) -> None:
     """Pairs by status with their figures summed, then the few pairs status names."""
     p, s = pairings, sessions
-    met = or_(
-        p.c.last_held_at >= cut.met_since,
-        p.c.activated_at >= cut.met_since,
-        _booked(cut, by=cut.booked_by),  # looked for only when neither is true
-    )
+    regular = definitions.regular(cut.now, cut.cadence, live=True)
     by_status = select(
         p.c.status,
         func.count(),
         func.sum(p.c.held_count),
         func.sum(p.c.missed_count),
         func.sum(p.c.reflection_count),
-        func.sum(case((and_(p.c.status == ACTIVE, met), 1), else_=0)),
+        func.sum(case((regular, 1), else_=0)),
         func.sum(p.c.implemented),
         *outcome_figures.sums(),
     ).where(p.c.program_id == program_id)
     held = missed = 0
     for row in await conn.execute(by_status.group_by(p.c.status)):
-        status, pairs, held_n, missed_n, written, on_cadence, implemented = row[:7]
+        status, pairs, held_n, missed_n, written, regular_n, implemented = row[:7]
         outcome_figures.add(figures, row[7:])
         figures.pairs[status] = pairs
         held, missed = held + (held_n or 0), missed + (missed_n or 0)
         figures.reflections += written or 0
         figures.implemented += implemented or 0
         if status == ACTIVE:
-            figures.active, figures.on_cadence = pairs, on_cadence or 0
+            figures.active, figures.regular = pairs, regular_n or 0
     _count_sessions(figures.sessions, HELD, held, 0)
     _count_sessions(figures.sessions, MISSED, missed, 0)
-    stale = or_(
-        func.coalesce(p.c.last_held_at, p.c.activated_at) < cut.stale_before,
-        and_(p.c.escalated_at.is_not(None), ~_booked(cut)),
-    )
-    at_risk = and_(p.c.status == ACTIVE, p.c.activated_at.is_not(None), stale)
+    at_risk = definitions.at_risk(cut.now, cut.cadence, live=True)
     declined = and_(p.c.status == DECLINED, p.c.declined_by.is_not(None))
     upcoming = select(func.min(s.c.starts_at)).where(
         s.c.pairing_id == p.c.id, s.c.status == SCHEDULED, s.c.starts_at > cut.now
@@ -169,27 +145,17 @@ async def _pair_figures(
 async def _session_figures(
     conn: AsyncConnection, figures: ProgramFigures, program_id: int, cut: Cutoffs
 ) -> None:
-    """Scheduled sessions (ahead, or started and unconfirmed), and those that started in the
-    recent window by status: each one range of the program's sessions index."""
+    """Scheduled sessions (ahead, or started and unconfirmed): each one range of the
+    program's sessions index."""
     s = sessions
 
     def number(*where) -> Any:
         return select(func.count()).where(s.c.program_id == program_id, *where).scalar_subquery()
 
-    started = s.c.starts_at <= cut.now
-    window = (s.c.starts_at >= cut.since, started)
     scheduled = s.c.status == SCHEDULED
-    recent = (HELD, MISSED, SCHEDULED)
-    found = select(
-        number(scheduled),
-        number(scheduled, started),
-        *(number(s.c.status == status, *window) for status in recent),
-    )
-    booked, unconfirmed, *in_window = (await conn.execute(found)).one()
+    found = select(number(scheduled), number(scheduled, s.c.starts_at <= cut.now))
+    booked, unconfirmed = (await conn.execute(found)).one()
     _count_sessions(figures.sessions, SCHEDULED, booked, unconfirmed)
-    for status, started_recently in zip(recent, in_window, strict=True):
-        # Sessions in the window have all started: scheduled ones there are unconfirmed.
-        _count_sessions(figures.recent, status, started_recently, started_recently)
 
 
 async def _outcome_figures(conn: AsyncConnection, figures: ProgramFigures, program_id: int) -> None:

@@ -284,6 +284,18 @@ processed_events = Table(
     Index("ix_processed_events_seen_at", "seen_at"),  # pruned oldest first
 )
 
+# A program's closed weeks, written once each (storage/weekly_figures.py, bot.policy.weeks):
+# the week by its Monday in the program's time zone and WEEK_FIGURES as of its end.
+WEEK_FIGURES = ("held", "missed", "unconfirmed", "booked", "active", "regular", "at_risk")
+program_weeks = Table(
+    "program_weeks",
+    metadata,
+    Column("program_id", Integer, ForeignKey("programs.id"), primary_key=True),
+    Column("week", Date, primary_key=True),
+    *(Column(name, Integer, nullable=False) for name in WEEK_FIGURES),
+    Column("closed_at", UTCDateTime(), nullable=False),
+)
+
 TABLES: dict[type, Table] = {
     model.Program: programs,
     model.Participant: participants,

@@ -125,7 +125,7 @@ async def export_rows(ctx: Context, programs: list[Program]) -> list[dict[str, s
             | {"program": program.name, "figure": UNNAMED, "value": str(unnamed)}
         )
         rows += await _checkin_rows(ctx, program, pairings, people)
-        cut = cadence.cutoffs(program, ctx.now, ctx.now)
+        cut = cadence.cutoffs(program, ctx.now)
         facts = await ctx.tx.reports.program_figures(program.id, cut)
         for figure, value in outcome_numbers(facts.outcomes).items():
             rows.append(

@@ -107,13 +107,15 @@ class Series:
 class Chart:
     """A bar or line chart for adapters that can draw one (kind "bar" or "line"), with its
     words: `plain()` says the same, for notifications, screen readers and the console.
-    `unit` names what the values count."""
+    `unit` names what the values count; the categories at the positions in `quiet` (weeks
+    without activity) are drawn but left out of the words."""
 
     title: str
     kind: str
     categories: tuple[str, ...]
     series: tuple[Series, ...]
     unit: str = ""
+    quiet: frozenset[int] = frozenset()
 
     def plain(self) -> str:
         names = " / ".join(s.name for s in self.series)
@@ -121,6 +123,7 @@ class Chart:
         points = ", ".join(
             f"{c} {'/'.join(f'{s.values[n]:g}' for s in self.series)}"
             for n, c in enumerate(self.categories)
+            if n not in self.quiet
         )
         return f"{title}: {points}"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 from bot.domain.messages import Message
@@ -34,20 +34,12 @@ class PairFigures:
 
 @dataclass(frozen=True)
 class Cutoffs:
-    """The moments owner status sorts a program by (bot.policy.cadence.cutoffs builds them).
-
-    Sessions that start after `now` are ahead; `since` starts the recent window. An active
-    pair is on cadence when it held a session at or after `met_since`, has one booked after
-    `now` and by `booked_by`, or became active at or after `met_since`. It may be at risk when
-    it last held a session (or, never having held one, became active) before `stale_before`,
-    or was escalated and has nothing booked after `now`.
-    """
+    """The moments owner status counts a program by (bot.policy.cadence.cutoffs builds them):
+    `now`, and the program's cadence, by which the
+    store tells the pairs meeting regularly and those at risk (storage/definitions.py)."""
 
     now: datetime
-    since: datetime
-    met_since: datetime
-    booked_by: datetime
-    stale_before: datetime
+    cadence: timedelta
 
 
 @dataclass(frozen=True)
@@ -84,26 +76,24 @@ class ProgramFigures:
     """What owner status needs about a program, counted by the store, so status costs about
     the same for ten pairs or ten thousand (see Cutoffs for the dates it is counted by).
 
-    `pairs` counts pairings by status; `active` and `on_cadence` the active ones and those on
-    cadence. `at_risk` lists the active pairs that may be at risk (the cadence policy says
-    why), `declined` the declined pairs whose decliner is known, each by id. `sessions` counts
-    sessions that were not cancelled by status, with "unconfirmed" for scheduled ones that
-    have started; `recent` the same for sessions that started since `since`; `booked_recent`
-    those booked since then. `unreachable` lists people of proposed or active pairs we cannot
-    reach. `checkins` is by stage; `top_mentors` the (mentor id, suggestions implemented) of
-    the three mentors with most (from reflections that are not private), and `mentors` how
-    many mentors the program has had; `outcomes` what the pairs made of their sessions.
+    `pairs` counts pairings by status; `active` and `regular` the active ones and those
+    meeting regularly. `at_risk` lists the pairs at risk (the cadence policy says why),
+    `declined` the declined pairs whose decliner is known, each by id (what each means:
+    storage/definitions.py). `sessions` counts sessions that were not cancelled by status,
+    with "unconfirmed" for scheduled ones that have started. `unreachable` lists people of
+    proposed or active pairs we cannot reach. `checkins` is by stage; `top_mentors` the
+    (mentor id, suggestions implemented) of the three mentors with most (from reflections
+    that are not private), and `mentors` how many mentors the program has had; `outcomes`
+    what the pairs made of their sessions.
     """
 
     pairs: dict[str, int] = field(default_factory=dict)
     active: int = 0
-    on_cadence: int = 0
+    regular: int = 0
     at_risk: list[PairFigures] = field(default_factory=list)
     declined: list[PairFigures] = field(default_factory=list)
 
     sessions: dict[str, int] = field(default_factory=dict)
-    recent: dict[str, int] = field(default_factory=dict)
-    booked_recent: int = 0
     reflections: int = 0
     implemented: int = 0
     failed: int = 0
@@ -115,22 +105,55 @@ class ProgramFigures:
     outcomes: OutcomeFigures = field(default_factory=OutcomeFigures)
 
 
+@dataclass(frozen=True)
+class Week:
+    """One week of a program (bot.policy.weeks makes them): its Monday in the program's time
+    zone, and the moments (UTC) it runs from and until (the next Monday's midnight, or the
+    program's end when that comes first)."""
+
+    monday: date
+    start: datetime
+    until: datetime
+
+    def closed(self, now: datetime) -> bool:
+        return now >= self.until
+
+    def label(self) -> str:
+        """Its Monday, short: "9 Mar"."""
+        return f"{self.monday.day} {self.monday:%b}"
+
+
+@dataclass(frozen=True)
+class WeekFigures:
+    """One week's figures (storage/definitions.py says what each means): a closed week's
+    as of its end, written once; the current week's as of now ("so far")."""
+
+    week: Week
+    closed: bool
+    held: int = 0
+    missed: int = 0
+    unconfirmed: int = 0
+    booked: int = 0
+    active: int = 0
+    regular: int = 0
+    at_risk: int = 0
+
+    @property
+    def quiet(self) -> bool:
+        """Nothing happened in it: no session started or was booked."""
+        return not (self.held or self.missed or self.unconfirmed or self.booked)
+
+
 @dataclass
 class WeeklyFigures:
-    """A program week by week, counted by the store from its sessions and pairings: for each
-    week (ending at the moments asked for, oldest first) the sessions that started in it by
-    outcome (held, missed, not confirmed) and those booked in it; the pairs active at its
-    end, and of those the ones that had met within one cadence (or had just begun). `funnel`
-    counts the program's pairs proposed, accepted, with a first session held and with a
-    reflection written."""
+    """A program week by week, oldest first, and its funnel: the program's pairs proposed,
+    accepted, with a first session held and with a reflection written."""
 
-    held: list[int] = field(default_factory=list)
-    missed: list[int] = field(default_factory=list)
-    unconfirmed: list[int] = field(default_factory=list)
-    booked: list[int] = field(default_factory=list)
-    active: list[int] = field(default_factory=list)
-    on_cadence: list[int] = field(default_factory=list)
+    weeks: list[WeekFigures] = field(default_factory=list)
     funnel: tuple[int, int, int, int] = (0, 0, 0, 0)
+
+    def series(self, name: str) -> list[int]:
+        return [getattr(w, name) for w in self.weeks]
 
 
 @dataclass(frozen=True)
@@ -222,9 +245,14 @@ class TxReports(Protocol):
         """One program's figures for owner status as of `cutoffs.now` (see ProgramFigures)."""
 
     async def weekly_figures(
-        self, program_id: int, week_ends: list[datetime], cadence: timedelta
+        self, program_id: int, weeks: list[Week], cadence: timedelta, now: datetime
     ) -> WeeklyFigures:
-        """The program week by week, for the weeks ending at `week_ends` (see WeeklyFigures)."""
+        """The program's figures for these weeks: closed ones as written when they closed
+        (counted now, as of their end, when not written yet), the current one as of now."""
+
+    async def close_weeks(self, program_id: int, weeks: list[Week], cadence: timedelta) -> int:
+        """Write the figures of those of these closed weeks not written yet, each as of its
+        end; a week written once is never written again. Returns how many were written."""
 
 
 class Tx(Protocol):

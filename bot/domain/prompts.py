@@ -29,7 +29,9 @@ def fingerprint() -> str:
 
 
 def text(key: str, **fields: Any) -> str:
-    """The message at dotted `key` in prompts/messages.toml with `fields` filled in.
+    """The message at dotted `key` in prompts/messages.toml with `fields` filled in. A
+    message written as a table `{ one = "...", other = "..." }` is worded by `fields["count"]`
+    ("1 session", "2 sessions").
 
     Raises:
         MissingPrompt: when the key or one of its placeholders is unknown.
@@ -39,6 +41,10 @@ def text(key: str, **fields: Any) -> str:
         if not isinstance(node, dict) or part not in node:
             raise MissingPrompt(key)
         node = node[part]
+    if isinstance(node, dict) and "other" in node:
+        if "count" not in fields:
+            raise MissingPrompt(f"{key}: placeholder 'count'")
+        node = node["one"] if fields["count"] == 1 else node["other"]
     try:
         return str(node).format(**fields)
     except KeyError as exc:

@@ -1,4 +1,4 @@
-"""Owners' charts: a program week by week (sessions by outcome, pairs on cadence), its funnel
+"""Owners' charts: a program week by week (sessions by outcome, pairs meeting regularly), its funnel
 and its ratings, and the pairs at risk as a table; each says the same in words too.
 
 Averages appear only over MIN_GROUP answers or more, and shares only over MIN_GROUP pairs or
@@ -7,65 +7,66 @@ more (below that, the chart shows counts), as the rest of owner status does.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.domain import prompts
 from bot.domain.messages import Chart, Series, Table
-from bot.domain.model import Program, Stage
+from bot.domain.model import Stage
 from bot.domain.ports import WeeklyFigures
 from bot.flows.figures import MIN_GROUP
-from bot.policy.hours import zone
 
 if TYPE_CHECKING:
     from bot.flows.status import ProgramStatus, Risk
 
-WEEKS = 12
-WEEK = timedelta(days=7)
 TABLE_ROWS = 50  # pairs at risk shown as table rows; the words and the export list them all
-
-
-def week_ends(now: datetime, weeks: int = WEEKS) -> list[datetime]:
-    """The ends of the last `weeks` weeks, oldest first; the last one is now."""
-    return [now - WEEK * (weeks - 1 - n) for n in range(weeks)]
-
-
-def week_labels(program: Program, ends: list[datetime]) -> tuple[str, ...]:
-    """Each week by the day it began in the program's time zone, such as "24 Nov"."""
-    tz = zone(program.timezone)
-    starts = [(end - WEEK).astimezone(tz) for end in ends]
-    return tuple(f"{d.day} {d:%b}" for d in starts)
 
 
 def _t(key: str, **values: object) -> str:
     return prompts.text(f"status.chart.{key}", **values)
 
 
-def sessions_chart(labels: tuple[str, ...], weekly: WeeklyFigures) -> Chart:
-    outcomes = (
-        ("held", weekly.held),
-        ("missed", weekly.missed),
-        ("unconfirmed", weekly.unconfirmed),
+def week_labels(weekly: WeeklyFigures) -> tuple[str, ...]:
+    """Each week by its Monday ("9 Mar"); the current one "so far"."""
+    return tuple(
+        w.week.label() if w.closed else _t("so_far", week=w.week.label()) for w in weekly.weeks
     )
-    series = tuple(Series(_t(name), tuple(values)) for name, values in outcomes)
-    return Chart(_t("sessions"), "bar", labels, series, _t("sessions_unit"))
 
 
-def cadence_chart(labels: tuple[str, ...], weekly: WeeklyFigures) -> Chart:
-    """The share of pairs under way (begun, not ended; paused ones too) that had met within
-    a cadence, or had begun within one, at each week's end; their number while a week had
-    fewer than MIN_GROUP of them. Unlike the "on cadence" figure of status, a session booked
-    ahead does not count: which were booked at a past moment is not kept."""
-    if any(0 < active < MIN_GROUP for active in weekly.active):
-        values = tuple(float(n) for n in weekly.on_cadence)
-        series = Series(_t("cadence_series"), values)
-        return Chart(_t("cadence_count"), "line", labels, (series,), _t("pairs_unit"))
+def _quiet(weekly: WeeklyFigures) -> frozenset[int]:
+    return frozenset(n for n, w in enumerate(weekly.weeks) if w.quiet)
+
+
+def weekly_charts(weekly: WeeklyFigures) -> tuple[list[Chart], list[str]]:
+    """The two weekly charts, or, while no week has had a session, a line saying so."""
+    if all(w.quiet for w in weekly.weeks):
+        return [], [_t("quiet", title=_t("sessions"))]
+    return [sessions_chart(weekly), regular_chart(weekly)], []
+
+
+def sessions_chart(weekly: WeeklyFigures) -> Chart:
+    outcomes = ("held", "missed", "unconfirmed")
+    series = tuple(
+        Series(_t(name), tuple(float(n) for n in weekly.series(name))) for name in outcomes
+    )
+    labels = week_labels(weekly)
+    return Chart(_t("sessions"), "bar", labels, series, _t("sessions_unit"), _quiet(weekly))
+
+
+def regular_chart(weekly: WeeklyFigures) -> Chart:
+    """The share of active pairs meeting regularly at each week's end (now, for the current
+    week); their number while a week had fewer than MIN_GROUP active pairs."""
+    labels = week_labels(weekly)
+    active, regular = weekly.series("active"), weekly.series("regular")
+    if any(0 < n < MIN_GROUP for n in active):
+        series = Series(_t("regular_series"), tuple(float(n) for n in regular))
+        unit = _t("pairs_unit")
+        return Chart(_t("regular_count"), "line", labels, (series,), unit, _quiet(weekly))
     shares = tuple(
-        float(round(100 * on / active)) if active else 0.0
-        for on, active in zip(weekly.on_cadence, weekly.active, strict=True)
+        float(round(100 * on / n)) if n else 0.0 for on, n in zip(regular, active, strict=True)
     )
-    series = Series(_t("cadence_series"), shares)
-    return Chart(_t("cadence_share"), "line", labels, (series,), _t("share_unit"))
+    series = Series(_t("regular_series"), shares)
+    unit = _t("share_unit")
+    return Chart(_t("regular_share"), "line", labels, (series,), unit, _quiet(weekly))
 
 
 def funnel_chart(weekly: WeeklyFigures) -> Chart:
@@ -103,43 +104,29 @@ def risk_table(risks: list[Risk], lines: tuple[str, ...]) -> Table | None:
     return Table(_t("risk_table"), columns, rows, lines, more)
 
 
-def week_change(weekly: WeeklyFigures) -> str:
-    """This week's headline figures against the week before."""
-    if len(weekly.held) < 2:
+def last_week(weekly: WeeklyFigures) -> str:
+    """The last closed week's figures, against the week before; "" before a week closed."""
+    closed = [w for w in weekly.weeks if w.closed]
+    if not closed:
         return ""
+    week = closed[-1]
+    before = closed[-2] if len(closed) > 1 else None
 
-    def last_two(values: list[int]) -> tuple[int, int]:
-        return values[-1], values[-2]
-
-    def change(now: float, before: float, points: bool = False) -> str:
-        amount = now - before
+    def change(name: str) -> str:
+        amount = getattr(week, name) - (getattr(before, name) if before else 0)
         if not amount:
             return _t("no_change")
-        sign = "+" if amount > 0 else "-"
-        size = _t("points", amount=f"{abs(amount):g}") if points else f"{abs(amount):g}"
-        return _t("change", sign=sign, amount=size)
+        return _t("change", sign="+" if amount > 0 else "-", amount=abs(amount))
 
-    def share(on: int, active: int) -> int:
-        return round(100 * on / active) if active else 0
-
-    held, missed, booked = (last_two(v) for v in (weekly.held, weekly.missed, weekly.booked))
-    active = last_two(weekly.active)
-    on = last_two(weekly.on_cadence)
-    cadence = (share(on[0], active[0]), share(on[1], active[1]))
-    if any(0 < a < MIN_GROUP for a in active):  # a share of so few pairs names people
-        cadence_text, cadence_change = str(on[0]), change(*on)
-    else:
-        cadence_text, cadence_change = f"{cadence[0]}%", change(*cadence, points=True)
     return _t(
-        "week_change",
-        held=held[0],
-        held_change=change(*held),
-        missed=missed[0],
-        missed_change=change(*missed),
-        booked=booked[0],
-        booked_change=change(*booked),
-        active=active[0],
-        active_change=change(*active),
-        cadence=cadence_text,
-        cadence_change=cadence_change,
+        "last_week",
+        week=week.week.label(),
+        held=_t("held_count", count=week.held),
+        held_change=change("held"),
+        missed=week.missed,
+        unconfirmed=week.unconfirmed,
+        booked=week.booked,
+        regular=week.regular,
+        active=week.active,
+        regular_change=change("regular"),
     )

@@ -10,10 +10,10 @@ from bot.domain import prompts
 from bot.domain.ids import record_id
 from bot.domain.messages import Button, Choice, Field, Form, FormErrors, Message, Refused
 from bot.domain.model import Enrolment, Participant, Program, Role
-from bot.flows.lifecycle import program_end
 from bot.flows.pairings import OPEN_STATUSES, pick_program, program_arg
 from bot.flows.people import person_for
 from bot.policy.matching import skills
+from bot.policy.weeks import program_end
 from bot.router import Request
 
 log = logging.getLogger(__name__)

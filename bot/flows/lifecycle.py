@@ -4,7 +4,7 @@ program's pairs once its end date is over (which starts the post-program survey)
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, time, timedelta
+from datetime import timedelta
 
 from bot.calendar.invites import cancel_sessions
 from bot.context import Context
@@ -26,7 +26,7 @@ from bot.flows.checkins import REMINDER_AFTER, ask
 from bot.flows.pairings import OPEN_STATUSES
 from bot.flows.people import tell_owners
 from bot.policy import cadence
-from bot.policy.hours import zone
+from bot.policy.weeks import program_end
 from bot.router import Request
 
 log = logging.getLogger(__name__)
@@ -195,13 +195,6 @@ async def _cancel_upcoming(
     if upcoming:
         await cancel_sessions(ctx, pairing, upcoming, by, event)
     return len(upcoming)
-
-
-def program_end(program: Program) -> datetime:
-    """The moment a program is over: midnight after its last day, in its own timezone."""
-    assert program.ends_on is not None
-    local = datetime.combine(program.ends_on + timedelta(days=1), time(), zone(program.timezone))
-    return local.astimezone(UTC)
 
 
 async def close_ended_programs(ctx: Context, programs: list[Program]) -> int:

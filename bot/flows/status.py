@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from bot.context import Context
 from bot.domain import prompts
@@ -24,10 +23,9 @@ from bot.flows.checkins import open_checkins
 from bot.flows.debrief import card_of
 from bot.flows.figures import MIN_GROUP, outcome_figures
 from bot.flows.reflections import pending_reflection
-from bot.policy import cadence
+from bot.policy import cadence, weeks
 from bot.router import Request
 
-RECENT = timedelta(days=30)
 # Buttons in a person's own status: Teams cards show six actions.
 MAX_BUTTONS = 6
 STAGES = (Stage.EXPECTATIONS, Stage.MIDPOINT, Stage.FINAL)
@@ -50,20 +48,18 @@ class ProgramStatus:
     """The figures an owner asks for; counts only, never reflection text.
 
     `sessions` counts held, missed, scheduled (still to come) and unconfirmed (past, nobody has
-    said whether it happened); `sessions_recent` counts those that started in the last 30 days
-    and `booked_recent` the sessions scheduled in that time.
+    said whether it happened); `weekly` holds the program week by week, the current week last
+    (so far). What each figure means: storage/definitions.py.
     """
 
     program: Program
     pairs: dict[str, int]
     sessions: dict[str, int]
-    sessions_recent: dict[str, int]
     active: int
-    on_cadence: int
+    regular: int
     at_risk: list[Risk]
     reflections: int
     implemented: int
-    booked_recent: int = 0
     declined: list[str] = field(default_factory=list)
     failed: int = 0
     last_error: str = ""
@@ -74,9 +70,7 @@ class ProgramStatus:
     outcomes: OutcomeFigures = field(default_factory=OutcomeFigures)
     # "Mentor -> their manager" as named in the pool, where managers hear of recognition.
     managers: list[str] = field(default_factory=list)
-    # Week by week, for charts (None: not counted), and each week's label.
-    weekly: WeeklyFigures | None = field(default=None, compare=False)
-    weeks: tuple[str, ...] = field(default=(), compare=False)
+    weekly: WeeklyFigures = field(default_factory=WeeklyFigures, compare=False)
 
     def section(self, shown: str = "status") -> Section:
         """The status as a titled section: figures as facts, then pairs at risk (a table, in
@@ -85,7 +79,12 @@ class ProgramStatus:
         p = self.program
         order = ("active", "proposed", "paused", "completed", "ended", "declined")
         summary = ", ".join(f"{self.pairs[s]} {s}" for s in order if self.pairs.get(s)) or "none"
-        share = f"{round(100 * self.on_cadence / self.active)}%" if self.active else "-"
+        regular = prompts.text("status.regular_none")
+        if self.active:
+            share = f"{round(100 * self.regular / self.active)}%"
+            regular = prompts.text(
+                "status.regular", regular=self.regular, active=self.active, share=share
+            )
         figures = {
             "pairs": summary,
             "sessions": prompts.text(
@@ -95,15 +94,8 @@ class ProgramStatus:
                 missed=self.sessions.get("missed", 0),
                 unconfirmed=self.sessions.get("unconfirmed", 0),
             ),
-            "recent": prompts.text(
-                "status.sessions_recent",
-                booked=self.booked_recent,
-                held=self.sessions_recent.get("held", 0),
-                missed=self.sessions_recent.get("missed", 0),
-            ),
-            "cadence": prompts.text(
-                "status.cadence", share=share, on=self.on_cadence, active=self.active
-            ),
+            **self.this_week(),
+            "regular": regular,
             "reflections": str(self.reflections),
             "implemented": str(self.implemented),
             **outcome_figures(self.outcomes),
@@ -129,17 +121,14 @@ class ProgramStatus:
             more = len(self.managers) - MANAGERS_SHOWN
             extra = prompts.text("status.managers_more", count=more) if more > 0 else ""
             lines.append(prompts.text("status.managers", names=shown) + extra)
-        drawn: list[Chart] = []
-        if self.weekly is not None:
-            drawn = [
-                charts.sessions_chart(self.weeks, self.weekly),
-                charts.cadence_chart(self.weeks, self.weekly),
-            ]
-            if shown == "digest":
-                lines.append(charts.week_change(self.weekly))
-            else:
-                ratings = charts.ratings_chart(self)
-                drawn += [charts.funnel_chart(self.weekly), *([ratings] if ratings else [])]
+        drawn: list[Chart]
+        drawn, quiet = charts.weekly_charts(self.weekly)
+        if shown == "digest":
+            lines += [line for line in [charts.last_week(self.weekly)] if line]
+        lines += quiet
+        if shown != "digest":
+            ratings = charts.ratings_chart(self)
+            drawn += [charts.funnel_chart(self.weekly), *([ratings] if ratings else [])]
         return Section(
             title=prompts.text(
                 "status.owner_header", program=p.name, objective=p.objective, cadence=p.cadence_days
@@ -149,6 +138,23 @@ class ProgramStatus:
             charts=tuple(drawn),
             table=table,
         )
+
+    def this_week(self) -> dict[str, str]:
+        """The current week so far, as the weekly chart's last point counts it (nothing
+        while nothing happened in it)."""
+        if not self.weekly.weeks or self.weekly.weeks[-1].closed or self.weekly.weeks[-1].quiet:
+            return {}
+        week = self.weekly.weeks[-1]
+        held = prompts.text("status.chart.held_count", count=week.held)
+        return {
+            "this_week": prompts.text(
+                "status.this_week",
+                held=held,
+                missed=week.missed,
+                unconfirmed=week.unconfirmed,
+                booked=week.booked,
+            )
+        }
 
     def checkin_lines(self) -> list[str]:
         """Answers and response rate per check-in; an average only over 5 ratings or more."""
@@ -185,10 +191,10 @@ async def program_status(ctx: Context, program: Program) -> ProgramStatus:
 
     The store counts pairs, sessions and outcomes (ProgramFigures) and lists the few pairs
     that may be at risk; people are read only where a name is shown."""
-    cut = cadence.cutoffs(program, ctx.now, ctx.now - RECENT)
+    cut = cadence.cutoffs(program, ctx.now)
     counted = await ctx.tx.reports.program_figures(program.id, cut)
-    ends = charts.week_ends(ctx.now)
-    weekly = await ctx.tx.reports.weekly_figures(program.id, ends, program.cadence)
+    shown = weeks.weeks(program, ctx.now)
+    weekly = await ctx.tx.reports.weekly_figures(program.id, shown, program.cadence, ctx.now)
     found_risks = []
     for p in counted.at_risk:
         found = cadence.risk(p, p.last_held, p.upcoming, program, ctx.now)
@@ -215,10 +221,8 @@ async def program_status(ctx: Context, program: Program) -> ProgramStatus:
         program=program,
         pairs=counted.pairs,
         sessions=counted.sessions,
-        sessions_recent=counted.recent,
-        booked_recent=counted.booked_recent,
         active=counted.active,
-        on_cadence=counted.on_cadence,
+        regular=counted.regular,
         at_risk=risks,
         reflections=counted.reflections,
         implemented=counted.implemented,
@@ -232,8 +236,18 @@ async def program_status(ctx: Context, program: Program) -> ProgramStatus:
         outcomes=counted.outcomes,
         managers=sorted(f"{name(m)} -> {name(b)}" for m, b in managed),
         weekly=weekly,
-        weeks=charts.week_labels(program, ends),
     )
+
+
+async def close_weeks(ctx: Context, programs: list[Program]) -> int:
+    """Write the figures of each program's weeks that have closed by now and were not written
+    yet (the tick's first step); returns how many weeks were written."""
+    written = 0
+    for program in programs:
+        closed = weeks.closed_weeks(program, ctx.now)
+        if closed:
+            written += await ctx.tx.reports.close_weeks(program.id, closed, program.cadence)
+    return written
 
 
 async def me(ctx: Context, person: Participant, _req: Request) -> Message:

@@ -74,8 +74,8 @@ def risk(
     A pair is at risk when it was escalated, or has gone more than twice the cadence without a
     held session (counted from its last held session, or from when it became active).
     """
-    if pairing.status != "active" or pairing.activated_at is None:
-        return None
+    if pairing.status != "active" or pairing.activated_at is None or pairing.activated_at > now:
+        return None  # not active (storage/definitions.py words the same rule for the store)
     if pairing.escalated_at is not None and upcoming_at is None:
         return ("escalated", 0)
     since = last_held_at or pairing.activated_at
@@ -85,16 +85,7 @@ def risk(
     return None
 
 
-def cutoffs(program: Program, now: datetime, since: datetime) -> Cutoffs:
-    """The moments owner status sorts a program's pairs by as of `now`, with `since` as the
-    start of its recent window. The store counts pairs on cadence by them (met within one
-    cadence, booked within one, or active for less than one) and picks the pairs that may be
-    at risk by `risk`'s rule (more than twice the cadence, or escalated with nothing booked);
-    `risk` then says why."""
-    return Cutoffs(
-        now=now,
-        since=since,
-        met_since=now - program.cadence,
-        booked_by=now + program.cadence,
-        stale_before=now - 2 * program.cadence,
-    )
+def cutoffs(program: Program, now: datetime) -> Cutoffs:
+    """What owner status counts a program by as of `now`. The store picks the pairs at risk
+    by `risk`'s rule (storage/definitions.py), and `risk` then says why."""
+    return Cutoffs(now=now, cadence=program.cadence)

@@ -12,10 +12,10 @@ from bot.domain import prompts
 from bot.domain.kinds import Kind, digest_key
 from bot.domain.messages import Message
 from bot.domain.model import Notification, Program
-from bot.flows.lifecycle import program_end
 from bot.flows.people import person_by_handle
 from bot.flows.status import program_status
 from bot.policy.hours import zone
+from bot.policy.weeks import program_end
 
 # A digest not queued by Wednesday (no tick ran since Monday) waits for next week.
 LATE = timedelta(days=2)

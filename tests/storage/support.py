@@ -15,7 +15,6 @@ from bot.domain.model import (
     Stage,
 )
 from bot.domain.outcomes import Objective, Pulse
-from bot.flows.status import RECENT
 from storage import migrate
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -37,7 +36,7 @@ ASKED += (*(("checkin", f"checkin:{stage}") for stage in Stage), ("checkin.remin
 def _moments(program: Program, now: datetime) -> list[datetime]:
     """Times on and around every cutoff owner status sorts by, and some in between."""
     c = program.cadence
-    edges = [now - 2 * c, now - RECENT, now - c, now, now + c]
+    edges = [now - 2 * c, now - timedelta(days=30), now - c, now, now + c]
     near = [edge + delta for edge in edges for delta in (-TICK, timedelta(0), TICK)]
     return near + [now - timedelta(days=d) for d in (1, 5, 20, 45, 90)] + [now + timedelta(days=3)]
 

@@ -23,7 +23,7 @@ from bot.domain.model import (
 )
 from bot.domain.outcomes import Objective, Pulse
 from bot.domain.ports import OutcomeFigures, StageFigures
-from bot.flows.status import RECENT, ProgramStatus, Risk, program_status
+from bot.flows.status import ProgramStatus, Risk, program_status
 from bot.policy import cadence
 from bot.policy.rules import EngineConfig
 from storage.tables import pairings, participants, programs, reflections, sessions
@@ -62,13 +62,12 @@ def _outcomes_counted(pairs, actions, written, goals, answers, asked) -> Outcome
     )
 
 
-def _on_cadence(pair: Pairing, last_held, upcoming, program: Program, now: datetime) -> bool:
-    """Owner status's cadence rule as it was written before the store counted it."""
+def _regular(last_held, upcoming, program: Program, now: datetime) -> bool:
+    """Meeting regularly, as storage/definitions.py words it, for a pair not at risk: held a
+    session within one cadence, or has one booked within the next."""
     if last_held and now - last_held <= program.cadence:
         return True
-    if upcoming and upcoming - now <= program.cadence:
-        return True
-    return now - pair.activated_at <= program.cadence
+    return bool(upcoming and upcoming - now <= program.cadence)
 
 
 async def _counted_from_rows(store, program: Program, now: datetime) -> ProgramStatus:
@@ -83,16 +82,13 @@ async def _counted_from_rows(store, program: Program, now: datetime) -> ProgramS
         asked = await tx.find(Notification, pairing_id=[p.id for p in pairs])
         failed = await tx.find(Notification, status="failed")
         people = {p.id: p for p in await tx.find(Participant)}
-    since = now - RECENT
     counted = [s for s in sessions if s.status != "cancelled"]
-    totals, recent = Counter(), Counter()
+    totals = Counter()
     for s in counted:
         unconfirmed = s.status == "scheduled" and s.starts_at <= now
         totals["unconfirmed" if unconfirmed else s.status] += 1
-        if since <= s.starts_at <= now:
-            recent["unconfirmed" if s.status == "scheduled" else s.status] += 1
     name = lambda pid: people[pid].label  # noqa: E731
-    active, risks, on_cadence = [p for p in pairs if p.status == "active"], [], 0
+    active, risks, regular = [p for p in pairs if p.status == "active"], [], 0
     for p in active:
         own = [s for s in sessions if s.pairing_id == p.id]
         last = max((s.starts_at for s in own if s.status == "held"), default=None)
@@ -101,8 +97,8 @@ async def _counted_from_rows(store, program: Program, now: datetime) -> ProgramS
         found = cadence.risk(p, last, upcoming, program, now)
         if found:
             risks.append(Risk(p.id, name(p.mentee_id), name(p.mentor_id), *found))
-        if p.activated_at is not None:
-            on_cadence += _on_cadence(p, last, upcoming, program, now)
+        elif p.activated_at is not None and p.activated_at <= now:
+            regular += _regular(last, upcoming, program, now)
     risks.sort(key=lambda r: (r.reason != "escalated", -r.days))
     mentor_of = {p.id: p.mentor_id for p in pairs}
     done = [a for a in actions if a.done]
@@ -119,10 +115,8 @@ async def _counted_from_rows(store, program: Program, now: datetime) -> ProgramS
         program=program,
         pairs=dict(Counter(p.status for p in pairs)),
         sessions=dict(totals),
-        sessions_recent=dict(recent),
-        booked_recent=sum(1 for s in counted if s.created_at >= since),
         active=len(active),
-        on_cadence=on_cadence,
+        regular=regular,
         at_risk=risks,
         reflections=len(written),
         implemented=len(done),
@@ -300,7 +294,7 @@ async def test_session_ratings_are_counted_and_summed_for_the_program(store):
                 await tx.add(Pulse("useful", pair.id, session.id, author.id, rating))
             await tx.add(Pulse("fit", pair.id, session.id, a.id, "no"))
     async with store.reading() as tx:
-        facts = await tx.reports.program_figures(mine.id, cadence.cutoffs(mine, NOW, NOW - RECENT))
+        facts = await tx.reports.program_figures(mine.id, cadence.cutoffs(mine, NOW))
     assert (facts.outcomes.pulse_answers, facts.outcomes.pulse_sum) == (3, 11)
 
 
@@ -326,9 +320,7 @@ async def test_ratings_asked_are_the_post_session_cards_sent_shown_in_a_reply_or
 
     async def asked() -> int:
         async with store.reading() as tx:
-            facts = await tx.reports.program_figures(
-                program.id, cadence.cutoffs(program, NOW, NOW - RECENT)
-            )
+            facts = await tx.reports.program_figures(program.id, cadence.cutoffs(program, NOW))
         return facts.outcomes.pulse_asked
 
     async with store.transaction() as tx:

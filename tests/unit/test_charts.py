@@ -1,55 +1,68 @@
 """Owners' charts: what they show (the 5-person rule), and how Slack and Teams get them
 within each platform's rules."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from adapters.slack import render as slack
 from adapters.teams import render as teams
 from bot.domain.messages import Button, Message, Section
 from bot.domain.model import Program
-from bot.domain.ports import OutcomeFigures, StageFigures, WeeklyFigures
-from bot.flows import charts
+from bot.domain.ports import OutcomeFigures, StageFigures, WeekFigures, WeeklyFigures
 from bot.flows.status import ProgramStatus, Risk
+from bot.policy import weeks
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+PROGRAM = Program(name="Video", timezone="Europe/Berlin", starts_on=date(2026, 1, 5))
 
 
 def _weekly(active: int, on: int) -> WeeklyFigures:
+    """Twelve weeks, the last one (30 Nov) so far."""
+    shown = weeks.weeks(PROGRAM, NOW)
+    last = len(shown) - 1
     return WeeklyFigures(
-        held=list(range(12)),
-        missed=[1] * 12,
-        unconfirmed=[0] * 11 + [2],
-        booked=[3] * 11 + [5],
-        active=[active] * 12,
-        on_cadence=[on] * 11 + [on - 1],
+        weeks=[
+            WeekFigures(
+                week,
+                closed=n < last,
+                held=n,
+                missed=1,
+                unconfirmed=2 if n == last else 0,
+                booked=5 if n == last else 3,
+                active=active,
+                regular=on - 1 if n == last else on,
+            )
+            for n, week in enumerate(shown)
+        ],
         funnel=(9, 8, 6, 4),
     )
 
 
 def _status(weekly: WeeklyFigures, risks=(), checkins=None, pulses=(0, 0)) -> ProgramStatus:
-    program = Program(name="Video", timezone="Europe/Berlin")
+    last = weekly.weeks[-1]
     return ProgramStatus(
-        program=program,
-        pairs={"active": weekly.active[-1]},
+        program=PROGRAM,
+        pairs={"active": last.active},
         sessions={},
-        sessions_recent={},
-        active=weekly.active[-1],
-        on_cadence=weekly.on_cadence[-1],
+        active=last.active,
+        regular=last.regular,
         at_risk=list(risks),
         reflections=0,
         implemented=0,
         checkins=checkins or {},
         outcomes=OutcomeFigures(pulse_answers=pulses[0], pulse_sum=pulses[1]),
         weekly=weekly,
-        weeks=charts.week_labels(program, charts.week_ends(NOW)),
     )
 
 
-def test_weeks_are_labelled_by_the_day_they_began_in_the_programs_zone():
-    ends = charts.week_ends(NOW)
-    assert len(ends) == 12 and ends[-1] == NOW and ends[0] == datetime(2026, 9, 14, 9, tzinfo=UTC)
-    labels = charts.week_labels(Program(name="P", timezone="Europe/Berlin"), ends)
-    assert labels[0] == "7 Sep" and labels[-1] == "23 Nov"
+def test_weeks_run_monday_to_sunday_in_the_programs_zone_labelled_by_their_monday():
+    shown = weeks.weeks(PROGRAM, NOW)
+    assert len(shown) == 12 and shown[0].monday == date(2026, 9, 14)
+    assert shown[-1].monday == date(2026, 11, 30) and not shown[-1].closed(NOW)
+    assert shown[-1].start == datetime(2026, 11, 29, 23, tzinfo=UTC), "midnight in Berlin"
+    assert shown[-2].until == shown[-1].start and shown[-2].closed(NOW)
+    assert shown[0].label() == "14 Sep"
+    section = _status(_weekly(10, 8)).section()
+    assert section.charts[0].categories[-1] == "30 Nov so far"
 
 
 def test_shares_and_averages_only_over_five_people_else_counts():
@@ -57,8 +70,8 @@ def test_shares_and_averages_only_over_five_people_else_counts():
     drawn = small.section().charts
     titles = [c.title for c in drawn]
     assert titles == [
-        "Sessions per week, by outcome",
-        "Pairs that met within a cadence, by week",
+        "Sessions by week",
+        "Pairs meeting regularly, by week",
         "From proposal to reflection",
     ], "a count of pairs, and no averages from 4 ratings"
     assert drawn[1].series[0].values[-1] == 2.0
@@ -68,22 +81,22 @@ def test_shares_and_averages_only_over_five_people_else_counts():
         pulses=(5, 21),
     )
     cadence, ratings = big.section().charts[1], big.section().charts[3]
-    assert cadence.title == "Pairs that met within a cadence, % by week"
+    assert cadence.title == "Pairs meeting regularly, % by week"
     assert cadence.series[0].values[0] == 80.0 and cadence.series[0].values[-1] == 70.0
-    assert ratings.categories == ("Check-in: start", "Session pulse")
+    assert ratings.categories == ("Check-in: start", "Session ratings")
     assert ratings.series[0].values == (4.0, 4.2)
 
 
-def test_the_digest_has_the_two_weekly_charts_and_the_weeks_change():
+def test_the_digest_has_the_two_weekly_charts_and_last_weeks_change():
     section = _status(_weekly(active=10, on=8)).section("digest")
     assert [c.title for c in section.charts] == [
-        "Sessions per week, by outcome",
-        "Pairs that met within a cadence, % by week",
+        "Sessions by week",
+        "Pairs meeting regularly, % by week",
     ]
     assert (
-        "This week: 11 sessions held (+1 on the week before), 1 missed (same as the week"
-        " before), 5 booked (+2 on the week before); 10 pairs under way (same as the week"
-        " before), 70% met within a cadence (-10 points on the week before)." in section.lines
+        "Last week (23 Nov): 10 sessions held (+1 on the week before), 1 missed, 0 not yet"
+        " confirmed, 3 booked; 8 of 10 active pairs meeting regularly (same as the week"
+        " before)." in section.lines
     )
 
 
@@ -112,7 +125,7 @@ def test_slack_gets_two_charts_and_one_table_per_message_and_words_for_each():
         assert len(page.blocks) <= 50 and page.text
     chart = pages[0].blocks[[b["type"] for b in pages[0].blocks].index("data_visualization")]
     assert [s["name"] for s in chart["chart"]["series"]] == ["Held", "Missed", "Not confirmed"]
-    assert chart["chart"]["axis_config"]["categories"][0] == "7 Sep"
+    assert chart["chart"]["axis_config"]["categories"][0] == "14 Sep"
     assert all(len(s["data"]) == 12 for s in chart["chart"]["series"])
     table = next(b for b in pages[1].blocks if b["type"] == "data_table")
     assert table["rows"][1][0] == {"type": "raw_text", "text": "Ana <b> & Ben"}
@@ -135,7 +148,7 @@ def test_teams_gets_chart_elements_and_a_table_each_with_words_to_fall_back_on()
     assert all(e["fallback"]["type"] == "TextBlock" for e in drawn)
     grouped = drawn[0]
     assert [d["legend"] for d in grouped["data"]] == ["Held", "Missed", "Not confirmed"]
-    assert grouped["data"][0]["values"][-1] == {"x": "23 Nov", "y": 11}
+    assert grouped["data"][0]["values"][-1] == {"x": "30 Nov so far", "y": 11}
     cell = drawn[3]["rows"][1]["cells"][0]["items"][0]["text"]
     assert cell == "Ana \\*x\\* & Ben", "people's text is escaped: Teams reads Markdown"
 

@@ -68,16 +68,16 @@ async def test_reminder_to_the_leader_after_three_days_then_owners_after_two_ign
     assert len(_nudges(harness, "mina")) == 1, "the reminder goes to the leader only"
     assert not harness.inbox("olivia", "two reminders")
     await harness.run_until(harness.clock.now() + timedelta(days=4))
-    [alert] = harness.inbox("olivia", "two reminders")
+    [alert] = harness.inbox("olivia", "booked a session after two")
     assert "Erik Lund and Mina Park" in alert.message.text and "two reminders" in alert.message.text
     stored = await harness.engine.run(lambda ctx: ctx.tx.get(Pairing, pairing.id))
     assert stored.escalated_at is not None
     await harness.run_until(harness.clock.now() + timedelta(days=7))
     assert len(_nudges(harness, "erik")) == 1, "no more nudges once the owners know"
     assert len(_nudges(harness, "mina")) == 1
-    assert len(harness.inbox("olivia", "two reminders")) == 1, "the owners are told once"
+    assert len(harness.inbox("olivia", "booked a session after two")) == 1, "told once"
     status = await harness.command(OWNER, "status")
-    assert "Erik Lund & Mina Park: escalated" in status.plain()
+    assert "Erik Lund & Mina Park: nothing booked after two reminders" in status.plain()
 
 
 async def test_snooze_puts_the_next_nudges_off_for_a_week(harness):

@@ -352,12 +352,9 @@ async def test_owner_status_shows_the_new_figures(harness):
         await harness.click(ERIK, "followthrough.answer", asked.buttons[answer].value)
     facts = dict((await harness.command(OWNER, "status")).sections[0].facts)
     assert facts["Objectives"] == "2 set, 1 started, 0 done"
-    assert (
-        facts["Follow-through"]
-        == "1 done and 1 dropped of 2 actions planned (2 asked about so far)"
-    )
-    assert facts["Session pulse"] == "too few answers for an average yet (2; it shows from 5)"
-    assert facts["Fit alerts open"] == "1"
+    assert facts["Follow-ups"] == "1 done and 1 dropped of 2 planned (2 asked about so far)"
+    assert facts["Session ratings"] == "too few answers for an average yet (2; it shows from 5)"
+    assert facts["Pairs who said the match may not be working"] == "1"
 
 
 async def test_the_export_has_the_figures_and_only_shared_plans(harness):
@@ -405,7 +402,7 @@ async def test_a_private_plan_done_is_counted_but_never_names_the_mentor(harness
     [(_, asked)] = _questions(harness, "erik")
     await harness.click(ERIK, "followthrough.answer", asked.buttons[0].value)
     status = (await harness.command(OWNER, "status")).plain()
-    assert "1 done and 0 dropped of 1 actions planned" in status
+    assert "1 done and 0 dropped of 1 planned" in status
     assert "Mina Park (" not in status and "Mentors are named here once" not in status
     # The same plan shared with the pair names her.
     [reflection] = [

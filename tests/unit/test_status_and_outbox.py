@@ -29,8 +29,9 @@ async def test_owner_status_counts_pairs_sessions_cadence_and_reflections(harnes
     status = (await harness.command(OWNER, "status")).plain()
     assert "Pairs: 2 active" in status
     assert "Sessions: 1 held, 0 coming up, 0 missed, 0 not yet confirmed" in status
-    assert "Last 30 days: 1 scheduled, 1 held, 0 missed" in status
-    assert "On cadence: 100% of active pairs (2 of 2)" in status
+    assert "This week so far: 1 session held, 0 missed, 0 not yet confirmed, 1 booked" in status
+    # Tom and Priya have only begun: they have not met, so they are not meeting regularly.
+    assert "Meeting regularly: 1 of 2 active pairs (50%)" in status
     assert "Reflections collected: 1" in status
     assert "Learned how trends spread" not in status, "owners see counts, not text, in status"
 
@@ -41,7 +42,7 @@ async def test_pairs_without_a_session_for_twice_the_cadence_are_at_risk(harness
     harness.clock.set(harness.clock.now() + timedelta(days=15))
     status = (await harness.command(OWNER, "status")).plain()
     assert "Pairs at risk:\n- Erik Lund & Mina Park: no session yet after 15 days" in status
-    assert "On cadence: 0% of active pairs (0 of 1)" in status
+    assert "Meeting regularly: 0 of 1 active pairs (0%)" in status
 
 
 async def test_a_non_owner_sees_only_their_own_pairs(harness):
