@@ -74,7 +74,9 @@ def at_risk(at: datetime, cadence: timedelta, live: bool = False) -> Any:
     p = pairings
     since = func.coalesce(_last_held(at, live), p.c.activated_at)
     booked = booked_ahead(at, live=live)
-    escalated = and_(p.c.escalated_at.is_not(None), p.c.escalated_at <= at, ~booked)
+    escalated = and_(p.c.escalated_at.is_not(None), ~booked)
+    if not live:  # looking back: escalated by then
+        escalated = and_(escalated, p.c.escalated_at <= at)
     return and_(active(at), or_(since < at - 2 * cadence, escalated))
 
 

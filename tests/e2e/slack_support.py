@@ -380,6 +380,13 @@ def row_for(blocks: list, words: str) -> str:
     raise AssertionError(f"no buttons answer {words!r} in: {texts(blocks)}")
 
 
+def row_of(blocks: list, words: str) -> list[dict]:
+    """The row of buttons (one actions block) that answers the part of a message whose text
+    holds `words` (see `row_for`)."""
+    found = row_for(blocks, words)
+    return [b for b in blocks if b.get("block_id") == found]
+
+
 def actions_of(blocks: list) -> list[str]:
     """The action ids of the buttons and menus in a list of blocks, in order."""
     return [

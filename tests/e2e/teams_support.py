@@ -4,6 +4,8 @@ Bot Connector, and `mentorbot tick --now` for travelling in time."""
 
 from __future__ import annotations
 
+import csv
+import io
 import itertools
 import json
 import sqlite3
@@ -363,3 +365,21 @@ async def book_and_hold(tenant: Tenant, mentee: str, day: date) -> tuple[datetim
         check.latest
     )
     return start, check
+
+
+# --- the owners' export -------------------------------------------------------------------------
+async def export_rows(tenant: Tenant, program: str, containing: str = "") -> list[dict[str, str]]:
+    """The owner's export, downloaded from the link Teams shows: the rows of `program`'s
+    sessions, reflections and check-ins (not its figure rows, which follow them), and of those
+    only the ones whose what_changed holds `containing`, when given."""
+    await tenant.say(OWNER, "export")
+    ready = await tenant.latest(OWNER, "export is ready")
+    url = button(ready, "Download CSV")["url"]
+    async with aiohttp.ClientSession() as session, session.get(url) as resp:
+        assert resp.status == 200
+        content = await resp.text()
+    return [
+        r
+        for r in csv.DictReader(io.StringIO(content))
+        if r["program"] == program and not r["figure"] and containing in r["what_changed"]
+    ]

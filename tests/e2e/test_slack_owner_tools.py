@@ -190,18 +190,15 @@ async def test_owners_get_one_weekly_digest_on_monday_from_a_week_after_the_prog
     names = " &amp; ".join(fake.users[u]["real_name"] for u in (mentee, mentor))
     assert re.search(rf"- {re.escape(names)}: no session yet after \d+ days", section), section
     assert "- Expectations at the start: 1 of 2 answered (50%)" in section, section
-    assert "This week: 0 sessions held (same as the week before)" in section
+    assert re.search(r"Last week \(\d+ \w+\): 0 sessions held \(same as the week before\)", section)
     pages = [p for p in fake.posts_to(fake.dm(OWNER)) if p.ts >= sent.ts]
     tables = [b for p in pages for b in p.blocks if b["type"] == "data_table"]
     pair = " & ".join(fake.users[u]["real_name"] for u in (mentee, mentor))
     rows = [[c["text"] for c in row] for t in tables for row in t["rows"][1:]]
     assert [pair, "no session yet"] in [row[:2] for row in rows], rows
     shown = [b["title"] for p in pages for b in p.blocks if b["type"] == "data_visualization"]
-    assert (
-        shown.count("Sessions per week, by outcome")
-        == shown.count("Pairs that met within a cadence, by week")
-        >= 1
-    )
+    # No session in any week yet: no weekly chart is drawn, and a line says so.
+    assert not shown and "Sessions by week: nothing yet" in section, shown
     await workspace.tick(monday + timedelta(hours=1))
     assert len(posts_with(fake, fake.dm(OWNER), digest)) == digests + 1, "one digest a week"
 
@@ -218,12 +215,12 @@ async def test_owners_get_one_weekly_digest_on_monday_from_a_week_after_the_prog
     pages = [p for p in fake.posts_to(fake.dm(OWNER)) if p.ts >= plain.ts]
     assert not [b for p in pages for b in p.blocks if b["type"] in DRAWN]
     words = "\n".join(texts(p.blocks) for p in pages)
-    assert "Sessions per week, by outcome (Held / Missed / Not confirmed): " in words, words
+    assert "Sessions by week: nothing yet" in words, words
     assert f"- {names}: " in words, words  # still at risk, now escalated
     assert [r[0] for r in fake.refused[refused:]] == ["chat.postMessage"], fake.refused
     logged = [r.getMessage() for r in caplog.records if r.getMessage().startswith(REFUSED)]
     assert len(logged) == 1, caplog.text
-    assert "unsupported type `data_visualization`" in logged[0], "Slack's reasons are kept"
+    assert "unsupported type `data_table`" in logged[0], "Slack's reasons are kept"
 
 
 # --- 1, 2: the pool and matching ----------------------------------------------------------------
@@ -283,7 +280,7 @@ Guild,slack:{cleo},mentee,Cleo{n} Ruiz,,"video, analytics, reels",,slack:{ada}
 
     # Only owners match.
     refused = await workspace.command(dev, "match Guild")
-    assert refused["text"].startswith("Sorry, only program owners can do that.")
+    assert "only program owners" in refused["text"] and refused["response_type"] == "ephemeral"
 
     # Best skill fit would be Ada-Cleo and Bo-Dev: both are manager pairs, so never proposed.
     proposed = await workspace.command(OWNER, "match Guild")
@@ -764,7 +761,7 @@ async def test_an_implemented_suggestion_thanks_the_mentor_and_tells_their_manag
     # Owners see the count at once; mentors are named only once the program has five.
     status = await status_of(workspace, "Kudos")
     assert "*Suggestions implemented*\n1" in status
-    assert "Mentors are named here once the program has 5 of them" in status
+    assert "Mentors are named here once" in status, status  # (tests/unit/test_owner_tools.py)
     others = await propose_pairs(workspace, fake, "Kudos", 4)
 
     await workspace.tick(start + timedelta(minutes=60))

@@ -7,8 +7,10 @@ figures in `status`. Everything goes through a real `mentorbot serve` (activitie
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
+from bot.domain import prompts
 from tests.e2e.slack_support import evening_after, morning_after, working_hour_after
 from tests.e2e.teams_support import (
     OWN_BUTTONS,
@@ -28,8 +30,9 @@ from tests.e2e.teams_support import (
 from tests.fakes.bot_connector import FakeConnector, Sent
 
 FIT_NOTE = "may need a hand"
+FIGURES = ("objectives", "followthrough", "pulse", "fit_alerts")  # keys of status.label
 ASKED = "Did it happen?"
-RATE = "How was it? One tap: 1 = not much, 5 = very useful."
+RATE = "How was it?"  # the rating's question (its words: tests/unit/test_outcomes.py)
 FIT = "Is this pairing working for you?"
 # What the mentee plans in a reflection, and how they answer "Did it happen?" about each.
 PLANS = (
@@ -52,6 +55,17 @@ def facts(sent: Sent) -> dict[str, str]:
         if block.get("type") == "FactSet"
         for fact in block["facts"]
     }
+
+
+def numbers(text: str) -> list[int]:
+    return [int(n) for n in re.findall(r"\d+", text)]
+
+
+def begin(questions: list[str], *beginnings: str) -> bool:
+    """Whether the questions are, in order, ones beginning with these words."""
+    return len(questions) == len(beginnings) and all(
+        q.startswith(b) for q, b in zip(questions, beginnings, strict=True)
+    )
 
 
 def chat_since(tenant: Tenant, user: str, seen: int) -> list[str]:
@@ -130,7 +144,7 @@ async def test_objectives_pulse_fit_and_a_followed_through_plan_reach_the_right_
             "objective_3": "Share the dashboard weekly",
         },
     )
-    assert "Objectives saved (3 of 3). Erik sees them too" in text_of(me), text_of(me)
+    assert "Objectives saved (3 of 3)" in text_of(me), text_of(me)
     await tenant.say(mentor, "me")
     me = await tenant.latest(mentor, "3. Share the dashboard weekly (not started)")
     assert "1. Post one reel (started)" in text_of(me), "an unchanged objective keeps its state"
@@ -160,25 +174,24 @@ async def test_objectives_pulse_fit_and_a_followed_through_plan_reach_the_right_
         mentee: f"{FIT} Only the program owners see this answer, never Mina.",
         mentor: f"{FIT} Only the program owners see this answer, never Erik.",
     }
-    assert asks(cards[mentee])[:3] == [
-        RATE,
-        fit[mentee],
-        "What changed for you as a result? Just reply here with a line, or tap Write more."
-        " (Your program owners will see your answer.)",
-    ], asks(cards[mentee])
+    # (The rating's and the reflection's words: tests/unit/test_outcomes.py and
+    # test_sessions_cycle.py; here, which question is drawn where.)
+    assert begin(asks(cards[mentee])[:3], RATE, fit[mentee], "What changed for you"), asks(
+        cards[mentee]
+    )
     # Under it, what the card it replaced still asked: the check-in that went along with
     # "did it happen?" stays usable (Teams draws a card again whole after a click).
     assert asks(cards[mentee])[3].startswith("The next session is due around")
     assert "what do you hope to get from it?" in asks(cards[mentee])[4], asks(cards[mentee])
     assert titles(cards[mentee], "You and Mina are starting out") == ["Answer (1 min)"]
-    assert asks(cards[mentor])[:-1] == [
+    assert begin(
+        asks(cards[mentor])[:-1],
         RATE,
         fit[mentor],
-        "What stood out for you? Just reply here with a line, or tap Write more."
-        " (Your program owners will see your answer.)",
+        "What stood out for you",
         "Objective: Read the brand guide (not started)",
         "Objective: Share the dashboard weekly (not started)",
-    ], asks(cards[mentor])
+    ), asks(cards[mentor])
     for card in cards.values():
         assert titles(card, RATE) == ["1", "2", "3", "4", "5"]
         assert titles(card, FIT) == ["Yes", "Not sure", "No"]
@@ -189,10 +202,11 @@ async def test_objectives_pulse_fit_and_a_followed_through_plan_reach_the_right_
 
     # A rating redraws the card: the answer as a line, the rest still asked.
     await tenant.submit(mentee, cards[mentee], "4", under=RATE)
-    assert "You rated it 4 of 5 - thanks." in text_of(cards[mentee]), text_of(cards[mentee])
-    assert RATE not in asks(cards[mentee]) and fit[mentee] in asks(cards[mentee])
+    assert "You rated it 4 of 5" in text_of(cards[mentee]), text_of(cards[mentee])
+    rated = asks(cards[mentee])
+    assert not [a for a in rated if a.startswith(RATE)] and fit[mentee] in rated, rated
     await tenant.submit(mentor, cards[mentor], "5", under=RATE)
-    assert "You rated it 5 of 5 - thanks." in text_of(cards[mentor])
+    assert "You rated it 5 of 5" in text_of(cards[mentor])
 
     # The mentee's "No" goes to the owner, and only to the owner.
     seen = {u: sent_count(tenant, u) for u in (mentor, OWNER)}
@@ -203,10 +217,10 @@ async def test_objectives_pulse_fit_and_a_followed_through_plan_reach_the_right_
         "Thanks for being honest. I've told the program owners, and only them - Mina won't hear"
         " about your answer."
     ), text_of(cards[mentee])
-    assert "Noted how the pairing is going for you (Mina is never told)." in text_of(cards[mentee])
+    assert "(Mina is never told)" in text_of(cards[mentee]), text_of(cards[mentee])
     assert asks(cards[mentee])[0].startswith("What changed for you"), "the rest is still asked"
     await tenant.submit(mentor, cards[mentor], "Yes", under=FIT)
-    assert "Noted how the pairing is going for you (Erik is never told)." in text_of(cards[mentor])
+    assert "(Erik is never told)" in text_of(cards[mentor]), text_of(cards[mentor])
     assert "I've told the program owners" not in text_of(cards[mentor])
     await tick(tenant, start + timedelta(minutes=60))
     [note] = [t for t in chat_since(tenant, OWNER, seen[OWNER]) if FIT_NOTE in t]
@@ -273,11 +287,8 @@ async def test_objectives_pulse_fit_and_a_followed_through_plan_reach_the_right_
 
     # The mentee answers each in that message: two done (the mentor hears of each), one still
     # on, one dropped. An answer takes its question's buttons away and leaves the others.
-    answers = {
-        "Done": "Brilliant - marked as done. I'll let Mina know it came from your sessions.",
-        "Still on it": "Got it - I'll ask again in 30 days.",
-        "Dropped": "Fair enough - dropped. No more questions about it.",
-    }
+    # (The answers' words: tests/unit/test_outcomes.py; here, a few of them tell which one.)
+    answers = {"Done": "Brilliant", "Still on it": "ask again in 30 days", "Dropped": "Fair enough"}
     for n, (plan, label) in enumerate(zip(PLANS, ANSWERS, strict=True)):
         # The first question is the message's own text: its buttons are the card's own.
         await tenant.submit(mentee, questions, label, under=plan if n else "")
@@ -303,15 +314,13 @@ async def test_objectives_pulse_fit_and_a_followed_through_plan_reach_the_right_
         if label == "Done"
     ], thanks
 
-    # The owner's figures.
+    # The owner's figures, each a fact of the card's FactSet, titled by its label. (How a
+    # figure is said: tests/unit/test_outcomes.py; here, its numbers.)
     await tenant.say(OWNER, "status Yield")
     status = facts(await tenant.latest(OWNER, "Yield - "))
-    assert status["Objectives"] == "3 set, 1 started, 1 done", status
-    assert (
-        status["Follow-through"]
-        == "2 done and 1 dropped of 4 actions planned (4 asked about so far)"
-    ), status
-    assert status["Session pulse"] == "too few answers for an average yet (2; it shows from 5)", (
-        status
-    )
-    assert status["Fit alerts open"] == "1", status
+    shown = {k: status[prompts.text(f"status.label.{k}")] for k in FIGURES}
+    assert numbers(shown["objectives"]) == [3, 1, 1], status  # set, started, done
+    # 2 done and 1 dropped of 4 planned, 4 asked about; 2 ratings, an average shown from 5.
+    assert numbers(shown["followthrough"]) == [2, 1, 4, 4], status
+    assert numbers(shown["pulse"]) == [2, 5], status
+    assert shown["fit_alerts"] == "1", status
