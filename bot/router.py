@@ -5,8 +5,8 @@ Values are never trusted: a button's value names a record by id (or "<id>:<more>
 record is loaded with a lock, and a route that is for the pair it belongs to (Who.MEMBER), for
 the author of a reflection (Who.AUTHOR) or for the person themselves (Who.SELF) answers "not
 yours" to anyone else. An owners' tool (Who.OWNER) names its program through the route's
-`program` finder; the router loads it and answers "only owners" to anyone who does not own
-it, so no flow checks ownership again.
+`program` finder, or is about a record (a pair) whose program it is; the router loads it and
+answers "only owners" to anyone who does not own it, so no flow checks ownership again.
 """
 
 from __future__ import annotations
@@ -88,6 +88,8 @@ async def route(
     **more: Any,
 ) -> Reply:
     """Parse and check `value` for `found`, then run its handler."""
+    if found.who == Who.OWNER and found.loads is not None:
+        return await _owner_record(ctx, person, found, event, name, value, **more)
     if found.who == Who.OWNER:
         await owner_check(ctx, person)  # before any program is named to them
         request = Request(event, name, value, **more)
@@ -110,6 +112,30 @@ async def route(
     if found.who == Who.AUTHOR and await _author_of(ctx, record) != person.id:
         return not_yours()
     request = Request(event, name, value, record, pairing, rest, **more)
+    return await found.handler(ctx, person, request)
+
+
+async def _owner_record(
+    ctx: Context,
+    person: Participant,
+    found: Route,
+    event: Event,
+    name: str,
+    value: str,
+    **more: Any,
+) -> Reply:
+    """An owners' tool on one record of a program (a pair at risk): its program is the
+    record's, and the person must own it."""
+    await owner_check(ctx, person)
+    raw_id, _, rest = value.partition(":")
+    key = record_id(raw_id)
+    record = await ctx.get(found.loads, key, lock=True) if key else None
+    pairing = await _pairing_of(ctx, record) if record is not None else None
+    if pairing is None:
+        return unknown()
+    program = await ctx.program(pairing.program_id)
+    await owner_check(ctx, person, program)
+    request = Request(event, name, value, record, pairing, rest, program=program, **more)
     return await found.handler(ctx, person, request)
 
 

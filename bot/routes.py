@@ -20,6 +20,7 @@ from bot.flows import (
     learnings,
     lifecycle,
     objectives,
+    owner_pairs,
     pairings,
     privacy,
     proposals,
@@ -65,6 +66,9 @@ ACTIONS: dict[str, Route] = {
     "enrolment.form": Route(enrolment.enrolment_form),
     "match.confirm": Route(proposals.confirm, who=OWNER, program=proposals.program_of_run),
     "match.edit": Route(proposals.edit_form, who=OWNER, program=proposals.program_of_run),
+    # Owners acting on one pair from status or the digest.
+    "owner.message": Route(owner_pairs.message_form, Pairing, OWNER),
+    "owner.pause": Route(owner_pairs.pause, Pairing, OWNER),
     # forget-me, confirmed or not.
     "privacy.forget": Route(privacy.forget, who=SELF),
     "privacy.keep": Route(privacy.keep, who=SELF),
@@ -79,6 +83,7 @@ FORMS: dict[str, Route] = {
     "checkin.submit": Route(checkins.save_checkin, Pairing, MEMBER),
     "enrolment.submit": Route(enrolment.save_enrolment),
     "match.edit": Route(proposals.save_edit, who=OWNER, program=proposals.program_of_run),
+    "owner.message": Route(owner_pairs.send_message, Pairing, OWNER),
 }
 
 # Commands, typed or slashed; any other word is answered with help.

@@ -10,6 +10,9 @@ end; the digest, the charts and the export read those two, so they cannot disagr
 - **meeting regularly**: an active pair, not at risk, that held a session within one cadence
   before `at` or has one booked within one cadence after it. A pair that has only begun has
   not met.
+- **doubted**: a pair still going (active or paused) about which one of them answered "no"
+  or "not sure" when asked whether the match works (owners: "said the match may not be
+  working").
 - **held, missed, not confirmed** (sessions of a week): sessions that started in the week by
   `at`, by what was said of them (held, missed, or nothing yet); **booked**: sessions booked
   in the week by `at` and not cancelled.
@@ -83,6 +86,11 @@ def at_risk(at: datetime, cadence: timedelta, live: bool = False) -> Any:
 def regular(at: datetime, cadence: timedelta, live: bool = False) -> Any:
     met = or_(_last_held(at, live) >= at - cadence, booked_ahead(at, at + cadence, live))
     return and_(active(at), ~at_risk(at, cadence, live), met)
+
+
+def doubted() -> Any:
+    p = pairings
+    return and_(p.c.status.in_((ACTIVE, PairingStatus.PAUSED.value)), p.c.fit_doubts > 0)
 
 
 def week_sessions(program_id: int, start: datetime, at: datetime) -> dict[str, Any]:

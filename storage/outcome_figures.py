@@ -7,14 +7,14 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import and_, case, func
+from sqlalchemy import case, func
 
 from bot.domain.model import Stage
 from bot.domain.outcomes import ObjectiveState
 from bot.domain.ports import ProgramFigures, StageFigures
+from storage import definitions
 from storage.tables import pairings
 
-GOING = ("active", "paused")  # pairs whose fit doubts still call for the owners
 STATES = tuple(ObjectiveState)
 SUMMED = (
     *(f"objectives_{state}" for state in STATES),
@@ -27,7 +27,7 @@ SUMMED = (
 def sums() -> list[Any]:
     """The aggregates `add` takes, for a select over pairings (grouped as it likes)."""
     p = pairings
-    alert = and_(p.c.status.in_(GOING), p.c.fit_doubts > 0)
+    alert = definitions.doubted()
     return [*(func.sum(p.c[name]) for name in SUMMED), func.sum(case((alert, 1), else_=0))]
 
 

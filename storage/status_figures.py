@@ -119,6 +119,7 @@ async def _pair_figures(
     _count_sessions(figures.sessions, MISSED, missed, 0)
     at_risk = definitions.at_risk(cut.now, cut.cadence, live=True)
     declined = and_(p.c.status == DECLINED, p.c.declined_by.is_not(None))
+    doubted = definitions.doubted()
     upcoming = select(func.min(s.c.starts_at)).where(
         s.c.pairing_id == p.c.id, s.c.status == SCHEDULED, s.c.starts_at > cut.now
     )
@@ -133,13 +134,21 @@ async def _pair_figures(
             p.c.declined_by,
             p.c.last_held_at,
             upcoming.scalar_subquery(),
+            case((at_risk, 1), else_=0).label("risky"),
+            case((doubted, 1), else_=0).label("doubted"),
         )
-        .where(p.c.program_id == program_id, or_(at_risk, declined))
+        .where(p.c.program_id == program_id, or_(at_risk, declined, doubted))
         .order_by(p.c.id)
     )
     for row in await conn.execute(named):
-        pair = PairFigures(*row)
-        (figures.at_risk if pair.status == ACTIVE else figures.declined).append(pair)
+        *fields, risky, doubts = row
+        pair = PairFigures(*fields)
+        if risky:
+            figures.at_risk.append(pair)
+        if doubts:
+            figures.doubted.append(pair)
+        if pair.status == DECLINED:
+            figures.declined.append(pair)
 
 
 async def _session_figures(

@@ -13,7 +13,11 @@ def render(message: Message) -> str:
         head.append(ask.text)
         if ask.buttons:
             head.append(" ".join(f"[{b.label}]" for b in ask.buttons))
-    lines = ["\n\n".join(p for p in ["\n".join(head), *(s.plain() for s in message.sections)] if p)]
+    lines = [
+        "\n\n".join(
+            p for p in ["\n".join(head), *(s.plain(buttons=True) for s in message.sections)] if p
+        )
+    ]
     if message.select:
         options = "/".join(c.label for c in message.select.options)
         lines.append(f"<choose {message.select.label}: {options}>")

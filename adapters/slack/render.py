@@ -87,6 +87,9 @@ def _units(message: Message) -> list[charts.Unit]:
     for n, section in enumerate(message.sections):
         divider = [{"type": "divider"}] if n or message.text else []
         units.append(charts.text_unit(divider + _section_blocks(section)))
+        for k, ask in enumerate(section.asks):  # a pair to act on, with its buttons
+            own = button_blocks(ask.buttons, f"section.{n}.ask.{k}")
+            units.append(charts.text_unit(text_blocks(ask.text) + own))
         units += charts.section_units(section, n, text_blocks, _small)
     return units
 

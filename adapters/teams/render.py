@@ -84,7 +84,7 @@ def card(message: Message, *, above: str = "", errors: FormErrors | None = None)
                 {"type": "ActionSet", "actions": [_button(b, message.text) for b in ask.buttons]}
             )
     for section in message.sections:
-        body += _section(section)
+        body += _section(section, message.text)
     actions = own
     if message.select is not None:
         body += _select(message.select)
@@ -132,12 +132,16 @@ def _text(text: str, *, subtle: bool = False, attention: bool = False) -> dict:
     return block
 
 
-def _section(section: Section) -> list[dict]:
+def _section(section: Section, text: str) -> list[dict]:
     blocks = [_text(section.title) | {"weight": "bolder"}]
     if section.facts:
         facts = [{"title": escape(label), "value": escape(value)} for label, value in section.facts]
         blocks.append({"type": "FactSet", "facts": facts})
     blocks += [_text(line) for line in section.lines]
+    for ask in section.asks:  # a pair to act on, with its buttons
+        blocks.append(_text(ask.text))
+        if ask.buttons:
+            blocks.append({"type": "ActionSet", "actions": [_button(b, text) for b in ask.buttons]})
     blocks += [charts.chart_element(chart, _text) for chart in section.charts]
     if section.table is not None:
         blocks += charts.table_element(section.table, _text, _text)

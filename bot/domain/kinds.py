@@ -109,6 +109,7 @@ class Note(StrEnum):
     FORGOTTEN = "forgotten"  # to the owners: one of a pair asked to be forgotten
     FIT = "fit"  # to the owners: someone said the match may not be working
     FOLLOWUP = "followup"  # to a mentor (thanks) or their manager: a suggestion put in practice
+    OWNER = "owner"  # to both of a pair: a note an owner wrote them from status
 
 
 def note_key(event: Note, *about: object) -> str:

@@ -148,20 +148,28 @@ class Table:
 
 @dataclass(frozen=True)
 class Section:
-    """A titled part of a message: label/value facts, then a table, lines and charts (one
-    program's status)."""
+    """A titled part of a message: label/value facts, then a table, lines, questions with
+    their own buttons (`asks`, such as a pair at risk to act on) and charts (one program's
+    status)."""
 
     title: str
     facts: tuple[tuple[str, str], ...] = ()
     lines: tuple[str, ...] = ()
     charts: tuple[Chart, ...] = ()
     table: Table | None = None
+    asks: tuple[Ask, ...] = ()
 
-    def plain(self) -> str:
+    def plain(self, buttons: bool = False) -> str:
+        """The section in words; with `buttons`, each ask's buttons as [Label] too."""
         shown = [self.title, *(f"{k}: {v}" for k, v in self.facts)]
         if self.table:
             shown += self.table.lines
-        return "\n".join([*shown, *self.lines, *(c.plain() for c in self.charts)])
+        shown += self.lines
+        for ask in self.asks:
+            shown.append(ask.text)
+            if buttons and ask.buttons:
+                shown.append(" ".join(f"[{b.label}]" for b in ask.buttons))
+        return "\n".join([*shown, *(c.plain() for c in self.charts)])
 
 
 @dataclass(frozen=True)

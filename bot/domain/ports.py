@@ -78,7 +78,8 @@ class ProgramFigures:
 
     `pairs` counts pairings by status; `active` and `regular` the active ones and those
     meeting regularly. `at_risk` lists the pairs at risk (the cadence policy says why),
-    `declined` the declined pairs whose decliner is known, each by id (what each means:
+    `declined` the declined pairs whose decliner is known, `doubted` the pairs one of whom
+    said the match may not be working, each by id (what each means:
     storage/definitions.py). `sessions` counts sessions that were not cancelled by status,
     with "unconfirmed" for scheduled ones that have started. `unreachable` lists people of
     proposed or active pairs we cannot reach. `checkins` is by stage; `top_mentors` the
@@ -92,6 +93,7 @@ class ProgramFigures:
     regular: int = 0
     at_risk: list[PairFigures] = field(default_factory=list)
     declined: list[PairFigures] = field(default_factory=list)
+    doubted: list[PairFigures] = field(default_factory=list)
 
     sessions: dict[str, int] = field(default_factory=dict)
     reflections: int = 0

@@ -61,17 +61,28 @@ async def pause(ctx: Context, person: Participant, req: Request) -> Message:
     pairing = req.record
     if pairing.status != PairingStatus.ACTIVE:
         return Message(prompts.text("lifecycle.not_active", status=pairing.status))
-    pairing.status = PairingStatus.PAUSED
-    await ctx.tx.save(pairing, fields=("status",))
-    cancelled = await _cancel_upcoming(ctx, pairing, person, "paused")
+    cancelled = await pause_pair(ctx, pairing, person)
     program = await ctx.program(pairing.program_id)
     other = await ctx.person(pairing.other(person.id))
     text = prompts.text("lifecycle.paused_other", other=person.first_name, program=program.name)
-    key = note_key(Note.PAUSED, pairing.id, f"{ctx.now:%Y%m%dT%H%M%S}")
-    await ctx.outbox.note(other, key, text, program, pairing_id=pairing.id)
-    log.info("pairing paused pairing=%s by=%s", pairing.id, person.id)
+    await ctx.outbox.note(other, paused_key(ctx, pairing), text, program, pairing_id=pairing.id)
     key = "lifecycle.paused_cancelled" if cancelled else "lifecycle.paused"
     return Message(prompts.text(key, other=other.first_name))
+
+
+def paused_key(ctx: Context, pairing: Pairing, told: Participant | None = None) -> str:
+    """The note of a pause: to the partner, or (an owner paused it) to each of the pair."""
+    whom = () if told is None else (told.id,)
+    return note_key(Note.PAUSED, pairing.id, *whom, f"{ctx.now:%Y%m%dT%H%M%S}")
+
+
+async def pause_pair(ctx: Context, pairing: Pairing, by: Participant) -> int:
+    """Pause an active pair (by one of them or an owner): its sessions still ahead are
+    cancelled (both get a calendar update); returns how many."""
+    pairing.status = PairingStatus.PAUSED
+    await ctx.tx.save(pairing, fields=("status",))
+    log.info("pairing paused pairing=%s by=%s", pairing.id, by.id)
+    return await _cancel_upcoming(ctx, pairing, by, "paused")
 
 
 async def resume(ctx: Context, person: Participant, req: Request) -> Message:

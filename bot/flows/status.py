@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from bot.context import Context
 from bot.domain import prompts
-from bot.domain.messages import Button, Chart, Message, Section
+from bot.domain.messages import Ask, Button, Chart, Message, Section
 from bot.domain.model import (
     Enrolment,
     PairingStatus,
@@ -18,7 +18,7 @@ from bot.domain.model import (
     Stage,
 )
 from bot.domain.ports import OutcomeFigures, StageFigures, WeeklyFigures
-from bot.flows import charts, objectives
+from bot.flows import charts, objectives, owner_pairs
 from bot.flows.checkins import open_checkins
 from bot.flows.debrief import card_of
 from bot.flows.figures import MIN_GROUP, outcome_figures
@@ -41,6 +41,17 @@ class Risk:
 
 
 MANAGERS_SHOWN = 20  # mentors named with their manager in owner status
+ACT_ON = 5  # pairs at risk, and pairs doubting their match, offered one-tap buttons
+
+
+@dataclass(frozen=True)
+class Doubted:
+    """A pair one of whom said the match may not be working."""
+
+    pairing_id: int
+    mentee: str
+    mentor: str
+    active: bool
 
 
 @dataclass(frozen=True)
@@ -70,6 +81,7 @@ class ProgramStatus:
     outcomes: OutcomeFigures = field(default_factory=OutcomeFigures)
     # "Mentor -> their manager" as named in the pool, where managers hear of recognition.
     managers: list[str] = field(default_factory=list)
+    doubted: list[Doubted] = field(default_factory=list)
     weekly: WeeklyFigures = field(default_factory=WeeklyFigures, compare=False)
 
     def section(self, shown: str = "status") -> Section:
@@ -130,6 +142,7 @@ class ProgramStatus:
             ratings = charts.ratings_chart(self)
             drawn += [charts.funnel_chart(self.weekly), *([ratings] if ratings else [])]
         return Section(
+            asks=self.act_on(),
             title=prompts.text(
                 "status.owner_header", program=p.name, objective=p.objective, cadence=p.cadence_days
             ),
@@ -138,6 +151,27 @@ class ProgramStatus:
             charts=tuple(drawn),
             table=table,
         )
+
+    def act_on(self) -> tuple[Ask, ...]:
+        """The first pairs at risk and pairs doubting their match, each with "Message both"
+        and "Pause"; the table and the words above list them all."""
+
+        def pair(mentee: str, mentor: str) -> str:
+            return prompts.text("status.chart.pair", mentee=mentee, mentor=mentor)
+
+        why = prompts.text("owner_pair.why_risk")
+        found = [
+            owner_pairs.act_on(r.pairing_id, pair(r.mentee, r.mentor), why, True)
+            for r in self.at_risk[:ACT_ON]
+        ]
+        listed = {r.pairing_id for r in self.at_risk[:ACT_ON]}
+        why = prompts.text("owner_pair.why_doubt")
+        found += [
+            owner_pairs.act_on(d.pairing_id, pair(d.mentee, d.mentor), why, d.active)
+            for d in self.doubted[:ACT_ON]
+            if d.pairing_id not in listed
+        ]
+        return tuple(found)
 
     def this_week(self) -> dict[str, str]:
         """The current week so far, as the weekly chart's last point counts it (nothing
@@ -204,6 +238,7 @@ async def program_status(ctx: Context, program: Program) -> ProgramStatus:
     named = [i for p, _ in found_risks for i in (p.mentor_id, p.mentee_id)]
     named += [i for p in declined for i in (p.mentor_id, p.mentee_id)] + counted.unreachable
     named += [i for i, _ in counted.top_mentors]
+    named += [i for p in counted.doubted for i in (p.mentor_id, p.mentee_id)]
     managed = []
     if program.recognition == Recognition.MANAGER:
         pool = await ctx.tx.find(Enrolment, program_id=program.id, role=Role.MENTOR)
@@ -235,6 +270,10 @@ async def program_status(ctx: Context, program: Program) -> ProgramStatus:
         mentors=counted.mentors,
         outcomes=counted.outcomes,
         managers=sorted(f"{name(m)} -> {name(b)}" for m, b in managed),
+        doubted=[
+            Doubted(p.id, name(p.mentee_id), name(p.mentor_id), p.status == PairingStatus.ACTIVE)
+            for p in counted.doubted
+        ],
         weekly=weekly,
     )
 
