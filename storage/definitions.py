@@ -13,6 +13,9 @@ end; the digest, the charts and the export read those two, so they cannot disagr
 - **doubted**: a pair still going (active or paused) about which one of them answered "no"
   or "not sure" when asked whether the match works (owners: "said the match may not be
   working").
+- **changed** (the digest's story): what a leader (a mentee) said changed in a reflection
+  the owners may read under their name (shared with the program owners or everyone, not
+  without their name), or a follow-up of such a reflection marked done.
 - **held, missed, not confirmed** (sessions of a week): sessions that started in the week by
   `at`, by what was said of them (held, missed, or nothing yet); **booked**: sessions booked
   in the week by `at` and not cancelled.
@@ -28,8 +31,8 @@ from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 
-from bot.domain.model import PairingStatus, SessionStatus
-from storage.tables import pairings, sessions
+from bot.domain.model import PairingStatus, Role, SessionStatus, Visibility
+from storage.tables import pairings, participants, reflections, sessions
 
 ACTIVE = PairingStatus.ACTIVE.value
 HELD, MISSED, SCHEDULED, CANCELLED = (
@@ -91,6 +94,21 @@ def regular(at: datetime, cadence: timedelta, live: bool = False) -> Any:
 def doubted() -> Any:
     p = pairings
     return and_(p.c.status.in_((ACTIVE, PairingStatus.PAUSED.value)), p.c.fit_doubts > 0)
+
+
+def changed(program_id: int) -> tuple[Any, Any]:
+    """The reflections (and, joined to them, the follow-ups) that may tell what a program's
+    leaders changed: a condition over reflections, and the join that reaches them."""
+    r, s, who = reflections, sessions, participants
+    named = and_(
+        s.c.program_id == program_id,
+        r.c.role == Role.MENTEE.value,
+        r.c.visibility.in_((Visibility.PROGRAM.value, Visibility.SHARED.value)),
+        r.c.anonymous.is_(False),
+        who.c.forgotten_at.is_(None),
+    )
+    joined = r.join(s, s.c.id == r.c.session_id).join(who, who.c.id == r.c.author_id)
+    return named, joined
 
 
 def week_sessions(program_id: int, start: datetime, at: datetime) -> dict[str, Any]:

@@ -18,10 +18,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.domain.ports import Cutoffs, ProgramFigures, Week, WeekFigures, WeeklyFigures
+from bot.domain.outcomes import FollowUpState
+from bot.domain.ports import Change, Cutoffs, ProgramFigures, Week, WeekFigures, WeeklyFigures
 from storage import definitions, status_figures
 from storage.pair_figures import Figures
-from storage.tables import WEEK_FIGURES, pairings, program_weeks
+from storage.tables import WEEK_FIGURES, followups, pairings, program_weeks, reflections
 from storage.timestamps import utcnow
 
 
@@ -51,6 +52,31 @@ class SqlReports:
                 counted = await _count(self.conn, program_id, week, at, cadence, live=not closed)
             found.weeks.append(WeekFigures(week, closed, **counted))
         return found
+
+    async def changes(
+        self, program_id: int, start: datetime, until: datetime, limit: int
+    ) -> list[Change]:
+        named, joined = definitions.changed(program_id)
+        r, f = reflections, followups
+        said = (
+            select(r.c.author_id, r.c.what_changed, r.c.created_at)
+            .select_from(joined)
+            .where(named, r.c.created_at >= start, r.c.created_at < until, r.c.what_changed != "")
+            .order_by(r.c.created_at.desc(), r.c.id.desc())
+            .limit(limit)
+        )
+        done = (
+            select(r.c.author_id, f.c.text, f.c.done_at)
+            .select_from(joined.join(f, f.c.reflection_id == r.c.id))
+            .where(
+                named, f.c.state == FollowUpState.DONE, f.c.done_at >= start, f.c.done_at < until
+            )
+            .order_by(f.c.done_at.desc(), f.c.id.desc())
+            .limit(limit)
+        )
+        found = [Change(*row) for row in await self.conn.execute(said)]
+        found += [Change(*row, done=True) for row in await self.conn.execute(done)]
+        return sorted(found, key=lambda c: c.at, reverse=True)[:limit]
 
     async def close_weeks(self, program_id: int, weeks: list[Week], cadence: timedelta) -> int:
         await self.figures.settle()

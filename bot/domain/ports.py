@@ -159,6 +159,17 @@ class WeeklyFigures:
 
 
 @dataclass(frozen=True)
+class Change:
+    """Something a leader changed (storage/definitions.py, `changed`): what a reflection of
+    theirs said, or a follow-up of it they marked done (`done`), at `at`."""
+
+    author_id: int
+    text: str
+    at: datetime
+    done: bool = False
+
+
+@dataclass(frozen=True)
 class LibraryScope:
     """What one person may read in the learnings library (bot.policy.library decides it):
     reflections shared with the program in the programs of `shared`, and those visible to
@@ -251,6 +262,13 @@ class TxReports(Protocol):
     ) -> WeeklyFigures:
         """The program's figures for these weeks: closed ones as written when they closed
         (counted now, as of their end, when not written yet), the current one as of now."""
+
+    async def changes(
+        self, program_id: int, start: datetime, until: datetime, limit: int
+    ) -> list[Change]:
+        """Up to `limit` things the program's leaders changed between `start` and `until`,
+        newest first: reflections owners may read under the author's name, and follow-ups
+        of such reflections marked done. Nothing of people who asked to be forgotten."""
 
     async def close_weeks(self, program_id: int, weeks: list[Week], cadence: timedelta) -> int:
         """Write the figures of those of these closed weeks not written yet, each as of its

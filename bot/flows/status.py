@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from bot.context import Context
 from bot.domain import prompts
-from bot.domain.messages import Ask, Button, Chart, Message, Section
+from bot.domain.messages import Ask, Button, Chart, Message, Section, shorten
 from bot.domain.model import (
     Enrolment,
     PairingStatus,
@@ -42,6 +42,8 @@ class Risk:
 
 MANAGERS_SHOWN = 20  # mentors named with their manager in owner status
 ACT_ON = 5  # pairs at risk, and pairs doubting their match, offered one-tap buttons
+STORY = 3  # things leaders changed, named in the digest
+STORY_CHARACTERS = 200  # of each, in the digest (the library has the whole text)
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,8 @@ class ProgramStatus:
     # "Mentor -> their manager" as named in the pool, where managers hear of recognition.
     managers: list[str] = field(default_factory=list)
     doubted: list[Doubted] = field(default_factory=list)
+    # The digest's story: what leaders changed last week, as (name, text, a follow-up done).
+    changes: list[tuple[str, str, bool]] = field(default_factory=list)
     weekly: WeeklyFigures = field(default_factory=WeeklyFigures, compare=False)
 
     def section(self, shown: str = "status") -> Section:
@@ -137,6 +141,7 @@ class ProgramStatus:
         drawn, quiet = charts.weekly_charts(self.weekly)
         if shown == "digest":
             lines += [line for line in [charts.last_week(self.weekly)] if line]
+            lines += self.story_lines()
         lines += quiet
         if shown != "digest":
             ratings = charts.ratings_chart(self)
@@ -172,6 +177,20 @@ class ProgramStatus:
             if d.pairing_id not in listed
         ]
         return tuple(found)
+
+    def story_lines(self) -> list[str]:
+        """Up to STORY things leaders changed last week, in their own words."""
+        if not self.changes:
+            return []
+        said = [
+            prompts.text(
+                "status.story_done" if done else "status.story_said",
+                name=name,
+                text=shorten(text, STORY_CHARACTERS),
+            )
+            for name, text, done in self.changes
+        ]
+        return [prompts.text("status.story"), *said]
 
     def this_week(self) -> dict[str, str]:
         """The current week so far, as the weekly chart's last point counts it (nothing
@@ -220,8 +239,9 @@ class ProgramStatus:
         return [prompts.text("status.top_mentors", names=names)]
 
 
-async def program_status(ctx: Context, program: Program) -> ProgramStatus:
-    """Compute the owner's view of one program as of `ctx.now`.
+async def program_status(ctx: Context, program: Program, story: bool = False) -> ProgramStatus:
+    """Compute the owner's view of one program as of `ctx.now` (with `story`, what leaders
+    changed in the last closed week, for the digest).
 
     The store counts pairs, sessions and outcomes (ProgramFigures) and lists the few pairs
     that may be at risk; people are read only where a name is shown."""
@@ -239,6 +259,12 @@ async def program_status(ctx: Context, program: Program) -> ProgramStatus:
     named += [i for p in declined for i in (p.mentor_id, p.mentee_id)] + counted.unreachable
     named += [i for i, _ in counted.top_mentors]
     named += [i for p in counted.doubted for i in (p.mentor_id, p.mentee_id)]
+    closed = [w.week for w in weekly.weeks if w.closed]
+    changes = []
+    if story and closed:
+        week = closed[-1]
+        changes = await ctx.tx.reports.changes(program.id, week.start, week.until, STORY)
+        named += [c.author_id for c in changes]
     managed = []
     if program.recognition == Recognition.MANAGER:
         pool = await ctx.tx.find(Enrolment, program_id=program.id, role=Role.MENTOR)
@@ -270,6 +296,7 @@ async def program_status(ctx: Context, program: Program) -> ProgramStatus:
         mentors=counted.mentors,
         outcomes=counted.outcomes,
         managers=sorted(f"{name(m)} -> {name(b)}" for m, b in managed),
+        changes=[(name(c.author_id), c.text, c.done) for c in changes],
         doubted=[
             Doubted(p.id, name(p.mentee_id), name(p.mentor_id), p.status == PairingStatus.ACTIVE)
             for p in counted.doubted

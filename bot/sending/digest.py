@@ -67,5 +67,7 @@ async def compose_digest(ctx: Context, row: Notification) -> Message | None:
     )
     if not programs:
         return None
-    sections = tuple([(await program_status(ctx, p)).section("digest") for p in programs])
+    sections = tuple(
+        [(await program_status(ctx, p, story=True)).section("digest") for p in programs]
+    )
     return Message(prompts.text("digest.header", first=owner.first_name), sections=sections)
