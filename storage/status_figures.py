@@ -103,18 +103,19 @@ async def _pair_figures(
         func.sum(p.c.reflection_count),
         func.sum(case((regular, 1), else_=0)),
         func.sum(p.c.implemented),
+        func.sum(case((definitions.active(cut.now), 1), else_=0)),
         *outcome_figures.sums(),
     ).where(p.c.program_id == program_id)
     held = missed = 0
     for row in await conn.execute(by_status.group_by(p.c.status)):
-        status, pairs, held_n, missed_n, written, regular_n, implemented = row[:7]
-        outcome_figures.add(figures, row[7:])
+        status, pairs, held_n, missed_n, written, regular_n, implemented, active = row[:8]
+        outcome_figures.add(figures, row[8:])
         figures.pairs[status] = pairs
         held, missed = held + (held_n or 0), missed + (missed_n or 0)
         figures.reflections += written or 0
         figures.implemented += implemented or 0
-        if status == ACTIVE:
-            figures.active, figures.regular = pairs, regular_n or 0
+        figures.active += active or 0
+        figures.regular += regular_n or 0
     _count_sessions(figures.sessions, HELD, held, 0)
     _count_sessions(figures.sessions, MISSED, missed, 0)
     at_risk = definitions.at_risk(cut.now, cut.cadence, live=True)

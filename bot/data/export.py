@@ -24,7 +24,7 @@ from bot.domain.outcomes import CheckIn
 from bot.flows.figures import outcome_numbers
 from bot.flows.objectives import lines as objective_lines
 from bot.flows.objectives import objectives_of
-from bot.policy import cadence
+from bot.policy import cadence, weeks
 from bot.router import Request, owned_programs
 
 UNNAMED = "reflections_shared_without_name"  # the figure counting them (see export_rows)
@@ -49,10 +49,21 @@ COLUMNS = (
     "checkin_rating",
     "checkin_text",
     "objectives",
-    "actions",
+    "followups",
+    "week",
     "figure",
     "value",
 )
+# A week's figures in the export: the figure's name -> its WeekFigures field.
+WEEK_FIGURES = {
+    "sessions_held": "held",
+    "sessions_missed": "missed",
+    "sessions_not_confirmed": "unconfirmed",
+    "sessions_booked": "booked",
+    "pairs_active": "active",
+    "pairs_meeting_regularly": "regular",
+    "pairs_at_risk": "at_risk",
+}
 
 
 async def export_rows(ctx: Context, programs: list[Program]) -> list[dict[str, str]]:
@@ -116,7 +127,7 @@ async def export_rows(ctx: Context, programs: list[Program]) -> list[dict[str, s
                         "reflection_visibility": r.visibility,
                         "what_changed": r.what_changed if shared else "",
                         "will_do": r.will_do if shared else "",
-                        "actions": "; ".join(actions.get(r.id, [])) if shared else "",
+                        "followups": "; ".join(actions.get(r.id, [])) if shared else "",
                         "created_at": r.created_at.isoformat() if r.created_at else "",
                     }
                 )
@@ -131,6 +142,28 @@ async def export_rows(ctx: Context, programs: list[Program]) -> list[dict[str, s
             rows.append(
                 {c: "" for c in COLUMNS}
                 | {"program": program.name, "figure": figure, "value": value}
+            )
+        rows += await _week_rows(ctx, program)
+    return rows
+
+
+async def _week_rows(ctx: Context, program: Program) -> list[dict[str, str]]:
+    """The program week by week, as status, the digest and the charts show it: a row per
+    week and figure (`week` is its Monday; the current week's figures say "so far")."""
+    shown = weeks.weeks(program, ctx.now, weeks.BACKFILL + 1)
+    weekly = await ctx.tx.reports.weekly_figures(program.id, shown, program.cadence, ctx.now)
+    rows = []
+    for week in weekly.weeks:
+        label = week.week.monday.isoformat() + ("" if week.closed else " so far")
+        for figure, name in WEEK_FIGURES.items():
+            rows.append(
+                {c: "" for c in COLUMNS}
+                | {
+                    "program": program.name,
+                    "week": label,
+                    "figure": figure,
+                    "value": str(getattr(week, name)),
+                }
             )
     return rows
 

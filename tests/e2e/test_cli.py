@@ -76,6 +76,30 @@ def test_demo_shows_the_whole_cycle_for_every_pair(demo):
     assert "I finally get how a short-video trend is found" in library
 
 
+OUR_WORDS = re.compile(r"cadence|pulse|fit alert|\b1 sessions\b|\b1 pairs\b", re.I)
+
+
+def test_the_demos_digests_and_final_status_agree_in_the_owners_words(demo):
+    """Each week reads the same in every digest and in the final status, and none of them
+    speaks our own words ("cadence", "pulse", "fit alerts") or says "1 sessions"."""
+    digests = demo.split("your weekly mentoring digest.")[1:]
+    final = demo.split("== Final status")[1].split("\n== ")[0]
+    assert len(digests) >= 4
+    reports = [d.split("\n== ")[0].split("-> ")[0] for d in digests] + [final]
+    weeks: dict[str, str] = {}
+    for report in reports:
+        assert not OUR_WORDS.search(report), OUR_WORDS.search(report)
+        [chart] = re.findall(r"Sessions by week \(Held / Missed / Not confirmed\): (.*)", report)
+        for label, figures in re.findall(r"(\d+ \w{3}) (\d+/\d+/\d+)", chart):
+            assert weeks.setdefault(label, figures) == figures, (label, report)
+    assert len(weeks) >= 4
+    # A pair listed at risk is not counted as meeting regularly in the same digest.
+    first = reports[0]
+    assert "Tom Becker & Priya Shah: nothing booked after two reminders" in first
+    assert "Meeting regularly: 1 of 3 active pairs (33%)" in first
+    assert "What leaders changed last week:" in first
+
+
 BUDGET = re.compile(r"^(\w+ \w+)\s+(leader|mentor|owner)\s+(\d+)\s+(\d+)\s+(\S+)$", re.M)
 
 

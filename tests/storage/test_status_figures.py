@@ -23,7 +23,7 @@ from bot.domain.model import (
 )
 from bot.domain.outcomes import Objective, Pulse
 from bot.domain.ports import OutcomeFigures, StageFigures
-from bot.flows.status import ProgramStatus, Risk, program_status
+from bot.flows.status import Doubted, ProgramStatus, Risk, program_status
 from bot.policy import cadence
 from bot.policy.rules import EngineConfig
 from storage.tables import pairings, participants, programs, reflections, sessions
@@ -100,6 +100,7 @@ async def _counted_from_rows(store, program: Program, now: datetime) -> ProgramS
         elif p.activated_at is not None and p.activated_at <= now:
             regular += _regular(last, upcoming, program, now)
     risks.sort(key=lambda r: (r.reason != "escalated", -r.days))
+    doubts = {a.pairing_id for a in answers if a.kind == "fit" and a.value in ("no", "not_sure")}
     mentor_of = {p.id: p.mentor_id for p in pairs}
     done = [a for a in actions if a.done]
     private = {r.id for r in written if r.visibility == "private"}
@@ -115,7 +116,7 @@ async def _counted_from_rows(store, program: Program, now: datetime) -> ProgramS
         program=program,
         pairs=dict(Counter(p.status for p in pairs)),
         sessions=dict(totals),
-        active=len(active),
+        active=sum(1 for p in active if p.activated_at is not None and p.activated_at <= now),
         regular=regular,
         at_risk=risks,
         reflections=len(written),
@@ -128,6 +129,11 @@ async def _counted_from_rows(store, program: Program, now: datetime) -> ProgramS
         top_mentors=[(name(i), n) for i, n in top],
         mentors=len(set(mentor_of.values())),
         outcomes=_outcomes_counted(pairs, actions, written, goals, answers, asked),
+        doubted=[
+            Doubted(p.id, name(p.mentee_id), name(p.mentor_id), p.status == "active")
+            for p in pairs
+            if p.status in ("active", "paused") and p.id in doubts
+        ],
     )
 
 

@@ -365,7 +365,7 @@ async def test_the_export_has_the_figures_and_only_shared_plans(harness):
     reply = await harness.command(OWNER, "export")
     rows = list(csv.DictReader(io.StringIO(reply.file.content)))
     assert "Pair-only plan" not in reply.file.content
-    assert {r["actions"] for r in rows if r["reflection_author"] == "Mina Park"} == {
+    assert {r["followups"] for r in rows if r["reflection_author"] == "Mina Park"} == {
         "open: Open plan"
     }
     assert {r["objectives"] for r in rows if r["session_start"]} == {
