@@ -153,6 +153,8 @@ ACTIONS = {
     "checkin.answer": lambda w: [f"{w.pair}:expectations", f"{w.pair}:midpoint"],
     "privacy.forget": lambda w: [w.mina],
     "privacy.keep": lambda w: [w.mina],
+    "owner.message": lambda w: [w.pair, f"{w.pair}:x"],
+    "owner.pause": lambda w: [w.pair],
 }
 # Each registered form, as (value, inputs) naming other people's records.
 FORMS = {
@@ -172,6 +174,7 @@ FORMS = {
     "match.edit": lambda w: [(w.run, {f"mentee.{w.bowen}": str(w.ana)})],
     "checkin.submit": lambda w: [(f"{w.pair}:expectations", {"text": "hijack"})],
     "objectives.submit": lambda w: [(w.pair, {"objective_1": "hijack", "objective_2": "x"})],
+    "owner.message": lambda w: [(w.pair, {"note": "hijack"})],
 }
 
 
