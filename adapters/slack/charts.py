@@ -62,6 +62,8 @@ def chart_block(chart: Chart, block_id: str) -> dict:
     axis = {"categories": categories}
     if chart.unit:
         axis["y_label"] = _cut(chart.unit, TITLE_CHARS)
+    if chart.axis:
+        axis["x_label"] = _cut(chart.axis, TITLE_CHARS)
     return {
         "type": "data_visualization",
         "block_id": block_id,

@@ -20,7 +20,9 @@ def chart_element(chart: Chart, words: Callable[[str], dict]) -> dict:
     def points(values: tuple[float, ...]) -> list[dict]:
         return [{"x": x, "y": y} for x, y in zip(chart.categories, values, strict=True)]
 
-    element: dict = {"title": chart.title}
+    # Teams draws the title only when asked (showTitle, false by default: otherwise it is only
+    # the chart's accessible name), and picks the value axis itself unless given yMin/yMax.
+    element: dict = {"title": chart.title, "showTitle": True}
     if chart.kind == "bar" and len(chart.series) == 1:
         element["type"] = "Chart.VerticalBar"
         element["data"] = points(chart.series[0].values)
@@ -29,6 +31,10 @@ def chart_element(chart: Chart, words: Callable[[str], dict]) -> dict:
         element["data"] = [{"legend": s.name, "values": points(s.values)} for s in chart.series]
     if chart.unit:
         element["yAxisTitle"] = chart.unit
+    if chart.axis:
+        element["xAxisTitle"] = chart.axis
+    if chart.top:
+        element["yMin"], element["yMax"] = 0, chart.top
     element["fallback"] = words(chart.plain())
     return element
 
@@ -52,7 +58,9 @@ def table_element(table: Table, cell_text: Callable[[str], dict], words: Callabl
     element = {
         "type": "Table",
         "columns": [{"width": 3 if n == 0 else 2} for n in range(len(table.columns))],
-        "firstRowAsHeader": True,
+        # The renderer's spelling (the Adaptive Cards renderer and the Teams SDK); the 1.5
+        # JSON schema says "firstRowAsHeader", which renderers do not read.
+        "firstRowAsHeaders": True,
         "rows": [row(table.columns, heading=True), *(row(r) for r in shown)],
         # The same rows in words (a card has room for so many), and how many more there are.
         "fallback": words("\n".join([*table.words(len(shown)), *more])),

@@ -103,6 +103,8 @@ def card(message: Message, *, above: str = "", errors: FormErrors | None = None)
     }
     if actions:
         content["actions"] = actions
+    if message.sections:  # figures, charts and tables: the chat's full width, not ~450 px
+        content["msteams"] = {"width": "Full"}
     return content
 
 

@@ -107,8 +107,11 @@ class Series:
 class Chart:
     """A bar or line chart for adapters that can draw one (kind "bar" or "line"), with its
     words: `plain()` says the same, for notifications, screen readers and the console.
-    `unit` names what the values count; the categories at the positions in `quiet` (weeks
-    without activity) are drawn but left out of the words."""
+    `unit` names what the values count and `axis` the categories; the categories at the
+    positions in `quiet` (weeks without activity) are drawn but left out of the words, and
+    `spoken` words the categories where they differ from the short labels drawn. `top` is
+    where the value axis ends (whole numbers for counts, 5 for ratings; 0: the platform's
+    choice)."""
 
     title: str
     kind: str
@@ -116,13 +119,16 @@ class Chart:
     series: tuple[Series, ...]
     unit: str = ""
     quiet: frozenset[int] = frozenset()
+    top: float = 0.0
+    axis: str = ""
+    spoken: tuple[str, ...] = ()
 
     def plain(self) -> str:
         names = " / ".join(s.name for s in self.series)
         title = self.title if len(self.series) == 1 else f"{self.title} ({names})"
         points = ", ".join(
             f"{c} {'/'.join(f'{s.values[n]:g}' for s in self.series)}"
-            for n, c in enumerate(self.categories)
+            for n, c in enumerate(self.spoken or self.categories)
             if n not in self.quiet
         )
         return f"{title}: {points}"

@@ -7,6 +7,7 @@ more (below that, the chart shows counts), as the rest of owner status does.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from bot.domain import prompts
@@ -26,10 +27,26 @@ def _t(key: str, **values: object) -> str:
 
 
 def week_labels(weekly: WeeklyFigures) -> tuple[str, ...]:
-    """Each week by its Monday ("9 Mar"); the current one "so far"."""
+    """Each week by its Monday ("9 Mar"), short enough to be drawn side by side."""
+    return tuple(w.week.label() for w in weekly.weeks)
+
+
+def _spoken(weekly: WeeklyFigures) -> tuple[str, ...]:
+    """The same in words: the current week "so far"."""
     return tuple(
         w.week.label() if w.closed else _t("so_far", week=w.week.label()) for w in weekly.weeks
     )
+
+
+def _weeks_axis(weekly: WeeklyFigures) -> str:
+    current = bool(weekly.weeks) and not weekly.weeks[-1].closed
+    return _t("weeks_axis_so_far" if current else "weeks_axis")
+
+
+def whole_top(*values: float) -> float:
+    """Where a count's axis ends: a multiple of 4 (so that its ticks are whole numbers) at
+    or above the largest value, and at least 4."""
+    return float(max(4, 4 * math.ceil(max(values, default=0) / 4)))
 
 
 def _quiet(weekly: WeeklyFigures) -> frozenset[int]:
@@ -43,36 +60,55 @@ def weekly_charts(weekly: WeeklyFigures) -> tuple[list[Chart], list[str]]:
     return [sessions_chart(weekly), regular_chart(weekly)], []
 
 
+def _weekly_chart(
+    weekly: WeeklyFigures, title: str, kind: str, series: tuple[Series, ...], unit: str, top: float
+) -> Chart:
+    return Chart(
+        title,
+        kind,
+        week_labels(weekly),
+        series,
+        unit,
+        _quiet(weekly),
+        top=top,
+        axis=_weeks_axis(weekly),
+        spoken=_spoken(weekly),
+    )
+
+
 def sessions_chart(weekly: WeeklyFigures) -> Chart:
     outcomes = ("held", "missed", "unconfirmed")
     series = tuple(
         Series(_t(name), tuple(float(n) for n in weekly.series(name))) for name in outcomes
     )
-    labels = week_labels(weekly)
-    return Chart(_t("sessions"), "bar", labels, series, _t("sessions_unit"), _quiet(weekly))
+    top = whole_top(*(v for s in series for v in s.values))
+    return _weekly_chart(weekly, _t("sessions"), "bar", series, _t("sessions_unit"), top)
 
 
 def regular_chart(weekly: WeeklyFigures) -> Chart:
     """The share of active pairs meeting regularly at each week's end (now, for the current
     week); their number while a week had fewer than MIN_GROUP active pairs."""
-    labels = week_labels(weekly)
     active, regular = weekly.series("active"), weekly.series("regular")
     if any(0 < n < MIN_GROUP for n in active):
         series = Series(_t("regular_series"), tuple(float(n) for n in regular))
+        top = whole_top(*series.values)
         unit = _t("pairs_unit")
-        return Chart(_t("regular_count"), "line", labels, (series,), unit, _quiet(weekly))
+        return _weekly_chart(weekly, _t("regular_count"), "line", (series,), unit, top)
     shares = tuple(
         float(round(100 * on / n)) if n else 0.0 for on, n in zip(regular, active, strict=True)
     )
     series = Series(_t("regular_series"), shares)
-    unit = _t("share_unit")
-    return Chart(_t("regular_share"), "line", labels, (series,), unit, _quiet(weekly))
+    return _weekly_chart(weekly, _t("regular_share"), "line", (series,), _t("share_unit"), 100.0)
 
 
-def funnel_chart(weekly: WeeklyFigures) -> Chart:
+def funnel_chart(weekly: WeeklyFigures) -> Chart | None:
+    """From proposal to reflection; None while no pair was proposed."""
+    if not any(weekly.funnel):
+        return None
     steps = tuple(_t(k) for k in ("proposed", "accepted", "first_held", "reflected"))
     series = Series(_t("funnel_series"), tuple(float(n) for n in weekly.funnel))
-    return Chart(_t("funnel"), "bar", steps, (series,), _t("pairs_unit"))
+    top = whole_top(*series.values)
+    return Chart(_t("funnel"), "bar", steps, (series,), _t("pairs_unit"), top=top)
 
 
 def ratings_chart(status: ProgramStatus) -> Chart | None:
@@ -88,7 +124,8 @@ def ratings_chart(status: ProgramStatus) -> Chart | None:
     if not shown:
         return None
     series = Series(_t("ratings_series"), tuple(v for _, v in shown))
-    return Chart(_t("ratings"), "bar", tuple(k for k, _ in shown), (series,), _t("ratings_unit"))
+    labels = tuple(k for k, _ in shown)
+    return Chart(_t("ratings"), "bar", labels, (series,), _t("ratings_unit"), top=5.0)
 
 
 def risk_table(risks: list[Risk], lines: tuple[str, ...]) -> Table | None:

@@ -144,8 +144,8 @@ class ProgramStatus:
             lines += self.story_lines()
         lines += quiet
         if shown != "digest":
-            ratings = charts.ratings_chart(self)
-            drawn += [charts.funnel_chart(self.weekly), *([ratings] if ratings else [])]
+            ratings, funnel = charts.ratings_chart(self), charts.funnel_chart(self.weekly)
+            drawn += [chart for chart in (funnel, ratings) if chart]
         return Section(
             asks=self.act_on(),
             title=prompts.text(

@@ -13,6 +13,13 @@ passes:
   description); each chart must also carry a `fallback` element, which Teams clients that cannot
   draw charts show instead. For the official pass every chart is replaced by its fallback, so
   the fallback and everything around it are checked by the official schema;
+- the Teams SDK's own card types (`microsoft_teams.cards`, the microsoft-teams-cards package),
+  which follow the renderer: every element, action, chart and table is validated by its type's
+  model (wrong types and values, unknown properties, the data points of charts), with allowed
+  values matched without regard to case as Teams does. Where the official schema and the
+  renderer disagree, the renderer's spelling wins (RENDERER_ONLY: `firstRowAsHeaders` of a
+  Table, a card's `msteams` settings): the official pass does not see those properties, and
+  the SDK pass checks them;
 - a few checks by hand (`_Walk`), only for what the official schema lets through: the card
   version (present, "major.minor", at most 1.5), empty and duplicate ids, the date and time
   formats of inputs, a choice set without choices, Submit/Execute `data` given as a string,
@@ -35,6 +42,8 @@ from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft6Validator, Draft7Validator, ValidationError
+from pydantic import BaseModel
+from pydantic import ValidationError as ModelError
 
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"  # an attachment's contentType
 CHART_PREFIX = "Chart."  # Chart.Line, Chart.VerticalBar, ...: Teams-only elements
@@ -45,6 +54,9 @@ CHART_SCHEMA = Path(__file__).with_name("teams_charts.schema.json")
 # (the missing fallback is reported by the chart pass).
 _NOTHING = {"type": "TextBlock", "text": ""}
 _LONGEST = 300  # characters of one message; jsonschema quotes whole instances
+# Properties the renderer reads where the official 1.5 schema has none, or spells them
+# otherwise (its "firstRowAsHeader", which no renderer reads): left out of the official pass.
+RENDERER_ONLY = {"AdaptiveCard": ("msteams",), "Table": ("firstRowAsHeaders",)}
 
 Path_ = tuple[str | int, ...]
 
@@ -65,7 +77,132 @@ def problems(card: Any) -> list[str]:
             found.append(f"{where}: official schema: {message}")
     walk = _Walk()
     walk.card(card, (), top=True)
-    return list(dict.fromkeys(found + walk.finish()))
+    found += walk.finish()
+    # The SDK speaks only where nothing else found anything wrong with the same element.
+    said = list(found)
+    for path, message in _sdk_problems(card):
+        where = _show(path)
+        if not any(_under(other, where) for other in said):
+            found.append(f"{where} {message}")
+    return list(dict.fromkeys(found))
+
+
+# --- the Teams SDK's card types -------------------------------------------------------------
+@cache
+def sdk_types() -> dict[str, type[BaseModel]]:
+    """Each card element, action and chart type of the Teams SDK, by its `type` value."""
+    from microsoft_teams.cards import core
+
+    return {
+        kind.model_fields["type"].default: kind
+        for kind in vars(core).values()
+        if isinstance(kind, type)
+        and issubclass(kind, core.SerializableObject)
+        and "type" in kind.model_fields
+        and isinstance(kind.model_fields["type"].default, str)
+    }
+
+
+def _typed(node: Any, path: Path_) -> Iterator[tuple[Path_, dict]]:
+    """Every object with a `type` under `node` (the card itself, elements, actions, their
+    fallbacks), with its path; the bot's own Submit data is not looked into."""
+    if isinstance(node, list):
+        for i, item in enumerate(node):
+            yield from _typed(item, (*path, i))
+    elif isinstance(node, dict):
+        if isinstance(node.get("type"), str):
+            yield path, node
+        for key, value in node.items():
+            if not _opaque(node, key):
+                yield from _typed(value, (*path, key))
+
+
+def _under(message: str, where: str) -> bool:
+    """Whether a problem message is about the element at `where` or something inside it."""
+    return message.startswith(where) and message[len(where) : len(where) + 1] in (
+        ".",
+        "[",
+        " ",
+        ":",
+    )
+
+
+def _sdk_problems(card: Any) -> list[tuple[Path_, str]]:
+    found = []
+    for path, node in _typed(card, ()):
+        kind = sdk_types().get(node["type"])
+        if kind is None:
+            continue  # an unknown type: the official and chart passes say so
+        said = f"({node['type']}): Teams SDK"
+        model, errors = _validated(kind, node)
+        found += [(path, f"{said}: {message}") for message in errors]
+        if model is not None:
+            opaque = {key for key in node if _opaque(node, key)}  # the bot's Submit data
+            found += [
+                (
+                    path,
+                    f"{said}: {'.'.join(map(str, inner)) or node['type']} has no {sorted(extra)}",
+                )
+                for inner, extra in _extras(model, (), opaque)
+            ]
+    return found
+
+
+def _validated(kind: type[BaseModel], node: dict) -> tuple[BaseModel | None, list[str]]:
+    """The model of `node`; an allowed value given in another case (Teams reads "bolder" as
+    "Bolder") is taken as the allowed one."""
+    node = json.loads(json.dumps(node))
+    for _ in range(20):
+        try:
+            return kind.model_validate(node), []
+        except ModelError as exc:
+            errors = exc.errors()
+            fixed = [_case_fixed(node, e) for e in errors]
+            if not all(fixed):
+                return None, [
+                    f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
+                    for e, ok in zip(errors, fixed, strict=True)
+                    if not ok
+                ]
+    return None, ["too many values in the wrong case"]
+
+
+def _case_fixed(node: dict, error: dict) -> bool:
+    """Put the allowed spelling of a value that differs from it only in case; False when
+    the error is not that."""
+    wrong = error.get("input")
+    if error.get("type") != "literal_error" or not isinstance(wrong, str):
+        return False
+    allowed = re.findall(r"'([^']*)'", error.get("ctx", {}).get("expected", ""))
+    right = next((a for a in allowed if a.lower() == wrong.lower()), None)
+    if right is None:
+        return False
+    *parents, last = error["loc"]
+    holder: Any = node
+    for key in parents:
+        holder = holder[key]
+    holder[last] = right
+    return True
+
+
+def _extras(
+    model: BaseModel, path: tuple, opaque: set[str] = frozenset()
+) -> Iterator[tuple[tuple, set[str]]]:
+    """Properties the SDK's types do not have, in `model` and in the untyped objects inside
+    it (chart data points, column definitions) but its `opaque` fields; typed ones are
+    checked on their own."""
+    extra = set(model.model_extra or ()) - {"$schema"}
+    if extra:
+        yield path, extra
+    for name, value in model:
+        if name in opaque:
+            continue
+        items = value if isinstance(value, list) else [value]
+        for n, item in enumerate(items):
+            if isinstance(item, BaseModel) and "type" not in (item.model_extra or {}):
+                inner = (*path, name, n) if isinstance(value, list) else (*path, name)
+                if "type" not in type(item).model_fields:
+                    yield from _extras(item, inner)
 
 
 @cache
@@ -163,9 +300,11 @@ def _without_charts(node: Any, path: Path_, swaps: dict[Path_, int]) -> Any:
             return dict(_NOTHING)
     if hops:
         swaps[path] = hops
+    skipped = RENDERER_ONLY.get(node.get("type"), ())
     return {
         key: value if _opaque(node, key) else _without_charts(value, (*path, key), swaps)
         for key, value in node.items()
+        if key not in skipped
     }
 
 

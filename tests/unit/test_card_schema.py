@@ -27,7 +27,12 @@ GROUPED = Chart(
     "By outcome", "bar", WEEKS, (Series("held", (3, 2, 1)), Series("missed", (0, 1, 0)))
 )
 LINES = Chart(
-    "Pairs on cadence", "line", WEEKS, (Series("on", (4, 5, 5)), Series("off", (2, 1, 1)))
+    "Pairs meeting regularly",
+    "line",
+    WEEKS,
+    (Series("on", (4, 5, 5)), Series("off", (2, 1, 1))),
+    top=8.0,
+    axis="Weeks",
 )
 RISK = Table(
     "Pairs at risk",
@@ -163,6 +168,42 @@ def test_the_chart_schema_is_a_valid_json_schema_covering_every_documented_chart
         branch["allOf"][0]["$ref"].rsplit("/", 1)[1] for branch in chart_validator().schema["anyOf"]
     }
     assert covered == set(DOCS_CHARTS)
+
+
+def test_the_renderers_spellings_pass_where_the_official_schema_differs():
+    """A Table's header row as renderers read it (firstRowAsHeaders), a card's full width
+    (msteams), and the chart settings Teams reads beyond Microsoft's charts page."""
+    card = status_card()
+    assert card["msteams"] == {"width": "Full"}
+    assert first(card, "Table")["firstRowAsHeaders"] is True
+    line = first(card, "Chart.Line")
+    assert line["showTitle"] is True and (line["yMin"], line["yMax"]) == (0, 8.0)
+    assert problems(card) == []
+
+
+def test_the_official_schemas_spelling_of_the_header_row_is_flagged_by_the_teams_sdk():
+    card = status_card()
+    table = first(card, "Table")
+    table["firstRowAsHeader"] = table.pop("firstRowAsHeaders")
+    index = card["body"].index(table)
+    assert problems(card) == [
+        f"card.body[{index}] (Table): Teams SDK: Table has no ['firstRowAsHeader']"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("where", "change", "expected"),
+    [
+        ("card", {"msteams": {"width": "wide"}}, "msteams.width: Input should be 'full'"),
+        ("Chart.Line", {"yMax": "lots"}, "'lots' is not of type 'number'"),
+        ("Chart.VerticalBar", {"colorSet": "rainbow"}, "colorSet"),
+    ],
+)
+def test_values_the_teams_sdk_does_not_allow_are_flagged(where, change, expected):
+    card = status_card()
+    (card if where == "card" else first(card, where)).update(change)
+    found = problems(card)
+    assert len(found) == 1 and expected in found[0], found
 
 
 # --- broken cards ------------------------------------------------------------------------------

@@ -62,7 +62,11 @@ def test_weeks_run_monday_to_sunday_in_the_programs_zone_labelled_by_their_monda
     assert shown[-2].until == shown[-1].start and shown[-2].closed(NOW)
     assert shown[0].label() == "14 Sep"
     section = _status(_weekly(10, 8)).section()
-    assert section.charts[0].categories[-1] == "30 Nov so far"
+    drawn = section.charts[0]
+    assert drawn.categories[-1] == "30 Nov", "short labels, drawn side by side"
+    assert drawn.plain().endswith("30 Nov so far 11/1/2"), "in words the current week is so far"
+    assert drawn.axis == "Weeks, by their Monday; the last so far"
+    assert drawn.top == 12.0, "counts end on a multiple of 4, at or above the largest (11)"
 
 
 def test_shares_and_averages_only_over_five_people_else_counts():
@@ -85,6 +89,11 @@ def test_shares_and_averages_only_over_five_people_else_counts():
     assert cadence.series[0].values[0] == 80.0 and cadence.series[0].values[-1] == 70.0
     assert ratings.categories == ("Check-in: start", "Session ratings")
     assert ratings.series[0].values == (4.0, 4.2)
+    assert ratings.top == 5.0, "ratings run to 5 whatever the average"
+    empty = _weekly(active=10, on=8)
+    empty.funnel = (0, 0, 0, 0)
+    titles = [c.title for c in _status(empty).section().charts]
+    assert "From proposal to reflection" not in titles, "a chart with nothing to show is left out"
 
 
 def test_the_digest_has_the_two_weekly_charts_and_last_weeks_change():
@@ -148,7 +157,9 @@ def test_teams_gets_chart_elements_and_a_table_each_with_words_to_fall_back_on()
     assert all(e["fallback"]["type"] == "TextBlock" for e in drawn)
     grouped = drawn[0]
     assert [d["legend"] for d in grouped["data"]] == ["Held", "Missed", "Not confirmed"]
-    assert grouped["data"][0]["values"][-1] == {"x": "30 Nov so far", "y": 11}
+    assert grouped["data"][0]["values"][-1] == {"x": "30 Nov", "y": 11}
+    assert grouped["showTitle"] is True and (grouped["yMin"], grouped["yMax"]) == (0, 12.0)
+    assert drawn[2]["yMax"] == 12.0 and drawn[1]["yMax"] == 100.0, "counts whole, shares to 100"
     cell = drawn[3]["rows"][1]["cells"][0]["items"][0]["text"]
     assert cell == "Ana \\*x\\* & Ben", "people's text is escaped: Teams reads Markdown"
 
