@@ -1,34 +1,37 @@
-"""Each pairing's own figures for owner status, kept on its row by the store: sessions held
-and missed, reflections, the start of the last held session, and its outcomes (objectives by
-state; actions asked about, done and dropped; follow-ups done, all and from reflections that
-are not private; pulse answers and their sum; "no" or "not sure" fit answers); and on each
-session a copy of its pairing's program (for the program's time windows, see
-storage/status_figures.py).
+"""The read model owners' figures start from: each pairing keeps its own figures on its row
+(one column each), declared once in FIGURES: what it counts among the pair's own rows, and
+where a program's sum of it goes (`into`, a place in bot.domain.ports.ProgramFigures). The
+columns (added to `pairings` here), the recount and the program's sums
+(storage/status_figures.py) are all made from that declaration; a new figure is one
+PairFigure and a migration adding its column (docs/architecture.md shows one).
 
 A transaction notes the pairs whose sessions, reflections (their session or visibility),
 follow-ups, objectives or pulses it writes or deletes, or whose questions counted in ASKED it
-marks sent (delivery's release), and recounts each of them from its own
-rows just before it commits (`Figures.settle`), so the figures are always those of the rows
-committed with them. On PostgreSQL the pairing rows are locked first, in a statement of
-their own: the recount that follows then starts after any other transaction that recounted
-the same pair has committed, and sees its rows (a recount in the locking statement itself
-would read the rows as they were before it waited, and lose the other's change). SQLite runs
-one writer at a time.
+marks sent (delivery's release), and recounts each of them from its own rows before it
+commits, or before it reads owners' figures (`Figures.settle`), so the figures are always
+those of the rows committed with them. On PostgreSQL the pairing rows are locked first, in a
+statement of their own: the recount that follows then starts after any other transaction
+that recounted the same pair has committed, and sees its rows (a recount in the locking
+statement itself would read the rows as they were before it waited, and lose the other's
+change). SQLite runs one writer at a time.
 
 Nothing else writes these columns, and the engine never reads them (`tables.COLUMNS`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import Integer, Select, and_, cast, func, select, update
+from sqlalchemy import Column, Integer, Select, and_, case, cast, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.kinds import Kind, checkin_series, followthrough_series
 from bot.domain.model import FollowUp, Notification, NotificationStatus, Reflection, Session, Stage
 from bot.domain.outcomes import Fit, FollowUpState, Objective, ObjectiveState, Pulse
+from bot.domain.ports import ProgramFigures, StageFigures
+from storage import definitions
 from storage.tables import (
     TABLES,
     followups,
@@ -39,6 +42,7 @@ from storage.tables import (
     reflections,
     sessions,
 )
+from storage.timestamps import UTCDateTime
 
 # Writing these fields of a record can change its pair's figures (a record of these types
 # has a pairing_id; a reflection's pair is found through its session and its follow-ups).
@@ -50,65 +54,173 @@ COUNTED: dict[type, frozenset[str]] = {
 }
 REFLECTION_COUNTED = frozenset({"session_id", "visibility"})
 SENT = NotificationStatus.SENT.value
-# Questions sent, counted per pair (a figure: the kind and series of the outbox rows it
-# counts, None for any series): the first ask of each follow-through action, session ratings
-# (each post-session card asks one, flows/debrief.py), and check-ins by stage.
-ASKED: dict[str, tuple[str, str | None]] = {
-    "followups_asked": (Kind.FOLLOWTHROUGH, followthrough_series(0)),
-    "pulse_asked": (Kind.REFLECT, None),
-    **{f"checkins_asked_{s}": (Kind.CHECKIN, checkin_series(s)) for s in Stage},
-}
 DOUBTS = (Fit.NO.value, Fit.NOT_SURE.value)  # fit answers that may need the owners
 CHUNK = 5_000  # pairs recounted per statement (ids are bound one parameter each)
 
 
+@dataclass(frozen=True)
+class PairFigure:
+    """One figure every pairing keeps: its column, what it counts among the pair's rows (a
+    scalar subquery correlated to `pairings`), and where a program sums it (`into`, a dotted
+    place in ProgramFigures such as "outcomes.followups_done" or "checkins.final.asked";
+    "" when programs do not sum it). `asked` names the outbox rows (kind, series or None)
+    a figure of questions sent counts, so that marking one sent recounts its pair."""
+
+    name: str
+    counts: Callable[[], Any]
+    into: str = ""
+    kind: Any = Integer
+    asked: tuple[str, str | None] | None = None
+
+    def column(self) -> Column:
+        if self.kind is Integer:
+            return Column(self.name, Integer, nullable=False, server_default="0")
+        return Column(self.name, self.kind, nullable=True)
+
+
+def _number(table: Any, *where: Any) -> Any:
+    """How many of the pair's rows of `table` meet `where`."""
+    own = table.c.pairing_id == pairings.c.id
+    return select(func.count()).where(own, *where).scalar_subquery()
+
+
+def _held(*where: Any) -> Any:
+    return _number(sessions, sessions.c.status == "held", *where)
+
+
+def _sent(kind: str, series: str | None) -> Callable[[], Any]:
+    n = notifications
+    mine = (n.c.kind == kind, n.c.status == SENT)
+    return lambda: _number(n, *mine, *([] if series is None else [n.c.series == series]))
+
+
+def _planned(*where: Any) -> Callable[[], Any]:
+    return lambda: _number(followups, followups.c.asks > 0, *where)
+
+
+def _reflections() -> Any:
+    r, s = reflections, sessions
+    mine = s.c.pairing_id == pairings.c.id
+    return select(func.count()).select_from(r.join(s, r.c.session_id == s.c.id)).where(mine)
+
+
+def _last_held() -> Any:
+    s = sessions
+    held = and_(s.c.pairing_id == pairings.c.id, s.c.status == "held")
+    return select(func.max(s.c.starts_at)).where(held).scalar_subquery()
+
+
+def _implemented_shared() -> Any:
+    f, r = followups, reflections
+    shared = select(r.c.id).where(r.c.id == f.c.reflection_id, r.c.visibility != "private")
+    return _number(f, f.c.done.is_(True), shared.exists())
+
+
+def _ratings(what: str) -> Any:
+    u = pulses
+    useful = (u.c.pairing_id == pairings.c.id, u.c.kind == "useful")
+    if what == "answers":
+        return _number(u, *useful[1:])
+    rating = func.coalesce(func.sum(cast(u.c.value, Integer)), 0)  # digits 1-5 (flows.pulse)
+    return select(rating).where(*useful).scalar_subquery()
+
+
+def _asked(name: str, into: str, kind: str, series: str | None) -> PairFigure:
+    return PairFigure(name, _sent(kind, series), into, asked=(kind, series))
+
+
+FIGURES: tuple[PairFigure, ...] = (
+    PairFigure("held_count", lambda: _held(), "sessions.held"),
+    PairFigure(
+        "missed_count", lambda: _number(sessions, sessions.c.status == "missed"), "sessions.missed"
+    ),
+    PairFigure("reflection_count", lambda: _reflections().scalar_subquery(), "reflections"),
+    PairFigure("last_held_at", _last_held, kind=UTCDateTime()),
+    *(
+        PairFigure(
+            f"objectives_{state}",
+            (lambda state=state: _number(objectives, objectives.c.state == state)),
+            f"outcomes.objectives.{state}",
+        )
+        for state in ObjectiveState
+    ),
+    PairFigure("followups_planned", _planned(), "outcomes.followups_planned"),
+    PairFigure(
+        "followups_done",
+        _planned(followups.c.state == FollowUpState.DONE),
+        "outcomes.followups_done",
+    ),
+    PairFigure(
+        "followups_dropped",
+        _planned(followups.c.state == FollowUpState.DROPPED),
+        "outcomes.followups_dropped",
+    ),
+    PairFigure(
+        "implemented", lambda: _number(followups, followups.c.done.is_(True)), "implemented"
+    ),
+    PairFigure("implemented_shared", _implemented_shared),  # read per mentor, not summed
+    PairFigure("pulse_answers", lambda: _ratings("answers"), "outcomes.pulse_answers"),
+    PairFigure("pulse_sum", lambda: _ratings("sum"), "outcomes.pulse_sum"),
+    PairFigure(
+        "fit_doubts",
+        lambda: _number(pulses, pulses.c.kind == "fit", pulses.c.value.in_(DOUBTS)),
+    ),  # programs count the pairs with any (definitions.doubted), not the answers
+    # Questions sent: the first ask of each follow-up, session ratings (each post-session
+    # card asks one, flows/debrief.py), and check-ins by stage.
+    _asked(
+        "followups_asked", "outcomes.followups_asked", Kind.FOLLOWTHROUGH, followthrough_series(0)
+    ),
+    _asked("pulse_asked", "outcomes.pulse_asked", Kind.REFLECT, None),
+    *(
+        _asked(f"checkins_asked_{s}", f"checkins.{s}.asked", Kind.CHECKIN, checkin_series(s))
+        for s in Stage
+    ),
+)
+ASKED = {f.name: f.asked for f in FIGURES if f.asked is not None}
+for _figure in FIGURES:  # the columns: one per figure, on every pairing
+    pairings.append_column(_figure.column())
+
+
 def recount(pairing_ids: list[int]):
     """The UPDATE that sets these pairings' figures from their own rows."""
-    p, s, r, f, o, u = pairings, sessions, reflections, followups, objectives, pulses
-    n = notifications
-    mine = s.c.pairing_id == p.c.id
-    held = and_(mine, s.c.status == "held")
+    values = {f.name: f.counts() for f in FIGURES}
+    return update(pairings).where(pairings.c.id.in_(pairing_ids)).values(**values)
 
-    def number(table, *where) -> Any:
-        return select(func.count()).where(table.c.pairing_id == p.c.id, *where).scalar_subquery()
 
-    planned = f.c.asks > 0
-    shared = select(r.c.id).where(r.c.id == f.c.reflection_id, r.c.visibility != "private")
-    useful = (u.c.pairing_id == p.c.id, u.c.kind == "useful")
-    rating = func.coalesce(func.sum(cast(u.c.value, Integer)), 0)  # digits 1-5 (flows.pulse)
-    states = {f"objectives_{state}": number(o, o.c.state == state) for state in ObjectiveState}
-    asked = {
-        name: number(
-            n,
-            n.c.kind == kind,
-            n.c.status == SENT,
-            *([] if series is None else [n.c.series == series]),
-        )
-        for name, (kind, series) in ASKED.items()
-    }
-    return (
-        update(p)
-        .where(p.c.id.in_(pairing_ids))
-        .values(
-            held_count=select(func.count()).where(held).scalar_subquery(),
-            missed_count=select(func.count()).where(mine, s.c.status == "missed").scalar_subquery(),
-            reflection_count=select(func.count())
-            .select_from(r.join(s, r.c.session_id == s.c.id))
-            .where(mine)
-            .scalar_subquery(),
-            last_held_at=select(func.max(s.c.starts_at)).where(held).scalar_subquery(),
-            **states,
-            followups_planned=number(f, planned),
-            followups_done=number(f, planned, f.c.state == FollowUpState.DONE),
-            followups_dropped=number(f, planned, f.c.state == FollowUpState.DROPPED),
-            implemented=number(f, f.c.done.is_(True)),
-            implemented_shared=number(f, f.c.done.is_(True), shared.exists()),
-            pulse_answers=number(u, *useful[1:]),
-            pulse_sum=select(rating).where(*useful).scalar_subquery(),
-            fit_doubts=number(u, u.c.kind == "fit", u.c.value.in_(DOUBTS)),
-            **asked,
-        )
-    )
+def sums() -> list[Any]:
+    """A program's sums of its pairs' figures (those with an `into`), each labelled by the
+    figure's name, and the pairs that doubt their match (`fit_alerts`), for a select over
+    pairings grouped as its caller likes; `add` puts a row of them in place."""
+    p = pairings
+    doubted = func.sum(case((definitions.doubted(), 1), else_=0)).label("fit_alerts")
+    return [*(func.sum(p.c[f.name]).label(f.name) for f in FIGURES if f.into), doubted]
+
+
+def add(figures: ProgramFigures, row: Mapping[str, Any]) -> None:
+    """Add a row of `sums()`, read by name, to each figure's place in `figures`."""
+    for f in FIGURES:
+        if f.into:
+            _put(figures, f.into.split("."), int(row[f.name] or 0))
+    figures.outcomes.fit_alerts += int(row["fit_alerts"] or 0)
+
+
+def _put(place: Any, path: list[str], number: int) -> None:
+    """Add `number` at `path` below `place`: a field of a dataclass, or a key of a dict (a
+    key only once it counts something, as a count grouped by it would)."""
+    head, rest = path[0], path[1:]
+    if isinstance(place, dict):
+        if not number:
+            return
+        if not rest:
+            place[head] = place.get(head, 0) + number
+            return
+        inner = place.get(head) or StageFigures()  # checkins by stage, the only such dict
+        place[head] = replace(inner, **{rest[0]: getattr(inner, rest[0]) + number})
+        return
+    if rest:
+        _put(getattr(place, head), rest, number)
+    else:
+        setattr(place, head, getattr(place, head) + number)
 
 
 def program_of(session: Session) -> Any:

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.model import PairingStatus, SessionStatus
 from bot.domain.ports import Cutoffs, PairFigures, ProgramFigures, StageFigures
-from storage import definitions, outcome_figures
+from storage import definitions, pair_figures
 from storage.tables import (
     checkins,
     notifications,
@@ -97,27 +97,17 @@ async def _pair_figures(
     regular = definitions.regular(cut.now, cut.cadence, live=True)
     by_status = select(
         p.c.status,
-        func.count(),
-        func.sum(p.c.held_count),
-        func.sum(p.c.missed_count),
-        func.sum(p.c.reflection_count),
-        func.sum(case((regular, 1), else_=0)),
-        func.sum(p.c.implemented),
-        func.sum(case((definitions.active(cut.now), 1), else_=0)),
-        *outcome_figures.sums(),
+        func.count().label("pairs"),
+        func.sum(case((regular, 1), else_=0)).label("regular"),
+        func.sum(case((definitions.active(cut.now), 1), else_=0)).label("active"),
+        *pair_figures.sums(),
     ).where(p.c.program_id == program_id)
-    held = missed = 0
     for row in await conn.execute(by_status.group_by(p.c.status)):
-        status, pairs, held_n, missed_n, written, regular_n, implemented, active = row[:8]
-        outcome_figures.add(figures, row[8:])
-        figures.pairs[status] = pairs
-        held, missed = held + (held_n or 0), missed + (missed_n or 0)
-        figures.reflections += written or 0
-        figures.implemented += implemented or 0
-        figures.active += active or 0
-        figures.regular += regular_n or 0
-    _count_sessions(figures.sessions, HELD, held, 0)
-    _count_sessions(figures.sessions, MISSED, missed, 0)
+        found = row._mapping
+        figures.pairs[found["status"]] = found["pairs"]
+        figures.active += found["active"] or 0
+        figures.regular += found["regular"] or 0
+        pair_figures.add(figures, found)
     at_risk = definitions.at_risk(cut.now, cut.cadence, live=True)
     declined = and_(p.c.status == DECLINED, p.c.declined_by.is_not(None))
     doubted = definitions.doubted()

@@ -76,16 +76,6 @@ participants = Table(
     Index("ix_participants_calendar_token", "calendar_token", unique=True),
 )
 
-# What each pairing keeps of its outcomes for owner status (migration 0009; figures.py).
-OUTCOME_FIGURES = (
-    *(f"objectives_{state}" for state in outcomes.ObjectiveState),
-    *("followups_planned", "followups_done", "followups_dropped"),
-    *("implemented", "implemented_shared"),
-    *("pulse_answers", "pulse_sum", "fit_doubts"),
-    # Questions sent (migration 0010): first follow-through asks, pulses, check-ins by stage.
-    *("followups_asked", "pulse_asked", *(f"checkins_asked_{s}" for s in model.Stage)),
-)
-
 pairings = Table(
     "pairings",
     metadata,
@@ -107,12 +97,8 @@ pairings = Table(
     Column("ended_by", Integer, nullable=True),  # a participant id
     Column("plan_at", UTCDateTime(), nullable=True),
     Index("ix_pairings_status_plan_at", "status", "plan_at"),
-    # The pair's own figures for owner status, kept by the store (storage/pair_figures.py).
-    Column("held_count", Integer, nullable=False, server_default="0"),
-    Column("missed_count", Integer, nullable=False, server_default="0"),
-    Column("reflection_count", Integer, nullable=False, server_default="0"),
-    Column("last_held_at", UTCDateTime(), nullable=True),
-    *(Column(name, Integer, nullable=False, server_default="0") for name in OUTCOME_FIGURES),
+    # The pair's own figures for owner status, one column each, are declared and added in
+    # storage/pair_figures.py (imported at the end of this module).
 )
 
 sessions = Table(
@@ -316,3 +302,6 @@ TABLES: dict[type, Table] = {
 COLUMNS: dict[type, list[Column]] = {
     kind: [table.c[f.name] for f in dataclasses.fields(kind)] for kind, table in TABLES.items()
 }
+
+# Each pairing's figures add their columns to `pairings` (FIGURES): loaded with the tables.
+import storage.pair_figures  # noqa: E402, F401
