@@ -28,9 +28,12 @@ from sqlalchemy import insert, select
 
 from bench import outcomes
 from bench.report import Row, at_least, at_most, info, percentile
+from bot.context import Context, EngineConfig
 from bot.domain.clock import VirtualClock
 from bot.domain.events import Actor, CommandIssued
+from bot.domain.model import Program
 from bot.engine import Engine
+from bot.flows.status import close_weeks
 from bot.sending.nudge_rounds import MENTOR_LATER
 from storage import migrate, pair_figures
 from storage.store import SqlStore, make_engine
@@ -172,11 +175,10 @@ async def populate(
     """One program with `pairs` active pairs (activated an hour ago); optionally `held`
     held sessions per pair, weekly, the last one `held_before` ago, and a reflection from
     the mentee on each. `address(i)` gives participant i's address. Returns the program id."""
-    [program_id] = await _insert(
-        url,
-        programs,
-        [program_row(now, cadence_days=cadence_days, working_hours="Mon-Sun 00:00-24:00")],
-    )
+    activated = now - timedelta(hours=1) - timedelta(weeks=held)
+    # The program began when its pairs did: its weeks (owners' charts) run from then.
+    row = program_row(now, cadence_days=cadence_days, working_hours="Mon-Sun 00:00-24:00")
+    [program_id] = await _insert(url, programs, [row | {"created_at": activated}])
     people = await _insert(
         url,
         participants,
@@ -191,7 +193,6 @@ async def populate(
             for i in range(2 * pairs)
         ],
     )
-    activated = now - timedelta(hours=1) - timedelta(weeks=held)
     pair_ids = await _insert(
         url,
         pairings,
@@ -540,11 +541,16 @@ async def owner_status(pairs: int, runs: int = 20) -> list[Row]:
             if kind == "sqlite":
                 rows.append(info("outcome rows", " / ".join(f"{n} {t}" for t, n in filled.items())))
             store = SqlStore.from_url(url)
-            engine = Engine(store, VirtualClock(NOW))
+            clock = VirtualClock(NOW)
+            engine = Engine(store, clock)
             owner = Actor("console", "owner", "Olivia Owner", timezone="UTC")
             timings, text = [], ""
             try:
+                await _close_weeks(store, NOW)  # as the tick does once a week has closed
                 for n in range(runs + 2):
+                    # A minute on each time: status is counted again, not answered from what
+                    # the engine keeps while nothing changes (bot.engine.Answers).
+                    clock.set(NOW + timedelta(minutes=n))
                     started = time.perf_counter()
                     reply = await engine.handle(
                         CommandIssued("console", f"status-{n}", owner, name="status", args="")
@@ -561,6 +567,13 @@ async def owner_status(pairs: int, runs: int = 20) -> list[Row]:
                 at_most(f"status p95 ms ({kind})", percentile(timings, 0.95), STATUS_TARGET_MS),
             ]
     return rows
+
+
+async def _close_weeks(store: SqlStore, now: datetime) -> None:
+    """Write every program's closed weeks, as the tick's first step does."""
+    async with store.transaction() as tx:
+        ctx = Context(tx, now, EngineConfig())
+        await close_weeks(ctx, await tx.find(Program))
 
 
 # --- (d) idle tick --------------------------------------------------------------------------

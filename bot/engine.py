@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from datetime import datetime
+from typing import Any
 
 from bot.calendar.feed import Feed, FeedCache, digest, feed_facts
 from bot.calendar.invites import invite_file
@@ -51,6 +54,7 @@ Reply = Message | FormErrors | NotYours
 # back within milliseconds, so this only waits out a prompt still waiting for its turn, and
 # stays well within the 3 s in which Slack wants an event answered.
 IN_FLIGHT_WAITS = (0.05, 0.1, 0.2, 0.4, 0.5)
+ANSWERS_KEPT = 256  # read-only answers kept while nothing is written (Answers)
 
 
 class Engine:
@@ -81,6 +85,7 @@ class Engine:
         self.worker = worker or f"worker-{uuid.uuid4().hex[:12]}"
         self.on_due = on_due
         self._seen = SeenHere()
+        self._answers = Answers()
         self._stopping = False
         self.feeds = FeedCache()  # calendar feeds built last, by their token's digest
 
@@ -118,10 +123,8 @@ class Engine:
             if self._seen.seen(event.platform, event.event_id):
                 log.info("duplicate event platform=%s id=%s", event.platform, event.event_id)
                 return None
-            async with self.store.reading() as tx:
-                ctx = Context(tx, self.clock.now(), self.config)
-                person = await known_person(ctx, event.actor)
-                reply = await _dispatch(ctx, person, event) if person is not None else None
+            now, version = self.clock.now(), await self.store.version()
+            reply = await self._answers.answer(event, version, now, self._read_only(event, now))
             if reply is not None:
                 self._seen.remember(event.platform, event.event_id)
                 return reply
@@ -136,6 +139,18 @@ class Engine:
             await _announce(ctx)
         self._due(ctx)
         return reply
+
+    def _read_only(self, event: Event, now: datetime) -> Callable[[], Awaitable[Reply | None]]:
+        """The answer to a read-only command, read without writing; None when the person
+        is new or their details or contact need noting (the way that writes)."""
+
+        async def read() -> Reply | None:
+            async with self.store.reading() as tx:
+                ctx = Context(tx, now, self.config)
+                person = await known_person(ctx, event.actor)
+                return await _dispatch(ctx, person, event) if person is not None else None
+
+        return read
 
     async def tick(self) -> TickResult:
         """Plan what is due, then send it. Safe to run twice: nothing goes out twice."""
@@ -279,6 +294,57 @@ async def _command(ctx: Context, person: Participant, event: CommandIssued) -> R
         )
     except Refused as refusal:  # here, so that a typed command's reply can still be added to
         return Message(str(refusal))
+
+
+class Answers:
+    """Answers to read-only commands (status, me, help), kept while the store's version is
+    the same (no write committed anywhere since) and within the minute they were made in
+    (figures move on with the time); at most ANSWERS_KEPT, the least recently asked go. The
+    same question asked again while its answer is being made waits for that answer rather
+    than making it again."""
+
+    def __init__(self, most: int = ANSWERS_KEPT) -> None:
+        self.most = most
+        self._kept: OrderedDict[Event, tuple[Any, datetime, Reply]] = OrderedDict()
+        self._making: dict[tuple[Event, Any, datetime], asyncio.Future] = {}
+
+    async def answer(
+        self,
+        event: Event,
+        version: Any,
+        now: datetime,
+        make: Callable[[], Awaitable[Reply | None]],
+    ) -> Reply | None:
+        if version is None:  # the store cannot tell whether anything changed
+            return await make()
+        key, minute = replace(event, event_id=""), _minute(now)
+        found = self._kept.get(key)
+        if found is not None and found[:2] == (version, minute):
+            self._kept.move_to_end(key)
+            return found[2]
+        making = (key, version, minute)
+        if making in self._making:
+            return await asyncio.shield(self._making[making])
+        self._making[making] = future = asyncio.get_running_loop().create_future()
+        try:
+            reply = await make()
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: the waiters, if any, get it too
+            raise
+        finally:
+            del self._making[making]
+        future.set_result(reply)
+        if reply is not None:
+            self._kept[key] = (version, minute, reply)
+            self._kept.move_to_end(key)
+            while len(self._kept) > self.most:
+                self._kept.popitem(last=False)
+        return reply
+
+
+def _minute(now: datetime) -> datetime:
+    return now.replace(second=0, microsecond=0)
 
 
 def reads_only(event: Event) -> bool:

@@ -1,4 +1,6 @@
-"""Due rows announced across processes: PostgreSQL NOTIFY at commit, LISTEN in every replica."""
+"""Announced across processes with PostgreSQL NOTIFY at commit and LISTEN in every replica:
+due rows (CHANNEL), and that something was written at all (CHANGED: answers kept for reading
+are stale)."""
 
 from __future__ import annotations
 
@@ -14,23 +16,27 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 log = logging.getLogger(__name__)
 CHANNEL = "mentorbot_due"
+CHANGED = "mentorbot_changed"
 # After a lost connection, listen again this much later; the periodic tick covers the gap.
 RECONNECT_SECONDS = 5.0
 
 
-async def announce(conn: AsyncConnection) -> None:
+async def announce(conn: AsyncConnection, channel: str = CHANNEL) -> None:
     """NOTIFY inside the caller's transaction: PostgreSQL delivers it at commit, and not at
     all on rollback, so no replica wakes for rows that were never written."""
-    await conn.execute(text(f"NOTIFY {CHANNEL}"))
+    await conn.execute(text(f"NOTIFY {channel}"))
 
 
 class Listener:
-    """One connection of its own LISTENing on CHANNEL; calls `wake` for each announcement,
-    and once more after every (re)connect, for anything announced while it was away."""
+    """One connection of its own LISTENing on `channel`; calls `wake` for each announcement,
+    and once more after every (re)connect, for anything announced while it was away.
+    `connected` says whether it is listening now."""
 
-    def __init__(self, url: URL, wake: Callable[[], None]) -> None:
+    def __init__(self, url: URL, wake: Callable[[], None], channel: str = CHANNEL) -> None:
         self.dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
         self.wake = wake
+        self.channel = channel
+        self.connected = False
         self._task: asyncio.Task | None = None
         self._conn: asyncpg.Connection | None = None
 
@@ -43,14 +49,16 @@ class Listener:
             try:
                 self._conn = await asyncpg.connect(self.dsn, timeout=10)
                 self._conn.add_termination_listener(lambda _conn, lost=lost: lost.set())
-                await self._conn.add_listener(CHANNEL, self._announced)
-                log.info("listening for due messages from every replica (%s)", CHANNEL)
+                await self._conn.add_listener(self.channel, self._announced)
+                log.info("listening to every replica (%s)", self.channel)
+                self.connected = True
                 self.wake()
                 await lost.wait()
-                log.warning("lost the connection listening for due messages; reconnecting")
+                log.warning("lost the connection listening on %s; reconnecting", self.channel)
             except Exception as exc:  # whatever it was, try again later: the tick covers it
-                log.warning("cannot listen for due messages (%s); retrying", exc)
+                log.warning("cannot listen on %s (%s); retrying", self.channel, exc)
             finally:
+                self.connected = False
                 if self._conn is not None and not self._conn.is_closed():
                     self._conn.terminate()  # a half-set-up connection, or we are stopping
             await asyncio.sleep(RECONNECT_SECONDS)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
+import sqlite3
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
@@ -95,6 +98,11 @@ class SqlStore:
         self.engine = engine
         self._side: AsyncEngine | None = None
         self._reader: AsyncEngine | None = None
+        self._probe: sqlite3.Connection | None = None  # SQLite: asks data_version
+        self._probing = threading.Lock()  # one question at a time on that connection
+        self._changes: notify.Listener | None = None  # PostgreSQL: hears every commit
+        self._heard = 0  # commits announced on notify.CHANGED, by any process
+        self._written = 0  # write transactions this process committed
 
     @classmethod
     def from_url(cls, url: str) -> SqlStore:
@@ -107,11 +115,14 @@ class SqlStore:
             tx = SqlTx(conn)
             yield tx
             await tx.figures.settle()
+            if not sqlite:
+                await notify.announce(conn, notify.CHANGED)
             if tx.erase_requested and sqlite:
                 # FTS5 (SQLite 3.40: no secure-delete option) keeps the words of a deleted or
                 # overwritten reflection in its older index segments until they are merged;
                 # merging them all now drops those words, and secure_delete zeroes the pages.
                 await conn.execute(text(FTS_OPTIMIZE))
+        self._written += 1
         if tx.erase_requested and sqlite:
             await self._truncate_log()
 
@@ -144,6 +155,40 @@ class SqlStore:
         async with self._sqlite_side().connect() as conn:
             await conn.execute(text("SELECT count(*) FROM sqlite_master"))
 
+    async def version(self) -> tuple[int, int] | None:
+        """A value that differs whenever a write was committed since, by this process or any
+        other: SQLite's data_version, asked on a connection of its own (it changes with every
+        other connection's commit), or on PostgreSQL the commits announced on notify.CHANGED
+        (every write transaction announces one) and this process's own. None while it cannot
+        tell (an in-memory database; PostgreSQL before its listener is connected)."""
+        if self.engine.dialect.name == "sqlite":
+            path = self.engine.url.database
+            if path in (None, "", ":memory:"):
+                return None
+            found = await asyncio.to_thread(self._data_version, path)
+            return None if found is None else (found, 0)
+        if self._changes is None:
+            self._changes = notify.Listener(self.engine.url, self._heard_one, notify.CHANGED)
+            self._changes.start()
+        if not self._changes.connected:
+            return None
+        return (self._heard, self._written)
+
+    def _heard_one(self) -> None:
+        self._heard += 1
+
+    def _data_version(self, path: str) -> int | None:
+        """SQLite's data_version, or None when the file is busy this instant (never waits)."""
+        with self._probing:
+            if self._probe is None:
+                self._probe = sqlite3.connect(
+                    path, timeout=0, isolation_level=None, check_same_thread=False
+                )
+            try:
+                return self._probe.execute("PRAGMA data_version").fetchone()[0]
+            except sqlite3.OperationalError:
+                return None
+
     async def listen(self, wake: Callable[[], None]) -> Callable[[], Awaitable[None]] | None:
         if self.engine.dialect.name != "postgresql":
             return None
@@ -174,6 +219,10 @@ class SqlStore:
         return self._reader
 
     async def close(self) -> None:
+        if self._changes is not None:
+            await self._changes.close()
+        if self._probe is not None:
+            self._probe.close()
         for other in (self._side, self._reader):
             if other not in (None, self.engine):
                 await other.dispose()

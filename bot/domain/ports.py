@@ -329,6 +329,10 @@ class Store(Protocol):
     async def ping(self) -> None:
         """Read from the store; raises when it does not answer. Takes no write lock."""
 
+    async def version(self) -> Any:
+        """A value that differs whenever a write was committed since, by any process, or
+        None when the store cannot tell (then nothing may be kept on it)."""
+
     async def listen(self, wake: Callable[[], None]) -> Callable[[], Awaitable[None]] | None:
         """Call `wake` whenever any process announces due rows (`Tx.announce_due`); returns
         how to stop listening, or None when this store cannot listen (SQLite)."""

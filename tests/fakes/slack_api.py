@@ -54,6 +54,7 @@ class FakeSlack:
         self.views: list[dict] = []
         self.homes: dict[str, dict] = {}
         self.responses: list[dict] = []
+        self._replies: Counter[str] = Counter()  # replies to each response_url, by its name
         self.uploads: dict[str, bytes] = {}
         self.shared: list[dict] = []
         self.violations: list[str] = []
@@ -388,9 +389,10 @@ class FakeSlack:
             return web.Response(status=400, text="invalid_blocks")
         # A slash command's response_url takes 5 replies in all
         # (https://api.slack.com/interactivity/slash-commands, "Sending delayed responses").
-        if sum(r["name"] == name for r in self.responses) >= 5:
+        if self._replies[name] >= 5:
             self.violations.append(f"response_url {name}: a sixth reply")
             return web.Response(status=404, text="used_url")
+        self._replies[name] += 1
         self.responses.append({"name": name, **body})
         return web.Response(text="ok")
 
