@@ -125,21 +125,16 @@ async def _pair_figures(
             p.c.declined_by,
             p.c.last_held_at,
             upcoming.scalar_subquery(),
-            case((at_risk, 1), else_=0).label("risky"),
-            case((doubted, 1), else_=0).label("doubted"),
         )
-        .where(p.c.program_id == program_id, or_(at_risk, declined, doubted))
+        .where(p.c.program_id == program_id)
         .order_by(p.c.id)
     )
-    for row in await conn.execute(named):
-        *fields, risky, doubts = row
-        pair = PairFigures(*fields)
-        if risky:
-            figures.at_risk.append(pair)
-        if doubts:
-            figures.doubted.append(pair)
-        if pair.status == DECLINED:
-            figures.declined.append(pair)
+    for row in await conn.execute(named.where(or_(at_risk, declined))):
+        pair = PairFigures(*row)
+        (figures.at_risk if pair.status != DECLINED else figures.declined).append(pair)
+    # Those doubting their match are counted above; status names only the first few.
+    first = named.where(doubted).limit(cut.doubted)
+    figures.doubted = [PairFigures(*row) for row in await conn.execute(first)]
 
 
 async def _session_figures(

@@ -40,6 +40,7 @@ class Cutoffs:
 
     now: datetime
     cadence: timedelta
+    doubted: int = 0  # pairs doubting their match to name (the first, by id)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.context import Context
 from bot.domain import prompts
@@ -245,7 +245,7 @@ async def program_status(ctx: Context, program: Program, story: bool = False) ->
 
     The store counts pairs, sessions and outcomes (ProgramFigures) and lists the few pairs
     that may be at risk; people are read only where a name is shown."""
-    cut = cadence.cutoffs(program, ctx.now)
+    cut = replace(cadence.cutoffs(program, ctx.now), doubted=ACT_ON)
     counted = await ctx.tx.reports.program_figures(program.id, cut)
     shown = weeks.weeks(program, ctx.now)
     weekly = await ctx.tx.reports.weekly_figures(program.id, shown, program.cadence, ctx.now)

@@ -23,7 +23,7 @@ from bot.domain.model import (
 )
 from bot.domain.outcomes import Objective, Pulse
 from bot.domain.ports import OutcomeFigures, StageFigures
-from bot.flows.status import Doubted, ProgramStatus, Risk, program_status
+from bot.flows.status import ACT_ON, Doubted, ProgramStatus, Risk, program_status
 from bot.policy import cadence
 from bot.policy.rules import EngineConfig
 from storage.tables import pairings, participants, programs, reflections, sessions
@@ -131,9 +131,9 @@ async def _counted_from_rows(store, program: Program, now: datetime) -> ProgramS
         outcomes=_outcomes_counted(pairs, actions, written, goals, answers, asked),
         doubted=[
             Doubted(p.id, name(p.mentee_id), name(p.mentor_id), p.status == "active")
-            for p in pairs
+            for p in sorted(pairs, key=lambda p: p.id)
             if p.status in ("active", "paused") and p.id in doubts
-        ],
+        ][:ACT_ON],
     )
 
 
