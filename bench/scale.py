@@ -382,7 +382,7 @@ NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 # When both people of a new pair have their first nudge due: the leader's is due at once,
 # the mentor's a day later (bot.sending.nudge_rounds).
 BOTH_NUDGED = NOW + MENTOR_LATER
-SLACK_TARGET, TEAMS_TARGET, RSS_TARGET = 1000.0, 500.0, 250.0
+SLACK_TARGET, TEAMS_TARGET, RSS_TARGET = 1000.0, 500.0, 150.0  # RSS: issue 27
 
 
 async def dispatch(notifications: int) -> list[Row]:
