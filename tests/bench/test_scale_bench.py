@@ -29,7 +29,7 @@ async def test_dispatch_sends_every_notification_once_on_both_databases_and_plat
 
 async def test_owner_status_idle_tick_and_replicas_report_their_targets():
     status = _figures(await scale.owner_status(BENCHMARKS["owner-status"].tiny, runs=3))
-    assert status["status p95 ms (sqlite)"].target == "<= 250"
+    assert status["status p95 ms (sqlite)"].target == "<= 100"
     idle = _figures(await scale.idle_tick(BENCHMARKS["idle-tick"].tiny, runs=3))
     assert idle["idle tick max ms (postgresql)"].ok is not None
     replicas = _figures(await scale.replicas(BENCHMARKS["replicas"].tiny))
