@@ -21,21 +21,27 @@ CHANGED = "mentorbot_changed"
 RECONNECT_SECONDS = 5.0
 
 
-async def announce(conn: AsyncConnection, channel: str = CHANNEL) -> None:
+async def announce(conn: AsyncConnection, channel: str = CHANNEL, payload: str = "") -> None:
     """NOTIFY inside the caller's transaction: PostgreSQL delivers it at commit, and not at
-    all on rollback, so no replica wakes for rows that were never written."""
-    await conn.execute(text(f"NOTIFY {channel}"))
+    all on rollback, so no replica wakes for rows that were never written. `payload` (a
+    process's own token, letters and digits) lets that process tell its own apart."""
+    said = f", '{payload}'" if payload.isalnum() else ""
+    await conn.execute(text(f"NOTIFY {channel}{said}"))
 
 
 class Listener:
     """One connection of its own LISTENing on `channel`; calls `wake` for each announcement,
     and once more after every (re)connect, for anything announced while it was away.
-    `connected` says whether it is listening now."""
+    `connected` says whether it is listening now; announcements carrying `mine` as their
+    payload (this process's own) are not passed on."""
 
-    def __init__(self, url: URL, wake: Callable[[], None], channel: str = CHANNEL) -> None:
+    def __init__(
+        self, url: URL, wake: Callable[[], None], channel: str = CHANNEL, mine: str = ""
+    ) -> None:
         self.dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
         self.wake = wake
         self.channel = channel
+        self.mine = mine
         self.connected = False
         self._task: asyncio.Task | None = None
         self._conn: asyncpg.Connection | None = None
@@ -50,7 +56,8 @@ class Listener:
                 self._conn = await asyncpg.connect(self.dsn, timeout=10)
                 self._conn.add_termination_listener(lambda _conn, lost=lost: lost.set())
                 await self._conn.add_listener(self.channel, self._announced)
-                log.info("listening to every replica (%s)", self.channel)
+                what = "due messages" if self.channel == CHANNEL else "changes"
+                log.info("listening for %s from every replica (%s)", what, self.channel)
                 self.connected = True
                 self.wake()
                 await lost.wait()
@@ -63,8 +70,9 @@ class Listener:
                     self._conn.terminate()  # a half-set-up connection, or we are stopping
             await asyncio.sleep(RECONNECT_SECONDS)
 
-    def _announced(self, _conn, _pid: int, _channel: str, _payload: str) -> None:
-        self.wake()
+    def _announced(self, _conn, _pid: int, _channel: str, payload: str) -> None:
+        if not (self.mine and payload == self.mine):
+            self.wake()
 
     async def close(self) -> None:
         if self._task is not None:

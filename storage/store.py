@@ -7,6 +7,7 @@ import dataclasses
 import logging
 import sqlite3
 import threading
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
@@ -103,6 +104,7 @@ class SqlStore:
         self._changes: notify.Listener | None = None  # PostgreSQL: hears every commit
         self._heard = 0  # commits announced on notify.CHANGED, by any process
         self._written = 0  # write transactions this process committed
+        self._token = uuid.uuid4().hex  # this process's own NOTIFY payload
 
     @classmethod
     def from_url(cls, url: str) -> SqlStore:
@@ -116,7 +118,7 @@ class SqlStore:
             yield tx
             await tx.figures.settle()
             if not sqlite:
-                await notify.announce(conn, notify.CHANGED)
+                await notify.announce(conn, notify.CHANGED, self._token)
             if tx.erase_requested and sqlite:
                 # FTS5 (SQLite 3.40: no secure-delete option) keeps the words of a deleted or
                 # overwritten reflection in its older index segments until they are merged;
@@ -168,7 +170,9 @@ class SqlStore:
             found = await asyncio.to_thread(self._data_version, path)
             return None if found is None else (found, 0)
         if self._changes is None:
-            self._changes = notify.Listener(self.engine.url, self._heard_one, notify.CHANGED)
+            self._changes = notify.Listener(
+                self.engine.url, self._heard_one, notify.CHANGED, mine=self._token
+            )
             self._changes.start()
         if not self._changes.connected:
             return None
