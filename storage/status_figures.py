@@ -123,18 +123,18 @@ async def _pair_figures(
             p.c.activated_at,
             p.c.escalated_at,
             p.c.declined_by,
-            p.c.last_held_at,
-            upcoming.scalar_subquery(),
+            p.c.last_held_at.label("last_held"),
+            upcoming.scalar_subquery().label("upcoming"),
         )
         .where(p.c.program_id == program_id)
         .order_by(p.c.id)
     )
     for row in await conn.execute(named.where(or_(at_risk, declined))):
-        pair = PairFigures(*row)
+        pair = PairFigures(**row._mapping)
         (figures.at_risk if pair.status != DECLINED else figures.declined).append(pair)
-    # Those doubting their match are counted above; status names only the first few.
-    first = named.where(doubted).limit(cut.doubted)
-    figures.doubted = [PairFigures(*row) for row in await conn.execute(first)]
+    if cut.doubted:  # counted above; status names only the first few
+        first = named.where(doubted).limit(cut.doubted)
+        figures.doubted = [PairFigures(**row._mapping) for row in await conn.execute(first)]
 
 
 async def _session_figures(
