@@ -88,10 +88,9 @@ async def route(
     **more: Any,
 ) -> Reply:
     """Parse and check `value` for `found`, then run its handler."""
-    if found.who == Who.OWNER and found.loads is not None:
-        return await _owner_record(ctx, person, found, event, name, value, **more)
     if found.who == Who.OWNER:
         await owner_check(ctx, person)  # before any program is named to them
+    if found.who == Who.OWNER and found.loads is None:
         request = Request(event, name, value, **more)
         program = await found.program(ctx, request) if found.program else None
         if program is not None:
@@ -107,34 +106,16 @@ async def route(
     if record is None:
         return unknown()
     pairing = await _pairing_of(ctx, record)
+    program = None
+    if found.who == Who.OWNER:  # a tool on one pair: its program is the pair's
+        if pairing is None:
+            return unknown()
+        program = await ctx.program(pairing.program_id)
+        await owner_check(ctx, person, program)
     if found.who == Who.MEMBER and (pairing is None or pairing.role_of(person.id) is None):
         return not_yours()
     if found.who == Who.AUTHOR and await _author_of(ctx, record) != person.id:
         return not_yours()
-    request = Request(event, name, value, record, pairing, rest, **more)
-    return await found.handler(ctx, person, request)
-
-
-async def _owner_record(
-    ctx: Context,
-    person: Participant,
-    found: Route,
-    event: Event,
-    name: str,
-    value: str,
-    **more: Any,
-) -> Reply:
-    """An owners' tool on one record of a program (a pair at risk): its program is the
-    record's, and the person must own it."""
-    await owner_check(ctx, person)
-    raw_id, _, rest = value.partition(":")
-    key = record_id(raw_id)
-    record = await ctx.get(found.loads, key, lock=True) if key else None
-    pairing = await _pairing_of(ctx, record) if record is not None else None
-    if pairing is None:
-        return unknown()
-    program = await ctx.program(pairing.program_id)
-    await owner_check(ctx, person, program)
     request = Request(event, name, value, record, pairing, rest, program=program, **more)
     return await found.handler(ctx, person, request)
 
