@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.domain.model import PairingStatus, SessionStatus
+from bot.domain.model import PairingStatus
 from bot.domain.ports import Cutoffs, PairFigures, ProgramFigures, StageFigures
 from storage import definitions, pair_figures
 from storage.tables import (
@@ -26,10 +26,7 @@ from storage.tables import (
     sessions,
 )
 
-ACTIVE, DECLINED = PairingStatus.ACTIVE.value, PairingStatus.DECLINED.value
-HELD, MISSED, SCHEDULED = (
-    s.value for s in (SessionStatus.HELD, SessionStatus.MISSED, SessionStatus.SCHEDULED)
-)
+DECLINED = PairingStatus.DECLINED.value
 
 # One number per program (a ProgramFigures field of the same name): a query of one aggregate,
 # indexed by program. All of them are read together, in one statement.
@@ -112,7 +109,7 @@ async def _pair_figures(
     declined = and_(p.c.status == DECLINED, p.c.declined_by.is_not(None))
     doubted = definitions.doubted()
     upcoming = select(func.min(s.c.starts_at)).where(
-        s.c.pairing_id == p.c.id, s.c.status == SCHEDULED, s.c.starts_at > cut.now
+        s.c.pairing_id == p.c.id, s.c.status == definitions.SCHEDULED, s.c.starts_at > cut.now
     )
     named = (
         select(
@@ -147,10 +144,14 @@ async def _session_figures(
     def number(*where) -> Any:
         return select(func.count()).where(s.c.program_id == program_id, *where).scalar_subquery()
 
-    scheduled = s.c.status == SCHEDULED
+    scheduled = s.c.status == definitions.SCHEDULED
     found = select(number(scheduled), number(scheduled, s.c.starts_at <= cut.now))
     booked, unconfirmed = (await conn.execute(found)).one()
-    _count_sessions(figures.sessions, SCHEDULED, booked, unconfirmed)
+    # Scheduled sessions that have started are "unconfirmed": nobody said how it went. A
+    # status is there only when it counts something, as the sums of held and missed are.
+    for name, number in (("scheduled", booked - unconfirmed), ("unconfirmed", unconfirmed)):
+        if number:
+            figures.sessions[name] = number
 
 
 async def _outcome_figures(conn: AsyncConnection, figures: ProgramFigures, program_id: int) -> None:
@@ -172,7 +173,7 @@ async def _outcome_figures(conn: AsyncConnection, figures: ProgramFigures, progr
         select(p.c.id)
         .where(
             p.c.program_id == program_id,
-            p.c.status.in_((PairingStatus.PROPOSED, ACTIVE)),
+            p.c.status.in_((PairingStatus.PROPOSED, PairingStatus.ACTIVE)),
             or_(p.c.mentor_id == person, p.c.mentee_id == person),
         )
         .exists()
@@ -193,15 +194,3 @@ async def _outcome_figures(conn: AsyncConnection, figures: ProgramFigures, progr
         .limit(3)
     )
     figures.top_mentors = [(mentor, number) for mentor, number in await conn.execute(per_mentor)]
-
-
-def _count_sessions(counts: dict[str, int], status: str, number: int, started: int) -> None:
-    """Scheduled sessions that have started are "unconfirmed": nobody said how it went."""
-    if status == SCHEDULED:
-        counts["scheduled"] = counts.get("scheduled", 0) + number - started
-        counts["unconfirmed"] = counts.get("unconfirmed", 0) + started
-    else:
-        counts[status] = counts.get(status, 0) + number
-    for name in ("scheduled", "unconfirmed", status):
-        if counts.get(name) == 0:
-            del counts[name]
