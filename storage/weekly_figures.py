@@ -28,15 +28,21 @@ from storage.timestamps import utcnow
 
 class SqlReports:
     """A transaction's reads for owners (bot.domain.ports.TxReports; `SqlTx.reports`): each
-    first recounts the pairs the transaction changed, so its own changes count too."""
+    first recounts the pairs the transaction changed, so its own changes count too. The
+    pairs status counted as of now (active, meeting regularly, at risk: the same
+    definitions) are the current week's too, and are not counted again."""
 
     def __init__(self, conn: AsyncConnection, figures: Figures) -> None:
         self.conn = conn
         self.figures = figures
+        self._pairs_now: dict[tuple[int, datetime, timedelta], dict[str, int]] = {}
 
     async def program_figures(self, program_id: int, cutoffs: Cutoffs) -> ProgramFigures:
         await self.figures.settle()
-        return await status_figures.program_figures(self.conn, program_id, cutoffs)
+        found = await status_figures.program_figures(self.conn, program_id, cutoffs)
+        pairs = {"active": found.active, "regular": found.regular, "at_risk": len(found.at_risk)}
+        self._pairs_now[(program_id, cutoffs.now, cutoffs.cadence)] = pairs
+        return found
 
     async def weekly_figures(
         self, program_id: int, weeks: list[Week], cadence: timedelta, now: datetime
@@ -49,7 +55,10 @@ class SqlReports:
             counted = written.get(week.monday) if closed else None
             if counted is None:
                 at = week.until if closed else now
-                counted = await _count(self.conn, program_id, week, at, cadence, live=not closed)
+                pairs = None if closed else self._pairs_now.get((program_id, now, cadence))
+                counted = await _count(
+                    self.conn, program_id, week, at, cadence, live=not closed, pairs=pairs
+                )
             found.weeks.append(WeekFigures(week, closed, **counted))
         return found
 
@@ -120,14 +129,16 @@ async def _count(
     cadence: timedelta,
     *,
     live: bool,
+    pairs: dict[str, int] | None = None,
 ) -> dict[str, int]:
-    """One week's figures as of `at`, in one statement."""
-    numbers = {
-        **definitions.week_sessions(program_id, week.start, at),
-        **definitions.week_pairs(program_id, at, cadence, live),
-    }
+    """One week's figures as of `at`, in one statement (its pairs' counted already, when
+    given)."""
+    numbers = definitions.week_sessions(program_id, week.start, at)
+    if pairs is None:
+        numbers |= definitions.week_pairs(program_id, at, cadence, live)
     row = (await conn.execute(select(*(v.label(k) for k, v in numbers.items())))).one()
-    return {name: int(row._mapping[name] or 0) for name in WEEK_FIGURES}
+    counted = {name: int(value or 0) for name, value in row._mapping.items()}
+    return {name: counted[name] if name in counted else pairs[name] for name in WEEK_FIGURES}
 
 
 async def _funnel(conn: AsyncConnection, program_id: int) -> tuple[int, int, int, int]:
