@@ -127,3 +127,11 @@ class Context:
     def remember_person(self, person: Participant) -> None:
         """Hold a participant read or written some other way (bot.flows.people)."""
         self._people[person.id] = person
+
+    async def finish(self) -> None:
+        """The end of this unit of work's writes, before its commit: recount the figures of
+        the pairs it touched, and when it queued messages that may go at once, tell the
+        other replicas (at commit; the local one is told by the engine once committed)."""
+        await self.tx.reports.recount()
+        if self.outbox.due_now:
+            await self.tx.queue.announce_due()

@@ -136,7 +136,7 @@ class Engine:
             ctx = Context(tx, self.clock.now(), self.config)
             person = await person_for(ctx, event.actor, contact=True)
             reply = await _dispatch(ctx, person, event, patient)
-            await _announce(ctx)
+            await ctx.finish()
         self._due(ctx)
         return reply
 
@@ -168,6 +168,7 @@ class Engine:
                     pruned = await prune_seen_events(tx)
                     first = False
                 looked, planned = await plan(ctx, PLAN_BATCH)
+                await tx.reports.recount()  # what it plans, this tick sends: no announcing
             result.planned += planned
             if looked < PLAN_BATCH:
                 break
@@ -243,16 +244,9 @@ class Engine:
         async with self.store.transaction() as tx:
             ctx = Context(tx, self.clock.now(), self.config)
             done = await work(ctx)
-            await _announce(ctx)
+            await ctx.finish()
         self._due(ctx)
         return done
-
-
-async def _announce(ctx: Context) -> None:
-    """Messages queued by this unit of work may go at once: tell the other replicas, at
-    commit (the local one is told by `Engine._due` once the commit is done)."""
-    if ctx.outbox.due_now:
-        await ctx.tx.queue.announce_due()
 
 
 async def _dispatch(

@@ -7,13 +7,17 @@ PairFigure and a migration adding its column (docs/architecture.md shows one).
 
 A transaction notes the pairs whose sessions, reflections (their session or visibility),
 follow-ups, objectives or pulses it writes or deletes, or whose questions counted in ASKED it
-marks sent (delivery's release), and recounts each of them from its own rows before it
-commits, or before it reads owners' figures (`Figures.settle`), so the figures are always
-those of the rows committed with them. On PostgreSQL the pairing rows are locked first, in a
-statement of their own: the recount that follows then starts after any other transaction
-that recounted the same pair has committed, and sees its rows (a recount in the locking
-statement itself would read the rows as they were before it waited, and lose the other's
-change). SQLite runs one writer at a time.
+marks sent (delivery's release): the unit of work's change set, noted as it writes. Noting
+recounts nothing: the unit of work recounts the pairs it touched itself (`Figures.recount`,
+through `tx.reports.recount()`), before it commits (bot.context.Context.finish, delivery's
+write-backs) and before it reads owners' figures after writing. A transaction that would
+commit touched pairs not recounted is refused (`StaleFigures`), and so is a read of owners'
+figures that would miss them: forgetting the recount is an error, never a wrong figure.
+On PostgreSQL the pairing rows are locked first, in a statement of their own: the recount
+that follows then starts after any other transaction that recounted the same pair has
+committed, and sees its rows (a recount in the locking statement itself would read the rows
+as they were before it waited, and lose the other's change). SQLite runs one writer at a
+time.
 
 Nothing else writes these columns, and the engine never reads them (`tables.COLUMNS`).
 """
@@ -247,8 +251,12 @@ def _counts(record: Any, fields: tuple[str, ...]) -> bool:
     return kind in COUNTED and (not fields or bool(COUNTED[kind] & set(fields)))
 
 
+class StaleFigures(RuntimeError):
+    """A transaction touched pairs' rows and did not recount their figures."""
+
+
 class Figures:
-    """The pairs one transaction has touched, recounted by `settle`."""
+    """The pairs one transaction has touched (its change set), recounted by `recount`."""
 
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
@@ -277,8 +285,21 @@ class Figures:
             query = select(reflections.c.session_id).where(reflections.c.id.in_(rows))
             self.session_ids.update((await self.conn.execute(query)).scalars())
 
-    async def settle(self) -> None:
-        """Recount the touched pairs now (the store calls this before every commit)."""
+    @property
+    def pending(self) -> bool:
+        """Whether pairs were touched since the last recount."""
+        return bool(self.pairing_ids or self.session_ids or self.reflection_ids)
+
+    def check(self, doing: str) -> None:
+        """Refuse `doing` while touched pairs wait for their recount."""
+        if self.pending:
+            raise StaleFigures(
+                f"{doing} with pairs' figures not recounted: the unit of work that wrote "
+                "their rows calls tx.reports.recount() first"
+            )
+
+    async def recount(self) -> None:
+        """Recount the pairs touched since the last recount, from their own rows."""
         ids = set(self.pairing_ids)
         ids.update(await self._pairs(sessions.c.pairing_id, sessions.c.id, self.session_ids))
         f = followups
@@ -315,4 +336,4 @@ async def refresh_all(conn: AsyncConnection) -> None:
     await conn.execute(missing.values(program_id=program.scalar_subquery()))
     figures = Figures(conn)
     figures.pairing_ids.update((await conn.execute(select(pairings.c.id))).scalars())
-    await figures.settle()
+    await figures.recount()

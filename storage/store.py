@@ -116,7 +116,7 @@ class SqlStore:
         async with self.engine.begin() as conn:
             tx = SqlTx(conn)
             yield tx
-            await tx.figures.settle()
+            tx.figures.check("committing")
             if not sqlite:
                 await notify.announce(conn, notify.CHANGED, self._token)
             if tx.erase_requested and sqlite:
@@ -252,8 +252,8 @@ def _sqlite_reader(url: URL) -> AsyncEngine:
 class SqlTx:
     """One transaction (bot.domain.ports.Tx): the records, read and written here, and its
     parts on the same connection: `queue` (storage/queues.py) and `reports` (owners' reads,
-    storage/weekly_figures.py). `figures` hears of every write that changes a pair's figures and
-    recounts them before the commit."""
+    storage/weekly_figures.py). `figures` is its change set: the pairs whose figures its writes
+    touched, which the unit of work recounts (`reports.recount()`) before it commits."""
 
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn

@@ -27,8 +27,9 @@ from storage.timestamps import utcnow
 
 
 class SqlReports:
-    """A transaction's reads for owners (bot.domain.ports.TxReports; `SqlTx.reports`): each
-    first recounts the pairs the transaction changed, so its own changes count too. The
+    """A transaction's reads for owners (bot.domain.ports.TxReports; `SqlTx.reports`), and
+    the recount of the pairs it touched (`recount`): a read refuses to miss the
+    transaction's own changes (storage.pair_figures.StaleFigures). The
     pairs status counted as of now (active, meeting regularly, at risk: the same
     definitions) are the current week's too, and are not counted again."""
 
@@ -37,8 +38,11 @@ class SqlReports:
         self.figures = figures
         self._pairs_now: dict[tuple[int, datetime, timedelta], dict[str, int]] = {}
 
+    async def recount(self) -> None:
+        await self.figures.recount()
+
     async def program_figures(self, program_id: int, cutoffs: Cutoffs) -> ProgramFigures:
-        await self.figures.settle()
+        self.figures.check("reading a program's figures")
         found = await status_figures.program_figures(self.conn, program_id, cutoffs)
         pairs = {"active": found.active, "regular": found.regular, "at_risk": len(found.at_risk)}
         self._pairs_now[(program_id, cutoffs.now, cutoffs.cadence)] = pairs
@@ -47,7 +51,7 @@ class SqlReports:
     async def weekly_figures(
         self, program_id: int, weeks: list[Week], cadence: timedelta, now: datetime
     ) -> WeeklyFigures:
-        await self.figures.settle()
+        self.figures.check("reading a program's weeks")
         written = await _written(self.conn, program_id, weeks)
         found = WeeklyFigures(funnel=await _funnel(self.conn, program_id))
         for week in weeks:
@@ -88,7 +92,7 @@ class SqlReports:
         return sorted(found, key=lambda c: c.at, reverse=True)[:limit]
 
     async def close_weeks(self, program_id: int, weeks: list[Week], cadence: timedelta) -> int:
-        await self.figures.settle()
+        self.figures.check("closing a program's weeks")
         written = await _written(self.conn, program_id, weeks)
         closed = 0
         for week in weeks:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 from adapters.console.sender import ConsoleSender
@@ -18,6 +20,7 @@ from bot.domain.events import (
 )
 from bot.domain.messages import Message
 from bot.domain.model import Pairing, Participant, Program
+from bot.domain.ports import Tx
 from bot.engine import Engine
 from bot.flows.pairings import create_program, propose_pairing
 from bot.flows.people import person_for
@@ -145,3 +148,12 @@ class Harness:
 
     async def person(self, actor: Actor) -> Participant:
         return await self.engine.run(lambda ctx: person_for(ctx, actor))
+
+
+@asynccontextmanager
+async def unit_of_work(store: SqlStore) -> AsyncIterator[Tx]:
+    """A test's own unit of work on the store: what it writes commits together, its pairs'
+    figures recounted first, as bot.context.Context.finish does for the engine's."""
+    async with store.transaction() as tx:
+        yield tx
+        await tx.reports.recount()

@@ -252,8 +252,14 @@ class TxQueue(Protocol):
 
 
 class TxReports(Protocol):
-    """A transaction's reads for owners (`Tx.reports`): each counts the transaction's own
-    changes too."""
+    """A transaction's reads for owners (`Tx.reports`), and the recount of the pairs' figures
+    its writes touched. A read, and the commit, refuse touched pairs not recounted."""
+
+    async def recount(self) -> None:
+        """Recount the figures of the pairs this transaction's writes touched since the last
+        recount (their sessions, reflections, follow-ups, objectives, pulses, questions
+        asked). The unit of work calls it before it commits (bot.context.Context.finish)
+        and before it reads owners' figures after writing."""
 
     async def program_figures(self, program_id: int, cutoffs: Cutoffs) -> ProgramFigures:
         """One program's figures for owner status as of `cutoffs.now` (see ProgramFigures)."""

@@ -307,7 +307,9 @@ async def program_status(ctx: Context, program: Program, story: bool = False) ->
 
 async def close_weeks(ctx: Context, programs: list[Program]) -> int:
     """Write the figures of each program's weeks that have closed by now and were not written
-    yet (the tick's first step); returns how many weeks were written."""
+    yet (the tick's first step, after the programs' ends were written: their figures are
+    recounted first); returns how many weeks were written."""
+    await ctx.tx.reports.recount()
     written = 0
     for program in programs:
         closed = weeks.closed_weeks(program, ctx.now)

@@ -100,7 +100,9 @@ async def deliver(
         if not claimed:
             break
         async with store.transaction() as tx:
-            outgoing = await _compose_batch(Context(tx, now, config), claimed, worker, result)
+            ctx = Context(tx, now, config)
+            outgoing = await _compose_batch(ctx, claimed, worker, result)
+            await ctx.finish()
         if outgoing:
             recorder = _Recorder(store, worker, now, result)
             try:
@@ -233,6 +235,7 @@ class _Recorder:
                 try:
                     async with self.store.transaction() as tx:
                         await tx.queue.release(self._back, self.worker)
+                        await tx.reports.recount()
                 except Exception:
                     log.warning("could not hand back %d unsent rows", len(self._back))
             raise self.failed
@@ -261,6 +264,7 @@ class _Recorder:
             try:
                 async with self.store.transaction() as tx:
                     await _record(tx, done, back, self.worker, self.now, counted)
+                    await tx.reports.recount()  # questions now asked count as asked
             except Exception:
                 if pause is None:
                     raise

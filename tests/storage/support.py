@@ -16,6 +16,7 @@ from bot.domain.model import (
 )
 from bot.domain.outcomes import Objective, Pulse
 from storage import migrate
+from tests.harness import unit_of_work
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 TICK = timedelta(microseconds=1)
@@ -44,7 +45,7 @@ def _moments(program: Program, now: datetime) -> list[datetime]:
 async def world(store, rng: random.Random) -> list[Program]:
     """Two programs of pairs in every state, with sessions, reflections and follow-ups
     written, changed and deleted through the store in several transactions."""
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         programs = [
             await tx.add(Program(name=f"P{n}", cadence_days=days)) for n, days in enumerate((7, 14))
         ]
@@ -98,7 +99,7 @@ async def world(store, rng: random.Random) -> list[Program]:
                         )
                     )
                 )
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         for session in sessions:
             pair = next(p for p in pairs if p.id == session.pairing_id)
             for author in (pair.mentee_id, pair.mentor_id):
@@ -128,7 +129,7 @@ async def world(store, rng: random.Random) -> list[Program]:
         )
     await _outcomes(store, rng, pairs, sessions, people)
     # Outcomes, one at a time, all at once, and some reflections taken back.
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         for session in rng.sample(sessions, len(sessions) // 3):
             session.status = rng.choice(SESSION_STATUSES)
             await tx.save(session, fields=("status", "outcome_at"))
@@ -139,7 +140,7 @@ async def world(store, rng: random.Random) -> list[Program]:
         for session in changed:
             session.status = rng.choice(SESSION_STATUSES)
         await tx.save_many(changed, ("status",))
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         written = await tx.find(Reflection)
         for reflection in rng.sample(written, len(written) // 4):
             await tx.delete(FollowUp, reflection_id=reflection.id)
@@ -157,7 +158,7 @@ def _action(pairing_id: int, reflection_id: int, rng: random.Random) -> FollowUp
 async def _outcomes(store, rng: random.Random, pairs, sessions, people) -> None:
     """Objectives, pulse and fit answers and the questions sent, written; then objectives,
     actions, answers and reflections' visibility changed or deleted, and pairs paused."""
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         for pair in pairs:
             for _ in range(rng.randrange(0, 4)):
                 await tx.add(Objective(pair.id, "o", state=rng.choice(OBJECTIVE_STATES)))
@@ -184,14 +185,14 @@ async def _outcomes(store, rng: random.Random, pairs, sessions, people) -> None:
                         sent_at=NOW if status == "sent" else None,
                     )
                 )
-    async with store.transaction() as tx:  # sent (or not) as delivery marks them
+    async with unit_of_work(store) as tx:  # sent (or not) as delivery marks them
         claimed = await tx.queue.claim_due(NOW, "w", timedelta(minutes=5), 10_000, ["console"])
         assert claimed
         for row in claimed:
             row.status = rng.choice(("sent", "sent", "pending"))
             row.sent_at = NOW if row.status == "sent" else None
         await tx.queue.release(claimed, "w")
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         pair_ids = [p.id for p in pairs]
         goals = await tx.find(Objective)
         for goal in rng.sample(goals, len(goals) // 3):
@@ -207,7 +208,7 @@ async def _outcomes(store, rng: random.Random, pairs, sessions, people) -> None:
         for action in rng.sample(actions, len(actions) // 6):
             action.state, action.done = "dropped", False
             await tx.save(action, fields=("state", "done"))
-    async with store.transaction() as tx:  # only visibility: top mentors change with it
+    async with unit_of_work(store) as tx:  # only visibility: top mentors change with it
         written = await tx.find(Reflection)
         for reflection in rng.sample(written, len(written) // 3):
             reflection.visibility = rng.choice(("program", "pair", "private"))
@@ -216,7 +217,7 @@ async def _outcomes(store, rng: random.Random, pairs, sessions, people) -> None:
         for reflection in shown:
             reflection.visibility = rng.choice(("program", "private"))
         await tx.save_many(shown, ("visibility",))
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         answers = await tx.find(Pulse)
         for answer in rng.sample(answers, len(answers) // 4):
             answer.value = rng.choice(ANSWERS[answer.kind])

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from bot.domain.model import Program
 from storage.store import SqlStore
-from tests.harness import OWNER
+from tests.harness import OWNER, unit_of_work
 
 
 async def _version(store):
@@ -40,7 +40,7 @@ async def test_a_status_is_kept_until_any_replica_writes(harness, database_url):
     other = SqlStore.from_url(database_url)  # another replica on the same database
     try:
         before = await harness.store.version()
-        async with other.transaction() as tx:
+        async with unit_of_work(other) as tx:
             program = (await tx.find(Program, name="Kept"))[0]
             program.objective = "video craft"
             await tx.save(program, fields=("objective",))

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from bot.domain.model import FollowUp, Pairing, Participant, Program, Reflection, Session
 from bot.domain.outcomes import FollowUpState
+from tests.harness import unit_of_work
 from tests.storage.support import NOW
 
 WEEK = timedelta(days=7)
@@ -14,7 +15,7 @@ WEEK = timedelta(days=7)
 
 async def test_the_story_names_only_what_owners_may_read_under_a_leaders_name(store):
     start = NOW - WEEK
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         program = await tx.add(Program(name="P"))
         other_program = await tx.add(Program(name="Q"))
         people = [await tx.add(Participant(platform="console", user_id=f"u{n}")) for n in range(8)]

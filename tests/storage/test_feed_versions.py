@@ -11,11 +11,12 @@ from sqlalchemy import insert, select, update
 
 from bot.domain.model import Pairing, Participant, Program, Session
 from storage.tables import pairings, participants, programs, sessions
+from tests.harness import unit_of_work
 from tests.storage.support import NOW, migration
 
 
 async def _pairs(store) -> tuple[int, int]:
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         program = await tx.add(Program(name="P"))
         people = [
             await tx.add(Participant(platform="console", user_id=f"u{i}", display_name="x"))
@@ -35,21 +36,21 @@ async def test_the_sessions_version_moves_with_each_write_to_the_pairs_sessions(
     mine, other = await _pairs(store)
     versions = [await _version(store, mine)]
     assert versions == [(0, 0, 0)]
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         session = await tx.add(Session(mine, NOW, 45, uid="a@mentorbot"))
     versions.append(await _version(store, mine))
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         session.topic = "Reels"
         await tx.save(session, fields=("topic",))
     versions.append(await _version(store, mine))
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         session.starts_at = NOW + timedelta(days=1)
         await tx.save_many([session], fields=("starts_at",))
     versions.append(await _version(store, mine))
     assert len(set(versions)) == 4, versions
 
     # Another pair's sessions leave it as it is.
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         theirs = await tx.add(Session(other, NOW, 45, uid="b@mentorbot"))
         theirs.topic = "Data"
         await tx.save(theirs, fields=("topic",))
@@ -59,7 +60,7 @@ async def test_the_sessions_version_moves_with_each_write_to_the_pairs_sessions(
         await conn.execute(update(sessions).where(sessions.c.id == session.id).values(minutes=30))
     assert await _version(store, mine) != versions[-1]
     versions.append(await _version(store, mine))
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         await tx.delete(Session, id=session.id)
     assert await _version(store, mine) != versions[-1]
 

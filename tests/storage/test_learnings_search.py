@@ -10,6 +10,7 @@ import pytest
 
 from bot.domain.model import FollowUp, Pairing, Participant, Program, Reflection, Session
 from bot.domain.ports import LibraryScope
+from tests.harness import unit_of_work
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -17,7 +18,7 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 async def _world(store):
     """Two programs; in the first, shared, owners-only, pair and private reflections, one of
     them anonymous and one with follow-ups; in the second, one shared reflection."""
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         one = await tx.add(Program(name="One", objective="digital skills"))
         two = await tx.add(Program(name="Two", objective="inclusion"))
         people = [
@@ -106,7 +107,7 @@ async def test_the_limit_and_a_forgotten_author(store):
     one, _two, people, _texts = await _world(store)
     scope = LibraryScope(shared=frozenset({one}))
     assert len(await _search(store, scope, [], limit=1)) == 1
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         author = await tx.get(Participant, people[1].id)
         author.forgotten_at = NOW
         await tx.save(author, fields=("forgotten_at",))
@@ -150,7 +151,7 @@ async def test_a_match_older_than_hundreds_of_newer_reflections_is_found(store):
     one, _two, people, texts = await _world(store)
     scope = LibraryScope(shared=frozenset({one}))
     assert len(await _search(store, scope, ["dashboard"], limit=1)) == 1
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         [pairing] = await tx.find(Pairing, program_id=one)
         for n in range(520):
             session = await tx.add(Session(pairing.id, NOW, 45, status="held"))

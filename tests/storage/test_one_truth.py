@@ -18,6 +18,7 @@ from bot.flows.status import close_weeks, program_status
 from bot.policy.rules import EngineConfig
 from storage import definitions
 from storage.tables import pairings
+from tests.harness import unit_of_work
 from tests.storage.support import NOW, world
 
 MOMENTS = (timedelta(0), timedelta(days=4, hours=3), timedelta(days=9))
@@ -98,7 +99,7 @@ def _agree(status, digest, rows) -> None:
 async def test_no_report_contradicts_another_and_closed_weeks_stay(store, seed):
     rng = random.Random(seed)
     programs = await world(store, rng)
-    async with store.transaction() as tx:  # the programs began weeks before NOW
+    async with unit_of_work(store) as tx:  # the programs began weeks before NOW
         for program in programs:
             program.starts_on = (NOW - timedelta(days=rng.choice((20, 45, 70)))).date()
             await tx.save(program, fields=("starts_on",))
@@ -106,7 +107,7 @@ async def test_no_report_contradicts_another_and_closed_weeks_stay(store, seed):
     remembered: dict[tuple[int, str], dict[str, int]] = {}
     for step, later in enumerate(MOMENTS):
         now = NOW + later
-        async with store.transaction() as tx:  # the tick after each moment closes its weeks
+        async with unit_of_work(store) as tx:  # the tick after each moment closes its weeks
             await close_weeks(Context(tx, now, EngineConfig()), programs)
         for program in programs:
             assert not await _both_regular_and_at_risk(store, program, now)
@@ -126,7 +127,7 @@ async def test_no_report_contradicts_another_and_closed_weeks_stay(store, seed):
 
 async def _change_things(store, rng: random.Random, now) -> None:
     """Late answers, moves, cancellations, new bookings, pauses, escalations and ends."""
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         sessions = await tx.find(Session)
         for session in rng.sample(sessions, len(sessions) // 3):
             session.status = rng.choice(("held", "missed", "cancelled", "scheduled"))

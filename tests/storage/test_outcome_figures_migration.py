@@ -18,6 +18,7 @@ from storage.tables import (
     reflections,
     sessions,
 )
+from tests.harness import unit_of_work
 from tests.storage.support import NOW, migration
 
 # The figures revisions 0009 and 0010 added: all but sessions, reflections and the last held.
@@ -137,7 +138,7 @@ async def test_the_migration_counts_the_outcomes_it_finds(store):
     finally:
         async with store.engine.begin() as conn:
             await conn.run_sync(migration(command.upgrade, "head"))
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         found = select(*(pairings.c[name] for name in OUTCOME_FIGURES)).order_by(pairings.c.id)
         rows = [dict(row._mapping) for row in await tx.conn.execute(found)]
     assert rows[1] == dict.fromkeys(OUTCOME_FIGURES, 0)

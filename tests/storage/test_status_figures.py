@@ -26,7 +26,9 @@ from bot.domain.ports import OutcomeFigures, StageFigures
 from bot.flows.status import ACT_ON, Doubted, ProgramStatus, Risk, program_status
 from bot.policy import cadence
 from bot.policy.rules import EngineConfig
+from storage.pair_figures import StaleFigures
 from storage.tables import pairings, participants, programs, reflections, sessions
+from tests.harness import unit_of_work
 from tests.storage.support import NOW, migration, world
 
 
@@ -72,7 +74,7 @@ def _regular(last_held, upcoming, program: Program, now: datetime) -> bool:
 
 async def _counted_from_rows(store, program: Program, now: datetime) -> ProgramStatus:
     """Owner status counted in Python from every row of the program."""
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         pairs = await tx.find(Pairing, program_id=program.id)
         sessions = await tx.find(Session, pairing_id=[p.id for p in pairs])
         written = await tx.find(Reflection, session_id=[s.id for s in sessions])
@@ -152,7 +154,7 @@ async def test_owner_status_is_what_counting_the_rows_gives(store, seed):
 
 
 async def test_outcomes_of_one_pair_recorded_at_once_are_both_counted(store):
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         program = await tx.add(Program(name="P"))
         a, b = [await tx.add(Participant(platform="console", user_id=u)) for u in "ab"]
         pair = await tx.add(Pairing(program_id=program.id, mentor_id=a.id, mentee_id=b.id))
@@ -164,47 +166,72 @@ async def test_outcomes_of_one_pair_recorded_at_once_are_both_counted(store):
         ]
 
     async def record(session_id: int) -> None:
-        async with store.transaction() as tx:
+        async with unit_of_work(store) as tx:
             session = await tx.get(Session, session_id, lock=True)
             session.status = "held"
             await tx.save(session, fields=("status",))
 
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         session = await tx.get(Session, first.id, lock=True)
         session.status = "held"
         await tx.save(session, fields=("status",))
-        await tx.figures.settle()  # recounted (1 held) while the other one writes
+        await tx.reports.recount()  # recounted (1 held) while the other one writes
         other = asyncio.create_task(record(second.id))
         await asyncio.sleep(0.5)  # PostgreSQL: waits for the pair's lock; SQLite: the writer's
     await asyncio.wait_for(other, 10)
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         found = select(pairings.c.held_count, pairings.c.last_held_at)
         held, last = (await tx.conn.execute(found.where(pairings.c.id == pair.id))).one()
     assert (held, last) == (2, second.starts_at)
 
 
 async def test_pulse_answers_for_one_pair_given_at_once_are_both_counted(store):
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         program = await tx.add(Program(name="P"))
         a, b = [await tx.add(Participant(platform="console", user_id=u)) for u in "ab"]
         pair = await tx.add(Pairing(program_id=program.id, mentor_id=a.id, mentee_id=b.id))
         session = await tx.add(Session(pairing_id=pair.id, starts_at=NOW, minutes=45))
 
     async def answer(person_id: int) -> None:
-        async with store.transaction() as tx:
+        async with unit_of_work(store) as tx:
             await tx.add(Pulse("useful", pair.id, session.id, person_id, "4"))
             await tx.add(Pulse("fit", pair.id, session.id, person_id, "no"))
 
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         await tx.add(Pulse("useful", pair.id, session.id, a.id, "5"))
-        await tx.figures.settle()  # recounted (one answer) while the other one writes
+        await tx.reports.recount()  # recounted (one answer) while the other one writes
         other = asyncio.create_task(answer(b.id))
         await asyncio.sleep(0.5)  # PostgreSQL: waits for the pair's lock; SQLite: the writer's
     await asyncio.wait_for(other, 10)
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         p = pairings
         found = select(p.c.pulse_answers, p.c.pulse_sum, p.c.fit_doubts).where(p.c.id == pair.id)
         assert (await tx.conn.execute(found)).one() == (2, 9, 1)
+
+
+async def test_a_unit_of_work_that_forgets_the_recount_commits_nothing(store):
+    """Writes that touch a pair's figures are recounted by the unit of work that made them:
+    a read of owners' figures, or a commit, that would miss them is refused, never wrong."""
+    async with unit_of_work(store) as tx:
+        program = await tx.add(Program(name="P"))
+        a, b = [await tx.add(Participant(platform="console", user_id=u)) for u in "ab"]
+        pair = await tx.add(Pairing(program_id=program.id, mentor_id=a.id, mentee_id=b.id))
+    cut = cadence.cutoffs(program, NOW)
+    with pytest.raises(StaleFigures, match="recount"):
+        async with store.transaction() as tx:
+            await tx.add(Session(pairing_id=pair.id, starts_at=NOW, minutes=45, status="held"))
+            await tx.reports.program_figures(program.id, cut)
+    with pytest.raises(StaleFigures, match="committing"):
+        async with store.transaction() as tx:
+            await tx.add(Session(pairing_id=pair.id, starts_at=NOW, minutes=45, status="held"))
+    async with store.transaction() as tx:  # a transaction that touches no pair needs none
+        assert await tx.find(Session, pairing_id=pair.id) == []
+        await tx.add(Participant(platform="console", user_id="c"))
+    async with store.transaction() as tx:
+        await tx.add(Session(pairing_id=pair.id, starts_at=NOW, minutes=45, status="held"))
+        await tx.reports.recount()
+        held = (await tx.reports.program_figures(program.id, cut)).sessions
+    assert held.get("held") == 1
 
 
 async def test_the_migration_counts_the_pairs_it_finds(store):
@@ -279,7 +306,7 @@ async def test_the_migration_counts_the_pairs_it_finds(store):
     finally:
         async with store.engine.begin() as conn:
             await conn.run_sync(migration(command.upgrade, "head"))
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         p = pairings
         found = select(p.c.held_count, p.c.missed_count, p.c.reflection_count, p.c.last_held_at)
         rows = (await tx.conn.execute(found.order_by(p.c.id))).all()
@@ -289,7 +316,7 @@ async def test_the_migration_counts_the_pairs_it_finds(store):
 
 
 async def test_session_ratings_are_counted_and_summed_for_the_program(store):
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         mine, other = [await tx.add(Program(name=n)) for n in ("P", "Q")]
         a, b = [await tx.add(Participant(platform="console", user_id=u)) for u in "ab"]
         for program, ratings in ((mine, ("4", "5", "2")), (other, ("1",))):
@@ -305,7 +332,7 @@ async def test_session_ratings_are_counted_and_summed_for_the_program(store):
 
 
 async def test_ratings_asked_are_the_post_session_cards_sent_shown_in_a_reply_or_delivered(store):
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         program = await tx.add(Program(name="P"))
         a, b = [await tx.add(Participant(platform="console", user_id=u)) for u in "ab"]
         pair = await tx.add(Pairing(program_id=program.id, mentor_id=a.id, mentee_id=b.id))
@@ -329,7 +356,7 @@ async def test_ratings_asked_are_the_post_session_cards_sent_shown_in_a_reply_or
             facts = await tx.reports.program_figures(program.id, cadence.cutoffs(program, NOW))
         return facts.outcomes.pulse_asked
 
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         await tx.queue.add_notification(
             row("reflect", b, "sent")
         )  # the card in the clicker's reply
@@ -338,7 +365,7 @@ async def test_ratings_asked_are_the_post_session_cards_sent_shown_in_a_reply_or
         )  # the partner's, in their hours
         await tx.queue.add_notification(row("pulse", a, "sent"))  # asked on its own before the card
     assert await asked() == 1
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         [partner] = await tx.queue.claim_due(NOW, "w", timedelta(minutes=5), 10, ["console"])
         partner.status, partner.sent_at = "sent", NOW
         await tx.queue.release([partner], "w")

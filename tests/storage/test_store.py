@@ -4,13 +4,13 @@ import asyncio
 from datetime import UTC, datetime, timedelta, timezone
 
 from bot.domain.model import Notification, Participant, Program
-from tests.harness import ERIK
+from tests.harness import ERIK, unit_of_work
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 async def _person(store, user_id="u1") -> Participant:
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         return await tx.add(Participant(platform="console", user_id=user_id, display_name=user_id))
 
 
@@ -22,11 +22,11 @@ def _row(recipient: Participant, key: str, due=NOW) -> Notification:
 
 async def test_datetimes_come_back_as_the_same_utc_instant(store):
     berlin = timezone(timedelta(hours=1))
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         program = await tx.add(
             Program(name="P", created_at=datetime(2026, 3, 2, 10, 0, tzinfo=berlin))
         )
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         loaded = await tx.get(Program, program.id)
     assert loaded.created_at == NOW and loaded.created_at.tzinfo == UTC
     assert loaded.owners == [] and loaded.reflection_visibility == "program"
@@ -34,7 +34,7 @@ async def test_datetimes_come_back_as_the_same_utc_instant(store):
 
 async def test_find_matches_values_lists_and_none(store):
     a, b = await _person(store, "a"), await _person(store, "b")
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         assert [p.user_id for p in await tx.find(Participant, id=[b.id, a.id])] == ["a", "b"]
         assert await tx.find(Participant, id=[]) == []
         assert [p.user_id for p in await tx.find(Participant, timezone=None, user_id="b")] == ["b"]
@@ -42,18 +42,18 @@ async def test_find_matches_values_lists_and_none(store):
 
 async def test_a_rolled_back_transaction_leaves_nothing(store):
     try:
-        async with store.transaction() as tx:
+        async with unit_of_work(store) as tx:
             await tx.add(Participant(platform="console", user_id="ghost"))
             raise RuntimeError("boom")
     except RuntimeError:
         pass
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         assert await tx.find(Participant) == []
 
 
 async def test_the_same_event_and_the_same_key_are_taken_once(store):
     person = await _person(store)
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         assert await tx.queue.first_seen("slack", "Ev1") is True
         assert await tx.queue.first_seen("slack", "Ev1") is False
         assert await tx.queue.first_seen("teams", "Ev1") is True
@@ -64,26 +64,26 @@ async def test_the_same_event_and_the_same_key_are_taken_once(store):
 
 async def test_claims_are_disjoint_and_an_expired_lease_can_be_taken_over(store):
     person = await _person(store)
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         for n in range(5):
             await tx.queue.add_notification(_row(person, f"k{n}", NOW - timedelta(minutes=n)))
         await tx.queue.add_notification(_row(person, "later", NOW + timedelta(hours=1)))
     lease = timedelta(minutes=5)
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         first = await tx.queue.claim_due(NOW, "w1", lease, 3, ["console"])
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         second = await tx.queue.claim_due(NOW, "w2", lease, 10, ["console"])
         assert await tx.queue.claim_due(NOW, "w3", lease, 10, ["slack"]) == []
     assert len(first) == 3 and len(second) == 2
     assert not {r.key for r in first} & {r.key for r in second}
     assert [r.key for r in first] == ["k4", "k3", "k2"], "oldest due first"
     later = NOW + lease + timedelta(seconds=1)
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         taken_over = await tx.queue.claim_due(later, "w3", lease, 10, ["console"])
     assert {r.key for r in taken_over} == {r.key for r in first + second}
     row = first[0]
     row.status = "sent"
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         assert await tx.queue.release([row], "w1") == set(), "w1 lost its lease to w3"
         assert await tx.queue.release(taken_over, "w3") == {r.id for r in taken_over}
 
@@ -96,11 +96,11 @@ async def test_find_asks_in_chunks_when_given_more_ids_than_one_statement_takes(
     assert sql.IN_LIST + 10 <= 32_767, "one chunk and the other conditions fit a statement"
     monkeypatch.setattr(sql, "IN_LIST", 40)  # chunks of 40: the same code, fewer rows to add
     ids = []
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         for n in range(2 * sql.IN_LIST + 5):
             person = Participant(platform="console", user_id=f"u{n}", display_name="x")
             ids.append((await tx.add(person)).id)
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         found = await tx.find(Participant, id=list(reversed(ids)), platform="console")
     assert [p.id for p in found] == sorted(ids)
 
@@ -108,7 +108,7 @@ async def test_find_asks_in_chunks_when_given_more_ids_than_one_statement_takes(
 async def test_planning_claims_skip_pairs_being_planned_and_wait_for_their_moment(store):
     from bot.domain.model import Pairing
 
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         program = await tx.add(Program(name="P"))
         people = [
             await tx.add(Participant(platform="console", user_id=f"p{n}", display_name="x"))
@@ -126,15 +126,15 @@ async def test_planning_claims_skip_pairs_being_planned_and_wait_for_their_momen
             for n in range(3)
         ]
     postgres = store.engine.dialect.name == "postgresql"
-    async with store.transaction() as first:
+    async with unit_of_work(store) as first:
         claimed = await first.queue.claim_planning(NOW, 1)
         assert [p.id for p in claimed] == [pairs[0].id], "active pairs only, oldest first"
         if postgres:  # a second planner meanwhile takes the other pair, not this one
-            async with store.transaction() as second:
+            async with unit_of_work(store) as second:
                 assert [p.id for p in await second.queue.claim_planning(NOW, 5)] == [pairs[1].id]
         claimed[0].plan_at = NOW + timedelta(hours=1)
         await first.save_many(claimed, ("plan_at",))
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         assert [p.id for p in await tx.queue.claim_planning(NOW, 5)] == [pairs[1].id]
         later = await tx.queue.claim_planning(NOW + timedelta(hours=1), 5)
         # Never planned first, then the due ones by their moment.
@@ -145,29 +145,29 @@ async def test_planning_claims_skip_pairs_being_planned_and_wait_for_their_momen
 
 async def test_release_writes_back_only_rows_still_pending_and_leased_to_the_worker(store):
     person = await _person(store)
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         for key in ("kept", "forgotten", "requeued"):
             await tx.queue.add_notification(_row(person, key))
     lease = timedelta(minutes=5)
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         claimed = await tx.queue.claim_due(NOW, "w1", lease, 10, ["console"])
     by_key = {row.key: row for row in claimed}
     # While w1 sends, forget-me skips one row and empties it; another worker takes one over.
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         forgotten = await tx.get(Notification, by_key["forgotten"].id)
         forgotten.status, forgotten.payload = "skipped", {}
         await tx.save(forgotten, ("status", "payload"))
         taken = await tx.get(Notification, by_key["requeued"].id)
         taken.lease_owner = "w2"
         await tx.save(taken, ("lease_owner",))
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         still = await tx.queue.still_claimed([row.id for row in claimed], "w1")
         assert [row.key for row in still] == ["kept"]
     for row in claimed:
         row.status, row.sent_at = "sent", NOW
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         assert await tx.queue.release(claimed, "w1") == {by_key["kept"].id}
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         rows = {row.key: row for row in await tx.find(Notification)}
     assert (rows["kept"].status, rows["kept"].lease_owner) == ("sent", None)
     assert (rows["forgotten"].status, rows["forgotten"].payload) == ("skipped", {})
@@ -176,7 +176,7 @@ async def test_release_writes_back_only_rows_still_pending_and_leased_to_the_wor
 
 async def test_requeue_touches_only_the_recipients_rows_still_failed(store):
     person, other = await _person(store, "a"), await _person(store, "b")
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         for key, status, who in (
             ("failed", "failed", person),
             ("sent", "sent", person),
@@ -189,7 +189,7 @@ async def test_requeue_touches_only_the_recipients_rows_still_failed(store):
         note.status = "failed"
         await tx.queue.add_notification(note)
     later = NOW + timedelta(hours=1)
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         assert await tx.queue.requeue_failed(person.id, "intro", later) == 1
         rows = {row.key: row for row in await tx.find(Notification)}
     assert (rows["failed"].status, rows["failed"].attempts) == ("pending", 0)
@@ -198,13 +198,13 @@ async def test_requeue_touches_only_the_recipients_rows_still_failed(store):
 
 
 async def test_only_people_quiet_since_the_moment_given_are_marked_unreachable(store):
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         never = await tx.add(Participant(platform="console", user_id="never"))
         long_ago = await tx.add(
             Participant(platform="console", user_id="old", contacted_at=NOW - timedelta(hours=1))
         )
         just_now = await tx.add(Participant(platform="console", user_id="new", contacted_at=NOW))
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         ids = [never.id, long_ago.id, just_now.id]
         marked = await tx.queue.mark_unreachable(ids, NOW - timedelta(minutes=2))
         assert marked == {never.id, long_ago.id}
@@ -228,12 +228,12 @@ async def test_event_ids_older_than_a_week_are_forgotten_oldest_first_in_bounded
         await _seen(store, "slack", f"old{n}", timedelta(days=8 + n))
     await _seen(store, "slack", "recent", timedelta(days=6))
     week = timedelta(days=7)
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         assert await tx.queue.prune_seen(week, 2) == 2
         # The oldest went first: the youngest of the old ones is still remembered.
         assert await tx.queue.first_seen("slack", "old0") is False
         assert await tx.queue.first_seen("slack", "old4") is True, "forgotten, so new again"
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         assert await tx.queue.prune_seen(week, 10) == 3
         assert await tx.queue.prune_seen(week, 10) == 0
         assert await tx.queue.first_seen("slack", "recent") is False
@@ -246,7 +246,7 @@ async def test_a_tick_forgets_event_ids_seen_more_than_a_week_ago_by_the_wall_cl
     for n in range(BATCH + 5):
         await _seen(harness.store, "console", f"old{n}", timedelta(days=8))
     await harness.tick()
-    async with harness.store.transaction() as tx:
+    async with unit_of_work(harness.store) as tx:
         assert await tx.queue.first_seen("console", "old0") is True
         assert await tx.queue.first_seen("console", f"old{BATCH + 4}") is True
         assert await tx.queue.first_seen("console", "t-1") is False, "a fresh event id is kept"
@@ -302,13 +302,13 @@ async def test_a_read_only_transaction_refuses_writes(store):
         else:
             refused = ""
     assert "read-only" in refused or "readonly" in refused, refused
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         assert [p.user_id for p in await tx.find(Participant)] == ["u1"]
 
 
 async def test_a_read_does_not_wait_for_a_writer_and_sees_only_what_was_committed(store):
     await _person(store)
-    async with store.transaction() as writer:  # holds SQLite's write lock until the end
+    async with unit_of_work(store) as writer:  # holds SQLite's write lock until the end
         await writer.add(Participant(platform="console", user_id="u2", display_name="u2"))
 
         async def read() -> list[str]:

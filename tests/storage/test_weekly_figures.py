@@ -10,6 +10,7 @@ import pytest
 from bot.domain.model import Pairing, Program, Session
 from bot.domain.ports import Week, WeekFigures
 from bot.policy import weeks
+from tests.harness import unit_of_work
 from tests.storage.support import NOW, TICK, world
 
 
@@ -83,7 +84,7 @@ async def _weekly(store, program, shown, now):
 
 
 async def _ended_some(store, rng):
-    async with store.transaction() as tx:  # some pairs ended, at moments near the weeks' ends
+    async with unit_of_work(store) as tx:  # some pairs ended, at moments near the weeks' ends
         pairs = await tx.find(Pairing)
         for pair in rng.sample(pairs, len(pairs) // 3):
             if pair.activated_at is not None:
@@ -117,12 +118,12 @@ async def test_a_closed_week_once_written_never_changes(store, seed):
     now = NOW + timedelta(days=3)
     shown = _shown(program, now)
     closed = [w for w in shown if w.closed(now)]
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         assert await tx.reports.close_weeks(program.id, closed, program.cadence) == len(closed)
-    async with store.transaction() as tx:  # a second tick, or another replica: nothing new
+    async with unit_of_work(store) as tx:  # a second tick, or another replica: nothing new
         assert await tx.reports.close_weeks(program.id, closed, program.cadence) == 0
     before = await _weekly(store, program, shown, now)
-    async with store.transaction() as tx:  # late answers, bookings and ends after the close
+    async with unit_of_work(store) as tx:  # late answers, bookings and ends after the close
         pairs = await tx.find(Pairing, program_id=program.id)
         for session in await tx.find(Session, pairing_id=[p.id for p in pairs]):
             session.status = rng.choice(("held", "missed", "cancelled"))
@@ -138,7 +139,7 @@ async def test_a_closed_week_once_written_never_changes(store, seed):
 
 
 async def test_a_program_without_pairs_has_quiet_weeks_from_its_first(store):
-    async with store.transaction() as tx:
+    async with unit_of_work(store) as tx:
         program = await tx.add(Program(name="Empty", starts_on=NOW.date() - timedelta(days=20)))
     shown = weeks.weeks(program, NOW)
     mondays = [w.monday.isoformat() for w in shown]

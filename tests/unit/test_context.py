@@ -5,11 +5,12 @@ from dataclasses import replace
 
 from bot.context import Context
 from bot.domain.model import Pairing
+from tests.harness import unit_of_work
 
 
 async def test_a_locked_read_refreshes_what_the_unit_of_work_already_holds(harness):
     pairing = await harness.active_pairing()
-    async with harness.store.transaction() as tx:
+    async with unit_of_work(harness.store) as tx:
         ctx = Context(tx, harness.clock.now(), harness.config)
         cached = await ctx.pairing(pairing.id)
         # Changed under it (by another flow of this transaction, or a writer before our lock).

@@ -13,7 +13,7 @@ from bot.domain.ports import DeliveryError
 from bot.flows.people import person_for
 from storage.store import SqlStore
 from tests.databases import empty_postgres
-from tests.harness import ERIK, MINA, PRIYA, TOM, Harness
+from tests.harness import ERIK, MINA, PRIYA, TOM, Harness, unit_of_work
 
 # Claims and leases under concurrent transactions: part of the storage contract, on both.
 pytestmark = pytest.mark.both_databases
@@ -239,12 +239,12 @@ async def test_writing_in_requeues_only_invitations_that_are_still_failed(pg_har
 
     async def sent_meanwhile() -> None:
         # Another message of Erik's re-queued the invitation and a tick sent it.
-        async with harness.store.transaction() as other:
+        async with unit_of_work(harness.store) as other:
             row = await other.get(Notification, intro.id)
             row.status, row.sent_at = "sent", harness.clock.now()
             await other.save(row, ("status", "sent_at"))
 
-    async with harness.store.transaction() as tx:
+    async with unit_of_work(harness.store) as tx:
         ctx = Context(PausedBeforeRequeue(tx, sent_meanwhile), harness.clock.now(), harness.config)
         assert (await person_for(ctx, ERIK, contact=True)).reachable
     [intro] = await _rows(harness, recipient_id=erik.id)

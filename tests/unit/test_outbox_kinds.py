@@ -10,7 +10,7 @@ import pytest
 from bot.domain import kinds as k
 from bot.domain.kinds import OUTBOX, Kind, OnForget, OnPause
 from bot.sending.compose import COMPOSERS
-from tests.harness import MINA
+from tests.harness import MINA, unit_of_work
 
 
 def test_every_kind_has_a_complete_entry():
@@ -90,7 +90,7 @@ async def test_a_kind_that_is_not_registered_fails_when_queued_and_writes_nothin
 
     with pytest.raises(ValueError, match=r"nudge\.typo"):
         await harness.engine.run(queue)
-    async with harness.store.transaction() as tx:
+    async with unit_of_work(harness.store) as tx:
         assert not await tx.find(Notification, key="typo:1")
     with pytest.raises(ValueError):
         Kind("nudge.typo")

@@ -6,11 +6,11 @@ import asyncio
 from datetime import timedelta
 
 from bot.domain.model import Participant, Program
-from tests.harness import MINA, OWNER
+from tests.harness import MINA, OWNER, unit_of_work
 
 
 async def _processed(harness) -> int:
-    async with harness.store.transaction() as tx:
+    async with unit_of_work(harness.store) as tx:
         rows = await tx.conn.exec_driver_sql("SELECT event_id FROM processed_events")
         return len(rows.all())
 
@@ -19,7 +19,7 @@ async def test_a_known_person_gets_status_while_a_writer_holds_the_lock(harness)
     await harness.active_pairing()
     first = await harness.command(OWNER, "status")  # noted: contact, the event id
     seen = await _processed(harness)
-    async with harness.store.transaction() as tx:  # on SQLite, the write lock until the end
+    async with unit_of_work(harness.store) as tx:  # on SQLite, the write lock until the end
         await tx.add(Program(name="Held open"))
         again = await asyncio.wait_for(harness.command(OWNER, "status"), 5)
         me = await asyncio.wait_for(harness.command(MINA, "me"), 5)
@@ -40,7 +40,7 @@ async def test_contact_is_still_noted_once_a_minute_and_newcomers_are_stored(har
     assert (await harness.person(OWNER)).contacted_at == harness.clock.now()
     reply = await harness.command(MINA, "status")
     assert reply.text
-    async with harness.store.transaction() as tx:
+    async with unit_of_work(harness.store) as tx:
         [mina] = await tx.find(Participant, user_id=MINA.user_id)
     assert mina.contacted_at == harness.clock.now() and mina.display_name == "Mina Park"
 

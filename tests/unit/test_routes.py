@@ -7,6 +7,7 @@ from pathlib import Path
 from bot import routes
 from bot.domain.model import Pairing
 from bot.flows import lifecycle
+from tests.harness import unit_of_work
 
 BOT = Path(__file__).resolve().parents[2] / "bot"
 
@@ -77,7 +78,7 @@ async def test_buttons_for_one_person_answer_only_that_person(harness):
         for_person=ERIK.handle,
     )
     assert await harness.engine.handle(click) == NotYours(ERIK.handle)
-    async with harness.store.transaction() as tx:
+    async with unit_of_work(harness.store) as tx:
         unchanged = await tx.get(Pairing, pairing.id)
     assert unchanged.mentor_consent is None and unchanged.status == PairingStatus.PROPOSED
     own = ActionClicked(
