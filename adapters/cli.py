@@ -100,6 +100,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     create.add_argument("--working-hours", help="e.g. 'Mon-Fri 08:00-17:00'")
     create.add_argument(
+        "--allow-outside-hours",
+        action="store_true",
+        help="let the booking form take a time outside the partner's working hours",
+    )
+    create.add_argument(
         "--recognition",
         choices=list(Recognition),
         default=Recognition.MENTOR,

@@ -77,6 +77,7 @@ async def program(settings: Settings, args) -> int:
             reflection_visibility=args.visibility,
             working_hours=args.working_hours,
             recognition=args.recognition,
+            allow_outside_hours=args.allow_outside_hours,
         )
 
     program = await with_engine(settings, None, lambda engine: engine.run(work))

@@ -51,6 +51,12 @@ async def _instant(size: int) -> list[Row]:
     return await instant.run(size)
 
 
+async def _offers(size: int) -> list[Row]:
+    from bench import offers
+
+    return await offers.run(size)
+
+
 async def _feed(size: int) -> list[Row]:
     from bench import feed
 
@@ -121,6 +127,13 @@ BENCHMARKS = {
             "(issue 25) one person's calendar feed over N bookings (6 sessions each), via serve",
             _feed,
             200,
+            5,
+        ),
+        Benchmark(
+            "offers",
+            "(issue 28) three one-tap times for a pair, each person with N sessions booked",
+            _offers,
+            50,
             5,
         ),
         Benchmark(

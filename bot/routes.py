@@ -45,7 +45,9 @@ ACTIONS: dict[str, Route] = {
     "pairing.end": Route(lifecycle.ask_end, Pairing, MEMBER),
     "pairing.end_confirm": Route(lifecycle.end, Pairing, MEMBER),
     "pairing.keep": Route(lifecycle.keep, Pairing, MEMBER),
-    # Sessions: book one, say whether it happened, move or cancel it.
+    # Sessions: book one (a time offered in a nudge, or the form), say whether it happened,
+    # move or cancel it.
+    "session.book_at": Route(sessions.book_at, Pairing, MEMBER),
     "session.schedule": Route(sessions.open_schedule_form, Pairing, MEMBER),
     "session.held": Route(sessions.record_outcome, Session, MEMBER),
     "session.missed": Route(sessions.record_outcome, Session, MEMBER),

@@ -10,18 +10,19 @@ import threading
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import event, func, select, text
+from sqlalchemy import event, func, or_, select, text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from bot.domain.model import Session
+from bot.domain.model import SESSION_MINUTES_MAX, Session, SessionStatus
 from bot.domain.ports import LearningEntry, LibraryScope
 from storage import learnings, notify
 from storage.pair_figures import Figures, program_of
 from storage.queues import SqlQueue, records_of, write_fields
-from storage.tables import COLUMNS, TABLES, sessions
+from storage.tables import COLUMNS, TABLES, pairings, sessions
 from storage.weekly_figures import SqlReports
 
 log = logging.getLogger(__name__)
@@ -343,6 +344,22 @@ class SqlTx:
         self, scope: LibraryScope, words: list[str], limit: int
     ) -> list[LearningEntry]:
         return await learnings.search(self.conn, scope, words, limit)
+
+    async def booked(self, people: list[int], after: datetime) -> list[tuple[datetime, int]]:
+        s, p = sessions, pairings
+        theirs = select(p.c.id).where(or_(p.c.mentor_id.in_(people), p.c.mentee_id.in_(people)))
+        query = select(s.c.starts_at, s.c.minutes).where(
+            s.c.pairing_id.in_(theirs),
+            s.c.status == SessionStatus.SCHEDULED,
+            # No session runs longer than the longest a form books, so this bounds the scan.
+            s.c.starts_at > after - timedelta(minutes=SESSION_MINUTES_MAX),
+        )
+        found = await self.conn.execute(query)
+        return [
+            (start, minutes)
+            for start, minutes in found
+            if start + timedelta(minutes=minutes) > after
+        ]
 
     async def sessions_version(self, pairing_ids: list[int]) -> tuple[int, int, int]:
         s = sessions

@@ -53,6 +53,7 @@ programs = Table(
     Column("recognition", String(20), nullable=False, server_default="mentor"),
     _created(),
     Column("followup_days", Integer, nullable=False, server_default="30"),
+    Column("allow_outside_hours", Boolean, nullable=False, server_default=false()),
 )
 
 participants = Table(

@@ -185,6 +185,23 @@ class SlackBot:
     ) -> None:
         container = click.container
         ids = container.get("channel_id") and container.get("message_ts")
+        if message.file is not None and ids and not container.get("is_ephemeral"):
+            # An answer with a file (a booking's calendar invite, from a time tapped in a
+            # nudge) is a message of its own, as after a form: chat.update cannot attach one.
+            # The clicked row goes from the message; the rest of what it asks stays.
+            await self.sender.direct(click.user_id, message)
+            rest = [
+                b
+                for b in (click.message or {}).get("blocks", [])
+                if b.get("block_id") != click.block_id
+            ]
+            await self.client.chat_update(
+                channel=container["channel_id"],
+                ts=container["message_ts"],
+                text=_text_of(rest),
+                blocks=rest,
+            )
+            return
         if message.redraw and actor is not None and ids:
             # Drawn again whole: what else the message asked comes back under the answer.
             sent_as = f"{container['channel_id']}:{container['message_ts']}"

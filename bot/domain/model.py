@@ -83,6 +83,8 @@ class Program:
     created_at: datetime | None = None
     # Days after a reflection that its author is asked whether a "will do" happened.
     followup_days: int = 30
+    # Whether the booking form takes a time outside the partner's working hours.
+    allow_outside_hours: bool = False
     id: int | None = None
 
     @property

@@ -324,6 +324,10 @@ class Tx(Protocol):
         revisions: one of the three differs whenever a session was added, changed or
         deleted (calendar feeds are built again only then)."""
 
+    async def booked(self, people: list[int], after: datetime) -> list[tuple[datetime, int]]:
+        """The (start, minutes) of the scheduled sessions of any pair these people are in
+        that end after `after`, in one statement (the times a nudge offers go around them)."""
+
 
 class Store(Protocol):
     """Opens transactions on the persistent store."""

@@ -11,7 +11,7 @@ from bot.context import Context
 from bot.domain import prompts
 from bot.domain.ids import parse_handle
 from bot.domain.kinds import Kind, Note, checkin_key, intro_key, note_key, nudge_key, owner_note_key
-from bot.domain.messages import Ask, Button, Message, Refused
+from bot.domain.messages import Ask, Message, Refused
 from bot.domain.model import (
     Notification,
     NotificationStatus,
@@ -24,6 +24,7 @@ from bot.domain.model import (
     Stage,
     Visibility,
 )
+from bot.flows import offers
 from bot.flows.checkins import ask, compose_question
 from bot.flows.objectives import add_objectives, edit_button, objectives_of, split_goal
 from bot.flows.people import person_by_handle
@@ -88,6 +89,7 @@ async def create_program(
     working_hours: str | None = None,
     recognition: str = Recognition.MENTOR,
     followup_days: int = 30,
+    allow_outside_hours: bool = False,
 ) -> Program:
     """Create a program; raises Refused when the name is taken or a value is out of range."""
     name = " ".join(name.split())
@@ -113,6 +115,7 @@ async def create_program(
         recognition=recognition,
         created_at=ctx.now,
         followup_days=followup_days,
+        allow_outside_hours=allow_outside_hours,
     )
     _check(program)
     return await ctx.tx.add(program)
@@ -266,11 +269,11 @@ async def _active(ctx: Context, person: Participant, pairing: Pairing, program: 
     buttons = [edit_button(found, pairing.id)]
     text = prompts.text("consent.active")
     if await first_nudge_in_reply(ctx, person, pairing, program):
-        text = prompts.text("consent.active_book")
-        schedule = Button(
-            prompts.text("buttons.schedule"), "session.schedule", str(pairing.id), True
-        )
-        buttons = [schedule, *buttons]
+        await _nudge_the_leader_now(ctx, person, pairing, program)
+        line, offered = await offers.nudge_offer(ctx, person, pairing, program)
+        text = f"{prompts.text('consent.active_book')} {line}" if line else ""
+        text = text or prompts.text("consent.active_book_form")
+        buttons = [*offered, *buttons]
     if not found:
         text += " " + prompts.text("objectives.suggest")
     asks = await checkin_in_reply(ctx, person, pairing)
@@ -308,6 +311,27 @@ async def first_nudge_in_reply(
         Kind.NUDGE,
         person,
         nudge_key(series, 1, person.id),
+        series=series,
+        pairing_id=pairing.id,
+        payload={"step": 1, "first": True},
+    )
+
+
+async def _nudge_the_leader_now(
+    ctx: Context, person: Participant, pairing: Pairing, program: Program
+) -> None:
+    """The mentor's Accept completed the pair (their nudge is their answer): the leader's
+    first nudge is queued now, as the planner would queue it at the next tick, so it goes
+    out within seconds (in the leader's working hours); the planner then finds it queued."""
+    if person.id != pairing.mentor_id:
+        return  # the leader completed it: the mentor's nudge waits a day, as planned
+    leader = await ctx.person(pairing.mentee_id)
+    series = cadence.nudge_series(pairing, [], program)
+    await ctx.outbox.notify(
+        Kind.NUDGE,
+        leader,
+        ctx.rules.deliverable(ctx.now, leader, program),
+        nudge_key(series, 1, leader.id),
         series=series,
         pairing_id=pairing.id,
         payload={"step": 1, "first": True},

@@ -1,9 +1,16 @@
-"""Booking sessions, snoozing, and recording whether a session happened."""
+"""Booking sessions (from the form, or a time offered in a nudge with one tap), snoozing,
+and recording whether a session happened.
+
+A tapped time is checked again as if it came from anywhere (it did arrive in a button):
+the pair is the router's, checked for membership; the time must still fit both people now,
+else it is refused with two fresh times and nothing is booked. The first booking wins: once
+the pair has a session booked, a second tap (the partner's, another replica's) is told which
+one stands."""
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.calendar.ics import REQUEST
 from bot.calendar.invites import cancel_sessions, new_uid, send_invites, session_buttons
@@ -16,12 +23,14 @@ from bot.domain.model import (
     Pairing,
     PairingStatus,
     Participant,
+    Program,
     Session,
     SessionStatus,
 )
 from bot.flows.debrief import debrief
+from bot.flows.offers import in_program, pair_offer, read_time, time_buttons
 from bot.flows.reflections import PROMISED
-from bot.policy import cadence
+from bot.policy import cadence, offers
 from bot.policy.hours import zone
 from bot.router import Request
 
@@ -40,17 +49,23 @@ async def open_schedule_form(ctx: Context, person: Participant, req: Request) ->
 
 
 def zones_note(ctx: Context, person: Participant, other: Participant, program) -> str:
-    """Which clock the booking form's times are on, and the partner's when it differs."""
+    """Which clock the booking form's times are on, and the partner's when it differs: their
+    time now, and their working day on the reader's clock."""
     mine, theirs = ctx.rules.tz(person, program), ctx.rules.tz(other, program)
     _, their_now = ctx.rules.when_both(ctx.now, person, other, program)
     if not their_now:
         return prompts.text("schedule.pick", timezone=mine)
+    hours = ctx.rules.hours(program)
+    day = ctx.now.astimezone(zone(theirs)).date()
+    opens, closes = offers.day_span(hours, theirs, day)
+    here = zone(mine)
     return prompts.text(
         "schedule.pick_other",
         timezone=mine,
         other=other.first_name,
         other_timezone=theirs,
         their_now=their_now,
+        their_day=f"{opens.astimezone(here):%H:%M}-{closes.astimezone(here):%H:%M}",
     )
 
 
@@ -93,8 +108,46 @@ async def book(ctx: Context, person: Participant, req: Request) -> Message | For
         return Message(prompts.text("schedule.not_active"))
     program = await ctx.program(pairing.program_id)
     slot = read_slot(ctx, person, program, values)
+    if isinstance(slot, Slot) and not program.allow_outside_hours:
+        slot = await _in_partners_hours(ctx, person, pairing, program, slot)
     if not isinstance(slot, Slot):
         return FormErrors(slot, schedule_form(ctx, person, pairing, program))
+    return await book_slot(ctx, person, pairing, program, slot)
+
+
+async def _in_partners_hours(
+    ctx: Context, person: Participant, pairing: Pairing, program: Program, slot: Slot
+) -> Slot | dict[str, str]:
+    """The slot, or why the form cannot take it: a session outside the partner's working
+    hours (on their clock), with the two times nearest to it that suit both."""
+    other = await ctx.person(pairing.other(person.id))
+    hours, tz = ctx.rules.hours(program), ctx.rules.tz(other, program)
+    for start in slot.starts:
+        if offers.within_hours(hours, tz, start, start + timedelta(minutes=slot.minutes)):
+            continue
+        pair = await pair_offer(ctx, pairing, program)
+        near = in_program(ctx, program, pair, offers.near(pair, start, ctx.now))
+        _, their_time = ctx.rules.when_both(start, person, other, program)
+        their = their_time or ctx.rules.when(start, other, program).partition(", ")[2]
+        said = prompts.text(
+            "schedule.outside_partner",
+            other=other.first_name,
+            their_time=their,
+            hours=f"{hours.start_minute // 60:02}:{hours.start_minute % 60:02}"
+            f"-{hours.end_minute // 60:02}:{hours.end_minute % 60:02}",
+        )
+        if near:
+            times = [ctx.rules.when(t, person, program) for t in near]
+            said += " " + prompts.text("schedule.outside_near", times=" or ".join(times))
+        return {"time": said}
+    return slot
+
+
+async def book_slot(
+    ctx: Context, person: Participant, pairing: Pairing, program: Program, slot: Slot
+) -> Message:
+    """Book what `slot` asks for (from the form, or a time tapped in a nudge): upcoming
+    sessions of the pair are replaced, and each person gets a calendar invite."""
     sessions = await ctx.tx.find(Session, pairing_id=pairing.id)
     for old in sessions:
         same = old.starts_at == slot.starts[0] and old.minutes == slot.minutes
@@ -127,6 +180,37 @@ async def book(ctx: Context, person: Participant, req: Request) -> Message | For
             days=program.cadence_days,
         )
     return booked_reply(ctx, person, other, program, "schedule.booked", booked[0], invite)
+
+
+async def book_at(ctx: Context, person: Participant, req: Request) -> Message:
+    """A tap on an offered time: book it, or say why not (with two times that do fit)."""
+    pairing = req.record
+    if pairing.status != PairingStatus.ACTIVE:
+        return Message(prompts.text("schedule.not_active"))
+    program = await ctx.program(pairing.program_id)
+    start = read_time(req.rest)
+    upcoming = cadence.upcoming(await ctx.sessions(pairing.id), ctx.now)
+    if upcoming is not None:  # booked since the nudge: the first booking stands
+        when = ctx.rules.when(upcoming.starts_at, person, program)
+        if upcoming.starts_at == start:
+            return Message(prompts.text("schedule.already", when=when, minutes=upcoming.minutes))
+        booker = await ctx.person(upcoming.scheduled_by) if upcoming.scheduled_by else None
+        first = booker.first_name if booker and booker.id != person.id else ""
+        key = "schedule.taken_by" if first else "schedule.taken"
+        return Message(prompts.text(key, when=when, minutes=upcoming.minutes, first=first))
+    pair = await pair_offer(ctx, pairing, program)
+    never = start is None or start != offers.step_up(start)  # not a time ever offered
+    why = "bad" if never else offers.fits(pair, start, ctx.now)
+    if not why and not in_program(ctx, program, pair, [start]):
+        why = "bad"  # after the program, or beyond the booking horizon: never offered
+    if why:
+        near = offers.near(pair, start or ctx.now, ctx.now)
+        fresh = in_program(ctx, program, pair, near)
+        key = f"schedule.offer_{why}" if fresh else "schedule.offer_none"
+        buttons = time_buttons(ctx, person, pairing, program, fresh)
+        return Message(prompts.text(key), buttons=buttons)
+    slot = Slot((start,), program.session_minutes, "", "", ctx.rules.tz(person, program))
+    return await book_slot(ctx, person, pairing, program, slot)
 
 
 async def add_sessions(

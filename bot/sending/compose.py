@@ -24,7 +24,7 @@ from bot.domain.model import (
 )
 from bot.domain.outcomes import ObjectiveState
 from bot.domain.ports import SENT_AS
-from bot.flows import debrief, pulse
+from bot.flows import debrief, offers, pulse
 from bot.flows.checkins import compose_question
 from bot.flows.followups import QUOTED, compose_ask, open_followups, recognition_text
 from bot.flows.objectives import lines as objective_lines
@@ -215,14 +215,11 @@ async def _nudge(ctx: Context, row: Notification, pairing: Pairing) -> Message |
     other = await ctx.person(pairing.other(row.recipient_id))
     step = row.payload.get("step", 1)
     flavour = "reminder" if step > 1 else ("first" if row.payload.get("first") else "next")
-    value = str(pairing.id)
-    return Message(
-        text=prompts.text(f"nudge.{flavour}_{role}", other=other.first_name),
-        buttons=(
-            Button(prompts.text("buttons.schedule"), "session.schedule", value, primary=True),
-            Button(prompts.text("buttons.snooze"), "pairing.snooze", value),
-        ),
-    )
+    me = await ctx.person(row.recipient_id)
+    line, buttons = await offers.nudge_offer(ctx, me, pairing, program)
+    text = prompts.text(f"nudge.{flavour}_{role}", other=other.first_name)
+    snooze = Button(prompts.text("buttons.snooze"), "pairing.snooze", str(pairing.id))
+    return Message(text=f"{text} {line}".strip(), buttons=(*buttons, snooze))
 
 
 async def _agenda(

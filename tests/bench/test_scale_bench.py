@@ -64,3 +64,14 @@ async def test_feed_builds_once_then_answers_repeat_polls_from_the_cache():
     assert 0 < int(rows["events in the feed"].value) <= 3 * size
     for label in ("repeat GET, 200 from the cache, p95 ms", "repeat GET, 304, p95 ms"):
         assert rows[label].target == "<= 20" and rows[label].ok is not None
+
+
+async def test_offers_pick_three_times_around_both_peoples_sessions_on_both_databases():
+    from bench import offers
+
+    size = BENCHMARKS["offers"].tiny
+    rows = _figures(await offers.run(size, runs=3))
+    for kind in ("sqlite", "postgresql"):
+        assert rows[f"times offered ({kind})"].value == "3"
+        assert int(rows[f"busy spans read ({kind})"].value) == 2 * size
+        assert rows[f"three times for a pair, p95 ms ({kind})"].target == "<= 5.00"

@@ -10,6 +10,7 @@ import hmac
 import itertools
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -395,6 +396,64 @@ def actions_of(blocks: list) -> list[str]:
         if b.get("type") == "actions"
         for e in b["elements"]
     ]
+
+
+def row_with(blocks: list, action: str, value: str = "") -> str:
+    """The block id of the first row of buttons with a button for `action` (whose value ends
+    with `value`, when given): where a message draws the question that button answers."""
+    for block in blocks:
+        if block.get("type") != "actions":
+            continue
+        for element in block["elements"]:
+            if element["action_id"].split("#")[0] == action and element.get("value", "").endswith(
+                value
+            ):
+                return block["block_id"]
+    raise AssertionError(f"no {action} button ({value!r}) in: {texts(blocks)}")
+
+
+def values_of(blocks: list, action: str) -> list[str]:
+    """The values of the buttons for `action` in a list of blocks, in order."""
+    return [
+        e.get("value", "")
+        for b in blocks
+        if b.get("type") == "actions"
+        for e in b["elements"]
+        if e["action_id"].split("#")[0] == action
+    ]
+
+
+def posts_asking(fake: FakeSlack, channel: str, action: str, value: str = "") -> list[Posted]:
+    """The messages in `channel` with a button for `action` (whose value ends with `value`,
+    when given) still on them."""
+    return [
+        p
+        for p in fake.posts_to(channel)
+        if any(v.endswith(value) for v in values_of(p.blocks, action))
+    ]
+
+
+async def one_post_asking(fake: FakeSlack, channel: str, action: str, value: str = "") -> Posted:
+    """The one message in `channel` with a button for `action` (see `posts_asking`), once it
+    is there: a message found by what it asks, not by its words."""
+    [found] = await eventually(
+        lambda: posts_asking(fake, channel, action, value), what=f"{action} {value}"
+    )
+    return found
+
+
+def pairs_in(text: str, names: list[str]) -> set[tuple[str, str]]:
+    """The pairs a match proposal lists: for each line naming two of `names` (whole words),
+    the one named first (the mentor) and the other (the mentee). Who is paired with whom,
+    whatever the words around the names."""
+    found = set()
+    for line in text.split("\n"):
+        named = sorted(
+            (m.start(), name) for name in names if (m := re.search(rf"\b{re.escape(name)}\b", line))
+        )
+        if len(named) >= 2:
+            found.add((named[0][1], named[1][1]))
+    return found
 
 
 def next_weekday(day: date, hour: int, minute: int = 0) -> datetime:

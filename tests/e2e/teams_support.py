@@ -63,9 +63,12 @@ class Tenant:
         self.fake = fake
         self.auth = auth
         self.names: dict[str, str] = {}
+        self.zones: dict[str, str] = {}  # a person's clock, when not Berlin's
 
-    def person(self, user_id: str, name: str) -> str:
+    def person(self, user_id: str, name: str, timezone: str = "") -> str:
         self.names[user_id] = name
+        if timezone:
+            self.zones[user_id] = timezone
         self.fake.add_user(user_id, name)
         return user_id
 
@@ -84,7 +87,13 @@ class Tenant:
             "from": {"id": user, "name": self.names.get(user, ""), "aadObjectId": f"aad-{user}"},
             "conversation": {"conversationType": "personal", "id": self.chat(user)},
             "recipient": {"id": BOT_ID, "name": "mentorbot"},
-            "entities": [{"type": "clientInfo", "locale": "en-US", "timezone": "Europe/Berlin"}],
+            "entities": [
+                {
+                    "type": "clientInfo",
+                    "locale": "en-US",
+                    "timezone": self.zones.get(user, "Europe/Berlin"),
+                }
+            ],
             "channelData": {"tenant": {"id": TENANT_ID}},
             "locale": "en-US",
         }
@@ -145,6 +154,19 @@ class Tenant:
         assert status == 200, body
         return activity
 
+    async def press(
+        self, user: str, sent: Sent, action: str, value: str = "", inputs: dict | None = None
+    ) -> dict:
+        """Action.Submit on the first button of the card in `sent` that runs `action` (with a
+        value ending in `value`, when given): a button found by what it does, not its title."""
+        found = next((a for a in actions(sent) if _runs(a, action, value)), None)
+        assert found, f"no {action} ({value!r}) button in {json.dumps(sent.latest)[:800]}"
+        data = {**found["data"], **(inputs or {})}
+        activity = self.activity(user, value=data, replyToId=sent.id, text="")
+        status, body = await self.post(activity)
+        assert status == 200, body
+        return activity
+
     async def choose(self, user: str, sent: Sent, option: str, title: str) -> dict:
         """Pick `option` (by its title) in the card's one-choice menu (the Input.ChoiceSet
         "mb.c") and press the button `title` that sends it, as Teams does on Action.Submit."""
@@ -185,6 +207,33 @@ class Tenant:
     def texts(self, user: str) -> str:
         return "\n---\n".join(self.fake.texts_in(self.chat(user)))
 
+    def sent(self, user: str) -> list[Sent]:
+        """Every activity in the person's chat, oldest first."""
+        return self.fake.sent_to(self.chat(user))
+
+    async def latest_asking(
+        self, user: str, action: str, value: str = "", since: int = 0, timeout: float = 10.0
+    ) -> Sent:
+        """The newest activity in the person's chat (of those after the first `since`) with a
+        button that runs `action` (with a value ending in `value`, when given): a message
+        found by what it asks, not by its words."""
+
+        def find() -> Sent | None:
+            for sent in reversed(self.sent(user)[since:]):
+                if any(_runs(a, action, value) for a in actions(sent)):
+                    return sent
+            return None
+
+        return await eventually(find, timeout, f"{action} {value!r} in {user}'s chat")
+
+    async def answer_to(self, user: str, text: str, mentions: tuple[str, ...] = ()) -> Sent:
+        """The person types `text`; returns the bot's answer (the first activity after it in
+        their chat)."""
+        seen = len(self.sent(user))
+        await self.say(user, text, mentions)
+        found = await eventually(lambda: self.sent(user)[seen:], what=f"answer to {text!r}")
+        return found[0]
+
 
 def button(sent: Sent, title: str, under: str = "") -> dict:
     """The action titled `title` in the (latest version of the) card in `sent`: among its own
@@ -212,6 +261,35 @@ def actions(sent: Sent, under: str = "") -> list[dict]:
             above = body[n - 1] if n else {}
             if not under or (above.get("type") == "TextBlock" and under in above.get("text", "")):
                 found += block.get("actions", [])
+    return found
+
+
+def _runs(action: dict, name: str, value: str = "") -> bool:
+    data = action.get("data") or {}
+    return data.get("mb.a") == name and str(data.get("mb.v", "")).endswith(value)
+
+
+def runs(sent: Sent, under: str = "") -> list[str]:
+    """The action ids of the card's buttons (see `actions`): what each one does."""
+    return [(a.get("data") or {}).get("mb.a", "") for a in actions(sent, under)]
+
+
+def values(sent: Sent, action: str) -> list[str]:
+    """The values of the card's buttons that run `action`, in card order."""
+    return [a["data"].get("mb.v", "") for a in actions(sent) if _runs(a, action)]
+
+
+def refusals(sent: Sent) -> dict[str, str]:
+    """The reasons a form in the card was refused, by the id of the field each is drawn
+    under (a TextBlock in the attention colour right after its input; the one above the
+    form, which repeats them all, is left out)."""
+    found = {}
+    for card in FakeConnector.cards(sent):
+        body = card.get("body", [])
+        for above, block in itertools.pairwise(body):
+            refused = block.get("type") == "TextBlock" and block.get("color") == "attention"
+            if refused and str(above.get("type", "")).startswith("Input."):
+                found[above["id"]] = block["text"]
     return found
 
 

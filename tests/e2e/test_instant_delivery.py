@@ -168,3 +168,35 @@ async def test_on_postgresql_a_row_queued_by_another_process_is_sent_at_once(
         )
     finally:
         serve.stop()
+
+
+async def test_the_leaders_first_nudge_follows_the_second_accept_within_two_seconds(
+    slack_fake, tmp_path
+):
+    serve = _slack_serve(slack_fake, tmp_path, **INSTANT, MENTORBOT_WORKING_HOURS=ALWAYS)
+    try:
+        workspace = Workspace(serve, slack_fake)
+        mentor, mentee = _people(slack_fake, 4)
+        await _pair(workspace, "FirstNudge", mentor, mentee)
+        [intro] = await eventually(
+            lambda: slack_fake.posts_to(slack_fake.dm(mentor, mentee)), 5, "the intro"
+        )
+        for user in (mentee, mentor):  # the mentor completes the pair
+            status, _ = await workspace.click(
+                user, intro, "pairing.accept", block_prefix=f"for.{user}"
+            )
+            assert status == 200
+        nudge = await eventually(
+            lambda: [
+                p
+                for p in slack_fake.posts_to(slack_fake.dm(mentee))
+                if "session.book_at" in str(p.blocks)
+            ],
+            2,
+            "the leader's nudge, with no tick",
+        )
+        assert "Time to book your first session" in nudge[0].text
+        out = await workspace.tick(datetime.now(UTC) + timedelta(minutes=1))
+        assert "sent 0" in out, "the tick finds it sent: no second nudge"
+    finally:
+        serve.stop()

@@ -109,8 +109,8 @@ async def test_on_teams_a_reflection_shared_by_default_is_found_by_another_parti
     await tenant.latest(mentor, "both in")
 
     await tick(tenant, when + timedelta(minutes=5))
-    nudge = await tenant.latest(mentee, "Schedule")
-    await tenant.submit(mentee, nudge, "Schedule")
+    nudge = await tenant.latest(mentee, "Other time...")
+    await tenant.submit(mentee, nudge, "Other time...")
     day = weekday_at(10, 9).date()
     good = {"date": day.isoformat(), "time": "10:00", "minutes": "45"}
     await eventually(lambda: "Book it" in activity_text(nudge.latest), what="booking form")

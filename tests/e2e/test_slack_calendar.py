@@ -141,7 +141,9 @@ async def test_a_booking_sends_both_an_invite_that_reschedule_and_cancel_update_
     answer = await answer_with_invite(
         workspace, mentor, form, {"date": later.isoformat(), "time": "15:30", "minutes": "45"}
     )
-    assert answer.text.startswith(f"Moved: {moved_to:%a} {moved_to.day} {moved_to:%b}, 15:30")
+    # (What a move says: tests/unit/test_calendar_words.py; here, the new time is shown.)
+    new_time = f"{moved_to:%a} {moved_to.day} {moved_to:%b}, 15:30"
+    assert new_time in answer.text, answer.text
     await eventually(lambda: "session.move" not in buttons(invite), what="the old row gone")
     await workspace.tick(when + timedelta(minutes=10))
     moved = {}
@@ -155,7 +157,8 @@ async def test_a_booking_sends_both_an_invite_that_reschedule_and_cancel_update_
         assert event["DTSTART"].dt == moved_to and expanded(calendar, moved_to) == [moved_to]
         moved[person.user] = (event, message_of(fake, share))
     assert moved[mentor.user][1] is answer
-    assert moved[mentee.user][1].text.startswith("Mina moved your session to")
+    told = moved[mentee.user][1].text
+    assert "Mina" in told and new_time in told, told
 
     # 3: Cancel session on the updated invite sends both a cancellation of it.
     status, _ = await workspace.click(mentee.user, moved[mentee.user][1], "session.cancel")
@@ -185,8 +188,10 @@ async def test_a_series_is_one_repeating_invite_and_pausing_the_pair_cancels_it(
         mentor,
         {"date": day.isoformat(), "time": "10:00", "minutes": "30", "repeat": "3"},
     )
-    assert booked.text.startswith("Booked 3 sessions with Erik, every 14 days from")
-    assert "Here's one calendar invite for all of them; Erik gets one too" in booked.text
+    # (What a series' answer says: tests/unit/test_calendar_words.py; here, it names the
+    # partner and carries the one invite, whose three sessions are checked below.)
+    assert "Erik" in booked.text, booked.text
+    assert {"link.google", "session.move", "session.cancel"} <= set(buttons(booked))
 
     await workspace.tick(when + timedelta(minutes=5))
     uids = set()
@@ -207,11 +212,11 @@ async def test_a_series_is_one_repeating_invite_and_pausing_the_pair_cancels_it(
 
     # Pause, typed in the DM, then the pairing's button: both get the series cancelled.
     choose = await reply_in_dm(workspace, mentor, "pause")
-    assert "Which pairing would you like to pause?" in choose.text
+    assert list(buttons(choose)) == ["pairing.pause"], choose.blocks
     status, _ = await workspace.click(mentor.user, choose, "pairing.pause")
     assert status == 200
-    await eventually(lambda: "Paused" in texts(choose.blocks), what="paused")
-    assert "cancelled" in texts(choose.blocks), "the answer says what was called off"
+    # The answer takes the button's place (its words: tests/unit/test_lifecycle_words.py).
+    await eventually(lambda: not buttons(choose), what="paused")
     await workspace.tick(when + timedelta(minutes=10))
     for person in (mentee, mentor):
         [share] = shares(fake, person)[1:]

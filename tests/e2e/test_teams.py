@@ -68,15 +68,18 @@ async def test_a_pair_goes_from_the_pair_command_to_a_stored_reflection(tenant, 
     # The consent buttons are gone; what is left is booking the first session (this answer
     # is the mentor's nudge) and the offer to set objectives.
     rows = [b["actions"] for b in card["body"] if b.get("type") == "ActionSet"]
-    assert [a["title"] for a in rows[0]] == ["Schedule", "Set objectives"], "under its text"
-    assert "what do you hope to get from it?" in str(card), "and the check-in with it"
+    shown = [a["title"] for a in rows[0]]
+    assert shown[3:] == ["Other time...", "Set objectives"], "under its text"
+    assert [a["data"]["mb.a"] for a in rows[0][:3]] == ["session.book_at"] * 3, "three times"
+    asked = [a.get("data", {}).get("mb.a") for row in rows for a in row]
+    assert "checkin.answer" in asked, "and the check-in with it"
 
-    # The mentee is nudged with Schedule (the mentor is not: they had theirs in the answer);
-    # Schedule shows the booking form inline in the same card.
+    # The mentee is nudged with three times and Other time (the mentor is not: they had
+    # theirs in the answer); Other time shows the booking form inline in the same card.
     await tick(tenant, when + timedelta(minutes=5))
     nudge = await tenant.latest(mentee, "Time to book your first session")
     assert "Time to book" not in tenant.texts(mentor), "the mentor's nudge was the answer"
-    await tenant.submit(mentee, nudge, "Schedule")
+    await tenant.submit(mentee, nudge, "Other time...")
     await eventually(lambda: inputs(nudge), what="form inline in the nudge card")
     fields = inputs(nudge)
     assert [f["type"] for f in fields.values()] == [
@@ -156,18 +159,14 @@ async def test_a_pair_goes_from_the_pair_command_to_a_stored_reflection(tenant, 
     saved = await tenant.latest(mentee, "Thanks - saved")
     await asyncio.sleep(0.5)
     assert tenant.texts(mentee).count("Thanks - saved") == 1, "a redelivery is answered once"
-    # Who can read it is one choice (a ChoiceSet and its Change button), beside Undo.
+    # Who can read it is one choice (a ChoiceSet and its Change button), beside Undo. (The
+    # menu's words: tests/unit/test_visibility_words.py.)
     menu = inputs(saved)[CHOICE]
     assert menu["type"] == "Input.ChoiceSet" and menu["style"] == "compact", menu
-    options = {c["title"]: c["value"] for c in menu["choices"]}
-    assert list(options) == [
-        "Program owners, and Mina",
-        "Only Mina and me",
-        "Only me",
-        "Everyone in the program",
-        "Everyone in the program, without my name",
-    ], options
-    assert menu["value"] == options["Program owners, and Mina"], "the program's default"
+    choices = {c["value"].split(":", 1)[1]: c for c in menu["choices"]}
+    assert list(choices) == ["program", "pair", "private", "shared", "shared_anonymous"]
+    assert all("Mina" in choices[c]["title"] for c in ("program", "pair")), "by name"
+    assert menu["value"] == choices["program"]["value"], "the program's default"
     assert [a["title"] for a in tenant.fake.cards(saved)[0]["actions"]] == ["Change", "Undo"]
 
     # The owner's export: a time-limited link that serve answers with the CSV.
@@ -185,8 +184,8 @@ async def test_a_pair_goes_from_the_pair_command_to_a_stored_reflection(tenant, 
         assert resp.status == 403 and "not valid" in await resp.text()
 
     # The mentee makes the reflection theirs alone: the owners' next export leaves it out.
-    await tenant.choose(mentee, saved, "Only me", "Change")
-    await eventually(lambda: "Only you can read it." in activity_text(saved.latest), what="chosen")
+    await tenant.choose(mentee, saved, choices["private"]["title"], "Change")
+    await eventually(lambda: CHOICE not in inputs(saved), what="chosen: the menu gives way")
     assert not await export_rows(tenant, "Cycle", "completion rates"), "private now"
 
 

@@ -34,6 +34,7 @@ from tests.e2e.teams_support import (
     active_pairs,
     activity_text,
     button,
+    inputs,
     teams_env,
     tick,
     titles,
@@ -244,19 +245,24 @@ async def test_moving_then_cancelling_a_session_updates_one_calendar_event_and_o
 
     # The mentor moves it from the invite: Reschedule shows the form in the same card, and
     # moving it draws the card again with the updated invite.
+    # (What moving says: tests/unit/test_calendar_words.py; here, the form in the card, then
+    # the new time shown with the updated invite.)
     card = first[mentor].sent
     await tenant.submit(mentor, card, "Reschedule")
-    assert "Pick the new time for your session" in activity_text(card.latest)
+    assert {"date", "time", "minutes"} <= set(inputs(card)), activity_text(card.latest)
+    assert "Move it" in titles(card)
     moved_to = berlin(day + timedelta(days=1), 14, 30)
-    values = {"date": moved_to.astimezone(BERLIN).date().isoformat(), "time": "14:30"}
+    local = moved_to.astimezone(BERLIN)
+    values = {"date": local.date().isoformat(), "time": "14:30"}
     await tenant.submit(mentor, card, "Move it", values | {"minutes": "30"})
-    assert "Moved:" in activity_text(card.latest), activity_text(card.latest)
-    assert "Here's your updated calendar invite; Erik gets one too." in activity_text(card.latest)
+    new_time = f"{local:%a} {local.day} {local:%b}, 14:30"
+    assert new_time in activity_text(card.latest), activity_text(card.latest)
+    assert not inputs(card), "the form gave way to the answer"
     moved = await invite_in(tenant, card)
 
     await tick(tenant, when + timedelta(minutes=10))
     second = {mentee: await invite(tenant, mentee), mentor: moved}
-    assert "Mina moved your session" in second[mentee].text, second[mentee].text
+    assert "Mina" in second[mentee].text and new_time in second[mentee].text, second[mentee].text
     assert second[mentee].sent.id != first[mentee].sent.id, "the partner's comes as a new message"
     for user, got in second.items():
         assert got.url != first[user].url, "a new link"
@@ -301,12 +307,13 @@ async def test_a_series_of_three_is_one_repeating_event_and_pausing_the_pair_can
     day = weekday_at(10, 9).date()
     starts = [berlin(day + timedelta(days=14 * n), 10) for n in range(3)]
     card = await book(tenant, mentee, starts[0], repeat="3")
-    assert "Booked 3 sessions with Mina, every 14 days" in activity_text(card.latest)
-    assert "Here's one calendar invite for all of them" in activity_text(card.latest)
+    # (What a series' answer says: tests/unit/test_calendar_words.py; here, it names the
+    # partner and carries the one invite, whose three sessions are checked below.)
+    assert "Mina" in activity_text(card.latest), activity_text(card.latest)
 
     await tick(tenant, when + timedelta(minutes=5))
     requests = {mentee: await invite_in(tenant, card), mentor: await invite(tenant, mentor)}
-    assert "Erik booked your next 3 sessions" in requests[mentor].text, requests[mentor].text
+    assert "Erik" in requests[mentor].text, requests[mentor].text
     for got in requests.values():
         assert got.method == "REQUEST"
         [event] = got.events
@@ -315,14 +322,13 @@ async def test_a_series_of_three_is_one_repeating_event_and_pausing_the_pair_can
         assert event["DTSTART"].dt == starts[0]
         assert str(event["DTSTART"].params["TZID"]) == "Europe/Berlin"
         assert got.starts == starts, "exactly the three sessions, at 10:00 in Berlin"
-    assert "3 sessions" in requests[mentee].text, requests[mentee].text
     uid = requests[mentee].uid
 
     # Pausing cancels all three: one cancellation naming each occurrence.
     await tenant.say(mentee, "pause")
-    choice = await tenant.latest(mentee, "Which pairing would you like to pause?")
+    choice = await tenant.latest(mentee, "Pause: Mina (Series)")
     await tenant.submit(mentee, choice, "Pause: Mina (Series)")
-    assert "what you had booked is cancelled" in activity_text(choice.latest)
+    assert not titles(choice), "the answer takes the button's place"
     await tick(tenant, when + timedelta(minutes=10))
     for user in (mentee, mentor):
         got = await invite(tenant, user)
@@ -331,7 +337,7 @@ async def test_a_series_of_three_is_one_repeating_event_and_pausing_the_pair_can
         assert sorted(e["RECURRENCE-ID"].dt for e in got.events) == starts
         assert {str(e["STATUS"]) for e in got.events} == {"CANCELLED"}
         assert (await fetch(requests[user].url))[0] == 410
-    assert "are off" in (await invite(tenant, mentor)).text
+    assert "Erik" in (await invite(tenant, mentor)).text, "the partner's cancellation names who"
 
 
 # --- 5. the personal calendar feed --------------------------------------------------------------

@@ -42,8 +42,8 @@ def _links(text: str) -> list[str]:
 async def test_a_topic_typed_as_a_link_reaches_the_partner_as_plain_text(tenant: Tenant):
     mentor, mentee, when = await active_pair(tenant, "Escaping")
     await tick(tenant, when + timedelta(minutes=5))
-    nudge = await tenant.latest(mentee, "Schedule")
-    await tenant.submit(mentee, nudge, "Schedule")
+    nudge = await tenant.latest(mentee, "Other time...")
+    await tenant.submit(mentee, nudge, "Other time...")
     day = weekday_at(10, 9)
     form = {"date": day.date().isoformat(), "time": "10:00", "minutes": "45", "topic": TOPIC}
     assert "topic" in inputs(await tenant.latest(mentee, "Book it"))

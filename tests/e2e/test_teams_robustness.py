@@ -20,6 +20,7 @@ from tests.e2e.teams_support import (
     Tenant,
     active_pair,
     activity_text,
+    runs,
     start_program,
     teams_env,
     teams_pair,
@@ -93,8 +94,8 @@ async def test_a_card_submitted_twice_counts_once(tenant, connector):
     start = weekday_at(6, 9)
     await tenant.say(mentee, "me")
     await tick(tenant, when + timedelta(minutes=5))
-    nudge = await tenant.latest(mentee, "Schedule")
-    await tenant.submit(mentee, nudge, "Schedule")
+    nudge = await tenant.latest(mentee, "Other time...")
+    await tenant.submit(mentee, nudge, "Other time...")
     await eventually(lambda: nudge.updates, what="form")
     values = {"date": start.date().isoformat(), "time": "10:00", "minutes": "30"}
     submitted = await tenant.submit(mentee, nudge, "Book it", values)
@@ -222,7 +223,7 @@ async def test_proactive_nudge_uses_the_stored_reference_after_a_restart(
                 s for s in other.sent_to(own_chat) if "Time to book" in activity_text(s.latest)
             ]
             assert len(nudges) == 1, "the nudge went to the stored conversation and serviceUrl"
-            assert "what do you hope to get from it?" in activity_text(nudges[0].latest), "along"
+            assert "checkin.answer" in runs(nudges[0]), "along"
             mentor_chat = connector.sent_to(connector.conversation_for(mentor))
             assert not [s for s in mentor_chat if "Time to book" in activity_text(s.latest)]
             assert not other.calls_of("create"), "no new conversation was needed"

@@ -136,7 +136,7 @@ async def test_a_series_stays_at_ten_local_for_the_booker_across_a_clock_change(
     harness, booker, first_day, utc_hours, partners_clock
 ):
     pairing = await harness.active_pairing(
-        await harness.program(cadence_days=7), mentor=TOM, mentee=ERIK
+        await harness.program(cadence_days=7, allow_outside_hours=True), mentor=TOM, mentee=ERIK
     )
     reply = await _book(harness, booker, pairing, first_day, repeat="3")
     partner = TOM if booker == ERIK else ERIK
@@ -161,7 +161,8 @@ async def test_a_series_stays_at_ten_local_for_the_booker_across_a_clock_change(
 async def test_a_series_is_one_repeating_event_over_its_stored_sessions(
     harness, cadence, freq, interval
 ):
-    pairing = await harness.active_pairing(await harness.program(cadence_days=cadence))
+    program = await harness.program(cadence_days=cadence, allow_outside_hours=True)  # weekends
+    pairing = await harness.active_pairing(program)
     await harness.tick()
     reply = await _book(harness, ERIK, pairing, "2026-03-05", repeat="3")
     sessions = await _sessions(harness, pairing)
@@ -302,7 +303,8 @@ async def test_pausing_cancels_each_future_session_but_not_one_already_past(harn
 
 
 async def test_a_cancellation_sent_after_a_session_began_leaves_that_session_out(harness):
-    pairing = await harness.active_pairing(await harness.program(cadence_days=1))
+    program = await harness.program(cadence_days=1, allow_outside_hours=True)  # 08:30, weekends
+    pairing = await harness.active_pairing(program)
     await harness.tick()
     await _book(harness, ERIK, pairing, "2026-03-03", "08:30", repeat="3")
     first, *rest = await _sessions(harness, pairing)
@@ -317,7 +319,8 @@ async def test_a_cancellation_sent_after_a_session_began_leaves_that_session_out
 
 
 async def test_someone_whose_request_never_went_out_gets_no_cancellation_either(harness):
-    pairing = await harness.active_pairing(mentor=TOM, mentee=ERIK)
+    program = await harness.program(allow_outside_hours=True)  # Tom's 04:00
+    pairing = await harness.active_pairing(program, mentor=TOM, mentee=ERIK)
     await harness.tick()
     booking = await _book(harness, ERIK, pairing, "2026-03-05")  # 04:00 in New York: Tom's waits
     eriks = [await _in_answer(harness, ERIK, booking)]
@@ -331,7 +334,8 @@ async def test_someone_whose_request_never_went_out_gets_no_cancellation_either(
 
 
 async def test_a_cancellation_due_with_the_request_it_takes_back_follows_that_request(harness):
-    pairing = await harness.active_pairing(mentor=TOM, mentee=ERIK)
+    program = await harness.program(allow_outside_hours=True)  # Tom's 04:00
+    pairing = await harness.active_pairing(program, mentor=TOM, mentee=ERIK)
     await harness.tick()
     await _book(harness, ERIK, pairing, "2026-03-05", repeat="3")  # 04:00 in New York: Tom's waits
     first, second, third = await _sessions(harness, pairing)
@@ -407,7 +411,8 @@ async def test_more_than_six_sessions_at_once_are_refused(harness):
 
 async def test_the_feed_lists_only_the_persons_own_sessions(harness):
     ours = await harness.active_pairing()
-    theirs = await harness.active_pairing(await harness.program("Other"), mentor=PRIYA, mentee=TOM)
+    other = await harness.program("Other", allow_outside_hours=True)
+    theirs = await harness.active_pairing(other, mentor=PRIYA, mentee=TOM)
     await _book(harness, ERIK, ours, "2026-03-05")
     await _book(harness, PRIYA, theirs, "2026-03-06")
     [mine], [other] = await _sessions(harness, ours), await _sessions(harness, theirs)

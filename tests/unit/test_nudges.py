@@ -9,6 +9,9 @@ from bot.domain.model import Notification, NotificationStatus, Pairing
 from bot.policy.hours import WorkingHours
 from tests.harness import ERIK, MINA, MONDAY, OWNER, TOM, Harness
 
+TAP = "session.book_at"  # one of the times offered
+OFFER = [TAP, TAP, TAP, "session.schedule"]  # three times, then "Other time..."
+
 
 def _nudges(harness, user):
     return [
@@ -26,8 +29,8 @@ async def test_the_executive_is_asked_to_book_as_the_pair_starts_and_the_mentor_
     await harness.click(MINA, "pairing.accept", pairing.id)
     answer = await harness.click(ERIK, "pairing.accept", pairing.id)
     assert answer.text.startswith("You're both in. Next step: booking your first session")
-    assert "tap Schedule" in answer.text
-    assert answer.buttons[0].action == "session.schedule"
+    assert "These times suit you both" in answer.text
+    assert [b.action for b in answer.buttons][:4] == [TAP, TAP, TAP, "session.schedule"]
     await harness.run_until(MONDAY + timedelta(hours=23))
     assert not _nudges(harness, "erik"), "Erik's first nudge was his answer"
     assert not _nudges(harness, "mina"), "the mentor waits a day for the leader to book"
@@ -35,7 +38,7 @@ async def test_the_executive_is_asked_to_book_as_the_pair_starts_and_the_mentor_
     [to_mina] = _nudges(harness, "mina")
     assert to_mina.at == MONDAY + timedelta(days=1)
     assert "Erik was asked to pick a slot and hasn't yet" in to_mina.message.text
-    assert [b.action for b in to_mina.message.buttons] == ["session.schedule", "pairing.snooze"]
+    assert [b.action for b in to_mina.message.buttons] == [*OFFER, "pairing.snooze"]
     assert not _nudges(harness, "erik")
 
 
@@ -44,14 +47,29 @@ async def test_when_the_mentor_completes_the_pair_the_executive_is_nudged_at_onc
     pairing = await harness.pairing(program)
     await harness.click(ERIK, "pairing.accept", pairing.id)
     answer = await harness.click(MINA, "pairing.accept", pairing.id)
-    assert "tap Schedule" in answer.text
+    assert "These times suit you both" in answer.text
     await harness.tick()
     [to_erik] = _nudges(harness, "erik")
     assert to_erik.at == MONDAY, "the leader is nudged at once"
     assert "Could you pick a slot" in to_erik.message.text
-    assert [b.action for b in to_erik.message.buttons] == ["session.schedule", "pairing.snooze"]
+    assert [b.action for b in to_erik.message.buttons] == [*OFFER, "pairing.snooze"]
     await harness.run_until(MONDAY + timedelta(days=2))
     assert not _nudges(harness, "mina"), "Mina had her nudge in her answer"
+
+
+async def test_the_leaders_nudge_is_queued_for_now_by_the_second_accept_not_by_the_tick(
+    harness,
+):
+    program = await harness.program()
+    pairing = await harness.pairing(program)
+    await harness.click(ERIK, "pairing.accept", pairing.id)
+    await harness.click(MINA, "pairing.accept", pairing.id)
+    await harness.engine.deliver_now()  # what serve's courier runs when told: no planning
+    [to_erik] = _nudges(harness, "erik")
+    assert to_erik.at == MONDAY
+    assert [b.action for b in to_erik.message.buttons] == [*OFFER, "pairing.snooze"]
+    await harness.run_until(MONDAY + timedelta(days=2))
+    assert len(_nudges(harness, "erik")) == 1, "the planner finds it sent"
 
 
 async def test_reminder_to_the_leader_after_three_days_then_owners_after_two_ignored_nudges(
@@ -122,7 +140,7 @@ async def test_a_nudge_due_at_3am_arrives_at_the_start_of_the_working_day(store)
     await harness.click(TOM, "pairing.accept", pairing.id)
     harness.clock.set(datetime(2026, 3, 3, 8, 0, tzinfo=UTC))  # 03:00 in New York, 09:00 in Berlin
     answer = await harness.click(MINA, "pairing.accept", pairing.id)
-    assert answer.buttons[0].action == "session.schedule", "Mina's first nudge is her answer"
+    assert answer.buttons[0].action == TAP, "Mina's first nudge is her answer"
     await harness.run_until(datetime(2026, 3, 3, 13, 59, tzinfo=UTC), step=timedelta(minutes=30))
     assert not _nudges(harness, "tom"), "nothing before 09:00 New York time"
     tom, mina = await harness.person(TOM), await harness.person(MINA)

@@ -137,6 +137,7 @@ ACTIONS = {
         for action in ("session.held", "session.missed", "session.reschedule", "reflection.write")
     },
     **{action: lambda w: [w.upcoming, w.session] for action in ("session.move", "session.cancel")},
+    "session.book_at": lambda w: [f"{w.pair}:20260320T1000Z", f"{w.pair}:20260323T0900Z"],
     "followup.done": lambda w: [w.followup],
     "followthrough.answer": lambda w: [f"{w.followup}:0:done", f"{w.followup}:0:dropped"],
     "objective.state": lambda w: [f"{w.objective}:done", f"{w.objective}:started"],
