@@ -16,14 +16,15 @@ from adapters.console.render import render
 from adapters.console.sender import ConsoleSender, Delivered
 from bot.context import Context, EngineConfig
 from bot.domain.clock import VirtualClock
-from bot.domain.events import Actor, CommandIssued
+from bot.domain.events import ActionClicked, Actor, CommandIssued
 from bot.domain.kinds import Kind
 from bot.domain.messages import FormErrors, Message
-from bot.domain.model import Notification, Pairing, Reflection, Session
+from bot.domain.model import Notification, Pairing, Reflection, Session, SessionStatus
 from bot.engine import Engine
 from bot.flows.pairings import create_program, propose_pairing
 from bot.flows.people import person_for
 from bot.policy.hours import zone
+from bot.policy.offers import within_hours
 from storage import migrate
 from storage.store import SqlStore, make_engine
 
@@ -90,6 +91,7 @@ def _cast() -> list[tuple[Persona, Persona, str, str]]:
     dana = Persona(
         Actor("console", "dana", "Dana Cruz", timezone="America/Los_Angeles"),
         books=True,
+        own_time=True,
         snoozes=1,
         hour=9,
         minutes="60",
@@ -152,6 +154,8 @@ class DemoReport:
     learnings: str = ""
     budgets: list[Budget] = field(default_factory=list)
     crowded: list[tuple[str, str]] = field(default_factory=list)
+    booked: Counter = field(default_factory=Counter)  # bookings made by "tap" or "form"
+    outside_hours: list[str] = field(default_factory=list)  # sessions outside someone's hours
 
 
 class Demo:
@@ -168,6 +172,7 @@ class Demo:
         self.last_day: date | None = None
         self.received: list[tuple[str, datetime]] = []  # (user id, when) of each delivery
         self.acted: set[tuple[str, datetime]] = set()  # (user id, minute) of each act
+        self.booked: Counter = Counter()  # bookings made by "tap" (an offered time) or "form"
 
     async def run(self) -> DemoReport:
         with tempfile.TemporaryDirectory(prefix="mentorbot-demo-") as folder:
@@ -251,6 +256,9 @@ class Demo:
                 continue
             self.acted.add((event.actor.user_id, _minute(self.clock.now())))
             reply = await engine.handle(event)
+            if isinstance(reply, Message) and reply.text.startswith("Booked"):
+                tapped = isinstance(event, ActionClicked) and event.action == "session.book_at"
+                self.booked["tap" if tapped else "form"] += 1
             if isinstance(reply, FormErrors):
                 self._line(f"   bot: {reply.text}", indent=True)
             elif isinstance(reply, Message):
@@ -329,10 +337,22 @@ class Demo:
                 sent = await ctx.tx.find(Notification, pairing_id=pairing.id, status="sent")
                 report.stages[label] = Counter(n.kind.split(".")[0] for n in sent)
                 report.escalations += sum(n.kind == Kind.ESCALATION for n in sent)
-                sessions = [s.id for s in await ctx.tx.find(Session, pairing_id=pairing.id)]
+                found = await ctx.tx.find(Session, pairing_id=pairing.id)
+                sessions = [s.id for s in found]
                 report.reflections[label] = len(await ctx.tx.find(Reflection, session_id=sessions))
+                program = await ctx.program(pairing.program_id)
+                for session in found:
+                    if session.status == SessionStatus.CANCELLED:
+                        continue
+                    for person in (mentor, mentee):
+                        tz = ctx.rules.tz(person, program)
+                        ends = session.starts_at + timedelta(minutes=session.minutes)
+                        if not within_hours(ctx.rules.hours(program), tz, session.starts_at, ends):
+                            when = ctx.rules.when(session.starts_at, person, program)
+                            report.outside_hours.append(f"{label} {when} for {person.first_name}")
 
         await engine.run(gather)
+        report.booked = self.booked
         report.budgets = await self._budgets(engine)
         report.crowded = self._crowded()
         status = await engine.handle(
@@ -355,6 +375,13 @@ class Demo:
             self.out.write(f"{b.name:<14} {b.role:<7} {b.messages:>8} {b.held:>5} {per:>12}\n")
         crowded = ", ".join(f"{who} at {when}" for who, when in report.crowded) or "nobody"
         self.out.write(f"Two messages in the same minute, unasked: {crowded}.\n")
+        taps, forms = report.booked["tap"], report.booked["form"]
+        self.out.write(
+            f"\n== Booking ==\nBookings: {taps + forms}, {taps} with one tap on an offered time,"
+            f" {forms} in the form.\n"
+        )
+        outside = "; ".join(report.outside_hours) or "none"
+        self.out.write(f"Sessions outside someone's working hours: {outside}.\n")
         self.out.write(f"\n== Final status for {OWNER.display_name} ==\n{report.final_status}\n")
         sam = self.people["sam"].actor
         found = await engine.handle(

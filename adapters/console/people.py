@@ -16,6 +16,8 @@ class Persona:
 
     Args:
         books: True for the one who picks session times (usually the executive mentee).
+        own_time: picks a time in the form (`hour`, `minutes`) rather than tapping the first
+            time a nudge offers.
         ignore_nudges: nudges to ignore before acting on one (a forgetful executive).
         snoozes: times to press "Snooze a week" before booking.
         outcomes: answers to "did it happen?", in order (held / missed / reschedule).
@@ -30,6 +32,7 @@ class Persona:
     actor: Actor
     delay: timedelta = timedelta(hours=1)
     books: bool = False
+    own_time: bool = False
     answers_checks: bool = False
     ignore_nudges: int = 0
     snoozes: int = 0
@@ -79,7 +82,7 @@ class Persona:
         if "pulse.answer" in buttons or "reflection.write" in buttons:
             return self._on_card(message, at, buttons, ids)
         if "session.schedule" in buttons and self.books:
-            return [self._click(at, buttons["session.schedule"], ids, "opens the booking form")]
+            return [self._book_from(message, at, ids, "opens the booking form")]
         if "followthrough.answer" in buttons and self.follows_through:
             [chosen] = [b for b in message.every_button if b.label == self.follows_through]
             return [self._click(at, chosen, ids, f"answers '{chosen.label}'")]
@@ -95,13 +98,8 @@ class Persona:
         """The owner had a word: book from the last nudge after all."""
         if self.last_nudge is None:
             return []
-        buttons = {b.action: b for b in self.last_nudge.every_button}
         self.ignore_nudges = 0
-        return [
-            self._click(
-                now + self.delay, buttons["session.schedule"], ids, "opens the booking form"
-            )
-        ]
+        return [self._book_from(self.last_nudge, now + self.delay, ids, "opens the booking form")]
 
     def _on_nudge(self, message, at, buttons, ids):
         self.seen_nudges += 1
@@ -111,7 +109,16 @@ class Persona:
         if self.snoozes and "pairing.snooze" in buttons:
             self.snoozes -= 1
             return [self._click(at, buttons["pairing.snooze"], ids, "snoozes for a week")]
-        return [self._click(at, buttons["session.schedule"], ids, "opens the booking form")]
+        return [self._book_from(message, at, ids, "opens the booking form")]
+
+    def _book_from(self, message: Message, at: datetime, ids, story: str):
+        """Book from what `message` offers: one tap on the first time it offers, or the form
+        (`story`) for someone who picks their own time or when no time is offered."""
+        offered = [b for b in message.every_button if b.action == "session.book_at"]
+        if offered and not self.own_time:
+            return self._click(at, offered[0], ids, f"taps {offered[0].label}")
+        form = next(b for b in message.every_button if b.action == "session.schedule")
+        return self._click(at, form, ids, story)
 
     def _on_card(self, message, at, buttons, ids):
         """The post-session card, all in one sitting: the rating and the fit question, an
@@ -142,7 +149,7 @@ class Persona:
                 event = MessageReceived(**self._base(ids), text=text)
                 done.append((at, f"replies: {text}", event))
         if "session.schedule" in buttons and self.books:
-            done.append(self._click(at, buttons["session.schedule"], ids, "books the next one"))
+            done.append(self._book_from(message, at, ids, "books the next one"))
         return done
 
     def _tap(self, message: Message, at: datetime, ids) -> list:

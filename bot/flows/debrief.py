@@ -30,6 +30,7 @@ from bot.domain.outcomes import Fit, Pulse
 from bot.flows import objectives
 from bot.flows.followups import QUOTED, done_tapped, open_followups
 from bot.flows.objectives import objectives_of
+from bot.flows.offers import nudge_offer
 from bot.flows.reflections import promised
 from bot.policy import cadence
 from bot.policy.hours import zone
@@ -171,8 +172,8 @@ async def _next_session(
         return [], None
     local = due.astimezone(zone(ctx.rules.tz(person, program)))
     day = f"{local:%a} {local.day} {local:%b}"
-    button = Button(prompts.text("buttons.schedule"), "session.schedule", str(pairing.id))
-    return [Ask(prompts.text("debrief.book", day=day), (button,))], None
+    line, buttons = await nudge_offer(ctx, person, pairing, program)  # times, as a nudge's
+    return [Ask(f"{prompts.text('debrief.book', day=day)} {line}".strip(), buttons)], None
 
 
 def _ratings(session: Session) -> tuple[Button, ...]:

@@ -127,6 +127,30 @@ def test_the_demo_keeps_each_person_within_the_message_budget(demo):
         assert len(re.findall(rf"^\d\d:\d\dZ -> {name} \(", demo, re.M)) == sent, name
 
 
+BOOKED = re.compile(
+    r"bot: Booked: \w{3} \d+ \w{3}, (\d\d):(\d\d) \([^)]+\), (\d+) min with \w+"
+    r"(?: \((\d\d):(\d\d) for \w+\))?"
+)
+
+
+def test_the_demo_books_most_sessions_with_one_tap_and_none_outside_anyones_hours(demo):
+    """Issue 28: most bookings are one tap on a time a nudge or card offered, and no session
+    falls outside either person's working hours (Mon-Fri 09:00-18:00 on their own clock),
+    as the demo counts it and as its transcript shows each booking on both clocks."""
+    counted = re.search(
+        r"Bookings: (\d+), (\d+) with one tap on an offered time, (\d+) in the form\.", demo
+    )
+    total, taps, forms = (int(n) for n in counted.groups())
+    assert total == taps + forms and taps > total / 2, counted.group(0)
+    booked = BOOKED.findall(demo)
+    assert len(booked) == total
+    for hour, minute, minutes, their_hour, their_minute in booked:
+        for h, m in ((hour, minute), (their_hour or hour, their_minute or minute)):
+            start = int(h) * 60 + int(m)
+            assert start >= 9 * 60 and start + int(minutes) <= 18 * 60, (h, m, minutes)
+    assert "Sessions outside someone's working hours: none." in demo
+
+
 def _next_working_day_10am() -> str:
     """A working moment in Berlin after the import (which uses the real clock), within the
     program's first week: no weekly digest is due yet (on a Monday, the next Monday would

@@ -128,3 +128,13 @@ async def test_another_pairs_time_is_not_yours(harness):
     answer = await harness.click(ERIK, TAP, f"{theirs.id}:20260310T1000Z")
     assert "someone else's pairing" in answer.text
     assert await _sessions(harness, theirs) == []
+
+
+async def test_the_card_after_a_held_session_offers_times_around_when_the_next_is_due(harness):
+    await harness.held_session()  # Tue 3 March; the next is due a cadence (14 days) later
+    card = harness.last("mina", "reflection.write").message
+    offered = [_start(b) for b in _times(card)]
+    assert len(offered) == 3
+    days = sorted(s.astimezone(ZoneInfo("Europe/Berlin")).day for s in offered)
+    assert days == [16, 17, 18], "the due day (Tue 17 March) and either side"
+    assert "session.schedule" in {b.action for b in card.every_button}  # Other time...
