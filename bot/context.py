@@ -26,6 +26,10 @@ class Context:
     _people: dict[int, Participant] = field(default_factory=dict)
     _pairings: dict[int, Pairing | None] = field(default_factory=dict)
     _sessions: dict[int, list[Session]] = field(default_factory=dict)
+    _booked: dict[int, list[tuple[datetime, int]]] = field(default_factory=dict)
+    _batch: set[int] = field(default_factory=set)  # the people of the pairings preloaded
+    # Times offered to each pair (bot/flows/offers.py): both of a pair are offered the same.
+    offered: dict[int, list[datetime]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.rules = Rules(self.config, self.now)
@@ -84,8 +88,11 @@ class Context:
         return self._sessions[pairing_id]
 
     def sessions_changed(self, pairing_id: int) -> None:
-        """This unit of work added or changed the pairing's sessions: read them again."""
+        """This unit of work added or changed the pairing's sessions: read them again (and
+        what its people have booked)."""
         self._sessions.pop(pairing_id, None)
+        self._booked.clear()
+        self.offered.clear()
 
     async def preload(self, pairing_ids: list[int]) -> None:
         """Read these pairings, their people, programs and sessions in a few queries."""
@@ -98,7 +105,9 @@ class Context:
             self._sessions[pairing_id] = []
         for session in await self.tx.find(Session, pairing_id=wanted):
             self._sessions[session.pairing_id].append(session)
-        await self.people([i for p in found.values() for i in (p.mentor_id, p.mentee_id)])
+        people = [i for p in found.values() for i in (p.mentor_id, p.mentee_id)]
+        self._batch.update(people)
+        await self.people(people)
         programs = sorted({p.program_id for p in found.values()} - set(self._programs))
         for program in await self.tx.find(Program, id=programs) if programs else []:
             self._programs[program.id] = program
@@ -123,6 +132,16 @@ class Context:
             for found in await self.tx.find(Participant, id=missing):
                 self._people[found.id] = found
         return {i: self._people[i] for i in ids if i in self._people}
+
+    async def booked(self, people: list[int]) -> list[tuple[datetime, int]]:
+        """These people's scheduled sessions with anyone, still to end, as (start, minutes),
+        each once. The first ask reads them for every person of the pairings preloaded too
+        (a batch of nudges reads them in one statement, not one per nudge)."""
+        missing = [i for i in people if i not in self._booked]
+        if missing:
+            ask = sorted(set(missing) | (self._batch - set(self._booked)))
+            self._booked.update(await self.tx.booked(ask, self.now))
+        return sorted({span for i in people for span in self._booked[i]})
 
     def remember_person(self, person: Participant) -> None:
         """Hold a participant read or written some other way (bot.flows.people)."""

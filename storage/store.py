@@ -345,21 +345,33 @@ class SqlTx:
     ) -> list[LearningEntry]:
         return await learnings.search(self.conn, scope, words, limit)
 
-    async def booked(self, people: list[int], after: datetime) -> list[tuple[datetime, int]]:
+    async def booked(
+        self, people: list[int], after: datetime
+    ) -> dict[int, list[tuple[datetime, int]]]:
         s, p = sessions, pairings
-        theirs = select(p.c.id).where(or_(p.c.mentor_id.in_(people), p.c.mentee_id.in_(people)))
-        query = select(s.c.starts_at, s.c.minutes).where(
-            s.c.pairing_id.in_(theirs),
-            s.c.status == SessionStatus.SCHEDULED,
-            # No session runs longer than the longest a form books, so this bounds the scan.
-            s.c.starts_at > after - timedelta(minutes=SESSION_MINUTES_MAX),
-        )
-        found = await self.conn.execute(query)
-        return [
-            (start, minutes)
-            for start, minutes in found
-            if start + timedelta(minutes=minutes) > after
-        ]
+        wanted = set(people)
+        found: dict[int, list[tuple[datetime, int]]] = {person: [] for person in wanted}
+        ordered = sorted(wanted)
+        for start in range(0, len(ordered), IN_LIST // 2):
+            chunk = ordered[start : start + IN_LIST // 2]
+            query = (
+                select(s.c.starts_at, s.c.minutes, p.c.mentor_id, p.c.mentee_id)
+                .select_from(s.join(p, p.c.id == s.c.pairing_id))
+                .where(
+                    or_(p.c.mentor_id.in_(chunk), p.c.mentee_id.in_(chunk)),
+                    s.c.status == SessionStatus.SCHEDULED,
+                    # No session runs longer than a form books: this bounds the scan.
+                    s.c.starts_at > after - timedelta(minutes=SESSION_MINUTES_MAX),
+                )
+                .order_by(s.c.starts_at)
+            )
+            for at, minutes, mentor, mentee in await self.conn.execute(query):
+                if at + timedelta(minutes=minutes) <= after:
+                    continue
+                for person in {mentor, mentee} & wanted:
+                    if (at, minutes) not in found[person]:
+                        found[person].append((at, minutes))
+        return found
 
     async def sessions_version(self, pairing_ids: list[int]) -> tuple[int, int, int]:
         s = sessions

@@ -324,9 +324,12 @@ class Tx(Protocol):
         revisions: one of the three differs whenever a session was added, changed or
         deleted (calendar feeds are built again only then)."""
 
-    async def booked(self, people: list[int], after: datetime) -> list[tuple[datetime, int]]:
-        """The (start, minutes) of the scheduled sessions of any pair these people are in
-        that end after `after`, in one statement (the times a nudge offers go around them)."""
+    async def booked(
+        self, people: list[int], after: datetime
+    ) -> dict[int, list[tuple[datetime, int]]]:
+        """Each of these people's scheduled sessions with anyone that end after `after`, as
+        (start, minutes) by person, in a statement or two (the times a nudge offers go around
+        them)."""
 
 
 class Store(Protocol):

@@ -22,18 +22,23 @@ async def pair_offer(ctx: Context, pairing: Pairing, program: Program) -> offers
     person has booked with anyone."""
     mentor, mentee = await ctx.person(pairing.mentor_id), await ctx.person(pairing.mentee_id)
     zones = (ctx.rules.tz(mentee, program), ctx.rules.tz(mentor, program))
-    booked = await ctx.tx.booked([mentor.id, mentee.id], ctx.now)
+    booked = await ctx.booked([mentor.id, mentee.id])
     busy = [(start, start + timedelta(minutes=minutes)) for start, minutes in booked]
     return offers.Pair.of(ctx.rules.hours(program), zones, program.session_minutes, busy)
 
 
 async def offered_times(ctx: Context, pairing: Pairing, program: Program) -> list[datetime]:
-    """The times a booking nudge offers the pair now (the same for both of them)."""
+    """The times a booking nudge offers the pair now (the same for both of them: worked
+    out once per unit of work)."""
+    if pairing.id in ctx.offered:
+        return ctx.offered[pairing.id]
     pair = await pair_offer(ctx, pairing, program)
     sessions = await ctx.sessions(pairing.id)
     due = cadence.next_due(sessions, program)
     since = offers.since(cadence.nudge_base(pairing, sessions, program), ctx.now)
-    return in_program(ctx, program, pair, offers.offer(pair, ctx.now, due, since=since))
+    times = in_program(ctx, program, pair, offers.offer(pair, ctx.now, due, since=since))
+    ctx.offered[pairing.id] = times
+    return times
 
 
 async def nudge_offer(

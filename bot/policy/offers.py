@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 
 from bot.domain.clock import as_utc
 from bot.policy.hours import WorkingHours, zone
@@ -66,8 +67,8 @@ def offer(
     target = max(as_utc(due), earliest) if due is not None else earliest
     found: list[datetime] = []
     for day in _days_around(target.astimezone(home).date(), first_day):
-        start = _first_free(pair, day, earliest)
-        if start is not None and not fits(pair, start, now):
+        start = _first_free(pair, day, earliest)  # inside both people's hours, clear of both
+        if start is not None and start >= as_utc(now) + TAP_AHEAD:
             found.append(start)
             if len(found) == count:
                 break
@@ -114,15 +115,9 @@ def _days_around(target: date, first: date) -> Iterable[date]:
 def _first_free(pair: Pair, day: date, earliest: datetime) -> datetime | None:
     """The first step-aligned start on the leader's `day` (not before `earliest`) whose whole
     session lies inside both people's hours and clear of their sessions."""
-    home = zone(pair.zones[0])
-    day_start = datetime.combine(day, datetime.min.time(), tzinfo=home).astimezone(UTC)
-    day_end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=home)
-    spans = [(max(day_start, earliest), day_end.astimezone(UTC))]
-    for tz in pair.zones:
-        spans = _intersect(spans, _open_spans(pair.hours, tz, day_start, day_end))
     length = timedelta(minutes=pair.minutes)
-    for span_start, span_end in spans:
-        start = step_up(span_start)
+    for span_start, span_end in _open_both(pair.hours, pair.zones, day):
+        start = step_up(max(span_start, earliest))
         while start + length <= span_end:
             end = start + length
             clash = [b_end for b_start, b_end in pair.busy if b_start < end and start < b_end]
@@ -130,6 +125,20 @@ def _first_free(pair: Pair, day: date, earliest: datetime) -> datetime | None:
                 return start
             start = step_up(max(clash))
     return None
+
+
+@lru_cache(maxsize=4096)
+def _open_both(hours: WorkingHours, zones: tuple[str, ...], day: date) -> tuple[Span, ...]:
+    """The spans (UTC) of the leader's `day` (on the first clock) inside everyone's working
+    hours, each on their own clock (kept: a batch of nudges asks for the same few days on
+    the same few clocks)."""
+    home = zone(zones[0])
+    day_start = datetime.combine(day, datetime.min.time(), tzinfo=home).astimezone(UTC)
+    day_end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=home)
+    spans = [(day_start, day_end.astimezone(UTC))]
+    for tz in dict.fromkeys(zones):  # each clock once
+        spans = _intersect(spans, _open_spans(hours, tz, day_start, day_end))
+    return tuple(spans)
 
 
 def _open_spans(hours: WorkingHours, tz: str, start: datetime, end: datetime) -> list[Span]:

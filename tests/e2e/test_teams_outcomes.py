@@ -275,7 +275,9 @@ async def test_objectives_pulse_fit_and_a_followed_through_plan_reach_the_right_
     [card] = FakeConnector.cards(questions)
     [own] = [b for b in card["body"] if b.get("id") == OWN_BUTTONS]  # under its own text
     assert [a["title"] for a in own["actions"]] == OPTIONS
-    assert asks(questions) == [f"You planned to: {plan}\n{ASKED}" for plan in others]
+    # (A reminder to book may come along too, depending on the hour the test runs at.)
+    planned = [a for a in asks(questions) if a.startswith("You planned to: ")]
+    assert planned == [f"You planned to: {plan}\n{ASKED}" for plan in others]
     assert all(titles(questions, plan) == OPTIONS for plan in others), text_of(questions)
     assert not every(tenant, mentor, ASKED), "only the author is asked"
 
@@ -298,7 +300,7 @@ async def test_objectives_pulse_fit_and_a_followed_through_plan_reach_the_right_
         assert not titles(questions, plan), "one answer, then the buttons go"
         for later in PLANS[n + 1 :]:
             assert titles(questions, later) == OPTIONS, (f"{later!r} is open", text_of(questions))
-    assert not titles(questions), "all four answered"
+    assert not set(titles(questions)) & set(OPTIONS), "all four answered"
     seen = sent_count(tenant, mentor)
     await tick(tenant, ask_at + timedelta(minutes=5))
     # (a thank-you goes along with the mentor's next message for up to two days, then alone)

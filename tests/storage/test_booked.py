@@ -36,4 +36,10 @@ async def test_booked_finds_each_persons_scheduled_sessions_with_anyone_that_sti
             await tx.add(Session(pairing_id=p.id, starts_at=start, minutes=45, status=status))
     async with store.reading() as tx:
         found = await tx.booked([a.id, b.id], NOW)
-    assert sorted(found) == sorted((start, 45) for _, start, _ in wanted)
+    assert set(found) == {a.id, b.id}
+    assert sorted(found[a.id]) == sorted(
+        [(NOW + hour, 45), (NOW + 3 * hour, 45), (NOW - timedelta(minutes=30), 45)]
+    )
+    assert sorted(found[b.id]) == sorted(
+        [(NOW + hour, 45), (NOW + 2 * hour, 45), (NOW - timedelta(minutes=30), 45)]
+    )
