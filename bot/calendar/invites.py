@@ -116,6 +116,7 @@ async def cancel_sessions(
     """Cancel these sessions (each uid's sequence goes up once) and send a cancellation for
     those still ahead to both people."""
     program = await ctx.program(pairing.program_id)
+    ctx.sessions_changed(pairing.id)  # what this unit of work read of them is out of date
     by_uid: dict[str, list[Session]] = defaultdict(list)
     for session in sessions:
         by_uid[session.uid].append(session)

@@ -199,18 +199,28 @@ async def book_at(ctx: Context, person: Participant, req: Request) -> Message:
         key = "schedule.taken_by" if first else "schedule.taken"
         return Message(prompts.text(key, when=when, minutes=upcoming.minutes, first=first))
     pair = await pair_offer(ctx, pairing, program)
-    never = start is None or start != offers.step_up(start)  # not a time ever offered
-    why = "bad" if never else offers.fits(pair, start, ctx.now)
-    if not why and not in_program(ctx, program, pair, [start]):
-        why = "bad"  # after the program, or beyond the booking horizon: never offered
+    why = _why_not(ctx, program, pair, start)
     if why:
-        near = offers.near(pair, start or ctx.now, ctx.now)
+        near = offers.near(pair, start if why != "bad" else ctx.now, ctx.now)
         fresh = in_program(ctx, program, pair, near)
         key = f"schedule.offer_{why}" if fresh else "schedule.offer_none"
         buttons = time_buttons(ctx, person, pairing, program, fresh)
         return Message(prompts.text(key), buttons=buttons)
     slot = Slot((start,), program.session_minutes, "", "", ctx.rules.tz(person, program))
     return await book_slot(ctx, person, pairing, program, slot)
+
+
+def _why_not(ctx: Context, program: Program, pair: offers.Pair, start: datetime | None) -> str:
+    """Why a tapped time cannot be booked now ("" when it can): "past", "hours", "busy", or
+    "bad" for one never offered (unreadable, off the half hour, after the program or beyond
+    the booking horizon); bounds first, so no value reaches date arithmetic it breaks."""
+    if start is None or start - ctx.now > ctx.config.booking_horizon:
+        return "bad"
+    if start <= ctx.now:
+        return "past"
+    if start != offers.step_up(start) or not in_program(ctx, program, pair, [start]):
+        return "bad"
+    return offers.fits(pair, start, ctx.now)
 
 
 async def add_sessions(
@@ -228,6 +238,7 @@ async def add_sessions(
     `recurrence_id` when one occurrence of a series is moved)."""
     series = len(slot.starts) > 1
     program = await ctx.program(pairing.program_id)
+    ctx.sessions_changed(pairing.id)  # what this unit of work read of them is out of date
     booked = []
     for start in slot.starts:
         # Which meeting of the pair this is (agendas follow it, none twice): earlier ones

@@ -22,7 +22,9 @@ OFFERED = 3  # times in a nudge
 FRESH = 2  # times offered with a refusal (the tapped one no longer works)
 TAP_AHEAD = timedelta(hours=1)  # a tapped time must still be at least this far off
 STEP = timedelta(minutes=30)  # offered times start on the hour or the half hour (UTC)
-HOLD = timedelta(days=2)  # how long a round of nudges offers the times it began with
+# How long a round of nudges offers the times it began with: the mentor's nudge a day after
+# the leader's, held back over a weekend by working hours, still shows the leader's times.
+HOLD = timedelta(days=4)
 SEARCH_DAYS = 28  # days looked at around the due date
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 

@@ -92,6 +92,9 @@ async def test_a_time_that_no_longer_fits_or_was_never_offered_books_nothing(har
         "20260314T1000Z": "outside working hours for one of you",  # a Saturday
         "20260310T1010Z": "I can't book that time",  # not on the half hour: never offered
         "tomorrow": "I can't book that time",
+        "99991231T2359Z": "I can't book that time",  # beyond any date arithmetic
+        "00010101T0000Z": "That time is too close now to book",
+        "20270310T1000Z": "I can't book that time",  # beyond the booking horizon
         "20261310T1000Z": "I can't book that time",
     }
     for when, said in tries.items():
@@ -138,3 +141,20 @@ async def test_the_card_after_a_held_session_offers_times_around_when_the_next_i
     days = sorted(s.astimezone(ZoneInfo("Europe/Berlin")).day for s in offered)
     assert days == [16, 17, 18], "the due day (Tue 17 March) and either side"
     assert "session.schedule" in {b.action for b in card.every_button}  # Other time...
+
+
+async def test_the_mentors_nudge_held_over_a_weekend_offers_the_leaders_times(store):
+    """Tom (New York) completes the pair on Friday evening with his times in the answer;
+    Mina's nudge, due a day later, waits for Monday 09:00 in Berlin: the same three times."""
+    friday = datetime(2026, 3, 6, 21, 0, tzinfo=UTC)  # 16:00 in New York, 22:00 in Berlin
+    harness = Harness(store, start=friday)
+    program = await harness.program()
+    pairing = await harness.pairing(program, mentor=MINA, mentee=TOM)
+    await harness.click(MINA, "pairing.accept", pairing.id)
+    answer = await harness.click(TOM, "pairing.accept", pairing.id)
+    his = [_start(b) for b in _times(answer)]
+    await harness.run_until(datetime(2026, 3, 9, 9, 0, tzinfo=UTC))
+    to_mina = harness.last("mina", TAP)
+    assert to_mina.at == datetime(2026, 3, 9, 8, 0, tzinfo=UTC)  # Monday 09:00 in Berlin
+    assert [_start(b) for b in _times(to_mina.message)] == his
+    assert his[0].date() == to_mina.at.date(), "Monday's time has not gone: it stays"
