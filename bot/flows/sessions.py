@@ -57,7 +57,7 @@ def zones_note(ctx: Context, person: Participant, other: Participant, program) -
         return prompts.text("schedule.pick", timezone=mine)
     hours = ctx.rules.hours(program)
     day = ctx.now.astimezone(zone(theirs)).date()
-    opens, closes = offers.day_span(hours, theirs, day)
+    opens, closes = hours.span(day, theirs)
     here = zone(mine)
     return prompts.text(
         "schedule.pick_other",
@@ -128,13 +128,11 @@ async def _in_partners_hours(
         pair = await pair_offer(ctx, pairing, program)
         near = in_program(ctx, program, pair, offers.near(pair, start, ctx.now))
         _, their_time = ctx.rules.when_both(start, person, other, program)
-        their = their_time or ctx.rules.when(start, other, program).partition(", ")[2]
         said = prompts.text(
             "schedule.outside_partner",
             other=other.first_name,
-            their_time=their,
-            hours=f"{hours.start_minute // 60:02}:{hours.start_minute % 60:02}"
-            f"-{hours.end_minute // 60:02}:{hours.end_minute % 60:02}",
+            their_time=their_time or f"{start.astimezone(zone(tz)):%H:%M}",  # one clock
+            hours=hours.window(),
         )
         if near:
             times = [ctx.rules.when(t, person, program) for t in near]

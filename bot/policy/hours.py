@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.clock import as_utc
@@ -64,6 +64,15 @@ class WorkingHours:
                 f"Working hours {text!r}: the day must start before it ends, within 00:00-24:00."
             )
         return cls(frozenset(days), start, end)
+
+    def span(self, day: date, tz: str) -> tuple[datetime, datetime]:
+        """When the working day `day` opens and closes on the clock of `tz`, in UTC."""
+        return as_utc(_at(day, self.start_minute, tz)), as_utc(_at(day, self.end_minute, tz))
+
+    def window(self) -> str:
+        """The daily window, e.g. "09:00-18:00"."""
+        start, end = divmod(self.start_minute, 60), divmod(self.end_minute, 60)
+        return f"{start[0]:02}:{start[1]:02}-{end[0]:02}:{end[1]:02}"
 
     def is_open(self, when: datetime, tz: str) -> bool:
         """True when `when` falls inside working hours in timezone `tz`."""

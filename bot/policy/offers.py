@@ -151,16 +151,9 @@ def _open_spans(hours: WorkingHours, tz: str, start: datetime, end: datetime) ->
     spans = []
     while day <= last:
         if day.weekday() in hours.days:
-            spans.append(day_span(hours, tz, day))
+            spans.append(hours.span(day, tz))
         day += timedelta(days=1)
     return spans
-
-
-def day_span(hours: WorkingHours, tz: str, day: date) -> Span:
-    """When the working day `day` opens and closes on the clock of `tz`, in UTC."""
-    midnight = datetime.combine(day, datetime.min.time(), tzinfo=zone(tz))
-    opens = (midnight + timedelta(minutes=hours.start_minute)).astimezone(UTC)
-    return opens, (midnight + timedelta(minutes=hours.end_minute)).astimezone(UTC)
 
 
 def _intersect(a: Sequence[Span], b: Sequence[Span]) -> list[Span]:

@@ -29,7 +29,7 @@ async def test_the_executive_is_asked_to_book_as_the_pair_starts_and_the_mentor_
     await harness.click(MINA, "pairing.accept", pairing.id)
     answer = await harness.click(ERIK, "pairing.accept", pairing.id)
     assert answer.text.startswith("You're both in. Next step: booking your first session")
-    assert "These times suit you both" in answer.text
+    assert "Times that suit you both" in answer.text
     assert [b.action for b in answer.buttons][:4] == [TAP, TAP, TAP, "session.schedule"]
     await harness.run_until(MONDAY + timedelta(hours=23))
     assert not _nudges(harness, "erik"), "Erik's first nudge was his answer"
@@ -47,7 +47,7 @@ async def test_when_the_mentor_completes_the_pair_the_executive_is_nudged_at_onc
     pairing = await harness.pairing(program)
     await harness.click(ERIK, "pairing.accept", pairing.id)
     answer = await harness.click(MINA, "pairing.accept", pairing.id)
-    assert "These times suit you both" in answer.text
+    assert "Times that suit you both" in answer.text
     await harness.tick()
     [to_erik] = _nudges(harness, "erik")
     assert to_erik.at == MONDAY, "the leader is nudged at once"

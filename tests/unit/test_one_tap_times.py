@@ -32,7 +32,9 @@ async def test_the_nudge_offers_three_times_in_both_peoples_hours_each_on_their_
     answer = await harness.click(PRIYA, "pairing.accept", pairing.id)  # her nudge: the answer
     offered = _times(answer)
     assert len(offered) == 3
-    assert "These times suit you both, on your clock (Europe/London)" in answer.text
+    assert (
+        "Times that suit you both, on your clock (Europe/London) - one tap books it." in answer.text
+    )
     assert [b.action for b in answer.buttons][3] == "session.schedule"  # Other time...
     starts = [_start(b) for b in offered]
     days = {s.astimezone(ZoneInfo("Europe/London")).date() for s in starts}
