@@ -306,15 +306,8 @@ async def first_nudge_in_reply(
     day brings the nudges)."""
     if program.starts_on and ctx.now.date() < program.starts_on:
         return False
-    series = cadence.nudge_series(pairing, [], program)
-    return await ctx.outbox.shown_in_reply(
-        Kind.NUDGE,
-        person,
-        nudge_key(series, 1, person.id),
-        series=series,
-        pairing_id=pairing.id,
-        payload={"step": 1, "first": True},
-    )
+    key, ids = _first_nudge(pairing, program, person)
+    return await ctx.outbox.shown_in_reply(Kind.NUDGE, person, key, **ids)
 
 
 async def _nudge_the_leader_now(
@@ -326,16 +319,16 @@ async def _nudge_the_leader_now(
     if person.id != pairing.mentor_id:
         return  # the leader completed it: the mentor's nudge waits a day, as planned
     leader = await ctx.person(pairing.mentee_id)
+    key, ids = _first_nudge(pairing, program, leader)
+    due = ctx.rules.deliverable(ctx.now, leader, program)
+    await ctx.outbox.notify(Kind.NUDGE, leader, due, key, **ids)
+
+
+def _first_nudge(pairing: Pairing, program: Program, person: Participant) -> tuple[str, dict]:
+    """The key and ids of `person`'s first nudge to book, as the planner writes them."""
     series = cadence.nudge_series(pairing, [], program)
-    await ctx.outbox.notify(
-        Kind.NUDGE,
-        leader,
-        ctx.rules.deliverable(ctx.now, leader, program),
-        nudge_key(series, 1, leader.id),
-        series=series,
-        pairing_id=pairing.id,
-        payload={"step": 1, "first": True},
-    )
+    ids = {"series": series, "pairing_id": pairing.id, "payload": {"step": 1, "first": True}}
+    return nudge_key(series, 1, person.id), ids
 
 
 async def _tell_about_decline(
