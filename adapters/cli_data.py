@@ -59,6 +59,8 @@ async def import_file(settings: Settings, args) -> int:
     for name in result.programs_created:
         print(f"created program {name!r} with default settings (every 14 days, 45 min)")
     print(f"imported {result.pairings} pairings from {path}; intros go out on the next tick")
+    if result.delegations:
+        print(f"asked {result.delegations} assistants (the delegate column) to confirm")
     return 0
 
 

@@ -7,7 +7,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-from bot.domain.model import Pairing, Participant, Program, Session
+from bot.domain.model import (
+    Delegation,
+    DelegationStatus,
+    Pairing,
+    Participant,
+    Program,
+    Session,
+)
 from bot.domain.ports import Tx
 from bot.outbox.queue import Outbox
 from bot.policy.rules import EngineConfig, Rules
@@ -30,6 +37,8 @@ class Context:
     _batch: set[int] = field(default_factory=set)  # the people of the pairings preloaded
     # Times offered to each pair (bot/flows/offers.py): both of a pair are offered the same.
     offered: dict[int, list[datetime]] = field(default_factory=dict)
+    # Each leader's assistant (confirmed delegations), read once per unit of work.
+    _assistants: dict[int, int] | None = None
 
     def __post_init__(self) -> None:
         self.rules = Rules(self.config, self.now)
@@ -142,6 +151,19 @@ class Context:
             ask = sorted(set(missing) | (self._batch - set(self._booked)))
             self._booked.update(await self.tx.booked(ask, self.now))
         return sorted({span for i in people for span in self._booked[i]})
+
+    async def assistant_of(self, leader_id: int) -> int | None:
+        """The id of the assistant who may book for this leader now (a confirmed delegation,
+        bot/flows/delegation.py), or None. Every confirmed delegation is read at the first
+        ask, in one statement (a batch of nudges and invites asks for many leaders)."""
+        if self._assistants is None:
+            found = await self.tx.find(Delegation, status=DelegationStatus.ACTIVE)
+            self._assistants = {d.leader_id: d.assistant_id for d in found}
+        return self._assistants.get(leader_id)
+
+    def delegations_changed(self) -> None:
+        """This unit of work changed a delegation: read them again at the next ask."""
+        self._assistants = None
 
     def remember_person(self, person: Participant) -> None:
         """Hold a participant read or written some other way (bot.flows.people)."""

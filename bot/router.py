@@ -4,9 +4,12 @@ and the id a value carries parsed, loaded and checked here, before any flow runs
 Values are never trusted: a button's value names a record by id (or "<id>:<more>"); the
 record is loaded with a lock, and a route that is for the pair it belongs to (Who.MEMBER), for
 the author of a reflection (Who.AUTHOR) or for the person themselves (Who.SELF) answers "not
-yours" to anyone else. An owners' tool (Who.OWNER) names its program through the route's
-`program` finder, or is about a record (a pair) whose program it is; the router loads it and
-answers "only owners" to anyone who does not own it, so no flow checks ownership again.
+yours" to anyone else. A booking route (Who.BOOKER) also takes the assistant the pair's
+leader named (bot/flows/delegation.py), acting for the leader (`Request.acting_for`); a
+delegation's own question is answered by its assistant alone (Who.ASSISTANT). An owners'
+tool (Who.OWNER) names its program through the route's `program` finder, or is about a
+record (a pair) whose program it is; the router loads it and answers "only owners" to
+anyone who does not own it, so no flow checks ownership again.
 """
 
 from __future__ import annotations
@@ -35,6 +38,9 @@ class Who(StrEnum):
     MEMBER = "member"  # the mentor or mentee of the pair the record belongs to
     AUTHOR = "author"  # the author of the reflection named (or of a follow-up's reflection)
     SELF = "self"  # the value is the acting person's own id (forget-me)
+    # A member, or the assistant the pair's leader named (book, move, cancel: nothing else).
+    BOOKER = "booker"
+    ASSISTANT = "assistant"  # the assistant a delegation names
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,13 @@ class Request:
     args: str = ""  # a command's words after its name
     mentions: tuple[Mention, ...] = ()
     program: Program | None = None  # an owners' tool's program, its ownership checked
+    # Who.BOOKER: the leader an assistant acts for (None when one of the pair acts).
+    acting_for: Participant | None = None
+
+    def member(self, person: Participant) -> Participant:
+        """The one of the pair this request is for: the person acting, or the leader their
+        assistant acts for."""
+        return self.acting_for or person
 
 
 Handler = Callable[[Context, Participant, Request], Awaitable[Reply]]
@@ -114,9 +127,18 @@ async def route(
         await owner_check(ctx, person, program)
     if found.who == Who.MEMBER and (pairing is None or pairing.role_of(person.id) is None):
         return not_yours()
+    acting_for = None
+    if found.who == Who.BOOKER and (pairing is None or pairing.role_of(person.id) is None):
+        if pairing is None or await ctx.assistant_of(pairing.mentee_id) != person.id:
+            return not_yours()
+        acting_for = await ctx.person(pairing.mentee_id)
+    if found.who == Who.ASSISTANT and getattr(record, "assistant_id", None) != person.id:
+        return not_yours()
     if found.who == Who.AUTHOR and await _author_of(ctx, record) != person.id:
         return not_yours()
-    request = Request(event, name, value, record, pairing, rest, program=program, **more)
+    request = Request(
+        event, name, value, record, pairing, rest, program=program, acting_for=acting_for, **more
+    )
     return await found.handler(ctx, person, request)
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from bot.calendar.feed import calendar_command
 from bot.data.export import export_command
-from bot.domain.model import FollowUp, Pairing, Reflection, Session
+from bot.domain.model import Delegation, FollowUp, Pairing, Reflection, Session
 from bot.domain.outcomes import Objective
 from bot.flows import (
     checkins,
     commands,
     debrief,
+    delegation,
     enrolment,
     followups,
     learnings,
@@ -33,6 +34,8 @@ from bot.flows import (
 from bot.router import Route, Who
 
 MEMBER, AUTHOR, SELF, OWNER = Who.MEMBER, Who.AUTHOR, Who.SELF, Who.OWNER
+# Booking routes: the pair, or the assistant its leader named (bot/flows/delegation.py).
+BOOKER, ASSISTANT = Who.BOOKER, Who.ASSISTANT
 
 # Buttons: the value names the record the button is about.
 ACTIONS: dict[str, Route] = {
@@ -45,15 +48,18 @@ ACTIONS: dict[str, Route] = {
     "pairing.end": Route(lifecycle.ask_end, Pairing, MEMBER),
     "pairing.end_confirm": Route(lifecycle.end, Pairing, MEMBER),
     "pairing.keep": Route(lifecycle.keep, Pairing, MEMBER),
-    # Sessions: book one (a time offered in a nudge, or the form), say whether it happened,
-    # move or cancel it.
-    "session.book_at": Route(sessions.book_at, Pairing, MEMBER),
-    "session.schedule": Route(sessions.open_schedule_form, Pairing, MEMBER),
+    # Sessions: book one (a time offered in a nudge, or the form), move or cancel it (the
+    # leader's assistant too); say whether it happened (the pair alone).
+    "session.book_at": Route(sessions.book_at, Pairing, BOOKER),
+    "session.schedule": Route(sessions.open_schedule_form, Pairing, BOOKER),
+    "session.move": Route(rebooking.open_move_form, Session, BOOKER),
+    "session.cancel": Route(rebooking.cancel, Session, BOOKER),
     "session.held": Route(sessions.record_outcome, Session, MEMBER),
     "session.missed": Route(sessions.record_outcome, Session, MEMBER),
     "session.reschedule": Route(sessions.record_outcome, Session, MEMBER),
-    "session.move": Route(rebooking.open_move_form, Session, MEMBER),
-    "session.cancel": Route(rebooking.cancel, Session, MEMBER),
+    # An assistant named by a leader says whether they will book for them.
+    "delegation.accept": Route(delegation.answer, Delegation, ASSISTANT),
+    "delegation.decline": Route(delegation.answer, Delegation, ASSISTANT),
     # After a session: reflections, ratings, actions and objectives.
     "reflection.write": Route(reflections.reflection_form, Session, MEMBER),
     "reflection.undo": Route(reflections.undo_reflection, Reflection, AUTHOR),
@@ -78,8 +84,8 @@ ACTIONS: dict[str, Route] = {
 
 # Forms: the value names what the form is about, its inputs come in `values`.
 FORMS: dict[str, Route] = {
-    "session.schedule": Route(sessions.book, Pairing, MEMBER),
-    "session.move": Route(rebooking.move, Session, MEMBER),
+    "session.schedule": Route(sessions.book, Pairing, BOOKER),
+    "session.move": Route(rebooking.move, Session, BOOKER),
     "reflection.submit": Route(reflections.submit, Session, MEMBER),
     "objectives.submit": Route(objectives.save_form, Pairing, MEMBER),
     "checkin.submit": Route(checkins.save_checkin, Pairing, MEMBER),
@@ -100,6 +106,7 @@ COMMANDS: dict[str, Route] = {
     "resume": Route(lifecycle.choose),
     "end": Route(lifecycle.choose),
     "calendar": Route(calendar_command),
+    "delegate": Route(delegation.delegate),
     "forget-me": Route(privacy.ask_forget),
     # Owners' tools.
     "pair": Route(commands.pair, who=OWNER, program=commands.program_named),

@@ -240,6 +240,19 @@ checkins = Table(
     UniqueConstraint("pairing_id", "participant_id", "stage", name="uq_checkins_once"),
 )
 
+delegations = Table(
+    "delegations",
+    metadata,
+    _id(),
+    Column("leader_id", Integer, ForeignKey("participants.id"), nullable=False, index=True),
+    Column("assistant_id", Integer, ForeignKey("participants.id"), nullable=False, index=True),
+    Column("status", String(20), nullable=False),
+    Column("named_by", Integer, ForeignKey("participants.id"), nullable=True),
+    _created(),
+    Column("answered_at", UTCDateTime(), nullable=True),
+    Column("ended_at", UTCDateTime(), nullable=True),
+)
+
 notifications = Table(
     "notifications",
     metadata,
@@ -293,6 +306,7 @@ TABLES: dict[type, Table] = {
     model.Notification: notifications,
     model.Enrolment: enrolments,
     model.Proposal: proposals,
+    model.Delegation: delegations,
     outcomes.CheckIn: checkins,
     outcomes.Objective: objectives,
     outcomes.Pulse: pulses,

@@ -38,8 +38,9 @@ class MentionRef:
 
 def mentions(text: str) -> list[MentionRef]:
     """The people mentioned in a command's text, in order, as far as a command uses them:
-    only `pair` (two people) and `join` (a manager) read mentions, so other text resolves
-    none, and at most USED_MENTIONS are looked up (each may cost a users.info call)."""
+    only `pair` (two people), `join` (a manager) and `delegate` (an assistant) read
+    mentions, so other text resolves none, and at most USED_MENTIONS are looked up (each
+    may cost a users.info call)."""
     words = text.split(None, 1)
     if not words or words[0].lower() not in MENTIONING:
         return []
@@ -51,9 +52,9 @@ def mentions(text: str) -> list[MentionRef]:
     return found
 
 
-# The commands that read mentions (bot/flows: pair @mentor @mentee, join @manager), and the
-# most any of them reads.
-MENTIONING = ("pair", "join")
+# The commands that read mentions (bot/flows: pair @mentor @mentee, join @manager,
+# delegate @assistant), and the most any of them reads.
+MENTIONING = ("pair", "join", "delegate")
 USED_MENTIONS = 3
 
 

@@ -60,12 +60,16 @@ async def send_invites(
     by: Participant | None,
 ) -> Message | None:
     """Queue one invite (or cancellation) for these sessions of one uid to each person of
-    the pair still with us, at their next working moment. A request reaches `by` (the one
-    who booked or moved it, at the keyboard now, whatever the hour) at once instead: it is
-    returned, to go in the answer to what they did, and recorded as sent."""
+    the pair still with us, and a copy to the leader's assistant, at their next working
+    moment. A request reaches `by` (the one who booked or moved it, at the keyboard now,
+    whatever the hour) at once instead: it is returned, to go in the answer to what they
+    did, and recorded as sent."""
     uid, sequence = sessions[0].uid, sessions[0].sequence
     shown = None
-    for person_id in (pairing.mentee_id, pairing.mentor_id):
+    assistant = await ctx.assistant_of(pairing.mentee_id)
+    for person_id in (pairing.mentee_id, pairing.mentor_id, assistant):
+        if person_id is None or (person_id == assistant and person_id in _pair(pairing)):
+            continue
         person = await ctx.person(person_id)
         if person.forgotten_at:
             continue
@@ -145,6 +149,9 @@ async def compose_invite(ctx: Context, row: Notification) -> Message | None:
     pairing = await ctx.pairing(row.pairing_id) if row.pairing_id else None
     recipient = await ctx.person(row.recipient_id)
     if pairing is None or recipient.forgotten_at:
+        return None
+    copy = row.recipient_id not in _pair(pairing)  # to the assistant, while they book
+    if copy and await ctx.assistant_of(pairing.mentee_id) != row.recipient_id:
         return None
     method, sequence = row.payload.get("method"), int(row.payload.get("sequence", 0))
     earlier = (
@@ -283,8 +290,11 @@ async def who(
     ctx: Context, pairing: Pairing, session: Session
 ) -> tuple[Attendee | None, tuple[Attendee, ...]]:
     """ORGANIZER (whoever booked the event first: a move by the other person keeps it) and
-    ATTENDEEs, for the people whose e-mail we know."""
+    ATTENDEEs, for the people whose e-mail we know: the pair, and the leader's assistant."""
     people = [await ctx.person(pairing.mentee_id), await ctx.person(pairing.mentor_id)]
+    assistant = await ctx.assistant_of(pairing.mentee_id)
+    if assistant is not None and assistant not in _pair(pairing):
+        people.append(await ctx.person(assistant))
     same = [s for s in await ctx.sessions(pairing.id) if s.uid == session.uid] or [session]
     return attendees(people, same)
 
@@ -292,7 +302,8 @@ async def who(
 def attendees(
     people: list[Participant], booking: list[Session]
 ) -> tuple[Attendee | None, tuple[Attendee, ...]]:
-    """`who`, from the pair (mentee first) and the rows of the session's booking."""
+    """`who`, from the pair (mentee first, then any assistant) and the rows of the
+    session's booking."""
     known = [p for p in people if p.email and not p.forgotten_at]
     booked_by = min(booking, key=lambda s: s.id or 0).scheduled_by
     booker = next((p for p in known if p.id == booked_by), None)
@@ -316,7 +327,7 @@ async def _text(
     whose = "self" if by is not None and by.id == me.id else "other"
     first = live[0]
     fields = {
-        "first": by.first_name if by else other.first_name,
+        "first": await _booker_name(ctx, pairing, by) if by else other.first_name,
         "other": other.first_name,
         "when": ctx.rules.when(first.starts_at, me, program),
         "whens": ", ".join(ctx.rules.when(s.starts_at, me, program) for s in live),
@@ -324,7 +335,11 @@ async def _text(
         "count": count,
         "days": first.repeat_days,
     }
-    if row.payload.get("method") == CANCEL:
+    if me.id not in _pair(pairing):  # the leader's assistant: a copy
+        key = _copy_key(row.payload.get("method"), event, count)
+        leader = await ctx.person(pairing.mentee_id)
+        fields.update(leader=leader.first_name, other=other.first_name)
+    elif row.payload.get("method") == CANCEL:
         key = f"invite.cancelled_{whose}" if event == "cancelled" else "invite.called_off"
     elif event == "booked" and count > 1:
         key = f"invite.series_{whose}"
@@ -334,6 +349,28 @@ async def _text(
     if first.location:
         text += "\n" + prompts.text("invite.where", where=first.location)
     return text
+
+
+def _copy_key(method: str | None, event: str, count: int) -> str:
+    """What an assistant's copy of an invite says."""
+    if method == CANCEL:
+        return "invite.copy_cancelled"
+    if event == "moved":
+        return "invite.copy_moved"
+    return "invite.copy_series" if count > 1 else "invite.copy_booked"
+
+
+async def _booker_name(ctx: Context, pairing: Pairing, by: Participant) -> str:
+    """How the one who booked or changed a session is named to the pair: their first name,
+    or "<leader>'s assistant <name>"."""
+    if by.id in _pair(pairing):
+        return by.first_name
+    leader = await ctx.person(pairing.mentee_id)
+    return prompts.text("invite.by_assistant", leader=leader.first_name, assistant=by.first_name)
+
+
+def _pair(pairing: Pairing) -> tuple[int, int]:
+    return (pairing.mentee_id, pairing.mentor_id)
 
 
 async def invite_for(ctx: Context, person: Participant, session: Session) -> Message | None:

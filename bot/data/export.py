@@ -11,6 +11,7 @@ from bot.context import Context
 from bot.domain import prompts
 from bot.domain.messages import Attachment, Message, Refused
 from bot.domain.model import (
+    Delegation,
     FollowUp,
     Pairing,
     Participant,
@@ -53,6 +54,8 @@ COLUMNS = (
     "week",
     "figure",
     "value",
+    "assistant",
+    "assistant_status",
 )
 # A week's figures in the export: the figure's name -> its WeekFigures field.
 WEEK_FIGURES = {
@@ -75,7 +78,9 @@ async def export_rows(ctx: Context, programs: list[Program]) -> list[dict[str, s
     read in the learnings library, where it stays unnamed and dated to the day: here a row
     would name its pair, its author's role and its minute, so it has none, and is counted
     in a figure row (UNNAMED) instead. Check-in answers follow, one row each (their question
-    tells people that program owners read them).
+    tells people that program owners read them). Then each assistant a leader of the
+    program named, one row per pair they lead, with whether it holds (asked, active,
+    declined, ended).
     """
     rows: list[dict[str, str]] = []
     for program in programs:
@@ -136,6 +141,7 @@ async def export_rows(ctx: Context, programs: list[Program]) -> list[dict[str, s
             | {"program": program.name, "figure": UNNAMED, "value": str(unnamed)}
         )
         rows += await _checkin_rows(ctx, program, pairings, people)
+        rows += await _delegation_rows(ctx, program, pairings, people)
         cut = cadence.cutoffs(program, ctx.now)
         facts = await ctx.tx.reports.program_figures(program.id, cut)
         for figure, value in outcome_numbers(facts.outcomes).items():
@@ -209,6 +215,34 @@ async def _checkin_rows(
             "created_at": answer.created_at.isoformat() if answer.created_at else "",
         }
         rows.append(row)
+    return rows
+
+
+async def _delegation_rows(
+    ctx: Context,
+    program: Program,
+    pairings: dict[int, Pairing],
+    people: dict[int, Participant],
+) -> list[dict[str, str]]:
+    leaders = sorted({p.mentee_id for p in pairings.values()})
+    named = await ctx.tx.find(Delegation, leader_id=leaders)
+    rows = []
+    for held in sorted(named, key=lambda d: d.id):
+        assistant = await ctx.person(held.assistant_id)
+        for pairing in sorted(pairings.values(), key=lambda p: p.id):
+            if pairing.mentee_id != held.leader_id:
+                continue
+            row = {c: "" for c in COLUMNS}
+            row |= {
+                "program": program.name,
+                "mentor": _name(people[pairing.mentor_id]),
+                "mentee": _name(people[pairing.mentee_id]),
+                "goal": pairing.goal,
+                "assistant": _name(assistant),
+                "assistant_status": held.status,
+                "created_at": held.created_at.isoformat() if held.created_at else "",
+            }
+            rows.append(row)
     return rows
 
 

@@ -10,13 +10,22 @@ from bot.context import Context
 from bot.domain.events import Actor
 from bot.domain.ids import parse_handle
 from bot.domain.model import Pairing, Participant, Program
+from bot.flows.delegation import name_assistant
 from bot.flows.pairings import OPEN_STATUSES, create_program, propose_pairing
 from bot.flows.people import person_for
 from bot.policy.hours import zone
 
 PLATFORMS = ("slack", "teams", "console")
 REQUIRED = ("program", "mentor", "mentee", "goal")
-OPTIONAL = ("why", "mentor_name", "mentee_name", "mentor_timezone", "mentee_timezone", "objective")
+OPTIONAL = (
+    "why",
+    "mentor_name",
+    "mentee_name",
+    "mentor_timezone",
+    "mentee_timezone",
+    "objective",
+    "delegate",  # the leader's (mentee's) assistant, who may book for them once they confirm
+)
 
 
 class ImportRejected(Exception):
@@ -30,6 +39,7 @@ class ImportRejected(Exception):
 @dataclass
 class ImportResult:
     pairings: int = 0
+    delegations: int = 0  # assistants asked to confirm (rows with a delegate)
     programs_created: list[str] = field(default_factory=list)
 
 
@@ -73,6 +83,11 @@ async def import_roster(ctx: Context, text: str) -> ImportResult:
         program = programs[row["program"].lower()]
         await propose_pairing(ctx, program, mentor, mentee, row["goal"], row["why"])
         result.pairings += 1
+        if row["delegate"]:
+            platform, user_id = parse_handle(row["delegate"])
+            assistant = await person_for(ctx, Actor(platform=platform, user_id=user_id))
+            await name_assistant(ctx, mentee, assistant, by=None)
+            result.delegations += 1
     return result
 
 
@@ -113,6 +128,11 @@ def _check(row: dict[str, str]) -> str | None:
                 return f"{side}_timezone: {exc}"
     if parse_handle(row["mentor"]) == parse_handle(row["mentee"]):
         return "mentor and mentee are the same person"
+    if row["delegate"]:
+        if problem := handle_problem("delegate", row["delegate"]):
+            return problem
+        if parse_handle(row["delegate"]) in (parse_handle(row[s]) for s in ("mentor", "mentee")):
+            return "delegate must be someone other than the mentor and the mentee"
     return None
 
 

@@ -34,6 +34,7 @@ class Kind(StrEnum):
     # still in the outbox are skipped when that card was sent.
     PULSE = "pulse"  # after a held session: how useful was it? 1-5
     FIT = "fit"  # after the first held session: is this pairing working for you?
+    DELEGATION = "delegation"  # to an assistant a leader named: will you book for them?
 
 
 def intro_key(pairing_id: int, person_id: int | None) -> str:
@@ -99,6 +100,12 @@ def pulse_key(kind: Kind, session_id: int, person_id: int) -> str:
     return f"{kind}:{session_id}:{person_id}"
 
 
+def delegation_key(delegation_id: int) -> str:
+    """The one question to an assistant whether they will book for the leader who named
+    them."""
+    return f"delegation:{delegation_id}"
+
+
 class Note(StrEnum):
     """What a note (Kind.NOTE) is about: the first word of its key."""
 
@@ -110,6 +117,7 @@ class Note(StrEnum):
     FIT = "fit"  # to the owners: someone said the match may not be working
     FOLLOWUP = "followup"  # to a mentor (thanks) or their manager: a suggestion put in practice
     OWNER = "owner"  # to both of a pair: a note an owner wrote them from status
+    DELEGATION = "delegation"  # an assistant's answer, or its end; who else can book
 
 
 def note_key(event: Note, *about: object) -> str:
@@ -199,6 +207,8 @@ OUTBOX: dict[Kind, KindSpec] = {
     ),
     Kind.PULSE: KindSpec(pulse_key, False, OnPause.SENT, _ANOTHER),
     Kind.FIT: KindSpec(pulse_key, False, OnPause.SENT, _ANOTHER),
+    # Worded when sent, from the delegation as it is then (an ended one says nothing).
+    Kind.DELEGATION: KindSpec(delegation_key, False, OnPause.SENT, _ANOTHER),
 }
 
 

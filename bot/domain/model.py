@@ -292,6 +292,28 @@ class Notification:
     id: int | None = None
 
 
+class DelegationStatus(StrEnum):
+    ASKED = "asked"  # the leader (or an owner's import) named them; they have not answered
+    ACTIVE = "active"  # they confirmed: they may book for the leader
+    DECLINED = "declined"  # they said no
+    ENDED = "ended"  # `delegate none`, another assistant named, or forget-me
+
+
+@dataclass
+class Delegation:
+    """An assistant who may book, move and cancel a leader's sessions (and gets the leader's
+    booking nudges and a copy of each invite) - nothing else of the leader's pairs."""
+
+    leader_id: int
+    assistant_id: int
+    status: str = DelegationStatus.ASKED
+    named_by: int | None = None  # the leader, or the owner whose import named them
+    created_at: datetime | None = None
+    answered_at: datetime | None = None
+    ended_at: datetime | None = None
+    id: int | None = None
+
+
 @dataclass(frozen=True)
 class Later:
     """What composing a row says when it came due too early (a reminder whose question has

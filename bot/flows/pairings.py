@@ -26,6 +26,7 @@ from bot.domain.model import (
 )
 from bot.flows import offers
 from bot.flows.checkins import ask, compose_question
+from bot.flows.delegation import assistant_for
 from bot.flows.objectives import add_objectives, edit_button, objectives_of, split_goal
 from bot.flows.people import person_by_handle
 from bot.policy import cadence
@@ -314,14 +315,17 @@ async def _nudge_the_leader_now(
     ctx: Context, person: Participant, pairing: Pairing, program: Program
 ) -> None:
     """The mentor's Accept completed the pair (their nudge is their answer): the leader's
-    first nudge is queued now, as the planner would queue it at the next tick, so it goes
-    out within seconds (in the leader's working hours); the planner then finds it queued."""
+    first nudge (and their assistant's) is queued now, as the planner would queue it at the
+    next tick, so it goes out within seconds (in the leader's working hours); the planner
+    then finds it queued."""
     if person.id != pairing.mentor_id:
         return  # the leader completed it: the mentor's nudge waits a day, as planned
     leader = await ctx.person(pairing.mentee_id)
-    key, ids = _first_nudge(pairing, program, leader)
-    due = ctx.rules.deliverable(ctx.now, leader, program)
-    await ctx.outbox.notify(Kind.NUDGE, leader, due, key, **ids)
+    assistant = await assistant_for(ctx, pairing)
+    for nudged in (leader, assistant) if assistant else (leader,):
+        key, ids = _first_nudge(pairing, program, nudged)
+        due = ctx.rules.deliverable(ctx.now, nudged, program)
+        await ctx.outbox.notify(Kind.NUDGE, nudged, due, key, **ids)
 
 
 def _first_nudge(pairing: Pairing, program: Program, person: Participant) -> tuple[str, dict]:

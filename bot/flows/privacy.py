@@ -23,6 +23,7 @@ from bot.domain.model import (
     Session,
 )
 from bot.domain.outcomes import CheckIn, Objective
+from bot.flows import delegation
 from bot.flows.lifecycle import end_pairing
 from bot.flows.objectives import MAX_CHARS as MAX_OBJECTIVE
 from bot.flows.pairings import OPEN_STATUSES
@@ -54,6 +55,7 @@ async def forget(ctx: Context, person: Participant, _req: Request) -> Message:
     rows but lose their text, and their name is taken out of what others wrote about their
     pairs."""
     mine = await ctx.pairings_of(person.id)
+    await delegation.forgotten(ctx, person)  # an assistant of theirs, or theirs as one
     await _erase_traces(ctx, person, mine)
     for pairing in mine:
         if pairing.status not in OPEN_STATUSES:

@@ -1,6 +1,7 @@
 """Moving and cancelling a booked session from its Reschedule and Cancel buttons; either
-person of the pair may. A move keeps the session's calendar uid (a higher sequence tells
-calendars it changed); a cancellation sends a calendar cancellation."""
+person of the pair may, and the leader's assistant (bot/flows/delegation.py). A move
+keeps the session's calendar uid (a higher sequence tells calendars it changed); a
+cancellation sends a calendar cancellation."""
 
 from __future__ import annotations
 
@@ -79,7 +80,7 @@ async def move(ctx: Context, person: Participant, req: Request) -> Message | For
     await ctx.outbox.replan(pairing)
     invite = await send_invites(ctx, pairing, program, REQUEST, [moved], "moved", person)
     log.info("session moved pairing=%s from=%s to=%s", pairing.id, session.id, moved.id)
-    other = await ctx.person(pairing.other(person.id))
+    other = await ctx.person(pairing.other(req.member(person).id))
     return booked_reply(ctx, person, other, program, "schedule.moved", moved, invite)
 
 
@@ -95,7 +96,7 @@ async def cancel(ctx: Context, person: Participant, req: Request) -> Message:
     await cancel_sessions(ctx, pairing, [session], person, "cancelled")
     await ctx.outbox.replan(pairing)
     log.info("session cancelled pairing=%s session=%s", pairing.id, session.id)
-    other = await ctx.person(pairing.other(person.id))
+    other = await ctx.person(pairing.other(req.member(person).id))
     button = Button(prompts.text("buttons.schedule"), "session.schedule", str(pairing.id), True)
     text = prompts.text("schedule.cancelled", when=when, other=other.first_name)
     return Message(text, buttons=(button,))

@@ -44,7 +44,7 @@ async def open_schedule_form(ctx: Context, person: Participant, req: Request) ->
     program = await ctx.program(pairing.program_id)
     due = cadence.next_due(await ctx.sessions(pairing.id), program)
     form = schedule_form(ctx, person, pairing, program, due=due)
-    other = await ctx.person(pairing.other(person.id))
+    other = await ctx.person(pairing.other(req.member(person).id))
     return Message(text=zones_note(ctx, person, other, program), form=form)
 
 
@@ -109,18 +109,41 @@ async def book(ctx: Context, person: Participant, req: Request) -> Message | For
     program = await ctx.program(pairing.program_id)
     slot = read_slot(ctx, person, program, values)
     if isinstance(slot, Slot) and not program.allow_outside_hours:
-        slot = await _in_partners_hours(ctx, person, pairing, program, slot)
+        slot = await _in_partners_hours(ctx, person, req.member(person), pairing, program, slot)
     if not isinstance(slot, Slot):
         return FormErrors(slot, schedule_form(ctx, person, pairing, program))
-    return await book_slot(ctx, person, pairing, program, slot)
+    return await book_slot(ctx, person, pairing, program, slot, req.member(person))
 
 
 async def _in_partners_hours(
-    ctx: Context, person: Participant, pairing: Pairing, program: Program, slot: Slot
+    ctx: Context,
+    person: Participant,
+    member: Participant,
+    pairing: Pairing,
+    program: Program,
+    slot: Slot,
 ) -> Slot | dict[str, str]:
     """The slot, or why the form cannot take it: a session outside the partner's working
-    hours (on their clock), with the two times nearest to it that suit both."""
-    other = await ctx.person(pairing.other(person.id))
+    hours (on their clock), with the two times nearest to it that suit both. An assistant
+    booking for the leader (`member`) books in both people's hours."""
+    partner = await ctx.person(pairing.other(member.id))
+    for other in (partner, member) if member is not person else (partner,):
+        said = await _outside_hours(ctx, person, other, pairing, program, slot)
+        if said:
+            return {"time": said}
+    return slot
+
+
+async def _outside_hours(
+    ctx: Context,
+    person: Participant,
+    other: Participant,
+    pairing: Pairing,
+    program: Program,
+    slot: Slot,
+) -> str:
+    """Why the slot does not suit `other` (outside their working hours), with the two times
+    nearest to it that suit both; "" when it does."""
     hours, tz = ctx.rules.hours(program), ctx.rules.tz(other, program)
     for start in slot.starts:
         if offers.within_hours(hours, tz, start, start + timedelta(minutes=slot.minutes)):
@@ -137,15 +160,21 @@ async def _in_partners_hours(
         if near:
             times = [ctx.rules.when(t, person, program) for t in near]
             said += " " + prompts.text("schedule.outside_near", times=" or ".join(times))
-        return {"time": said}
-    return slot
+        return said
+    return ""
 
 
 async def book_slot(
-    ctx: Context, person: Participant, pairing: Pairing, program: Program, slot: Slot
+    ctx: Context,
+    person: Participant,
+    pairing: Pairing,
+    program: Program,
+    slot: Slot,
+    member: Participant,
 ) -> Message:
     """Book what `slot` asks for (from the form, or a time tapped in a nudge): upcoming
-    sessions of the pair are replaced, and each person gets a calendar invite."""
+    sessions of the pair are replaced, and each person gets a calendar invite. `member` is
+    the one of the pair it is booked for (`person`, or the leader their assistant acts for)."""
     sessions = await ctx.tx.find(Session, pairing_id=pairing.id)
     for old in sessions:
         same = old.starts_at == slot.starts[0] and old.minutes == slot.minutes
@@ -163,7 +192,7 @@ async def book_slot(
         await ctx.tx.save(pairing, fields=("escalated_at",))
     await ctx.outbox.replan(pairing)
     invite = await send_invites(ctx, pairing, program, REQUEST, booked, "booked", person)
-    other = await ctx.person(pairing.other(person.id))
+    other = await ctx.person(pairing.other(member.id))
     log.info("session booked pairing=%s sessions=%s", pairing.id, [s.id for s in booked])
     if len(booked) > 1:
         return booked_reply(
@@ -205,7 +234,7 @@ async def book_at(ctx: Context, person: Participant, req: Request) -> Message:
         buttons = time_buttons(ctx, person, pairing, program, fresh)
         return Message(prompts.text(key), buttons=buttons)
     slot = Slot((start,), program.session_minutes, "", "", ctx.rules.tz(person, program))
-    return await book_slot(ctx, person, pairing, program, slot)
+    return await book_slot(ctx, person, pairing, program, slot, req.member(person))
 
 
 def _why_not(ctx: Context, program: Program, pair: offers.Pair, start: datetime | None) -> str:

@@ -24,7 +24,7 @@ from bot.domain.model import (
 )
 from bot.domain.outcomes import ObjectiveState
 from bot.domain.ports import SENT_AS
-from bot.flows import debrief, offers, pulse
+from bot.flows import debrief, delegation, offers, pulse
 from bot.flows.checkins import compose_question
 from bot.flows.followups import QUOTED, compose_ask, open_followups, recognition_text
 from bot.flows.objectives import lines as objective_lines
@@ -212,12 +212,20 @@ async def _nudge(ctx: Context, row: Notification, pairing: Pairing) -> Message |
     if row.series != cadence.nudge_series(pairing, sessions, program):
         return None  # the pair booked or snoozed since this was planned
     role = pairing.role_of(row.recipient_id)
-    other = await ctx.person(pairing.other(row.recipient_id))
     step = row.payload.get("step", 1)
-    flavour = "reminder" if step > 1 else ("first" if row.payload.get("first") else "next")
     me = await ctx.person(row.recipient_id)
+    if role is None:  # the leader's assistant: while they still book for the leader
+        assistant = await delegation.assistant_for(ctx, pairing)
+        if assistant is None or assistant.id != me.id:
+            return None
+        leader, other = await ctx.person(pairing.mentee_id), await ctx.person(pairing.mentor_id)
+        key = "nudge.assistant_reminder" if step > 1 else "nudge.assistant"
+        text = prompts.text(key, leader=leader.first_name, other=other.first_name)
+    else:
+        other = await ctx.person(pairing.other(row.recipient_id))
+        flavour = "reminder" if step > 1 else ("first" if row.payload.get("first") else "next")
+        text = prompts.text(f"nudge.{flavour}_{role}", other=other.first_name)
     line, buttons = await offers.nudge_offer(ctx, me, pairing, program)
-    text = prompts.text(f"nudge.{flavour}_{role}", other=other.first_name)
     snooze = Button(prompts.text("buttons.snooze"), "pairing.snooze", str(pairing.id))
     return Message(text=f"{text} {line}".strip(), buttons=(*buttons, snooze))
 
@@ -304,4 +312,5 @@ COMPOSERS: dict[Kind, Composer] = {
     Kind.FOLLOWTHROUGH_REMINDER: compose_ask,
     Kind.PULSE: pulse.compose,
     Kind.FIT: pulse.compose,
+    Kind.DELEGATION: delegation.compose,
 }

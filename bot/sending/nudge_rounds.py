@@ -13,6 +13,7 @@ from bot.context import Context
 from bot.domain import prompts
 from bot.domain.kinds import Kind, escalation_key, nudge_key
 from bot.domain.model import Notification, Pairing, Program, Session, SessionStatus
+from bot.flows.delegation import assistant_for
 from bot.flows.people import person_by_handle
 from bot.policy import cadence
 
@@ -137,13 +138,15 @@ async def _next_nudge_step(
 
 
 async def _nudge_both(ctx: Context, rnd: _NudgeRound, step: int, nominal: datetime) -> int:
-    """The step's nudge to both. The leader is the one asked to book: the mentor's first
-    nudge waits a day, and is skipped when the leader has booked by then (the mentor then
-    hears of the session from the invite alone)."""
+    """The step's nudge to both (and to the leader's assistant, with the leader's). The
+    leader is the one asked to book: the mentor's first nudge waits a day, and is skipped
+    when the leader has booked by then (the mentor then hears of the session from the
+    invite alone)."""
     pairing, program, series = rnd.pairing, rnd.program, rnd.series
     created = 0
-    for person_id in (pairing.mentee_id, pairing.mentor_id):
-        if step > 1 and person_id == pairing.mentor_id:
+    assistant = await assistant_for(ctx, pairing)
+    for person_id in (pairing.mentee_id, pairing.mentor_id, assistant.id if assistant else None):
+        if person_id is None or (step > 1 and person_id == pairing.mentor_id):
             continue  # the mentor hears once a round; then the owners step in, not the junior
         person = await ctx.person(person_id)
         later = step == 1 and person_id == pairing.mentor_id

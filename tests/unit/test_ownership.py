@@ -1,6 +1,6 @@
 """Ids that arrive in buttons and forms are not trusted: every registered action and form,
 sent by someone with ids of other people's records, changes nothing and gives away no other
-person's name or words."""
+person's name or words. The leader's assistant is refused every one but booking's."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ import pytest
 from sqlalchemy import select
 
 from bot import routes
+from bot.domain import prompts
 from bot.domain.events import Actor, Mention
 from bot.domain.messages import FormErrors, Message
 from bot.domain.model import Enrolment, FollowUp, Proposal, Reflection
 from bot.domain.outcomes import Objective
 from bot.flows.people import person_for
+from bot.router import Who
 from storage.tables import metadata
 from tests.harness import ERIK, MINA, OWNER
 
@@ -24,6 +26,7 @@ SAM = Actor("console", "sam", "Sam Ortiz", timezone="Europe/London")  # her own 
 TOM = Actor("console", "tomas", "Tomasz Wielki", timezone="Europe/Warsaw")  # Mina's manager
 ANA = Actor("console", "ana", "Anneliese Roth", timezone="UTC")  # in the pool
 BOWEN = Actor("console", "bowen", "Bowen Carter", timezone="UTC")  # in the pool
+LENA = Actor("console", "lena", "Lena Vogt", timezone="Europe/Berlin")  # Erik's assistant
 # What Priya must never read: other people's names and words.
 SECRETS = (
     "Mina",
@@ -54,6 +57,7 @@ class World:
     tom: int
     ana: int
     bowen: int
+    delegation: int  # Erik's: Lena books for him
 
 
 async def _world(harness) -> World:
@@ -89,6 +93,11 @@ async def _world(harness) -> World:
     matched = await harness.command(OWNER, "match", 'program="Digital Leaders"')
     run = next(b.value for b in matched.buttons if b.action == "match.confirm")
     await harness.active_pairing(program, mentor=PRIYA, mentee=SAM)
+    await harness.command(ERIK, "delegate", "@lena", (Mention("@lena", LENA),))
+    await harness.tick()
+    asked = harness.last("lena", "delegation.accept").message
+    [yes] = [b for b in asked.buttons if b.action == "delegation.accept"]
+    await harness.click(LENA, "delegation.accept", yes.value)
 
     async def ids(ctx):
         [reflection] = await ctx.tx.find(Reflection, author_id=(await person_for(ctx, ERIK)).id)
@@ -113,6 +122,7 @@ async def _world(harness) -> World:
         tom,
         ana,
         bowen,
+        int(yes.value),
     )
 
 
@@ -156,6 +166,8 @@ ACTIONS = {
     "privacy.keep": lambda w: [w.mina],
     "owner.message": lambda w: [w.pair, f"{w.pair}:x"],
     "owner.pause": lambda w: [w.pair],
+    "delegation.accept": lambda w: [w.delegation],
+    "delegation.decline": lambda w: [w.delegation],
 }
 # Each registered form, as (value, inputs) naming other people's records.
 FORMS = {
@@ -248,3 +260,61 @@ async def test_a_join_button_cannot_name_a_manager(harness):
     priya = await harness.person(PRIYA)
     [mine] = await harness.engine.run(lambda ctx: ctx.tx.find(Enrolment, participant_id=priya.id))
     assert mine.status == "enrolled" and mine.manager_id is None
+
+
+# What the leader's assistant may do with the pair's records: book, move and cancel.
+BOOKING = {"session.book_at", "session.schedule", "session.move", "session.cancel"}
+# What the assistant must never read: the pair's reflections, plans, objectives, check-ins.
+WORDS = SECRETS[5:]
+
+
+def _refusal(route) -> str | None:
+    """What the assistant must be told by a route on the leader's pair: "not yours" for the
+    pair's and authors' routes, "only owners" for owners' tools; None for the routes anyone
+    uses for themselves (what they see is their own)."""
+    if route.who in (Who.MEMBER, Who.AUTHOR):
+        return prompts.text("general.not_yours")
+    if route.who == Who.OWNER:
+        return prompts.text("general.not_owner")
+    if route.who == Who.ASSISTANT:  # her own question to her: answered already
+        return prompts.text("delegate.answered")
+    return None
+
+
+@pytest.mark.parametrize("action", sorted(set(ACTIONS) - BOOKING))
+async def test_the_assistant_is_refused_every_button_but_bookings(harness, action):
+    world = await _world(harness)
+    for value in ACTIONS[action](world):
+        before = await _snapshot(harness)
+        reply = await harness.click(LENA, action, value)
+        assert await _snapshot(harness) == before, f"{action} {value} changed something"
+        refusal = _refusal(routes.ACTIONS[action])
+        assert refusal is None or reply.text == refusal, (action, reply.text)
+        shown = _shown(reply)
+        assert not [s for s in WORDS if s in shown], f"{action} {value} showed {shown}"
+
+
+@pytest.mark.parametrize("form_id", sorted(set(FORMS) - BOOKING))
+async def test_the_assistant_is_refused_every_form_but_bookings(harness, form_id):
+    world = await _world(harness)
+    for value, inputs in FORMS[form_id](world):
+        before = await _snapshot(harness)
+        reply = await harness.submit(LENA, form_id, value, **inputs)
+        assert await _snapshot(harness) == before, f"{form_id} {value} changed something"
+        refusal = _refusal(routes.FORMS[form_id])
+        assert refusal is None or reply.text == refusal, (form_id, reply.text)
+        shown = _shown(reply)
+        assert not [s for s in WORDS if s in shown], f"{form_id} {value} showed {shown}"
+
+
+def test_only_booking_routes_take_the_assistant():
+    booker = {name for name, route in routes.ACTIONS.items() if route.who == Who.BOOKER}
+    assert booker == BOOKING
+    assert {n for n, r in routes.FORMS.items() if r.who == Who.BOOKER} == BOOKING & set(FORMS)
+
+
+@pytest.mark.parametrize("command", ["me", "status", "learnings", "calendar", "help"])
+async def test_the_assistants_commands_show_nothing_of_the_pair(harness, command):
+    await _world(harness)
+    shown = _shown(await harness.command(LENA, command))
+    assert shown and not [s for s in WORDS if s in shown], shown
