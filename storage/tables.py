@@ -252,6 +252,15 @@ delegations = Table(
     Column("answered_at", UTCDateTime(), nullable=True),
     Column("ended_at", UTCDateTime(), nullable=True),
 )
+# One assistant at a time per leader: two `delegate` commands at once cannot both hold.
+_OPEN_DELEGATION = delegations.c.status.in_(["asked", "active"])
+Index(
+    "uq_delegations_open_leader",
+    delegations.c.leader_id,
+    unique=True,
+    sqlite_where=_OPEN_DELEGATION,
+    postgresql_where=_OPEN_DELEGATION,
+)
 
 notifications = Table(
     "notifications",

@@ -49,7 +49,10 @@ class SlackSender:
     async def send(self, recipient: Participant, message: Message) -> dict | None:
         """Post `message` to the recipient's DM, or to one group DM with its audience.
 
-        Returns the DM's channel id as an address to keep, when it had to be looked up."""
+        Returns the DM's channel id as an address to keep, when it had to be looked up. A
+        message that `replaces` one of ours is drawn in its place (chat.update)."""
+        if message.replaces:
+            return await self._redraw(recipient, message)
         users = [recipient.user_id]
         for handle in message.audience:
             platform, user_id = parse_handle(handle)
@@ -69,6 +72,23 @@ class SlackSender:
         if ts:  # the message's id, so that a click on it later can find what else it asked
             learned[SENT_AS] = f"{channel}:{ts}"
         return learned or None
+
+    async def _redraw(self, recipient: Participant, message: Message) -> dict:
+        channel, _, ts = message.replaces.partition(":")
+        try:
+            await self._workspace_pace.wait(recipient.workspace)
+            await self._channel_pace.wait(channel)
+            await self.client.chat_update(
+                channel=channel,
+                ts=ts,
+                text=fallback_text(message),
+                blocks=message_blocks(message),
+            )
+        except NotSent:
+            raise
+        except Exception as exc:
+            raise delivery_error(exc) from exc
+        return {SENT_AS: message.replaces}
 
     def stop(self) -> None:
         """Post nothing more that is still waiting for its turn (see Sender)."""

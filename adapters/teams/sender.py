@@ -33,6 +33,9 @@ class TeamsSender:
             address["conversationId"] = await self.connector.open(address, recipient.user_id)
             learned = {"conversationId": address["conversationId"]}
         message = with_download(message, self.invites, recipient.user_id)
+        if message.replaces:  # drawn in place of a card we sent
+            await self.connector.update(address, message.replaces, render.activity(message))
+            return {**(learned or {}), SENT_AS: message.replaces}
         activity_id = await self.connector.send(address, render.activity(message))
         # The card's id: a click on it later is answered with what it still asks.
         return {**(learned or {}), SENT_AS: activity_id} if activity_id else learned

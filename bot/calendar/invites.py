@@ -36,6 +36,8 @@ from bot.domain.outcomes import Objective, ObjectiveState
 from bot.policy.agenda import session_lines
 
 FILE_NAME = "mentoring-session.ics"
+# The event of a cancellation sent to an assistant who no longer books for the leader.
+WITHDRAWN = "withdrawn"
 # How long an invite waits for an earlier change of the same event to this person to settle.
 SETTLE = timedelta(seconds=30)
 
@@ -136,6 +138,39 @@ async def cancel_sessions(
             await send_invites(ctx, pairing, program, CANCEL, ahead, event, by)
 
 
+async def withdraw_copies(ctx: Context, leader_id: int, assistant: Participant) -> None:
+    """An assistant who no longer books for the leader gets a cancellation of each of the
+    leader's sessions still ahead that they were sent a copy of (composed only then), so
+    their calendar no longer holds them."""
+    for pairing in await ctx.tx.find(Pairing, mentee_id=leader_id, status=list(_LIVE)):
+        by_uid: dict[str, list[Session]] = defaultdict(list)
+        for session in await ctx.sessions(pairing.id):
+            if session.status == SessionStatus.SCHEDULED and session.starts_at > ctx.now:
+                by_uid[session.uid].append(session)
+        for uid, group in by_uid.items():
+            # One above the copy they hold: a cancellation follows what it takes back.
+            sequence = max(s.sequence for s in group) + 1
+            await ctx.outbox.notify(
+                Kind.INVITE,
+                assistant,
+                ctx.rules.deliverable(ctx.now, assistant, await ctx.program(pairing.program_id)),
+                invite_key(uid, sequence, assistant.id, withdrawn=True),
+                series=invite_series(uid),
+                pairing_id=pairing.id,
+                session_id=group[0].id,
+                payload={
+                    "method": CANCEL,
+                    "sequence": sequence,
+                    "sessions": [s.id for s in group],
+                    "event": WITHDRAWN,
+                    "by": None,
+                },
+            )
+
+
+_LIVE = (PairingStatus.ACTIVE, PairingStatus.PAUSED)
+
+
 def session_buttons(session: Session) -> tuple[Button, ...]:
     value = str(session.id)
     return (
@@ -150,10 +185,12 @@ async def compose_invite(ctx: Context, row: Notification) -> Message | None:
     recipient = await ctx.person(row.recipient_id)
     if pairing is None or recipient.forgotten_at:
         return None
-    copy = row.recipient_id not in _pair(pairing)  # to the assistant, while they book
-    if copy and await ctx.assistant_of(pairing.mentee_id) != row.recipient_id:
-        return None
     method, sequence = row.payload.get("method"), int(row.payload.get("sequence", 0))
+    # A copy to the leader's assistant: a request while they book for the leader; a
+    # cancellation also after (it takes the session out of their calendar).
+    copy = row.recipient_id not in _pair(pairing)
+    if copy and method == REQUEST and await ctx.assistant_of(pairing.mentee_id) != recipient.id:
+        return None
     earlier = (
         [  # (a uid's first invite has none before it: no need to look)
             r
@@ -187,7 +224,7 @@ async def compose_invite(ctx: Context, row: Notification) -> Message | None:
             return None
     else:
         return None
-    events = await occurrences(ctx, pairing, method, sessions, sequence)
+    events = await occurrences(ctx, pairing, method, sessions, sequence, copy=copy)
     program = await ctx.program(pairing.program_id)
     text = await _text(ctx, row, pairing, program, recipient, live, len(sessions))
     ics = document(events, ctx.now, method)
@@ -204,11 +241,20 @@ async def compose_invite(ctx: Context, row: Notification) -> Message | None:
 
 
 async def occurrences(
-    ctx: Context, pairing: Pairing, method: str, sessions: list[Session], sequence: int
+    ctx: Context,
+    pairing: Pairing,
+    method: str,
+    sessions: list[Session],
+    sequence: int,
+    *,
+    copy: bool = False,
 ) -> list[Occurrence]:
     """The VEVENTs of an invite: a new series as one repeating event; a single session, a
-    moved occurrence or each cancelled session as an event of its own."""
+    moved occurrence or each cancelled session as an event of its own. An assistant's `copy`
+    describes the session without its agenda (the pair's objectives and plans are theirs)."""
     summary, description = await describe(ctx, pairing, sessions[0])
+    if copy:
+        description = prompts.text("invite.footer")
     people = await who(ctx, pairing, sessions[0])
     if method == REQUEST and len(sessions) > 1 and sessions[0].repeat_count > 1:
         first = min(sessions, key=lambda s: s.recurrence_id or s.starts_at)
@@ -303,9 +349,12 @@ def attendees(
     people: list[Participant], booking: list[Session]
 ) -> tuple[Attendee | None, tuple[Attendee, ...]]:
     """`who`, from the pair (mentee first, then any assistant) and the rows of the
-    session's booking."""
+    session's booking. A booking the leader's assistant made is the leader's: they organize
+    it (whoever books for them)."""
     known = [p for p in people if p.email and not p.forgotten_at]
     booked_by = min(booking, key=lambda s: s.id or 0).scheduled_by
+    if booked_by is not None and booked_by not in {p.id for p in people[:2]}:
+        booked_by = people[0].id
     booker = next((p for p in known if p.id == booked_by), None)
     organizer = Attendee(booker.label, booker.email) if booker else None
     return organizer, tuple(Attendee(p.label, p.email) for p in known)
@@ -327,7 +376,7 @@ async def _text(
     whose = "self" if by is not None and by.id == me.id else "other"
     first = live[0]
     fields = {
-        "first": await _booker_name(ctx, pairing, by) if by else other.first_name,
+        "first": await booker_name(ctx, pairing, by, me) if by else other.first_name,
         "other": other.first_name,
         "when": ctx.rules.when(first.starts_at, me, program),
         "whens": ", ".join(ctx.rules.when(s.starts_at, me, program) for s in live),
@@ -354,17 +403,20 @@ async def _text(
 def _copy_key(method: str | None, event: str, count: int) -> str:
     """What an assistant's copy of an invite says."""
     if method == CANCEL:
-        return "invite.copy_cancelled"
+        return "invite.copy_withdrawn" if event == WITHDRAWN else "invite.copy_cancelled"
     if event == "moved":
         return "invite.copy_moved"
     return "invite.copy_series" if count > 1 else "invite.copy_booked"
 
 
-async def _booker_name(ctx: Context, pairing: Pairing, by: Participant) -> str:
-    """How the one who booked or changed a session is named to the pair: their first name,
-    or "<leader>'s assistant <name>"."""
+async def booker_name(ctx: Context, pairing: Pairing, by: Participant, reader: Participant) -> str:
+    """How the one who booked or changed a session is named to `reader`: their first name,
+    or, for the leader's assistant, "Your assistant <name>" (to the leader) or "<leader>'s
+    assistant <name>"."""
     if by.id in _pair(pairing):
         return by.first_name
+    if reader.id == pairing.mentee_id:
+        return prompts.text("invite.by_your_assistant", assistant=by.first_name)
     leader = await ctx.person(pairing.mentee_id)
     return prompts.text("invite.by_assistant", leader=leader.first_name, assistant=by.first_name)
 

@@ -54,8 +54,8 @@ COLUMNS = (
     "week",
     "figure",
     "value",
-    "assistant",
-    "assistant_status",
+    "delegate",
+    "delegate_status",
 )
 # A week's figures in the export: the figure's name -> its WeekFigures field.
 WEEK_FIGURES = {
@@ -78,9 +78,9 @@ async def export_rows(ctx: Context, programs: list[Program]) -> list[dict[str, s
     read in the learnings library, where it stays unnamed and dated to the day: here a row
     would name its pair, its author's role and its minute, so it has none, and is counted
     in a figure row (UNNAMED) instead. Check-in answers follow, one row each (their question
-    tells people that program owners read them). Then each assistant a leader of the
-    program named, one row per pair they lead, with whether it holds (asked, active,
-    declined, ended).
+    tells people that program owners read them). Then each assistant (`delegate`, as the
+    pairs import names them) a leader of the program named, one row per pair they lead,
+    with whether it holds (asked, active, declined, ended).
     """
     rows: list[dict[str, str]] = []
     for program in programs:
@@ -238,8 +238,8 @@ async def _delegation_rows(
                 "mentor": _name(people[pairing.mentor_id]),
                 "mentee": _name(people[pairing.mentee_id]),
                 "goal": pairing.goal,
-                "assistant": _name(assistant),
-                "assistant_status": held.status,
+                "delegate": _name(assistant),
+                "delegate_status": held.status,
                 "created_at": held.created_at.isoformat() if held.created_at else "",
             }
             rows.append(row)

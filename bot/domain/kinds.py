@@ -35,6 +35,7 @@ class Kind(StrEnum):
     PULSE = "pulse"  # after a held session: how useful was it? 1-5
     FIT = "fit"  # after the first held session: is this pairing working for you?
     DELEGATION = "delegation"  # to an assistant a leader named: will you book for them?
+    REDRAW = "redraw"  # a sent nudge drawn again in place: booked, its times are gone
 
 
 def intro_key(pairing_id: int, person_id: int | None) -> str:
@@ -81,8 +82,11 @@ def invite_series(uid: str) -> str:
     return f"invite:{uid}"
 
 
-def invite_key(uid: str, sequence: int, person_id: int) -> str:
-    return f"{invite_series(uid)}:{sequence}:{person_id}"
+def invite_key(uid: str, sequence: int, person_id: int, *, withdrawn: bool = False) -> str:
+    """One invite (or cancellation) per change of an event and person; `withdrawn`, the
+    cancellation to an assistant who no longer books for the leader."""
+    key = f"{invite_series(uid)}:{sequence}:{person_id}"
+    return f"{key}:withdrawn" if withdrawn else key
 
 
 def followthrough_series(rnd: int) -> str:
@@ -102,8 +106,13 @@ def pulse_key(kind: Kind, session_id: int, person_id: int) -> str:
 
 def delegation_key(delegation_id: int) -> str:
     """The one question to an assistant whether they will book for the leader who named
-    them."""
+    them; also the series of the notes about that delegation."""
     return f"delegation:{delegation_id}"
+
+
+def redraw_key(row_id: int) -> str:
+    """The one redraw of the message a row (a nudge) went in."""
+    return f"redraw:{row_id}"
 
 
 class Note(StrEnum):
@@ -209,6 +218,8 @@ OUTBOX: dict[Kind, KindSpec] = {
     Kind.FIT: KindSpec(pulse_key, False, OnPause.SENT, _ANOTHER),
     # Worded when sent, from the delegation as it is then (an ended one says nothing).
     Kind.DELEGATION: KindSpec(delegation_key, False, OnPause.SENT, _ANOTHER),
+    # Worded when sent: who booked, and when (nothing once that session is off).
+    Kind.REDRAW: KindSpec(redraw_key, False, OnPause.SKIPPED, _ANOTHER),
 }
 
 

@@ -187,6 +187,9 @@ class Message:
     after the text; `select` a one-choice menu before the buttons. `redraw`, on the answer
     to a click, says that the answer is the clicked message drawn anew (a card with one of
     its asks answered): it replaces the whole message, not only the row that was pressed.
+    `replaces` names (by the platform's id, SENT_AS) a message of ours sent earlier that this
+    one is drawn in place of, pinging nobody: a nudge whose times are gone once the pair
+    booked.
     """
 
     text: str
@@ -199,6 +202,7 @@ class Message:
     asks: tuple[Ask, ...] = ()
     redraw: bool = False
     select: Select | None = None
+    replaces: str = ""
 
     def plain(self) -> str:
         """The text, the asks and the sections as plain text: what a platform without layout

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 
+from bot.calendar.invites import withdraw_copies
 from bot.context import Context
 from bot.domain import prompts
 from bot.domain.kinds import Kind, Note, delegation_key, note_key
@@ -20,9 +21,11 @@ from bot.domain.model import (
     Delegation,
     DelegationStatus,
     Notification,
+    NotificationStatus,
     Pairing,
     PairingStatus,
     Participant,
+    Session,
 )
 from bot.flows.offers import offered_times, time_buttons
 from bot.flows.people import person_for
@@ -75,8 +78,9 @@ async def name_assistant(
         )
     )
     due = ctx.rules.deliverable(ctx.now, assistant, None)
+    key = delegation_key(named.id)
     await ctx.outbox.notify(
-        Kind.DELEGATION, assistant, due, delegation_key(named.id), payload={"id": named.id}
+        Kind.DELEGATION, assistant, due, key, series=key, payload={"id": named.id}
     )
     log.info("assistant named delegation=%s", named.id)
     return named
@@ -104,34 +108,74 @@ async def answer(ctx: Context, person: Participant, req: Request) -> Message:
     the times of a pair of the leader's with nothing booked."""
     assistant = person
     named: Delegation = req.record
+    leader = await ctx.person(named.leader_id)
+    if named.status == DelegationStatus.ENDED and named.answered_at is None:
+        return Message(prompts.text("delegate.withdrawn", leader=leader.first_name))
     if named.status != DelegationStatus.ASKED:
         return Message(prompts.text("delegate.answered"))
-    leader = await ctx.person(named.leader_id)
     named.answered_at = ctx.now
     yes = req.name == "delegation.accept"
     named.status = DelegationStatus.ACTIVE if yes else DelegationStatus.DECLINED
     await ctx.tx.save(named, fields=("status", "answered_at"))
     ctx.delegations_changed()
     told = "leader_confirmed" if yes else "leader_declined"
-    await ctx.outbox.note(
-        leader,
-        note_key(Note.DELEGATION, named.id, told),
-        prompts.text(f"delegate.{told}", assistant=assistant.first_name),
-        None,
-    )
+    text = prompts.text(f"delegate.{told}", assistant=assistant.first_name)
+    await _note(ctx, named, leader, told, text)
     if not yes:
         return Message(prompts.text("delegate.declined", leader=leader.first_name))
     log.info("assistant confirmed delegation=%s", named.id)
     led = await _led(ctx, leader)
     for pairing in led:
-        partner = await ctx.person(pairing.mentor_id)
-        program = await ctx.program(pairing.program_id)
-        text = prompts.text(
-            "delegate.partner", leader=leader.first_name, assistant=assistant.first_name
-        )
-        key = note_key(Note.DELEGATION, named.id, "partner", pairing.id)
-        await ctx.outbox.note(partner, key, text, program, pairing_id=pairing.id)
+        if pairing.status != PairingStatus.PROPOSED:  # a proposed one hears once it starts
+            await tell_partner(ctx, pairing)
     return await _first_times(ctx, assistant, leader, led)
+
+
+async def tell_partner(ctx: Context, pairing: Pairing) -> None:
+    """The partner of a pair already under way hears who else can book, when the leader's
+    assistant confirms (a pair that begins later says so in the partner's nudge:
+    `who_else_books`)."""
+    text = await who_else_books(ctx, pairing)
+    if text:
+        [named] = await ctx.tx.find(
+            Delegation, leader_id=pairing.mentee_id, status=DelegationStatus.ACTIVE
+        )
+        partner, program = (
+            await ctx.person(pairing.mentor_id),
+            await ctx.program(pairing.program_id),
+        )
+        await _note(ctx, named, partner, f"partner:{pairing.id}", text, program, pairing.id)
+
+
+async def who_else_books(ctx: Context, pairing: Pairing) -> str:
+    """For the leader's partner: "<leader>'s assistant <name> can also book ...", when the
+    leader has one; "" otherwise."""
+    found = await assistant_for(ctx, pairing)
+    if found is None:
+        return ""
+    leader = await ctx.person(pairing.mentee_id)
+    return prompts.text("delegate.partner", leader=leader.first_name, assistant=found.first_name)
+
+
+async def _note(
+    ctx: Context,
+    named: Delegation,
+    to: Participant,
+    about: str,
+    text: str,
+    program=None,
+    pairing_id: int | None = None,
+) -> None:
+    """A note about a delegation, in its series: ending it skips those not yet sent, and
+    forget-me empties them."""
+    await ctx.outbox.note(
+        to,
+        note_key(Note.DELEGATION, named.id, about),
+        text,
+        program,
+        series=delegation_key(named.id),
+        pairing_id=pairing_id,
+    )
 
 
 async def _first_times(
@@ -177,30 +221,58 @@ async def _end_command(ctx: Context, person: Participant) -> Message:
 async def _end(ctx: Context, held: Delegation, by: Participant) -> Participant:
     """End one delegation; the one of the two who did not end it hears of it (when they had
     confirmed). Returns that other person."""
-    was = held.status
-    held.status, held.ended_at = DelegationStatus.ENDED, ctx.now
-    await ctx.tx.save(held, fields=("status", "ended_at"))
-    ctx.delegations_changed()
+    was = await _close(ctx, held)
     leader, assistant = await ctx.person(held.leader_id), await ctx.person(held.assistant_id)
     other = assistant if by.id == leader.id else leader
-    if was == DelegationStatus.ACTIVE and not other.forgotten_at:
+    if was == DelegationStatus.ACTIVE:
+        await withdraw_copies(ctx, leader.id, assistant)
         told = "ended_assistant" if other is assistant else "ended_by_assistant"
         text = prompts.text(
             f"delegate.{told}", leader=leader.first_name, assistant=assistant.first_name
         )
-        await ctx.outbox.note(other, note_key(Note.DELEGATION, held.id, "ended"), text, None)
+        await _note(ctx, held, other, "ended", text)
     log.info("delegation ended delegation=%s", held.id)
     return other
 
 
-async def forgotten(ctx: Context, person: Participant) -> None:
-    """Forget-me of either person ends their delegations, without a word to the other (a
-    note would have to name whom it is about)."""
-    for side in ("leader_id", "assistant_id"):
-        for held in await ctx.tx.find(Delegation, status=list(OPEN), **{side: person.id}):
-            held.status, held.ended_at = DelegationStatus.ENDED, ctx.now
-            await ctx.tx.save(held, fields=("status", "ended_at"))
+async def _close(ctx: Context, held: Delegation) -> str:
+    """Mark a delegation ended, and skip what was still to be said about it (a partner told
+    who can book, after it ended, would be told wrong). Returns its status before."""
+    was = held.status
+    held.status, held.ended_at = DelegationStatus.ENDED, ctx.now
+    await ctx.tx.save(held, fields=("status", "ended_at"))
     ctx.delegations_changed()
+    waiting = await ctx.tx.find(
+        Notification, series=delegation_key(held.id), status=NotificationStatus.PENDING
+    )
+    for row in waiting:
+        row.status = NotificationStatus.SKIPPED
+    await ctx.tx.save_many(waiting, ("status",))
+    return was
+
+
+async def forgotten(ctx: Context, person: Participant) -> None:
+    """Forget-me of either person ends their delegations without a word (a note would name
+    whom it is about): what was said about any of them loses its words, what is still to
+    be said is not sent, a former assistant's calendar loses the leader's sessions, and
+    topics and places the person typed as an assistant are gone."""
+    mine = await ctx.tx.find(Delegation, leader_id=person.id)
+    mine += await ctx.tx.find(Delegation, assistant_id=person.id)
+    for held in mine:
+        was = held.status if held.status in OPEN else None
+        if was is not None:
+            await _close(ctx, held)
+        if was == DelegationStatus.ACTIVE and held.leader_id == person.id:
+            await withdraw_copies(ctx, person.id, await ctx.person(held.assistant_id))
+    if mine:
+        said = await ctx.tx.find(Notification, series=[delegation_key(d.id) for d in mine])
+        for row in said:
+            row.payload = {}
+        await ctx.tx.save_many(said, ("payload",))
+    typed = await ctx.tx.find(Session, scheduled_by=person.id)
+    for session in typed:
+        session.topic, session.location = "", ""
+    await ctx.tx.save_many(typed, ("topic", "location"))
 
 
 async def _led(ctx: Context, person: Participant) -> list[Pairing]:

@@ -26,7 +26,7 @@ from bot.domain.model import (
 )
 from bot.flows import offers
 from bot.flows.checkins import ask, compose_question
-from bot.flows.delegation import assistant_for
+from bot.flows.delegation import assistant_for, who_else_books
 from bot.flows.objectives import add_objectives, edit_button, objectives_of, split_goal
 from bot.flows.people import person_by_handle
 from bot.policy import cadence
@@ -274,6 +274,8 @@ async def _active(ctx: Context, person: Participant, pairing: Pairing, program: 
         line, offered = await offers.nudge_offer(ctx, person, pairing, program)
         text = f"{prompts.text('consent.active_book')} {line}" if line else ""
         text = text or prompts.text("consent.active_book_form")
+        if person.id == pairing.mentor_id:  # who else may book: the leader's assistant
+            text = f"{text} {await who_else_books(ctx, pairing)}".strip()
         buttons = [*offered, *buttons]
     if not found:
         text += " " + prompts.text("objectives.suggest")

@@ -14,7 +14,7 @@ from bot.context import Context
 from bot.domain import prompts
 from bot.domain.messages import Button, FormErrors, Message
 from bot.domain.model import Pairing, PairingStatus, Participant, Session, SessionStatus
-from bot.flows.sessions import add_sessions, booked_reply
+from bot.flows.sessions import add_sessions, booked_reply, in_partners_hours
 from bot.router import Request
 
 log = logging.getLogger(__name__)
@@ -52,6 +52,8 @@ async def move(ctx: Context, person: Participant, req: Request) -> Message | For
         return pairing
     program = await ctx.program(pairing.program_id)
     slot = read_slot(ctx, person, program, values, count=1)
+    if isinstance(slot, Slot) and not program.allow_outside_hours:
+        slot = await in_partners_hours(ctx, person, req.member(person), pairing, program, slot)
     if not isinstance(slot, Slot):
         return FormErrors(slot, schedule_form(ctx, person, pairing, program, moving=session))
     same = (slot.starts[0], slot.minutes, slot.topic, slot.where)
@@ -81,7 +83,8 @@ async def move(ctx: Context, person: Participant, req: Request) -> Message | For
     invite = await send_invites(ctx, pairing, program, REQUEST, [moved], "moved", person)
     log.info("session moved pairing=%s from=%s to=%s", pairing.id, session.id, moved.id)
     other = await ctx.person(pairing.other(req.member(person).id))
-    return booked_reply(ctx, person, other, program, "schedule.moved", moved, invite)
+    leader = req.acting_for
+    return booked_reply(ctx, person, other, program, "schedule.moved", moved, invite, leader)
 
 
 async def cancel(ctx: Context, person: Participant, req: Request) -> Message:
@@ -98,5 +101,11 @@ async def cancel(ctx: Context, person: Participant, req: Request) -> Message:
     log.info("session cancelled pairing=%s session=%s", pairing.id, session.id)
     other = await ctx.person(pairing.other(req.member(person).id))
     button = Button(prompts.text("buttons.schedule"), "session.schedule", str(pairing.id), True)
-    text = prompts.text("schedule.cancelled", when=when, other=other.first_name)
+    if req.acting_for is not None:
+        leader = req.acting_for.first_name
+        text = prompts.text(
+            "schedule.cancelled_for", when=when, other=other.first_name, leader=leader
+        )
+    else:
+        text = prompts.text("schedule.cancelled", when=when, other=other.first_name)
     return Message(text, buttons=(button,))

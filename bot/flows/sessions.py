@@ -17,9 +17,11 @@ from bot.calendar.invites import cancel_sessions, new_uid, send_invites, session
 from bot.calendar.slots import Slot, read_slot, schedule_form
 from bot.context import Context
 from bot.domain import prompts
-from bot.domain.kinds import Kind, session_key, session_series
+from bot.domain.kinds import Kind, redraw_key, session_key, session_series
 from bot.domain.messages import Button, FormErrors, Message
 from bot.domain.model import (
+    Notification,
+    NotificationStatus,
     Pairing,
     PairingStatus,
     Participant,
@@ -27,6 +29,7 @@ from bot.domain.model import (
     Session,
     SessionStatus,
 )
+from bot.domain.ports import SENT_AS
 from bot.flows.debrief import debrief
 from bot.flows.offers import in_program, pair_offer, read_time, time_buttons
 from bot.flows.reflections import PROMISED
@@ -77,11 +80,16 @@ def booked_reply(
     key: str,
     first: Session,
     invite: Message | None,
+    for_leader: Participant | None = None,
     **fields,
 ) -> Message:
     """The answer to a booking or a move: when it is, on both clocks, with the booker's own
-    calendar invite in it (and its links), drawn in place of the form."""
+    calendar invite in it (and its links), drawn in place of the form. An assistant booking
+    `for_leader` is told whose session it is, and that their invite is a copy."""
     when, their_time = ctx.rules.when_both(first.starts_at, person, other, program)
+    if for_leader is not None:
+        key += "_for"
+        fields["leader"] = for_leader.first_name
     theirs = prompts.text("schedule.their_time", time=their_time, other=other.first_name)
     if invite is None:  # an earlier change of this event to them is still on its way
         key += "_later"
@@ -109,13 +117,13 @@ async def book(ctx: Context, person: Participant, req: Request) -> Message | For
     program = await ctx.program(pairing.program_id)
     slot = read_slot(ctx, person, program, values)
     if isinstance(slot, Slot) and not program.allow_outside_hours:
-        slot = await _in_partners_hours(ctx, person, req.member(person), pairing, program, slot)
+        slot = await in_partners_hours(ctx, person, req.member(person), pairing, program, slot)
     if not isinstance(slot, Slot):
         return FormErrors(slot, schedule_form(ctx, person, pairing, program))
     return await book_slot(ctx, person, pairing, program, slot, req.member(person))
 
 
-async def _in_partners_hours(
+async def in_partners_hours(
     ctx: Context,
     person: Participant,
     member: Participant,
@@ -176,6 +184,7 @@ async def book_slot(
     sessions of the pair are replaced, and each person gets a calendar invite. `member` is
     the one of the pair it is booked for (`person`, or the leader their assistant acts for)."""
     sessions = await ctx.tx.find(Session, pairing_id=pairing.id)
+    round_of_nudges = cadence.nudge_series(pairing, sessions, program)
     for old in sessions:
         same = old.starts_at == slot.starts[0] and old.minutes == slot.minutes
         if same and old.status == SessionStatus.SCHEDULED:  # the same form sent twice
@@ -191,8 +200,10 @@ async def book_slot(
         pairing.escalated_at = None
         await ctx.tx.save(pairing, fields=("escalated_at",))
     await ctx.outbox.replan(pairing)
+    await _redraw_nudges(ctx, pairing, person, round_of_nudges, booked[0])
     invite = await send_invites(ctx, pairing, program, REQUEST, booked, "booked", person)
     other = await ctx.person(pairing.other(member.id))
+    leader = member if member is not person else None
     log.info("session booked pairing=%s sessions=%s", pairing.id, [s.id for s in booked])
     if len(booked) > 1:
         return booked_reply(
@@ -203,10 +214,38 @@ async def book_slot(
             "schedule.booked_series",
             booked[0],
             invite,
+            leader,
             count=len(booked),
             days=program.cadence_days,
         )
-    return booked_reply(ctx, person, other, program, "schedule.booked", booked[0], invite)
+    return booked_reply(ctx, person, other, program, "schedule.booked", booked[0], invite, leader)
+
+
+async def _redraw_nudges(
+    ctx: Context, pairing: Pairing, booker: Participant, series: str, booked: Session
+) -> None:
+    """The round's nudges the others were sent (their times now gone) are drawn again in
+    place, saying who booked and when (bot.sending.compose.redraw), at once: an update pings
+    nobody. The booker's own is their answer already."""
+    rows = await ctx.tx.find(
+        Notification,
+        pairing_id=pairing.id,
+        kind=Kind.NUDGE,
+        series=series,
+        status=NotificationStatus.SENT,
+    )
+    for row in rows:
+        if row.recipient_id == booker.id or not row.payload.get(SENT_AS):
+            continue
+        await ctx.outbox.notify(
+            Kind.REDRAW,
+            await ctx.person(row.recipient_id),
+            ctx.now,
+            redraw_key(row.id),
+            pairing_id=pairing.id,
+            session_id=booked.id,
+            payload={"of": row.payload[SENT_AS]},
+        )
 
 
 async def book_at(ctx: Context, person: Participant, req: Request) -> Message:

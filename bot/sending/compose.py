@@ -6,7 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
-from bot.calendar.invites import compose_invite
+from bot.calendar.invites import booker_name, compose_invite
 from bot.context import Context
 from bot.domain import prompts
 from bot.domain.kinds import Kind
@@ -102,6 +102,30 @@ async def checkin(ctx: Context, row: Notification) -> Message | Later | None:
 async def nudge(ctx: Context, row: Notification) -> Message | None:
     pairing = await _pairing(ctx, row, active=True)
     return await _nudge(ctx, row, pairing) if pairing else None
+
+
+async def redraw(ctx: Context, row: Notification) -> Message | None:
+    """A nudge drawn again in place once the pair booked: who booked and when, then what else
+    that message still asks; nothing once the session is off."""
+    pairing = await _pairing(ctx, row, active=True)
+    session = await _session(ctx, row, pairing) if pairing else None
+    if session is None or session.status != SessionStatus.SCHEDULED:
+        return None
+    if session.starts_at <= ctx.now:
+        return None
+    me, program = await ctx.person(row.recipient_id), await ctx.program(pairing.program_id)
+    by = await ctx.person(session.scheduled_by) if session.scheduled_by else None
+    text = prompts.text(
+        "nudge.booked",
+        first=await booker_name(ctx, pairing, by, me) if by else "",
+        when=ctx.rules.when(session.starts_at, me, program),
+        minutes=session.minutes,
+    )
+    sent_as = str(row.payload.get("of", ""))
+    message = Message(text, replaces=sent_as)
+    if row.status == NotificationStatus.SENT:  # asked for what that message still asks
+        return message
+    return with_the_rest(message, await still_asked(ctx, me, sent_as))
 
 
 async def agenda(ctx: Context, row: Notification) -> Message | None:
@@ -225,9 +249,15 @@ async def _nudge(ctx: Context, row: Notification, pairing: Pairing) -> Message |
         other = await ctx.person(pairing.other(row.recipient_id))
         flavour = "reminder" if step > 1 else ("first" if row.payload.get("first") else "next")
         text = prompts.text(f"nudge.{flavour}_{role}", other=other.first_name)
+        if role == Role.MENTOR:  # who else may book: the leader's assistant, if any
+            text = f"{text} {await delegation.who_else_books(ctx, pairing)}".strip()
     line, buttons = await offers.nudge_offer(ctx, me, pairing, program)
-    snooze = Button(prompts.text("buttons.snooze"), "pairing.snooze", str(pairing.id))
-    return Message(text=f"{text} {line}".strip(), buttons=(*buttons, snooze))
+    if role is not None:  # snoozing is the pair's (an assistant books, or leaves it)
+        buttons = (
+            *buttons,
+            Button(prompts.text("buttons.snooze"), "pairing.snooze", str(pairing.id)),
+        )
+    return Message(text=f"{text} {line}".strip(), buttons=buttons)
 
 
 async def _agenda(
@@ -313,4 +343,5 @@ COMPOSERS: dict[Kind, Composer] = {
     Kind.PULSE: pulse.compose,
     Kind.FIT: pulse.compose,
     Kind.DELEGATION: delegation.compose,
+    Kind.REDRAW: redraw,
 }

@@ -357,7 +357,7 @@ async def _outside_working_hours(
     """When a row came due outside the person's hours (a late tick, a retry), the next open
     moment; None when it may go now. Working hours are checked again here, not only when
     planning, so that nobody is messaged at 3 a.m. because a tick ran late."""
-    if person is None:
+    if person is None or row.kind == Kind.REDRAW:  # an update in place pings nobody
         return None
     program = None
     if row.pairing_id is not None:

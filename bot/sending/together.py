@@ -68,7 +68,10 @@ async def one_per_person(
             _take_along(carrier, item.row, item.message)
             continue
         kept.append(item)
-        if carrier is None and not (item.message.audience or item.message.form):
+        # (A redraw takes nothing along either: see _fits.)
+        if carrier is None and not (
+            item.message.audience or item.message.form or item.message.replaces
+        ):
             first[item.row.recipient_id] = item
     kept, deferred = await _space(ctx, kept, worker)
     carriers: dict[int, Outgoing] = {}
@@ -104,10 +107,14 @@ async def one_per_person(
 
 async def _space(ctx: Context, kept: list[Outgoing], worker: str) -> tuple[list[Outgoing], int]:
     """Each person's first message goes now; the others wait SPACING apart (handed back with
-    their new due time), so that nobody gets two in the same minute."""
+    their new due time), so that nobody gets two in the same minute. A message drawn again
+    in place (`replaces`) is no new message: it goes now, and makes nobody wait."""
     seen: dict[int, int] = defaultdict(int)
     now, later, deferred = [], [], 0
     for item in kept:
+        if item.message.replaces:
+            now.append(item)
+            continue
         waits = seen[item.row.recipient_id]
         seen[item.row.recipient_id] += 1
         if waits:
@@ -141,7 +148,7 @@ def _fits(carrier: Message, rider: Message) -> bool:
     brings sections (a digest's) only to a message without any."""
     if rider.form or rider.file or rider.invite or rider.audience:
         return False
-    if rider.redraw or carrier.redraw:
+    if rider.redraw or carrier.redraw or rider.replaces or carrier.replaces:
         return False
     return not (rider.sections and carrier.sections)
 

@@ -89,7 +89,9 @@ async def test_an_assistant_books_and_moves_for_the_leader_and_is_refused_the_re
     await one_post(fake, fake.dm(mentor), "assistant Lena can also book your sessions with Erik")
 
     # One tap books the last of them (on the latest day): her copy of the invite comes in
-    # the answer, the pair's at the next tick, each naming her as an attendee.
+    # the answer, the pair's at the next tick, each naming her as an attendee; the leader's
+    # nudge is drawn again in place, its times gone.
+    nudge = await one_post_asking(fake, fake.dm(mentee), TAP)
     chosen = offered[-1]
     tap = next(
         e
@@ -102,7 +104,9 @@ async def test_an_assistant_books_and_moves_for_the_leader_and_is_refused_the_re
     status, _ = await workspace.click(assistant, ask, TAP)
     assert status == 200
     booked = await eventually(
-        lambda: [p for p in fake.posts_to(fake.dm(assistant)) if p.text.startswith("Booked:")],
+        lambda: [
+            p for p in fake.posts_to(fake.dm(assistant)) if p.text.startswith("Booked for Erik:")
+        ],
         what="booked",
     )
     [booked] = booked
@@ -112,8 +116,12 @@ async def test_an_assistant_books_and_moves_for_the_leader_and_is_refused_the_re
     sent = working_hour_after(datetime.now(UTC))
     assert sent < start
     await workspace.tick(sent)
-    for user in (mentor, mentee):
-        post = await one_post(fake, fake.dm(user), "Erik's assistant Lena booked your next session")
+    await eventually(
+        lambda: texts(nudge.blocks).startswith("Your assistant Lena booked it: "), what="redrawn"
+    )
+    assert not values_of(nudge.blocks, TAP)
+    for user, name in ((mentor, "Erik's assistant Lena"), (mentee, "Your assistant Lena")):
+        post = await one_post(fake, fake.dm(user), f"{name} booked your next session")
         [file] = post.files
         assert "lena@example.com" in _attendees(fake.uploads[file]), "she is an attendee"
 
@@ -125,12 +133,16 @@ async def test_an_assistant_books_and_moves_for_the_leader_and_is_refused_the_re
     )
     assert status == 200 and ack == {}, ack
     await eventually(
-        lambda: [p for p in fake.posts_to(fake.dm(assistant)) if p.text.startswith("Moved:")],
+        lambda: [
+            p
+            for p in fake.posts_to(fake.dm(assistant))
+            if p.text.startswith("Moved Erik's session:")
+        ],
         what="moved",
     )
     moved = datetime(day.year, day.month, day.day, 10, tzinfo=BERLIN).astimezone(UTC)
     await workspace.tick(working_hour_after(sent))
-    await one_post(fake, fake.dm(mentee), "Erik's assistant Lena moved your session")
+    await one_post(fake, fake.dm(mentee), "Your assistant Lena moved your session")
     await one_post(fake, fake.dm(mentor), "Erik's assistant Lena moved your session")
 
     # It happens; the leader's card asks for his rating, fit and reflection. Each of those

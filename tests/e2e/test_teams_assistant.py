@@ -50,16 +50,23 @@ async def test_an_assistant_books_and_moves_for_the_leader_and_is_refused_the_re
     await tick(tenant, when + timedelta(minutes=2))
     await tenant.latest(mentor, "assistant Lena can also book your sessions with Erik")
 
-    # She presses the last time offered (on the latest day): booked, for both of them.
+    # She presses the last time offered (on the latest day): booked, for both of them; the
+    # leader's nudge is drawn again in place, its times gone.
+    nudge = await tenant.latest_asking(mentee, TAP)
     chosen = offered[-1]
     await tenant.press(assistant, ask, TAP, chosen)
-    await eventually(lambda: "Booked:" in activity_text(ask.latest), what="booked")
+    await eventually(lambda: "Booked for Erik:" in activity_text(ask.latest), what="booked")
     start = _start(chosen)
     sent = working_hour_after(datetime.now(UTC))  # the pair's invites: next working hour
     assert sent < start
     await tick(tenant, sent)
-    for user in (mentee, mentor):
-        await tenant.latest(user, "Erik's assistant Lena booked your next session")
+    await eventually(
+        lambda: "Your assistant Lena booked it: " in activity_text(nudge.latest),
+        what="his nudge redrawn",
+    )
+    assert not values(nudge, TAP)
+    for user, name in ((mentor, "Erik's assistant Lena"), (mentee, "Your assistant Lena")):
+        await tenant.latest(user, f"{name} booked your next session")
 
     # She moves it a week later, 10:00 Berlin, from the answer's Reschedule.
     await tenant.press(assistant, ask, "session.move")
@@ -67,11 +74,11 @@ async def test_an_assistant_books_and_moves_for_the_leader_and_is_refused_the_re
     day = (start + timedelta(days=7)).astimezone(BERLIN).date()
     moved_to = {"date": day.isoformat(), "time": "10:00", "minutes": "45"}
     await tenant.submit(assistant, ask, "Move it", moved_to)
-    await eventually(lambda: "Moved:" in activity_text(ask.latest), what="moved")
+    await eventually(lambda: "Moved Erik's session:" in activity_text(ask.latest), what="moved")
     moved = datetime(day.year, day.month, day.day, 10, tzinfo=BERLIN).astimezone(UTC)
     await tick(tenant, working_hour_after(sent))
-    for user in (mentee, mentor):
-        await tenant.latest(user, "Erik's assistant Lena moved your session")
+    for user, name in ((mentor, "Erik's assistant Lena"), (mentee, "Your assistant Lena")):
+        await tenant.latest(user, f"{name} moved your session")
 
     # It happens: whether it did, and the leader's card after it, are his alone.
     await tick(tenant, moved + timedelta(minutes=50))

@@ -14,7 +14,7 @@ from bot.domain import prompts
 from bot.domain.events import Actor, Mention
 from bot.domain.model import Delegation, Program, Session, SessionStatus
 from tests.harness import ERIK, MINA, MONDAY
-from tests.unit.ics_check import invites, mailto
+from tests.unit.ics_check import invites, mailto, parse
 
 TAP = "session.book_at"
 LENA = Actor("console", "lena", "Lena Vogt", timezone="Europe/Berlin", email="lena@example.com")
@@ -56,13 +56,14 @@ async def test_confirmed_the_assistant_books_with_one_tap_and_everyone_gets_the_
     assert harness.inbox("erik", "Lena confirmed")
 
     booked = await harness.click(LENA, TAP, times[0].value)
-    assert booked.text.startswith("Booked: ") and "with Mina" in booked.text
+    assert booked.text.startswith("Booked for Erik: ") and "with Mina" in booked.text
+    assert "Here's your copy of the calendar invite; Erik and Mina get theirs" in booked.text
     assert booked.file is not None  # her copy, in the answer
     [session] = await _sessions(harness, pairing)
     assert session.starts_at == _start(times[0]) and session.status == SessionStatus.SCHEDULED
     await harness.tick()
     assert harness.inbox("mina", "Erik's assistant Lena booked your next session")
-    assert harness.inbox("erik", "Erik's assistant Lena booked your next session")
+    assert harness.inbox("erik", "Your assistant Lena booked your next session")
     for who in ("mina", "erik"):
         event = invites(harness, who)[0].event
         assert sorted(mailto(event, "attendee")) == [
@@ -81,11 +82,11 @@ async def test_the_assistant_moves_and_cancels_and_gets_a_copy_of_each_change(ha
     moved = await harness.submit(
         LENA, "session.move", session.id, date="2026-03-12", time="11:00", minutes="45"
     )
-    assert moved.text.startswith("Moved: Thu 12 Mar, 11:00")
+    assert moved.text.startswith("Moved Erik's session: Thu 12 Mar, 11:00")
     await harness.tick()
     await harness.tick(harness.clock.now() + timedelta(minutes=5))  # after the first invite
     assert harness.inbox("mina", "Erik's assistant Lena moved your session")
-    assert harness.inbox("erik", "Erik's assistant Lena moved your session")
+    assert harness.inbox("erik", "Your assistant Lena moved your session")
     assert moved.file is not None  # her copy, in the answer
     new = next(s for s in await _sessions(harness, pairing) if s.status == "scheduled")
     await harness.submit(  # Mina moves it: Lena's copy comes as a message
@@ -96,7 +97,7 @@ async def test_the_assistant_moves_and_cancels_and_gets_a_copy_of_each_change(ha
     assert harness.inbox("lena", copy)
     new = next(s for s in await _sessions(harness, pairing) if s.status == "scheduled")
     cancelled = await harness.click(LENA, "session.cancel", new.id)
-    assert cancelled.text.startswith("Cancelled your session on Fri 13 Mar")
+    assert cancelled.text.startswith("Cancelled Erik's session on Fri 13 Mar")
     await harness.tick(harness.clock.now() + timedelta(minutes=5))
     assert harness.inbox("mina", "Erik's assistant Lena cancelled your session")
     assert [i.method for i in invites(harness, "lena")] == ["REQUEST", "CANCEL"]
@@ -187,8 +188,8 @@ async def test_the_export_lists_assistants_and_an_import_names_them(harness):
     await _delegated(harness)
     programs = await harness.engine.run(lambda ctx: ctx.tx.find(Program))
     exported = await harness.engine.run(lambda ctx: export_rows(ctx, programs))
-    [row] = [r for r in exported if r["assistant"]]
-    assert (row["mentee"], row["assistant"], row["assistant_status"]) == (
+    [row] = [r for r in exported if r["delegate"]]
+    assert (row["mentee"], row["delegate"], row["delegate_status"]) == (
         "Erik Lund",
         "Lena Vogt",
         "active",
@@ -200,3 +201,77 @@ async def test_the_export_lists_assistants_and_an_import_names_them(harness):
     assert (result.pairings, result.delegations) == (1, 1)
     await harness.tick()
     assert harness.inbox("ana", "would like you to book their mentoring sessions")
+
+
+async def test_her_copy_has_no_agenda_and_the_leader_organizes_what_she_books(harness):
+    pairing, answer = await _delegated(harness)
+    await harness.submit(ERIK_AT, "objectives.submit", pairing.id, objective_1="Learn TikTok ads")
+    booked = await harness.click(
+        LENA, TAP, next(b for b in answer.buttons if b.action == TAP).value
+    )
+    copy = parse(booked.file.content).event
+    assert "agenda" not in str(copy["description"]).lower()
+    assert "TikTok" not in booked.file.content
+    assert mailto(copy, "organizer") == ["mailto:erik@example.com"]
+    await harness.run_until(MONDAY + timedelta(minutes=10), step=timedelta(minutes=3))
+    pairs = invites(harness, "erik")[0]
+    assert "Suggested agenda" in str(pairs.event["description"]), "the pair's own keeps it"
+    assert mailto(pairs.event, "organizer") == ["mailto:erik@example.com"]
+
+
+async def test_ended_her_calendar_loses_the_leaders_sessions_and_nothing_stale_is_said(harness):
+    _pairing, answer = await _delegated(harness)
+    await harness.click(LENA, TAP, next(b for b in answer.buttons if b.action == TAP).value)
+    await harness.command(ERIK_AT, "delegate", "none")
+    await harness.tick()
+    [withdrawn] = invites(harness, "lena", "CANCEL")
+    assert withdrawn.delivered.message.text.startswith("You no longer book for Erik: ")
+    # Her nudges stop: the next round reaches the pair alone.
+    await harness.run_until(MONDAY + timedelta(days=30))
+    assert not [d for d in harness.inbox("lena") if any(b.action == TAP for b in d.message.buttons)]
+
+
+async def test_her_nudge_has_no_snooze_and_a_later_pairs_partner_hears_who_else_books(harness):
+    program = await harness.program()
+    _, _ = await _delegated(
+        harness, pairing=await harness.active_pairing(program, MINA_AT, ERIK_AT)
+    )
+    ana = Actor("console", "ana", "Ana Silva", timezone="Europe/Lisbon")
+    second = await harness.pairing(program, mentor=ana, mentee=ERIK_AT)
+    await harness.click(ERIK_AT, "pairing.accept", second.id)
+    both_in = await harness.click(ana, "pairing.accept", second.id)  # her nudge: the answer
+    assert "Erik's assistant Lena can also book your sessions with Erik." in both_in.text
+    await harness.run_until(MONDAY + timedelta(days=2))
+    nudge = harness.last("lena", TAP).message
+    assert "pairing.snooze" not in [b.action for b in nudge.buttons]
+
+
+async def test_the_move_form_refuses_her_a_time_outside_the_pairs_hours(harness):
+    pairing, answer = await _delegated(harness)
+    await harness.click(LENA, TAP, next(b for b in answer.buttons if b.action == TAP).value)
+    [session] = await _sessions(harness, pairing)
+    lena_in_tokyo = replace(LENA, timezone="Asia/Tokyo")
+    refused = await harness.submit(
+        lena_in_tokyo, "session.move", session.id, date="2026-03-12", time="10:00", minutes="45"
+    )
+    assert "outside" in refused.errors["time"]
+
+
+async def test_forgetting_the_assistant_takes_her_name_out_of_what_is_still_to_be_sent(harness):
+    pairing, _answer = await _delegated(harness)
+    await harness.submit(
+        LENA,
+        "session.schedule",
+        pairing.id,
+        date="2026-03-12",
+        time="10:00",
+        minutes="45",
+        topic="Lena's budget review",
+    )
+    forget = await harness.command(LENA, "forget-me")
+    await harness.click(LENA, "privacy.forget", forget.buttons[0].value)
+    await harness.tick()
+    for who in ("mina", "erik"):
+        assert not [t for t in harness.texts(who) if "Lena" in t], harness.texts(who)
+    [session] = [s for s in await _sessions(harness, pairing) if s.status == "scheduled"]
+    assert session.topic == ""

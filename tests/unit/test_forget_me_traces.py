@@ -106,10 +106,12 @@ async def test_forget_me_takes_their_name_and_words_out_of_everything_stored(har
     assert by_author[mina.id].what_changed == (
         "a former participant understood why reels matter; a former participant will try one."
     )
-    # The booking notes are calendar invites now: worded when sent, they store only ids.
+    # The booking notes are calendar invites now: worded when sent, they store only ids
+    # (and, once sent, the platform's id of the message).
     invites = [row for row in notes if row.kind == "invite"]
     assert invites and all(
-        set(row.payload) <= {"method", "sequence", "sessions", "event", "by"} for row in invites
+        set(row.payload) <= {"method", "sequence", "sessions", "event", "by", "sent_as"}
+        for row in invites
     )
     assert person.display_name == "" and person.forgotten_at is not None
     [objective] = await harness.engine.run(lambda ctx: ctx.tx.find(Objective))

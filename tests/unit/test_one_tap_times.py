@@ -160,3 +160,27 @@ async def test_the_mentors_nudge_held_over_a_weekend_offers_the_leaders_times(st
     assert to_mina.at == datetime(2026, 3, 9, 8, 0, tzinfo=UTC)  # Monday 09:00 in Berlin
     assert [_start(b) for b in _times(to_mina.message)] == his
     assert his[0].date() == to_mina.at.date(), "Monday's time has not gone: it stays"
+
+
+async def test_the_partners_nudge_is_drawn_again_in_place_once_one_books(harness):
+    pairing = await harness.active_pairing()  # Erik's first nudge is his answer
+    await harness.tick(MONDAY + timedelta(days=1))
+    to_mina = harness.last("mina", TAP)
+    checkin = [b for b in to_mina.message.every_button if b.action == "checkin.answer"]
+    assert checkin, "her check-in rode along"
+    seen = len(harness.inbox("mina"))
+    booked = await harness.book(ERIK, pairing, "2026-03-05", "10:00")  # with the form
+    assert booked.text.startswith("Booked: ")
+    await harness.tick()
+    shown = harness.sender.as_shown(to_mina)
+    assert shown is not to_mina.message, "her nudge was drawn again"
+    assert shown.text == (
+        "Erik booked it: Thu 5 Mar, 10:00, 45 min."
+        " The calendar invite comes in a message of its own."
+    )
+    assert not _times(shown), "its times are gone"
+    assert [b for b in shown.every_button if b.action == "checkin.answer"] == checkin, "it stays"
+    new = harness.inbox("mina")[seen:]
+    assert [d.message.invite is not None for d in new] == [True], "only her invite is new"
+    await harness.tick(MONDAY + timedelta(days=1, hours=2))
+    assert len(harness.sender.redrawn) == 1, "drawn once"

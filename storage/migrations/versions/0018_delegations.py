@@ -31,6 +31,16 @@ def upgrade() -> None:
     )
     op.create_index("ix_delegations_leader_id", "delegations", ["leader_id"])
     op.create_index("ix_delegations_assistant_id", "delegations", ["assistant_id"])
+    # One assistant at a time per leader (asked or active).
+    open_only = sa.text("status IN ('asked', 'active')")
+    op.create_index(
+        "uq_delegations_open_leader",
+        "delegations",
+        ["leader_id"],
+        unique=True,
+        sqlite_where=open_only,
+        postgresql_where=open_only,
+    )
 
 
 def downgrade() -> None:
