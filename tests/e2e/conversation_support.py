@@ -137,7 +137,7 @@ class TeamsSide:
     def prompts_to(self, user_id: str) -> list[float]:
         chat = self.connector.conversation_for(user_id)
         return [
-            call.at
+            call.answered
             for call in self.connector.calls_of("send", ok_only=True)
             if chat in call.path and "reflection.write" in str(call.body)
         ]

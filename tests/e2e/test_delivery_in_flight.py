@@ -69,7 +69,7 @@ async def test_a_reply_typed_100_ms_after_its_prompt_arrives_is_saved_while_the_
                 "Thanks - saved" in side.answers_to(mentor.user_id)
                 and side.answers_to(mentor.user_id)
             ),
-            10,
+            20,  # (the answer waits its turn behind the paced batch; slow fakes check cards)
             "the reply's answer",
         )
         assert "not expecting a reply" not in answer, answer

@@ -61,7 +61,10 @@ class Call:
     status: int
     headers: dict[str, str]
     kind: str = "other"  # one of KINDS, or "other" for routes the fake does not know
-    at: float = field(default_factory=time.monotonic)
+    at: float = field(default_factory=time.monotonic)  # when the request came in
+    # When the fake had it checked and answered: what "the platform has it" means (the
+    # fake's own checks of a big card take a while, which no real reply could race).
+    answered: float = field(default_factory=time.monotonic)
 
     @property
     def authorization(self) -> str | None:
