@@ -111,6 +111,11 @@ def _parser() -> argparse.ArgumentParser:
         help="who hears when a mentor's suggestion is implemented: the mentor, or also their"
         " manager (default: mentor)",
     )
+    guides = program_sub.add_parser(
+        "guides", help="give a program its own topic guides for mentors' prep notes"
+    )
+    guides.add_argument("name", help="the program")
+    guides.add_argument("file", help="a TOML file of [[guides]] tables (see the README)")
 
     status = sub.add_parser("status", help="print the owner status of programs")
     status.add_argument("program", nargs="?", help="one program (default: all)")

@@ -17,6 +17,7 @@ from bot.data.roster import import_roster
 from bot.domain.model import Program
 from bot.flows.pairings import create_program
 from bot.flows.status import program_status
+from bot.policy.guides import GuidesRefused, read_guides
 
 
 class UsageError(Exception):
@@ -65,6 +66,9 @@ async def import_file(settings: Settings, args) -> int:
 
 
 async def program(settings: Settings, args) -> int:
+    if args.action == "guides":
+        return await _guides(settings, args)
+
     async def work(ctx: Context) -> Program:
         return await create_program(
             ctx,
@@ -87,6 +91,34 @@ async def program(settings: Settings, args) -> int:
         f"created program {program.name!r}: every {program.cadence_days} days,"
         f" {program.session_minutes} min"
     )
+    return 0
+
+
+async def _guides(settings: Settings, args) -> int:
+    """`program guides NAME FILE`: the program's own topic guides, checked whole first (a
+    malformed file changes nothing and says which line)."""
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read {path}: {exc}") from None
+    try:
+        guides = read_guides(text)
+    except GuidesRefused as exc:
+        raise UsageError(f"{path}, line {exc.line}: {exc.reason}; nothing was changed") from None
+
+    async def work(ctx: Context) -> Program | None:
+        found = [p for p in await ctx.tx.find(Program) if p.name.lower() == args.name.lower()]
+        if found:
+            found[0].guides = guides
+            await ctx.tx.save(found[0], fields=("guides",))
+        return found[0] if found else None
+
+    program = await with_engine(settings, None, lambda engine: engine.run(work))
+    if program is None:
+        raise UsageError(f"there is no program called {args.name!r}")
+    count = len(guides["guides"])
+    print(f"saved {count} topic guides for {program.name!r}; the next prep notes use them")
     return 0
 
 

@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.kinds import Kind, checkin_series, followthrough_series
 from bot.domain.model import FollowUp, Notification, NotificationStatus, Reflection, Session, Stage
-from bot.domain.outcomes import Fit, FollowUpState, Objective, ObjectiveState, Pulse
+from bot.domain.outcomes import Fit, FollowUpState, Heard, Objective, ObjectiveState, Pulse
 from bot.domain.ports import ProgramFigures, StageFigures
 from storage import definitions
 from storage.tables import (
@@ -129,6 +129,12 @@ def _ratings(what: str) -> Any:
     return select(rating).where(*useful).scalar_subquery()
 
 
+def _preps() -> Any:
+    n = notifications
+    to_mentor = n.c.recipient_id == pairings.c.mentor_id
+    return _number(n, n.c.kind == Kind.AGENDA.value, n.c.status == SENT, to_mentor)
+
+
 def _asked(name: str, into: str, kind: str, series: str | None) -> PairFigure:
     return PairFigure(name, _sent(kind, series), into, asked=(kind, series))
 
@@ -169,6 +175,20 @@ FIGURES: tuple[PairFigure, ...] = (
         "fit_doubts",
         lambda: _number(pulses, pulses.c.kind == "fit", pulses.c.value.in_(DOUBTS)),
     ),  # programs count the pairs with any (definitions.doubted), not the answers
+    *(
+        PairFigure(
+            f"heard_{answer}",
+            (
+                lambda answer=answer: _number(
+                    pulses, pulses.c.kind == "heard", pulses.c.value == answer
+                )
+            ),
+            f"outcomes.heard.{answer}",
+        )
+        for answer in Heard
+    ),
+    # Prep notes: the day-before message (an agenda row) that reached the mentor.
+    PairFigure("preps_sent", _preps, "outcomes.preps_sent", asked=(Kind.AGENDA, None)),
     # Questions sent: the first ask of each follow-up, session ratings (each post-session
     # card asks one, flows/debrief.py), and check-ins by stage.
     _asked(

@@ -54,6 +54,7 @@ programs = Table(
     _created(),
     Column("followup_days", Integer, nullable=False, server_default="30"),
     Column("allow_outside_hours", Boolean, nullable=False, server_default=false()),
+    Column("guides", JSON, nullable=True),
 )
 
 participants = Table(

@@ -124,6 +124,7 @@ class Note(StrEnum):
     DECLINED = "declined"  # to the partner and the owners: a pairing was declined
     FORGOTTEN = "forgotten"  # to the owners: one of a pair asked to be forgotten
     FIT = "fit"  # to the owners: someone said the match may not be working
+    HEARD = "heard"  # to the owners: a mentor felt only partly heard, or not heard
     FOLLOWUP = "followup"  # to a mentor (thanks) or their manager: a suggestion put in practice
     OWNER = "owner"  # to both of a pair: a note an owner wrote them from status
     DELEGATION = "delegation"  # an assistant's answer, or its end; who else can book

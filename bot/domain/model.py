@@ -85,6 +85,9 @@ class Program:
     followup_days: int = 30
     # Whether the booking form takes a time outside the partner's working hours.
     allow_outside_hours: bool = False
+    # The mentor's topic guides an owner gave the program (bot/policy/guides.py), or None
+    # for its agenda set's.
+    guides: dict | None = None
     id: int | None = None
 
     @property

@@ -23,6 +23,15 @@ class FollowUpState(StrEnum):
     DROPPED = "dropped"
 
 
+class Heard(StrEnum):
+    """The mentor's answer to "Did <leader> listen to what you brought?" (after the first
+    and third held sessions; the program owners alone read it)."""
+
+    YES = "yes"
+    PARTLY = "partly"
+    NO = "no"
+
+
 class Fit(StrEnum):
     """The answer to "Is this pairing working for you?" after the first held session."""
 

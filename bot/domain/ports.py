@@ -57,8 +57,9 @@ class StageFigures:
 class OutcomeFigures:
     """What a program's pairs made of their sessions: objectives by state; actions planned
     in reflections (done, dropped) and first questions about them sent; session pulse
-    answers against questions sent; and pairs still going (active or paused) about which
-    someone answered "no" or "not sure" to the first-session fit question.
+    answers against questions sent; pairs still going (active or paused) about which
+    someone answered "no" or "not sure" to the first-session fit question; prep notes sent
+    to mentors, and the mentors' "were you heard?" answers.
     """
 
     objectives: dict[str, int] = field(default_factory=dict)
@@ -70,6 +71,8 @@ class OutcomeFigures:
     pulse_answers: int = 0
     pulse_sum: int = 0
     fit_alerts: int = 0
+    preps_sent: int = 0  # prep notes that reached mentors (their day-before message)
+    heard: dict[str, int] = field(default_factory=dict)  # "were you heard?" answers by value
 
 
 @dataclass

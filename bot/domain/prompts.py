@@ -54,9 +54,38 @@ def text(key: str, **fields: Any) -> str:
 def agenda_plans(agenda_set: str) -> list[list[dict]]:
     """The session plans of an agenda set, falling back to the general set: each a list of
     items with their "lead", "share" and "text"."""
+    return _agenda_set(agenda_set)["plans"]
+
+
+def agenda_guides(agenda_set: str) -> list[dict]:
+    """The mentor's guide for each plan of an agenda set (as `agenda_plans` picks the set):
+    "prepare" and "ask" lines, and "sensitive"."""
+    return _agenda_set(agenda_set)["guides"]
+
+
+def _agenda_set(agenda_set: str) -> dict:
     sets = _load("agendas.toml")["sets"]
-    chosen = sets.get(agenda_set.strip().lower()) or sets["general"]
-    return chosen["plans"]
+    return sets.get(agenda_set.strip().lower()) or sets["general"]
+
+
+def agenda_guide_own() -> dict:
+    """The mentor's guide for a plan a pair makes of its own objectives and actions."""
+    return _load("agendas.toml")["guide_own"]
+
+
+def agenda_sensitive() -> dict[str, str]:
+    """The sensitive-topics guide: "topics" and how to "decline" one."""
+    return _load("agendas.toml")["sensitive"]
+
+
+def agenda_upward() -> list[str]:
+    """Tips on saying something critical to someone senior."""
+    return _load("agendas.toml")["upward"]["tips"]
+
+
+def agenda_script() -> dict[str, str]:
+    """The first session's script for the mentor: "open", "rules", "close"."""
+    return _load("agendas.toml")["script"]
 
 
 def agenda_sets() -> list[str]:

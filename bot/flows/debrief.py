@@ -1,5 +1,6 @@
 """After a held session, one card to each person: the one-tap 1-5 rating, the private fit
-question (after the pair's first session only), the reflection ask ("what changed?" for the
+question (after the pair's first session only), the mentor's private "were you heard?"
+(after the first and third), the reflection ask ("what changed?" for the
 leader, "what stood out?" for the mentor) and, once, what the card can move on (the mentor's
 objectives, the leader's planned actions). Answering one part redraws the card in place with
 the rest still open; its one reminder asks only what is still open.
@@ -26,7 +27,7 @@ from bot.domain.model import (
     Session,
     SessionStatus,
 )
-from bot.domain.outcomes import Fit, Pulse
+from bot.domain.outcomes import Fit, Heard, Pulse
 from bot.flows import objectives
 from bot.flows.followups import QUOTED, done_tapped, open_followups
 from bot.flows.objectives import objectives_of
@@ -39,6 +40,8 @@ from bot.router import Request
 
 USEFUL = "useful"  # a Pulse's kind for the 1-5 rating
 RATINGS = ("1", "2", "3", "4", "5")
+HEARD = "heard"  # a Pulse's kind for the mentor's "were you heard?"
+HEARD_AFTER = (1, 3)  # the held sessions (in order) after which the mentor is asked it
 # Planned actions a leader can mark done from the card; more would crowd a phone screen.
 MAX_ACTIONS = 3
 
@@ -90,6 +93,11 @@ async def debrief(
             asks.append(Ask(prompts.text("debrief.fit", other=other.first_name), _fits(session)))
         elif not reminder:
             done.append(prompts.text("debrief.fit_answered", other=other.first_name))
+    if role == Role.MENTOR and await held_number(ctx, pairing, session) in HEARD_AFTER:
+        if HEARD not in answers:
+            asks.append(Ask(prompts.text("debrief.heard", other=other.first_name), _heard(session)))
+        elif not reminder:
+            done.append(prompts.text("debrief.heard_answered"))
     wrote = await ctx.tx.find(Reflection, session_id=session.id, author_id=person.id)
     if not wrote:
         visibility = visibility_note(
@@ -146,8 +154,17 @@ async def followup_done(ctx: Context, person: Participant, req: Request) -> Mess
 
 async def first_held(ctx: Context, pairing: Pairing, session: Session) -> bool:
     """Whether `session` is the pair's first held one (the fit question goes with it)."""
-    held = [s for s in await ctx.sessions(pairing.id) if s.status == SessionStatus.HELD]
-    return bool(held) and min(held, key=lambda s: (s.starts_at, s.id)).id == session.id
+    return await held_number(ctx, pairing, session) == 1
+
+
+async def held_number(ctx: Context, pairing: Pairing, session: Session) -> int:
+    """Which of the pair's held sessions `session` is, in time order (1 for the first; 0
+    when it was not held)."""
+    held = sorted(
+        (s for s in await ctx.sessions(pairing.id) if s.status == SessionStatus.HELD),
+        key=lambda s: (s.starts_at, s.id),
+    )
+    return next((n for n, s in enumerate(held, start=1) if s.id == session.id), 0)
 
 
 async def _next_session(
@@ -178,6 +195,13 @@ async def _next_session(
 
 def _ratings(session: Session) -> tuple[Button, ...]:
     return tuple(Button(n, "pulse.answer", f"{session.id}:{USEFUL}:{n}") for n in RATINGS)
+
+
+def _heard(session: Session) -> tuple[Button, ...]:
+    return tuple(
+        Button(prompts.text(f"heard.{h.value}"), "pulse.answer", f"{session.id}:{HEARD}:{h.value}")
+        for h in Heard
+    )
 
 
 def _fits(session: Session) -> tuple[Button, ...]:

@@ -1,5 +1,6 @@
 """Owner figures about outcomes, for status, the digest and the export: objectives, follow-
-through, the session pulse and fit alerts. Averages show only from MIN_GROUP answers."""
+through, the session pulse, fit alerts, mentors' prep notes and "were you heard?". Averages
+(and the "were you heard?" answers) show only from MIN_GROUP answers."""
 
 from __future__ import annotations
 
@@ -48,12 +49,29 @@ def outcome_figures(o: OutcomeFigures) -> dict[str, str]:
         ),
         "pulse": pulse,
         "fit_alerts": str(o.fit_alerts),
+        "preps": str(o.preps_sent),
+        "heard": _heard(o),
     }
 
 
+def _heard(o: OutcomeFigures) -> str:
+    """The mentors' "were you heard?" answers by value, from MIN_GROUP answers (fewer could
+    point at the mentors who gave them)."""
+    answers = sum(o.heard.values())
+    if answers < MIN_GROUP:
+        return prompts.text("figures.heard_few", answers=answers, least=MIN_GROUP)
+    return prompts.text(
+        "figures.heard",
+        yes=o.heard.get("yes", 0),
+        partly=o.heard.get("partly", 0),
+        no=o.heard.get("no", 0),
+    )
+
+
 def outcome_numbers(o: OutcomeFigures) -> dict[str, str]:
-    """The same figures as plain numbers, for the export (the average blank below
-    MIN_GROUP answers)."""
+    """The same figures as plain numbers, for the export (the average, and the "were you
+    heard?" answers, blank below MIN_GROUP answers)."""
+    enough = sum(o.heard.values()) >= MIN_GROUP
     return {
         "objectives": str(sum(o.objectives.values())),
         "objectives_started": str(o.objectives.get("started", 0)),
@@ -67,4 +85,9 @@ def outcome_numbers(o: OutcomeFigures) -> dict[str, str]:
         "pulse_average": pulse_average(o),
         "pulse_response_rate": _rate(o.pulse_answers, o.pulse_asked),
         "fit_alerts_open": str(o.fit_alerts),
+        "preps_sent": str(o.preps_sent),
+        **{
+            f"heard_{answer}": str(o.heard.get(answer, 0)) if enough else ""
+            for answer in ("yes", "partly", "no")
+        },
     }

@@ -16,11 +16,12 @@ from bot.domain.model import (
     NotificationStatus,
     Pairing,
     Participant,
+    Role,
     Session,
     SessionStatus,
 )
-from bot.domain.outcomes import Fit, Pulse
-from bot.flows.debrief import RATINGS, USEFUL, debrief, first_held
+from bot.domain.outcomes import Fit, Heard, Pulse
+from bot.flows.debrief import HEARD, HEARD_AFTER, RATINGS, USEFUL, debrief, first_held, held_number
 from bot.flows.people import person_by_handle
 from bot.router import Request
 
@@ -62,14 +63,20 @@ async def answer(ctx: Context, person: Participant, req: Request) -> Message:
     the rest of it still open."""
     session, pairing, rest = req.record, req.pairing, req.rest
     kind, _, value = rest.partition(":")
-    valid = (kind == USEFUL and value in RATINGS) or (kind == Kind.FIT and value in set(Fit))
+    valid = (
+        (kind == USEFUL and value in RATINGS)
+        or (kind == Kind.FIT and value in set(Fit))
+        or (kind == HEARD and value in set(Heard))
+    )
     if pairing is None or not valid or session.status != SessionStatus.HELD:
         return Message(prompts.text("general.unknown_item"))
     if not await _asked(ctx, kind, pairing, session, person):
         return Message(prompts.text("general.unknown_item"))
     said = ""
     if await _answered(ctx, kind, session.id, person.id):
-        said = prompts.text("pulse.already" if kind == USEFUL else "fit.already")
+        said = prompts.text(
+            {USEFUL: "pulse.already", HEARD: "heard.already"}.get(kind, "fit.already")
+        )
     else:
         await ctx.tx.add(
             Pulse(
@@ -86,6 +93,10 @@ async def answer(ctx: Context, person: Participant, req: Request) -> Message:
             other = await ctx.person(pairing.other(person.id))
             await _tell_owners(ctx, pairing, person, other, value)
             said = prompts.text("fit.thanks_doubt", other=other.first_name)
+        if kind == HEARD and value != Heard.YES:
+            other = await ctx.person(pairing.other(person.id))
+            await _tell_owners_heard(ctx, pairing, session, person, other, value)
+            said = prompts.text("heard.thanks_doubt", other=other.first_name)
     card = await debrief(ctx, person, pairing, session, said=said)
     return card or Message(said or prompts.text("pulse.thanks"))
 
@@ -110,6 +121,32 @@ async def _tell_owners(
         await ctx.outbox.note(owner, key, text, program, pairing_id=pairing.id)
 
 
+async def _tell_owners_heard(
+    ctx: Context,
+    pairing: Pairing,
+    session: Session,
+    mentor: Participant,
+    leader: Participant,
+    value: str,
+) -> None:
+    """The owners hear, with care, that a mentor felt only partly heard or not heard; the
+    leader never does, nor an owner who is one of the pair."""
+    program = await ctx.program(pairing.program_id)
+    text = prompts.text(
+        "heard.owner",
+        program=program.name,
+        mentor=mentor.label,
+        leader=leader.label,
+        answer=prompts.text(f"heard.answer.{value}"),
+    )
+    for handle in ctx.rules.owners_of(program):
+        owner = await person_by_handle(ctx, handle)
+        if pairing.role_of(owner.id) is not None:
+            continue
+        key = owner_note_key(note_key(Note.HEARD, session.id, mentor.id), owner.id)
+        await ctx.outbox.note(owner, key, text, program, pairing_id=pairing.id)
+
+
 async def _asked(
     ctx: Context, kind: str, pairing: Pairing, session: Session, person: Participant
 ) -> bool:
@@ -118,7 +155,12 @@ async def _asked(
     pair's first held session. An answer to a question never asked is not taken."""
     if kind == Kind.FIT and not await first_held(ctx, pairing, session):
         return False
-    own = Kind.PULSE if kind == USEFUL else Kind.FIT
+    if kind == HEARD and (
+        pairing.role_of(person.id) != Role.MENTOR
+        or await held_number(ctx, pairing, session) not in HEARD_AFTER
+    ):
+        return False
+    own = {USEFUL: Kind.PULSE, Kind.FIT: Kind.FIT}.get(kind, Kind.REFLECT)
     keys = [session_key(Kind.REFLECT, session.id, person.id), pulse_key(own, session.id, person.id)]
     rows = await ctx.tx.find(Notification, key=keys, status=NotificationStatus.SENT)
     return bool(rows)

@@ -29,7 +29,7 @@ from bot.flows.checkins import compose_question
 from bot.flows.followups import QUOTED, compose_ask, open_followups, recognition_text
 from bot.flows.objectives import lines as objective_lines
 from bot.flows.objectives import objectives_of
-from bot.policy import cadence
+from bot.policy import cadence, guides
 from bot.policy.agenda import session_lines
 from bot.sending.digest import compose_digest
 
@@ -272,7 +272,7 @@ async def _agenda(
     followups = await open_followups(ctx, pairing.id)
     lines = [
         prompts.text(
-            "agenda.header",
+            "prep.header" if me.id == mentor.id else "agenda.header",
             when=ctx.rules.when(session.starts_at, me, program),
             minutes=session.minutes,
             other=other.first_name,
@@ -294,7 +294,39 @@ async def _agenda(
     if followups:
         lines.append(prompts.text("agenda.open_followups"))
         lines += [f"- {shorten(f.text, QUOTED)}" for f in sorted(followups, key=lambda f: f.id)]
+    if me.id == mentor.id:  # the junior mentor's prep: the agenda, and how to come prepared
+        first = not any(
+            s.status == SessionStatus.HELD and s.starts_at < session.starts_at
+            for s in await ctx.sessions(pairing.id)
+        )
+        lines += prep_lines(program, session.number, mentor.first_name, mentee.first_name, first)
     return Message(text="\n".join(lines))
+
+
+def prep_lines(program, number: int, mentor: str, mentee: str, first: bool) -> list[str]:
+    """What the mentor's prep adds to the agenda: two things to prepare and questions to
+    ask (the session's topic guide), how to decline a sensitive topic (when the plan may
+    touch one), one tip on saying it upward, and before the pair's first session its
+    script."""
+    guide = guides.guide_for(program, number)
+
+    def fill(text: str) -> str:
+        return text.replace("{mentor}", mentor).replace("{mentee}", mentee)
+
+    lines = [prompts.text("prep.prepare")]
+    lines += [f"- {fill(item)}" for item in guide.prepare[: guides.SHOWN]]
+    if guide.ask:
+        asks = " / ".join(fill(q) for q in guide.ask)
+        lines.append(prompts.text("prep.ask", other=mentee, questions=asks))
+    if guide.sensitive:
+        said = guides.sensitive(program)
+        topics, decline = fill(said["topics"]), fill(said["decline"])
+        lines.append(prompts.text("prep.sensitive", topics=topics, decline=decline))
+    lines.append(prompts.text("prep.upward", tip=fill(guides.upward_tip(number))))
+    if first:
+        lines.append(prompts.text("prep.script"))
+        lines += [f"{n}) {fill(step)}" for n, step in enumerate(guides.script(), start=1)]
+    return lines
 
 
 async def _check(

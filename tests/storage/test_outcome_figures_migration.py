@@ -21,11 +21,13 @@ from storage.tables import (
 from tests.harness import unit_of_work
 from tests.storage.support import NOW, migration
 
-# The figures revisions 0009 and 0010 added: all but sessions, reflections and the last held.
+# The figures revisions 0009 and 0010 added: all but sessions, reflections and the last held,
+# and those of 0019 (tested below).
+LATER = ("preps_sent", "heard_yes", "heard_partly", "heard_no")
 OUTCOME_FIGURES = tuple(
     f.name
     for f in FIGURES
-    if f.name not in ("held_count", "missed_count", "reflection_count", "last_held_at")
+    if f.name not in ("held_count", "missed_count", "reflection_count", "last_held_at", *LATER)
 )
 
 
@@ -255,3 +257,59 @@ async def _ratings_asked(store) -> list[int]:
     async with store.engine.begin() as conn:
         found = select(pairings.c.pulse_asked).order_by(pairings.c.id)
         return list((await conn.execute(found)).scalars())
+
+
+async def test_revision_0019_counts_the_prep_notes_mentors_were_sent(store):
+    async with store.engine.begin() as conn:
+        await conn.run_sync(migration(command.downgrade, "0018"))
+    try:
+        async with store.engine.begin() as conn:
+            people = [
+                dict(id=i, platform="console", user_id=f"u{i}", display_name="", workspace="")
+                for i in (1, 2)
+            ]
+            await conn.execute(insert(participants), [{**p, "reachable": True} for p in people])
+            await conn.execute(
+                insert(programs).values(
+                    id=1,
+                    name="P",
+                    objective="o",
+                    cadence_days=14,
+                    session_minutes=45,
+                    owners=[],
+                    agenda_set="",
+                    reflection_visibility="program",
+                    timezone="UTC",
+                )
+            )
+            await conn.execute(
+                insert(pairings).values(
+                    id=1, program_id=1, mentor_id=1, mentee_id=2, goal="", why="", status="active"
+                )
+            )
+            rows = [(1, "sent"), (2, "sent"), (1, "pending"), (1, "sent")]  # (recipient, status)
+            await conn.execute(
+                insert(notifications),
+                [
+                    dict(
+                        key=f"k{n}",
+                        kind="agenda" if n < 3 else "check",
+                        recipient_id=person,
+                        due_at=NOW,
+                        series="session:1",
+                        pairing_id=1,
+                        payload={},
+                        status=status,
+                        attempts=1,
+                        last_error="",
+                    )
+                    for n, (person, status) in enumerate(rows)
+                ],
+            )
+        async with store.engine.begin() as conn:
+            await conn.run_sync(migration(command.upgrade, "0019"))
+            found = select(pairings.c.preps_sent, pairings.c.heard_no)
+            assert (await conn.execute(found)).all() == [(1, 0)]  # the mentor's sent agenda
+    finally:
+        async with store.engine.begin() as conn:
+            await conn.run_sync(migration(command.upgrade, "head"))
