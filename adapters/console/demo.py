@@ -38,6 +38,7 @@ def _cast() -> list[tuple[Persona, Persona, str, str]]:
     mina = Persona(
         Actor("console", "mina", "Mina Park", timezone="Europe/Berlin"),
         reflections=["Mina's take: Erik asked the right questions about what our audience skips."],
+        heard="yes",
     )
     erik = Persona(
         Actor("console", "erik", "Erik Lund", timezone="Europe/Berlin"),
@@ -62,6 +63,7 @@ def _cast() -> list[tuple[Persona, Persona, str, str]]:
             "Tom listened; next time I'll bring real complaint tickets.",
             "The tickets landed: Tom wants the top three themes each month.",
         ],
+        heard="partly",
     )
     tom = Persona(
         Actor("console", "tom", "Tom Becker", timezone="America/New_York"),

@@ -26,6 +26,8 @@ class Persona:
         implements: press "Done" on an open follow-up when offered.
         rates: the 1-5 tapped for "How useful was it?" ("" to let it pass).
         fit: the answer to "Is this pairing working for you?" ("" to let it pass).
+        heard: a mentor's answer to "Did <leader> listen to what you brought?" ("" to let
+            it pass).
         follows_through: the answer to "Did it happen?" (a button's label).
     """
 
@@ -44,6 +46,7 @@ class Persona:
     implements: bool = False
     rates: str = ""
     fit: str = ""
+    heard: str = ""
     follows_through: str = ""
     woken_by_owner: bool = False
     seen_nudges: int = 0
@@ -153,14 +156,15 @@ class Persona:
         return done
 
     def _tap(self, message: Message, at: datetime, ids) -> list:
-        """The rating ("<session>:useful:<n>") and the fit answer ("<session>:fit:<answer>")
-        this person gives, where the message asks them."""
+        """The rating ("<session>:useful:<n>"), the fit answer ("<session>:fit:<answer>") and
+        a mentor's "were you heard?" ("<session>:heard:<answer>") this person gives, where
+        the message asks them."""
         taps = []
         for button in message.every_button:
             if button.action != "pulse.answer":
                 continue
             _, kind, value = button.value.split(":")
-            wanted = self.rates if kind == "useful" else self.fit
+            wanted = {"useful": self.rates, "heard": self.heard}.get(kind, self.fit)
             if value == wanted:
                 story = f"taps {button.label}" if kind == "useful" else f"answers '{button.label}'"
                 taps.append(self._click(at, button, ids, story))

@@ -425,17 +425,23 @@ def weekday_after(moment: datetime, days: int, hour: int) -> datetime:
     return later
 
 
+async def book_from_me(tenant: Tenant, mentee: str, day: date, at: time = time(11, 0)) -> datetime:
+    """The mentee books a 45-minute session on `day` at `at` Berlin from `me`; returns its
+    start."""
+    await tenant.say(mentee, "me")
+    card = await tenant.latest(mentee, "Schedule with Mina")
+    await tenant.submit(mentee, card, "Schedule with Mina")
+    values = {"date": day.isoformat(), "time": f"{at:%H:%M}", "minutes": "45"}
+    await tenant.submit(mentee, card, "Book it", values)
+    assert "Booked:" in activity_text(card.latest), activity_text(card.latest)
+    return datetime.combine(day, at, BERLIN).astimezone(UTC)
+
+
 async def book_and_hold(tenant: Tenant, mentee: str, day: date) -> tuple[datetime, Sent]:
     """The mentee books a 45-minute session on `day` at 11:00 Berlin from `me`; a tick after
     its end asks them whether it happened, and they say it did. Returns its start and the
     card that asked, which is then the mentee's post-session card."""
-    await tenant.say(mentee, "me")
-    card = await tenant.latest(mentee, "Schedule with Mina")
-    await tenant.submit(mentee, card, "Schedule with Mina")
-    values = {"date": day.isoformat(), "time": "11:00", "minutes": "45"}
-    await tenant.submit(mentee, card, "Book it", values)
-    assert "Booked:" in activity_text(card.latest), activity_text(card.latest)
-    start = datetime.combine(day, time(11, 0), BERLIN).astimezone(UTC)
+    start = await book_from_me(tenant, mentee, day)
     await tick(tenant, start + timedelta(minutes=50))
     check = await tenant.latest(mentee, "How did your session")
     await tenant.submit(mentee, check, "It happened")

@@ -276,3 +276,38 @@ def test_status_chart_prints_the_program_s_charts_as_text(env, tmp_path):
     assert alone.returncode == 1 and "--chart needs a program" in alone.stderr
     unknown = mentorbot("status", "--chart", "Nope", env=env)
     assert unknown.returncode == 1 and "no program called 'Nope'" in unknown.stderr
+
+
+def test_program_guides_refuses_a_malformed_file_with_its_line_and_takes_a_good_one(env, tmp_path):
+    roster = tmp_path / "pairs.csv"
+    roster.write_text(ROSTER)
+    assert mentorbot("import", str(roster), env=env).returncode == 0
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[guides]]\nprepare = ["Bring a dashboard"]\ncolour = "red"\n')
+    refused = mentorbot("program", "guides", "Digital Leaders", str(bad), env=env)
+    assert refused.returncode == 1, refused.stdout
+    assert "bad.toml, line 3: unknown key 'colour'" in refused.stderr
+    assert "nothing was changed" in refused.stderr
+    good = tmp_path / "good.toml"
+    good.write_text('[[guides]]\nprepare = ["Bring a dashboard", "Bring a question"]\n')
+    taken = mentorbot("program", "guides", "digital leaders", str(good), env=env)
+    assert taken.returncode == 0, taken.stderr
+    assert "saved 1 topic guides for 'Digital Leaders'" in taken.stdout
+    unknown = mentorbot("program", "guides", "Nope", str(good), env=env)
+    assert unknown.returncode == 1 and "no program called 'Nope'" in unknown.stderr
+
+
+def test_the_demo_shows_a_mentors_prep_its_first_script_and_a_were_you_heard_answer(demo):
+    """Issue 29: a mentor's day-before message is their prep (the first with its script), a
+    mentor answers "were you heard?", and Partly reaches the owner (the budget test above
+    still holds with them)."""
+    deliveries = re.findall(
+        r"^\d\d:\d\dZ -> (\w+ \w+) \((.*?)(?=^\d\d:\d\dZ |^==|\Z)", demo, re.M | re.S
+    )
+    preps = {name for name, text in deliveries if "Your prep for" in text}
+    assert preps == {"Mina Park", "Priya Shah", "Sam Lee"}, preps
+    assert "Your first session, in three steps:\n         1) Open with why you joined" in demo
+    assert "<- Priya Shah answers 'Partly'" in demo
+    assert "Priya Shah felt only partly heard by Tom Becker" in demo
+    heard = {name for name, text in deliveries if "listen to what you brought" in text}
+    assert heard and heard <= {"Mina Park", "Priya Shah", "Sam Lee"}, "mentors only"

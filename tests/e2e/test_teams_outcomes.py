@@ -189,6 +189,7 @@ async def test_objectives_pulse_fit_and_a_followed_through_plan_reach_the_right_
         asks(cards[mentor])[:-1],
         RATE,
         fit[mentor],
+        "Did Erik listen to what you brought?",  # the mentor's alone (issue 29)
         "What stood out for you",
         "Objective: Read the brand guide (not started)",
         "Objective: Share the dashboard weekly (not started)",
