@@ -23,6 +23,7 @@ from storage.tables import (
     notifications,
     pairings,
     participants,
+    pulses,
     sessions,
 )
 
@@ -168,6 +169,11 @@ async def _outcome_figures(conn: AsyncConnection, figures: ProgramFigures, progr
         figures.checkins[stage] = replace(
             found, answered=number, rated=rated, rating_sum=total or 0
         )
+    # The mentors who answered "were you heard?" (the answers show from MIN_GROUP of them).
+    heard = select(func.count(pulses.c.participant_id.distinct())).where(
+        pulses.c.kind == "heard", pulses.c.pairing_id.in_(_pairs_of(program_id))
+    )
+    figures.outcomes.heard_mentors = (await conn.execute(heard)).scalar_one()
     person = participants.c.id
     in_live_pair = (
         select(p.c.id)

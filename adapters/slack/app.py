@@ -252,7 +252,9 @@ class SlackBot:
     async def _show_after_submit(
         self, user_id: str, team_id: str, context: dict, reply: Message
     ) -> None:
-        known = context.get("c") and context.get("t") and isinstance(context.get("m"), list)
+        where = context.get("c") and context.get("t")
+        kept = isinstance(context.get("m"), list)  # the message's blocks, when they fitted
+        known = where and kept
         if reply.file is not None:
             # An answer with a file (the booker's calendar invite) is a message of its own:
             # chat.update cannot attach one. The message the form came from loses the row
@@ -274,6 +276,19 @@ class SlackBot:
                 ts=context["t"],
                 text=render.fallback_text(shown),
                 blocks=render.after_click(context["m"], "", shown, "s"),
+            )
+        elif where:
+            # A message too big to keep in the modal's metadata (a post-session card): the
+            # answer takes its place, followed by what it still asks, worded now.
+            actor = await self.directory.actor(user_id, team_id)
+            sent_as = f"{context['c']}:{context['t']}"
+            rest = await self.engine.with_the_rest(actor, sent_as, replace(reply, redraw=False))
+            whole = replace(rest, redraw=True)
+            await self.client.chat_update(
+                channel=context["c"],
+                ts=context["t"],
+                text=render.fallback_text(whole),
+                blocks=render.after_click([], "", whole, "s"),
             )
         else:
             await self.sender.direct(user_id, reply)

@@ -73,6 +73,7 @@ class OutcomeFigures:
     fit_alerts: int = 0
     preps_sent: int = 0  # prep notes that reached mentors (their day-before message)
     heard: dict[str, int] = field(default_factory=dict)  # "were you heard?" answers by value
+    heard_mentors: int = 0  # the mentors who gave them
 
 
 @dataclass

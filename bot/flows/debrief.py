@@ -154,15 +154,17 @@ async def followup_done(ctx: Context, person: Participant, req: Request) -> Mess
 
 async def first_held(ctx: Context, pairing: Pairing, session: Session) -> bool:
     """Whether `session` is the pair's first held one (the fit question goes with it)."""
-    return await held_number(ctx, pairing, session) == 1
+    held = [s for s in await ctx.sessions(pairing.id) if s.status == SessionStatus.HELD]
+    return bool(held) and min(held, key=lambda s: (s.starts_at, s.id)).id == session.id
 
 
 async def held_number(ctx: Context, pairing: Pairing, session: Session) -> int:
-    """Which of the pair's held sessions `session` is, in time order (1 for the first; 0
-    when it was not held)."""
+    """Which of the pair's held sessions `session` is, in the order they were confirmed
+    held (1 for the first; 0 when it was not held). A session's number never changes once
+    it is confirmed: one confirmed later, even if it took place earlier, comes after it."""
     held = sorted(
         (s for s in await ctx.sessions(pairing.id) if s.status == SessionStatus.HELD),
-        key=lambda s: (s.starts_at, s.id),
+        key=lambda s: (s.outcome_at or s.starts_at, s.id),
     )
     return next((n for n, s in enumerate(held, start=1) if s.id == session.id), 0)
 

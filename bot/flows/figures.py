@@ -55,11 +55,10 @@ def outcome_figures(o: OutcomeFigures) -> dict[str, str]:
 
 
 def _heard(o: OutcomeFigures) -> str:
-    """The mentors' "were you heard?" answers by value, from MIN_GROUP answers (fewer could
-    point at the mentors who gave them)."""
-    answers = sum(o.heard.values())
-    if answers < MIN_GROUP:
-        return prompts.text("figures.heard_few", answers=answers, least=MIN_GROUP)
+    """The mentors' "were you heard?" answers by value, once MIN_GROUP mentors gave them
+    (fewer could point at the one who did: each mentor is asked twice per pair)."""
+    if o.heard_mentors < MIN_GROUP:
+        return prompts.text("figures.heard_few", mentors=o.heard_mentors, least=MIN_GROUP)
     return prompts.text(
         "figures.heard",
         yes=o.heard.get("yes", 0),
@@ -69,9 +68,9 @@ def _heard(o: OutcomeFigures) -> str:
 
 
 def outcome_numbers(o: OutcomeFigures) -> dict[str, str]:
-    """The same figures as plain numbers, for the export (the average, and the "were you
-    heard?" answers, blank below MIN_GROUP answers)."""
-    enough = sum(o.heard.values()) >= MIN_GROUP
+    """The same figures as plain numbers, for the export (the average blank below MIN_GROUP
+    answers, the "were you heard?" answers below MIN_GROUP mentors)."""
+    enough = o.heard_mentors >= MIN_GROUP
     return {
         "objectives": str(sum(o.objectives.values())),
         "objectives_started": str(o.objectives.get("started", 0)),

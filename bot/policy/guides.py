@@ -18,6 +18,7 @@ from typing import Any
 from bot.domain import prompts
 from bot.domain.model import Program
 
+MAX_BYTES = 64 * 1024  # a guides file larger than this is refused before it is read
 MAX_GUIDES = 12  # guides a file may hold (one per plan)
 MAX_LINES = 4  # things to prepare, or questions, in one guide
 MAX_CHARS = 300  # in one of them
@@ -35,12 +36,17 @@ class Guide:
 
 
 def guide_for(program: Program, number: int) -> Guide:
-    """The guide for a pair's session `number` (1-based): the program's own guides when an
-    owner gave it some, else its agenda set's; past the last, the guide for a plan of the
+    """The guide for a pair's session `number` (1-based): the program's own for that session
+    when an owner gave one, else its agenda set's; past both, the guide for a plan of the
     pair's own."""
     own = (program.guides or {}).get("guides") or []
-    guides = own or prompts.agenda_guides(program.agenda_set or program.objective)
-    raw = guides[number - 1] if 1 <= number <= len(guides) else prompts.agenda_guide_own()
+    sets = prompts.agenda_guides(program.agenda_set or program.objective)
+    if 1 <= number <= len(own):
+        raw = own[number - 1]
+    elif 1 <= number <= len(sets):
+        raw = sets[number - 1]
+    else:
+        raw = prompts.agenda_guide_own()
     return Guide(
         tuple(raw.get("prepare", ())), tuple(raw.get("ask", ())), bool(raw.get("sensitive"))
     )
@@ -85,12 +91,17 @@ def read_guides(text: str) -> dict[str, Any]:
     Raises:
         GuidesRefused: with the line of the first thing wrong.
     """
+    lines = text.split("\n")
+    if len(text.encode()) > MAX_BYTES:
+        raise GuidesRefused(1, f"the file is larger than {MAX_BYTES // 1024} KB")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         found = _AT.search(str(exc))
-        reason = _AT.sub("", str(exc)).strip()
-        raise GuidesRefused(int(found.group(1)) if found else 1, reason) from None
+        reason = _AT.sub("", str(exc)).replace("(at end of document)", "").strip()
+        raise GuidesRefused(int(found.group(1)) if found else len(lines), reason) from None
+    except RecursionError:
+        raise GuidesRefused(1, "the file nests too deeply to be a guides file") from None
     for key in data:
         if key not in ("guides", "sensitive"):
             raise GuidesRefused(_line_of(text, key), f"unknown table or key {key!r}")
@@ -122,7 +133,7 @@ def _guide(text: str, n: int, guide: dict) -> dict[str, Any]:
         if not isinstance(lines, list) or not least <= len(lines) <= MAX_LINES:
             raise GuidesRefused(where, f"{key} is a list of {least} to {MAX_LINES} lines")
         for line in lines:
-            if not isinstance(line, str) or not line.strip() or len(line) > MAX_CHARS:
+            if not _plain(line):
                 raise GuidesRefused(
                     where, f"each {key} line is text of 1 to {MAX_CHARS} characters"
                 )
@@ -143,18 +154,33 @@ def _sensitive(text: str, table: Any) -> dict[str, str]:
         where = _line_of(text, key, 0, start)
         if key not in ("topics", "decline"):
             raise GuidesRefused(where, f"unknown key {key!r} in [sensitive]")
-        if not isinstance(value, str) or not value.strip() or len(value) > MAX_CHARS:
+        if not _plain(value):
             raise GuidesRefused(where, f"{key} is text of 1 to {MAX_CHARS} characters")
         kept[key] = " ".join(value.split())
     return kept
 
 
+def _plain(value: object) -> bool:
+    """Text a prep note can show: 1 to MAX_CHARS characters, none of them control ones."""
+    return (
+        isinstance(value, str)
+        and bool(value.strip())
+        and len(value) <= MAX_CHARS
+        and not any(ord(c) < 32 or 127 <= ord(c) < 160 for c in value)
+    )
+
+
 def _line_of(text: str, word: str, nth: int = 0, after: int = 0) -> int:
-    """The line (1-based) where `word` starts a line for the `nth` time, from line `after`
-    on; `after` itself when it does not."""
+    """The line (1-based, counted as TOML counts them) where `word` starts a line for the
+    `nth` time, from line `after` on: a table header as written, or a key (bare or quoted)
+    before its "="; `after` itself when there is none."""
+    if word.startswith("["):
+        pattern = re.compile(rf"^\s*{re.escape(word)}")
+    else:
+        pattern = re.compile(rf"^\s*\"?{re.escape(word)}\"?\s*=")
     seen = 0
-    for number, line in enumerate(text.splitlines(), start=1):
-        if number < after or not line.lstrip().startswith(word):
+    for number, line in enumerate(text.split("\n"), start=1):
+        if number < after or not pattern.match(line):
             continue
         if seen == nth:
             return number

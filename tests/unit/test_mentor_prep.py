@@ -106,7 +106,10 @@ async def test_status_shows_preps_sent_and_heard_answers_from_five(harness):
     await _held(harness, pairing, 3)
     status = (await harness.command(OWNER, "status")).plain()
     assert "Prep notes sent to mentors: 1" in status
-    assert "Mentors who felt heard: too few answers to show yet (0; they show from 5)" in status
+    assert (
+        "Were mentors heard? (answers): too few mentors have answered to show yet (0; they"
+        in status
+    )
 
 
 def test_a_malformed_guides_file_is_refused_with_its_line():
@@ -125,6 +128,21 @@ def test_a_malformed_guides_file_is_refused_with_its_line():
     with pytest.raises(GuidesRefused) as empty:
         read_guides("# nothing\n")
     assert "at least one [[guides]]" in empty.value.reason
+    with pytest.raises(GuidesRefused) as quoted:
+        read_guides('[[guides]]\nprepare = ["a"]\n"ask" = 5\n')
+    assert quoted.value.line == 3
+    with pytest.raises(GuidesRefused) as unclosed:
+        read_guides('[[guides]]\nprepare = ["a"]\nask = ["b",\n')
+    assert unclosed.value.line == 4  # the end of the file
+    with pytest.raises(GuidesRefused) as nested:
+        read_guides("x = " + "[" * 5000)
+    assert "nests too deeply" in nested.value.reason
+    with pytest.raises(GuidesRefused) as control:
+        read_guides('[[guides]]\nprepare = ["a\\u0007"]\n')
+    assert control.value.line == 2
+    with pytest.raises(GuidesRefused) as big:
+        read_guides("# " + "x" * 70_000)
+    assert "larger than 64 KB" in big.value.reason
 
 
 async def test_a_programs_own_guides_change_the_next_prep(harness):
@@ -149,3 +167,11 @@ async def test_a_programs_own_guides_change_the_next_prep(harness):
     assert "To prepare:\n- Your three favourite Erik dashboards\n- A coffee" in prep
     assert "Questions you could ask Erik: Which numbers do you trust?" in prep
     assert "This one may touch pay. Say no, kindly." in prep
+    # Where the owner gave no guide (session 2), the agenda set's applies.
+    await harness.tick(datetime(2026, 3, 5, 11, 0, tzinfo=UTC))
+    await harness.click(ERIK, "session.held", 1)
+    await harness.book(ERIK, pairing, "2026-03-12", "10:00")
+    await harness.tick(datetime(2026, 3, 11, 9, 0, tzinfo=UTC))
+    await harness.tick(datetime(2026, 3, 11, 9, 5, tzinfo=UTC))  # one message at a time
+    second = next(t for t in harness.texts("mina") if "Your prep for Thu 12 Mar" in t)
+    assert "A real task you can do end to end" in second  # digital skills, plan 2
