@@ -18,6 +18,7 @@ from bot.domain.model import (
     Pairing,
     PairingStatus,
     Participant,
+    Program,
     Role,
     Session,
     SessionStatus,
@@ -303,7 +304,7 @@ async def _agenda(
     return Message(text="\n".join(lines))
 
 
-def prep_lines(program, number: int, mentor: str, mentee: str, first: bool) -> list[str]:
+def prep_lines(program: Program, number: int, mentor: str, mentee: str, first: bool) -> list[str]:
     """What the mentor's prep adds to the agenda: two things to prepare and questions to
     ask (the session's topic guide), how to decline a sensitive topic (when the plan may
     touch one), one tip on saying it upward, and before the pair's first session its
