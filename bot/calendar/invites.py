@@ -224,7 +224,9 @@ async def compose_invite(ctx: Context, row: Notification) -> Message | None:
             return None
     else:
         return None
-    events = await occurrences(ctx, pairing, method, sessions, sequence, copy=copy)
+    events = await occurrences(
+        ctx, pairing, method, sessions, sequence, copy_to=recipient if copy else None
+    )
     program = await ctx.program(pairing.program_id)
     text = await _text(ctx, row, pairing, program, recipient, live, len(sessions))
     ics = document(events, ctx.now, method)
@@ -247,15 +249,16 @@ async def occurrences(
     sessions: list[Session],
     sequence: int,
     *,
-    copy: bool = False,
+    copy_to: Participant | None = None,
 ) -> list[Occurrence]:
     """The VEVENTs of an invite: a new series as one repeating event; a single session, a
-    moved occurrence or each cancelled session as an event of its own. An assistant's `copy`
-    describes the session without its agenda (the pair's objectives and plans are theirs)."""
+    moved occurrence or each cancelled session as an event of its own. An assistant's copy
+    (`copy_to`) names them as an attendee and describes the session without its agenda (the
+    pair's objectives and plans are theirs)."""
     summary, description = await describe(ctx, pairing, sessions[0])
-    if copy:
+    if copy_to is not None:
         description = prompts.text("invite.footer")
-    people = await who(ctx, pairing, sessions[0])
+    people = await who(ctx, pairing, sessions[0], copy_to)
     if method == REQUEST and len(sessions) > 1 and sessions[0].repeat_count > 1:
         first = min(sessions, key=lambda s: s.recurrence_id or s.starts_at)
         return [event_of(first, summary, description, people, sequence, series=True)]
@@ -333,14 +336,15 @@ def description(
 
 
 async def who(
-    ctx: Context, pairing: Pairing, session: Session
+    ctx: Context, pairing: Pairing, session: Session, copy_to: Participant | None = None
 ) -> tuple[Attendee | None, tuple[Attendee, ...]]:
     """ORGANIZER (whoever booked the event first: a move by the other person keeps it) and
-    ATTENDEEs, for the people whose e-mail we know: the pair, and the leader's assistant."""
+    ATTENDEEs, for the people whose e-mail we know: the pair, and on an assistant's copy
+    (`copy_to`) the assistant. The pair's own .ics does not name the assistant: a calendar
+    that sends updates to its attendees would send them the pair's agenda."""
     people = [await ctx.person(pairing.mentee_id), await ctx.person(pairing.mentor_id)]
-    assistant = await ctx.assistant_of(pairing.mentee_id)
-    if assistant is not None and assistant not in _pair(pairing):
-        people.append(await ctx.person(assistant))
+    if copy_to is not None:
+        people.append(copy_to)
     same = [s for s in await ctx.sessions(pairing.id) if s.uid == session.uid] or [session]
     return attendees(people, same)
 

@@ -89,7 +89,7 @@ async def test_an_assistant_books_and_moves_for_the_leader_and_is_refused_the_re
     await one_post(fake, fake.dm(mentor), "assistant Lena can also book your sessions with Erik")
 
     # One tap books the last of them (on the latest day): her copy of the invite comes in
-    # the answer, the pair's at the next tick, each naming her as an attendee; the leader's
+    # the answer (naming her as an attendee), the pair's at the next tick; the leader's
     # nudge is drawn again in place, its times gone.
     nudge = await one_post_asking(fake, fake.dm(mentee), TAP)
     chosen = offered[-1]
@@ -123,7 +123,9 @@ async def test_an_assistant_books_and_moves_for_the_leader_and_is_refused_the_re
     for user, name in ((mentor, "Erik's assistant Lena"), (mentee, "Your assistant Lena")):
         post = await one_post(fake, fake.dm(user), f"{name} booked your next session")
         [file] = post.files
-        assert "lena@example.com" in _attendees(fake.uploads[file]), "she is an attendee"
+        assert "lena@example.com" not in _attendees(fake.uploads[file]), "hers alone names her"
+    [own] = booked.files
+    assert "lena@example.com" in _attendees(fake.uploads[own]), "she is an attendee of hers"
 
     # She moves it a week later, 10:00 Berlin: both get the updated invite.
     view = await open_form(workspace, assistant, booked, "session.move")

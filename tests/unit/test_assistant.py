@@ -64,11 +64,16 @@ async def test_confirmed_the_assistant_books_with_one_tap_and_everyone_gets_the_
     await harness.tick()
     assert harness.inbox("mina", "Erik's assistant Lena booked your next session")
     assert harness.inbox("erik", "Your assistant Lena booked your next session")
+    copy = parse(booked.file.content).event  # hers names her; the pair's do not
+    assert sorted(mailto(copy, "attendee")) == [
+        "mailto:erik@example.com",
+        "mailto:lena@example.com",
+        "mailto:mina@example.com",
+    ]
     for who in ("mina", "erik"):
         event = invites(harness, who)[0].event
         assert sorted(mailto(event, "attendee")) == [
             "mailto:erik@example.com",
-            "mailto:lena@example.com",
             "mailto:mina@example.com",
         ]
 
