@@ -1,7 +1,9 @@
-"""The session pulse and the first-session fit, answered on the post-session card
-(flows/debrief.py): both people rate the session 1-5 with one tap; after the pair's first
-held session each is asked privately whether the pairing works for them, and a "No" or "Not
-sure" goes to the program owners only (never to the other person)."""
+"""The session pulse, the first-session fit and the mentor's "were you heard?", answered on
+the post-session card (flows/debrief.py): both people rate the session 1-5 with one tap;
+after the pair's first held session each is asked privately whether the pairing works for
+them, and a "No" or "Not sure" goes to the program owners only (never to the other person);
+after the first and third the mentor alone is asked whether the leader listened, and a
+"Partly" or "No" goes to the owners only in the same way."""
 
 from __future__ import annotations
 
