@@ -190,6 +190,16 @@ def _owners_read(reflection: Reflection) -> bool:
     return reflection.visibility == Visibility.PROGRAM
 
 
+def _pair_row(program: Program, pairing: Pairing, people: dict[int, Participant]) -> dict[str, str]:
+    """A row about one pair: its program, people and goal, the other columns empty."""
+    return {c: "" for c in COLUMNS} | {
+        "program": program.name,
+        "mentor": _name(people[pairing.mentor_id]),
+        "mentee": _name(people[pairing.mentee_id]),
+        "goal": pairing.goal,
+    }
+
+
 async def _checkin_rows(
     ctx: Context,
     program: Program,
@@ -202,12 +212,8 @@ async def _checkin_rows(
     for answer in sorted(answers, key=lambda a: (a.pairing_id, stages.get(a.stage, 9), a.id)):
         pairing = pairings[answer.pairing_id]
         author = await ctx.person(answer.participant_id)
-        row = {c: "" for c in COLUMNS}
+        row = _pair_row(program, pairing, people)
         row |= {
-            "program": program.name,
-            "mentor": _name(people[pairing.mentor_id]),
-            "mentee": _name(people[pairing.mentee_id]),
-            "goal": pairing.goal,
             "checkin_stage": answer.stage,
             "checkin_by": _name(author),
             "checkin_rating": "" if answer.rating is None else str(answer.rating),
@@ -232,12 +238,8 @@ async def _delegation_rows(
         for pairing in sorted(pairings.values(), key=lambda p: p.id):
             if pairing.mentee_id != held.leader_id:
                 continue
-            row = {c: "" for c in COLUMNS}
+            row = _pair_row(program, pairing, people)
             row |= {
-                "program": program.name,
-                "mentor": _name(people[pairing.mentor_id]),
-                "mentee": _name(people[pairing.mentee_id]),
-                "goal": pairing.goal,
                 "delegate": _name(assistant),
                 "delegate_status": held.status,
                 "created_at": held.created_at.isoformat() if held.created_at else "",

@@ -127,24 +127,23 @@ async def answer(ctx: Context, person: Participant, req: Request) -> Message:
     led = await _led(ctx, leader)
     for pairing in led:
         if pairing.status != PairingStatus.PROPOSED:  # a proposed one hears once it starts
-            await tell_partner(ctx, pairing)
+            await _tell_partner(ctx, named, leader, assistant, pairing)
     return await _first_times(ctx, assistant, leader, led)
 
 
-async def tell_partner(ctx: Context, pairing: Pairing) -> None:
+async def _tell_partner(
+    ctx: Context, named: Delegation, leader: Participant, assistant: Participant, pairing: Pairing
+) -> None:
     """The partner of a pair already under way hears who else can book, when the leader's
     assistant confirms (a pair that begins later says so in the partner's nudge:
     `who_else_books`)."""
-    text = await who_else_books(ctx, pairing)
-    if text:
-        [named] = await ctx.tx.find(
-            Delegation, leader_id=pairing.mentee_id, status=DelegationStatus.ACTIVE
-        )
-        partner, program = (
-            await ctx.person(pairing.mentor_id),
-            await ctx.program(pairing.program_id),
-        )
-        await _note(ctx, named, partner, f"partner:{pairing.id}", text, program, pairing.id)
+    if pairing.mentor_id == assistant.id:
+        return
+    partner, program = await ctx.person(pairing.mentor_id), await ctx.program(pairing.program_id)
+    text = prompts.text(
+        "delegate.partner", leader=leader.first_name, assistant=assistant.first_name
+    )
+    await _note(ctx, named, partner, f"partner:{pairing.id}", text, program, pairing.id)
 
 
 async def who_else_books(ctx: Context, pairing: Pairing) -> str:

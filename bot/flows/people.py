@@ -82,11 +82,21 @@ async def person_by_handle(ctx: Context, handle: str) -> Participant:
 
 
 async def tell_owners(
-    ctx: Context, program: Program, key: str, text: str, pairing: Pairing | None = None
+    ctx: Context,
+    program: Program,
+    key: str,
+    text: str,
+    pairing: Pairing | None = None,
+    *,
+    private: bool = False,
 ) -> None:
-    """A note to each owner of the program (once per key and owner)."""
+    """A note to each owner of the program (once per key and owner). A `private` note about
+    what one of the pair said (a fit doubt, not feeling heard) skips an owner who is one of
+    the pair: the other one never learns of it."""
     for handle in ctx.rules.owners_of(program):
         owner = await person_by_handle(ctx, handle)
+        if private and pairing is not None and pairing.role_of(owner.id) is not None:
+            continue
         await ctx.outbox.note(
             owner,
             owner_note_key(key, owner.id),

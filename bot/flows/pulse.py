@@ -11,7 +11,7 @@ import logging
 
 from bot.context import Context
 from bot.domain import prompts
-from bot.domain.kinds import Kind, Note, note_key, owner_note_key, pulse_key, session_key
+from bot.domain.kinds import Kind, Note, note_key, pulse_key, session_key
 from bot.domain.messages import Button, Message
 from bot.domain.model import (
     Notification,
@@ -24,7 +24,7 @@ from bot.domain.model import (
 )
 from bot.domain.outcomes import Fit, Heard, Pulse
 from bot.flows.debrief import HEARD, HEARD_AFTER, RATINGS, USEFUL, debrief, first_held, held_number
-from bot.flows.people import person_by_handle
+from bot.flows.people import tell_owners
 from bot.router import Request
 
 log = logging.getLogger(__name__)
@@ -115,12 +115,8 @@ async def _tell_owners(
         answer=prompts.text(f"fit.answer.{value}"),
         other=other.label,
     )
-    for handle in ctx.rules.owners_of(program):
-        owner = await person_by_handle(ctx, handle)
-        if pairing.role_of(owner.id) is not None:
-            continue
-        key = owner_note_key(note_key(Note.FIT, pairing.id, person.id), owner.id)
-        await ctx.outbox.note(owner, key, text, program, pairing_id=pairing.id)
+    key = note_key(Note.FIT, pairing.id, person.id)
+    await tell_owners(ctx, program, key, text, pairing, private=True)
 
 
 async def _tell_owners_heard(
@@ -141,12 +137,8 @@ async def _tell_owners_heard(
         leader=leader.label,
         answer=prompts.text(f"heard.answer.{value}"),
     )
-    for handle in ctx.rules.owners_of(program):
-        owner = await person_by_handle(ctx, handle)
-        if pairing.role_of(owner.id) is not None:
-            continue
-        key = owner_note_key(note_key(Note.HEARD, session.id, mentor.id), owner.id)
-        await ctx.outbox.note(owner, key, text, program, pairing_id=pairing.id)
+    key = note_key(Note.HEARD, session.id, mentor.id)
+    await tell_owners(ctx, program, key, text, pairing, private=True)
 
 
 async def _asked(

@@ -36,24 +36,7 @@ async def test_the_migration_counts_the_outcomes_it_finds(store):
         await conn.run_sync(migration(command.downgrade, "0008"))
     try:
         async with store.engine.begin() as conn:  # only the columns revision 0008 has
-            people = [
-                dict(id=i, platform="console", user_id=f"u{i}", display_name="", workspace="")
-                for i in (1, 2)
-            ]
-            await conn.execute(insert(participants), [{**p, "reachable": True} for p in people])
-            await conn.execute(
-                insert(programs).values(
-                    id=1,
-                    name="P",
-                    objective="o",
-                    cadence_days=14,
-                    session_minutes=45,
-                    owners=[],
-                    agenda_set="",
-                    reflection_visibility="program",
-                    timezone="UTC",
-                )
-            )
+            await _people_and_program(conn, (1, 2))
             pair = dict(program_id=1, goal="", why="", status="active")
             await conn.execute(
                 insert(pairings),
@@ -171,24 +154,7 @@ async def test_revision_0012_counts_ratings_asked_as_the_cards_sent_and_its_down
         await conn.run_sync(migration(command.downgrade, "0011"))
     try:
         async with store.engine.begin() as conn:
-            people = [
-                dict(id=i, platform="console", user_id=f"u{i}", display_name="", workspace="")
-                for i in (1, 2, 3, 4)
-            ]
-            await conn.execute(insert(participants), [{**p, "reachable": True} for p in people])
-            await conn.execute(
-                insert(programs).values(
-                    id=1,
-                    name="P",
-                    objective="o",
-                    cadence_days=14,
-                    session_minutes=45,
-                    owners=[],
-                    agenda_set="",
-                    reflection_visibility="program",
-                    timezone="UTC",
-                )
-            )
+            await _people_and_program(conn, (1, 2, 3, 4))
             # Pair 1 met before the card asked the rating: a pulse row and a card each, its
             # figure the pulses. Pair 2 has one card sent, the other's still to go, and a
             # pulse row skipped (its card asked it); nothing counted yet.
@@ -253,6 +219,27 @@ async def test_revision_0012_counts_ratings_asked_as_the_cards_sent_and_its_down
             await conn.run_sync(migration(command.upgrade, "head"))
 
 
+async def _people_and_program(conn, ids: tuple[int, ...]) -> None:
+    """People with these ids and program 1, with only the columns every revision has."""
+    people = [
+        dict(id=i, platform="console", user_id=f"u{i}", display_name="", workspace="") for i in ids
+    ]
+    await conn.execute(insert(participants), [{**p, "reachable": True} for p in people])
+    await conn.execute(
+        insert(programs).values(
+            id=1,
+            name="P",
+            objective="o",
+            cadence_days=14,
+            session_minutes=45,
+            owners=[],
+            agenda_set="",
+            reflection_visibility="program",
+            timezone="UTC",
+        )
+    )
+
+
 async def _ratings_asked(store) -> list[int]:
     async with store.engine.begin() as conn:
         found = select(pairings.c.pulse_asked).order_by(pairings.c.id)
@@ -264,24 +251,7 @@ async def test_revision_0019_counts_the_prep_notes_mentors_were_sent(store):
         await conn.run_sync(migration(command.downgrade, "0018"))
     try:
         async with store.engine.begin() as conn:
-            people = [
-                dict(id=i, platform="console", user_id=f"u{i}", display_name="", workspace="")
-                for i in (1, 2)
-            ]
-            await conn.execute(insert(participants), [{**p, "reachable": True} for p in people])
-            await conn.execute(
-                insert(programs).values(
-                    id=1,
-                    name="P",
-                    objective="o",
-                    cadence_days=14,
-                    session_minutes=45,
-                    owners=[],
-                    agenda_set="",
-                    reflection_visibility="program",
-                    timezone="UTC",
-                )
-            )
+            await _people_and_program(conn, (1, 2))
             await conn.execute(
                 insert(pairings).values(
                     id=1, program_id=1, mentor_id=1, mentee_id=2, goal="", why="", status="active"
